@@ -1,0 +1,27 @@
+//go:build windows
+
+package audit
+
+import (
+	"os"
+
+	"golang.org/x/sys/windows"
+)
+
+// Lock the whole file, however long it grows: offset 0, length 2^64-1.
+const (
+	lockAllLow  = ^uint32(0)
+	lockAllHigh = ^uint32(0)
+)
+
+// lockFile takes an exclusive LockFileEx lock on f, waiting for it. Windows
+// locks belong to the handle, so every Append's own handle excludes every
+// other, in this process or another.
+func lockFile(f *os.File) error {
+	return windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK,
+		0, lockAllLow, lockAllHigh, new(windows.Overlapped))
+}
+
+func unlockFile(f *os.File) error {
+	return windows.UnlockFileEx(windows.Handle(f.Fd()), 0, lockAllLow, lockAllHigh, new(windows.Overlapped))
+}

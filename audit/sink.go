@@ -1,0 +1,53 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"slices"
+)
+
+// Sink receives complete records.
+type Sink interface {
+	Append(ctx context.Context, r *Record) error
+}
+
+// Multi writes each record to a primary sink, which decides success, and
+// then to secondary sinks, whose failures are only reported.
+type Multi struct {
+	primary Sink
+	others  []Sink
+	onError func(error)
+}
+
+// MultiSink returns a sink that appends to primary and, once that has
+// succeeded, to each of others. Only the primary's failure fails Append: a
+// syslog server being down must not block directory changes, but a change
+// must not go unrecorded. Secondary failures are ignored unless a handler is
+// set with OnError.
+func MultiSink(primary Sink, others ...Sink) *Multi {
+	return &Multi{primary: primary, others: others}
+}
+
+// OnError returns a copy of m that passes each secondary sink's error to fn.
+func (m *Multi) OnError(fn func(error)) *Multi {
+	c := *m
+	c.onError = fn
+	return &c
+}
+
+// Append appends r to the primary sink and then, with the seq and hashes
+// the primary filled in, to the others.
+func (m *Multi) Append(ctx context.Context, r *Record) error {
+	if err := m.primary.Append(ctx, r); err != nil {
+		return err
+	}
+	for _, s := range m.others {
+		// A copy, so a secondary cannot alter what the caller sees.
+		rc := *r
+		rc.Changes = slices.Clone(r.Changes)
+		if err := s.Append(ctx, &rc); err != nil && m.onError != nil {
+			m.onError(fmt.Errorf("audit: secondary sink: %w", err))
+		}
+	}
+	return nil
+}
