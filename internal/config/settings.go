@@ -1,0 +1,101 @@
+package config
+
+import (
+	"fmt"
+	"time"
+)
+
+// Settings are the resolved connection and audit settings for one run.
+type Settings struct {
+	Profile          string // the profile used, "" when none
+	Target           string // "ad" or "entra"; "" means decide from what is configured
+	LDAPURL          string
+	BaseDN           string
+	BindUser         string
+	BindPasswordFile string
+	Kerberos         bool
+	CAFile           string
+	TLSSkipVerify    bool
+	GraphURL         string
+	AuditLog         string
+	Timeout          time.Duration
+	Syslog           string // host:port of an RFC 5424 collector, "udp://" or "tcp://" prefixed
+}
+
+// Flags is what was given on the command line: only flags the user actually set are present,
+// keyed by flag name (e.g. "ldap-url"), so an unset flag never overrides the environment.
+type Flags map[string]string
+
+// DefaultTimeout bounds dialing and each directory request.
+const DefaultTimeout = 30 * time.Second
+
+// DefaultGraphURL is the public-cloud Graph endpoint.
+const DefaultGraphURL = "https://graph.microsoft.com/v1.0"
+
+// Resolve applies flag > environment > profile > default. getenv is os.Getenv in production.
+func Resolve(flags Flags, getenv func(string) string, file *File) (*Settings, error) {
+	profileName := first(flags["profile"], getenv("ADKIT_PROFILE"))
+	p, used, err := file.Profile(profileName)
+	if err != nil {
+		return nil, err
+	}
+	s := &Settings{Profile: used}
+	pick := func(flag, env, fromProfile string) string {
+		return first(flags[flag], getenv(env), fromProfile)
+	}
+	s.Target = pick("target", "ADKIT_TARGET", p.Target)
+	s.LDAPURL = pick("ldap-url", "ADKIT_LDAP_URL", p.LDAPURL)
+	s.BaseDN = pick("base-dn", "ADKIT_BASE_DN", p.BaseDN)
+	s.BindUser = pick("bind-user", "ADKIT_BIND_USER", p.BindUser)
+	s.BindPasswordFile = pick("bind-password-file", "ADKIT_BIND_PASSWORD_FILE", p.BindPasswordFile)
+	s.CAFile = pick("ca-file", "ADKIT_CA_FILE", p.CAFile)
+	s.GraphURL = first(pick("graph-url", "ADKIT_GRAPH_URL", p.GraphURL), DefaultGraphURL)
+	s.AuditLog = pick("audit-log", "ADKIT_AUDIT_LOG", p.AuditLog)
+	s.Syslog = pick("syslog", "ADKIT_SYSLOG", p.Syslog)
+
+	if s.Kerberos, err = pickBool(flags["kerberos"], getenv("ADKIT_KERBEROS"), p.Kerberos); err != nil {
+		return nil, fmt.Errorf("ADKIT_KERBEROS: %w", err)
+	}
+	if s.TLSSkipVerify, err = pickBool(flags["tls-skip-verify"], getenv("ADKIT_TLS_SKIP_VERIFY"), p.TLSSkipVerify); err != nil {
+		return nil, fmt.Errorf("ADKIT_TLS_SKIP_VERIFY: %w", err)
+	}
+	timeout := pick("timeout", "ADKIT_TIMEOUT", p.Timeout)
+	s.Timeout = DefaultTimeout
+	if timeout != "" {
+		d, err := time.ParseDuration(timeout)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("timeout %q is not a positive duration such as 30s or 2m", timeout)
+		}
+		s.Timeout = d
+	}
+	switch s.Target {
+	case "", "ad", "entra":
+	default:
+		return nil, fmt.Errorf("target %q is not ad or entra", s.Target)
+	}
+	if s.AuditLog == "" {
+		if s.AuditLog, err = DefaultAuditLog(getenv); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func pickBool(flag, env string, fromProfile bool) (bool, error) {
+	if flag != "" {
+		return parseBool(flag)
+	}
+	if env != "" {
+		return parseBool(env)
+	}
+	return fromProfile, nil
+}
+
+func first(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

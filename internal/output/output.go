@@ -1,0 +1,172 @@
+// Package output renders command results the way the spec promises: a table for people on a
+// terminal, tab-separated rows without a header when piped, JSON (snake_case keys) and CSV
+// (with a header row) for scripts.
+package output
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/adkit-dev/adkit/internal/iostreams"
+)
+
+// Format is an output format chosen with -o.
+type Format string
+
+// The formats. FormatAuto is "-o not given": a table on a terminal, plain rows when piped.
+const (
+	FormatAuto     Format = ""
+	FormatTable    Format = "table"
+	FormatJSON     Format = "json"
+	FormatCSV      Format = "csv"
+	FormatMarkdown Format = "markdown"
+	FormatHTML     Format = "html"
+)
+
+// ParseFormat validates a -o value against the formats a command offers.
+func ParseFormat(s string, allowed ...Format) (Format, error) {
+	if s == "" {
+		return FormatAuto, nil
+	}
+	if len(allowed) == 0 {
+		allowed = []Format{FormatTable, FormatJSON, FormatCSV}
+	}
+	names := make([]string, len(allowed))
+	for i, f := range allowed {
+		if Format(strings.ToLower(s)) == f {
+			return f, nil
+		}
+		names[i] = string(f)
+	}
+	return "", fmt.Errorf("unknown output format %q: use one of %s", s, strings.Join(names, ", "))
+}
+
+// Table is tabular output: a header and rows of cells.
+type Table struct {
+	Header []string
+	Rows   [][]string
+}
+
+// AddRow appends a row.
+func (t *Table) AddRow(cells ...string) { t.Rows = append(t.Rows, cells) }
+
+// Print writes a result: data as JSON, or the table as CSV, a human table, or plain rows.
+func Print(s *iostreams.IOStreams, f Format, t Table, data any) error {
+	switch f {
+	case FormatJSON:
+		return WriteJSON(s.Out, data)
+	case FormatCSV:
+		return WriteCSV(s.Out, t)
+	case FormatTable:
+		return WriteTable(s.Out, t)
+	case FormatAuto:
+		if s.IsStdoutTTY() {
+			return WriteTable(s.Out, t)
+		}
+		return WritePlain(s.Out, t)
+	default:
+		return fmt.Errorf("output format %q is not available here", f)
+	}
+}
+
+// WriteJSON writes v as indented JSON with a trailing newline. HTML characters are not escaped:
+// DNs and descriptions should read as they are.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	return nil
+}
+
+// WriteCSV writes the header and rows as RFC 4180 CSV.
+func WriteCSV(w io.Writer, t Table) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(t.Header); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	if err := cw.WriteAll(t.Rows); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}
+
+// WritePlain writes rows as tab-separated lines without a header, for `cut` and `while read`.
+// Tabs and newlines inside cells become spaces so that one row stays one line.
+func WritePlain(w io.Writer, t Table) error {
+	for _, row := range oneLineCells(t.Rows) {
+		if _, err := fmt.Fprintln(w, strings.Join(row, "\t")); err != nil {
+			return fmt.Errorf("write output: %w", err)
+		}
+	}
+	return nil
+}
+
+// oneLineCells replaces tabs and line breaks inside cells with spaces so that a row is one line.
+func oneLineCells(rows [][]string) [][]string {
+	clean := strings.NewReplacer("\t", " ", "\r\n", " ", "\r", " ", "\n", " ")
+	out := make([][]string, len(rows))
+	for i, row := range rows {
+		out[i] = make([]string, len(row))
+		for j, c := range row {
+			out[i][j] = clean.Replace(c)
+		}
+	}
+	return out
+}
+
+// WriteTable writes a borderless, left-aligned table with an upper-case header, like gh and kubectl.
+func WriteTable(w io.Writer, t Table) error {
+	var buf bytes.Buffer
+	table := tablewriter.NewTable(&buf,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders: tw.BorderNone,
+			Symbols: tw.NewSymbols(tw.StyleNone),
+			Settings: tw.Settings{
+				Separators: tw.Separators{BetweenRows: tw.Off, BetweenColumns: tw.Off},
+				Lines:      tw.Lines{ShowHeaderLine: tw.Off},
+			},
+		})),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+		tablewriter.WithHeaderAutoFormat(tw.On),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		tablewriter.WithPadding(tw.Padding{Left: "", Right: "  ", Overwrite: true}),
+		tablewriter.WithTrimSpace(tw.Off),
+	)
+	table.Header(t.Header)
+	if err := table.Bulk(oneLineCells(t.Rows)); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	if err := table.Render(); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	// The renderer pads the last column; trailing blanks only get in the way of copy and paste.
+	for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
+		if _, err := fmt.Fprintln(w, strings.TrimRight(line, " ")); err != nil {
+			return fmt.Errorf("write table: %w", err)
+		}
+	}
+	return nil
+}
+
+// WriteJSONCompact writes v as one line of JSON without a trailing newline.
+func WriteJSONCompact(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	_, err = w.Write(b)
+	return err
+}
