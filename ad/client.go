@@ -1,0 +1,87 @@
+package ad
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/adkit-dev/adkit/audit"
+)
+
+// Client is an authenticated connection to one domain controller. Reads go straight to the
+// directory; every change goes through the audit trail the Client was built with.
+type Client struct {
+	conn     *ldap.Conn
+	cfg      Config
+	server   string
+	baseDN   string
+	info     ServerInfo
+	identity string
+	trail    *audit.Trail
+}
+
+// Connect dials, secures and binds, and reads the rootDSE. trail receives every change the
+// Client will make; it is required so that no change can escape the audit log.
+func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, error) {
+	if trail == nil {
+		return nil, errors.New("connect: an audit trail is required")
+	}
+	ep, err := parseEndpoint(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := dial(ctx, cfg, ep)
+	if err != nil {
+		return nil, err
+	}
+	info, err := readRootDSE(conn)
+	if err != nil {
+		conn.Close()
+		return nil, &ConnectError{Server: ep.hostPort, Reason: err.Error(), Err: err}
+	}
+	identity, err := bind(conn, cfg, ep, info)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	base := cfg.BaseDN
+	if base == "" {
+		base = info.DefaultNamingContext
+	}
+	if base == "" {
+		conn.Close()
+		return nil, errors.New("connect: the rootDSE has no defaultNamingContext; set --base-dn")
+	}
+	if _, err := ldap.ParseDN(base); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("base DN %q is not a valid distinguished name: %w", base, err)
+	}
+	return &Client{conn: conn, cfg: cfg, server: ep.host, baseDN: base, info: info, identity: identity, trail: trail}, nil
+}
+
+// Close ends the session.
+func (c *Client) Close() error { return c.conn.Close() }
+
+// Server is the host name of the domain controller, as recorded on audit records.
+func (c *Client) Server() string { return c.server }
+
+// BaseDN is the search base in use.
+func (c *Client) BaseDN() string { return c.baseDN }
+
+// Info is what the rootDSE said.
+func (c *Client) Info() ServerInfo { return c.info }
+
+// BindIdentity is who the session is authenticated as.
+func (c *Client) BindIdentity() string { return c.identity }
+
+// change is the only way the Client modifies the directory: the trail records the intent,
+// runs apply (unless this is a dry run), and records the outcome.
+func (c *Client) change(ctx context.Context, action string, target audit.Target, changes []audit.Change, apply func(context.Context) error) error {
+	op := audit.Operation{Action: action, Directory: "ad", Server: c.server, Target: target, Changes: changes}
+	return c.trail.Do(ctx, op, apply)
+}
+
+// DryRun reports whether changes are only being recorded, not made.
+func (c *Client) DryRun() bool { return c.trail.DryRun() }

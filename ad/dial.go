@@ -1,0 +1,184 @@
+package ad
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/go-ldap/ldap/v3"
+	"github.com/go-ldap/ldap/v3/gssapi"
+)
+
+// ServerInfo is what the rootDSE says about the domain controller.
+type ServerInfo struct {
+	DefaultNamingContext string
+	ConfigurationContext string
+	DNSHostName          string
+	DomainFunctionality  string
+}
+
+// endpoint is a parsed --ldap-url.
+type endpoint struct {
+	url      string
+	host     string
+	hostPort string
+	useTLS   bool // ldaps://
+}
+
+func parseEndpoint(raw string) (endpoint, error) {
+	if raw == "" {
+		return endpoint{}, errors.New("no domain controller configured: set --ldap-url or ADKIT_LDAP_URL (for example ldaps://dc1.corp.example.com)")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return endpoint{}, fmt.Errorf("ldap url %q is not of the form ldaps://host[:port] or ldap://host[:port]", raw)
+	}
+	e := endpoint{url: raw, host: u.Hostname()}
+	port := u.Port()
+	switch strings.ToLower(u.Scheme) {
+	case "ldaps":
+		e.useTLS = true
+		if port == "" {
+			port = "636"
+		}
+	case "ldap":
+		if port == "" {
+			port = "389"
+		}
+	default:
+		return endpoint{}, fmt.Errorf("ldap url %q: scheme must be ldaps:// or ldap:// (with StartTLS), not %q", raw, u.Scheme)
+	}
+	e.hostPort = net.JoinHostPort(e.host, port)
+	return e, nil
+}
+
+func tlsConfig(cfg Config, host string) (*tls.Config, error) {
+	tc := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	if cfg.TLSSkipVerify {
+		tc.InsecureSkipVerify = true //nolint:gosec // asked for explicitly, and warned about by the caller
+		return tc, nil
+	}
+	if cfg.CAFile != "" {
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("read CA file: %w", err)
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("CA file %s holds no PEM certificate", cfg.CAFile)
+		}
+		tc.RootCAs = pool
+	}
+	return tc, nil
+}
+
+// dial opens an encrypted, not yet authenticated, connection.
+func dial(ctx context.Context, cfg Config, ep endpoint) (*ldap.Conn, error) {
+	tc, err := tlsConfig(cfg, ep.host)
+	if err != nil {
+		return nil, err
+	}
+	dialer := &net.Dialer{Timeout: cfg.timeout()}
+	if deadline, ok := ctx.Deadline(); ok {
+		dialer.Deadline = deadline
+	}
+	var conn *ldap.Conn
+	if ep.useTLS {
+		cfg.debugf("dial ldaps %s (verify=%v)", ep.hostPort, !tc.InsecureSkipVerify)
+		conn, err = ldap.DialURL("ldaps://"+ep.hostPort, ldap.DialWithTLSDialer(tc, dialer))
+	} else {
+		cfg.debugf("dial ldap %s then StartTLS (verify=%v)", ep.hostPort, !tc.InsecureSkipVerify)
+		conn, err = ldap.DialURL("ldap://"+ep.hostPort, ldap.DialWithDialer(dialer))
+		if err == nil {
+			if err = conn.StartTLS(tc); err != nil {
+				conn.Close()
+			}
+		}
+	}
+	if err != nil {
+		return nil, explainDialError(ep, err)
+	}
+	conn.SetTimeout(cfg.timeout())
+	return conn, nil
+}
+
+// readRootDSE reads the rootDSE, which AD serves to anyone, before binding.
+func readRootDSE(conn *ldap.Conn) (ServerInfo, error) {
+	res, err := conn.Search(ldap.NewSearchRequest("", ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false,
+		"(objectClass=*)",
+		[]string{"defaultNamingContext", "configurationNamingContext", "dnsHostName", "domainFunctionality"}, nil))
+	if err != nil {
+		return ServerInfo{}, fmt.Errorf("read rootDSE: %w", err)
+	}
+	if len(res.Entries) != 1 {
+		return ServerInfo{}, errors.New("read rootDSE: the server returned no rootDSE; is this an Active Directory domain controller?")
+	}
+	e := res.Entries[0]
+	return ServerInfo{
+		DefaultNamingContext: e.GetAttributeValue("defaultNamingContext"),
+		ConfigurationContext: e.GetAttributeValue("configurationNamingContext"),
+		DNSHostName:          e.GetAttributeValue("dnsHostName"),
+		DomainFunctionality:  e.GetAttributeValue("domainFunctionality"),
+	}, nil
+}
+
+// bind authenticates the connection with a password or the Kerberos ticket cache.
+func bind(conn *ldap.Conn, cfg Config, ep endpoint, info ServerInfo) (identity string, err error) {
+	if cfg.Kerberos {
+		return kerberosBind(conn, cfg, ep, info)
+	}
+	if cfg.BindUser == "" {
+		return "", errors.New("no bind account configured: set --bind-user or ADKIT_BIND_USER (user@domain, DOMAIN\\user or a DN), or use --kerberos")
+	}
+	if cfg.Password.IsZero() {
+		return "", errors.New("no bind password: use --bind-password-file, ADKIT_BIND_PASSWORD, or run on a terminal to be asked")
+	}
+	if _, ok := conn.TLSConnectionState(); !ok {
+		// dial always encrypts; this guards against a future code path that does not.
+		return "", errors.New("refusing to send a password over an unencrypted connection")
+	}
+	cfg.debugf("simple bind as %s", cfg.BindUser)
+	if err := conn.Bind(cfg.BindUser, cfg.Password.Reveal()); err != nil {
+		return "", explainBindError(cfg.BindUser, err)
+	}
+	return cfg.BindUser, nil
+}
+
+func kerberosBind(conn *ldap.Conn, cfg Config, ep endpoint, info ServerInfo) (string, error) {
+	krbConf := firstNonEmpty(cfg.KerberosConfig, os.Getenv("KRB5_CONFIG"), "/etc/krb5.conf")
+	ccache := firstNonEmpty(cfg.KerberosCache, os.Getenv("KRB5CCNAME"), fmt.Sprintf("/tmp/krb5cc_%d", os.Getuid()))
+	ccache = strings.TrimPrefix(ccache, "FILE:")
+	client, err := gssapi.NewClientFromCCache(ccache, krbConf)
+	if err != nil {
+		return "", fmt.Errorf("kerberos: read ticket cache %s: %w (run kinit first)", ccache, err)
+	}
+	defer client.Close()
+	host := info.DNSHostName
+	if host == "" {
+		host = ep.host
+	}
+	spn := "ldap/" + strings.ToLower(host)
+	cfg.debugf("GSSAPI bind, service principal %s, cache %s", spn, ccache)
+	if err := conn.GSSAPIBind(client, spn, ""); err != nil {
+		return "", fmt.Errorf("kerberos bind to %s as %s: %w", spn, client.Credentials.CName().PrincipalNameString(), err)
+	}
+	return client.Credentials.CName().PrincipalNameString() + "@" + client.Credentials.Domain(), nil
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
