@@ -1,0 +1,71 @@
+// Package cli is adkit's entry point: it builds the command tree, runs it, and decides the
+// exit code from the error that comes back — in this one place, as the spec's table says.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/prompt"
+)
+
+// version is set at build time with -ldflags "-X github.com/adkit-dev/adkit/cmd/cli.version=v1.2.3".
+var version = "dev"
+
+// Main runs adkit with os.Args and returns the process exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	f := factory.New(version)
+	return Run(ctx, f, os.Args[1:])
+}
+
+// Run executes one command line against f and returns the exit code. Tests call it directly.
+func Run(ctx context.Context, f *factory.Factory, args []string) int {
+	root := NewCmdRoot(f)
+	root.SetArgs(args)
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	code := cmdutil.ExitCode(err)
+	printError(f.IO.ErrOut, err, code)
+	return code
+}
+
+func printError(w io.Writer, err error, code int) {
+	switch {
+	case errors.Is(err, cmdutil.ErrSilent):
+		return
+	case errors.Is(err, context.Canceled), errors.Is(err, prompt.ErrInterrupted):
+		fmt.Fprintln(w, "interrupted")
+		return
+	}
+	var partial *cmdutil.PartialError
+	if errors.As(err, &partial) {
+		fmt.Fprintf(w, "%s; see the messages above\n", partial.Error())
+		return
+	}
+	var findings *cmdutil.FindingsError
+	if errors.As(err, &findings) {
+		fmt.Fprintln(w, findings.Error())
+		return
+	}
+	fmt.Fprintln(w, "error: "+err.Error())
+	var connErr *ad.ConnectError
+	if code == cmdutil.ExitUsage && !errors.As(err, &connErr) && !errors.Is(err, directory.ErrInvalidInput) {
+		fmt.Fprintln(w, "Run 'adkit --help' for usage.")
+	}
+}

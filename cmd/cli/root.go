@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/completion"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/cmd/logcmd"
+	"github.com/adkit-dev/adkit/cmd/user"
+	versioncmd "github.com/adkit-dev/adkit/cmd/version"
+)
+
+// connectionFlags are the settings that may also come from the environment or a profile:
+// only the ones the user sets are passed on, so an unset flag never hides ADKIT_*.
+var connectionFlags = []string{
+	"profile", "target", "ldap-url", "base-dn", "bind-user", "bind-password-file", "kerberos",
+	"ca-file", "tls-skip-verify", "graph-url", "audit-log", "timeout", "syslog",
+}
+
+// NewCmdRoot builds the whole command tree.
+func NewCmdRoot(f *factory.Factory) *cobra.Command {
+	g := f.Globals
+	root := &cobra.Command{
+		Use:   "adkit <command> <subcommand> [flags]",
+		Short: "Account work on Active Directory and Entra ID, with a tamper-evident audit log",
+		Long: `adkit unlocks accounts, resets passwords, enables and disables users, changes group
+membership, onboards new hires from HR CSV files, handles leavers and audits who holds
+which permissions — on Active Directory (LDAP) and Microsoft Entra ID (Graph).
+
+Every change is written to a tamper-evident audit log before and after it is made.`,
+		Example: `  adkit user show jdoe
+  adkit user unlock jdoe --ticket INC-1234
+  adkit group members "Domain Admins" --recursive -o json
+  adkit log verify`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			cmd.Flags().Visit(func(fl *pflag.Flag) {
+				for _, name := range connectionFlags {
+					if fl.Name == name {
+						g.Set[name] = fl.Value.String()
+					}
+				}
+			})
+			if g.Ticket == "" {
+				g.Ticket = f.Getenv("ADKIT_TICKET")
+			}
+			return nil
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &cmdutil.FlagError{Err: err}
+	})
+
+	pf := root.PersistentFlags()
+	pf.StringVarP(&g.Output, "output", "o", "", "output format: table, json or csv (default: a table on a terminal, plain rows when piped)")
+	pf.BoolVar(&g.DryRun, "dry-run", false, "change nothing; show what would change (recorded in the audit log as a dry run)")
+	pf.BoolVarP(&g.Yes, "yes", "y", false, "do not ask for confirmation")
+	pf.StringVar(&g.Ticket, "ticket", "", "help-desk ticket this work is for, stored on audit records (env ADKIT_TICKET)")
+	pf.StringVar(&g.Reason, "reason", "", "free text stored on audit records")
+	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "protocol-level detail on stderr (secrets masked)")
+
+	pf.String("profile", "", "config profile to use (env ADKIT_PROFILE)")
+	pf.String("target", "", "directory for user and group commands: ad or entra (env ADKIT_TARGET)")
+	pf.String("ldap-url", "", "domain controller: ldaps://host[:636] or ldap://host (StartTLS) (env ADKIT_LDAP_URL)")
+	pf.String("base-dn", "", "search base (default: the rootDSE's defaultNamingContext) (env ADKIT_BASE_DN)")
+	pf.String("bind-user", "", "bind account: user@domain, DOMAIN\\user or a DN (env ADKIT_BIND_USER)")
+	pf.String("bind-password-file", "", "file holding the bind password (or env ADKIT_BIND_PASSWORD; else a prompt on a terminal)")
+	pf.Bool("kerberos", false, "bind with the Kerberos ticket cache (GSSAPI) instead of a password (env ADKIT_KERBEROS=1)")
+	pf.String("ca-file", "", "PEM bundle of CAs to trust for the domain controller's certificate (env ADKIT_CA_FILE)")
+	pf.Bool("tls-skip-verify", false, "do not verify the server certificate; labs only (env ADKIT_TLS_SKIP_VERIFY=1)")
+	pf.String("graph-url", "", "Microsoft Graph endpoint (env ADKIT_GRAPH_URL)")
+	pf.String("audit-log", "", "audit log path (env ADKIT_AUDIT_LOG; default ~/.local/state/adkit/audit.jsonl)")
+	pf.String("timeout", "", "timeout for connecting and for each directory request, e.g. 30s (env ADKIT_TIMEOUT)")
+	pf.String("syslog", "", "also send audit records to this RFC 5424 collector: udp://host:port or tcp://host:port (env ADKIT_SYSLOG)")
+
+	root.AddCommand(
+		user.NewCmdUser(f),
+		logcmd.NewCmdLog(f),
+		versioncmd.NewCmdVersion(f),
+		completion.NewCmdCompletion(f),
+	)
+	return root
+}

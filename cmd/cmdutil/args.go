@@ -1,0 +1,36 @@
+package cmdutil
+
+import (
+	"github.com/spf13/cobra"
+)
+
+// MinimumArgs is cobra.MinimumNArgs with a message that says what is missing, as a FlagError.
+func MinimumArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return FlagErrorf("%s: missing %s", cmd.CommandPath(), what)
+		}
+		return nil
+	}
+}
+
+// ExactArgs is cobra.ExactArgs with a message that says what is expected, as a FlagError.
+func ExactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) < n:
+			return FlagErrorf("%s: missing %s", cmd.CommandPath(), what)
+		case len(args) > n:
+			return FlagErrorf("%s: expects %s, got %d arguments", cmd.CommandPath(), what, len(args))
+		}
+		return nil
+	}
+}
+
+// NoArgs rejects positional arguments as a FlagError.
+func NoArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return FlagErrorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
+	}
+	return nil
+}

@@ -1,0 +1,60 @@
+// Package cmdutil holds what every command shares: the error types that decide exit codes,
+// argument checks, and the loop over several targets.
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// FlagError is bad usage: an unknown flag, a missing argument, a value that cannot work (exit 2).
+type FlagError struct{ Err error }
+
+func (e *FlagError) Error() string { return e.Err.Error() }
+func (e *FlagError) Unwrap() error { return e.Err }
+
+// FlagErrorf formats a FlagError.
+func FlagErrorf(format string, args ...any) error {
+	return &FlagError{Err: fmt.Errorf(format, args...)}
+}
+
+// PartialError is a run over several targets where some failed and the rest succeeded (exit 4).
+// Each failure has already been reported on stderr by the time it is returned.
+type PartialError struct {
+	Failed, Total int
+}
+
+func (e *PartialError) Error() string {
+	return fmt.Sprintf("%d of %d failed", e.Failed, e.Total)
+}
+
+// FindingsError is an audit run with findings at or above --fail-on (exit 5).
+type FindingsError struct {
+	Count     int
+	Threshold string
+}
+
+func (e *FindingsError) Error() string {
+	return fmt.Sprintf("%d finding(s) at or above %s", e.Count, e.Threshold)
+}
+
+// ErrSilent ends a command with exit 1 when the failure has already been reported.
+var ErrSilent = errors.New("silent error")
+
+// TargetError ties a failure to the account it happened on, for the per-target report.
+type TargetError struct {
+	Target string
+	Err    error
+}
+
+func (e *TargetError) Error() string {
+	msg := e.Err.Error()
+	// Most errors already name the account; do not say it twice.
+	if strings.Contains(msg, e.Target) {
+		return msg
+	}
+	return e.Target + ": " + msg
+}
+
+func (e *TargetError) Unwrap() error { return e.Err }

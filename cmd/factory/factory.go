@@ -1,0 +1,214 @@
+// Package factory builds, lazily, what commands need: settings, the audit trail, the
+// directory connection. Nothing reads the config, a secret or the network until a command
+// asks, so `adkit --help` and `adkit version` stay instant and offline.
+package factory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"sync"
+	"time"
+
+	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/internal/config"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/prompt"
+	"github.com/adkit-dev/adkit/internal/secret"
+)
+
+// Globals are the values of the global flags, filled in by the root command.
+type Globals struct {
+	Output  string
+	DryRun  bool
+	Yes     bool
+	Ticket  string
+	Reason  string
+	Verbose bool
+	// Set holds the connection flags the user actually gave, by flag name.
+	Set config.Flags
+}
+
+// Factory hands out dependencies. The func fields are memoized: a command that asks twice
+// gets the same connection.
+type Factory struct {
+	IO       *iostreams.IOStreams
+	Version  string
+	Getenv   func(string) string
+	Now      func() time.Time
+	Prompter prompt.Prompter
+	Globals  *Globals
+
+	// Settings resolves flags, environment and profile.
+	Settings func() (*config.Settings, error)
+	// Trail is the audit trail every change goes through.
+	Trail func() (*audit.Trail, error)
+	// AD connects to the configured domain controller.
+	AD func(ctx context.Context) (*ad.Client, error)
+}
+
+// New returns a Factory wired to the real process environment.
+func New(version string) *Factory {
+	f := &Factory{
+		IO:       iostreams.System(),
+		Version:  version,
+		Getenv:   os.Getenv,
+		Now:      time.Now,
+		Prompter: prompt.Survey{},
+		Globals:  &Globals{Set: config.Flags{}},
+	}
+	f.Settings = sync.OnceValues(f.resolveSettings)
+	f.Trail = sync.OnceValues(f.buildTrail)
+	var (
+		mu     sync.Mutex
+		client *ad.Client
+	)
+	f.AD = func(ctx context.Context) (*ad.Client, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if client != nil {
+			return client, nil
+		}
+		c, err := f.connectAD(ctx)
+		if err != nil {
+			return nil, err
+		}
+		client = c
+		return client, nil
+	}
+	return f
+}
+
+func (f *Factory) resolveSettings() (*config.Settings, error) {
+	path, err := config.Path(f.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	file, err := config.Load(path)
+	if err != nil {
+		return nil, &cmdutil.FlagError{Err: err}
+	}
+	s, err := config.Resolve(f.Globals.Set, f.Getenv, file)
+	if err != nil {
+		return nil, &cmdutil.FlagError{Err: err}
+	}
+	return s, nil
+}
+
+func (f *Factory) buildTrail() (*audit.Trail, error) {
+	s, err := f.Settings()
+	if err != nil {
+		return nil, err
+	}
+	return audit.NewTrail(audit.TrailOptions{
+		Sink:   audit.OpenFileLog(s.AuditLog),
+		Actor:  audit.Actor{OSUser: osUser(), Host: hostname(), BindIdentity: f.bindIdentity(s)},
+		Ticket: f.Globals.Ticket,
+		Reason: f.Globals.Reason,
+		DryRun: f.Globals.DryRun,
+	}), nil
+}
+
+func (f *Factory) connectAD(ctx context.Context) (*ad.Client, error) {
+	s, err := f.Settings()
+	if err != nil {
+		return nil, err
+	}
+	if s.Target == "entra" {
+		return nil, cmdutil.FlagErrorf("this command works on Active Directory, but the target is entra (--target / ADKIT_TARGET)")
+	}
+	if s.LDAPURL == "" {
+		return nil, cmdutil.FlagErrorf("no domain controller configured: set --ldap-url or ADKIT_LDAP_URL (for example ldaps://dc1.corp.example.com), or a profile in the config file")
+	}
+	trail, err := f.Trail()
+	if err != nil {
+		return nil, err
+	}
+	if s.TLSSkipVerify {
+		fmt.Fprintln(f.IO.ErrOut, "warning: TLS certificate verification is off (--tls-skip-verify); use this only in a lab")
+	}
+	cfg := ad.Config{
+		URL:           s.LDAPURL,
+		BaseDN:        s.BaseDN,
+		BindUser:      s.BindUser,
+		Kerberos:      s.Kerberos,
+		CAFile:        s.CAFile,
+		TLSSkipVerify: s.TLSSkipVerify,
+		Timeout:       s.Timeout,
+	}
+	if f.Globals.Verbose {
+		cfg.Debug = func(format string, args ...any) {
+			fmt.Fprintf(f.IO.ErrOut, "ldap: "+format+"\n", args...)
+		}
+	}
+	if !cfg.Kerberos {
+		if cfg.Password, err = f.bindPassword(s); err != nil {
+			return nil, err
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
+	defer cancel()
+	return ad.Connect(ctx, cfg, trail)
+}
+
+// bindPassword finds the bind password: --bind-password-file, then ADKIT_BIND_PASSWORD, then a
+// file named by ADKIT_BIND_PASSWORD_FILE or the profile, then a prompt on a terminal.
+// It is never taken from argv.
+func (f *Factory) bindPassword(s *config.Settings) (secret.Secret, error) {
+	if path := f.Globals.Set["bind-password-file"]; path != "" {
+		return readPasswordFile(path)
+	}
+	if v := f.Getenv("ADKIT_BIND_PASSWORD"); v != "" {
+		return secret.New(v), nil
+	}
+	if s.BindPasswordFile != "" {
+		return readPasswordFile(s.BindPasswordFile)
+	}
+	if f.IO.CanPrompt() {
+		return f.Prompter.Password(fmt.Sprintf("Password for %s:", s.BindUser))
+	}
+	return secret.Secret{}, cmdutil.FlagErrorf("no bind password for %s: use --bind-password-file FILE or ADKIT_BIND_PASSWORD (no terminal to ask on)", s.BindUser)
+}
+
+func readPasswordFile(path string) (secret.Secret, error) {
+	pw, err := secret.FromFile(path)
+	if errors.Is(err, secret.ErrEmpty) {
+		return pw, cmdutil.FlagErrorf("bind password file %s is empty", path)
+	}
+	if err != nil {
+		return pw, &cmdutil.FlagError{Err: fmt.Errorf("bind password file: %w", err)}
+	}
+	return pw, nil
+}
+
+func (f *Factory) bindIdentity(s *config.Settings) string {
+	if s.Kerberos {
+		return "kerberos:" + firstNonEmpty(f.Getenv("KRB5CCNAME"), "default ticket cache")
+	}
+	return s.BindUser
+}
+
+func osUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return os.Getenv("USER")
+}
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,182 @@
+package logcmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+)
+
+type showOptions struct {
+	IO     *iostreams.IOStreams
+	Path   string
+	Format output.Format
+	Filter audit.Filter
+	Now    func() time.Time
+}
+
+func newCmdShow(f *factory.Factory, runF func(*showOptions) error) *cobra.Command {
+	opts := &showOptions{IO: f.IO, Now: f.Now}
+	var since string
+	cmd := &cobra.Command{
+		Use:   "show",
+		Short: "List audit records, newest last",
+		Example: `  adkit log show --since 24h
+  adkit log show --ticket INC-1234 -o json
+  adkit log show --action user.reset_password --target jdoe`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if opts.Format, err = output.ParseFormat(f.Globals.Output); err != nil {
+				return &cmdutil.FlagError{Err: err}
+			}
+			if since != "" {
+				if opts.Filter.Since, err = parseSince(since, opts.Now()); err != nil {
+					return &cmdutil.FlagError{Err: err}
+				}
+			}
+			if opts.Path, err = auditLogPath(f); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return showRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&since, "since", "", "only records at or after TIME: RFC 3339, a date (2026-01-31) or a duration ago (24h, 7d)")
+	cmd.Flags().StringVar(&opts.Filter.Action, "action", "", "only this action, e.g. user.unlock")
+	cmd.Flags().StringVar(&opts.Filter.Target, "target", "", "only records whose target DN, id or name contains this")
+	cmd.Flags().StringVar(&opts.Filter.Ticket, "ticket", "", "only records for this ticket")
+	return cmd
+}
+
+// parseSince accepts what a person types: an RFC 3339 time, a date, or "7d" / "36h" ago.
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, time.Local); err == nil {
+		return t, nil
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		if _, err := fmt.Sscanf(days, "%d", &n); err == nil && n >= 0 && fmt.Sprint(n) == days {
+			return now.AddDate(0, 0, -n), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, fmt.Errorf("--since %q: use an RFC 3339 time, a date such as 2026-01-31, or a duration such as 24h or 7d", s)
+}
+
+func showRun(_ context.Context, opts *showOptions) error {
+	file, err := os.Open(opts.Path)
+	if errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(opts.IO.ErrOut, "no audit log yet at %s\n", opts.Path)
+		if opts.Format == output.FormatJSON {
+			return output.WriteJSON(opts.IO.Out, []audit.Record{})
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open audit log: %w", err)
+	}
+	defer file.Close()
+
+	if opts.Format == output.FormatJSON {
+		// Stream a JSON array so a large log is never held in memory.
+		return writeJSONArray(opts, file)
+	}
+	t := output.Table{Header: []string{"Seq", "Time", "Event", "Action", "Target", "Result", "Ticket", "Actor", "Detail"}}
+	err = audit.ReadRecords(file, opts.Filter, func(r audit.Record) error {
+		t.AddRow(fmt.Sprint(r.Seq), r.Time, r.Event, r.Action, targetName(r.Target), result(r), r.Ticket,
+			r.Actor.OSUser+"@"+r.Actor.Host, detail(r))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read audit log %s: %w", opts.Path, err)
+	}
+	if opts.Format == output.FormatCSV {
+		return output.WriteCSV(opts.IO.Out, t)
+	}
+	return output.Print(opts.IO, opts.Format, t, nil)
+}
+
+func writeJSONArray(opts *showOptions, file *os.File) error {
+	if _, err := fmt.Fprint(opts.IO.Out, "["); err != nil {
+		return err
+	}
+	n := 0
+	err := audit.ReadRecords(file, opts.Filter, func(r audit.Record) error {
+		sep := ",\n"
+		if n == 0 {
+			sep = "\n"
+		}
+		n++
+		if _, err := fmt.Fprint(opts.IO.Out, sep); err != nil {
+			return err
+		}
+		return output.WriteJSONCompact(opts.IO.Out, r)
+	})
+	if err != nil {
+		return fmt.Errorf("read audit log %s: %w", opts.Path, err)
+	}
+	_, err = fmt.Fprintln(opts.IO.Out, "\n]")
+	return err
+}
+
+func targetName(t audit.Target) string {
+	switch {
+	case t.Name != "":
+		return t.Name
+	case t.DN != "":
+		return t.DN
+	default:
+		return t.ID
+	}
+}
+
+func result(r audit.Record) string {
+	s := r.Result
+	if r.Event == "intent" {
+		s = "-"
+	}
+	if r.DryRun {
+		s += " (dry run)"
+	}
+	return s
+}
+
+func detail(r audit.Record) string {
+	if r.Error != "" {
+		return r.Error
+	}
+	parts := make([]string, 0, len(r.Changes))
+	for _, c := range r.Changes {
+		if c.After == nil && c.Before == nil {
+			parts = append(parts, c.Attribute)
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s: %v → %v", c.Attribute, orDash(c.Before), orDash(c.After)))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func orDash(v any) any {
+	if v == nil || v == "" {
+		return "-"
+	}
+	return v
+}

@@ -1,0 +1,125 @@
+package logcmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+)
+
+type verifyOptions struct {
+	IO              *iostreams.IOStreams
+	Path            string
+	Format          output.Format
+	Checkpoint      string
+	WriteCheckpoint string
+	Now             func() time.Time
+}
+
+// VerifyReport is `log verify -o json`.
+type VerifyReport struct {
+	Log        string `json:"log"`
+	OK         bool   `json:"ok"`
+	Records    int    `json:"records"`
+	LastSeq    int64  `json:"last_seq"`
+	LastHash   string `json:"last_hash"`
+	BadLine    int    `json:"bad_line,omitempty"`
+	Problem    string `json:"problem,omitempty"`
+	Checkpoint string `json:"checkpoint,omitempty"`
+}
+
+func newCmdVerify(f *factory.Factory, runF func(*verifyOptions) error) *cobra.Command {
+	opts := &verifyOptions{IO: f.IO, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "Check the audit log's hash chain; with a checkpoint, detect truncation",
+		Long: `Verify recomputes every record's hash and checks that each record links to the one
+before it. Exit 0: the chain is intact. Exit 1: the first bad line is named.
+
+A chain that was cut short is still a valid chain. To catch truncation, write a checkpoint
+now (store it somewhere the log's writers cannot change) and verify against it later.`,
+		Example: `  adkit log verify
+  adkit log verify --write-checkpoint /secure/adkit-2026-11.checkpoint
+  adkit log verify --checkpoint /secure/adkit-2026-11.checkpoint`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if opts.Format, err = output.ParseFormat(f.Globals.Output, output.FormatTable, output.FormatJSON); err != nil {
+				return &cmdutil.FlagError{Err: err}
+			}
+			if opts.Path, err = auditLogPath(f); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return verifyRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Checkpoint, "checkpoint", "", "a checkpoint written earlier: also fail if the log was truncated or rewritten since")
+	cmd.Flags().StringVar(&opts.WriteCheckpoint, "write-checkpoint", "", "after a successful check, write a checkpoint of the log's current end to FILE (0600)")
+	return cmd
+}
+
+func verifyRun(_ context.Context, opts *verifyOptions) error {
+	file, err := os.Open(opts.Path)
+	if errors.Is(err, os.ErrNotExist) && opts.Checkpoint == "" {
+		fmt.Fprintf(opts.IO.ErrOut, "no audit log at %s: nothing to verify\n", opts.Path)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open audit log: %w", err)
+	}
+	defer file.Close()
+
+	var res audit.VerifyResult
+	if opts.Checkpoint != "" {
+		cp, err := audit.ReadCheckpoint(opts.Checkpoint)
+		if err != nil {
+			return &cmdutil.FlagError{Err: fmt.Errorf("checkpoint: %w", err)}
+		}
+		res, err = audit.VerifyAgainst(file, cp)
+		if err != nil {
+			return fmt.Errorf("verify %s: %w", opts.Path, err)
+		}
+	} else if res, err = audit.Verify(file); err != nil {
+		return fmt.Errorf("verify %s: %w", opts.Path, err)
+	}
+
+	report := VerifyReport{Log: opts.Path, OK: res.Problem == nil, Records: res.Records, LastSeq: res.LastSeq, LastHash: res.LastHash, Checkpoint: opts.Checkpoint}
+	if res.Problem != nil {
+		report.BadLine, report.Problem = res.Problem.Line, res.Problem.Reason
+	}
+	if report.OK && opts.WriteCheckpoint != "" {
+		if err := audit.WriteCheckpoint(opts.WriteCheckpoint, res.Checkpoint(opts.Now())); err != nil {
+			return err
+		}
+	}
+	if opts.Format == output.FormatJSON {
+		if err := output.WriteJSON(opts.IO.Out, report); err != nil {
+			return err
+		}
+	} else if report.OK {
+		fmt.Fprintf(opts.IO.Out, "✓ %s: %d records, chain intact", opts.Path, res.Records)
+		if opts.Checkpoint != "" {
+			fmt.Fprint(opts.IO.Out, ", checkpoint matches")
+		}
+		fmt.Fprintln(opts.IO.Out)
+		if opts.WriteCheckpoint != "" {
+			fmt.Fprintf(opts.IO.Out, "checkpoint written to %s (seq %d)\n", opts.WriteCheckpoint, res.LastSeq)
+		}
+	}
+	if !report.OK {
+		return fmt.Errorf("audit log %s fails verification at line %d: %s", opts.Path, report.BadLine, report.Problem)
+	}
+	return nil
+}

@@ -1,0 +1,232 @@
+package user
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+)
+
+type showOptions struct {
+	IO      *iostreams.IOStreams
+	Users   func(context.Context) (userReader, error)
+	Now     func() time.Time
+	Format  output.Format
+	Targets []string
+}
+
+func newCmdShow(f *factory.Factory, runF func(*showOptions) error) *cobra.Command {
+	opts := &showOptions{
+		IO:  f.IO,
+		Now: f.Now,
+		Users: func(ctx context.Context) (userReader, error) {
+			return f.AD(ctx)
+		},
+	}
+	return &cobra.Command{
+		Use:   "show USER...",
+		Short: "Show accounts: status, lockout, password, groups",
+		Long: `Show one or more accounts. USER may be a sAMAccountName, userPrincipalName, mail address,
+distinguished name or objectGUID. With -o json one USER gives an object, several an array.`,
+		Example: `  adkit user show jdoe
+  adkit user show john.doe@corp.example.com -o json
+  adkit user show jdoe asmith -o csv`,
+		Args: cmdutil.MinimumArgs(1, "USER: the account to show"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := output.ParseFormat(f.Globals.Output)
+			if err != nil {
+				return &cmdutil.FlagError{Err: err}
+			}
+			opts.Format = format
+			opts.Targets = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return showRun(cmd.Context(), opts)
+		},
+	}
+}
+
+func showRun(ctx context.Context, opts *showOptions) error {
+	users, err := opts.Users(ctx)
+	if err != nil {
+		return err
+	}
+	var found []*directory.User
+	runErr := cmdutil.EachTarget(ctx, opts.IO.ErrOut, opts.Targets, func(ctx context.Context, ident string) error {
+		u, err := users.User(ctx, ident)
+		if err != nil {
+			return err
+		}
+		found = append(found, u)
+		return nil
+	})
+	if len(found) == 0 {
+		return runErr
+	}
+	if err := printUsers(opts, found); err != nil {
+		return err
+	}
+	return runErr
+}
+
+func printUsers(opts *showOptions, users []*directory.User) error {
+	switch opts.Format {
+	case output.FormatJSON:
+		if len(opts.Targets) == 1 {
+			return output.WriteJSON(opts.IO.Out, users[0])
+		}
+		return output.WriteJSON(opts.IO.Out, users)
+	case output.FormatCSV:
+		t := output.Table{Header: csvHeader}
+		for _, u := range users {
+			t.AddRow(csvRow(u)...)
+		}
+		return output.WriteCSV(opts.IO.Out, t)
+	}
+	human := opts.Format == output.FormatTable || opts.IO.IsStdoutTTY()
+	for i, u := range users {
+		if i > 0 && human {
+			fmt.Fprintln(opts.IO.Out)
+		}
+		t := detailTable(u, opts.Now(), human)
+		var err error
+		if human {
+			err = output.WriteTable(opts.IO.Out, t)
+		} else {
+			err = output.WritePlain(opts.IO.Out, t)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// detailTable lays one account out as FIELD / VALUE rows. For people the values are worded
+// ("locked since ..."), for pipes they are raw (RFC 3339 times, true/false).
+func detailTable(u *directory.User, now time.Time, human bool) output.Table {
+	t := output.Table{Header: []string{"Field", "Value"}}
+	when := func(tm *time.Time, unset string) string {
+		if tm == nil {
+			if human {
+				return unset
+			}
+			return ""
+		}
+		if human {
+			return tm.Local().Format("2006-01-02 15:04 MST") + " (" + ago(now, *tm) + ")"
+		}
+		return tm.UTC().Format(time.RFC3339)
+	}
+	yesNo := func(b bool) string {
+		if human {
+			if b {
+				return "yes"
+			}
+			return "no"
+		}
+		return strconv.FormatBool(b)
+	}
+	locked := yesNo(u.Locked)
+	if human && u.Locked && u.LockoutTime != nil {
+		locked = "YES, since " + when(u.LockoutTime, "")
+	}
+	t.AddRow("dn", u.DN)
+	t.AddRow("sam_account_name", u.SAMAccountName)
+	t.AddRow("user_principal_name", u.UserPrincipalName)
+	t.AddRow("display_name", u.DisplayName)
+	t.AddRow("mail", u.Mail)
+	t.AddRow("enabled", yesNo(u.Enabled))
+	t.AddRow("locked", locked)
+	t.AddRow("bad_pwd_count", strconv.Itoa(u.BadPwdCount))
+	t.AddRow("pwd_last_set", when(u.PwdLastSet, "never"))
+	t.AddRow("must_change_password", yesNo(u.MustChangePassword))
+	t.AddRow("password_never_expires", yesNo(u.PasswordNeverExpires))
+	t.AddRow("password_expired", yesNo(u.PasswordExpired))
+	t.AddRow("last_logon", when(u.LastLogon, "never"))
+	t.AddRow("account_expires", when(u.AccountExpires, "never"))
+	t.AddRow("when_created", when(u.WhenCreated, ""))
+	t.AddRow("employee_id", u.EmployeeID)
+	t.AddRow("department", u.Department)
+	t.AddRow("title", u.Title)
+	t.AddRow("manager", u.Manager)
+	if human {
+		for i, g := range u.MemberOf {
+			label := ""
+			if i == 0 {
+				label = "member_of"
+			}
+			t.AddRow(label, g)
+		}
+		if len(u.MemberOf) == 0 {
+			t.AddRow("member_of", "(primary group only)")
+		}
+	} else {
+		t.AddRow("member_of", strings.Join(u.MemberOf, ";"))
+	}
+	return t
+}
+
+var csvHeader = []string{
+	"dn", "sam_account_name", "user_principal_name", "display_name", "mail", "enabled", "locked",
+	"lockout_time", "bad_pwd_count", "pwd_last_set", "password_never_expires", "must_change_password",
+	"last_logon", "when_created", "employee_id", "department", "title", "manager", "member_of",
+}
+
+func csvRow(u *directory.User) []string {
+	ts := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	return []string{
+		u.DN, u.SAMAccountName, u.UserPrincipalName, u.DisplayName, u.Mail, strconv.FormatBool(u.Enabled),
+		strconv.FormatBool(u.Locked), ts(u.LockoutTime), strconv.Itoa(u.BadPwdCount), ts(u.PwdLastSet),
+		strconv.FormatBool(u.PasswordNeverExpires), strconv.FormatBool(u.MustChangePassword), ts(u.LastLogon),
+		ts(u.WhenCreated), u.EmployeeID, u.Department, u.Title, u.Manager, strings.Join(u.MemberOf, ";"),
+	}
+}
+
+// ago says how long before now t was, roughly, the way people say it.
+func ago(now, t time.Time) string {
+	d := now.Sub(t)
+	if d < 0 {
+		return "in " + roughly(-d)
+	}
+	return roughly(d) + " ago"
+}
+
+func roughly(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "seconds"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute")
+	case d < 48*time.Hour:
+		return plural(int(d/time.Hour), "hour")
+	case d < 60*24*time.Hour:
+		return plural(int(d/(24*time.Hour)), "day")
+	case d < 2*365*24*time.Hour:
+		return plural(int(d/(30*24*time.Hour)), "month")
+	default:
+		return plural(int(d/(365*24*time.Hour)), "year")
+	}
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
