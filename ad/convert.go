@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-ldap/ldap/v3"
 )
 
 // fileTimeEpochDiff is the number of 100 ns intervals between 1601-01-01 and 1970-01-01.
@@ -112,4 +114,44 @@ func sidString(b []byte) string {
 		fmt.Fprintf(&sb, "-%d", binary.LittleEndian.Uint32(b[8+4*i:]))
 	}
 	return sb.String()
+}
+
+// encodeSID is the inverse of sidString: "S-1-5-21-..." to its binary form.
+func encodeSID(s string) ([]byte, bool) {
+	parts := strings.Split(s, "-")
+	if len(parts) < 3 || parts[0] != "S" {
+		return nil, false
+	}
+	rev, err := strconv.ParseUint(parts[1], 10, 8)
+	if err != nil {
+		return nil, false
+	}
+	auth, err := strconv.ParseUint(parts[2], 10, 48)
+	if err != nil {
+		return nil, false
+	}
+	subs := parts[3:]
+	b := make([]byte, 8+4*len(subs))
+	b[0], b[1] = byte(rev), byte(len(subs))
+	for i := 0; i < 6; i++ {
+		b[7-i] = byte(auth >> (8 * i))
+	}
+	for i, p := range subs {
+		v, err := strconv.ParseUint(p, 10, 32)
+		if err != nil {
+			return nil, false
+		}
+		binary.LittleEndian.PutUint32(b[8+4*i:], uint32(v))
+	}
+	return b, true
+}
+
+// CommonName is the readable value of a DN's first RDN: "CN=Smith\, Jr.,OU=x" → "Smith, Jr.".
+// A DN that does not parse is returned as it is.
+func CommonName(dn string) string {
+	parsed, err := ldap.ParseDN(dn)
+	if err != nil || len(parsed.RDNs) == 0 || len(parsed.RDNs[0].Attributes) == 0 {
+		return dn
+	}
+	return parsed.RDNs[0].Attributes[0].Value
 }

@@ -120,6 +120,9 @@ type RefusedError struct {
 func (e *RefusedError) Error() string { return e.Reason }
 func (e *RefusedError) Unwrap() error { return e.Err }
 
+// errNoSuchObject marks LDAP's noSuchObject for callers that turn it into "not found".
+var errNoSuchObject = errors.New("no such object")
+
 // ErrPermission is wrapped when the bind account lacks the right to do something.
 var ErrPermission = errors.New("not permitted")
 
@@ -162,7 +165,7 @@ func explainLDAPError(err error) error {
 	case ldap.LDAPResultEntryAlreadyExists:
 		return &RefusedError{Reason: "an object with that name already exists", Err: err}
 	case ldap.LDAPResultNoSuchObject:
-		return &RefusedError{Reason: "the object does not exist (was it moved or deleted?)", Err: err}
+		return &RefusedError{Reason: "the object does not exist (was it moved or deleted?)", Err: errors.Join(errNoSuchObject, err)}
 	case ldap.LDAPResultConstraintViolation:
 		return &RefusedError{Reason: "the directory refused the value (constraint violation: " + detail + ")", Err: err}
 	case ldap.LDAPResultUnwillingToPerform:

@@ -5,6 +5,7 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"strings"
 )
 
@@ -58,3 +59,13 @@ func (e *TargetError) Error() string {
 }
 
 func (e *TargetError) Unwrap() error { return e.Err }
+
+// UnsupportedError is an operation the chosen directory does not have (exit 2); its message
+// says what to use instead.
+type UnsupportedError struct{ Message string }
+
+func (e *UnsupportedError) Error() string { return e.Message }
+func (e *UnsupportedError) Unwrap() error { return directory.ErrUnsupported }
+
+// Unsupported returns an UnsupportedError.
+func Unsupported(message string) error { return &UnsupportedError{Message: message} }

@@ -17,6 +17,7 @@ import (
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/internal/config"
 	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
 	"github.com/adkit-dev/adkit/internal/prompt"
 	"github.com/adkit-dev/adkit/internal/secret"
 )
@@ -211,4 +212,22 @@ func firstNonEmpty(values ...string) string {
 		}
 	}
 	return ""
+}
+
+// Format parses -o against the formats a command offers; a bad value is a usage error.
+func (g *Globals) Format(allowed ...output.Format) (output.Format, error) {
+	f, err := output.ParseFormat(g.Output, allowed...)
+	if err != nil {
+		return "", &cmdutil.FlagError{Err: err}
+	}
+	return f, nil
+}
+
+// Target is the directory user and group commands act on: ad, entra, or "" for the default.
+func (f *Factory) Target() (string, error) {
+	s, err := f.Settings()
+	if err != nil {
+		return "", err
+	}
+	return s.Target, nil
 }

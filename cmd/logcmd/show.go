@@ -115,26 +115,11 @@ func showRun(_ context.Context, opts *showOptions) error {
 }
 
 func writeJSONArray(opts *showOptions, file *os.File) error {
-	if _, err := fmt.Fprint(opts.IO.Out, "["); err != nil {
-		return err
-	}
-	n := 0
-	err := audit.ReadRecords(file, opts.Filter, func(r audit.Record) error {
-		sep := ",\n"
-		if n == 0 {
-			sep = "\n"
-		}
-		n++
-		if _, err := fmt.Fprint(opts.IO.Out, sep); err != nil {
-			return err
-		}
-		return output.WriteJSONCompact(opts.IO.Out, r)
-	})
-	if err != nil {
+	arr := output.NewJSONArray(opts.IO.Out)
+	if err := audit.ReadRecords(file, opts.Filter, func(r audit.Record) error { return arr.Add(r) }); err != nil {
 		return fmt.Errorf("read audit log %s: %w", opts.Path, err)
 	}
-	_, err = fmt.Fprintln(opts.IO.Out, "\n]")
-	return err
+	return arr.Close()
 }
 
 func targetName(t audit.Target) string {

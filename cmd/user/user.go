@@ -16,7 +16,16 @@ func NewCmdUser(f *factory.Factory) *cobra.Command {
 		Use:   "user <command>",
 		Short: "Show, unlock, reset, enable, disable and search user accounts",
 	}
-	cmd.AddCommand(newCmdShow(f, nil))
+	cmd.AddCommand(
+		newCmdShow(f, nil),
+		newCmdUnlock(f, nil),
+		newCmdResetPassword(f, nil),
+		newCmdEnable(f, nil),
+		newCmdDisable(f, nil),
+		newCmdGroups(f, nil),
+		newCmdSearch(f, nil),
+		newCmdMove(f, nil),
+	)
 	return cmd
 }
 

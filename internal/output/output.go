@@ -170,3 +170,35 @@ func WriteJSONCompact(w io.Writer, v any) error {
 	_, err = w.Write(b)
 	return err
 }
+
+// JSONArray writes a JSON array one element at a time, so a long list is never held in memory.
+type JSONArray struct {
+	w io.Writer
+	n int
+}
+
+// NewJSONArray starts an array on w; call Close to finish it.
+func NewJSONArray(w io.Writer) *JSONArray { return &JSONArray{w: w} }
+
+// Add writes one element.
+func (a *JSONArray) Add(v any) error {
+	sep := ",\n"
+	if a.n == 0 {
+		sep = "[\n"
+	}
+	a.n++
+	if _, err := io.WriteString(a.w, sep); err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	return WriteJSONCompact(a.w, v)
+}
+
+// Close ends the array; an array with no elements is written as [].
+func (a *JSONArray) Close() error {
+	end := "\n]\n"
+	if a.n == 0 {
+		end = "[]\n"
+	}
+	_, err := io.WriteString(a.w, end)
+	return err
+}

@@ -2,6 +2,7 @@ package output
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -82,5 +83,24 @@ func TestParseFormat(t *testing.T) {
 	}
 	if _, err := ParseFormat("html", FormatTable, FormatHTML); err != nil {
 		t.Errorf("html allowed but refused: %v", err)
+	}
+}
+
+func TestJSONArrayStreamsValidJSON(t *testing.T) {
+	for _, n := range []int{0, 1, 3} {
+		var b bytes.Buffer
+		a := NewJSONArray(&b)
+		for i := 0; i < n; i++ {
+			if err := a.Add(map[string]int{"i": i}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := a.Close(); err != nil {
+			t.Fatal(err)
+		}
+		var got []map[string]int
+		if err := json.Unmarshal(b.Bytes(), &got); err != nil || len(got) != n {
+			t.Errorf("n=%d: %v, %d elements in %q", n, err, len(got), b.String())
+		}
 	}
 }

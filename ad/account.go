@@ -1,0 +1,221 @@
+package ad
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf16"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/password"
+	"github.com/adkit-dev/adkit/internal/secret"
+)
+
+// Outcome says what a change did to one account, for the per-target report.
+type Outcome struct {
+	User    *directory.User
+	Changed bool   // false: nothing needed doing (e.g. the account was not locked), or a dry run
+	Note    string // what happened, in words
+	// WouldChange is set on a dry run for a change that would have been made.
+	WouldChange bool
+}
+
+// target is how an account appears on audit records.
+func target(u *directory.User) audit.Target {
+	return audit.Target{DN: u.DN, Name: u.Name()}
+}
+
+// modify runs one LDAP modify through the audit trail.
+func (c *Client) modify(ctx context.Context, action string, u *directory.User, changes []audit.Change, req *ldap.ModifyRequest) error {
+	return c.change(ctx, action, target(u), changes, func(context.Context) error {
+		if err := c.conn.Modify(req); err != nil {
+			return explainLDAPError(err)
+		}
+		return nil
+	})
+}
+
+// Unlock clears the lockout of an account (lockoutTime=0, which also resets badPwdCount).
+// An account that is not locked is left alone and reported as such.
+func (c *Client) Unlock(ctx context.Context, ident string) (Outcome, error) {
+	u, err := c.User(ctx, ident)
+	if err != nil {
+		return Outcome{}, err
+	}
+	changes := []audit.Change{{Attribute: "lockoutTime", Before: fileTimeText(u.LockoutTime), After: "0"}}
+	if !u.Locked && u.LockoutTime == nil {
+		err := c.change(ctx, "user.unlock", target(u), changes, func(context.Context) error {
+			return audit.Skipped("account was not locked")
+		})
+		if errors.Is(err, audit.ErrSkipped) {
+			return Outcome{User: u, Note: "was not locked"}, nil
+		}
+		return Outcome{User: u}, err
+	}
+	req := ldap.NewModifyRequest(u.DN, nil)
+	req.Replace("lockoutTime", []string{"0"})
+	if err := c.modify(ctx, "user.unlock", u, changes, req); err != nil {
+		return Outcome{User: u}, fmt.Errorf("unlock %s: %w", u.Name(), err)
+	}
+	note := "unlocked"
+	if !u.Locked {
+		note = "lockout had expired; cleared"
+	}
+	return c.dryRunAware(Outcome{User: u, Changed: true, Note: note}, "would unlock"), nil
+}
+
+// SetEnabled enables or disables an account by flipping ACCOUNTDISABLE in userAccountControl.
+func (c *Client) SetEnabled(ctx context.Context, ident string, enable bool) (Outcome, error) {
+	e, err := c.findOne(ctx, kindUser, ident, userAttributeList())
+	if err != nil {
+		return Outcome{}, err
+	}
+	u := userFromEntry(e)
+	action, verb := "user.disable", "disable"
+	if enable {
+		action, verb = "user.enable", "enable"
+	}
+	uac := attrInt(e, "userAccountControl")
+	next := uac | uacAccountDisable
+	if enable {
+		next = uac &^ uacAccountDisable
+	}
+	changes := []audit.Change{{Attribute: "userAccountControl", Before: uac, After: next}}
+	if next == uac {
+		state := "disabled"
+		if enable {
+			state = "enabled"
+		}
+		err := c.change(ctx, action, target(u), changes, func(context.Context) error {
+			return audit.Skipped("account was already " + state)
+		})
+		if errors.Is(err, audit.ErrSkipped) {
+			return Outcome{User: u, Note: "was already " + state}, nil
+		}
+		return Outcome{User: u}, err
+	}
+	req := ldap.NewModifyRequest(u.DN, nil)
+	req.Replace("userAccountControl", []string{strconv.Itoa(next)})
+	if err := c.modify(ctx, action, u, changes, req); err != nil {
+		return Outcome{User: u}, fmt.Errorf("%s %s: %w", verb, u.Name(), err)
+	}
+	return c.dryRunAware(Outcome{User: u, Changed: true, Note: verb + "d"}, "would "+verb), nil
+}
+
+// ResetOptions controls a password reset.
+type ResetOptions struct {
+	// Password is the new password; empty means generate one the policy accepts.
+	Password secret.Secret
+	// MustChange sets "must change password at next logon" (pwdLastSet=0).
+	MustChange bool
+	// Unlock also clears a lockout, in the same modify.
+	Unlock bool
+	// Length is the generated password's minimum length (the policy's minimum may raise it).
+	Length int
+}
+
+// ResetResult is a reset's outcome and, when adkit generated it, the new password.
+type ResetResult struct {
+	Outcome
+	Password  secret.Secret
+	Generated bool
+	Policy    PasswordPolicy
+}
+
+// ResetPassword sets a new password (unicodePwd, over TLS) and, in the same atomic modify,
+// must-change and unlock when asked, so a half-done reset cannot happen.
+func (c *Client) ResetPassword(ctx context.Context, ident string, opts ResetOptions) (ResetResult, error) {
+	u, err := c.User(ctx, ident)
+	if err != nil {
+		return ResetResult{}, err
+	}
+	policy, err := c.PasswordPolicyFor(ctx, u.DN)
+	if err != nil {
+		return ResetResult{}, err
+	}
+	res := ResetResult{Outcome: Outcome{User: u}, Password: opts.Password, Policy: policy}
+	if res.Password.IsZero() {
+		length := max(opts.Length, policy.MinLength, password.MinLength)
+		p, err := password.Generate(length)
+		if err != nil {
+			return res, err
+		}
+		res.Password, res.Generated = secret.New(p), true
+	} else if err := password.Check(res.Password.Reveal(), policy.MinLength, policy.Complexity); err != nil {
+		// Say it before the directory does, and more precisely (the history is still the DC's call).
+		return res, fmt.Errorf("%w: %v (domain policy: at least %d characters%s)", directory.ErrInvalidInput, err, policy.MinLength, complexityNote(policy))
+	}
+
+	req := ldap.NewModifyRequest(u.DN, nil)
+	req.Replace("unicodePwd", []string{encodePassword(res.Password)})
+	changes := []audit.Change{{Attribute: "unicodePwd", Secret: true}}
+	if opts.MustChange {
+		req.Replace("pwdLastSet", []string{"0"})
+		changes = append(changes, audit.Change{Attribute: "pwdLastSet", Before: fileTimeText(u.PwdLastSet), After: "0"})
+	}
+	if opts.Unlock && (u.Locked || u.LockoutTime != nil) {
+		req.Replace("lockoutTime", []string{"0"})
+		changes = append(changes, audit.Change{Attribute: "lockoutTime", Before: fileTimeText(u.LockoutTime), After: "0"})
+	}
+	if err := c.modify(ctx, "user.reset_password", u, changes, req); err != nil {
+		return res, fmt.Errorf("reset password of %s: %w", u.Name(), err)
+	}
+	res.Changed, res.Note = true, "password reset"
+	if opts.MustChange {
+		res.Note += "; must change at next logon"
+	}
+	if opts.Unlock && (u.Locked || u.LockoutTime != nil) {
+		res.Note += "; unlocked"
+	}
+	res.Outcome = c.dryRunAware(res.Outcome, "would reset the password")
+	return res, nil
+}
+
+func complexityNote(p PasswordPolicy) string {
+	if p.Complexity {
+		return ", three of: lower case, upper case, digits, symbols"
+	}
+	return ""
+}
+
+// encodePassword is AD's unicodePwd format: the password in double quotes, UTF-16LE.
+func encodePassword(p secret.Secret) string {
+	units := utf16.Encode([]rune(`"` + p.Reveal() + `"`))
+	b := make([]byte, 2*len(units))
+	for i, u := range units {
+		b[2*i], b[2*i+1] = byte(u), byte(u>>8)
+	}
+	return string(b)
+}
+
+func fileTimeText(t *time.Time) string {
+	if t == nil {
+		return "0"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// dryRunAware rewords an outcome when nothing was actually changed.
+func (c *Client) dryRunAware(o Outcome, would string) Outcome {
+	if c.DryRun() {
+		o.Changed, o.WouldChange = false, true
+		o.Note = would + " (dry run: nothing changed)"
+	}
+	return o
+}
+
+// noop is the apply of a change that is only recorded (dry runs never call it).
+func noop(context.Context) error { return nil }
+
+// ignoreSkipped treats "nothing to do" as success.
+func ignoreSkipped(err error) error {
+	if errors.Is(err, audit.ErrSkipped) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,307 @@
+package ad
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/password"
+	"github.com/adkit-dev/adkit/internal/secret"
+)
+
+// NewUser describes an account to create.
+type NewUser struct {
+	GivenName         string
+	Surname           string
+	DisplayName       string // default "Given Surname"; also the CN
+	SAMAccountName    string
+	UserPrincipalName string // default sam@<domain DNS name>
+	OU                string // default the domain's Users container
+	Mail              string
+	EmployeeID        string
+	Department        string
+	Title             string
+	Manager           string // any user identity; resolved to a DN
+	Description       string
+	AccountExpires    *time.Time
+	Password          secret.Secret // empty: generate one the policy accepts
+	PasswordLength    int
+	MustChange        bool
+	Groups            []string // group identities
+}
+
+// CreateResult is the new account, its groups and, when generated, its password.
+type CreateResult struct {
+	User      *directory.User
+	DN        string
+	Groups    []GroupRef
+	Password  secret.Secret
+	Generated bool
+}
+
+// DomainDNSName turns the domain's naming context (DC=corp,DC=example,DC=com) into its DNS
+// name (corp.example.com), the default UPN suffix.
+func (c *Client) DomainDNSName() string {
+	dn, err := ldap.ParseDN(c.info.DefaultNamingContext)
+	if err != nil {
+		return ""
+	}
+	var labels []string
+	for _, rdn := range dn.RDNs {
+		for _, a := range rdn.Attributes {
+			if strings.EqualFold(a.Type, "DC") {
+				labels = append(labels, a.Value)
+			}
+		}
+	}
+	return strings.Join(labels, ".")
+}
+
+// CreateUser creates an enabled account with a password, then adds it to its groups. Every
+// name is resolved and checked before anything is written, so bad input (an unknown group or
+// manager, a taken logon name, a missing OU) changes nothing.
+func (c *Client) CreateUser(ctx context.Context, nu NewUser) (CreateResult, error) {
+	var res CreateResult
+	if strings.TrimSpace(nu.GivenName) == "" || strings.TrimSpace(nu.Surname) == "" {
+		return res, fmt.Errorf("%w: a new account needs a given name and a surname", directory.ErrInvalidInput)
+	}
+	if nu.SAMAccountName == "" {
+		return res, fmt.Errorf("%w: a new account needs a logon name (sAMAccountName)", directory.ErrInvalidInput)
+	}
+	if err := validSAM(nu.SAMAccountName); err != nil {
+		return res, err
+	}
+	if nu.DisplayName == "" {
+		nu.DisplayName = nu.GivenName + " " + nu.Surname
+	}
+	if nu.UserPrincipalName == "" {
+		nu.UserPrincipalName = nu.SAMAccountName + "@" + c.DomainDNSName()
+	}
+	if nu.OU == "" {
+		nu.OU = "CN=Users," + c.info.DefaultNamingContext
+	}
+	if _, err := ldap.ParseDN(nu.OU); err != nil {
+		return res, fmt.Errorf("%w: OU %q is not a valid distinguished name: %v", directory.ErrInvalidInput, nu.OU, err)
+	}
+	if ou, err := c.readEntry(ctx, nu.OU, "(objectClass=*)", []string{"1.1"}); err != nil {
+		return res, err
+	} else if ou == nil {
+		return res, &directory.NotFoundError{Kind: "OU", Ident: nu.OU}
+	}
+	taken, err := c.NamesInUse(ctx, []string{nu.SAMAccountName, nu.UserPrincipalName, nu.Mail})
+	if err != nil {
+		return res, err
+	}
+	for _, n := range []string{nu.SAMAccountName, nu.UserPrincipalName, nu.Mail} {
+		if n != "" && taken[strings.ToLower(n)] {
+			return res, fmt.Errorf("%w: %q is already used by another account (as a logon name, UPN or mail address)", directory.ErrInvalidInput, n)
+		}
+	}
+	managerDN := ""
+	if nu.Manager != "" {
+		m, err := c.User(ctx, nu.Manager)
+		if err != nil {
+			return res, fmt.Errorf("manager: %w", err)
+		}
+		managerDN = m.DN
+	}
+	for _, g := range nu.Groups {
+		ref, err := c.ResolveGroup(ctx, g)
+		if err != nil {
+			return res, err
+		}
+		res.Groups = append(res.Groups, ref)
+	}
+	res.DN = "CN=" + ldap.EscapeDN(nu.DisplayName) + "," + nu.OU
+
+	policy, err := c.DomainPasswordPolicy(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.Password = nu.Password
+	if res.Password.IsZero() {
+		p, err := password.Generate(max(nu.PasswordLength, policy.MinLength, password.MinLength))
+		if err != nil {
+			return res, err
+		}
+		res.Password, res.Generated = secret.New(p), true
+	} else if err := password.Check(res.Password.Reveal(), policy.MinLength, policy.Complexity); err != nil {
+		return res, fmt.Errorf("%w: %v", directory.ErrInvalidInput, err)
+	}
+
+	req := ldap.NewAddRequest(res.DN, nil)
+	var changes []audit.Change
+	set := func(attr, value string) {
+		if value == "" {
+			return
+		}
+		req.Attribute(attr, []string{value})
+		changes = append(changes, audit.Change{Attribute: attr, After: value})
+	}
+	req.Attribute("objectClass", []string{"top", "person", "organizationalPerson", "user"})
+	set("sAMAccountName", nu.SAMAccountName)
+	set("userPrincipalName", nu.UserPrincipalName)
+	set("givenName", nu.GivenName)
+	set("sn", nu.Surname)
+	set("displayName", nu.DisplayName)
+	set("mail", nu.Mail)
+	set("employeeID", nu.EmployeeID)
+	set("department", nu.Department)
+	set("title", nu.Title)
+	set("manager", managerDN)
+	set("description", nu.Description)
+	if nu.AccountExpires != nil {
+		set("accountExpires", toFileTime(*nu.AccountExpires))
+	}
+	req.Attribute("unicodePwd", []string{encodePassword(res.Password)})
+	changes = append(changes, audit.Change{Attribute: "unicodePwd", Secret: true})
+	set("userAccountControl", strconv.Itoa(uacNormalAccount))
+	if nu.MustChange {
+		set("pwdLastSet", "0")
+	}
+	tgt := audit.Target{DN: res.DN, Name: nu.SAMAccountName}
+	err = c.change(ctx, "user.create", tgt, changes, func(context.Context) error {
+		if err := c.conn.Add(req); err != nil {
+			return explainLDAPError(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("create %s: %w", nu.SAMAccountName, err)
+	}
+	if c.DryRun() {
+		res.User = &directory.User{DN: res.DN, SAMAccountName: nu.SAMAccountName, UserPrincipalName: nu.UserPrincipalName, DisplayName: nu.DisplayName}
+		for _, g := range res.Groups {
+			// Recorded as dry runs too, so the log shows the whole of what would have happened.
+			if err := c.change(ctx, "group.add_member", tgt, []audit.Change{{Attribute: "group", After: g.DN}}, noop); err != nil {
+				return res, err
+			}
+		}
+		return res, nil
+	}
+	if res.User, err = c.User(ctx, res.DN); err != nil {
+		return res, fmt.Errorf("read back %s: %w", res.DN, err)
+	}
+	for _, g := range res.Groups {
+		if _, err := c.ensureMembership(ctx, g, res.User, true); err != nil {
+			return res, fmt.Errorf("account %s was created, but: %w", nu.SAMAccountName, err)
+		}
+	}
+	return res, nil
+}
+
+// validSAM enforces AD's rules for sAMAccountName: at most 20 characters, none of "/\[]:;|=,+*?<>@,
+// and not only dots and spaces.
+func validSAM(s string) error {
+	if len([]rune(s)) > 20 {
+		return fmt.Errorf("%w: logon name %q is longer than 20 characters", directory.ErrInvalidInput, s)
+	}
+	if strings.ContainsAny(s, `"/\[]:;|=,+*?<>@`) {
+		return fmt.Errorf("%w: logon name %q contains a character AD does not allow (\"/\\[]:;|=,+*?<>@)", directory.ErrInvalidInput, s)
+	}
+	if strings.Trim(s, ". ") == "" || strings.HasSuffix(s, ".") {
+		return fmt.Errorf("%w: logon name %q may not be only dots and spaces or end with a dot", directory.ErrInvalidInput, s)
+	}
+	return nil
+}
+
+// NamesInUse reports, in one search, which of the names (lower-cased in the result) are
+// already a sAMAccountName, a userPrincipalName, a mail address or a proxy address.
+func (c *Client) NamesInUse(ctx context.Context, names []string) (map[string]bool, error) {
+	used := map[string]bool{}
+	var wanted []string
+	for _, n := range names {
+		if n != "" {
+			wanted = append(wanted, n)
+		}
+	}
+	for start := 0; start < len(wanted); start += dnBatch {
+		var b strings.Builder
+		b.WriteString("(|")
+		for _, n := range wanted[start:min(start+dnBatch, len(wanted))] {
+			v := ldap.EscapeFilter(n)
+			fmt.Fprintf(&b, "(sAMAccountName=%s)(userPrincipalName=%s)(mail=%s)", v, v, v)
+			if strings.Contains(n, "@") {
+				fmt.Fprintf(&b, "(proxyAddresses=smtp:%s)", v)
+			}
+		}
+		b.WriteString(")")
+		err := c.searchEach(ctx, c.info.DefaultNamingContext, b.String(), []string{"sAMAccountName", "userPrincipalName", "mail", "proxyAddresses"},
+			func(e *ldap.Entry) error {
+				for _, a := range []string{"sAMAccountName", "userPrincipalName", "mail"} {
+					if v := e.GetAttributeValue(a); v != "" {
+						used[strings.ToLower(v)] = true
+					}
+				}
+				for _, p := range e.GetAttributeValues("proxyAddresses") {
+					if _, addr, ok := strings.Cut(p, ":"); ok {
+						used[strings.ToLower(addr)] = true
+					}
+				}
+				return nil
+			})
+		if err != nil {
+			return nil, fmt.Errorf("check names in use: %w", err)
+		}
+	}
+	return used, nil
+}
+
+// MoveUser moves an account to another OU, keeping its name.
+func (c *Client) MoveUser(ctx context.Context, ident, ou string) (Outcome, error) {
+	if _, err := ldap.ParseDN(ou); err != nil {
+		return Outcome{}, fmt.Errorf("%w: --ou %q is not a valid distinguished name: %v", directory.ErrInvalidInput, ou, err)
+	}
+	u, err := c.User(ctx, ident)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if e, err := c.readEntry(ctx, ou, "(objectClass=*)", []string{"1.1"}); err != nil {
+		return Outcome{User: u}, err
+	} else if e == nil {
+		return Outcome{User: u}, &directory.NotFoundError{Kind: "OU", Ident: ou}
+	}
+	dn, err := ldap.ParseDN(u.DN)
+	if err != nil || len(dn.RDNs) < 2 {
+		return Outcome{User: u}, fmt.Errorf("move %s: cannot parse its DN %q", u.Name(), u.DN)
+	}
+	rdn := strings.SplitN(u.DN, ",", 2)[0]
+	for strings.HasSuffix(rdn, `\`) { // an escaped comma inside the RDN: take more
+		rest := strings.TrimPrefix(u.DN, rdn+",")
+		next, _, _ := strings.Cut(rest, ",")
+		rdn += "," + next
+	}
+	parent := strings.TrimPrefix(u.DN, rdn+",")
+	if dnEqual(parent, ou) {
+		err := c.change(ctx, "user.move", target(u), []audit.Change{{Attribute: "ou", Before: parent, After: ou}}, func(context.Context) error {
+			return audit.Skipped("already in " + ou)
+		})
+		return Outcome{User: u, Note: "already in " + ou}, ignoreSkipped(err)
+	}
+	req := ldap.NewModifyDNRequest(u.DN, rdn, true, ou)
+	err = c.change(ctx, "user.move", target(u), []audit.Change{{Attribute: "ou", Before: parent, After: ou}}, func(context.Context) error {
+		if err := c.conn.ModifyDN(req); err != nil {
+			return explainLDAPError(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Outcome{User: u}, fmt.Errorf("move %s to %s: %w", u.Name(), ou, err)
+	}
+	return c.dryRunAware(Outcome{User: u, Changed: true, Note: "moved to " + ou}, "would move to "+ou), nil
+}
+
+func dnEqual(a, b string) bool {
+	da, err1 := ldap.ParseDN(a)
+	db, err2 := ldap.ParseDN(b)
+	if err1 != nil || err2 != nil {
+		return strings.EqualFold(a, b)
+	}
+	return da.EqualFold(db)
+}

@@ -1,0 +1,103 @@
+package ad
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/internal/directory"
+)
+
+// GroupRef is a resolved group: enough to change its membership without reading its members.
+type GroupRef struct {
+	DN             string
+	SAMAccountName string
+}
+
+// ResolveGroup finds one group by any accepted name, reading none of its members.
+func (c *Client) ResolveGroup(ctx context.Context, ident string) (GroupRef, error) {
+	e, err := c.findOne(ctx, kindGroup, ident, []string{"sAMAccountName"})
+	if err != nil {
+		return GroupRef{}, err
+	}
+	return GroupRef{DN: e.DN, SAMAccountName: e.GetAttributeValue("sAMAccountName")}, nil
+}
+
+// isMember asks the directory whether dn is a direct member of the group with a base search,
+// which stays cheap on groups with a hundred thousand members.
+func (c *Client) isMember(ctx context.Context, groupDN, memberDN string) (bool, error) {
+	e, err := c.readEntry(ctx, groupDN, "(member="+ldap.EscapeFilter(memberDN)+")", []string{"1.1"})
+	if err != nil {
+		return false, err
+	}
+	return e != nil, nil
+}
+
+// AddMember adds a user to a group. Already a member: nothing changes and Outcome says so.
+func (c *Client) AddMember(ctx context.Context, g GroupRef, userIdent string) (Outcome, error) {
+	return c.setMember(ctx, g, userIdent, true)
+}
+
+// RemoveMember removes a user from a group. Not a member: nothing changes and Outcome says so.
+// Primary-group membership cannot be removed this way; AD refuses and the message says why.
+func (c *Client) RemoveMember(ctx context.Context, g GroupRef, userIdent string) (Outcome, error) {
+	return c.setMember(ctx, g, userIdent, false)
+}
+
+func (c *Client) setMember(ctx context.Context, g GroupRef, userIdent string, add bool) (Outcome, error) {
+	u, err := c.User(ctx, userIdent)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return c.ensureMembership(ctx, g, u, add)
+}
+
+func (c *Client) ensureMembership(ctx context.Context, g GroupRef, u *directory.User, add bool) (Outcome, error) {
+	action, change := "group.add_member", audit.Change{Attribute: "group", After: g.DN}
+	if !add {
+		action, change = "group.remove_member", audit.Change{Attribute: "group", Before: g.DN}
+	}
+	member, err := c.isMember(ctx, g.DN, u.DN)
+	if err != nil {
+		return Outcome{User: u}, fmt.Errorf("check membership of %s in %s: %w", u.Name(), g.SAMAccountName, err)
+	}
+	if member == add {
+		note := "already a member of " + g.SAMAccountName
+		if !add {
+			note = "not a member of " + g.SAMAccountName
+		}
+		err := c.change(ctx, action, target(u), []audit.Change{change}, func(context.Context) error {
+			return audit.Skipped(note)
+		})
+		if errors.Is(err, audit.ErrSkipped) {
+			return Outcome{User: u, Note: note}, nil
+		}
+		return Outcome{User: u}, err
+	}
+	req := ldap.NewModifyRequest(g.DN, nil)
+	if add {
+		req.Add("member", []string{u.DN})
+	} else {
+		req.Delete("member", []string{u.DN})
+	}
+	err = c.change(ctx, action, target(u), []audit.Change{change}, func(context.Context) error {
+		if err := c.conn.Modify(req); err != nil {
+			return explainLDAPError(err)
+		}
+		return nil
+	})
+	if err != nil {
+		verb := "add %s to %s"
+		if !add {
+			verb = "remove %s from %s"
+		}
+		return Outcome{User: u}, fmt.Errorf(verb+": %w", u.Name(), g.SAMAccountName, err)
+	}
+	if add {
+		return c.dryRunAware(Outcome{User: u, Changed: true, Note: "added to " + g.SAMAccountName}, "would add to "+g.SAMAccountName), nil
+	}
+	return c.dryRunAware(Outcome{User: u, Changed: true, Note: "removed from " + g.SAMAccountName}, "would remove from "+g.SAMAccountName), nil
+}

@@ -1,0 +1,130 @@
+package ad
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/adkit-dev/adkit/internal/directory"
+)
+
+// UserQuery selects users for `user search`. The conditions are ANDed.
+type UserQuery struct {
+	Locked               bool
+	Disabled             bool
+	Enabled              bool
+	PasswordExpired      bool
+	PasswordNeverExpires bool
+	NeverLoggedOn        bool
+	// InactiveDays selects accounts whose last logon (lastLogonTimestamp) is older than this
+	// many days, or that never logged on and were created before then.
+	InactiveDays int
+	// NameGlob matches sAMAccountName, userPrincipalName, displayName or cn; '*' is the only
+	// wildcard, everything else is literal.
+	NameGlob string
+	// OU limits the search to this subtree.
+	OU string
+}
+
+// LastLogonReplicationLag is how far lastLogonTimestamp may lag the truth: AD only updates it
+// when the previous value is older than about 14 days (msDS-LogonTimeSyncInterval, randomised
+// by up to 5 days), so an "inactive" search cannot be more precise than this.
+const LastLogonReplicationLag = 14 * 24 * time.Hour
+
+const (
+	matchBitAnd = "1.2.840.113556.1.4.803"
+)
+
+// filter builds the LDAP filter; conditions the server cannot evaluate exactly (lockout
+// expiry, computed password expiry) are narrowed here and finished in keep.
+func (q UserQuery) filter(now time.Time) (string, error) {
+	if q.Enabled && q.Disabled {
+		return "", fmt.Errorf("%w: --enabled and --disabled exclude each other", directory.ErrInvalidInput)
+	}
+	if q.InactiveDays < 0 {
+		return "", fmt.Errorf("%w: --inactive takes a number of days, not %d", directory.ErrInvalidInput, q.InactiveDays)
+	}
+	parts := []string{kindUser.class}
+	if q.Locked {
+		parts = append(parts, "(lockoutTime>=1)")
+	}
+	if q.Disabled {
+		parts = append(parts, "(userAccountControl:"+matchBitAnd+":=2)")
+	}
+	if q.Enabled {
+		parts = append(parts, "(!(userAccountControl:"+matchBitAnd+":=2))")
+	}
+	if q.PasswordNeverExpires {
+		parts = append(parts, "(userAccountControl:"+matchBitAnd+":=65536)")
+	}
+	if q.PasswordExpired {
+		parts = append(parts, "(!(userAccountControl:"+matchBitAnd+":=65536))")
+	}
+	if q.NeverLoggedOn {
+		parts = append(parts, "(!(lastLogonTimestamp=*))")
+	}
+	if q.InactiveDays > 0 {
+		cutoff := now.AddDate(0, 0, -q.InactiveDays)
+		parts = append(parts, fmt.Sprintf("(|(lastLogonTimestamp<=%s)(&(!(lastLogonTimestamp=*))(whenCreated<=%s)))",
+			toFileTime(cutoff), cutoff.UTC().Format("20060102150405.0Z")))
+	}
+	if q.NameGlob != "" {
+		g := escapeGlob(q.NameGlob)
+		parts = append(parts, fmt.Sprintf("(|(sAMAccountName=%s)(userPrincipalName=%s)(displayName=%s)(cn=%s))", g, g, g, g))
+	}
+	return "(&" + strings.Join(parts, "") + ")", nil
+}
+
+// keep applies what the filter could only approximate.
+func (q UserQuery) keep(u *directory.User) bool {
+	if q.Locked && !u.Locked {
+		return false // lockoutTime is set but the lockout duration has passed
+	}
+	if q.PasswordExpired && !u.PasswordExpired {
+		return false
+	}
+	if q.NeverLoggedOn && u.LastLogon != nil {
+		return false // lastLogon (per DC) saw a logon that lastLogonTimestamp has not yet
+	}
+	return true
+}
+
+// escapeGlob escapes everything but '*', so a glob can never become filter syntax.
+func escapeGlob(glob string) string {
+	pieces := strings.Split(glob, "*")
+	for i, p := range pieces {
+		pieces[i] = ldap.EscapeFilter(p)
+	}
+	return strings.Join(pieces, "*")
+}
+
+// SearchUsers streams the users matching q to fn, page by page.
+func (c *Client) SearchUsers(ctx context.Context, q UserQuery, now time.Time, fn func(*directory.User) error) error {
+	filter, err := q.filter(now)
+	if err != nil {
+		return err
+	}
+	base := c.baseDN
+	if q.OU != "" {
+		if _, err := ldap.ParseDN(q.OU); err != nil {
+			return fmt.Errorf("%w: --ou %q is not a valid distinguished name: %v", directory.ErrInvalidInput, q.OU, err)
+		}
+		base = q.OU
+	}
+	err = c.searchEach(ctx, base, filter, userAttributeList(), func(e *ldap.Entry) error {
+		u := userFromEntry(e)
+		if !q.keep(u) {
+			return nil
+		}
+		return fn(u)
+	})
+	var re *RefusedError
+	if q.OU != "" && errors.As(err, &re) && errors.Is(re.Err, errNoSuchObject) {
+		return &directory.NotFoundError{Kind: "OU", Ident: q.OU}
+	}
+	return err
+}

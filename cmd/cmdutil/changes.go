@@ -1,0 +1,92 @@
+package cmdutil
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+)
+
+// Outcome is what a change did to one target, in the directory-neutral terms commands print.
+type Outcome struct {
+	DN      string
+	Name    string
+	Changed bool
+	// WouldChange: a dry run found something to change.
+	WouldChange bool
+	Note        string
+}
+
+// ChangeReport is one line of a change command's -o json/csv output.
+type ChangeReport struct {
+	Target         string `json:"target"`
+	DN             string `json:"dn"`
+	SAMAccountName string `json:"sam_account_name"`
+	Result         string `json:"result"` // changed, unchanged, would_change (dry run) or error
+	Message        string `json:"message"`
+}
+
+// RunChanges applies fn to every target and reports each: a line per target on stdout for
+// people (✓ changed, · nothing to do), failures on stderr as they happen, and one JSON or CSV
+// record per target for scripts. The exit code follows EachTarget: 4 when some failed.
+func RunChanges(ctx context.Context, ios *iostreams.IOStreams, format output.Format, targets []string,
+	fn func(ctx context.Context, target string) (Outcome, error)) error {
+	var (
+		mu      sync.Mutex
+		reports []ChangeReport
+	)
+	record := func(r ChangeReport) {
+		mu.Lock()
+		defer mu.Unlock()
+		reports = append(reports, r)
+	}
+	err := EachTarget(ctx, ios.ErrOut, targets, func(ctx context.Context, target string) error {
+		o, err := fn(ctx, target)
+		if err != nil {
+			record(ChangeReport{Target: target, DN: o.DN, SAMAccountName: o.Name, Result: "error", Message: err.Error()})
+			return err
+		}
+		r := ChangeReport{Target: target, DN: o.DN, SAMAccountName: o.Name, Message: o.Note}
+		mark := "·"
+		switch {
+		case o.Changed:
+			r.Result, mark = "changed", "✓"
+		case o.WouldChange:
+			r.Result, mark = "would_change", "~"
+		default:
+			r.Result = "unchanged"
+		}
+		record(r)
+		if format == output.FormatAuto || format == output.FormatTable {
+			fmt.Fprintf(ios.Out, "%s %s: %s\n", mark, o.Name, o.Note)
+		}
+		return nil
+	})
+	switch format {
+	case output.FormatJSON:
+		if werr := output.WriteJSON(ios.Out, reports); werr != nil {
+			return werr
+		}
+	case output.FormatCSV:
+		t := output.Table{Header: []string{"target", "dn", "sam_account_name", "result", "message"}}
+		for _, r := range reports {
+			t.AddRow(r.Target, r.DN, r.SAMAccountName, r.Result, r.Message)
+		}
+		if werr := output.WriteCSV(ios.Out, t); werr != nil {
+			return werr
+		}
+	}
+	return err
+}
+
+// FromAD converts an Active Directory outcome.
+func FromAD(o ad.Outcome) Outcome {
+	out := Outcome{Changed: o.Changed, WouldChange: o.WouldChange, Note: o.Note}
+	if o.User != nil {
+		out.DN, out.Name = o.User.DN, o.User.Name()
+	}
+	return out
+}

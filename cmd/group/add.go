@@ -1,0 +1,90 @@
+package group
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+)
+
+type membershipEditor interface {
+	ResolveGroup(ctx context.Context, ident string) (ad.GroupRef, error)
+	AddMember(ctx context.Context, g ad.GroupRef, userIdent string) (ad.Outcome, error)
+	RemoveMember(ctx context.Context, g ad.GroupRef, userIdent string) (ad.Outcome, error)
+}
+
+type editOptions struct {
+	IO        *iostreams.IOStreams
+	Groups    func(context.Context) (membershipEditor, error)
+	Confirmer cmdutil.Confirmer
+	Format    output.Format
+	Add       bool
+	Yes       bool
+	DryRun    bool
+	Group     string
+	Users     []string
+}
+
+func newCmdAdd(f *factory.Factory, runF func(*editOptions) error) *cobra.Command {
+	return newCmdEdit(f, true, runF)
+}
+
+// newCmdEdit builds `group add` and `group remove`, which differ only in direction.
+func newCmdEdit(f *factory.Factory, add bool, runF func(*editOptions) error) *cobra.Command {
+	opts := &editOptions{
+		IO: f.IO, Confirmer: f.Prompter, Add: add,
+		Groups: func(ctx context.Context) (membershipEditor, error) { return f.AD(ctx) },
+	}
+	cmd := &cobra.Command{
+		Use:     "add GROUP USER...",
+		Short:   "Add accounts to a group",
+		Example: `  adkit group add "VPN Users" jdoe asmith --ticket INC-1234`,
+		Args:    cmdutil.MinimumArgs(2, "GROUP and at least one USER"),
+	}
+	if !add {
+		cmd.Use, cmd.Short = "remove GROUP USER...", "Remove accounts from a group"
+		cmd.Example = `  adkit group remove "VPN Users" jdoe --ticket INC-1234`
+	}
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		var err error
+		if opts.Format, err = f.Globals.Format(); err != nil {
+			return err
+		}
+		opts.Group, opts.Users = args[0], args[1:]
+		opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
+		if runF != nil {
+			return runF(opts)
+		}
+		return editRun(cmd.Context(), opts)
+	}
+	return cmd
+}
+
+func editRun(ctx context.Context, opts *editOptions) error {
+	if !opts.Add {
+		if err := cmdutil.ConfirmBulk(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, len(opts.Users), "Remove from "+opts.Group); err != nil {
+			return err
+		}
+	}
+	dir, err := opts.Groups(ctx)
+	if err != nil {
+		return err
+	}
+	g, err := dir.ResolveGroup(ctx, opts.Group)
+	if err != nil {
+		return &cmdutil.TargetError{Target: opts.Group, Err: err}
+	}
+	change := dir.RemoveMember
+	if opts.Add {
+		change = dir.AddMember
+	}
+	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Users, func(ctx context.Context, user string) (cmdutil.Outcome, error) {
+		o, err := change(ctx, g, user)
+		return cmdutil.FromAD(o), err
+	})
+}

@@ -1,0 +1,18 @@
+// Package group holds the `adkit group` commands; this file only attaches the verbs.
+package group
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/cmd/factory"
+)
+
+// NewCmdGroup returns `adkit group`.
+func NewCmdGroup(f *factory.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "group <command>",
+		Short: "Show groups, list members (nested too), add and remove members",
+	}
+	cmd.AddCommand(newCmdShow(f, nil), newCmdMembers(f, nil), newCmdAdd(f, nil), newCmdRemove(f, nil))
+	return cmd
+}

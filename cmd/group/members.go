@@ -1,0 +1,94 @@
+package group
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+)
+
+type memberLister interface {
+	GroupMembers(ctx context.Context, ident string, recursive bool) (*directory.Group, []ad.Member, error)
+}
+
+type membersOptions struct {
+	IO        *iostreams.IOStreams
+	Groups    func(context.Context) (memberLister, error)
+	Format    output.Format
+	Target    string
+	Recursive bool
+}
+
+func newCmdMembers(f *factory.Factory, runF func(*membersOptions) error) *cobra.Command {
+	opts := &membersOptions{IO: f.IO, Groups: func(ctx context.Context) (memberLister, error) { return f.AD(ctx) }}
+	cmd := &cobra.Command{
+		Use:   "members GROUP",
+		Short: "List a group's members; --recursive expands nested groups",
+		Long: `List a group's members, those whose primary group it is included (AD does not list them in
+the member attribute). Large groups are read completely. With --recursive, members of nested
+groups are listed too, once each, with the chain of groups they are members through; a
+cycle of groups ends the walk.`,
+		Example: `  adkit group members "Domain Admins" --recursive
+  adkit group members Staff -o csv > staff.csv`,
+		Args: cmdutil.ExactArgs(1, "GROUP: the group whose members to list"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if opts.Format, err = f.Globals.Format(); err != nil {
+				return err
+			}
+			opts.Target = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return membersRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVarP(&opts.Recursive, "recursive", "r", false, "include members of nested groups")
+	return cmd
+}
+
+func membersRun(ctx context.Context, opts *membersOptions) error {
+	groups, err := opts.Groups(ctx)
+	if err != nil {
+		return err
+	}
+	_, members, err := groups.GroupMembers(ctx, opts.Target, opts.Recursive)
+	if err != nil {
+		return &cmdutil.TargetError{Target: opts.Target, Err: err}
+	}
+	t := output.Table{Header: []string{"Member", "Class", "Enabled", "How", "DN"}}
+	for _, m := range members {
+		enabled := ""
+		if m.Enabled != nil {
+			enabled = strconv.FormatBool(*m.Enabled)
+		}
+		t.AddRow(m.SAMAccountName, m.Class, enabled, how(m), m.DN)
+	}
+	return output.Print(opts.IO, opts.Format, t, members)
+}
+
+func how(m ad.Member) string {
+	switch {
+	case m.Primary && m.Direct:
+		return "primary group"
+	case m.Direct:
+		return "direct"
+	}
+	names := make([]string, len(m.Via))
+	for i, dn := range m.Via {
+		names[i] = ad.CommonName(dn)
+	}
+	s := "via " + strings.Join(names, " → ")
+	if m.Primary {
+		s += " (primary group)"
+	}
+	return s
+}

@@ -1,0 +1,81 @@
+package user
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+)
+
+type enabler interface {
+	SetEnabled(ctx context.Context, ident string, enable bool) (ad.Outcome, error)
+}
+
+type enableOptions struct {
+	IO        *iostreams.IOStreams
+	Users     func(context.Context) (enabler, error)
+	Confirmer cmdutil.Confirmer
+	Format    output.Format
+	Enable    bool
+	Yes       bool
+	DryRun    bool
+	Targets   []string
+}
+
+func newCmdEnable(f *factory.Factory, runF func(*enableOptions) error) *cobra.Command {
+	return newCmdSetEnabled(f, true, runF)
+}
+
+// newCmdSetEnabled builds `user enable` and `user disable`, which differ only in direction.
+func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions) error) *cobra.Command {
+	opts := &enableOptions{
+		IO:        f.IO,
+		Confirmer: f.Prompter,
+		Enable:    enable,
+		Users:     func(ctx context.Context) (enabler, error) { return f.AD(ctx) },
+	}
+	cmd := &cobra.Command{
+		Use:     "enable USER...",
+		Short:   "Enable disabled accounts",
+		Example: "  adkit user enable jdoe --ticket INC-1234",
+		Args:    cmdutil.MinimumArgs(1, "USER: the account to enable"),
+	}
+	if !enable {
+		cmd.Use, cmd.Short = "disable USER...", "Disable accounts (they can no longer log on)"
+		cmd.Example = "  adkit user disable jdoe --ticket INC-1234 --reason 'left the company'\n  adkit user disable a b c --yes"
+		cmd.Args = cmdutil.MinimumArgs(1, "USER: the account to disable")
+	}
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		var err error
+		if opts.Format, err = f.Globals.Format(); err != nil {
+			return err
+		}
+		opts.Targets, opts.Yes, opts.DryRun = args, f.Globals.Yes, f.Globals.DryRun
+		if runF != nil {
+			return runF(opts)
+		}
+		return setEnabledRun(cmd.Context(), opts)
+	}
+	return cmd
+}
+
+func setEnabledRun(ctx context.Context, opts *enableOptions) error {
+	if !opts.Enable {
+		if err := cmdutil.ConfirmBulk(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, len(opts.Targets), "Disable"); err != nil {
+			return err
+		}
+	}
+	users, err := opts.Users(ctx)
+	if err != nil {
+		return err
+	}
+	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
+		o, err := users.SetEnabled(ctx, t, opts.Enable)
+		return cmdutil.FromAD(o), err
+	})
+}

@@ -1,0 +1,72 @@
+package user
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+)
+
+type unlocker interface {
+	Unlock(ctx context.Context, ident string) (ad.Outcome, error)
+}
+
+type unlockOptions struct {
+	IO      *iostreams.IOStreams
+	Users   func(context.Context) (unlocker, error)
+	Target  func() (string, error)
+	Format  output.Format
+	Targets []string
+}
+
+func newCmdUnlock(f *factory.Factory, runF func(*unlockOptions) error) *cobra.Command {
+	opts := &unlockOptions{
+		IO:     f.IO,
+		Target: f.Target,
+		Users:  func(ctx context.Context) (unlocker, error) { return f.AD(ctx) },
+	}
+	return &cobra.Command{
+		Use:   "unlock USER...",
+		Short: "Unlock locked-out accounts",
+		Long: `Clear the lockout of one or more accounts (lockoutTime=0, which also resets the bad
+password count). An account that is not locked is left alone and reported as such.`,
+		Example: `  adkit user unlock jdoe --ticket INC-1234
+  adkit user search --locked -o json | jq -r '.[].sam_account_name' | xargs adkit user unlock`,
+		Args: cmdutil.MinimumArgs(1, "USER: the account to unlock"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if opts.Format, err = f.Globals.Format(); err != nil {
+				return err
+			}
+			opts.Targets = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return unlockRun(cmd.Context(), opts)
+		},
+	}
+}
+
+func unlockRun(ctx context.Context, opts *unlockOptions) error {
+	if t, err := opts.Target(); err != nil {
+		return err
+	} else if t == "entra" {
+		return cmdutil.Unsupported(
+			"Entra ID has no lockout to clear: smart lockout ends by itself after its lockout period. " +
+				"To let the user in now, reset the password (adkit user reset-password --target entra USER); " +
+				"to end their sessions, use adkit user revoke-sessions USER")
+	}
+	users, err := opts.Users(ctx)
+	if err != nil {
+		return err
+	}
+	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
+		o, err := users.Unlock(ctx, t)
+		return cmdutil.FromAD(o), err
+	})
+}
