@@ -38,7 +38,7 @@ func TestScripts(t *testing.T) {
 				k, v, _ := strings.Cut(kv, "=")
 				if strings.HasPrefix(k, "ADKIT_LAB") || k == "ADKIT_LDAP_URL" || k == "ADKIT_BASE_DN" ||
 					k == "ADKIT_BIND_USER" || k == "ADKIT_BIND_PASSWORD" || k == "ADKIT_BIND_PASSWORD_FILE" ||
-					k == "ADKIT_CA_FILE" || k == "KRB5_CONFIG" {
+					k == "ADKIT_CA_FILE" || k == "KRB5_CONFIG" || k == "LDAPTLS_CACERT" {
 					env.Setenv(k, v)
 				}
 			}

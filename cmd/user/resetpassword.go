@@ -113,7 +113,7 @@ func resetRun(ctx context.Context, opts *resetOptions) error {
 	}
 	dryRun := res.WouldChange
 	if res.Generated && opts.PasswordOut != "" && !dryRun {
-		if err := writeSecretFile(opts.PasswordOut, res.Password.Reveal()+"\n"); err != nil {
+		if err := writeSecretFile(opts.PasswordOut, res.Password.Reveal()); err != nil {
 			// The password is set but we could not hand it over: say so, and how to recover.
 			return fmt.Errorf("the password of %s was reset, but writing it to %s failed: %w; reset it again", res.User.Name(), opts.PasswordOut, err)
 		}
@@ -136,6 +136,9 @@ func resetRun(ctx context.Context, opts *resetOptions) error {
 			fmt.Fprintln(opts.IO.Out, res.Password.Reveal())
 		}
 		fmt.Fprintf(opts.IO.ErrOut, "✓ %s: %s\n", res.User.Name(), res.Note)
+		if res.Generated && opts.PasswordOut != "" && !dryRun {
+			fmt.Fprintf(opts.IO.ErrOut, "New password written to %s (mode 0600)\n", opts.PasswordOut)
+		}
 		return nil
 	}
 	fmt.Fprintf(opts.IO.Out, "✓ %s: %s\n", res.User.Name(), res.Note)
@@ -171,7 +174,9 @@ func readChosenPassword(opts *resetOptions) (secret.Secret, error) {
 	return pw, err
 }
 
-// writeSecretFile writes a secret to a new or existing file, readable by its owner only.
+// writeSecretFile writes a secret to a new or existing file, readable by its owner only. No
+// newline is added: tools that read password files (ldapwhoami -y, --bind-password-file) take
+// the content as it is.
 func writeSecretFile(path, content string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
