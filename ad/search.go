@@ -10,9 +10,14 @@ import (
 // searchEach runs a paged subtree search and calls fn for each entry as its page arrives, so
 // that a search over 100,000 accounts holds one page in memory, not the whole result.
 func (c *Client) searchEach(ctx context.Context, base, filter string, attrs []string, fn func(*ldap.Entry) error) error {
+	return c.searchEachWith(ctx, base, filter, attrs, nil, fn)
+}
+
+// searchEachWith is searchEach with extra request controls.
+func (c *Client) searchEachWith(ctx context.Context, base, filter string, attrs []string, controls []ldap.Control, fn func(*ldap.Entry) error) error {
 	paging := ldap.NewControlPaging(c.cfg.pageSize())
 	req := ldap.NewSearchRequest(base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false, filter, attrs,
-		[]ldap.Control{paging})
+		append([]ldap.Control{paging}, controls...))
 	for {
 		if err := ctx.Err(); err != nil {
 			return err

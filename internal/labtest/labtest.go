@@ -107,3 +107,19 @@ func LabDir() string {
 	}
 	return "/var/tmp/adkit-lab"
 }
+
+// HelpdeskConfig returns connection settings for the lab's delegated help-desk account.
+func HelpdeskConfig(t testing.TB) ad.Config {
+	t.Helper()
+	cfg := Config(t)
+	user, file := os.Getenv("ADKIT_LAB_HELPDESK_USER"), os.Getenv("ADKIT_LAB_HELPDESK_PASSWORD_FILE")
+	if user == "" || file == "" {
+		t.Fatal("ADKIT_LAB_HELPDESK_USER / ADKIT_LAB_HELPDESK_PASSWORD_FILE not set: eval \"$(scripts/lab.sh env)\"")
+	}
+	pw, err := secret.FromFile(file)
+	if err != nil {
+		t.Fatalf("help-desk password: %v", err)
+	}
+	cfg.BindUser, cfg.Password = user, pw
+	return cfg
+}
