@@ -69,7 +69,11 @@ func groupFromEntry(e *ldap.Entry) *directory.Group {
 // for the next range until the server answers with a range ending in "*".
 func (c *Client) rangedMembers(ctx context.Context, groupDN string) ([]string, error) {
 	var members []string
-	attr := "member"
+	// Ask for explicit windows: AD answers a plain "member" with the first MaxValRange (1500)
+	// values as "member;range=0-1499", but Samba returns every value unless a bounded range
+	// is requested, so asking for one makes both walk the same, tested, path. The next window
+	// starts after whatever end the server reports, so a smaller MaxValRange works too.
+	attr := memberWindow(0)
 	for {
 		e, err := c.readEntry(ctx, groupDN, "(objectClass=group)", []string{attr})
 		if err != nil {
@@ -101,8 +105,15 @@ func (c *Client) rangedMembers(ctx context.Context, groupDN string) ([]string, e
 		if err != nil {
 			return nil, fmt.Errorf("read members of %s: unexpected range %q", groupDN, got.Name)
 		}
-		attr = fmt.Sprintf("member;range=%d-*", last+1)
+		attr = memberWindow(last + 1)
 	}
+}
+
+// memberRangeStep is AD's default MaxValRange.
+const memberRangeStep = 1500
+
+func memberWindow(start int) string {
+	return fmt.Sprintf("member;range=%d-%d", start, start+memberRangeStep-1)
 }
 
 // Membership is one group a user belongs to, and how.

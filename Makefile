@@ -1,0 +1,20 @@
+# Shortcuts for the scripts; the scripts are the real thing and work without make.
+.PHONY: build demo test lab lab-down bench
+
+build:
+	go build -o bin/adkit ./cmd/adkit
+
+demo:
+	scripts/demo.sh
+
+test:
+	scripts/test.sh
+
+lab:
+	scripts/lab.sh up
+
+lab-down:
+	scripts/lab.sh down
+
+bench:
+	scripts/bench.sh
