@@ -52,10 +52,10 @@ func (c *Client) Unlock(ctx context.Context, ident string) (Outcome, error) {
 		err := c.change(ctx, "user.unlock", target(u), changes, func(context.Context) error {
 			return audit.Skipped("account was not locked")
 		})
-		if errors.Is(err, audit.ErrSkipped) {
-			return Outcome{User: u, Note: "was not locked"}, nil
+		if err := ignoreSkipped(err); err != nil { // nil on a dry run too: nothing to do either way
+			return Outcome{User: u}, err
 		}
-		return Outcome{User: u}, err
+		return Outcome{User: u, Note: "was not locked"}, nil
 	}
 	req := ldap.NewModifyRequest(u.DN, nil)
 	req.Replace("lockoutTime", []string{"0"})
@@ -94,10 +94,10 @@ func (c *Client) SetEnabled(ctx context.Context, ident string, enable bool) (Out
 		err := c.change(ctx, action, target(u), changes, func(context.Context) error {
 			return audit.Skipped("account was already " + state)
 		})
-		if errors.Is(err, audit.ErrSkipped) {
-			return Outcome{User: u, Note: "was already " + state}, nil
+		if err := ignoreSkipped(err); err != nil { // nil on a dry run too: nothing to do either way
+			return Outcome{User: u}, err
 		}
-		return Outcome{User: u}, err
+		return Outcome{User: u, Note: "was already " + state}, nil
 	}
 	req := ldap.NewModifyRequest(u.DN, nil)
 	req.Replace("userAccountControl", []string{strconv.Itoa(next)})
@@ -147,7 +147,8 @@ func (c *Client) ResetPassword(ctx context.Context, ident string, opts ResetOpti
 		}
 		res.Password, res.Generated = secret.New(p), true
 	} else if err := password.Check(res.Password.Reveal(), policy.MinLength, policy.Complexity); err != nil {
-		// Say it before the directory does, and more precisely (the history is still the DC's call).
+		// Say it before the directory does, and more precisely. (The history is not checked on an
+		// administrative reset: neither AD nor Samba enforce it there.)
 		return res, fmt.Errorf("%w: %v (domain policy: at least %d characters%s)", directory.ErrInvalidInput, err, policy.MinLength, complexityNote(policy))
 	}
 

@@ -271,13 +271,7 @@ func (c *Client) MoveUser(ctx context.Context, ident, ou string) (Outcome, error
 	if err != nil || len(dn.RDNs) < 2 {
 		return Outcome{User: u}, fmt.Errorf("move %s: cannot parse its DN %q", u.Name(), u.DN)
 	}
-	rdn := strings.SplitN(u.DN, ",", 2)[0]
-	for strings.HasSuffix(rdn, `\`) { // an escaped comma inside the RDN: take more
-		rest := strings.TrimPrefix(u.DN, rdn+",")
-		next, _, _ := strings.Cut(rest, ",")
-		rdn += "," + next
-	}
-	parent := strings.TrimPrefix(u.DN, rdn+",")
+	rdn, parent := splitRDN(u.DN)
 	if dnEqual(parent, ou) {
 		err := c.change(ctx, "user.move", target(u), []audit.Change{{Attribute: "ou", Before: parent, After: ou}}, func(context.Context) error {
 			return audit.Skipped("already in " + ou)
@@ -295,6 +289,21 @@ func (c *Client) MoveUser(ctx context.Context, ident, ou string) (Outcome, error
 		return Outcome{User: u}, fmt.Errorf("move %s to %s: %w", u.Name(), ou, err)
 	}
 	return c.dryRunAware(Outcome{User: u, Changed: true, Note: "moved to " + ou}, "would move to "+ou), nil
+}
+
+// splitRDN cuts a DN at its first unescaped comma: "CN=Smith\, Jr.,OU=x" gives "CN=Smith\, Jr."
+// and "OU=x". A backslash escapes the next character, so "CN=a\\,OU=x" (a value ending in a
+// backslash) is cut after the escaped backslash.
+func splitRDN(dn string) (rdn, parent string) {
+	for i := 0; i < len(dn); i++ {
+		switch dn[i] {
+		case '\\':
+			i++ // skip the escaped character (or the first digit of a \XX escape)
+		case ',':
+			return dn[:i], dn[i+1:]
+		}
+	}
+	return dn, ""
 }
 
 func dnEqual(a, b string) bool {

@@ -2,8 +2,9 @@ package ad
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/go-ldap/ldap/v3"
 
@@ -64,18 +65,33 @@ func (c *Client) ensureMembership(ctx context.Context, g GroupRef, u *directory.
 	if err != nil {
 		return Outcome{User: u}, fmt.Errorf("check membership of %s in %s: %w", u.Name(), g.SAMAccountName, err)
 	}
+	// The primary group's membership comes from primaryGroupID; member does not list it.
+	primary := false
+	if !member {
+		if primary, err = c.isPrimaryGroup(ctx, g.DN, u); err != nil {
+			return Outcome{User: u}, fmt.Errorf("check membership of %s in %s: %w", u.Name(), g.SAMAccountName, err)
+		}
+		if primary && !add {
+			return Outcome{User: u}, fmt.Errorf("remove %s from %s: %w", u.Name(), g.SAMAccountName, &RefusedError{
+				Reason: g.SAMAccountName + " is the account's primary group; AD keeps that membership until another primary group is set"})
+		}
+		member = primary
+	}
 	if member == add {
 		note := "already a member of " + g.SAMAccountName
+		if primary {
+			note += " (its primary group)"
+		}
 		if !add {
 			note = "not a member of " + g.SAMAccountName
 		}
 		err := c.change(ctx, action, target(u), []audit.Change{change}, func(context.Context) error {
 			return audit.Skipped(note)
 		})
-		if errors.Is(err, audit.ErrSkipped) {
-			return Outcome{User: u, Note: note}, nil
+		if err := ignoreSkipped(err); err != nil { // nil on a dry run too: nothing to do either way
+			return Outcome{User: u}, err
 		}
-		return Outcome{User: u}, err
+		return Outcome{User: u, Note: note}, nil
 	}
 	req := ldap.NewModifyRequest(g.DN, nil)
 	if add {
@@ -100,4 +116,18 @@ func (c *Client) ensureMembership(ctx context.Context, g GroupRef, u *directory.
 		return c.dryRunAware(Outcome{User: u, Changed: true, Note: "added to " + g.SAMAccountName}, "would add to "+g.SAMAccountName), nil
 	}
 	return c.dryRunAware(Outcome{User: u, Changed: true, Note: "removed from " + g.SAMAccountName}, "would remove from "+g.SAMAccountName), nil
+}
+
+// isPrimaryGroup reports whether the group is the account's primary group: the group whose
+// SID is the account's domain SID with the account's primaryGroupID as RID.
+func (c *Client) isPrimaryGroup(ctx context.Context, groupDN string, u *directory.User) (bool, error) {
+	i := strings.LastIndex(u.ObjectSID, "-")
+	if u.PrimaryGroupID == 0 || i < 0 {
+		return false, nil
+	}
+	e, err := c.readEntry(ctx, groupDN, "(objectClass=group)", []string{"objectSid"})
+	if err != nil || e == nil {
+		return false, err
+	}
+	return sidString(e.GetRawAttributeValue("objectSid")) == u.ObjectSID[:i+1]+strconv.Itoa(u.PrimaryGroupID), nil
 }

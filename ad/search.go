@@ -68,7 +68,7 @@ func (c *Client) readEntry(ctx context.Context, dn, filter string, attrs []strin
 		return nil, err
 	}
 	req := ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false, filter, attrs, nil)
-	c.cfg.debugf("read %q filter=%s", dn, filter)
+	c.cfg.debugf("read %q filter=%s attrs=%v", dn, filter, attrs)
 	res, err := c.conn.Search(req)
 	if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
 		return nil, nil

@@ -1,0 +1,27 @@
+package ad
+
+import (
+	"context"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+// Test-only hooks: the lab tests create and remove their own objects, which adkit itself
+// never does (it has no delete and no group create).
+
+// DeleteForTest deletes one object by DN, without an audit record.
+func (c *Client) DeleteForTest(_ context.Context, dn string) error {
+	return c.conn.Del(ldap.NewDelRequest(dn, nil))
+}
+
+// CreateGroupForTest creates a global security group, without an audit record.
+func (c *Client) CreateGroupForTest(_ context.Context, dn, sam, mail string) error {
+	req := ldap.NewAddRequest(dn, nil)
+	req.Attribute("objectClass", []string{"top", "group"})
+	req.Attribute("sAMAccountName", []string{sam})
+	req.Attribute("groupType", []string{"-2147483646"})
+	if mail != "" {
+		req.Attribute("mail", []string{mail})
+	}
+	return c.conn.Add(req)
+}

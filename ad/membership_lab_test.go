@@ -1,0 +1,101 @@
+package ad_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/internal/labtest"
+)
+
+func TestAddAndRemoveMember(t *testing.T) {
+	t.Parallel()
+	c, logPath := labtest.Connect(t)
+	ctx := context.Background()
+	u, _ := newLabUser(t, c, staffOU(c))
+	name := labtest.UniqueName("g")
+	gdn := newLabGroup(t, c, "", name, name, "")
+
+	g, err := c.ResolveGroup(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.AddMember(ctx, g, u.SAMAccountName)
+	if err != nil || !out.Changed || out.Note != "added to "+name {
+		t.Fatalf("AddMember: changed=%v note=%q err=%v", out.Changed, out.Note, err)
+	}
+	if got := readUser(t, c, u.SAMAccountName); !slices.Contains(got.MemberOf, gdn) {
+		t.Fatalf("after AddMember, memberOf = %v, want it to hold %s", got.MemberOf, gdn)
+	}
+	if grp, err := c.Group(ctx, gdn); err != nil || !slices.Equal(grp.Members, []string{u.DN}) {
+		t.Fatalf("after AddMember, the group's members = %v (%v), want [%s]", grp.Members, err, u.DN)
+	}
+	out, err = c.AddMember(ctx, g, u.DN)
+	if err != nil || out.Changed || !strings.Contains(out.Note, "already a member") {
+		t.Fatalf("second AddMember: changed=%v note=%q err=%v, want \"already a member\"", out.Changed, out.Note, err)
+	}
+
+	out, err = c.RemoveMember(ctx, g, u.SAMAccountName)
+	if err != nil || !out.Changed || out.Note != "removed from "+name {
+		t.Fatalf("RemoveMember: changed=%v note=%q err=%v", out.Changed, out.Note, err)
+	}
+	if got := readUser(t, c, u.SAMAccountName); slices.Contains(got.MemberOf, gdn) {
+		t.Fatalf("after RemoveMember, memberOf still holds %s", gdn)
+	}
+	out, err = c.RemoveMember(ctx, g, u.SAMAccountName)
+	if err != nil || out.Changed || !strings.Contains(out.Note, "not a member") {
+		t.Fatalf("second RemoveMember: changed=%v note=%q err=%v, want \"not a member\"", out.Changed, out.Note, err)
+	}
+
+	_, err = c.AddMember(ctx, g, "nosuchuser")
+	mustNotFound(t, err, "AddMember(nosuchuser)")
+
+	add := pairs(t, auditRecords(t, logPath, "group.add_member"))
+	rm := pairs(t, auditRecords(t, logPath, "group.remove_member"))
+	if strings.Join(add, ",") != "ok,skipped" || strings.Join(rm, ",") != "ok,skipped" {
+		t.Errorf("outcomes: add %v, remove %v; want [ok skipped] each", add, rm)
+	}
+}
+
+// The primary group is a membership that the group's member attribute does not list.
+func TestPrimaryGroupMembership(t *testing.T) {
+	t.Parallel()
+	c, logPath := labtest.Connect(t)
+	ctx := context.Background()
+	u, _ := newLabUser(t, c, staffOU(c))
+	du, err := c.ResolveGroup(ctx, "Domain Users")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := c.RemoveMember(ctx, du, u.SAMAccountName)
+	var refused *ad.RefusedError
+	if !errors.As(err, &refused) || !strings.Contains(err.Error(), "primary group") {
+		t.Fatalf("removing the primary group: changed=%v note=%q err=%v; want a refusal naming the primary group", out.Changed, out.Note, err)
+	}
+	if got := readUser(t, c, u.SAMAccountName); got.PrimaryGroupID != 513 {
+		t.Fatalf("primaryGroupID = %d after a refused removal", got.PrimaryGroupID)
+	}
+	if _, members, err := c.GroupMembers(ctx, "Domain Users", false); err != nil {
+		t.Fatal(err)
+	} else if m := membersByName(t, members)[u.SAMAccountName]; !m.Primary {
+		t.Fatalf("%s is no longer listed in Domain Users", u.SAMAccountName)
+	}
+
+	out, err = c.AddMember(ctx, du, u.SAMAccountName)
+	if err != nil || out.Changed || !strings.Contains(out.Note, "already a member") {
+		t.Fatalf("adding to the primary group: changed=%v note=%q err=%v; want \"already a member\"", out.Changed, out.Note, err)
+	}
+	if got := readUser(t, c, u.SAMAccountName); len(got.MemberOf) != 0 {
+		t.Errorf("memberOf = %v, want none (the primary group is not listed there)", got.MemberOf)
+	}
+	if recs := auditRecords(t, logPath, "group.remove_member"); len(recs) != 0 {
+		t.Errorf("a refused removal wrote %d audit records; nothing was attempted", len(recs))
+	}
+	if got := pairs(t, auditRecords(t, logPath, "group.add_member")); strings.Join(got, ",") != "skipped" {
+		t.Errorf("group.add_member outcomes = %v, want [skipped]", got)
+	}
+}
