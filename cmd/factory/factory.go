@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"strings"
 	"sync"
 	"time"
 
@@ -105,8 +106,24 @@ func (f *Factory) buildTrail() (*audit.Trail, error) {
 	if err != nil {
 		return nil, err
 	}
+	var sink audit.Sink = audit.OpenFileLog(s.AuditLog)
+	if s.Syslog != "" {
+		network, addr, ok := strings.Cut(s.Syslog, "://")
+		if !ok || (network != "udp" && network != "tcp") {
+			return nil, cmdutil.FlagErrorf("--syslog %q: use udp://host:port or tcp://host:port", s.Syslog)
+		}
+		// The file is the record of truth; a collector that is down must not stop the help desk.
+		warn := func(err error) {
+			fmt.Fprintf(f.IO.ErrOut, "warning: audit record not forwarded to syslog %s: %v\n", s.Syslog, err)
+		}
+		if fwd, err := audit.NewSyslogSink(network, addr, "adkit"); err != nil {
+			warn(err)
+		} else {
+			sink = audit.MultiSink(sink, fwd).OnError(warn)
+		}
+	}
 	return audit.NewTrail(audit.TrailOptions{
-		Sink:   audit.OpenFileLog(s.AuditLog),
+		Sink:   sink,
 		Actor:  audit.Actor{OSUser: osUser(), Host: hostname(), BindIdentity: f.bindIdentity(s)},
 		Ticket: f.Globals.Ticket,
 		Reason: f.Globals.Reason,
