@@ -13,6 +13,15 @@ step() { printf '\n==> %s\n' "$*"; }
 command -v go >/dev/null || { echo "test: Go is not installed (https://go.dev/doc/install)" >&2; exit 1; }
 export GOFLAGS="${GOFLAGS:--mod=readonly}"
 
+step "tools the tests use"
+# The lab installs Samba and the LDAP client tools itself; the syslog test needs rsyslogd.
+if ! command -v rsyslogd >/dev/null; then
+	sudo_cmd=""
+	[[ $EUID -eq 0 ]] || sudo_cmd="sudo"
+	$sudo_cmd apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends rsyslog >/dev/null
+fi
+
 step "Go modules"
 go mod download
 
