@@ -20,6 +20,7 @@ type Client struct {
 	info     ServerInfo
 	identity string
 	trail    *audit.Trail
+	groups   groupCache
 }
 
 // Connect dials, secures and binds, and reads the rootDSE. trail receives every change the

@@ -3,7 +3,6 @@ package ad
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -135,48 +134,27 @@ func (c *Client) CreateUser(ctx context.Context, nu NewUser) (CreateResult, erro
 		return res, fmt.Errorf("%w: %v", directory.ErrInvalidInput, err)
 	}
 
-	req := ldap.NewAddRequest(res.DN, nil)
-	var changes []audit.Change
-	set := func(attr, value string) {
-		if value == "" {
-			return
+	if nu.EmployeeID != "" {
+		found, err := c.ExistingByEmployeeID(ctx, []string{nu.EmployeeID})
+		if err != nil {
+			return res, err
 		}
-		req.Attribute(attr, []string{value})
-		changes = append(changes, audit.Change{Attribute: attr, After: value})
-	}
-	req.Attribute("objectClass", []string{"top", "person", "organizationalPerson", "user"})
-	set("sAMAccountName", nu.SAMAccountName)
-	set("userPrincipalName", nu.UserPrincipalName)
-	set("givenName", nu.GivenName)
-	set("sn", nu.Surname)
-	set("displayName", nu.DisplayName)
-	set("mail", nu.Mail)
-	set("employeeID", nu.EmployeeID)
-	set("department", nu.Department)
-	set("title", nu.Title)
-	set("manager", managerDN)
-	set("description", nu.Description)
-	if nu.AccountExpires != nil {
-		set("accountExpires", toFileTime(*nu.AccountExpires))
-	}
-	req.Attribute("unicodePwd", []string{encodePassword(res.Password)})
-	changes = append(changes, audit.Change{Attribute: "unicodePwd", Secret: true})
-	set("userAccountControl", strconv.Itoa(uacNormalAccount))
-	if nu.MustChange {
-		set("pwdLastSet", "0")
-	}
-	tgt := audit.Target{DN: res.DN, Name: nu.SAMAccountName}
-	err = c.change(ctx, "user.create", tgt, changes, func(context.Context) error {
-		if err := c.conn.Add(req); err != nil {
-			return explainLDAPError(err)
+		for _, u := range found {
+			return res, fmt.Errorf("%w: employee ID %s already has an account: %s (%s)", directory.ErrInvalidInput, nu.EmployeeID, u.Name(), u.DN)
 		}
-		return nil
+	}
+	res.User, err = c.addAccount(ctx, directory.NewAccount{
+		DN: res.DN, SAMAccountName: nu.SAMAccountName, UserPrincipalName: nu.UserPrincipalName,
+		GivenName: nu.GivenName, Surname: nu.Surname, DisplayName: nu.DisplayName, Mail: nu.Mail,
+		EmployeeID: nu.EmployeeID, Department: nu.Department, Title: nu.Title, ManagerDN: managerDN,
+		Description: nu.Description, AccountExpires: nu.AccountExpires, Password: res.Password,
+		MustChangePassword: nu.MustChange,
 	})
 	if err != nil {
-		return res, fmt.Errorf("create %s: %w", nu.SAMAccountName, err)
+		return res, err
 	}
+	tgt := audit.Target{DN: res.DN, Name: nu.SAMAccountName}
 	if c.DryRun() {
-		res.User = &directory.User{DN: res.DN, SAMAccountName: nu.SAMAccountName, UserPrincipalName: nu.UserPrincipalName, DisplayName: nu.DisplayName}
 		for _, g := range res.Groups {
 			// Recorded as dry runs too, so the log shows the whole of what would have happened.
 			if err := c.change(ctx, "group.add_member", tgt, []audit.Change{{Attribute: "group", After: g.DN}}, noop); err != nil {
@@ -184,9 +162,6 @@ func (c *Client) CreateUser(ctx context.Context, nu NewUser) (CreateResult, erro
 			}
 		}
 		return res, nil
-	}
-	if res.User, err = c.User(ctx, res.DN); err != nil {
-		return res, fmt.Errorf("read back %s: %w", res.DN, err)
 	}
 	for _, g := range res.Groups {
 		if _, err := c.ensureMembership(ctx, g, res.User, true); err != nil {
@@ -211,8 +186,9 @@ func validSAM(s string) error {
 	return nil
 }
 
-// NamesInUse reports, in one search, which of the names (lower-cased in the result) are
-// already a sAMAccountName, a userPrincipalName, a mail address or a proxy address.
+// NamesInUse reports, in a few searches, which of the names (lower-cased in the result) are
+// taken: a name without "@" as a sAMAccountName; one with "@" as a userPrincipalName, a mail
+// address or a proxy address.
 func (c *Client) NamesInUse(ctx context.Context, names []string) (map[string]bool, error) {
 	used := map[string]bool{}
 	var wanted []string
@@ -226,9 +202,11 @@ func (c *Client) NamesInUse(ctx context.Context, names []string) (map[string]boo
 		b.WriteString("(|")
 		for _, n := range wanted[start:min(start+dnBatch, len(wanted))] {
 			v := ldap.EscapeFilter(n)
-			fmt.Fprintf(&b, "(sAMAccountName=%s)(userPrincipalName=%s)(mail=%s)", v, v, v)
 			if strings.Contains(n, "@") {
-				fmt.Fprintf(&b, "(proxyAddresses=smtp:%s)", v)
+				fmt.Fprintf(&b, "(userPrincipalName=%s)(mail=%s)(proxyAddresses=smtp:%s)", v, v, v)
+			} else {
+				// A name without "@" can only collide with a logon name.
+				fmt.Fprintf(&b, "(sAMAccountName=%s)", v)
 			}
 		}
 		b.WriteString(")")

@@ -7,30 +7,14 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/secret"
 )
 
-// NewAccount is everything a back end needs to create one account.
-type NewAccount struct {
-	DN                 string
-	SAMAccountName     string
-	UserPrincipalName  string
-	GivenName          string
-	Surname            string
-	DisplayName        string
-	Mail               string
-	EmployeeID         string
-	Department         string
-	Title              string
-	Office             string // physicalDeliveryOfficeName / officeLocation
-	ManagerDN          string
-	AccountExpires     *time.Time // nil: never
-	Password           secret.Secret
-	MustChangePassword bool
-}
+// NewAccount is everything a back end needs to create one account; it is part of the
+// vocabulary both back ends share.
+type NewAccount = directory.NewAccount
 
 // Provisioner makes the changes. The AD and Entra ID back ends satisfy it, each through its
 // audit trail; onboarding does not know which one it talks to. Both methods must be safe to

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/adkit-dev/adkit/internal/secret"
 )
 
 // Kind names the directory a record or command is about.
@@ -113,3 +115,24 @@ func (e *AmbiguousError) Error() string {
 
 // Unwrap makes an ambiguous identity count as "not found" for exit codes (the spec gives both 3).
 func (e *AmbiguousError) Unwrap() error { return ErrNotFound }
+
+// NewAccount is everything a back end needs to create one account whose name, place and
+// groups were already decided (by the onboarding planner, or a technician).
+type NewAccount struct {
+	DN                 string
+	SAMAccountName     string
+	UserPrincipalName  string
+	GivenName          string
+	Surname            string
+	DisplayName        string
+	Mail               string
+	EmployeeID         string
+	Department         string
+	Title              string
+	Office             string // physicalDeliveryOfficeName / officeLocation
+	ManagerDN          string
+	Description        string
+	AccountExpires     *time.Time // nil: never
+	Password           secret.Secret
+	MustChangePassword bool
+}

@@ -1,0 +1,241 @@
+package ad
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/internal/directory"
+)
+
+// The methods in this file serve bulk work (onboarding): each takes many names and answers
+// with a few searches, never one round trip per row.
+
+// orBatch bounds how many alternatives go into one OR filter.
+const orBatch = 200
+
+// searchOr runs one search per orBatch values, each value turned into filter clauses by clause.
+func (c *Client) searchOr(ctx context.Context, class string, values []string, clause func(v string) string, attrs []string, fn func(*ldap.Entry) error) error {
+	for start := 0; start < len(values); start += orBatch {
+		var b strings.Builder
+		b.WriteString("(&" + class + "(|")
+		for _, v := range values[start:min(start+orBatch, len(values))] {
+			b.WriteString(clause(v))
+		}
+		b.WriteString("))")
+		if err := c.searchEach(ctx, c.info.DefaultNamingContext, b.String(), attrs, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ExistingByEmployeeID returns the accounts that already carry the given employee IDs, keyed by
+// the ID as stored.
+func (c *Client) ExistingByEmployeeID(ctx context.Context, ids []string) (map[string]*directory.User, error) {
+	out := map[string]*directory.User{}
+	err := c.searchOr(ctx, kindUser.class, nonEmpty(ids), func(v string) string {
+		return "(employeeID=" + ldap.EscapeFilter(v) + ")"
+	}, userAttributeList(), func(e *ldap.Entry) error {
+		u := userFromEntry(e)
+		out[u.EmployeeID] = u
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up employee IDs: %w", err)
+	}
+	return out, nil
+}
+
+// DNsInUse reports which of the DNs name an existing object (of any kind: a contact called
+// "John Smith" blocks the CN as much as a user does).
+func (c *Client) DNsInUse(ctx context.Context, dns []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	err := c.searchOr(ctx, "(objectClass=*)", nonEmpty(dns), func(v string) string {
+		return "(distinguishedName=" + ldap.EscapeFilter(v) + ")"
+	}, []string{"1.1"}, func(e *ldap.Entry) error {
+		out[e.DN] = true
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("check names in OUs: %w", err)
+	}
+	// The directory may return a DN normalised differently from how it was asked (case,
+	// escaping); report it under every asked spelling that parses to the same DN.
+	for _, asked := range dns {
+		for found := range out {
+			if !out[asked] && dnEqual(asked, found) {
+				out[asked] = true
+			}
+		}
+	}
+	return out, nil
+}
+
+// ManagersByMail resolves email addresses (mail or an smtp: proxy address) to user DNs.
+func (c *Client) ManagersByMail(ctx context.Context, mails []string) (map[string]string, error) {
+	out := map[string]string{}
+	err := c.searchOr(ctx, kindUser.class, nonEmpty(mails), func(v string) string {
+		e := ldap.EscapeFilter(v)
+		return "(mail=" + e + ")(proxyAddresses=smtp:" + e + ")"
+	}, []string{"mail", "proxyAddresses"}, func(e *ldap.Entry) error {
+		if m := e.GetAttributeValue("mail"); m != "" {
+			out[strings.ToLower(m)] = e.DN
+		}
+		for _, p := range e.GetAttributeValues("proxyAddresses") {
+			if scheme, addr, ok := strings.Cut(p, ":"); ok && strings.EqualFold(scheme, "smtp") {
+				if _, seen := out[strings.ToLower(addr)]; !seen {
+					out[strings.ToLower(addr)] = e.DN
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up managers by mail: %w", err)
+	}
+	return out, nil
+}
+
+func nonEmpty(values []string) []string {
+	out := make([]string, 0, len(values))
+	for _, v := range values {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// CreateAccount creates an account whose name, place and groups were decided already. It is
+// idempotent by employee ID: when an account with that ID exists it is returned with
+// created=false and nothing is written, so a run interrupted anywhere can be run again.
+func (c *Client) CreateAccount(ctx context.Context, a directory.NewAccount) (*directory.User, bool, error) {
+	if a.EmployeeID != "" {
+		found, err := c.ExistingByEmployeeID(ctx, []string{a.EmployeeID})
+		if err != nil {
+			return nil, false, err
+		}
+		for id, u := range found {
+			if strings.EqualFold(id, a.EmployeeID) {
+				return u, false, nil
+			}
+		}
+	}
+	if err := validSAM(a.SAMAccountName); err != nil {
+		return nil, false, err
+	}
+	u, err := c.addAccount(ctx, a)
+	if err != nil {
+		return nil, false, err
+	}
+	return u, true, nil
+}
+
+// addAccount writes the account, through the audit trail, and reads it back. The password
+// travels only inside the add request; the audit record says that it was set, never what.
+func (c *Client) addAccount(ctx context.Context, a directory.NewAccount) (*directory.User, error) {
+	req := ldap.NewAddRequest(a.DN, nil)
+	var changes []audit.Change
+	set := func(attr, value string) {
+		if value == "" {
+			return
+		}
+		req.Attribute(attr, []string{value})
+		changes = append(changes, audit.Change{Attribute: attr, After: value})
+	}
+	req.Attribute("objectClass", []string{"top", "person", "organizationalPerson", "user"})
+	set("sAMAccountName", a.SAMAccountName)
+	set("userPrincipalName", a.UserPrincipalName)
+	set("givenName", a.GivenName)
+	set("sn", a.Surname)
+	set("displayName", a.DisplayName)
+	set("mail", a.Mail)
+	set("employeeID", a.EmployeeID)
+	set("department", a.Department)
+	set("title", a.Title)
+	set("physicalDeliveryOfficeName", a.Office)
+	set("manager", a.ManagerDN)
+	set("description", a.Description)
+	if a.AccountExpires != nil {
+		set("accountExpires", toFileTime(*a.AccountExpires))
+	}
+	req.Attribute("unicodePwd", []string{encodePassword(a.Password)})
+	changes = append(changes, audit.Change{Attribute: "unicodePwd", Secret: true})
+	set("userAccountControl", strconv.Itoa(uacNormalAccount))
+	if a.MustChangePassword {
+		set("pwdLastSet", "0")
+	}
+	tgt := audit.Target{DN: a.DN, Name: a.SAMAccountName}
+	err := c.change(ctx, "user.create", tgt, changes, func(context.Context) error {
+		if err := c.conn.Add(req); err != nil {
+			return explainLDAPError(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", a.SAMAccountName, err)
+	}
+	if c.DryRun() {
+		return &directory.User{DN: a.DN, SAMAccountName: a.SAMAccountName, UserPrincipalName: a.UserPrincipalName,
+			DisplayName: a.DisplayName, EmployeeID: a.EmployeeID}, nil
+	}
+	u, err := c.User(ctx, a.DN)
+	if err != nil {
+		return nil, fmt.Errorf("account %s was created, but reading it back failed: %w", a.DN, err)
+	}
+	return u, nil
+}
+
+// groupCache remembers resolved groups for the life of a Client: a bulk run names the same
+// few groups thousands of times.
+type groupCache struct {
+	mu   sync.Mutex
+	refs map[string]GroupRef
+}
+
+// EnsureMember makes the user a member of the group, and says whether it had to.
+func (c *Client) EnsureMember(ctx context.Context, group, userDN string) (bool, error) {
+	g, err := c.cachedGroup(ctx, group)
+	if err != nil {
+		return false, err
+	}
+	u, err := c.User(ctx, userDN)
+	if errors.Is(err, directory.ErrNotFound) && c.DryRun() {
+		// A dry run did not create the account it is now adding: record what would happen.
+		tgt := audit.Target{DN: userDN, Name: CommonName(userDN)}
+		return true, c.change(ctx, "group.add_member", tgt, []audit.Change{{Attribute: "group", After: g.DN}}, noop)
+	}
+	if err != nil {
+		return false, err
+	}
+	o, err := c.ensureMembership(ctx, g, u, true)
+	if err != nil {
+		return false, err
+	}
+	return o.Changed || o.WouldChange, nil
+}
+
+func (c *Client) cachedGroup(ctx context.Context, ident string) (GroupRef, error) {
+	c.groups.mu.Lock()
+	defer c.groups.mu.Unlock()
+	key := strings.ToLower(ident)
+	if g, ok := c.groups.refs[key]; ok {
+		return g, nil
+	}
+	g, err := c.ResolveGroup(ctx, ident)
+	if err != nil {
+		return g, err
+	}
+	if c.groups.refs == nil {
+		c.groups.refs = map[string]GroupRef{}
+	}
+	c.groups.refs[key] = g
+	return g, nil
+}

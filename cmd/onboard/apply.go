@@ -1,0 +1,236 @@
+package onboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+	"github.com/adkit-dev/adkit/internal/password"
+	"github.com/adkit-dev/adkit/internal/progress"
+	"github.com/adkit-dev/adkit/internal/secret"
+	"github.com/adkit-dev/adkit/onboarding"
+)
+
+// applier is what apply needs from a directory: planning lookups and the changes.
+type applier interface {
+	onboarding.Directory
+	onboarding.Provisioner
+	Server() string
+}
+
+type applyOptions struct {
+	IO             *iostreams.IOStreams
+	Dir            func(context.Context) (applier, error)
+	Trail          func() (*audit.Trail, error)
+	Confirmer      cmdutil.Confirmer
+	Format         output.Format
+	CSV            string
+	Template       string
+	Parallel       int
+	CredentialsOut string
+	ResultsOut     string
+	Yes            bool
+	DryRun         bool
+}
+
+func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Command {
+	opts := &applyOptions{
+		IO: f.IO, Trail: f.Trail, Confirmer: f.Prompter,
+		Dir: func(ctx context.Context) (applier, error) { return f.AD(ctx) },
+	}
+	cmd := &cobra.Command{
+		Use:   "apply CSV --template FILE --credentials-out FILE",
+		Short: "Create the accounts, set their groups and managers; safe to re-run",
+		Long: `Create an account for every new hire in the file, with a generated password that the
+domain's policy accepts, must-change at first logon, its groups, manager and (for
+contractors) expiry. Rows run --parallel at a time; a failed row does not stop the others
+(exit 4).
+
+Initial passwords go to --credentials-out (mode 0600, appended to, written before each
+account is created so that none is ever lost), never to the audit log; '-' prints them on
+stdout. --results-out writes one line per input row.
+
+Safe to re-run: rows whose employee ID already has an account are not created again, and
+their missing group memberships are added, so a run that was interrupted finishes the job.`,
+		Example: `  adkit onboard apply new-hires.csv --template onboarding.yaml \
+      --credentials-out creds.csv --results-out results.csv --ticket HR-2026-47`,
+		Args: cmdutil.ExactArgs(1, "CSV: the HR file (or - for standard input)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if opts.Format, err = f.Globals.Format(); err != nil {
+				return err
+			}
+			if opts.Parallel < 0 || opts.Parallel > onboarding.MaxParallel {
+				return cmdutil.FlagErrorf("--parallel must be between 1 and %d", onboarding.MaxParallel)
+			}
+			opts.CSV, opts.Yes, opts.DryRun = args[0], f.Globals.Yes, f.Globals.DryRun
+			if runF != nil {
+				return runF(opts)
+			}
+			return applyRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Template, "template", "", "onboarding template (YAML)")
+	cmd.Flags().IntVar(&opts.Parallel, "parallel", onboarding.DefaultParallel, "rows worked on at once")
+	cmd.Flags().StringVar(&opts.CredentialsOut, "credentials-out", "", "append new accounts' initial passwords to FILE (mode 0600); '-' for stdout")
+	cmd.Flags().StringVar(&opts.ResultsOut, "results-out", "", "write one result line per input row to FILE (CSV)")
+	return cmd
+}
+
+func applyRun(ctx context.Context, opts *applyOptions) error {
+	// Read the files before connecting: bad input exits 2 with nothing written.
+	in, err := readInput(opts.IO.In, opts.CSV, opts.Template)
+	if err != nil {
+		return err
+	}
+	dir, err := opts.Dir(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := plan(ctx, opts.IO.ErrOut, dir, in)
+	if err != nil {
+		return err
+	}
+	counts := p.Counts()
+	toCreate := counts[onboarding.ActionCreate]
+	if toCreate > 0 && opts.CredentialsOut == "" && !opts.DryRun {
+		return cmdutil.FlagErrorf("%d accounts will be created: say where their initial passwords go with --credentials-out FILE (or '-' for stdout)", toCreate)
+	}
+	if toCreate > 0 && !opts.Yes && !opts.DryRun && opts.IO.CanPrompt() {
+		ok, err := opts.Confirmer.Confirm(fmt.Sprintf("Create %d accounts (%d rows skipped, %d invalid)?", toCreate, counts[onboarding.ActionSkip], counts[onboarding.ActionInvalid]), true)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return cmdutil.ErrDeclined
+		}
+	}
+	var prov onboarding.Provisioner = dir
+	if opts.CredentialsOut != "" && !opts.DryRun {
+		creds, err := openCredentials(opts.CredentialsOut, opts.IO.Out)
+		if err != nil {
+			return err
+		}
+		defer creds.Close()
+		prov = recordingProvisioner{Provisioner: dir, creds: creds}
+	}
+	trail, err := opts.Trail()
+	if err != nil {
+		return err
+	}
+
+	bar := progress.New(opts.IO.ErrOut, opts.IO.IsStderrTTY(), len(p.Entries), "onboard")
+	var results []onboarding.Result
+	runOp := audit.Operation{
+		Action: "onboard.run", Directory: "ad", Server: dir.Server(), Target: audit.Target{Name: opts.CSV},
+		Changes: []audit.Change{
+			{Attribute: "rows", After: len(p.Entries)}, {Attribute: "create", After: toCreate},
+			{Attribute: "skip", After: counts[onboarding.ActionSkip]}, {Attribute: "invalid", After: counts[onboarding.ActionInvalid]},
+		},
+	}
+	// The run record brackets the per-account records: intent before the first, outcome after
+	// the last, with the tally. In a dry run the trail does not call the function, so the
+	// dry run's per-account records are made by calling Apply outside it.
+	apply := func(ctx context.Context) error {
+		var err error
+		results, err = onboarding.Apply(ctx, p, prov, onboarding.ApplyOptions{
+			Parallel:  opts.Parallel,
+			Passwords: func(n int) (secret.Secret, error) { s, err := password.Generate(n); return secret.New(s), err },
+			Progress:  func(r onboarding.Result) { bar.Done(r.Status, describe(r)) },
+		})
+		return runError(results, err)
+	}
+	if opts.DryRun {
+		if err := trail.Do(ctx, runOp, apply); err != nil && !errors.Is(err, audit.ErrSkipped) {
+			return err
+		}
+		err = apply(ctx)
+	} else {
+		err = trail.Do(ctx, runOp, apply)
+	}
+	bar.Finish()
+	if results != nil {
+		if werr := writeResults(opts, results); werr != nil {
+			return werr
+		}
+	}
+	return err
+}
+
+// runError turns row failures into the spec's exit codes: 4 when some rows failed, 2 when
+// every row was invalid input.
+func runError(results []onboarding.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	var failed, invalid, ok int
+	for _, r := range results {
+		switch r.Status {
+		case onboarding.StatusFailed:
+			failed++
+		case onboarding.StatusInvalid:
+			invalid++
+		default:
+			ok++
+		}
+	}
+	switch {
+	case failed+invalid == 0:
+		return nil
+	case ok == 0 && failed == 0:
+		return cmdutil.FlagErrorf("every row is invalid; nothing was created (see the messages above, or run onboard plan)")
+	default:
+		return &cmdutil.PartialError{Failed: failed + invalid, Total: len(results)}
+	}
+}
+
+func describe(r onboarding.Result) string {
+	s := fmt.Sprintf("row %d %s", r.Row, r.SAMAccountName)
+	if r.SAMAccountName == "" {
+		s = fmt.Sprintf("row %d (employee ID %s)", r.Row, r.EmployeeID)
+	}
+	if r.Error != "" {
+		s += ": " + r.Error
+	} else if len(r.GroupsAdded) > 0 {
+		s += " +" + strings.Join(r.GroupsAdded, ", +")
+	}
+	return s
+}
+
+func writeResults(opts *applyOptions, results []onboarding.Result) error {
+	if opts.ResultsOut != "" {
+		file, err := os.Create(opts.ResultsOut)
+		if err != nil {
+			return fmt.Errorf("results file: %w", err)
+		}
+		if err := onboarding.WriteResultsCSV(file, results); err != nil {
+			file.Close()
+			return err
+		}
+		if err := file.Close(); err != nil {
+			return fmt.Errorf("results file: %w", err)
+		}
+	}
+	if opts.CredentialsOut == "-" {
+		return nil // stdout holds the credentials the person asked for; keep it clean
+	}
+	t := output.Table{Header: []string{"Row", "Status", "Username", "DN", "Detail"}}
+	for _, r := range results {
+		detail := r.Error
+		if detail == "" {
+			detail = strings.Join(r.GroupsAdded, ", ")
+		}
+		t.AddRow(strconv.Itoa(r.Row), r.Status, r.SAMAccountName, r.DN, detail)
+	}
+	return output.Print(opts.IO, opts.Format, t, results)
+}

@@ -1,0 +1,90 @@
+package onboard
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"sync"
+
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/onboarding"
+)
+
+// credentialsFile receives each new account's password BEFORE the account is created, fsynced,
+// in append mode: a run killed at any moment never leaves an account whose password is lost
+// (the re-run skips existing accounts and cannot tell it again). A line may therefore name an
+// account whose creation then failed; --results-out says which were created.
+type credentialsFile struct {
+	mu   sync.Mutex
+	file *os.File // nil when writing to w
+	w    *csv.Writer
+}
+
+var credentialsHeader = []string{"sam_account_name", "user_principal_name", "display_name", "password", "must_change"}
+
+// openCredentials opens path for appending with mode 0600 ("-" is stdout, when asked for).
+func openCredentials(path string, stdout io.Writer) (*credentialsFile, error) {
+	if path == "-" {
+		c := &credentialsFile{w: csv.NewWriter(stdout)}
+		return c, c.write(credentialsHeader)
+	}
+	file, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open credentials file: %w", err)
+	}
+	if err := file.Chmod(0o600); err != nil {
+		file.Close()
+		return nil, fmt.Errorf("credentials file: %w", err)
+	}
+	c := &credentialsFile{file: file, w: csv.NewWriter(file)}
+	if info, err := file.Stat(); err == nil && info.Size() == 0 {
+		if err := c.write(credentialsHeader); err != nil {
+			file.Close()
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func (c *credentialsFile) write(record []string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.w.Write(record); err != nil {
+		return fmt.Errorf("write credentials: %w", err)
+	}
+	c.w.Flush()
+	if err := c.w.Error(); err != nil {
+		return fmt.Errorf("write credentials: %w", err)
+	}
+	if c.file != nil {
+		if err := c.file.Sync(); err != nil {
+			return fmt.Errorf("write credentials: %w", err)
+		}
+	}
+	return nil
+}
+
+func (c *credentialsFile) Close() error {
+	if c.file == nil {
+		return nil
+	}
+	return c.file.Close()
+}
+
+// recordingProvisioner writes the credentials line before passing the create on.
+type recordingProvisioner struct {
+	onboarding.Provisioner
+	creds *credentialsFile
+}
+
+func (r recordingProvisioner) CreateAccount(ctx context.Context, a onboarding.NewAccount) (*directory.User, bool, error) {
+	err := r.creds.write([]string{a.SAMAccountName, a.UserPrincipalName, a.DisplayName, a.Password.Reveal(), strconv.FormatBool(a.MustChangePassword)})
+	if err != nil {
+		// No place to put the password: do not create an account nobody can log on to.
+		return nil, false, err
+	}
+	return r.Provisioner.CreateAccount(ctx, a)
+}

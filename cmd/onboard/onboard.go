@@ -1,0 +1,76 @@
+// Package onboard holds `adkit onboard`: new hires from an HR CSV file, planned, then applied.
+package onboard
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/onboarding"
+)
+
+// NewCmdOnboard returns `adkit onboard`.
+func NewCmdOnboard(f *factory.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "onboard <command>",
+		Short: "Create accounts for new hires from HR's CSV file",
+		Long: `Onboard new hires from the CSV file HR sends. 'plan' shows what would be done and changes
+nothing; 'apply' does it. The employee ID is the key: a row whose employee ID already has an
+account is not created again, so running apply again after any failure finishes the job
+without duplicates.`,
+	}
+	cmd.AddCommand(newCmdPlan(f, nil), newCmdApply(f, nil))
+	return cmd
+}
+
+// input is a CSV file and a template, read and checked.
+type input struct {
+	Sheet    *onboarding.Sheet
+	Template *onboarding.Template
+}
+
+// readInput reads the template and the CSV ("-" is stdin). Any problem with either file is
+// a usage error (exit 2), before the directory is touched.
+func readInput(stdin io.Reader, csvPath, templatePath string) (*input, error) {
+	if templatePath == "" {
+		return nil, cmdutil.FlagErrorf("--template is required: the YAML file that says how rows become accounts (see the spec's onboarding template)")
+	}
+	tpl, err := onboarding.LoadTemplate(templatePath)
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", templatePath, err)
+	}
+	var r io.Reader = stdin
+	if csvPath != "-" {
+		file, err := os.Open(csvPath)
+		if err != nil {
+			return nil, &cmdutil.FlagError{Err: fmt.Errorf("open HR file: %w", err)}
+		}
+		defer file.Close()
+		r = file
+	}
+	sheet, err := onboarding.ReadCSV(r, tpl.Columns)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", csvPath, err)
+	}
+	return &input{Sheet: sheet, Template: tpl}, nil
+}
+
+// plan plans the input against the directory, passing warnings on to errOut.
+func plan(ctx context.Context, errOut io.Writer, dir onboarding.Directory, in *input) (*onboarding.PlanResult, error) {
+	for _, w := range in.Sheet.Warnings {
+		fmt.Fprintf(errOut, "warning: %s\n", w)
+	}
+	p, err := onboarding.Plan(ctx, in.Sheet, in.Template, dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range p.Warnings {
+		fmt.Fprintf(errOut, "warning: %s\n", w)
+	}
+	return p, nil
+}

@@ -1,0 +1,84 @@
+package onboard
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+	"github.com/adkit-dev/adkit/onboarding"
+)
+
+type planOptions struct {
+	IO       *iostreams.IOStreams
+	Dir      func(context.Context) (onboarding.Directory, error)
+	Format   output.Format
+	CSV      string
+	Template string
+}
+
+func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Command {
+	opts := &planOptions{IO: f.IO, Dir: func(ctx context.Context) (onboarding.Directory, error) { return f.AD(ctx) }}
+	cmd := &cobra.Command{
+		Use:   "plan CSV --template FILE",
+		Short: "Show what onboarding would do for each row; change nothing",
+		Example: `  adkit onboard plan new-hires.csv --template onboarding.yaml
+  adkit onboard plan new-hires.csv --template onboarding.yaml -o json | jq '.[] | select(.action=="invalid")'`,
+		Args: cmdutil.ExactArgs(1, "CSV: the HR file (or - for standard input)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if opts.Format, err = f.Globals.Format(); err != nil {
+				return err
+			}
+			opts.CSV = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return planRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Template, "template", "", "onboarding template (YAML)")
+	return cmd
+}
+
+func planRun(ctx context.Context, opts *planOptions) error {
+	in, err := readInput(opts.IO.In, opts.CSV, opts.Template)
+	if err != nil {
+		return err
+	}
+	dir, err := opts.Dir(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := plan(ctx, opts.IO.ErrOut, dir, in)
+	if err != nil {
+		return err
+	}
+	t := output.Table{Header: []string{"Row", "Action", "Employee ID", "Username", "DN or reason", "Groups"}}
+	for _, e := range p.Entries {
+		detail := e.DN
+		if e.Action != onboarding.ActionCreate || e.Reason != "" {
+			detail = strings.TrimSpace(e.DN + " " + bracket(e.Reason))
+		}
+		t.AddRow(strconv.Itoa(e.Row), e.Action, e.EmployeeID, e.SAMAccountName, detail, strings.Join(e.Groups, ", "))
+	}
+	if err := output.Print(opts.IO, opts.Format, t, p.Entries); err != nil {
+		return err
+	}
+	c := p.Counts()
+	fmt.Fprintf(opts.IO.ErrOut, "%d to create, %d to skip, %d invalid\n", c[onboarding.ActionCreate], c[onboarding.ActionSkip], c[onboarding.ActionInvalid])
+	return nil
+}
+
+func bracket(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "(" + s + ")"
+}
