@@ -9,6 +9,7 @@ import (
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/cmd/group"
 	"github.com/adkit-dev/adkit/cmd/logcmd"
+	"github.com/adkit-dev/adkit/cmd/onboard"
 	"github.com/adkit-dev/adkit/cmd/user"
 	versioncmd "github.com/adkit-dev/adkit/cmd/version"
 )
@@ -80,6 +81,7 @@ Every change is written to a tamper-evident audit log before and after it is mad
 	root.AddCommand(
 		user.NewCmdUser(f),
 		group.NewCmdGroup(f),
+		onboard.NewCmdOnboard(f),
 		logcmd.NewCmdLog(f),
 		versioncmd.NewCmdVersion(f),
 		completion.NewCmdCompletion(f),
