@@ -155,3 +155,10 @@ func CommonName(dn string) string {
 	}
 	return parsed.RDNs[0].Attributes[0].Value
 }
+
+// ParentDN is the DN of the container an object lives in: "CN=Smith\, Jr.,OU=Staff,DC=x" →
+// "OU=Staff,DC=x".
+func ParentDN(dn string) string {
+	_, parent := splitRDN(dn)
+	return parent
+}

@@ -21,14 +21,11 @@ type planner struct {
 
 func newPlanner(sheet *Sheet, tpl *Template, dir Directory) (*planner, error) {
 	p := &planner{tpl: tpl, dir: dir, rows: sheet.Rows, entries: make([]Entry, len(sheet.Rows))}
-	p.users.max = tpl.Username.MaxLength
-	for _, src := range tpl.Username.Patterns {
-		pat, err := compilePattern(src)
-		if err != nil { // Validate has checked them; this is a guard, not a message for admins
-			return nil, fmt.Errorf("plan onboarding: username pattern %q: %w", src, err)
-		}
-		p.users.patterns = append(p.users.patterns, pat)
+	users, err := usernameGenerator(tpl)
+	if err != nil {
+		return nil, err
 	}
+	p.users = users
 	if tpl.MailDomain != "" {
 		pat, err := compilePattern(tpl.MailPattern)
 		if err != nil {
@@ -236,4 +233,17 @@ func lowerKeys[V any](m map[string]V) map[string]V {
 		out[strings.ToLower(k)] = v
 	}
 	return out
+}
+
+// usernameGenerator compiles the template's username patterns.
+func usernameGenerator(tpl *Template) (nameGenerator, error) {
+	g := nameGenerator{max: tpl.Username.MaxLength}
+	for _, src := range tpl.Username.Patterns {
+		pat, err := compilePattern(src)
+		if err != nil { // Validate has checked them; this is a guard, not a message for admins
+			return g, fmt.Errorf("plan onboarding: username pattern %q: %w", src, err)
+		}
+		g.patterns = append(g.patterns, pat)
+	}
+	return g, nil
 }

@@ -396,3 +396,19 @@ func TestPlanThousandRowsIsBatched(t *testing.T) {
 		}
 	}
 }
+
+func TestSuggestUsername(t *testing.T) {
+	tpl := DefaultTemplate()
+	dir := newFakeDomain(
+		&directory.User{SAMAccountName: "jmuller", Mail: "jose.muller@corp.example.com"}, &directory.User{SAMAccountName: "jmuller2"})
+	got, err := SuggestUsername(context.Background(), tpl, dir, "José", "Müller", "corp.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != "jmuller3" {
+		t.Errorf("SuggestUsername = %q, want jmuller3 (jmuller and jmuller2 are taken, and jose.muller@ is jmuller's mail)", got)
+	}
+	if _, err := SuggestUsername(context.Background(), tpl, dir, "Дмитрий", "Иванов", "corp.example.com"); err == nil {
+		t.Error("a name that folds to nothing must ask for --sam")
+	}
+}

@@ -25,6 +25,7 @@ func NewCmdUser(f *factory.Factory) *cobra.Command {
 		newCmdGroups(f, nil),
 		newCmdSearch(f, nil),
 		newCmdMove(f, nil),
+		newCmdCreate(f, nil),
 	)
 	return cmd
 }
