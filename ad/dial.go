@@ -154,9 +154,7 @@ func bind(conn *ldap.Conn, cfg Config, ep endpoint, info ServerInfo) (identity s
 }
 
 func kerberosBind(conn *ldap.Conn, cfg Config, ep endpoint, info ServerInfo) (string, error) {
-	krbConf := firstNonEmpty(cfg.KerberosConfig, os.Getenv("KRB5_CONFIG"), "/etc/krb5.conf")
-	ccache := firstNonEmpty(cfg.KerberosCache, os.Getenv("KRB5CCNAME"), fmt.Sprintf("/tmp/krb5cc_%d", os.Getuid()))
-	ccache = strings.TrimPrefix(ccache, "FILE:")
+	krbConf, ccache := kerberosPaths(cfg)
 	client, err := gssapi.NewClientFromCCache(ccache, krbConf)
 	if err != nil {
 		return "", fmt.Errorf("kerberos: read ticket cache %s: %w (run kinit first)", ccache, err)

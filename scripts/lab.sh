@@ -282,6 +282,7 @@ provision() {
 		--option="tls certfile = $TLS/cert.pem" \
 		--option="tls cafile = $CA" \
 		--option="ldb:nosync = true" \
+		--option="ldap server require strong auth = allow_sasl_over_tls" \
 		>"$DIR/log/provision.log" 2>&1 ||
 		{
 			tail -n 30 "$DIR/log/provision.log" >&2
@@ -477,6 +478,17 @@ seed() {
 
 # ---- commands ---------------------------------------------------------------
 
+# ensure_sasl_over_tls makes Samba accept a Kerberos (GSSAPI) bind over LDAPS without a SASL
+# security layer, as Windows AD does (Samba's default insists on sign/seal even under TLS).
+# It also upgrades labs provisioned before the setting existed. Returns 0 when it changed
+# smb.conf, so the caller restarts the DC.
+ensure_sasl_over_tls() {
+	grep -q '^[[:space:]]*ldap server require strong auth' "$CONF" && return 1
+	sed -i '/^\[global\]/a\	ldap server require strong auth = allow_sasl_over_tls' "$CONF"
+	log "smb.conf: allowing GSSAPI binds over TLS (as Windows AD does)"
+	return 0
+}
+
 cmd_up() {
 	local t0 restart=0
 	require_root
@@ -494,6 +506,9 @@ cmd_up() {
 		fi
 	elif [[ $(cat "$DIR/.lab-stamp" 2>/dev/null) != "$(stamp)" ]]; then
 		log "note: the lab was built by a different version of scripts/lab.sh; '$0 reset' rebuilds it"
+	fi
+	if ensure_sasl_over_tls; then
+		restart=1
 	fi
 	if cert_needs_reissue; then
 		make_server_cert

@@ -205,6 +205,9 @@ func readPasswordFile(path string) (secret.Secret, error) {
 
 func (f *Factory) bindIdentity(s *config.Settings) string {
 	if s.Kerberos {
+		if p, err := ad.KerberosPrincipal(ad.Config{}); err == nil {
+			return p
+		}
 		return "kerberos:" + firstNonEmpty(f.Getenv("KRB5CCNAME"), "default ticket cache")
 	}
 	return s.BindUser
