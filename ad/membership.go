@@ -99,13 +99,7 @@ func (c *Client) ensureMembership(ctx context.Context, g GroupRef, u *directory.
 	} else {
 		req.Delete("member", []string{u.DN})
 	}
-	err = c.change(ctx, action, target(u), []audit.Change{change}, func(context.Context) error {
-		if err := c.conn.Modify(req); err != nil {
-			return explainLDAPError(err)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := c.modify(ctx, action, u, []audit.Change{change}, req); err != nil {
 		verb := "add %s to %s"
 		if !add {
 			verb = "remove %s from %s"
