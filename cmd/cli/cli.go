@@ -11,10 +11,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/prompt"
 )
 
@@ -64,8 +62,8 @@ func printError(w io.Writer, err error, code int) {
 		return
 	}
 	fmt.Fprintln(w, "error: "+err.Error())
-	var connErr *ad.ConnectError
-	if code == cmdutil.ExitUsage && !errors.As(err, &connErr) && !errors.Is(err, directory.ErrInvalidInput) {
+	var flagErr *cmdutil.FlagError
+	if (errors.As(err, &flagErr) && flagErr.Usage) || cmdutil.IsCobraUsageError(err) {
 		fmt.Fprintln(w, "Run 'adkit --help' for usage.")
 	}
 }

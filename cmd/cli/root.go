@@ -53,7 +53,7 @@ Every change is written to a tamper-evident audit log before and after it is mad
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &cmdutil.FlagError{Err: err}
+		return &cmdutil.FlagError{Err: err, Usage: true}
 	})
 
 	pf := root.PersistentFlags()

@@ -1,6 +1,8 @@
 package cmdutil
 
 import (
+	"fmt"
+
 	"github.com/spf13/cobra"
 )
 
@@ -8,7 +10,7 @@ import (
 func MinimumArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) < n {
-			return FlagErrorf("%s: missing %s", cmd.CommandPath(), what)
+			return usageErrorf("%s: missing %s", cmd.CommandPath(), what)
 		}
 		return nil
 	}
@@ -19,9 +21,9 @@ func ExactArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		switch {
 		case len(args) < n:
-			return FlagErrorf("%s: missing %s", cmd.CommandPath(), what)
+			return usageErrorf("%s: missing %s", cmd.CommandPath(), what)
 		case len(args) > n:
-			return FlagErrorf("%s: expects %s, got %d arguments", cmd.CommandPath(), what, len(args))
+			return usageErrorf("%s: expects %s, got %d arguments", cmd.CommandPath(), what, len(args))
 		}
 		return nil
 	}
@@ -30,7 +32,11 @@ func ExactArgs(n int, what string) cobra.PositionalArgs {
 // NoArgs rejects positional arguments as a FlagError.
 func NoArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return FlagErrorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
+		return usageErrorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
 	}
 	return nil
+}
+
+func usageErrorf(format string, args ...any) error {
+	return &FlagError{Err: fmt.Errorf(format, args...), Usage: true}
 }

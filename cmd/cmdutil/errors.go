@@ -10,7 +10,11 @@ import (
 )
 
 // FlagError is bad usage: an unknown flag, a missing argument, a value that cannot work (exit 2).
-type FlagError struct{ Err error }
+// Usage marks mistakes in the command line itself, where pointing at --help helps.
+type FlagError struct {
+	Err   error
+	Usage bool
+}
 
 func (e *FlagError) Error() string { return e.Err.Error() }
 func (e *FlagError) Unwrap() error { return e.Err }

@@ -36,15 +36,15 @@ func ExitCode(err error) int {
 		return ExitUsage
 	case errors.Is(err, directory.ErrNotFound):
 		return ExitNotFound
-	case isCobraUsageError(err):
+	case IsCobraUsageError(err):
 		return ExitUsage
 	default:
 		return ExitFailed
 	}
 }
 
-// isCobraUsageError recognises the errors cobra makes itself for unknown commands.
-func isCobraUsageError(err error) bool {
+// IsCobraUsageError recognises the errors cobra makes itself for unknown commands.
+func IsCobraUsageError(err error) bool {
 	msg := err.Error()
 	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown shorthand flag") ||
 		strings.HasPrefix(msg, "unknown flag") || strings.HasPrefix(msg, "invalid argument")

@@ -88,16 +88,7 @@ their missing group memberships are added, so a run that was interrupted finishe
 }
 
 func applyRun(ctx context.Context, opts *applyOptions) error {
-	// Read the files before connecting: bad input exits 2 with nothing written.
-	in, err := readInput(opts.IO.In, opts.CSV, opts.Template)
-	if err != nil {
-		return err
-	}
-	dir, err := opts.Dir(ctx)
-	if err != nil {
-		return err
-	}
-	p, err := plan(ctx, opts.IO.ErrOut, dir, in)
+	dir, p, err := readAndPlan(ctx, opts.IO, opts.Dir, opts.CSV, opts.Template)
 	if err != nil {
 		return err
 	}

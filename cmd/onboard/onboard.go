@@ -11,6 +11,7 @@ import (
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/onboarding"
 )
 
@@ -60,17 +61,27 @@ func readInput(stdin io.Reader, csvPath, templatePath string) (*input, error) {
 	return &input{Sheet: sheet, Template: tpl}, nil
 }
 
-// plan plans the input against the directory, passing warnings on to errOut.
-func plan(ctx context.Context, errOut io.Writer, dir onboarding.Directory, in *input) (*onboarding.PlanResult, error) {
+// readAndPlan reads the files, then connects, then plans: bad input exits 2 before any
+// connection is made or anything is written.
+func readAndPlan[D onboarding.Directory](ctx context.Context, ios *iostreams.IOStreams, connect func(context.Context) (D, error),
+	csvPath, templatePath string) (D, *onboarding.PlanResult, error) {
+	var dir D
+	in, err := readInput(ios.In, csvPath, templatePath)
+	if err != nil {
+		return dir, nil, err
+	}
+	if dir, err = connect(ctx); err != nil {
+		return dir, nil, err
+	}
 	for _, w := range in.Sheet.Warnings {
-		fmt.Fprintf(errOut, "warning: %s\n", w)
+		fmt.Fprintf(ios.ErrOut, "warning: %s\n", w)
 	}
 	p, err := onboarding.Plan(ctx, in.Sheet, in.Template, dir)
 	if err != nil {
-		return nil, err
+		return dir, nil, err
 	}
 	for _, w := range p.Warnings {
-		fmt.Fprintf(errOut, "warning: %s\n", w)
+		fmt.Fprintf(ios.ErrOut, "warning: %s\n", w)
 	}
-	return p, nil
+	return dir, p, nil
 }

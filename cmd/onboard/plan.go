@@ -48,15 +48,7 @@ func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Comman
 }
 
 func planRun(ctx context.Context, opts *planOptions) error {
-	in, err := readInput(opts.IO.In, opts.CSV, opts.Template)
-	if err != nil {
-		return err
-	}
-	dir, err := opts.Dir(ctx)
-	if err != nil {
-		return err
-	}
-	p, err := plan(ctx, opts.IO.ErrOut, dir, in)
+	_, p, err := readAndPlan(ctx, opts.IO, opts.Dir, opts.CSV, opts.Template)
 	if err != nil {
 		return err
 	}
