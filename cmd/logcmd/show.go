@@ -99,10 +99,19 @@ func showRun(_ context.Context, opts *showOptions) error {
 		// Stream a JSON array so a large log is never held in memory.
 		return writeJSONArray(opts, file)
 	}
+	// People get local times and a detail cut to fit a line; scripts get every byte.
+	human := opts.Format == output.FormatTable || (opts.Format == output.FormatAuto && opts.IO.IsStdoutTTY())
 	t := output.Table{Header: []string{"Seq", "Time", "Event", "Action", "Target", "Result", "Ticket", "Actor", "Detail"}}
 	err = audit.ReadRecords(file, opts.Filter, func(r audit.Record) error {
-		t.AddRow(fmt.Sprint(r.Seq), r.Time, r.Event, r.Action, targetName(r.Target), result(r), r.Ticket,
-			r.Actor.OSUser+"@"+r.Actor.Host, detail(r))
+		when, d := r.Time, detail(r)
+		if human {
+			if tm, err := time.Parse(time.RFC3339Nano, r.Time); err == nil {
+				when = tm.Local().Format("2006-01-02 15:04:05")
+			}
+			d = shorten(d, 70)
+		}
+		t.AddRow(fmt.Sprint(r.Seq), when, r.Event, r.Action, targetName(r.Target), result(r), r.Ticket,
+			r.Actor.OSUser+"@"+r.Actor.Host, d)
 		return nil
 	})
 	if err != nil {
@@ -164,4 +173,13 @@ func orDash(v any) any {
 		return "-"
 	}
 	return v
+}
+
+// shorten cuts s to at most n runes, marking the cut.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
