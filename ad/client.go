@@ -81,7 +81,40 @@ func (c *Client) BindIdentity() string { return c.identity }
 // runs apply (unless this is a dry run), and records the outcome.
 func (c *Client) change(ctx context.Context, action string, target audit.Target, changes []audit.Change, apply func(context.Context) error) error {
 	op := audit.Operation{Action: action, Directory: "ad", Server: c.server, Target: target, Changes: changes}
-	return c.trail.Do(ctx, op, apply)
+	err := c.trail.Do(ctx, op, apply)
+	if errors.Is(err, ErrPermission) {
+		// Say who was refused what, on whom, and what to do: the usual cause is a help-desk
+		// account whose delegation does not reach this OU.
+		return &RefusedError{
+			Reason: fmt.Sprintf("not permitted: %s may not %s %s; ask a domain admin to delegate this right for its OU, or use an account that has it",
+				c.identity, actionWords(action), target.Name),
+			Err: err,
+		}
+	}
+	return err
+}
+
+// actionWords says an audit action the way a person would.
+func actionWords(action string) string {
+	switch action {
+	case "user.unlock":
+		return "unlock"
+	case "user.reset_password":
+		return "reset the password of"
+	case "user.enable":
+		return "enable"
+	case "user.disable":
+		return "disable"
+	case "user.create":
+		return "create"
+	case "user.move":
+		return "move"
+	case "group.add_member":
+		return "change group membership of"
+	case "group.remove_member":
+		return "change group membership of"
+	}
+	return "change (" + action + ")"
 }
 
 // DryRun reports whether changes are only being recorded, not made.
