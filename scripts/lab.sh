@@ -538,6 +538,7 @@ cmd_up() {
 		start_samba
 		log "pristine copy saved ($(since "$ts"))"
 	fi
+	ADKIT_LAB_DIR="$DIR" bash "$LAB_SCRIPTS/seed-audit.sh" || die "seeding the permission-audit fixtures failed"
 	log "lab is up ($(since "$t0") total). Use: eval \"\$($0 env)\""
 }
 

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/adkit-dev/adkit/cmd/auditcmd"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/completion"
 	"github.com/adkit-dev/adkit/cmd/factory"
@@ -83,6 +84,7 @@ Every change is written to a tamper-evident audit log before and after it is mad
 		group.NewCmdGroup(f),
 		onboard.NewCmdOnboard(f),
 		logcmd.NewCmdLog(f),
+		auditcmd.NewCmdAudit(f),
 		versioncmd.NewCmdVersion(f),
 		completion.NewCmdCompletion(f),
 	)

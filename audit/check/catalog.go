@@ -1,0 +1,65 @@
+package check
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Check is one audit check. Its ID is stable: scripts select checks by it (--check) and
+// compare reports over time.
+type Check struct {
+	ID       string
+	Severity Severity
+	// Title says what the check finds, in one line.
+	Title string
+	// Why says why it matters; Fix how to remedy it.
+	Why string
+	Fix string
+	// NeedsACLs: the check reads security descriptors, which cost extra searches.
+	NeedsACLs bool
+	// NeedsBaseline: the check compares with a snapshot and runs only when one is given.
+	NeedsBaseline bool
+
+	find func(*scan) []Finding
+}
+
+// Catalog returns every check, in the order reports list findings of equal severity.
+func Catalog() []Check {
+	return slices.Concat(privilegeChecks(), accountChecks(), kerberosChecks(), domainChecks(), aclChecks(), driftChecks())
+}
+
+// Select returns the checks with the given IDs (all of them when ids is empty), in catalog
+// order. An unknown ID is an error that lists the valid ones.
+func Select(ids []string) ([]Check, error) {
+	all := Catalog()
+	if len(ids) == 0 {
+		return all, nil
+	}
+	want := map[string]bool{}
+	for _, id := range ids {
+		id = strings.TrimSpace(id)
+		if !slices.ContainsFunc(all, func(c Check) bool { return c.ID == id }) {
+			names := make([]string, len(all))
+			for i, c := range all {
+				names[i] = c.ID
+			}
+			return nil, fmt.Errorf("unknown check %q; the checks are: %s", id, strings.Join(names, ", "))
+		}
+		want[id] = true
+	}
+	return slices.DeleteFunc(all, func(c Check) bool { return !want[c.ID] }), nil
+}
+
+// NeedACLs reports whether any of the checks reads security descriptors.
+func NeedACLs(checks []Check) bool {
+	return slices.ContainsFunc(checks, func(c Check) bool { return c.NeedsACLs })
+}
+
+// single wraps the objects of a check that produces one finding (or none).
+func single(objects []Object) []Finding {
+	if len(objects) == 0 {
+		return nil
+	}
+	return []Finding{{Objects: objects}}
+}

@@ -1,0 +1,94 @@
+package auditcmd
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/audit/check"
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+)
+
+type snapshotOptions struct {
+	IO      *iostreams.IOStreams
+	Load    inventoryLoader
+	Now     func() time.Time
+	Verbose bool
+	Out     string
+}
+
+func newCmdSnapshot(f *factory.Factory, runF func(*snapshotOptions) error) *cobra.Command {
+	opts := &snapshotOptions{IO: f.IO, Load: loadFromAD(f), Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "snapshot [--out FILE]",
+		Short: "Save who holds privileged groups (with paths) and their account flags, as JSON",
+		Long: `Save the members of every privileged group, with the chain of groups through which each
+holds it, and the security-relevant flags of those accounts. Compare two snapshots with
+'adkit audit diff', or a snapshot with the domain now with 'adkit audit run --baseline'.
+
+The file lists the domain's administrators: it is written with mode 0600.`,
+		Example: `  adkit audit snapshot --out baseline.json
+  adkit audit snapshot > "snapshot-$(date +%F).json"`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := f.Globals.Format(output.FormatJSON); err != nil {
+				return err
+			}
+			opts.Verbose = f.Globals.Verbose
+			if runF != nil {
+				return runF(opts)
+			}
+			return snapshotRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Out, "out", "", "write the snapshot to `FILE` (mode 0600) instead of stdout")
+	return cmd
+}
+
+func snapshotRun(ctx context.Context, opts *snapshotOptions) error {
+	inv, err := opts.Load(ctx, check.LoadOptions{})
+	if err != nil {
+		return err
+	}
+	if opts.Verbose {
+		fmt.Fprintln(opts.IO.ErrOut, describeLoad(inv))
+	}
+	snap := check.NewSnapshot(inv, opts.Now())
+	if opts.Out == "" {
+		return output.WriteJSON(opts.IO.Out, snap)
+	}
+	if err := writeFileAtomic(opts.Out, func(f *os.File) error { return output.WriteJSON(f, snap) }); err != nil {
+		return fmt.Errorf("write snapshot: %w", err)
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "snapshot of %d privileged groups and %d accounts written to %s\n", len(snap.Groups), len(snap.Accounts), opts.Out)
+	return nil
+}
+
+// writeFileAtomic writes a 0600 file through a temporary file in the same directory, so a
+// reader never sees half a snapshot and a failed write leaves the old file in place.
+func writeFileAtomic(path string, write func(*os.File) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Seeds the risky configurations (and their harmless look-alikes) that the permission audit
+# (`adkit audit run`, package audit/check) must find or must not find. The table of what it
+# adds and which check each object is for is in docs/audit-checks.md.
+#
+#   ADKIT_LAB_DIR=/var/tmp/adkit-lab scripts/lab/seed-audit.sh
+#
+# Runs as root against a running lab (scripts/lab.sh up calls it). Idempotent: objects and
+# ACEs that exist are left alone, so running it on every `up` is fine; a marker holding this
+# script's hash makes a re-run on an unchanged lab return at once. Writes go over LDAPS as the
+# lab Administrator, with the password read from its file (-y), never from argv.
+set -euo pipefail
+export LC_ALL=C
+
+LAB_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lab.sh
+eval "$("$LAB_SH" env)"
+DIR=$ADKIT_LAB_DIR
+BASE=$ADKIT_BASE_DN
+ADMIN=$ADKIT_BIND_USER
+ADMIN_PASS=$ADKIT_BIND_PASSWORD_FILE
+URL=ldaps://127.0.0.1
+CONF="$DIR/etc/smb.conf"
+SAM_LDB="$DIR/private/sam.ldb"
+MARKER="$DIR/.audit-seeded"
+export LDAPTLS_CACERT="$ADKIT_CA_FILE" LDAPTLS_REQCERT=demand
+unset ADKIT_BIND_PASSWORD
+
+log() { printf 'lab: audit seed: %s\n' "$*" >&2; }
+die() {
+	printf 'lab: audit seed: error: %s\n' "$*" >&2
+	exit 1
+}
+
+self_hash=$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)
+if [[ -f $MARKER && $(<"$MARKER") == "$self_hash" ]]; then
+	exit 0
+fi
+
+AUDIT="OU=Audit,$BASE"
+ADMINS="OU=Admins,$BASE"
+USER_CLASS=bf967aba-0de6-11d0-a285-00aa003049e2
+RESET_PASSWORD=00299570-246d-11d0-a768-00aa006e0529
+MEMBER_ATTR=bf9679c0-0de6-11d0-a285-00aa003049e2
+
+search() { ldapsearch -LLL -o ldif-wrap=no -o nettimeout=10 -H "$URL" -x -D "$ADMIN" -y "$ADMIN_PASS" "$@"; }
+
+# sid_of DN: objectSid as S-1-... text.
+sid_of() {
+	local hex i n o sid
+	hex=$(search -b "$1" -s base '(objectClass=*)' objectSid | awk '/^objectSid:: / { print $2 }' |
+		base64 -d | od -An -tx1 -v | tr -d ' \n')
+	[[ ${#hex} -ge 16 ]] || return 1
+	n=$((16#${hex:2:2}))
+	sid="S-$((16#${hex:0:2}))-$((16#${hex:4:12}))"
+	for ((i = 0; i < n; i++)); do
+		o=$((16 + i * 8))
+		sid+="-$((16#${hex:o+6:2}${hex:o+4:2}${hex:o+2:2}${hex:o:2}))"
+	done
+	echo "$sid"
+}
+
+# apply LDIF_FILE: one `ldapadd -c`; only "already exists" answers are tolerated on a re-run.
+apply() {
+	local out rc=0 bad
+	out=$(ldapadd -c -H "$URL" -x -D "$ADMIN" -y "$ADMIN_PASS" -f "$1" 2>&1 >/dev/null) || rc=$?
+	bad=$(printf '%s\n' "$out" | grep -E '^ldap_[a-z_]+: ' | grep -vE 'Already exists \(68\)|Type or value exists \(20\)' || true)
+	if [[ -n $bad ]] || { ((rc != 0)) && ((rc != 68)) && ((rc != 20)); }; then
+		printf '%s\n' "$out" | tail -n 20 >&2
+		die "ldapadd failed (exit $rc)"
+	fi
+}
+
+# add_ace DN SDDL_ACE: adds one ACE unless the DACL already holds it.
+add_ace() {
+	local acl
+	acl=$(samba-tool dsacl get -s "$CONF" -H "$SAM_LDB" --objectdn="$1")
+	if ! grep -qiF "$2" <<<"$acl"; then
+		samba-tool dsacl set -s "$CONF" -H "$SAM_LDB" --objectdn="$1" --sddl="$2" >/dev/null
+	fi
+}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+chmod 0700 "$tmp"
+
+PW=$(printf '"%s"' "$(<"$ADKIT_LAB_USER_PASSWORD_FILE")" | iconv -f UTF-8 -t UTF-16LE | base64 -w0)
+
+# user SAM PARENT UAC [EXTRA_LDIF_LINES...]
+user() {
+	local sam=$1 parent=$2 uac=$3 line
+	shift 3
+	printf 'dn: CN=%s,%s\nobjectClass: top\nobjectClass: person\nobjectClass: organizationalPerson\nobjectClass: user\n' "$sam" "$parent"
+	printf 'cn: %s\nsAMAccountName: %s\nuserPrincipalName: %s@lab.adkit.test\ndescription: adkit audit seed\n' "$sam" "$sam" "$sam"
+	printf 'unicodePwd:: %s\nuserAccountControl: %s\n' "$PW" "$uac"
+	for line in "$@"; do printf '%s\n' "$line"; done
+	echo
+}
+
+# group CN SAM PARENT GROUPTYPE
+group() {
+	printf 'dn: CN=%s,%s\nobjectClass: top\nobjectClass: group\ncn: %s\nsAMAccountName: %s\ngroupType: %s\ndescription: adkit audit seed\n\n' \
+		"$1" "$3" "$1" "$2" "$4"
+}
+
+member() { printf 'dn: %s\nchangetype: modify\nadd: member\nmember: %s\n-\n\n' "$1" "$2"; }
+
+GLOBAL=-2147483646
+DOMAIN_LOCAL=-2147483644
+DA="CN=Domain Admins,CN=Users,$BASE"
+
+{
+	printf 'dn: %s\nobjectClass: top\nobjectClass: organizationalUnit\nou: Audit\ndescription: Objects for the permission audit tests (scripts/lab/seed-audit.sh)\n\n' "$AUDIT"
+
+	# Groups: a nesting chain into Domain Admins with a cycle (Audit Ops <-> Audit Tier0),
+	# DnsAdmins as DNS-integrated domains have it, and the two groups given delegations below.
+	group "Audit Tier0" "Audit Tier0" "$AUDIT" "$GLOBAL"
+	group "Audit Ops" "Audit Ops" "$AUDIT" "$GLOBAL"
+	group "Audit Resetters" "Audit Resetters" "$AUDIT" "$GLOBAL"
+	group "Audit SDHolder Writers" "Audit SDHolder Writers" "$AUDIT" "$GLOBAL"
+	group DnsAdmins DnsAdmins "CN=Users,$BASE" "$DOMAIN_LOCAL"
+
+	# Accounts. UAC: 512 normal, 514 disabled, +0x20 password not required, +0x80 reversible
+	# encryption, +0x80000 trusted for (unconstrained) delegation, +0x200000 DES only,
+	# +0x400000 no Kerberos pre-authentication.
+	user audit-kerb "$AUDIT" 512 "servicePrincipalName: HTTP/audit-web.lab.adkit.test"
+	user audit-kerb-off "$AUDIT" 514 "servicePrincipalName: HTTP/audit-old.lab.adkit.test"
+	user audit-adm-kerb "$ADMINS" 512 "servicePrincipalName: MSSQLSvc/audit-sql.lab.adkit.test:1433"
+	user audit-asrep "$AUDIT" $((512 | 0x400000))
+	user audit-reversible "$AUDIT" $((512 | 0x80))
+	user audit-nopwd "$AUDIT" $((512 | 0x20))
+	user audit-des "$AUDIT" $((512 | 0x200000))
+	user audit-deleg "$AUDIT" $((512 | 0x80000))
+	user audit-adm-off "$ADMINS" 514
+	user audit-adm-pri "$ADMINS" 512
+	user audit-dnsadm "$ADMINS" 512
+	user audit-orphan "$AUDIT" 512 "adminCount: 1"
+	user audit-lookalike "$AUDIT" 512
+	user audit-delegate "$AUDIT" 512
+	# Only for the end-to-end drift test, which adds it to Audit Ops and removes it again.
+	user audit-drift "$AUDIT" 512
+	# A member server trusted for unconstrained delegation (0x1000 workstation trust + 0x80000).
+	printf 'dn: CN=AUDITSRV01,%s\nobjectClass: top\nobjectClass: computer\ncn: AUDITSRV01\nsAMAccountName: AUDITSRV01$\n' "$AUDIT"
+	printf 'dNSHostName: auditsrv01.lab.adkit.test\nunicodePwd:: %s\nuserAccountControl: %s\n\n' "$PW" $((0x1000 | 0x80000))
+
+	member "$DA" "CN=audit-adm-kerb,$ADMINS"
+	member "$DA" "CN=Audit Tier0,$AUDIT"
+	member "CN=Audit Tier0,$AUDIT" "CN=Audit Ops,$AUDIT"
+	member "CN=Audit Ops,$AUDIT" "CN=Audit Tier0,$AUDIT"
+	member "CN=Audit Ops,$AUDIT" "CN=audit-adm-off,$ADMINS"
+	member "CN=DnsAdmins,CN=Users,$BASE" "CN=audit-dnsadm,$ADMINS"
+	member "CN=Audit Resetters,$AUDIT" "CN=audit-delegate,$AUDIT"
+	member "CN=Audit SDHolder Writers,$AUDIT" "CN=audit-delegate,$AUDIT"
+} >"$tmp/audit.ldif"
+apply "$tmp/audit.ldif"
+
+# audit-adm-pri is privileged only through its primary group: Audit Tier0 (itself a member
+# of Domain Admins). AD requires membership before primaryGroupID can point at a group, and
+# then keeps the membership only in primaryGroupID.
+tier0_sid=$(sid_of "CN=Audit Tier0,$AUDIT") || die "no objectSid for Audit Tier0"
+tier0_rid=${tier0_sid##*-}
+pri="CN=audit-adm-pri,$ADMINS"
+if [[ $(search -b "$pri" -s base '(objectClass=*)' primaryGroupID | awk '/^primaryGroupID:/ { print $2 }') != "$tier0_rid" ]]; then
+	member "CN=Audit Tier0,$AUDIT" "$pri" >"$tmp/primary.ldif"
+	apply "$tmp/primary.ldif"
+	printf 'dn: %s\nchangetype: modify\nreplace: primaryGroupID\nprimaryGroupID: %s\n-\n' "$pri" "$tier0_rid" |
+		ldapmodify -H "$URL" -x -D "$ADMIN" -y "$ADMIN_PASS" >/dev/null || die "setting audit-adm-pri's primary group failed"
+fi
+
+# Unexpected delegations: Audit Resetters may reset passwords of users in OU=Admins and write
+# the member attribute of Backup Operators; Audit SDHolder Writers may change AdminSDHolder's
+# permissions (which AD copies onto every protected account).
+resetters=$(sid_of "CN=Audit Resetters,$AUDIT") || die "no objectSid for Audit Resetters"
+writers=$(sid_of "CN=Audit SDHolder Writers,$AUDIT") || die "no objectSid for Audit SDHolder Writers"
+add_ace "$ADMINS" "(OA;CIIO;CR;$RESET_PASSWORD;$USER_CLASS;$resetters)"
+add_ace "CN=Backup Operators,CN=Builtin,$BASE" "(OA;;WP;$MEMBER_ATTR;;$resetters)"
+add_ace "CN=AdminSDHolder,CN=System,$BASE" "(A;;WD;;;$writers)"
+
+printf '%s' "$self_hash" >"$MARKER"
+log "done"
