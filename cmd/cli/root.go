@@ -10,6 +10,7 @@ import (
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/cmd/group"
 	"github.com/adkit-dev/adkit/cmd/logcmd"
+	"github.com/adkit-dev/adkit/cmd/offboard"
 	"github.com/adkit-dev/adkit/cmd/onboard"
 	"github.com/adkit-dev/adkit/cmd/user"
 	versioncmd "github.com/adkit-dev/adkit/cmd/version"
@@ -83,6 +84,7 @@ Every change is written to a tamper-evident audit log before and after it is mad
 		user.NewCmdUser(f),
 		group.NewCmdGroup(f),
 		onboard.NewCmdOnboard(f),
+		offboard.NewCmdOffboard(f),
 		logcmd.NewCmdLog(f),
 		auditcmd.NewCmdAudit(f),
 		versioncmd.NewCmdVersion(f),

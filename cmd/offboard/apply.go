@@ -1,0 +1,252 @@
+package offboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+	"github.com/adkit-dev/adkit/internal/progress"
+	"github.com/adkit-dev/adkit/onboarding"
+)
+
+// offboarder is what apply needs from a directory.
+type offboarder interface {
+	onboarding.LeaverDirectory
+	SnapshotLeaver(ctx context.Context, ident string) (*ad.LeaverSnapshot, error)
+	Offboard(ctx context.Context, s *ad.LeaverSnapshot, opts ad.OffboardOptions) (ad.OffboardResult, error)
+	Server() string
+}
+
+type applyOptions struct {
+	IO          *iostreams.IOStreams
+	Dir         func(context.Context) (offboarder, error)
+	Trail       func() (*audit.Trail, error)
+	Confirmer   cmdutil.Confirmer
+	Now         func() time.Time
+	Format      output.Format
+	Source      sourceOptions
+	ResultsOut  string
+	SnapshotDir string
+	Ticket      string
+	Yes         bool
+	DryRun      bool
+}
+
+func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Command {
+	opts := &applyOptions{
+		IO: f.IO, Trail: f.Trail, Confirmer: f.Prompter, Now: f.Now,
+		Dir: func(ctx context.Context) (offboarder, error) { return f.AD(ctx) },
+	}
+	cmd := &cobra.Command{
+		Use:   "apply (CSV | --user USER...) [--template FILE] [--results-out FILE] [--snapshot-dir DIR]",
+		Short: "Offboard the leavers, saving a snapshot of each account first; safe to re-run",
+		Long: `Offboard every leaver the plan says to: disable the account, set a random password nobody is
+told, remove it from its groups except the kept ones (its primary group stays: AD requires
+one), stamp its description ("Left 2026-11-22 (ticket INC-1) — previous description: ..."),
+and move it to the leavers OU. Each step is its own audit record; the run is bracketed by an
+offboard.run record.
+
+Before an account is touched, a snapshot of it (DN, OU, groups, manager, flags, description)
+is saved to --snapshot-dir as <username>-<time>.json, mode 0600, in a directory only you can
+read. An account whose snapshot cannot be saved is not changed. 'offboard restore' puts a
+rehire back from that file.
+
+Offboarding is destructive: without a terminal to ask on, --yes is required. A failed
+account does not stop the others (exit 4). Safe to re-run: steps already done are skipped,
+so a run that stopped half way finishes the job.`,
+		Example: `  adkit offboard apply leavers.csv --template onboarding.yaml --ticket HR-2026-48 --results-out done.csv
+  adkit offboard apply --user jdoe --disabled-ou OU=Leavers,DC=corp,DC=example,DC=com --ticket INC-1234
+  adkit offboard apply leavers.csv --template onboarding.yaml --dry-run`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if opts.Format, err = f.Globals.Format(); err != nil {
+				return err
+			}
+			if err := opts.Source.complete(cmd, args); err != nil {
+				return err
+			}
+			opts.Yes, opts.DryRun, opts.Ticket = f.Globals.Yes, f.Globals.DryRun, f.Globals.Ticket
+			if opts.SnapshotDir == "" {
+				if opts.SnapshotDir, err = defaultSnapshotDir(f.Getenv); err != nil {
+					return err
+				}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return applyRun(cmd.Context(), opts)
+		},
+	}
+	opts.Source.addFlags(cmd)
+	cmd.Flags().StringVar(&opts.ResultsOut, "results-out", "", "write one result line per leaver to FILE (CSV)")
+	cmd.Flags().StringVar(&opts.SnapshotDir, "snapshot-dir", "", "save the accounts' snapshots here (default $XDG_STATE_HOME/adkit/leavers)")
+	return cmd
+}
+
+func applyRun(ctx context.Context, opts *applyOptions) error {
+	in, err := opts.Source.read(opts.IO.In)
+	if err != nil {
+		return err
+	}
+	dir, err := opts.Dir(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := plan(ctx, opts.IO.ErrOut, dir, in)
+	if err != nil {
+		return err
+	}
+	if err := confirm(opts, p); err != nil {
+		return err
+	}
+	counts := p.Counts()
+	a := &applier{dir: dir, dryRun: opts.DryRun,
+		opts: ad.OffboardOptions{DisabledOU: p.DisabledOU, KeepGroups: in.Rules.KeepGroups, Ticket: opts.Ticket, Now: opts.Now()}}
+	if counts[onboarding.ActionOffboard] > 0 && !opts.DryRun {
+		store, err := openSnapshotStore(opts.SnapshotDir)
+		if err != nil {
+			return err // nothing can be offboarded safely without a place for the snapshots
+		}
+		a.store = store
+	}
+	trail, err := opts.Trail()
+	if err != nil {
+		return err
+	}
+
+	bar := progress.New(opts.IO.ErrOut, opts.IO.IsStderrTTY(), len(p.Entries), "offboard")
+	var results []result
+	runOp := audit.Operation{
+		Action: "offboard.run", Directory: audit.DirectoryAD, Server: dir.Server(), Target: audit.Target{Name: in.Label},
+		Changes: []audit.Change{
+			{Attribute: "leavers", After: len(p.Entries)}, {Attribute: "offboard", After: counts[onboarding.ActionOffboard]},
+			{Attribute: "skip", After: counts[onboarding.ActionSkip]}, {Attribute: "invalid", After: counts[onboarding.ActionInvalid]},
+			{Attribute: "not_found", After: counts[onboarding.ActionNotFound]},
+		},
+	}
+	// The run record brackets the per-account records: intent before the first, outcome after
+	// the last. A dry run's trail does not call the function, so its per-account (dry-run)
+	// records are made by calling it outside.
+	run := func(ctx context.Context) error {
+		results = results[:0]
+		for _, e := range p.Entries {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			r := a.one(ctx, e)
+			bar.Done(r.Status, r.line())
+			results = append(results, r)
+		}
+		return runError(results)
+	}
+	if opts.DryRun {
+		if err := trail.Do(ctx, runOp, run); err != nil && !errors.Is(err, audit.ErrSkipped) {
+			return err
+		}
+		err = run(ctx)
+	} else {
+		err = trail.Do(ctx, runOp, run)
+	}
+	bar.Finish()
+	if werr := writeResults(opts, results); werr != nil {
+		return errors.Join(err, werr)
+	}
+	return err
+}
+
+// confirm guards the destructive part: a question on a terminal, --yes without one.
+func confirm(opts *applyOptions, p *onboarding.LeaverPlan) error {
+	var names []string
+	for _, e := range p.Entries {
+		if e.Action == onboarding.ActionOffboard {
+			names = append(names, e.SAMAccountName)
+		}
+	}
+	if len(names) == 0 || opts.Yes || opts.DryRun {
+		return nil
+	}
+	if !opts.IO.CanPrompt() {
+		return cmdutil.FlagErrorf("offboarding %d account(s) disables them and removes their groups: pass --yes when not run from a terminal (or look first with offboard plan or --dry-run)", len(names))
+	}
+	shown := names
+	if len(shown) > 10 {
+		shown = append(shown[:10:10], fmt.Sprintf("and %d more", len(names)-10))
+	}
+	ok, err := opts.Confirmer.Confirm(fmt.Sprintf("Offboard %d account(s): %s (%s)?", len(names), strings.Join(shown, ", "), strings.TrimPrefix(where(p), "; ")), false)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return cmdutil.ErrDeclined
+	}
+	return nil
+}
+
+// snapshotSaver keeps the snapshots (a *snapshotStore; a fake in tests).
+type snapshotSaver interface {
+	write(*ad.LeaverSnapshot) (string, error)
+	earlier(sam string) []string
+}
+
+// applier offboards one planned leaver at a time.
+type applier struct {
+	dir    offboarder
+	store  snapshotSaver // nil on a dry run: a dry run writes nothing
+	opts   ad.OffboardOptions
+	dryRun bool
+}
+
+func (a *applier) one(ctx context.Context, e onboarding.LeaverEntry) result {
+	r := result{Row: e.Row, EmployeeID: e.EmployeeID, SAMAccountName: e.SAMAccountName, DN: e.DN, Input: e.Input, GroupsRemoved: []string{}}
+	switch e.Action {
+	case onboarding.ActionSkip:
+		r.Status, r.Note = statusSkipped, e.Reason
+		return r
+	case onboarding.ActionInvalid:
+		return r.fail(statusInvalid, &rowError{kind: directory.ErrInvalidInput, reason: e.Reason})
+	case onboarding.ActionNotFound:
+		return r.fail(statusNotFound, &rowError{kind: directory.ErrNotFound, reason: e.Reason})
+	}
+	snap, err := a.dir.SnapshotLeaver(ctx, e.DN)
+	if err != nil {
+		return r.fail(statusFailed, fmt.Errorf("read %s for its snapshot: %w; the account was not changed", e.SAMAccountName, err))
+	}
+	snap.Ticket = a.opts.Ticket
+	if a.store != nil {
+		earlier := a.store.earlier(snap.SAMAccountName)
+		if r.Snapshot, err = a.store.write(snap); err != nil {
+			return r.fail(statusFailed, fmt.Errorf("%w; the account was not changed", err))
+		}
+		if len(earlier) > 0 {
+			r.Note = "an earlier snapshot exists (" + earlier[0] + "); to undo the first offboarding, restore from that one"
+		}
+	}
+	res, err := a.dir.Offboard(ctx, snap, a.opts)
+	r.Steps, r.GroupsRemoved = res.Steps, append(r.GroupsRemoved, res.GroupsRemoved...)
+	if res.DN != "" {
+		r.DN = res.DN
+	}
+	switch {
+	case err != nil:
+		return r.fail(statusFailed, err)
+	case a.dryRun:
+		r.Status = statusWouldOffboard
+	case res.Changed():
+		r.Status = statusOffboarded
+	default:
+		r.Status = statusSkipped
+		r.Note = strings.TrimPrefix(r.Note+"; nothing was left to do", "; ")
+	}
+	return r
+}

@@ -1,0 +1,144 @@
+// Package offboard holds `adkit offboard`: leavers, from HR's file or named one by one, planned,
+// applied with a snapshot of each account first, and restored from that snapshot for a rehire.
+package offboard
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/onboarding"
+)
+
+// NewCmdOffboard returns `adkit offboard`.
+func NewCmdOffboard(f *factory.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "offboard <command>",
+		Short: "Offboard leavers, and restore a rehire",
+		Long: `Offboard leavers: disable the account, give it a random password nobody is told, take it
+out of every group except the kept ones, stamp its description with the date and ticket, and
+move it to the leavers OU. 'plan' shows what would be done and changes nothing; 'apply' does
+it, saving a snapshot of each account first; 'restore' puts a rehire back from that snapshot.
+
+Leavers come from a CSV file (HR's list) or from --user, one per account. The leavers OU and
+the groups leavers keep come from the template's offboard: section (disabled_ou, keep_groups),
+or from --disabled-ou and --keep-group, which take precedence.
+
+The CSV file needs at least one of these columns; when a row has several, they must all name
+the same account:
+  Employee ID   the template's columns.employee_id (default "Employee ID")
+  Username      also accepted: sAMAccountName, User Name, Logon Name, Login
+  Email         also accepted: E-mail, Email Address, Mail, Work Email
+Other columns are ignored. Headers are matched without regard to case or spacing; UTF-8,
+UTF-16 and Windows-1252 files, and comma, semicolon or tab separators, are all read.`,
+	}
+	cmd.AddCommand(newCmdPlan(f, nil), newCmdApply(f, nil), newCmdRestore(f, nil))
+	return cmd
+}
+
+// sourceOptions say who leaves and by which rules: a CSV file or --user, and a template or flags.
+type sourceOptions struct {
+	CSV        string
+	Users      []string
+	Template   string
+	DisabledOU string
+	KeepGroups []string
+	keepGiven  bool
+}
+
+func (s *sourceOptions) addFlags(cmd *cobra.Command) {
+	// StringArray, not StringSlice: a DN has commas in it.
+	cmd.Flags().StringArrayVar(&s.Users, "user", nil, "a leaver's account (any name adkit accepts); repeat for several; instead of a CSV file")
+	cmd.Flags().StringVar(&s.Template, "template", "", "onboarding template (YAML) whose offboard: section gives the leavers OU and the groups to keep")
+	cmd.Flags().StringVar(&s.DisabledOU, "disabled-ou", "", "move leavers to this OU (DN) (default: the template's offboard.disabled_ou; none: they stay)")
+	cmd.Flags().StringArrayVar(&s.KeepGroups, "keep-group", nil, "a group leavers stay in; repeat for several (default: the template's offboard.keep_groups)")
+}
+
+// complete checks the arguments: a CSV file, or --user, not both.
+func (s *sourceOptions) complete(cmd *cobra.Command, args []string) error {
+	s.keepGiven = cmd.Flags().Changed("keep-group")
+	switch {
+	case len(args) > 1:
+		return usageErrorf("%s takes one CSV file, got %d arguments (name accounts with --user)", cmd.CommandPath(), len(args))
+	case len(args) == 1 && len(s.Users) > 0:
+		return usageErrorf("give either a CSV file or --user, not both")
+	case len(args) == 0 && len(s.Users) == 0:
+		return usageErrorf("%s: missing the leavers: a CSV file (or - for standard input), or --user USER", cmd.CommandPath())
+	case len(args) == 1:
+		s.CSV = args[0]
+	}
+	return nil
+}
+
+// input is the leavers and the rules, read and checked.
+type input struct {
+	Sheet *onboarding.LeaverSheet
+	Rules onboarding.LeaverRules
+	Label string // how the run names its input on the audit record
+}
+
+// read reads the template and the leavers. Any problem with them is a usage error (exit 2),
+// found before the directory is touched.
+func (s *sourceOptions) read(stdin io.Reader) (*input, error) {
+	in := &input{}
+	cols := onboarding.DefaultColumns()
+	if s.Template != "" {
+		tpl, err := onboarding.LoadTemplate(s.Template)
+		if err != nil {
+			return nil, err
+		}
+		cols, in.Rules = tpl.Columns, onboarding.LeaverRules{DisabledOU: tpl.Offboard.DisabledOU, KeepGroups: tpl.Offboard.KeepGroups}
+	}
+	if s.DisabledOU != "" {
+		in.Rules.DisabledOU = s.DisabledOU
+	}
+	if s.keepGiven {
+		in.Rules.KeepGroups = s.KeepGroups
+	}
+	if len(s.Users) > 0 {
+		in.Sheet = onboarding.LeaversFromArgs(s.Users)
+		in.Label = "--user " + strings.Join(s.Users, " --user ")
+		return in, nil
+	}
+	var r io.Reader = stdin
+	if s.CSV != "-" {
+		file, err := os.Open(s.CSV)
+		if err != nil {
+			return nil, &cmdutil.FlagError{Err: fmt.Errorf("open leavers file: %w", err)}
+		}
+		defer file.Close()
+		r = file
+	}
+	sheet, err := onboarding.ReadLeaversCSV(r, onboarding.DefaultLeaverColumns(cols))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.CSV, err)
+	}
+	in.Sheet, in.Label = sheet, s.CSV
+	return in, nil
+}
+
+// plan plans the leavers, passing the file's warnings on to errOut.
+func plan(ctx context.Context, errOut io.Writer, dir onboarding.LeaverDirectory, in *input) (*onboarding.LeaverPlan, error) {
+	for _, w := range in.Sheet.Warnings {
+		fmt.Fprintf(errOut, "warning: %s\n", w)
+	}
+	return onboarding.PlanLeavers(ctx, in.Sheet, in.Rules, dir)
+}
+
+// summary is the one-line tally of a plan.
+func summary(p *onboarding.LeaverPlan) string {
+	c := p.Counts()
+	return fmt.Sprintf("%d to offboard, %d to skip, %d invalid, %d not found",
+		c[onboarding.ActionOffboard], c[onboarding.ActionSkip], c[onboarding.ActionInvalid], c[onboarding.ActionNotFound])
+}
+
+// usageErrorf is a mistake on the command line, where pointing at --help helps.
+func usageErrorf(format string, args ...any) error {
+	return &cmdutil.FlagError{Err: fmt.Errorf(format, args...), Usage: true}
+}

@@ -1,0 +1,90 @@
+package offboard
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+	"github.com/adkit-dev/adkit/onboarding"
+)
+
+type planOptions struct {
+	IO     *iostreams.IOStreams
+	Dir    func(context.Context) (onboarding.LeaverDirectory, error)
+	Format output.Format
+	Source sourceOptions
+}
+
+func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Command {
+	opts := &planOptions{IO: f.IO, Dir: func(ctx context.Context) (onboarding.LeaverDirectory, error) { return f.AD(ctx) }}
+	cmd := &cobra.Command{
+		Use:   "plan (CSV | --user USER...) [--template FILE]",
+		Short: "Show what offboarding would do to each leaver; change nothing",
+		Example: `  adkit offboard plan leavers.csv --template onboarding.yaml
+  adkit offboard plan --user jdoe --user asmith --disabled-ou OU=Leavers,DC=corp,DC=example,DC=com
+  adkit offboard plan leavers.csv --template onboarding.yaml -o json | jq '.[] | select(.action!="offboard")'`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if opts.Format, err = f.Globals.Format(); err != nil {
+				return err
+			}
+			if err := opts.Source.complete(cmd, args); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return planRun(cmd.Context(), opts)
+		},
+	}
+	opts.Source.addFlags(cmd)
+	return cmd
+}
+
+func planRun(ctx context.Context, opts *planOptions) error {
+	in, err := opts.Source.read(opts.IO.In)
+	if err != nil {
+		return err
+	}
+	dir, err := opts.Dir(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := plan(ctx, opts.IO.ErrOut, dir, in)
+	if err != nil {
+		return err
+	}
+	t := output.Table{Header: []string{"Row", "Action", "Employee ID", "Username", "DN or reason", "Groups to remove"}}
+	for _, e := range p.Entries {
+		detail := e.DN
+		if e.Reason != "" {
+			detail = strings.TrimSpace(e.DN + " (" + e.Reason + ")")
+		}
+		t.AddRow(strconv.Itoa(e.Row), e.Action, e.EmployeeID, e.SAMAccountName, detail, groupNames(e.GroupsToRemove))
+	}
+	if err := output.Print(opts.IO, opts.Format, t, p.Entries); err != nil {
+		return err
+	}
+	fmt.Fprintln(opts.IO.ErrOut, summary(p)+where(p))
+	return nil
+}
+
+// where says what happens besides the groups: the move and the kept groups.
+func where(p *onboarding.LeaverPlan) string {
+	s := "; leavers stay in their OU"
+	if p.DisabledOU != "" {
+		s = "; leavers move to " + p.DisabledOU
+	}
+	if len(p.KeepGroups) > 0 {
+		s += " and keep " + groupNames(p.KeepGroups)
+	}
+	return s
+}
+
+func groupNames(dns []string) string { return strings.Join(names(dns), ", ") }

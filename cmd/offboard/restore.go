@@ -1,0 +1,219 @@
+package offboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+	"github.com/adkit-dev/adkit/internal/secret"
+)
+
+// restorer is what restore needs from a directory.
+type restorer interface {
+	User(ctx context.Context, ident string) (*directory.User, error)
+	RestoreLeaver(ctx context.Context, s *ad.LeaverSnapshot, newPassword secret.Secret) (ad.RestoreResult, error)
+}
+
+type restoreOptions struct {
+	IO          *iostreams.IOStreams
+	Dir         func(context.Context) (restorer, error)
+	Format      output.Format
+	Target      string
+	Snapshot    string
+	PasswordOut string
+	DryRun      bool
+}
+
+func newCmdRestore(f *factory.Factory, runF func(*restoreOptions) error) *cobra.Command {
+	opts := &restoreOptions{IO: f.IO, Dir: func(ctx context.Context) (restorer, error) { return f.AD(ctx) }}
+	cmd := &cobra.Command{
+		Use:   "restore USER --snapshot FILE [--password-out FILE]",
+		Short: "Put a rehire back as their leaver snapshot shows them",
+		Long: `Restore an offboarded account from the snapshot 'offboard apply' saved: move it back to its
+OU, add it back to its groups (groups deleted since are listed and skipped), put its
+description and manager back, set a new generated password that must be changed at the next
+logon, and enable it. Each step is its own audit record; steps already so are skipped, so
+running it again is safe (it sets yet another password).
+
+The snapshot must be of this account (adkit compares its objectGUID). The new password is
+printed once on stdout, or written to --password-out with mode 0600; it is never logged.`,
+		Example: `  adkit offboard restore jdoe --snapshot ~/.local/state/adkit/leavers/jdoe-20261122T093000Z.json --ticket HR-2027-3
+  adkit offboard restore jdoe --snapshot jdoe.json --password-out /secure/jdoe.txt`,
+		Args: cmdutil.ExactArgs(1, "USER: the account to restore"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if opts.Format, err = f.Globals.Format(output.FormatTable, output.FormatJSON); err != nil {
+				return err
+			}
+			if opts.Snapshot == "" {
+				return cmdutil.FlagErrorf("--snapshot is required: the file 'offboard apply' saved for this account")
+			}
+			opts.Target, opts.DryRun = args[0], f.Globals.DryRun
+			if runF != nil {
+				return runF(opts)
+			}
+			return restoreRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Snapshot, "snapshot", "", "the account's snapshot file, saved by offboard apply")
+	cmd.Flags().StringVar(&opts.PasswordOut, "password-out", "", "write the new password to FILE (mode 0600) instead of stdout")
+	return cmd
+}
+
+// restoreJSON is `restore -o json`. password is there only when it was not written to a file.
+type restoreJSON struct {
+	DN                 string    `json:"dn"`
+	SAMAccountName     string    `json:"sam_account_name"`
+	Enabled            bool      `json:"enabled"`
+	GroupsAdded        []string  `json:"groups_added"`
+	MissingGroups      []string  `json:"missing_groups"`
+	MustChangePassword bool      `json:"must_change_password"`
+	DryRun             bool      `json:"dry_run"`
+	Password           string    `json:"password,omitempty"`
+	PasswordFile       string    `json:"password_file,omitempty"`
+	Steps              []ad.Step `json:"steps"`
+}
+
+func restoreRun(ctx context.Context, opts *restoreOptions) error {
+	snap, err := readSnapshot(opts.Snapshot)
+	if err != nil {
+		return err
+	}
+	dir, err := opts.Dir(ctx)
+	if err != nil {
+		return err
+	}
+	u, err := dir.User(ctx, opts.Target)
+	if err != nil {
+		return err
+	}
+	if err := snap.Matches(u); err != nil {
+		return err
+	}
+	// Open the password file first: a path that cannot be written fails before any change.
+	var pwFile *secretFile
+	if opts.PasswordOut != "" && !opts.DryRun {
+		if pwFile, err = openSecretFile(opts.PasswordOut); err != nil {
+			return &cmdutil.FlagError{Err: fmt.Errorf("--password-out: %w; nothing was changed", err)}
+		}
+	}
+	res, err := dir.RestoreLeaver(ctx, snap, secret.Secret{})
+	if err != nil {
+		pwFile.abandon()
+		return &cmdutil.TargetError{Target: opts.Target, Err: err}
+	}
+	if pwFile != nil {
+		if err := pwFile.write(res.Password.Reveal()); err != nil {
+			return fmt.Errorf("%s was restored, but writing its new password to %s failed: %w; set another with adkit user reset-password %s",
+				u.Name(), opts.PasswordOut, err, u.Name())
+		}
+	}
+	return printRestore(opts, res)
+}
+
+func printRestore(opts *restoreOptions, res ad.RestoreResult) error {
+	showPassword := res.Generated && opts.PasswordOut == "" && !opts.DryRun
+	if opts.Format == output.FormatJSON {
+		out := restoreJSON{DN: res.User.DN, SAMAccountName: res.User.SAMAccountName, Enabled: res.User.Enabled,
+			GroupsAdded: nonNil(res.GroupsAdded), MissingGroups: nonNil(res.MissingGroups), MustChangePassword: true,
+			DryRun: opts.DryRun, Steps: res.Steps}
+		if showPassword {
+			out.Password = res.Password.Reveal()
+		} else if !opts.DryRun {
+			out.PasswordFile = opts.PasswordOut
+		}
+		return output.WriteJSON(opts.IO.Out, out)
+	}
+	// Piped without -o: stdout has only the password, so that pw=$(adkit offboard restore ...) works.
+	report := opts.IO.Out
+	if !opts.IO.IsStdoutTTY() && opts.Format == output.FormatAuto {
+		report = opts.IO.ErrOut
+	}
+	for _, s := range res.Steps {
+		mark := "·"
+		switch {
+		case s.Changed:
+			mark = "✓"
+		case s.WouldChange:
+			mark = "~"
+		}
+		fmt.Fprintf(report, "%s %s: %s\n", mark, res.User.Name(), s.Note)
+	}
+	for _, g := range res.MissingGroups {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: %s is no longer in the directory; %s was not added back to it\n", g, res.User.Name())
+	}
+	switch {
+	case showPassword && report == opts.IO.Out:
+		fmt.Fprintf(opts.IO.Out, "New password (must be changed at first logon): %s\n", res.Password.Reveal())
+		fmt.Fprintln(opts.IO.ErrOut, "It is shown only this once; adkit does not keep it.")
+	case showPassword:
+		fmt.Fprintln(opts.IO.Out, res.Password.Reveal())
+	case opts.PasswordOut != "" && !opts.DryRun:
+		fmt.Fprintf(report, "New password (must be changed at first logon) written to %s (mode 0600)\n", opts.PasswordOut)
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// secretFile is a password file opened before the change and filled after it, so that a path
+// that cannot be written stops the command before anything changes, and a failed change
+// leaves an existing file as it was.
+type secretFile struct {
+	f       *os.File
+	path    string
+	created bool
+}
+
+func openSecretFile(path string) (*secretFile, error) {
+	_, statErr := os.Stat(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	// An existing file keeps its old mode: tighten it before anything is written to it.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &secretFile{f: f, path: path, created: errors.Is(statErr, fs.ErrNotExist)}, nil
+}
+
+// write replaces the content with the secret (no newline: password files are read as they are).
+func (s *secretFile) write(content string) error {
+	if err := s.f.Truncate(0); err != nil {
+		s.f.Close()
+		return err
+	}
+	if _, err := s.f.WriteAt([]byte(content), 0); err != nil {
+		s.f.Close()
+		return err
+	}
+	return s.f.Close()
+}
+
+// abandon closes the file, and removes it if this command created it.
+func (s *secretFile) abandon() {
+	if s == nil {
+		return
+	}
+	s.f.Close()
+	if s.created {
+		os.Remove(s.path)
+	}
+}

@@ -1,0 +1,151 @@
+package offboard
+
+import (
+	"encoding/csv"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/internal/output"
+)
+
+// Statuses of a result.
+const (
+	statusOffboarded    = "offboarded"
+	statusWouldOffboard = "would_offboard" // dry run
+	statusSkipped       = "skipped"
+	statusFailed        = "failed"
+	statusInvalid       = "invalid"
+	statusNotFound      = "not_found"
+)
+
+// rowError is a leaver the plan refused: its message is the plan's reason, and it counts as
+// the kind (directory.ErrInvalidInput or directory.ErrNotFound) for the exit code.
+type rowError struct {
+	kind   error
+	reason string
+}
+
+func (e *rowError) Error() string { return e.reason }
+func (e *rowError) Unwrap() error { return e.kind }
+
+// result is what happened to one leaver: a line of -o json and of --results-out.
+type result struct {
+	Row            int       `json:"row"`
+	EmployeeID     string    `json:"employee_id"`
+	SAMAccountName string    `json:"sam_account_name"`
+	DN             string    `json:"dn"` // where the account is now
+	Status         string    `json:"status"`
+	GroupsRemoved  []string  `json:"groups_removed"`
+	Snapshot       string    `json:"snapshot"`
+	Error          string    `json:"error,omitempty"`
+	Note           string    `json:"note,omitempty"`
+	Input          string    `json:"input"`
+	Steps          []ad.Step `json:"steps,omitempty"`
+	err            error
+}
+
+func (r result) fail(status string, err error) result {
+	r.Status, r.err, r.Error = status, err, err.Error()
+	return r
+}
+
+// line is the progress line for the result.
+func (r result) line() string {
+	who := r.SAMAccountName
+	if who == "" {
+		who = r.Input
+	}
+	s := fmt.Sprintf("row %d %s", r.Row, who)
+	switch {
+	case r.Error != "":
+		s += ": " + r.Error
+	case len(r.GroupsRemoved) > 0:
+		s += " -" + strings.Join(names(r.GroupsRemoved), ", -")
+	}
+	return s
+}
+
+// runError turns results into the spec's exit codes: 4 when some leavers failed and others
+// did not; when all failed, the first failure's (3 not found, 2 invalid, 1 refused).
+func runError(results []result) error {
+	var failed []result
+	for _, r := range results {
+		if r.err != nil {
+			failed = append(failed, r)
+		}
+	}
+	switch {
+	case len(failed) == 0:
+		return nil
+	case len(failed) < len(results):
+		return &cmdutil.PartialError{Failed: len(failed), Total: len(results)}
+	case len(results) == 1:
+		return &cmdutil.TargetError{Target: failed[0].Input, Err: failed[0].err}
+	}
+	return fmt.Errorf("all %d leavers failed; the first, row %d: %w", len(failed), failed[0].Row, failed[0].err)
+}
+
+func writeResults(opts *applyOptions, results []result) error {
+	if opts.ResultsOut != "" {
+		if err := writeResultsCSV(opts.ResultsOut, results); err != nil {
+			return err
+		}
+	}
+	t := output.Table{Header: []string{"Row", "Status", "Username", "DN", "Detail", "Snapshot"}}
+	for _, r := range results {
+		detail := r.Error
+		if detail == "" {
+			detail = strings.Join(names(r.GroupsRemoved), ", ")
+			switch {
+			case detail != "" && r.Status == statusWouldOffboard:
+				detail = "would be removed from " + detail
+			case detail != "":
+				detail = "removed from " + detail
+			}
+			if r.Note != "" {
+				detail = strings.TrimPrefix(detail+"; "+r.Note, "; ")
+			}
+		}
+		t.AddRow(strconv.Itoa(r.Row), r.Status, r.SAMAccountName, r.DN, detail, r.Snapshot)
+	}
+	if results == nil {
+		results = []result{}
+	}
+	return output.Print(opts.IO, opts.Format, t, results)
+}
+
+// writeResultsCSV writes one line per leaver: row, employee_id, sam_account_name, dn, status,
+// groups_removed (DNs joined with ";"), snapshot, error.
+func writeResultsCSV(path string, results []result) error {
+	file, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("results file: %w", err)
+	}
+	w := csv.NewWriter(file)
+	_ = w.Write([]string{"row", "employee_id", "sam_account_name", "dn", "status", "groups_removed", "snapshot", "error"})
+	for _, r := range results {
+		_ = w.Write([]string{strconv.Itoa(r.Row), r.EmployeeID, r.SAMAccountName, r.DN, r.Status,
+			strings.Join(r.GroupsRemoved, ";"), r.Snapshot, r.Error})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		file.Close()
+		return fmt.Errorf("results file: %w", err)
+	}
+	if err := file.Close(); err != nil {
+		return fmt.Errorf("results file: %w", err)
+	}
+	return nil
+}
+
+func names(dns []string) []string {
+	out := make([]string, len(dns))
+	for i, dn := range dns {
+		out[i] = ad.CommonName(dn)
+	}
+	return out
+}

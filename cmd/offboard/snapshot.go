@@ -1,0 +1,128 @@
+package offboard
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/internal/config"
+)
+
+// defaultSnapshotDir is $XDG_STATE_HOME/adkit/leavers (~/.local/state/adkit/leavers).
+func defaultSnapshotDir(getenv func(string) string) (string, error) {
+	dir, err := config.StateDir(getenv)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "leavers"), nil
+}
+
+// snapshotStore writes snapshot files into one directory, created owner-only.
+type snapshotStore struct {
+	dir string
+}
+
+func openSnapshotStore(dir string) (*snapshotStore, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("snapshot directory: %w", err)
+	}
+	return &snapshotStore{dir: dir}, nil
+}
+
+// write saves a snapshot as <sam>-<UTC time>.json, mode 0600, never over another file, and
+// synced to disk before it returns: the account is changed only once its snapshot is safe.
+func (s *snapshotStore) write(snap *ad.LeaverSnapshot) (path string, err error) {
+	data, err := json.MarshalIndent(snap, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("encode snapshot of %s: %w", snap.SAMAccountName, err)
+	}
+	base := filepath.Join(s.dir, fileSafe(snap.SAMAccountName)+"-"+snap.TakenAt.UTC().Format("20060102T150405Z"))
+	var f *os.File
+	for i := 1; ; i++ {
+		path = base + ".json"
+		if i > 1 {
+			path = base + "-" + strconv.Itoa(i) + ".json"
+		}
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if !errors.Is(err, fs.ErrExist) || i == 100 {
+			break
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("save snapshot of %s: %w", snap.SAMAccountName, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(path)
+			err = fmt.Errorf("save snapshot of %s to %s: %w", snap.SAMAccountName, path, err)
+		}
+	}()
+	if _, err = f.Write(append(data, '\n')); err != nil {
+		return "", err
+	}
+	if err = f.Sync(); err != nil {
+		return "", err
+	}
+	if err = f.Close(); err != nil {
+		return "", err
+	}
+	if d, derr := os.Open(s.dir); derr == nil { // make the new name durable too
+		_ = d.Sync()
+		d.Close()
+	}
+	return path, nil
+}
+
+// earlier lists the snapshots already saved for an account name, oldest first.
+func (s *snapshotStore) earlier(sam string) []string {
+	matches, _ := filepath.Glob(filepath.Join(s.dir, fileSafe(sam)+"-*.json"))
+	return matches // Glob sorts, and the names sort by time
+}
+
+// fileSafe keeps letters, digits, dot, dash and underscore; a logon name may hold more.
+func fileSafe(name string) string {
+	safe := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '_'
+	}, name)
+	if safe = strings.TrimLeft(safe, "."); safe == "" {
+		return "account"
+	}
+	return safe
+}
+
+// maxSnapshotSize bounds what restore reads: a snapshot is a few kilobytes.
+const maxSnapshotSize = 1 << 20
+
+// readSnapshot reads and checks a snapshot file. Any problem is a usage error (exit 2).
+func readSnapshot(path string) (*ad.LeaverSnapshot, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &cmdutil.FlagError{Err: fmt.Errorf("open snapshot: %w", err)}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxSnapshotSize+1))
+	if err != nil {
+		return nil, &cmdutil.FlagError{Err: fmt.Errorf("read snapshot %s: %w", path, err)}
+	}
+	if len(data) > maxSnapshotSize {
+		return nil, cmdutil.FlagErrorf("snapshot %s is larger than %d bytes; it is not a leaver snapshot", path, maxSnapshotSize)
+	}
+	s, err := ad.ParseLeaverSnapshot(data)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", path, err)
+	}
+	return s, nil
+}
