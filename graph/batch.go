@@ -1,0 +1,145 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	abstractions "github.com/microsoft/kiota-abstractions-go"
+	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+)
+
+// maxBatch is Graph's limit of requests in one $batch.
+const maxBatch = 20
+
+// batchRetries is how often a throttled batch item is sent again. (The whole $batch request
+// is retried by the Kiota retry handler; Graph also throttles items one by one, answering
+// 429 inside a 200, which no middleware sees.)
+const batchRetries = 3
+
+// reply is one batch item's answer.
+type reply struct {
+	status  int
+	headers map[string]string
+	body    map[string]any
+}
+
+func (r reply) ok() bool { return r.status >= 200 && r.status < 300 }
+
+// decode unmarshals the item's body into v.
+func (r reply) decode(v any) error {
+	raw, err := json.Marshal(r.body)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, v)
+}
+
+// failure is the item's error, for explain.
+func (r reply) failure() failure { return failureFromBody(r.status, r.body, r.headers) }
+
+// batch sends requests in $batch requests of up to 20 and returns each one's reply, in order.
+// Items throttled with 429 (or 503/504) are sent again, in a later batch, after the longest
+// Retry-After among them. An error is returned only when a whole $batch failed.
+func (c *Client) batch(ctx context.Context, reqs []*abstractions.RequestInformation) ([]reply, error) {
+	replies := make([]reply, len(reqs))
+	pending := make([]int, len(reqs))
+	for i := range reqs {
+		pending[i] = i
+	}
+	for attempt := 0; len(pending) > 0; attempt++ {
+		var again []int
+		wait := time.Duration(0)
+		for start := 0; start < len(pending); start += maxBatch {
+			chunk := pending[start:min(start+maxBatch, len(pending))]
+			got, err := c.sendBatch(ctx, reqs, chunk)
+			if err != nil {
+				return nil, err
+			}
+			for k, i := range chunk {
+				r := got[k]
+				replies[i] = r
+				if retriable(r.status) && attempt < batchRetries {
+					again = append(again, i)
+					wait = max(wait, retryAfter(r.headers, attempt))
+				}
+			}
+		}
+		if len(again) == 0 {
+			break
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		pending = again
+	}
+	return replies, nil
+}
+
+func retriable(status int) bool { return status == 429 || status == 503 || status == 504 }
+
+// retryAfter is how long Graph asked to wait, or an exponential back-off from 1s.
+func retryAfter(headers map[string]string, attempt int) time.Duration {
+	for k, v := range headers {
+		if k == "Retry-After" || k == "retry-after" {
+			if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+				return min(time.Duration(s)*time.Second, time.Minute)
+			}
+		}
+	}
+	return time.Second << attempt
+}
+
+// sendBatch sends one $batch with the requests at the given indexes.
+func (c *Client) sendBatch(ctx context.Context, reqs []*abstractions.RequestInformation, idx []int) ([]reply, error) {
+	br := msgraphcore.NewBatchRequest(c.adapter)
+	ids := make([]string, len(idx))
+	for k, i := range idx {
+		item, err := br.AddBatchRequestStep(*reqs[i])
+		if err != nil {
+			return nil, fmt.Errorf("build batch: %w", err)
+		}
+		ids[k] = *item.GetId()
+	}
+	// Sent here rather than with br.Send so that a failed $batch comes back as an OData error
+	// (the core library registers no error mapping for it).
+	ri := abstractions.NewRequestInformation()
+	ri.Method = abstractions.POST
+	ri.UrlTemplate = "{+baseurl}/$batch"
+	ri.PathParameters = map[string]string{"baseurl": c.adapter.GetBaseUrl()}
+	if err := ri.SetContentFromParsable(ctx, c.adapter, "application/json", br); err != nil {
+		return nil, fmt.Errorf("build batch: %w", err)
+	}
+	ri.Headers.TryAdd("Accept", "application/json")
+	res, err := c.adapter.Send(ctx, ri, msgraphcore.CreateBatchResponseDiscriminator, abstractions.ErrorMappings{
+		"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("$batch: %w", explain(err, "(the permissions of the batched requests)"))
+	}
+	resp, ok := res.(msgraphcore.BatchResponse)
+	if !ok {
+		return nil, fmt.Errorf("$batch: unexpected response %T", res)
+	}
+	out := make([]reply, len(idx))
+	for k, id := range ids {
+		item := resp.GetResponseById(id)
+		if item == nil {
+			out[k] = reply{status: 500, body: map[string]any{"error": map[string]any{"code": "missingResponse", "message": "the $batch response has no answer for request " + id}}}
+			continue
+		}
+		r := reply{headers: map[string]string(item.GetHeaders()), body: map[string]any(item.GetBody())}
+		if s := item.GetStatus(); s != nil {
+			r.status = int(*s)
+		}
+		out[k] = r
+	}
+	return out, nil
+}

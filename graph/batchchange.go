@@ -1,0 +1,45 @@
+package graph
+
+import (
+	"context"
+	"errors"
+
+	"github.com/adkit-dev/adkit/audit"
+)
+
+// errBatchNotSent is the outcome of a change whose $batch was never sent because the audit
+// log refused a later change's intent record.
+var errBatchNotSent = errors.New("not attempted: the audit log could not record another change of the same $batch, so the batch was not sent")
+
+// changeAll makes several changes in one request while keeping the audit trail's promise for
+// each: every intent is recorded before send runs, and every outcome after it. It nests one
+// trail.Do per operation around a single send, which returns one error per operation (nil,
+// an audit.Skipped error, or a failure). The outcomes are recorded in reverse order; op_id
+// pairs them with their intents. On a dry run, each change is recorded on its own and send
+// is never called.
+func (c *Client) changeAll(ctx context.Context, ops []audit.Operation, send func(context.Context) []error) []error {
+	errs := make([]error, len(ops))
+	if c.DryRun() {
+		for i, op := range ops {
+			errs[i] = c.trail.Do(ctx, op, func(context.Context) error { return nil })
+		}
+		return errs
+	}
+	var results []error
+	var nest func(ctx context.Context, i int)
+	nest = func(ctx context.Context, i int) {
+		if i == len(ops) {
+			results = send(ctx)
+			return
+		}
+		errs[i] = c.trail.Do(ctx, ops[i], func(ctx context.Context) error {
+			nest(ctx, i+1)
+			if results == nil {
+				return errBatchNotSent
+			}
+			return results[i]
+		})
+	}
+	nest(ctx, 0)
+	return errs
+}

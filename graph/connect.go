@@ -1,0 +1,137 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	abstractions "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoft/kiota-abstractions-go/serialization"
+	"github.com/microsoft/kiota-abstractions-go/store"
+	azauth "github.com/microsoft/kiota-authentication-azure-go"
+	jsonserialization "github.com/microsoft/kiota-serialization-json-go"
+	textserialization "github.com/microsoft/kiota-serialization-text-go"
+	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
+	"github.com/microsoftgraph/msgraph-sdk-go/groups"
+	"github.com/microsoftgraph/msgraph-sdk-go/subscribedskus"
+	"github.com/microsoftgraph/msgraph-sdk-go/users"
+
+	"github.com/adkit-dev/adkit/audit"
+)
+
+// Client is a signed-in connection to one tenant's Graph. Reads go straight to Graph; every
+// change goes through the audit trail it was built with.
+//
+// It builds request builders for the few Graph collections it uses (users, groups,
+// subscribedSkus) itself instead of going through msgraph-sdk-go's GraphServiceClient: that
+// root package imports every one of Graph's hundreds of API packages, which multiplies the
+// compile time and the binary size.
+type Client struct {
+	adapter  *msgraphcore.GraphRequestAdapterBase
+	trail    *audit.Trail
+	server   string // Graph host, for audit records
+	identity string
+
+	skuMu sync.Mutex
+	skus  []sku // subscribedSkus, read once
+}
+
+// Connect builds the credential, signs in (so that a wrong secret is reported here, in
+// words, rather than on the first request), and sets up the Graph client. trail receives
+// every change the Client will make; it is required so that no change escapes the audit log.
+func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, error) {
+	if trail == nil {
+		return nil, errors.New("connect to Entra ID: an audit trail is required")
+	}
+	endpoint, err := cfg.endpoint()
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	base := baseTransport(cfg)
+	cred, identity, err := credential(cfg, &http.Client{Transport: base})
+	if err != nil {
+		return nil, err
+	}
+	// The token's audience is the Graph endpoint's origin (https://graph.microsoft.com/.default
+	// in the public cloud, the sovereign cloud's own host elsewhere).
+	scopes := []string{endpoint.Scheme + "://" + endpoint.Host + "/.default"}
+	// EnableCAE as the Kiota provider asks: azidentity caches CAE and non-CAE tokens apart,
+	// and a different request here would mean signing in twice.
+	if _, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: scopes, EnableCAE: true}); err != nil {
+		return nil, explainSignIn(err)
+	}
+	// The provider silently sends no token to hosts not on this list, and the nextLinks and
+	// batch responses all point at the endpoint's own host: allow exactly that one.
+	auth, err := azauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(cred, scopes, []string{endpoint.Hostname()})
+	if err != nil {
+		return nil, err
+	}
+	registerSerializers()
+	adapter, err := msgraphcore.NewGraphRequestAdapterBaseWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
+		auth, msgraphcore.GraphClientOptions{GraphServiceLibraryVersion: "adkit"}, nil, nil, graphHTTPClient(cfg, base))
+	if err != nil {
+		return nil, err
+	}
+	adapter.SetBaseUrl(endpoint.String())
+	// As GraphServiceClient does: request bodies then carry only the properties set.
+	adapter.EnableBackingStore(store.BackingStoreFactoryInstance)
+	return &Client{
+		adapter:  adapter,
+		trail:    trail,
+		server:   endpoint.Host,
+		identity: identity,
+	}, nil
+}
+
+// Server is the Graph host, as recorded on audit records.
+func (c *Client) Server() string { return c.server }
+
+// BindIdentity is who the client signs in as: "app:CLIENT_ID" or "device-code".
+func (c *Client) BindIdentity() string { return c.identity }
+
+// DryRun reports whether changes are only being recorded, not made.
+func (c *Client) DryRun() bool { return c.trail.DryRun() }
+
+// Close releases nothing today; it exists so that callers treat both back ends alike.
+func (c *Client) Close() error { return nil }
+
+// registerSerializers does what msgraph-sdk-go's GraphServiceClient constructor does: it
+// registers JSON and text (de)serializers in Kiota's default registries, which the request
+// adapter and the $batch code of msgraph-sdk-go-core look content types up in. Registering
+// again replaces the same factories.
+func registerSerializers() {
+	abstractions.RegisterDefaultSerializer(func() serialization.SerializationWriterFactory {
+		return jsonserialization.NewJsonSerializationWriterFactory()
+	})
+	abstractions.RegisterDefaultSerializer(func() serialization.SerializationWriterFactory {
+		return textserialization.NewTextSerializationWriterFactory()
+	})
+	abstractions.RegisterDefaultDeserializer(func() serialization.ParseNodeFactory {
+		return jsonserialization.NewJsonParseNodeFactory()
+	})
+	abstractions.RegisterDefaultDeserializer(func() serialization.ParseNodeFactory {
+		return textserialization.NewTextParseNodeFactory()
+	})
+}
+
+// pathParameters is what every request builder starts from: the endpoint.
+func (c *Client) pathParameters() map[string]string {
+	return map[string]string{"baseurl": c.adapter.GetBaseUrl()}
+}
+
+func (c *Client) usersAPI() *users.UsersRequestBuilder {
+	return users.NewUsersRequestBuilderInternal(c.pathParameters(), c.adapter)
+}
+
+func (c *Client) groupsAPI() *groups.GroupsRequestBuilder {
+	return groups.NewGroupsRequestBuilderInternal(c.pathParameters(), c.adapter)
+}
+
+func (c *Client) skusAPI() *subscribedskus.SubscribedSkusRequestBuilder {
+	return subscribedskus.NewSubscribedSkusRequestBuilderInternal(c.pathParameters(), c.adapter)
+}

@@ -1,0 +1,168 @@
+package graph_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/graph"
+	"github.com/adkit-dev/adkit/graph/graphtest"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/secret"
+)
+
+// trail is an audit trail for tests that make no change.
+func trail(t *testing.T) *audit.Trail {
+	return audit.NewTrail(audit.TrailOptions{Sink: audit.OpenFileLog(filepath.Join(t.TempDir(), "audit.jsonl"))})
+}
+
+// Connect signs in with the client secret against the server's token endpoint, and every
+// Graph request then carries the token: the server answers 401 without one, so a read that
+// works proves the Kiota provider sends it to this host.
+func TestConnectSignsInAndSendsTheToken(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	if got := e.srv.Tokens(); got != 1 {
+		t.Fatalf("tokens issued = %d, want 1 (Connect signs in once)", got)
+	}
+	tokenRequests := e.srv.Count("POST", "/"+e.srv.TenantID()+"/oauth2/v2.0/token")
+	u, err := e.client.User(e.ctx(), "jdoe@corp.example.com")
+	if err != nil {
+		t.Fatalf("User: %v", err)
+	}
+	if u.ID != id("jdoe@corp.example.com") || u.DisplayName != "John Doe" {
+		t.Errorf("User = %+v", u)
+	}
+	for _, r := range e.srv.Requests() {
+		if strings.HasPrefix(r.Path, "/users") && r.Status == 401 {
+			t.Errorf("%s %s was refused: no bearer token sent", r.Method, r.Path)
+		}
+	}
+	if got := e.srv.Count("POST", "/"+e.srv.TenantID()+"/oauth2/v2.0/token"); got != tokenRequests {
+		t.Errorf("the token was fetched again (%d requests): it should be cached", got)
+	}
+	if e.client.Server() != strings.TrimPrefix(e.srv.URL(), "https://") {
+		t.Errorf("Server() = %q", e.client.Server())
+	}
+}
+
+func TestConnectExplainsSignInFailures(t *testing.T) {
+	srv, err := graphtest.New(graphtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	base := graph.Config{GraphURL: srv.GraphURL(), TenantID: srv.TenantID(), ClientID: srv.ClientID(),
+		ClientSecret: secret.New(srv.ClientSecret()), AuthorityHost: srv.URL(), CAPool: srv.CertPool()}
+	cases := []struct {
+		name string
+		edit func(*graph.Config)
+		want string
+	}{
+		{"wrong secret", func(c *graph.Config) { c.ClientSecret = secret.New("nope") }, "the client secret is wrong (AADSTS7000215); check AZURE_CLIENT_SECRET"},
+		{"unknown app", func(c *graph.Config) { c.ClientID = "11111111-1111-1111-1111-111111111111" }, "no application with that client ID"},
+		{"unknown tenant", func(c *graph.Config) { c.TenantID = "contoso.example" }, "the tenant does not exist"},
+		{"untrusted CA", func(c *graph.Config) { c.CAPool = x509.NewCertPool() }, "not signed by a CA this machine trusts"},
+		{"no secret", func(c *graph.Config) { c.ClientSecret = secret.Secret{} }, "AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH"},
+		{"plain http", func(c *graph.Config) { c.GraphURL = "http://graph.example/v1.0" }, "must use https"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := base
+			tc.edit(&cfg)
+			_, err := graph.Connect(context.Background(), cfg, trail(t))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want it to say %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), srv.ClientSecret()) {
+				t.Errorf("the error reveals the secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestConnectWithDeviceCode(t *testing.T) {
+	srv, err := graphtest.New(graphtest.Options{DeviceCodeUser: "asmith@corp.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var prompt string
+	c, err := graph.Connect(context.Background(), graph.Config{
+		GraphURL: srv.GraphURL(), TenantID: srv.TenantID(), ClientID: srv.ClientID(), AuthorityHost: srv.URL(),
+		CAPool: srv.CertPool(), DeviceCode: true, DevicePrompt: func(m string) { prompt = m },
+	}, trail(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(prompt, "enter the code") {
+		t.Errorf("the technician was not shown the code: %q", prompt)
+	}
+	if _, err := c.User(context.Background(), "jdoe@corp.example.com"); err != nil {
+		t.Errorf("User after device-code sign-in: %v", err)
+	}
+	if c.BindIdentity() != "device-code" {
+		t.Errorf("BindIdentity = %q", c.BindIdentity())
+	}
+}
+
+func TestConnectWithCertificate(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "adkit"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	path := filepath.Join(t.TempDir(), "app.pem")
+	pemData := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})...)
+	if err := os.WriteFile(path, pemData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := graphtest.New(graphtest.Options{ClientCertificate: cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cfg := graph.Config{GraphURL: srv.GraphURL(), TenantID: srv.TenantID(), ClientID: srv.ClientID(),
+		CertificatePath: path, AuthorityHost: srv.URL(), CAPool: srv.CertPool()}
+	c, err := graph.Connect(context.Background(), cfg, trail(t))
+	if err != nil {
+		t.Fatalf("Connect with a certificate: %v", err)
+	}
+	if _, err := c.User(context.Background(), "jdoe@corp.example.com"); err != nil {
+		t.Error(err)
+	}
+
+	// Another key: the server refuses the assertion's signature.
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	bad := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(other)})...)
+	os.WriteFile(path, bad, 0o600)
+	_, err = graph.Connect(context.Background(), cfg, trail(t))
+	if err == nil {
+		t.Fatal("a certificate with the wrong key was accepted")
+	}
+	if errors.Is(err, directory.ErrInvalidInput) {
+		// azidentity may refuse a key that does not match the certificate before sending.
+		return
+	}
+	if !strings.Contains(err.Error(), "AADSTS700027") {
+		t.Errorf("err = %v", err)
+	}
+}

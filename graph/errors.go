@@ -1,0 +1,229 @@
+package graph
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+
+	"github.com/adkit-dev/adkit/internal/directory"
+)
+
+// ErrPermission is wrapped when the app registration or the signed-in technician lacks a
+// Graph permission or an Entra ID role.
+var ErrPermission = errors.New("not permitted")
+
+// ErrThrottled is wrapped when Graph kept answering 429 or 503 after every retry.
+var ErrThrottled = errors.New("throttled")
+
+// RefusedError is Graph refusing a request, with the reason in words and Graph's own code and
+// message kept for -v and errors.Is.
+type RefusedError struct {
+	Reason  string
+	Status  int
+	Code    string // OData error code, e.g. Request_BadRequest
+	Message string // Graph's message
+	Err     error
+}
+
+func (e *RefusedError) Error() string { return e.Reason }
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+// ConnectError is a failure to sign in to Entra ID or reach Graph, phrased for the technician.
+type ConnectError struct {
+	Reason string
+	Hint   string
+	Err    error
+}
+
+func (e *ConnectError) Error() string {
+	if e.Hint != "" {
+		return "cannot connect to Entra ID: " + e.Reason + "; " + e.Hint
+	}
+	return "cannot connect to Entra ID: " + e.Reason
+}
+
+func (e *ConnectError) Unwrap() error { return e.Err }
+
+// failure is a Graph error response, from the SDK or from a $batch item.
+type failure struct {
+	status        int
+	code, message string
+	retryAfter    string
+}
+
+// asFailure pulls Graph's status, code and message out of an SDK error.
+func asFailure(err error) (failure, bool) {
+	var oe *odataerrors.ODataError
+	if !errors.As(err, &oe) {
+		return failure{}, false
+	}
+	f := failure{status: oe.ResponseStatusCode}
+	if main := oe.GetErrorEscaped(); main != nil {
+		if c := main.GetCode(); c != nil {
+			f.code = *c
+		}
+		if m := main.GetMessage(); m != nil {
+			f.message = *m
+		}
+	}
+	return f, true
+}
+
+// failureFromBody reads a $batch item's error body ({"error":{"code","message"}}).
+func failureFromBody(status int, body any, headers map[string]string) failure {
+	f := failure{status: status}
+	for k, v := range headers {
+		if strings.EqualFold(k, "Retry-After") {
+			f.retryAfter = v
+		}
+	}
+	raw, _ := json.Marshal(body)
+	var e struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(raw, &e) == nil {
+		f.code, f.message = e.Error.Code, e.Error.Message
+	}
+	return f
+}
+
+// explain turns an error from the SDK into words. perm names the Graph permission the request
+// needs, for the "not permitted" message.
+func explain(err error, perm string) error {
+	if err == nil {
+		return nil
+	}
+	if f, ok := asFailure(err); ok {
+		return f.explain(perm, err)
+	}
+	return explainTransport(err)
+}
+
+// explain phrases one Graph error response.
+func (f failure) explain(perm string, cause error) error {
+	if cause == nil {
+		cause = fmt.Errorf("graph: %d %s: %s", f.status, f.code, f.message)
+	}
+	re := &RefusedError{Status: f.status, Code: f.code, Message: f.message, Err: cause}
+	msg := strings.ToLower(f.message)
+	switch {
+	case f.code == "Authorization_RequestDenied" || f.status == 403:
+		re.Reason = "not permitted: the app registration lacks the Graph permission " + perm +
+			" (or the signed-in account lacks the Entra ID role for it); Graph said: " + f.message
+		re.Err = errors.Join(ErrPermission, cause)
+	case f.code == "InvalidAuthenticationToken" || f.status == 401:
+		re.Reason = "Graph refused the access token (" + f.message + "); check AZURE_TENANT_ID and that the token is for this Graph endpoint"
+		re.Err = errors.Join(ErrPermission, cause)
+	case f.code == "Request_ResourceNotFound" || f.status == 404:
+		re.Reason = "not found: " + f.message
+		re.Err = errors.Join(directory.ErrNotFound, cause)
+	case strings.Contains(msg, "password complexity") || strings.Contains(msg, "password does not comply"):
+		re.Reason = "the password does not meet Entra ID's requirements: 8 to 256 characters, three of upper case, lower case, digits and symbols, and not a banned or recently used password"
+		re.Err = errors.Join(directory.ErrInvalidInput, cause)
+	case strings.Contains(msg, "usage location"):
+		re.Reason = "a licence needs a usage location (the country where the user works): set one with --usage-location, e.g. US"
+		re.Err = errors.Join(directory.ErrInvalidInput, cause)
+	case strings.Contains(msg, "does not have any available licenses"):
+		re.Reason = "no licences of this SKU are left: buy more or free some (adkit user license remove)"
+	case strings.Contains(msg, "does not correspond to a valid company license"):
+		re.Reason = "the tenant has no subscription to this SKU"
+		re.Err = errors.Join(directory.ErrInvalidInput, cause)
+	case strings.Contains(msg, "same value for property userprincipalname"):
+		re.Reason = "an account with that userPrincipalName already exists"
+	case strings.Contains(msg, "domain portion of the userprincipalname"):
+		re.Reason = "the userPrincipalName's domain is not a verified domain of this tenant"
+		re.Err = errors.Join(directory.ErrInvalidInput, cause)
+	case f.status == 429:
+		re.Reason = "Graph is throttling adkit (429 Too Many Requests) and kept doing so after 3 retries; wait a minute and try again"
+		re.Err = errors.Join(ErrThrottled, cause)
+	case f.status == 503 || f.status == 504:
+		re.Reason = fmt.Sprintf("Graph is unavailable (%d) and stayed so after 3 retries; try again later", f.status)
+		re.Err = errors.Join(ErrThrottled, cause)
+	case f.code == "Request_UnsupportedQuery" || f.code == "BadRequest" && strings.Contains(msg, "filter"):
+		re.Reason = "Graph cannot answer this query (" + f.message + ")"
+	default:
+		re.Reason = fmt.Sprintf("Graph refused the request (%d %s): %s", f.status, f.code, f.message)
+	}
+	return re
+}
+
+// aadsts pulls the Entra ID error number out of a token service message.
+var aadsts = regexp.MustCompile(`AADSTS(\d+)`)
+
+// signInReasons are the token service errors a misconfiguration causes, with what to fix.
+var signInReasons = map[string][2]string{
+	"7000215": {"the client secret is wrong", "check AZURE_CLIENT_SECRET: it must be the secret's value, not its ID"},
+	"7000222": {"the client secret has expired", "create a new secret for the app registration and set AZURE_CLIENT_SECRET"},
+	"700016":  {"no application with that client ID in this tenant", "check AZURE_CLIENT_ID and AZURE_TENANT_ID"},
+	"90002":   {"the tenant does not exist", "check AZURE_TENANT_ID (and AZURE_AUTHORITY_HOST for sovereign clouds)"},
+	"900023":  {"the tenant ID is malformed", "AZURE_TENANT_ID is a GUID or a domain such as contoso.onmicrosoft.com"},
+	"700027":  {"the certificate's signature was refused", "upload this certificate to the app registration, or check AZURE_CLIENT_CERTIFICATE_PATH"},
+	"50076":   {"multi-factor authentication is required", "sign in again with --device-code"},
+	"50126":   {"wrong user name or password", ""},
+}
+
+// explainSignIn turns an azidentity error into words.
+func explainSignIn(err error) error {
+	var afe *azidentity.AuthenticationFailedError
+	if !errors.As(err, &afe) {
+		return explainTransport(err)
+	}
+	ce := &ConnectError{Reason: "sign-in failed", Err: err}
+	if m := aadsts.FindStringSubmatch(err.Error()); m != nil {
+		if r, ok := signInReasons[m[1]]; ok {
+			ce.Reason, ce.Hint = r[0]+" (AADSTS"+m[1]+")", r[1]
+			return ce
+		}
+		ce.Reason = "sign-in failed (AADSTS" + m[1] + ")"
+	}
+	// azidentity flattens transport failures into its message.
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "x509: certificate signed by unknown authority"):
+		ce.Reason, ce.Hint = "the authority's TLS certificate is not signed by a CA this machine trusts", "add the CA to SSL_CERT_FILE"
+	case strings.Contains(msg, "no such host"):
+		ce.Reason, ce.Hint = "the authority's name does not resolve", "check AZURE_AUTHORITY_HOST and this machine's DNS or proxy"
+	case strings.Contains(msg, "connection refused"):
+		ce.Reason, ce.Hint = "the authority refused the connection", "check AZURE_AUTHORITY_HOST"
+	default:
+		ce.Hint = firstLine(msg)
+	}
+	return ce
+}
+
+// explainTransport words network and TLS failures; other errors pass through.
+func explainTransport(err error) error {
+	var unknownCA x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &unknownCA):
+		return &ConnectError{Reason: "the server's TLS certificate is not signed by a CA this machine trusts", Hint: "add the CA to SSL_CERT_FILE", Err: err}
+	case errors.As(err, &hostErr):
+		return &ConnectError{Reason: "the server's TLS certificate does not match its name (" + hostErr.Host + ")", Hint: "check --graph-url and AZURE_AUTHORITY_HOST", Err: err}
+	case errors.As(err, &dnsErr):
+		return &ConnectError{Reason: fmt.Sprintf("the name %q does not resolve", dnsErr.Name), Hint: "check --graph-url, AZURE_AUTHORITY_HOST and this machine's DNS or proxy", Err: err}
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return &ConnectError{Reason: "cannot reach the server (" + opErr.Error() + ")", Hint: "check --graph-url, AZURE_AUTHORITY_HOST and any proxy (HTTPS_PROXY)", Err: err}
+	}
+	return err
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

@@ -1,0 +1,269 @@
+package graphtest
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The token service: what azidentity (through MSAL) asks an authority for. With
+// AZURE_AUTHORITY_HOST (or ClientOptions.Cloud) pointing at the server, MSAL fetches
+// /{tenant}/v2.0/.well-known/openid-configuration, optionally /common/discovery/instance
+// (unless instance discovery is disabled), then posts to the token endpoint it was given.
+
+type principal struct {
+	name    string // client id for apps, UPN for users
+	app     bool
+	failure apiResponse
+}
+
+type authState struct {
+	mu          sync.Mutex
+	tokens      map[string]principal
+	deviceCodes map[string]bool // device code -> already polled once
+}
+
+// Tokens returns how many access tokens the server has issued.
+func (s *Server) Tokens() int {
+	s.auth.mu.Lock()
+	defer s.auth.mu.Unlock()
+	return len(s.auth.tokens)
+}
+
+// authenticate checks the bearer token of an API request.
+func (s *Server) authenticate(r *http.Request) (principal, bool) {
+	h := r.Header.Get("Authorization")
+	tok, found := strings.CutPrefix(h, "Bearer ")
+	if !found || tok == "" {
+		return principal{failure: apiResponse{status: 401, body: odataError("InvalidAuthenticationToken", "Access token is empty."),
+			headers: map[string]string{"WWW-Authenticate": `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"`}}}, false
+	}
+	s.auth.mu.Lock()
+	p, ok := s.auth.tokens[tok]
+	s.auth.mu.Unlock()
+	if !ok {
+		return principal{failure: errorResponse(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.")}, false
+	}
+	return p, true
+}
+
+func (s *Server) issue(p principal) string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	tok := "gt." + hex.EncodeToString(b)
+	s.auth.mu.Lock()
+	s.auth.tokens[tok] = p
+	s.auth.mu.Unlock()
+	return tok
+}
+
+// serveAuth answers the token service's endpoints.
+func (s *Server) serveAuth(r *http.Request, body []byte) apiResponse {
+	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	switch {
+	case r.Method == http.MethodGet && len(segs) == 3 && segs[0] == "common" && segs[1] == "discovery" && segs[2] == "instance":
+		return s.instanceDiscovery(r)
+	case len(segs) < 2:
+	case !s.knownTenant(segs[0]):
+		return authError(400, "invalid_tenant", 90002, fmt.Sprintf("Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.", segs[0]))
+	case r.Method == http.MethodGet && strings.Join(segs[1:], "/") == "v2.0/.well-known/openid-configuration":
+		return s.openIDConfiguration(segs[0])
+	case r.Method == http.MethodPost && strings.Join(segs[1:], "/") == "oauth2/v2.0/token":
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return authError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")
+		}
+		return s.token(form)
+	case r.Method == http.MethodPost && strings.Join(segs[1:], "/") == "oauth2/v2.0/devicecode":
+		form, _ := url.ParseQuery(string(body))
+		return s.deviceCode(form)
+	}
+	return apiResponse{status: 404, body: map[string]any{"error": "not_found", "error_description": "no such endpoint: " + r.URL.Path}}
+}
+
+func (s *Server) knownTenant(t string) bool {
+	return strings.EqualFold(t, s.tenant.ID) || strings.EqualFold(t, s.tenant.DefaultDomain) ||
+		t == "organizations" || t == "common"
+}
+
+func (s *Server) openIDConfiguration(tenant string) apiResponse {
+	b := s.base + "/" + tenant
+	return ok(map[string]any{
+		"token_endpoint":                        b + "/oauth2/v2.0/token",
+		"authorization_endpoint":                b + "/oauth2/v2.0/authorize",
+		"device_authorization_endpoint":         b + "/oauth2/v2.0/devicecode",
+		"issuer":                                s.base + "/" + s.tenant.ID + "/v2.0",
+		"jwks_uri":                              b + "/discovery/v2.0/keys",
+		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
+		"response_types_supported":              []string{"code", "id_token", "code id_token", "id_token token"},
+		"scopes_supported":                      []string{"openid", "profile", "email", "offline_access"},
+		"tenant_region_scope":                   nil,
+	})
+}
+
+func (s *Server) instanceDiscovery(r *http.Request) apiResponse {
+	tenant := "common"
+	if ae, err := url.Parse(r.URL.Query().Get("authorization_endpoint")); err == nil {
+		if parts := strings.Split(strings.Trim(ae.Path, "/"), "/"); parts[0] != "" {
+			tenant = parts[0]
+		}
+	}
+	host := strings.TrimPrefix(s.base, "https://")
+	return ok(map[string]any{
+		"tenant_discovery_endpoint": s.base + "/" + tenant + "/v2.0/.well-known/openid-configuration",
+		"api-version":               "1.1",
+		"metadata":                  []any{map[string]any{"preferred_network": host, "preferred_cache": host, "aliases": []string{host}}},
+	})
+}
+
+// authError is the token service's error body (not Graph's OData one).
+func authError(status int, code string, aadsts int, msg string) apiResponse {
+	return apiResponse{status: status, body: map[string]any{
+		"error":             code,
+		"error_description": fmt.Sprintf("AADSTS%d: %s\r\nTrace ID: 00000000-0000-0000-0000-000000000000\r\nCorrelation ID: 00000000-0000-0000-0000-000000000000\r\nTimestamp: %s", aadsts, msg, time.Now().UTC().Format("2006-01-02 15:04:05Z")),
+		"error_codes":       []int{aadsts},
+		"timestamp":         time.Now().UTC().Format("2006-01-02 15:04:05Z"),
+	}}
+}
+
+func (s *Server) token(form url.Values) apiResponse {
+	switch form.Get("grant_type") {
+	case "client_credentials":
+		if form.Get("client_id") != s.opts.ClientID {
+			return authError(400, "unauthorized_client", 700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'.", form.Get("client_id"), s.tenant.DefaultDomain))
+		}
+		if a := form.Get("client_assertion"); a != "" {
+			if err := s.verifyAssertion(a); err != nil {
+				return authError(401, "invalid_client", 700027, "Client assertion failed signature validation: "+err.Error())
+			}
+		} else if form.Get("client_secret") != s.opts.ClientSecret {
+			return authError(401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '"+s.opts.ClientID+"'.")
+		}
+		return s.tokenResponse(principal{name: form.Get("client_id"), app: true}, form.Get("scope"), false)
+	case "urn:ietf:params:oauth:grant-type:device_code", "device_code": // MSAL sends the short form
+		code := form.Get("device_code")
+		s.auth.mu.Lock()
+		polled, known := s.auth.deviceCodes[code]
+		if known && !polled {
+			s.auth.deviceCodes[code] = true
+		}
+		s.auth.mu.Unlock()
+		switch {
+		case !known:
+			return authError(400, "invalid_grant", 70000, "The provided value for the input parameter 'device_code' is not valid.")
+		case !polled: // the person has not finished signing in yet, the first time round
+			return authError(400, "authorization_pending", 70016, "OAuth 2.0 device flow error. Authorization is pending. Continue polling.")
+		}
+		return s.tokenResponse(principal{name: s.deviceCodeUser()}, form.Get("scope"), true)
+	case "refresh_token":
+		return s.tokenResponse(principal{name: s.deviceCodeUser()}, form.Get("scope"), true)
+	}
+	return authError(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type '"+form.Get("grant_type")+"'.")
+}
+
+func (s *Server) deviceCodeUser() string {
+	if s.opts.DeviceCodeUser != "" {
+		return s.opts.DeviceCodeUser
+	}
+	s.tenant.mu.Lock()
+	defer s.tenant.mu.Unlock()
+	if len(s.tenant.users) > 0 {
+		return s.tenant.users[0].UserPrincipalName
+	}
+	return "user@" + s.tenant.DefaultDomain
+}
+
+// tokenResponse grants what was asked for: MSAL refuses a token whose scopes leave out one
+// it requested.
+func (s *Server) tokenResponse(p principal, scope string, user bool) apiResponse {
+	body := map[string]any{
+		"token_type":     "Bearer",
+		"expires_in":     3599,
+		"ext_expires_in": 3599,
+		"access_token":   s.issue(p),
+	}
+	if user {
+		oid := StableID("user:" + p.name)
+		body["scope"] = scope
+		body["refresh_token"] = "rt." + oid
+		body["client_info"] = b64json(map[string]string{"uid": oid, "utid": s.tenant.ID})
+		body["id_token"] = b64json(map[string]string{"alg": "none", "typ": "JWT"}) + "." + b64json(map[string]any{
+			"aud": s.opts.ClientID, "iss": s.base + "/" + s.tenant.ID + "/v2.0", "iat": time.Now().Unix(),
+			"exp": time.Now().Add(time.Hour).Unix(), "oid": oid, "sub": oid, "tid": s.tenant.ID,
+			"preferred_username": p.name, "name": p.name, "ver": "2.0",
+		}) + "."
+	}
+	return ok(body)
+}
+
+func (s *Server) deviceCode(form url.Values) apiResponse {
+	b := make([]byte, 16)
+	rand.Read(b)
+	code := "dc." + hex.EncodeToString(b)
+	s.auth.mu.Lock()
+	s.auth.deviceCodes[code] = false
+	s.auth.mu.Unlock()
+	user := strings.ToUpper(hex.EncodeToString(b[:4]))
+	verify := s.base + "/devicelogin"
+	return ok(map[string]any{
+		"user_code":        user,
+		"device_code":      code,
+		"verification_uri": verify,
+		"expires_in":       900,
+		"interval":         1,
+		"message":          "To sign in, use a web browser to open the page " + verify + " and enter the code " + user + " to authenticate.",
+	})
+}
+
+// verifyAssertion checks a certificate sign-in's client assertion: a JWT signed (PS256, or
+// RS256 for older clients) by the key of Options.ClientCertificate.
+func (s *Server) verifyAssertion(a string) error {
+	cert := s.opts.ClientCertificate
+	if cert == nil {
+		return fmt.Errorf("no certificate is registered for this application")
+	}
+	parts := strings.Split(a, ".")
+	if len(parts) != 3 {
+		return fmt.Errorf("not a JWT")
+	}
+	var hdr struct {
+		Alg string `json:"alg"`
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil || json.Unmarshal(raw, &hdr) != nil {
+		return fmt.Errorf("bad JWT header")
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil {
+		return fmt.Errorf("bad JWT signature encoding")
+	}
+	pub, isRSA := cert.PublicKey.(*rsa.PublicKey)
+	if !isRSA {
+		return fmt.Errorf("registered certificate is not RSA")
+	}
+	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	switch hdr.Alg {
+	case "PS256":
+		err = rsa.VerifyPSS(pub, crypto.SHA256, sum[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto})
+	case "RS256":
+		err = rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig)
+	default:
+		err = fmt.Errorf("unsupported alg %q", hdr.Alg)
+	}
+	return err
+}
+
+func b64json(v any) string {
+	b, _ := json.Marshal(v)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,105 @@
+package graphtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// MaxBatch is Graph's limit of requests in one $batch.
+const MaxBatch = 20
+
+type batchItem struct {
+	ID        string            `json:"id"`
+	Method    string            `json:"method"`
+	URL       string            `json:"url"`
+	Headers   map[string]string `json:"headers"`
+	Body      json.RawMessage   `json:"body"`
+	DependsOn []string          `json:"dependsOn"`
+}
+
+// batch is POST /$batch (JSON batching): each item is served as if it had come on its own,
+// in order, and answered with its own status, headers and body. An item whose dependency
+// failed is answered 424 without being run.
+func (s *Server) batch(req *apiRequest) apiResponse {
+	var body struct {
+		Requests []batchItem `json:"requests"`
+	}
+	if r := decode(req, &body); r != nil {
+		return *r
+	}
+	if len(body.Requests) == 0 {
+		return errorResponse(400, "BadRequest", "Invalid batch payload format.")
+	}
+	if len(body.Requests) > MaxBatch {
+		return errorResponse(400, "BadRequest", fmt.Sprintf("Number of requests in a batch exceeds the limit of %d.", MaxBatch))
+	}
+	status := map[string]int{}
+	for _, it := range body.Requests {
+		if it.ID == "" || it.Method == "" || it.URL == "" {
+			return errorResponse(400, "BadRequest", "Invalid batch payload format: every request needs id, method and url.")
+		}
+		if _, dup := status[it.ID]; dup {
+			return errorResponse(400, "BadRequest", "Batch request with the same id '"+it.ID+"' found.")
+		}
+		status[it.ID] = 0
+	}
+	responses := make([]any, 0, len(body.Requests))
+	for _, it := range body.Requests {
+		resp := s.batchOne(it, status)
+		status[it.ID] = resp.status
+		out := map[string]any{"id": it.ID, "status": resp.status}
+		headers := map[string]string{}
+		for k, v := range resp.headers {
+			headers[k] = v
+		}
+		if resp.body != nil {
+			if headers["Content-Type"] == "" {
+				headers["Content-Type"] = "application/json"
+			}
+			out["body"] = resp.body
+		}
+		out["headers"] = headers
+		responses = append(responses, out)
+	}
+	return ok(map[string]any{"responses": responses})
+}
+
+func (s *Server) batchOne(it batchItem, status map[string]int) apiResponse {
+	for _, d := range it.DependsOn {
+		st, known := status[d]
+		if !known {
+			return errorResponse(400, "BadRequest", "dependsOn refers to an unknown request id '"+d+"'.")
+		}
+		if st == 0 || st >= 400 {
+			return errorResponse(424, "FailedDependency", "The request could not be completed because request '"+d+"' failed.")
+		}
+	}
+	u, err := url.Parse(it.URL)
+	if err != nil {
+		return errorResponse(400, "BadRequest", "Invalid request URL "+it.URL)
+	}
+	path := "/" + strings.TrimPrefix(u.Path, "/")
+	path = strings.TrimPrefix(path, "/v1.0")
+	h := http.Header{}
+	for k, v := range it.Headers {
+		h.Set(k, v)
+	}
+	var body []byte
+	if len(it.Body) > 0 && string(it.Body) != "null" {
+		body = it.Body
+	}
+	sub := &apiRequest{method: strings.ToUpper(it.Method), path: path, query: u.Query(), header: h, body: body, inBatch: true}
+	var resp apiResponse
+	if f := s.faults.take(sub.method, path); f != nil {
+		resp.status, resp.headers, resp.body = f.response()
+	} else if sub.method == http.MethodPost && strings.EqualFold(path, "/$batch") {
+		resp = errorResponse(400, "BadRequest", "Nested batch requests are not supported.")
+	} else {
+		resp = s.serveAPI(sub)
+	}
+	s.log.add(Request{Time: s.now(), Method: sub.method, Path: path, Query: u.RawQuery, Status: resp.status, InBatch: true, Body: string(body)})
+	return resp
+}

@@ -1,0 +1,15 @@
+// Package graphtest is an in-memory Microsoft Graph and Entra ID token service for tests: a
+// TLS server on loopback that speaks the documented JSON shapes, status codes and OData
+// conventions closely enough that the real msgraph-sdk-go and azidentity run against it
+// unchanged.
+//
+// It covers what adkit uses: users, groups and memberships (nested too), subscribed SKUs and
+// licence assignment, directory roles and role assignments, the authentication-methods
+// registration report, $filter/$select/$top/$count, @odata.nextLink paging with a small page
+// size, $batch, gzip-compressed request bodies, and the OAuth 2.0 endpoints azidentity asks
+// for (OpenID configuration, instance discovery, token, device code). Every API request must
+// carry a bearer token the server issued, so a test proves authentication is wired.
+//
+// Tests can inject throttling and failures (Fail), read the request log (Requests, Count) and
+// inspect or change the tenant (Tenant) directly.
+package graphtest

@@ -1,0 +1,75 @@
+package graphtest
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Fault makes the server answer the next Times requests matching Method and Path with an
+// error instead of serving them: throttling (429 with Retry-After), an outage (503), or a
+// refusal such as 403 Authorization_RequestDenied. Requests inside a $batch match too, and
+// then fail as that batch item, the way Graph throttles batch items individually.
+type Fault struct {
+	Method string // "" matches any method
+	Path   string // as for Server.Count: "/users/*/assignLicense", "/$batch"
+	Times  int
+	Status int
+	// RetryAfter, in seconds, is sent as the Retry-After header when positive.
+	RetryAfter int
+	// Code and Message fill the OData error body; defaults suit the status.
+	Code    string
+	Message string
+}
+
+type faults struct {
+	mu   sync.Mutex
+	list []*Fault
+}
+
+// Fail queues f. Faults are matched in the order they were added.
+func (s *Server) Fail(f Fault) {
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	c := f
+	s.faults.list = append(s.faults.list, &c)
+}
+
+// take returns the fault to inject for this request, if any, and counts it used.
+func (fs *faults) take(method, path string) *Fault {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for i, f := range fs.list {
+		if (f.Method == "" || strings.EqualFold(f.Method, method)) && pathMatch(f.Path, path) {
+			f.Times--
+			c := *f
+			if f.Times <= 0 {
+				fs.list = append(fs.list[:i], fs.list[i+1:]...)
+			}
+			return &c
+		}
+	}
+	return nil
+}
+
+// response is what a fault answers: status, headers and an OData error body.
+func (f *Fault) response() (int, map[string]string, map[string]any) {
+	code, msg := f.Code, f.Message
+	if code == "" {
+		switch f.Status {
+		case 429:
+			code, msg = "TooManyRequests", "Too many requests. Please retry after the time in the Retry-After header."
+		case 503:
+			code, msg = "serviceNotAvailable", "The service is temporarily unavailable. Please retry."
+		case 403:
+			code, msg = "Authorization_RequestDenied", "Insufficient privileges to complete the operation."
+		default:
+			code, msg = "generalException", "Injected failure."
+		}
+	}
+	headers := map[string]string{"Content-Type": "application/json"}
+	if f.RetryAfter > 0 {
+		headers["Retry-After"] = strconv.Itoa(f.RetryAfter)
+	}
+	return f.Status, headers, odataError(code, msg)
+}

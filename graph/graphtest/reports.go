@@ -1,0 +1,43 @@
+package graphtest
+
+import "slices"
+
+// userRegistrationDetails is reports/authenticationMethods/userRegistrationDetails: per user,
+// which authentication methods are registered and whether that makes them MFA-capable.
+func (s *Server) userRegistrationDetails(req *apiRequest) apiResponse {
+	t := s.tenant
+	t.mu.Lock()
+	items := make([]map[string]any, 0, len(t.users))
+	for _, u := range t.users {
+		methods := u.MethodsRegistered
+		if methods == nil {
+			methods = []string{}
+		}
+		strong := slices.ContainsFunc(methods, func(m string) bool {
+			return m != "email" && m != "securityQuestion"
+		})
+		admin := false
+		for _, r := range t.roles {
+			if containsFold(r.Members, u.ID) {
+				admin = true
+			}
+		}
+		items = append(items, map[string]any{
+			"id":                    u.ID,
+			"userPrincipalName":     u.UserPrincipalName,
+			"userDisplayName":       u.DisplayName,
+			"userType":              map[string]string{"Member": "member", "Guest": "guest"}[u.UserType],
+			"isAdmin":               admin,
+			"isMfaRegistered":       strong,
+			"isMfaCapable":          strong && u.AccountEnabled,
+			"isSsprRegistered":      len(methods) > 0,
+			"isSsprEnabled":         true,
+			"isSsprCapable":         len(methods) > 0 && u.AccountEnabled,
+			"isPasswordlessCapable": slices.Contains(methods, "fido2") || slices.Contains(methods, "windowsHelloForBusiness"),
+			"methodsRegistered":     methods,
+			"lastUpdatedDateTime":   s.now().UTC().Format("2006-01-02T15:04:05Z"),
+		})
+	}
+	t.mu.Unlock()
+	return s.collection(req, items, nil)
+}

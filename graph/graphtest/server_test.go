@@ -1,0 +1,425 @@
+package graphtest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+)
+
+func start(t *testing.T, opts Options) *Server {
+	t.Helper()
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// credential is what graph.Connect builds: azidentity pointed at the server as authority.
+func credential(t *testing.T, s *Server, secret string, disableDiscovery bool) azcore.TokenCredential {
+	t.Helper()
+	cred, err := azidentity.NewClientSecretCredential(s.TenantID(), s.ClientID(), secret, &azidentity.ClientSecretCredentialOptions{
+		ClientOptions: azcore.ClientOptions{
+			Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: s.URL() + "/"},
+			Transport: s.HTTPClient(),
+		},
+		DisableInstanceDiscovery: disableDiscovery,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cred
+}
+
+func appToken(t *testing.T, s *Server) string {
+	t.Helper()
+	tok, err := credential(t, s, s.ClientSecret(), true).GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{s.URL() + "/.default"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.Token
+}
+
+type result struct {
+	status int
+	header http.Header
+	body   map[string]any
+}
+
+func call(t *testing.T, s *Server, tok, method, path string, body any, headers ...string) result {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	target := path
+	if !strings.HasPrefix(path, "https://") {
+		target = s.GraphURL() + path
+	}
+	req, err := http.NewRequest(method, target, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := s.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	r := result{status: resp.StatusCode, header: resp.Header}
+	raw, _ := io.ReadAll(resp.Body)
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &r.body); err != nil {
+			t.Fatalf("%s %s: body is not JSON: %s", method, path, raw)
+		}
+	}
+	return r
+}
+
+func errCode(r result) string {
+	e, _ := r.body["error"].(map[string]any)
+	code, _ := e["code"].(string)
+	return code
+}
+
+func TestAzidentityGetsATokenAndTheAPIRequiresIt(t *testing.T) {
+	s := start(t, Options{})
+	// Instance discovery stays off: MSAL asks login.microsoftonline.com about any authority
+	// it does not know, which is why azidentity documents DisableInstanceDiscovery for
+	// private clouds. The server still answers /common/discovery/instance for clients that ask.
+	for _, disable := range []bool{true} {
+		s.ResetLog()
+		cred := credential(t, s, s.ClientSecret(), disable)
+		tok, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{s.URL() + "/.default"}})
+		if err != nil {
+			t.Fatalf("DisableInstanceDiscovery=%v: GetToken: %v", disable, err)
+		}
+		if got := s.Count("GET", "/"+s.TenantID()+"/v2.0/.well-known/openid-configuration"); got != 1 {
+			t.Errorf("DisableInstanceDiscovery=%v: openid-configuration fetched %d times, want 1", disable, got)
+		}
+		wantDiscovery := 0
+		if !disable {
+			wantDiscovery = 1
+		}
+		if got := s.Count("GET", "/common/discovery/instance"); got != wantDiscovery {
+			t.Errorf("DisableInstanceDiscovery=%v: instance discovery fetched %d times, want %d", disable, got, wantDiscovery)
+		}
+		if got := s.Count("POST", "/"+s.TenantID()+"/oauth2/v2.0/token"); got != 1 {
+			t.Errorf("DisableInstanceDiscovery=%v: token endpoint called %d times, want 1", disable, got)
+		}
+		if r := call(t, s, tok.Token, "GET", "/users/jdoe@corp.example.com", nil); r.status != 200 {
+			t.Errorf("with the token: status %d, want 200", r.status)
+		}
+	}
+	if r := call(t, s, "", "GET", "/users", nil); r.status != 401 || errCode(r) != "InvalidAuthenticationToken" {
+		t.Errorf("without a token: status %d code %q, want 401 InvalidAuthenticationToken", r.status, errCode(r))
+	}
+	if r := call(t, s, "forged", "GET", "/users", nil); r.status != 401 {
+		t.Errorf("with a forged token: status %d, want 401", r.status)
+	}
+}
+
+func TestWrongSecretIsRefusedWithAADSTSCode(t *testing.T) {
+	s := start(t, Options{})
+	_, err := credential(t, s, "wrong", true).GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{s.URL() + "/.default"}})
+	if err == nil || !strings.Contains(err.Error(), "AADSTS7000215") {
+		t.Fatalf("err = %v, want AADSTS7000215", err)
+	}
+}
+
+func TestDeviceCodeSignIn(t *testing.T) {
+	s := start(t, Options{DeviceCodeUser: "asmith@corp.example.com"})
+	var prompted string
+	cred, err := azidentity.NewDeviceCodeCredential(&azidentity.DeviceCodeCredentialOptions{
+		TenantID: s.TenantID(), ClientID: s.ClientID(),
+		ClientOptions: azcore.ClientOptions{
+			Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: s.URL() + "/"},
+			Transport: s.HTTPClient(),
+		},
+		DisableInstanceDiscovery: true,
+		UserPrompt: func(_ context.Context, m azidentity.DeviceCodeMessage) error {
+			prompted = m.Message
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{s.URL() + "/.default"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(prompted, "enter the code") {
+		t.Errorf("prompt = %q", prompted)
+	}
+	// The first poll was answered authorization_pending; the second gave the token.
+	if got := s.Count("POST", "/"+s.TenantID()+"/oauth2/v2.0/token"); got != 2 {
+		t.Errorf("token polls = %d, want 2", got)
+	}
+	if r := call(t, s, tok.Token, "GET", "/users", nil); r.status != 200 {
+		t.Errorf("status %d", r.status)
+	}
+}
+
+func TestPagingFilterSelectAndCount(t *testing.T) {
+	s := start(t, Options{PageSize: 2})
+	tok := appToken(t, s)
+	var names []string
+	next := "/users?$select=userPrincipalName,accountEnabled&$filter=" + url.QueryEscape("accountEnabled eq true and startswith(userPrincipalName,'user0')")
+	pages := 0
+	for next != "" {
+		r := call(t, s, tok, "GET", next, nil)
+		if r.status != 200 {
+			t.Fatalf("GET %s: %d %v", next, r.status, r.body)
+		}
+		pages++
+		for _, v := range r.body["value"].([]any) {
+			u := v.(map[string]any)
+			if _, has := u["displayName"]; has {
+				t.Errorf("$select ignored: %v", u)
+			}
+			names = append(names, u["userPrincipalName"].(string))
+		}
+		next, _ = r.body["@odata.nextLink"].(string)
+	}
+	if len(names) != 7 || pages != 4 {
+		t.Errorf("got %d users in %d pages, want 7 in 4: %v", len(names), pages, names)
+	}
+
+	// Without $select, only the default properties: accountEnabled is not among them.
+	r := call(t, s, tok, "GET", "/users/jdoe@corp.example.com", nil)
+	if _, has := r.body["accountEnabled"]; has || r.body["displayName"] != "John Doe" {
+		t.Errorf("default property set wrong: %v", r.body)
+	}
+
+	// A quote doubled in a string literal.
+	q := "/users?$filter=" + url.QueryEscape("userPrincipalName eq 'sean.o''brien@corp.example.com'")
+	if r := call(t, s, tok, "GET", q, nil); len(r.body["value"].([]any)) != 1 {
+		t.Errorf("escaped quote: %v", r.body)
+	}
+
+	// ne is an advanced query: refused without ConsistencyLevel, answered with it.
+	q = "/users?$count=true&$filter=" + url.QueryEscape("userType ne 'Member'")
+	if r := call(t, s, tok, "GET", q, nil); r.status != 400 {
+		t.Errorf("$count without ConsistencyLevel: %d", r.status)
+	}
+	r = call(t, s, tok, "GET", q, nil, "ConsistencyLevel", "eventual")
+	if r.status != 200 || r.body["@odata.count"] != float64(1) {
+		t.Errorf("advanced query: %d %v", r.status, r.body)
+	}
+
+	// Sign-in times filter as date-times.
+	cutoff := time.Now().Add(-90 * 24 * time.Hour).UTC().Format(time.RFC3339)
+	q = "/users?$select=userPrincipalName&$filter=" + url.QueryEscape("signInActivity/lastSignInDateTime le "+cutoff)
+	r = call(t, s, tok, "GET", q, nil)
+	var stale []string
+	for _, v := range r.body["value"].([]any) {
+		stale = append(stale, v.(map[string]any)["userPrincipalName"].(string))
+	}
+	if strings.Join(stale, ",") != "old.timer@corp.example.com,partner_ext.example#EXT#@adkitlab.onmicrosoft.com" {
+		t.Errorf("stale = %v", stale)
+	}
+}
+
+func TestStatusCodesAndErrors(t *testing.T) {
+	s := start(t, Options{})
+	tok := appToken(t, s)
+	r := call(t, s, tok, "GET", "/users/nobody@corp.example.com", nil)
+	if r.status != 404 || errCode(r) != "Request_ResourceNotFound" {
+		t.Errorf("missing user: %d %v", r.status, r.body)
+	}
+	r = call(t, s, tok, "POST", "/users", map[string]any{
+		"accountEnabled": true, "displayName": "Zed Zee", "mailNickname": "zzee", "userPrincipalName": "zzee@corp.example.com",
+		"passwordProfile": map[string]any{"password": "Xy7!abcdEFGH", "forceChangePasswordNextSignIn": true},
+	})
+	if r.status != 201 || r.body["id"] == "" {
+		t.Fatalf("create: %d %v", r.status, r.body)
+	}
+	id := r.body["id"].(string)
+	if r := call(t, s, tok, "POST", "/users", map[string]any{"accountEnabled": true, "displayName": "Zed", "mailNickname": "z",
+		"userPrincipalName": "zzee@corp.example.com", "passwordProfile": map[string]any{"password": "Xy7!abcdEFGH"}}); r.status != 400 {
+		t.Errorf("duplicate UPN: %d", r.status)
+	}
+	if r := call(t, s, tok, "PATCH", "/users/"+id, map[string]any{"accountEnabled": false}); r.status != 204 {
+		t.Errorf("patch: %d %v", r.status, r.body)
+	}
+	if u := s.Tenant().User(id); u.AccountEnabled || !u.ForceChangePasswordNextSignIn {
+		t.Errorf("tenant not updated: %+v", u)
+	}
+	if r := call(t, s, tok, "PATCH", "/users/"+id, map[string]any{"passwordProfile": map[string]any{"password": "short"}}); r.status != 400 ||
+		!strings.Contains(r.body["error"].(map[string]any)["message"].(string), "complexity") {
+		t.Errorf("weak password: %d %v", r.status, r.body)
+	}
+	if r := call(t, s, tok, "PATCH", "/users/"+id, map[string]any{"nonsense": 1}); r.status != 400 {
+		t.Errorf("unknown property: %d", r.status)
+	}
+	if r := call(t, s, tok, "POST", "/users/"+id+"/assignLicense", map[string]any{
+		"addLicenses": []any{map[string]any{"skuId": StableID("sku:ENTERPRISEPACK"), "disabledPlans": []any{}}}, "removeLicenses": []any{}}); r.status != 400 ||
+		!strings.Contains(r.body["error"].(map[string]any)["message"].(string), "usage location") {
+		t.Errorf("licence without usage location: %d %v", r.status, r.body)
+	}
+	if r := call(t, s, tok, "DELETE", "/users/"+id, nil); r.status != 204 {
+		t.Errorf("delete: %d", r.status)
+	}
+}
+
+func TestMembershipsNested(t *testing.T) {
+	s := start(t, Options{PageSize: 2})
+	tok := appToken(t, s)
+	names := func(path string) []string {
+		var out []string
+		for next := path; next != ""; {
+			r := call(t, s, tok, "GET", next, nil)
+			if r.status != 200 {
+				t.Fatalf("GET %s: %d %v", next, r.status, r.body)
+			}
+			for _, v := range r.body["value"].([]any) {
+				m := v.(map[string]any)
+				n, _ := m["displayName"].(string)
+				if upn, ok := m["userPrincipalName"].(string); ok {
+					n = upn
+				}
+				out = append(out, n)
+			}
+			next, _ = r.body["@odata.nextLink"].(string)
+		}
+		return out
+	}
+	if got := strings.Join(names("/users/jdoe@corp.example.com/transitiveMemberOf"), ","); got != "Platform,VPN Users,Engineers,Staff" {
+		t.Errorf("transitiveMemberOf = %s", got)
+	}
+	if got := strings.Join(names("/users/asmith@corp.example.com/memberOf"), ","); got != "Staff,Helpdesk,Helpdesk Administrator" {
+		t.Errorf("memberOf = %s", got)
+	}
+	staff := StableID("group:Staff")
+	if got := strings.Join(names("/groups/"+staff+"/transitiveMembers"), ","); got != "Engineers,asmith@corp.example.com,old.timer@corp.example.com,Platform,jdoe@corp.example.com" {
+		t.Errorf("transitiveMembers = %s", got)
+	}
+	vpn := StableID("group:VPN Users")
+	ref := map[string]any{"@odata.id": s.GraphURL() + "/directoryObjects/" + StableID("user:asmith@corp.example.com")}
+	if r := call(t, s, tok, "POST", "/groups/"+vpn+"/members/$ref", ref); r.status != 204 {
+		t.Errorf("add: %d %v", r.status, r.body)
+	}
+	if r := call(t, s, tok, "POST", "/groups/"+vpn+"/members/$ref", ref); r.status != 400 {
+		t.Errorf("add twice: %d", r.status)
+	}
+	if r := call(t, s, tok, "DELETE", "/groups/"+vpn+"/members/"+StableID("user:asmith@corp.example.com")+"/$ref", nil); r.status != 204 {
+		t.Errorf("remove: %d", r.status)
+	}
+	if r := call(t, s, tok, "DELETE", "/groups/"+vpn+"/members/"+StableID("user:asmith@corp.example.com")+"/$ref", nil); r.status != 404 {
+		t.Errorf("remove twice: %d", r.status)
+	}
+}
+
+func TestBatchGzipAndFaults(t *testing.T) {
+	s := start(t, Options{})
+	tok := appToken(t, s)
+	var reqs []any
+	for i, u := range []string{"jdoe@corp.example.com", "nobody@corp.example.com", "asmith@corp.example.com"} {
+		reqs = append(reqs, map[string]any{"id": string(rune('1' + i)), "method": "GET", "url": "/users/" + url.PathEscape(u) + "?$select=id"})
+	}
+	reqs = append(reqs, map[string]any{"id": "4", "method": "GET", "url": "/users/x", "dependsOn": []string{"2"}})
+	s.Fail(Fault{Method: "GET", Path: "/users/asmith@corp.example.com", Times: 1, Status: 429, RetryAfter: 1})
+
+	// Send the batch gzip-compressed, as the Kiota compression handler does.
+	raw, _ := json.Marshal(map[string]any{"requests": reqs})
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	zw.Write(raw)
+	zw.Close()
+	req, _ := http.NewRequest("POST", s.GraphURL()+"/$batch", &zb)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Encoding", "gzip")
+	resp, err := s.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Responses []struct {
+			ID      string            `json:"id"`
+			Status  int               `json:"status"`
+			Headers map[string]string `json:"headers"`
+		} `json:"responses"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("batch: %d %v", resp.StatusCode, err)
+	}
+	got := map[string]int{}
+	for _, r := range out.Responses {
+		got[r.ID] = r.Status
+		if r.ID == "3" && r.Headers["Retry-After"] != "1" {
+			t.Errorf("throttled item has no Retry-After: %v", r.Headers)
+		}
+	}
+	want := map[string]int{"1": 200, "2": 404, "3": 429, "4": 424}
+	for id, st := range want {
+		if got[id] != st {
+			t.Errorf("item %s: status %d, want %d", id, got[id], st)
+		}
+	}
+	if s.WireCount("POST", "/$batch") != 1 || s.Count("GET", "/users/*") != 3 {
+		t.Errorf("log: wire batches %d, items %d", s.WireCount("POST", "/$batch"), s.Count("GET", "/users/*"))
+	}
+	if !s.Requests()[len(s.Requests())-1].Gzip {
+		t.Errorf("gzip body not recorded as such")
+	}
+
+	var many []any
+	for i := range 21 {
+		many = append(many, map[string]any{"id": string(rune('a' + i)), "method": "GET", "url": "/users"})
+	}
+	if r := call(t, s, tok, "POST", "/$batch", map[string]any{"requests": many}); r.status != 400 {
+		t.Errorf("21 requests: %d", r.status)
+	}
+
+	s.Fail(Fault{Path: "/users", Times: 2, Status: 503})
+	for i, want := range []int{503, 503, 200} {
+		if r := call(t, s, tok, "GET", "/users", nil); r.status != want {
+			t.Errorf("call %d: %d, want %d", i, r.status, want)
+		}
+	}
+}
+
+func TestRolesLicencesAndReports(t *testing.T) {
+	s := start(t, Options{})
+	tok := appToken(t, s)
+	r := call(t, s, tok, "GET", "/subscribedSkus", nil)
+	skus := r.body["value"].([]any)
+	if len(skus) != 3 || skus[0].(map[string]any)["consumedUnits"] != float64(1) {
+		t.Errorf("skus: %v", skus)
+	}
+	q := "/roleManagement/directory/roleAssignments?$filter=" + url.QueryEscape("principalId eq '"+StableID("user:asmith@corp.example.com")+"'")
+	r = call(t, s, tok, "GET", q, nil)
+	if v := r.body["value"].([]any); len(v) != 1 || v[0].(map[string]any)["roleDefinitionId"] != RoleHelpdeskAdministrator {
+		t.Errorf("role assignments: %v", r.body)
+	}
+	q = "/reports/authenticationMethods/userRegistrationDetails?$filter=" + url.QueryEscape("isMfaRegistered eq false")
+	r = call(t, s, tok, "GET", q, nil)
+	if v := r.body["value"].([]any); len(v) != 12 {
+		t.Errorf("users without MFA: %d", len(v))
+	}
+}

@@ -1,0 +1,365 @@
+package graphtest
+
+import (
+	"crypto/sha1"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Tenant is the directory the server serves. Tests may change it between requests through
+// the methods below; the server holds its lock while it reads or writes.
+type Tenant struct {
+	mu sync.Mutex
+
+	// ID is the tenant's GUID; DefaultDomain its initial domain (x.onmicrosoft.com).
+	ID            string
+	DefaultDomain string
+	// Domains are further verified domains, usable as UPN suffixes.
+	Domains []string
+
+	users  []*User
+	groups []*Group
+	skus   []*SKU
+	roles  []*Role
+}
+
+// User is an Entra ID user. Password and ForceChangePasswordNextSignIn record the last
+// passwordProfile written; Graph never returns them.
+type User struct {
+	ID                            string
+	UserPrincipalName             string
+	DisplayName                   string
+	GivenName                     string
+	Surname                       string
+	Mail                          string
+	MailNickname                  string
+	AccountEnabled                bool
+	EmployeeID                    string
+	Department                    string
+	JobTitle                      string
+	OfficeLocation                string
+	UsageLocation                 string
+	UserType                      string // "Member" or "Guest"
+	OnPremisesSamAccountName      string
+	PasswordPolicies              string
+	CreatedDateTime               time.Time
+	LastPasswordChangeDateTime    *time.Time
+	LastSignIn                    *time.Time
+	Password                      string
+	ForceChangePasswordNextSignIn bool
+	SessionsValidFrom             *time.Time // set by revokeSignInSessions
+	AssignedLicenses              []string   // sku IDs
+	ManagerID                     string
+	// MFA registration, for reports/authenticationMethods/userRegistrationDetails.
+	MethodsRegistered []string
+}
+
+// Group is a security group, a Microsoft 365 group or a distribution list. Members are
+// object IDs of users and groups (nesting).
+type Group struct {
+	ID              string
+	DisplayName     string
+	Description     string
+	Mail            string
+	MailNickname    string
+	SecurityEnabled bool
+	MailEnabled     bool
+	GroupTypes      []string // "Unified" for Microsoft 365 groups
+	Members         []string
+}
+
+// SKU is a subscribed licence: Enabled units bought, and the IDs of the users holding one.
+type SKU struct {
+	ID            string
+	PartNumber    string
+	Enabled       int
+	ServicePlanID string
+}
+
+// Role is a built-in directory role. Activated roles appear under /directoryRoles; every role
+// has a definition under /roleManagement/directory/roleDefinitions. Members are assigned at
+// the tenant scope ("/").
+type Role struct {
+	ID          string // directoryRole object id
+	TemplateID  string // the roleDefinition id
+	DisplayName string
+	Members     []string
+}
+
+// StableID derives a GUID-shaped id from a name, so fixtures and scripts can name objects
+// by id without the ids changing between runs.
+func StableID(name string) string {
+	h := sha1.Sum([]byte(strings.ToLower(name)))
+	h[6] = h[6]&0x0f | 0x50 // version 5: name-based, SHA-1
+	h[8] = h[8]&0x3f | 0x80 // RFC 4122 variant
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+// NewTenant returns an empty tenant whose initial domain is domain.
+func NewTenant(domain string) *Tenant {
+	return &Tenant{ID: StableID("tenant:" + domain), DefaultDomain: domain}
+}
+
+// AddUser adds u, filling in what Graph would: an id, a mail nickname, userType Member,
+// the creation time. It returns u.
+func (t *Tenant) AddUser(u *User) *User {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.addUserLocked(u)
+	return u
+}
+
+func (t *Tenant) addUserLocked(u *User) {
+	if u.ID == "" {
+		u.ID = StableID("user:" + u.UserPrincipalName)
+	}
+	if u.MailNickname == "" {
+		u.MailNickname, _, _ = strings.Cut(u.UserPrincipalName, "@")
+	}
+	if u.UserType == "" {
+		u.UserType = "Member"
+	}
+	if u.CreatedDateTime.IsZero() {
+		u.CreatedDateTime = time.Date(2023, 1, 2, 3, 4, 5, 0, time.UTC)
+	}
+	t.users = append(t.users, u)
+}
+
+// AddGroup adds g with an id derived from its display name when it has none, and returns it.
+func (t *Tenant) AddGroup(g *Group) *Group {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if g.ID == "" {
+		g.ID = StableID("group:" + g.DisplayName)
+	}
+	if g.MailNickname == "" {
+		g.MailNickname = strings.ReplaceAll(strings.ToLower(g.DisplayName), " ", "-")
+	}
+	t.groups = append(t.groups, g)
+	return g
+}
+
+// AddSKU adds a subscribed SKU.
+func (t *Tenant) AddSKU(s *SKU) *SKU {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s.ID == "" {
+		s.ID = StableID("sku:" + s.PartNumber)
+	}
+	if s.ServicePlanID == "" {
+		s.ServicePlanID = StableID("plan:" + s.PartNumber)
+	}
+	t.skus = append(t.skus, s)
+	return s
+}
+
+// AddRole adds an activated directory role.
+func (t *Tenant) AddRole(r *Role) *Role {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if r.ID == "" {
+		r.ID = StableID("role:" + r.TemplateID)
+	}
+	t.roles = append(t.roles, r)
+	return r
+}
+
+// AddMember makes the object with id memberID a direct member of the group with id groupID.
+func (t *Tenant) AddMember(groupID, memberID string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if g := t.groupLocked(groupID); g != nil && !slices.Contains(g.Members, memberID) {
+		g.Members = append(g.Members, memberID)
+	}
+}
+
+// User returns a copy of the user with this id or UPN, or nil.
+func (t *Tenant) User(key string) *User {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	u := t.userLocked(key)
+	if u == nil {
+		return nil
+	}
+	c := *u
+	c.AssignedLicenses = slices.Clone(u.AssignedLicenses)
+	return &c
+}
+
+// Group returns a copy of the group with this id or display name, or nil.
+func (t *Tenant) Group(key string) *Group {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	g := t.groupLocked(key)
+	if g == nil {
+		for _, x := range t.groups {
+			if strings.EqualFold(x.DisplayName, key) {
+				g = x
+				break
+			}
+		}
+	}
+	if g == nil {
+		return nil
+	}
+	c := *g
+	c.Members = slices.Clone(g.Members)
+	return &c
+}
+
+// UpdateUser runs fn on the user with this id or UPN under the tenant's lock.
+func (t *Tenant) UpdateUser(key string, fn func(*User)) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	u := t.userLocked(key)
+	if u == nil {
+		return false
+	}
+	fn(u)
+	return true
+}
+
+// ConsumedUnits counts the users holding a SKU.
+func (t *Tenant) ConsumedUnits(skuID string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.consumedLocked(skuID)
+}
+
+func (t *Tenant) consumedLocked(skuID string) int {
+	n := 0
+	for _, u := range t.users {
+		if slices.Contains(u.AssignedLicenses, skuID) {
+			n++
+		}
+	}
+	return n
+}
+
+func (t *Tenant) userLocked(key string) *User {
+	for _, u := range t.users {
+		if strings.EqualFold(u.ID, key) || strings.EqualFold(u.UserPrincipalName, key) {
+			return u
+		}
+	}
+	return nil
+}
+
+func (t *Tenant) groupLocked(id string) *Group {
+	for _, g := range t.groups {
+		if strings.EqualFold(g.ID, id) {
+			return g
+		}
+	}
+	return nil
+}
+
+func (t *Tenant) roleLocked(id string) *Role {
+	for _, r := range t.roles {
+		if strings.EqualFold(r.ID, id) {
+			return r
+		}
+	}
+	return nil
+}
+
+func (t *Tenant) skuLocked(id string) *SKU {
+	for _, s := range t.skus {
+		if strings.EqualFold(s.ID, id) {
+			return s
+		}
+	}
+	return nil
+}
+
+// objectLocked finds any directory object by id, as its JSON form.
+func (t *Tenant) objectLocked(id string) (map[string]any, bool) {
+	if u := t.userLocked(id); u != nil && strings.EqualFold(u.ID, id) {
+		return u.json(), true
+	}
+	if g := t.groupLocked(id); g != nil {
+		return g.json(), true
+	}
+	if r := t.roleLocked(id); r != nil {
+		return r.json(), true
+	}
+	return nil, false
+}
+
+// parentsLocked lists the groups and roles that have id as a direct member.
+func (t *Tenant) parentsLocked(id string) []map[string]any {
+	var out []map[string]any
+	for _, g := range t.groups {
+		if containsFold(g.Members, id) {
+			out = append(out, g.json())
+		}
+	}
+	for _, r := range t.roles {
+		if containsFold(r.Members, id) {
+			out = append(out, r.json())
+		}
+	}
+	return out
+}
+
+// transitiveParentsLocked lists every group and role id reaches through nesting, each once,
+// nearest first. Cycles end the walk.
+func (t *Tenant) transitiveParentsLocked(id string) []map[string]any {
+	seen := map[string]bool{strings.ToLower(id): true}
+	var out []map[string]any
+	frontier := []string{id}
+	for len(frontier) > 0 {
+		var next []string
+		for _, child := range frontier {
+			for _, p := range t.parentsLocked(child) {
+				pid := strings.ToLower(p["id"].(string))
+				if seen[pid] {
+					continue
+				}
+				seen[pid] = true
+				out = append(out, p)
+				next = append(next, pid)
+			}
+		}
+		frontier = next
+	}
+	return out
+}
+
+// transitiveMembersLocked lists every object below a group, each once, nearest first.
+func (t *Tenant) transitiveMembersLocked(g *Group) []map[string]any {
+	seen := map[string]bool{strings.ToLower(g.ID): true}
+	var out []map[string]any
+	frontier := []*Group{g}
+	for len(frontier) > 0 {
+		var next []*Group
+		for _, grp := range frontier {
+			for _, m := range grp.Members {
+				if seen[strings.ToLower(m)] {
+					continue
+				}
+				seen[strings.ToLower(m)] = true
+				if obj, ok := t.objectLocked(m); ok {
+					out = append(out, obj)
+				}
+				if sub := t.groupLocked(m); sub != nil {
+					next = append(next, sub)
+				}
+			}
+		}
+		frontier = next
+	}
+	return out
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}

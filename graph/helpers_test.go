@@ -1,0 +1,104 @@
+package graph_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/graph"
+	"github.com/adkit-dev/adkit/graph/graphtest"
+	"github.com/adkit-dev/adkit/internal/secret"
+)
+
+// env is one test's tenant, client and audit log.
+type env struct {
+	t      *testing.T
+	srv    *graphtest.Server
+	client *graph.Client
+	log    string // audit log path
+}
+
+type envOptions struct {
+	pageSize int
+	dryRun   bool
+	tenant   *graphtest.Tenant
+}
+
+func newEnv(t *testing.T, o envOptions) *env {
+	t.Helper()
+	if o.pageSize == 0 {
+		o.pageSize = 2 // several pages for every list
+	}
+	srv, err := graphtest.New(graphtest.Options{PageSize: o.pageSize, Tenant: o.tenant})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	e := &env{t: t, srv: srv, log: filepath.Join(t.TempDir(), "audit.jsonl")}
+	trail := audit.NewTrail(audit.TrailOptions{
+		Sink:   audit.OpenFileLog(e.log),
+		Actor:  audit.Actor{OSUser: "tester", Host: "test", BindIdentity: "app:" + srv.ClientID()},
+		Ticket: "INC-1",
+		DryRun: o.dryRun,
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := graph.Connect(ctx, e.config(), trail)
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	e.client = c
+	return e
+}
+
+// config is what the factory builds from AZURE_* for this server.
+func (e *env) config() graph.Config {
+	return graph.Config{
+		GraphURL:      e.srv.GraphURL(),
+		TenantID:      e.srv.TenantID(),
+		ClientID:      e.srv.ClientID(),
+		ClientSecret:  secret.New(e.srv.ClientSecret()),
+		AuthorityHost: e.srv.URL(),
+		CAPool:        e.srv.CertPool(),
+	}
+}
+
+func (e *env) ctx() context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	e.t.Cleanup(cancel)
+	return ctx
+}
+
+// records reads the audit log back.
+func (e *env) records() []audit.Record {
+	e.t.Helper()
+	raw, err := os.ReadFile(e.log)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []audit.Record
+	if err := audit.ReadRecords(bytes.NewReader(raw), audit.Filter{}, func(r audit.Record) error {
+		out = append(out, r)
+		return nil
+	}); err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+// logText is the audit log as written.
+func (e *env) logText() string {
+	raw, _ := os.ReadFile(e.log)
+	return string(raw)
+}
+
+func id(upn string) string { return graphtest.StableID("user:" + upn) }
+
+func groupID(name string) string { return graphtest.StableID("group:" + name) }

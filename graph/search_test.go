@@ -1,0 +1,62 @@
+package graph_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/internal/directory"
+)
+
+func TestSearchUsers(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	search := func(q ad.UserQuery) string {
+		t.Helper()
+		var names []string
+		err := e.client.SearchUsers(e.ctx(), q, time.Now(), func(u *directory.User) error {
+			names = append(names, strings.Split(u.UserPrincipalName, "@")[0])
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("%+v: %v", q, err)
+		}
+		slices.Sort(names)
+		return strings.Join(names, ",")
+	}
+	e.srv.ResetLog()
+	if got := search(ad.UserQuery{}); strings.Count(got, ",") != 14 {
+		t.Errorf("all = %s", got)
+	}
+	// 15 users at 2 a page: 8 pages, the first and 7 nextLinks.
+	if n := e.srv.Count("GET", "/users"); n != 8 {
+		t.Errorf("pages read = %d, want 8", n)
+	}
+	cases := []struct {
+		q    ad.UserQuery
+		want string
+	}{
+		{ad.UserQuery{Disabled: true}, "bwayne"},
+		{ad.UserQuery{Guests: true}, "partner_ext.example#EXT#"},
+		{ad.UserQuery{InactiveDays: 90}, "old.timer,partner_ext.example#EXT#"},
+		{ad.UserQuery{InactiveDays: 90, Guests: true}, "partner_ext.example#EXT#"},
+		{ad.UserQuery{InactiveDays: 1, NeverLoggedOn: true}, "new.hire"},
+		{ad.UserQuery{NeverLoggedOn: true}, "new.hire"},
+		{ad.UserQuery{NameGlob: "user0*", Enabled: true}, "user01,user02,user03,user04,user05,user06,user07"},
+		{ad.UserQuery{NameGlob: "*Smith"}, "asmith"},
+		{ad.UserQuery{NameGlob: "Seán O'Brien"}, "sean.o'brien"},
+	}
+	for _, tc := range cases {
+		if got := search(tc.q); got != tc.want {
+			t.Errorf("%+v = %s, want %s", tc.q, got, tc.want)
+		}
+	}
+	for _, q := range []ad.UserQuery{{Locked: true}, {PasswordExpired: true}, {OU: "OU=x"}} {
+		err := e.client.SearchUsers(e.ctx(), q, time.Now(), func(*directory.User) error { return nil })
+		if !errors.Is(err, directory.ErrUnsupported) {
+			t.Errorf("%+v: %v, want unsupported", q, err)
+		}
+	}
+}

@@ -1,0 +1,79 @@
+package graph
+
+import (
+	"crypto/tls"
+	"net/http"
+	"time"
+
+	khttp "github.com/microsoft/kiota-http-go"
+	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
+)
+
+// baseTransport is the network layer under both azidentity and the Graph pipeline: the
+// standard transport, with the caller's CA pool when there is one.
+func baseTransport(cfg Config) http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	if cfg.CAPool != nil {
+		t.TLSClientConfig = &tls.Config{RootCAs: cfg.CAPool, MinVersion: tls.VersionTLS12}
+	}
+	var rt http.RoundTripper = t
+	if cfg.Debug != nil {
+		rt = debugTransport{next: t, debug: cfg.Debug}
+	}
+	return rt
+}
+
+// graphHTTPClient is the client the Graph request adapter uses: Kiota's middleware in a fixed
+// order. (kiota-http-go builds its default list from a map, so its order changes from run to
+// run.) Retry is outermost, so a retried request goes through compression again, which then
+// sees the body already compressed and leaves it alone; the retry handler rewinds the body.
+func graphHTTPClient(cfg Config, base http.RoundTripper) *http.Client {
+	retry := khttp.RetryHandlerOptions{
+		MaxRetries: 3,
+		// Retry on 429, 503 and 504 (the handler's own list), waiting as long as Retry-After
+		// says, or backing off exponentially when it says nothing.
+		ShouldRetry: func(delay time.Duration, attempt int, req *http.Request, resp *http.Response) bool {
+			if cfg.Debug != nil {
+				cfg.Debug("graph: %s %s: %d %s, retry %d (Retry-After: %q)", req.Method, req.URL.Path, resp.StatusCode,
+					http.StatusText(resp.StatusCode), attempt+1, resp.Header.Get("Retry-After"))
+			}
+			return true
+		},
+	}
+	middleware := []khttp.Middleware{
+		msgraphcore.NewGraphTelemetryHandler(&msgraphcore.GraphClientOptions{GraphServiceVersion: "v1.0"}),
+		khttp.NewRetryHandlerWithOptions(retry),
+		khttp.NewRedirectHandler(),
+		khttp.NewCompressionHandler(),
+		khttp.NewParametersNameDecodingHandler(),
+		khttp.NewUserAgentHandler(),
+	}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = 100 * time.Second
+	}
+	return &http.Client{
+		Transport: khttp.NewCustomTransportWithParentTransport(base, middleware...),
+		// Redirects are the redirect handler's business.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       timeout,
+	}
+}
+
+// debugTransport logs each request's method, URL and status for -v. Headers (the bearer
+// token) and bodies (client secrets, passwords) are never logged; URLs carry neither.
+type debugTransport struct {
+	next  http.RoundTripper
+	debug func(format string, args ...any)
+}
+
+func (d debugTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
+	resp, err := d.next.RoundTrip(req)
+	if err != nil {
+		d.debug("http: %s %s: %v", req.Method, req.URL, err)
+		return resp, err
+	}
+	d.debug("http: %s %s: %d (%s)", req.Method, req.URL, resp.StatusCode, time.Since(start).Round(time.Millisecond))
+	return resp, nil
+}
