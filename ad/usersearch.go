@@ -28,6 +28,8 @@ type UserQuery struct {
 	NameGlob string
 	// OU limits the search to this subtree.
 	OU string
+	// Guests selects guest (B2B) accounts, which only Entra ID has.
+	Guests bool
 }
 
 // LastLogonReplicationLag is how far lastLogonTimestamp may lag the truth: AD only updates it
@@ -47,6 +49,9 @@ func (q UserQuery) filter(now time.Time) (string, error) {
 	}
 	if q.InactiveDays < 0 {
 		return "", fmt.Errorf("%w: --inactive takes a number of days, not %d", directory.ErrInvalidInput, q.InactiveDays)
+	}
+	if q.Guests {
+		return "", fmt.Errorf("%w: --guests: Active Directory has no guest accounts; search Entra ID with --target entra", directory.ErrUnsupported)
 	}
 	parts := []string{kindUser.class}
 	if q.Locked {

@@ -29,11 +29,13 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
+		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"graph-server": graphServerCmd},
 		Setup: func(env *testscript.Env) error {
 			// Each script gets its own audit log and config; the lab's connection settings pass through.
 			env.Setenv("ADKIT_AUDIT_LOG", env.WorkDir+"/audit.jsonl")
 			env.Setenv("ADKIT_CONFIG", env.WorkDir+"/config.yaml")
 			env.Setenv("XDG_STATE_HOME", env.WorkDir+"/state")
+			env.Values[graphServerKey{}] = &graphServerSlot{} // for the graph-server command
 			for _, kv := range os.Environ() {
 				k, v, _ := strings.Cut(kv, "=")
 				if strings.HasPrefix(k, "ADKIT_LAB") || k == "ADKIT_LDAP_URL" || k == "ADKIT_BASE_DN" ||

@@ -76,6 +76,7 @@ Every change is written to a tamper-evident audit log before and after it is mad
 	pf.String("ca-file", "", "PEM bundle of CAs to trust for the domain controller's certificate (env ADKIT_CA_FILE)")
 	pf.Bool("tls-skip-verify", false, "do not verify the server certificate; labs only (env ADKIT_TLS_SKIP_VERIFY=1)")
 	pf.String("graph-url", "", "Microsoft Graph endpoint (env ADKIT_GRAPH_URL)")
+	pf.BoolVar(&g.DeviceCode, "device-code", false, "sign in to Entra ID as yourself with a device code, instead of AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH")
 	pf.String("audit-log", "", "audit log path (env ADKIT_AUDIT_LOG; default ~/.local/state/adkit/audit.jsonl)")
 	pf.String("timeout", "", "timeout for connecting and for each directory request, e.g. 30s (env ADKIT_TIMEOUT)")
 	pf.String("syslog", "", "also send audit records to this RFC 5424 collector: udp://host:port or tcp://host:port (env ADKIT_SYSLOG)")

@@ -16,6 +16,7 @@ import (
 	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/graph"
 	"github.com/adkit-dev/adkit/internal/config"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
@@ -31,6 +32,8 @@ type Globals struct {
 	Ticket  string
 	Reason  string
 	Verbose bool
+	// DeviceCode signs in to Entra ID interactively (--device-code).
+	DeviceCode bool
 	// Set holds the connection flags the user actually gave, by flag name.
 	Set config.Flags
 }
@@ -51,6 +54,9 @@ type Factory struct {
 	Trail func() (*audit.Trail, error)
 	// AD connects to the configured domain controller.
 	AD func(ctx context.Context) (*ad.Client, error)
+	// Entra signs in to the configured Entra ID tenant (entra.go). This file and entra.go are
+	// the only places in the command tree that know the graph package.
+	Entra func(ctx context.Context) (*graph.Client, error)
 }
 
 // New returns a Factory wired to the real process environment.
@@ -82,6 +88,7 @@ func New(version string) *Factory {
 		client = c
 		return client, nil
 	}
+	f.Entra = memoize(f.connectEntra)
 	return f
 }
 
@@ -204,6 +211,9 @@ func readPasswordFile(path string) (secret.Secret, error) {
 }
 
 func (f *Factory) bindIdentity(s *config.Settings) string {
+	if f.target(s) == "entra" {
+		return f.entraIdentity()
+	}
 	if s.Kerberos {
 		if p, err := ad.KerberosPrincipal(ad.Config{}); err == nil {
 			return p
@@ -243,11 +253,11 @@ func (g *Globals) Format(allowed ...output.Format) (output.Format, error) {
 	return f, nil
 }
 
-// Target is the directory user and group commands act on: ad, entra, or "" for the default.
+// Target is the directory user and group commands act on: "ad" or "entra" (see target).
 func (f *Factory) Target() (string, error) {
 	s, err := f.Settings()
 	if err != nil {
 		return "", err
 	}
-	return s.Target, nil
+	return f.target(s), nil
 }

@@ -18,6 +18,13 @@ type membershipEditor interface {
 	RemoveMember(ctx context.Context, g ad.GroupRef, userIdent string) (ad.Outcome, error)
 }
 
+// bulkMembershipEditor changes many memberships in few requests (Entra ID's $batch),
+// returning each user's outcome and error in order.
+type bulkMembershipEditor interface {
+	AddMembers(ctx context.Context, g ad.GroupRef, users []string) ([]ad.Outcome, []error)
+	RemoveMembers(ctx context.Context, g ad.GroupRef, users []string) ([]ad.Outcome, []error)
+}
+
 type editOptions struct {
 	IO        *iostreams.IOStreams
 	Groups    func(context.Context) (membershipEditor, error)
@@ -38,7 +45,9 @@ func newCmdAdd(f *factory.Factory, runF func(*editOptions) error) *cobra.Command
 func newCmdEdit(f *factory.Factory, add bool, runF func(*editOptions) error) *cobra.Command {
 	opts := &editOptions{
 		IO: f.IO, Confirmer: f.Prompter, Add: add,
-		Groups: func(ctx context.Context) (membershipEditor, error) { return f.AD(ctx) },
+		Groups: func(ctx context.Context) (membershipEditor, error) {
+			return factory.Directory[membershipEditor](ctx, f)
+		},
 	}
 	cmd := &cobra.Command{
 		Use:     "add GROUP USER...",
@@ -83,8 +92,27 @@ func editRun(ctx context.Context, opts *editOptions) error {
 	if opts.Add {
 		change = dir.AddMember
 	}
+	if bulk, ok := dir.(bulkMembershipEditor); ok && len(opts.Users) > 1 {
+		change = bulkChange(ctx, bulk, g, opts)
+	}
 	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Users, func(ctx context.Context, user string) (cmdutil.Outcome, error) {
 		o, err := change(ctx, g, user)
 		return cmdutil.FromAD(o), err
 	})
+}
+
+// bulkChange makes every change at once and hands the results out, target by target, in the
+// order RunChanges asks for them (the order of opts.Users).
+func bulkChange(ctx context.Context, bulk bulkMembershipEditor, g ad.GroupRef, opts *editOptions) func(context.Context, ad.GroupRef, string) (ad.Outcome, error) {
+	edit := bulk.RemoveMembers
+	if opts.Add {
+		edit = bulk.AddMembers
+	}
+	outs, errs := edit(ctx, g, opts.Users)
+	next := 0
+	return func(context.Context, ad.GroupRef, string) (ad.Outcome, error) {
+		i := next
+		next++
+		return outs[i], errs[i]
+	}
 }

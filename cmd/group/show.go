@@ -26,7 +26,7 @@ type showOptions struct {
 }
 
 func newCmdShow(f *factory.Factory, runF func(*showOptions) error) *cobra.Command {
-	opts := &showOptions{IO: f.IO, Groups: func(ctx context.Context) (groupReader, error) { return f.AD(ctx) }}
+	opts := &showOptions{IO: f.IO, Groups: func(ctx context.Context) (groupReader, error) { return factory.Directory[groupReader](ctx, f) }}
 	return &cobra.Command{
 		Use:     "show GROUP",
 		Short:   "Show a group: scope, type, direct members, parent groups",

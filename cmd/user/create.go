@@ -36,7 +36,7 @@ type createOptions struct {
 }
 
 func newCmdCreate(f *factory.Factory, runF func(*createOptions) error) *cobra.Command {
-	opts := &createOptions{IO: f.IO, Users: func(ctx context.Context) (creator, error) { return f.AD(ctx) }}
+	opts := &createOptions{IO: f.IO, Users: func(ctx context.Context) (creator, error) { return factory.Directory[creator](ctx, f) }}
 	nu := &opts.New
 	cmd := &cobra.Command{
 		Use:   "create --given-name G --surname S [flags]",

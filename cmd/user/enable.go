@@ -37,7 +37,7 @@ func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions)
 		IO:        f.IO,
 		Confirmer: f.Prompter,
 		Enable:    enable,
-		Users:     func(ctx context.Context) (enabler, error) { return f.AD(ctx) },
+		Users:     func(ctx context.Context) (enabler, error) { return factory.Directory[enabler](ctx, f) },
 	}
 	cmd := &cobra.Command{
 		Use:     "enable USER...",

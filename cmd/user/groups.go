@@ -27,7 +27,7 @@ type groupsOptions struct {
 }
 
 func newCmdGroups(f *factory.Factory, runF func(*groupsOptions) error) *cobra.Command {
-	opts := &groupsOptions{IO: f.IO, Users: func(ctx context.Context) (groupLister, error) { return f.AD(ctx) }}
+	opts := &groupsOptions{IO: f.IO, Users: func(ctx context.Context) (groupLister, error) { return factory.Directory[groupLister](ctx, f) }}
 	cmd := &cobra.Command{
 		Use:   "groups USER",
 		Short: "List the groups an account belongs to",

@@ -25,7 +25,7 @@ type moveOptions struct {
 }
 
 func newCmdMove(f *factory.Factory, runF func(*moveOptions) error) *cobra.Command {
-	opts := &moveOptions{IO: f.IO, Users: func(ctx context.Context) (mover, error) { return f.AD(ctx) }}
+	opts := &moveOptions{IO: f.IO, Users: func(ctx context.Context) (mover, error) { return factory.Directory[mover](ctx, f) }}
 	cmd := &cobra.Command{
 		Use:     "move USER --ou DN",
 		Short:   "Move an account to another OU",

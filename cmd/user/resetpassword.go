@@ -38,7 +38,9 @@ func newCmdResetPassword(f *factory.Factory, runF func(*resetOptions) error) *co
 	opts := &resetOptions{
 		IO:       f.IO,
 		Prompter: f.Prompter,
-		Users:    func(ctx context.Context) (passwordResetter, error) { return f.AD(ctx) },
+		Users: func(ctx context.Context) (passwordResetter, error) {
+			return factory.Directory[passwordResetter](ctx, f)
+		},
 	}
 	cmd := &cobra.Command{
 		Use:   "reset-password USER",

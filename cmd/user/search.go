@@ -26,13 +26,14 @@ type userSearcher interface {
 type searchOptions struct {
 	IO     *iostreams.IOStreams
 	Users  func(context.Context) (userSearcher, error)
+	Target func() (string, error)
 	Now    func() time.Time
 	Format output.Format
 	Query  ad.UserQuery
 }
 
 func newCmdSearch(f *factory.Factory, runF func(*searchOptions) error) *cobra.Command {
-	opts := &searchOptions{IO: f.IO, Now: f.Now, Users: func(ctx context.Context) (userSearcher, error) { return f.AD(ctx) }}
+	opts := &searchOptions{IO: f.IO, Now: f.Now, Target: f.Target, Users: func(ctx context.Context) (userSearcher, error) { return factory.Directory[userSearcher](ctx, f) }}
 	q := &opts.Query
 	cmd := &cobra.Command{
 		Use:   "search [flags]",
@@ -73,6 +74,7 @@ may have logged on up to 14 days more recently than it shows.`,
 	fl.BoolVar(&q.NeverLoggedOn, "never-logged-on", false, "accounts that have never logged on")
 	fl.StringVar(&q.NameGlob, "name", "", "logon name, UPN, display name or cn matching `GLOB` (* is the only wildcard)")
 	fl.StringVar(&q.OU, "ou", "", "only accounts under this OU (a `DN`)")
+	fl.BoolVar(&q.Guests, "guests", false, "guest (B2B) accounts (Entra ID)")
 	return cmd
 }
 
@@ -83,7 +85,7 @@ func searchRun(ctx context.Context, opts *searchOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Query.InactiveDays > 0 {
+	if t, _ := opts.Target(); opts.Query.InactiveDays > 0 && t != "entra" {
 		fmt.Fprintf(opts.IO.ErrOut, "note: last logon comes from lastLogonTimestamp, which can lag by up to %d days\n",
 			int(ad.LastLogonReplicationLag.Hours()/24))
 	}
@@ -141,6 +143,10 @@ func searchRow(u *directory.User, human bool, now time.Time) []string {
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	return []string{u.SAMAccountName, u.DisplayName, strconv.FormatBool(u.Enabled), strconv.FormatBool(u.Locked),
-		ts(u.LastLogon), ts(u.PwdLastSet), u.DN}
+	dn := u.DN
+	if dn == "" {
+		dn = u.ID // Entra ID names objects by id
+	}
+	return []string{u.Name(), u.DisplayName, strconv.FormatBool(u.Enabled), strconv.FormatBool(u.Locked),
+		ts(u.LastLogon), ts(u.PwdLastSet), dn}
 }

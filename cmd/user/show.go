@@ -29,7 +29,7 @@ func newCmdShow(f *factory.Factory, runF func(*showOptions) error) *cobra.Comman
 		IO:  f.IO,
 		Now: f.Now,
 		Users: func(ctx context.Context) (userReader, error) {
-			return f.AD(ctx)
+			return factory.Directory[userReader](ctx, f)
 		},
 	}
 	return &cobra.Command{

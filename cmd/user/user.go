@@ -26,6 +26,8 @@ func NewCmdUser(f *factory.Factory) *cobra.Command {
 		newCmdSearch(f, nil),
 		newCmdMove(f, nil),
 		newCmdCreate(f, nil),
+		newCmdRevokeSessions(f, nil),
+		newCmdLicense(f),
 	)
 	return cmd
 }

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/adkit-dev/adkit/graph/graphtest"
+)
+
+// graphServerKey and graphServerSlot hold a script's Graph test server in the script's own
+// testscript values (set up per script by Setup), so scripts running in parallel never share one.
+type graphServerKey struct{}
+
+type graphServerSlot struct{ srv *graphtest.Server }
+
+func server(ts *testscript.TestScript) *graphtest.Server {
+	s := ts.Value(graphServerKey{}).(*graphServerSlot).srv
+	if s == nil {
+		ts.Fatalf("graph-server: run 'graph-server start' first")
+	}
+	return s
+}
+
+// graphServerCmd drives an in-repo Graph test server from a script:
+//
+//	graph-server start [PAGESIZE]     start it and point adkit at it: ADKIT_GRAPH_URL,
+//	                                  AZURE_AUTHORITY_HOST, AZURE_TENANT_ID, AZURE_CLIENT_ID,
+//	                                  AZURE_CLIENT_SECRET, SSL_CERT_FILE; no AD is configured
+//	graph-server fail METHOD PATH TIMES STATUS [RETRY_AFTER]
+//	graph-server reset                forget the requests seen so far
+//	graph-server count METHOD PATH N  the server saw N such requests (on the wire or batched);
+//	                                  PATH as graphtest.Server.Count: * matches within a segment,
+//	                                  so /*batch stands for /$batch (testscript expands $batch)
+//	graph-server wire METHOD PATH N   N of them on the wire (not inside a $batch)
+//	graph-server user UPN             print the tenant's copy of the user as JSON
+//	graph-server group NAME           print the tenant's copy of the group as JSON
+func graphServerCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("graph-server does not support !")
+	}
+	if len(args) == 0 {
+		ts.Fatalf("usage: graph-server start|reset|fail|count|wire|user|group ...")
+	}
+	switch args[0] {
+	case "start":
+		pageSize := 2
+		if len(args) > 1 {
+			pageSize = atoi(ts, args[1])
+		}
+		s, err := graphtest.New(graphtest.Options{PageSize: pageSize})
+		ts.Check(err)
+		ts.Value(graphServerKey{}).(*graphServerSlot).srv = s
+		ts.Defer(s.Close)
+		ca := filepath.Join(ts.Getenv("WORK"), "graph-ca.pem")
+		ts.Check(s.WriteCAFile(ca))
+		for k, v := range map[string]string{
+			"ADKIT_GRAPH_URL": s.GraphURL(), "AZURE_AUTHORITY_HOST": s.URL(), "AZURE_TENANT_ID": s.TenantID(),
+			"AZURE_CLIENT_ID": s.ClientID(), "AZURE_CLIENT_SECRET": s.ClientSecret(), "SSL_CERT_FILE": ca,
+			"ADKIT_LDAP_URL": "", "ADKIT_TARGET": "",
+		} {
+			ts.Setenv(k, v)
+		}
+	case "reset":
+		server(ts).ResetLog()
+	case "fail":
+		if len(args) < 5 {
+			ts.Fatalf("usage: graph-server fail METHOD PATH TIMES STATUS [RETRY_AFTER]")
+		}
+		f := graphtest.Fault{Method: args[1], Path: args[2], Times: atoi(ts, args[3]), Status: atoi(ts, args[4])}
+		if len(args) > 5 {
+			f.RetryAfter = atoi(ts, args[5])
+		}
+		server(ts).Fail(f)
+	case "count", "wire":
+		if len(args) != 4 {
+			ts.Fatalf("usage: graph-server %s METHOD PATH N", args[0])
+		}
+		s := server(ts)
+		method := strings.TrimPrefix(args[1], "*")
+		got := s.Count(method, args[2])
+		if args[0] == "wire" {
+			got = s.WireCount(method, args[2])
+		}
+		if want := atoi(ts, args[3]); got != want {
+			ts.Fatalf("graph-server %s %s %s: %d requests, want %d", args[0], args[1], args[2], got, want)
+		}
+	case "user", "group":
+		if len(args) != 2 {
+			ts.Fatalf("usage: graph-server %s NAME", args[0])
+		}
+		var v any
+		if args[0] == "user" {
+			if u := server(ts).Tenant().User(args[1]); u != nil {
+				u.Password = "" // a script has no business printing it
+				v = u
+			}
+		} else if g := server(ts).Tenant().Group(args[1]); g != nil {
+			v = g
+		}
+		if v == nil {
+			ts.Fatalf("graph-server: no %s %q", args[0], args[1])
+		}
+		b, err := json.MarshalIndent(v, "", "  ")
+		ts.Check(err)
+		fmt.Fprintln(ts.Stdout(), string(b))
+	default:
+		ts.Fatalf("graph-server: unknown subcommand %q", args[0])
+	}
+}
+
+func atoi(ts *testscript.TestScript, s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		ts.Fatalf("graph-server: %q is not a number", s)
+	}
+	return n
+}
