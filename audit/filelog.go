@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+
+	"github.com/adkit-dev/adkit/internal/filelock"
 )
 
 // maxLineSize bounds the encoded size of one record, newline included. The
@@ -74,12 +76,12 @@ func (l *FileLog) append(r *Record) (err error) {
 	if err := restrictMode(f); err != nil {
 		return err
 	}
-	if err := lockFile(f); err != nil {
+	if err := filelock.Lock(f); err != nil {
 		return fmt.Errorf("lock: %w", err)
 	}
 	// Closing would release the lock too, but Windows only promises to do
 	// that eventually.
-	defer unlockFile(f)
+	defer filelock.Unlock(f)
 
 	// Stat under the lock: the size is only stable while we hold it.
 	fi, err := f.Stat()

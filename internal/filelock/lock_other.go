@@ -1,6 +1,6 @@
 //go:build !(darwin || dragonfly || freebsd || illumos || linux || netbsd || openbsd || solaris || windows)
 
-package audit
+package filelock
 
 import (
 	"fmt"
@@ -8,11 +8,11 @@ import (
 	"runtime"
 )
 
-// lockFile fails on platforms without a file lock adkit knows how to take.
+// Lock fails on platforms without a file lock adkit knows how to take.
 // Appending without one could fork the chain, and a log that cannot be
 // written safely must stop changes rather than let them through unrecorded.
-func lockFile(*os.File) error {
+func Lock(*os.File) error {
 	return fmt.Errorf("file locking is not supported on %s", runtime.GOOS)
 }
 
-func unlockFile(*os.File) error { return nil }
+func Unlock(*os.File) error { return nil }

@@ -1,6 +1,6 @@
 //go:build darwin || dragonfly || freebsd || illumos || linux || netbsd || openbsd || solaris
 
-package audit
+package filelock
 
 import (
 	"os"
@@ -8,10 +8,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lockFile takes an exclusive flock(2) on f, waiting for it. flock locks
+// Lock takes an exclusive flock(2) on f, waiting for it. flock locks
 // belong to the open file description, so two goroutines of one process
 // that each open the log exclude each other just as two processes do.
-func lockFile(f *os.File) error {
+func Lock(f *os.File) error {
 	for {
 		err := unix.Flock(int(f.Fd()), unix.LOCK_EX)
 		if err != unix.EINTR {
@@ -20,6 +20,6 @@ func lockFile(f *os.File) error {
 	}
 }
 
-func unlockFile(f *os.File) error {
+func Unlock(f *os.File) error {
 	return unix.Flock(int(f.Fd()), unix.LOCK_UN)
 }

@@ -1,6 +1,6 @@
 //go:build windows
 
-package audit
+package filelock
 
 import (
 	"os"
@@ -14,14 +14,14 @@ const (
 	lockAllHigh = ^uint32(0)
 )
 
-// lockFile takes an exclusive LockFileEx lock on f, waiting for it. Windows
+// Lock takes an exclusive LockFileEx lock on f, waiting for it. Windows
 // locks belong to the handle, so every Append's own handle excludes every
 // other, in this process or another.
-func lockFile(f *os.File) error {
+func Lock(f *os.File) error {
 	return windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK,
 		0, lockAllLow, lockAllHigh, new(windows.Overlapped))
 }
 
-func unlockFile(f *os.File) error {
+func Unlock(f *os.File) error {
 	return windows.UnlockFileEx(windows.Handle(f.Fd()), 0, lockAllLow, lockAllHigh, new(windows.Overlapped))
 }
