@@ -99,7 +99,13 @@ func (c *Client) ensureMembership(ctx context.Context, g GroupRef, u *directory.
 	} else {
 		req.Delete("member", []string{u.DN})
 	}
-	if err := c.modify(ctx, action, u, []audit.Change{change}, req); err != nil {
+	err = c.modify(ctx, action, u, []audit.Change{change}, req)
+	if raced := alreadyDone(err, add); raced != "" {
+		// Another run made the same change between our check and our write: the state we
+		// wanted is there, so this is not a failure.
+		return Outcome{User: u, Note: raced + " " + g.SAMAccountName}, nil
+	}
+	if err != nil {
 		verb := "add %s to %s"
 		if !add {
 			verb = "remove %s from %s"
@@ -124,4 +130,22 @@ func (c *Client) isPrimaryGroup(ctx context.Context, groupDN string, u *director
 		return false, err
 	}
 	return sidString(e.GetRawAttributeValue("objectSid")) == u.ObjectSID[:i+1]+strconv.Itoa(u.PrimaryGroupID), nil
+}
+
+// alreadyDone recognises AD's answers for a membership that is already as asked: adding a
+// present member (entryAlreadyExists, ERROR_MEMBER_IN_GROUP) or removing an absent one
+// (ERROR_MEMBER_NOT_IN_GROUP). It returns how to say so, or "".
+func alreadyDone(err error, add bool) string {
+	if err == nil {
+		return ""
+	}
+	msg := strings.ToLower(err.Error())
+	switch {
+	case add && (ldap.IsErrorWithCode(err, ldap.LDAPResultEntryAlreadyExists) ||
+		strings.Contains(msg, "already a member") || strings.Contains(msg, "already exists")):
+		return "already a member of"
+	case !add && strings.Contains(msg, "not a member"):
+		return "not a member of"
+	}
+	return ""
 }

@@ -88,14 +88,29 @@ their missing group memberships are added, so a run that was interrupted finishe
 }
 
 func applyRun(ctx context.Context, opts *applyOptions) error {
-	dir, p, err := readAndPlan(ctx, opts.IO, opts.Dir, opts.CSV, opts.Template)
+	in, err := readInput(opts.IO.In, opts.CSV, opts.Template)
+	if err != nil {
+		return err // bad input: exit 2, nothing written
+	}
+	// Lock the credentials file before planning: a second run of the same file then waits
+	// and plans against the accounts the first one made, instead of a stale picture.
+	var creds *credentialsFile
+	if opts.CredentialsOut != "" && !opts.DryRun {
+		if creds, err = openCredentials(opts.CredentialsOut, opts.IO.Out, func() {
+			fmt.Fprintf(opts.IO.ErrOut, "waiting: another adkit run is using %s\n", opts.CredentialsOut)
+		}); err != nil {
+			return err
+		}
+		defer creds.Close()
+	}
+	dir, p, err := planInput(ctx, opts.IO, opts.Dir, in)
 	if err != nil {
 		return err
 	}
 	counts := p.Counts()
 	toCreate := counts[onboarding.ActionCreate]
-	if toCreate > 0 && opts.CredentialsOut == "" && !opts.DryRun {
-		return cmdutil.FlagErrorf("%d accounts will be created: say where their initial passwords go with --credentials-out FILE (or '-' for stdout)", toCreate)
+	if toCreate > 0 && creds == nil && !opts.DryRun {
+		return cmdutil.FlagErrorf("%d account(s) will be created: say where their initial passwords go with --credentials-out FILE (or '-' for stdout)", toCreate)
 	}
 	if toCreate > 0 && !opts.Yes && !opts.DryRun && opts.IO.CanPrompt() {
 		ok, err := opts.Confirmer.Confirm(fmt.Sprintf("Create %d accounts (%d rows skipped, %d invalid)?", toCreate, counts[onboarding.ActionSkip], counts[onboarding.ActionInvalid]), true)
@@ -107,12 +122,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		}
 	}
 	var prov onboarding.Provisioner = dir
-	if opts.CredentialsOut != "" && !opts.DryRun {
-		creds, err := openCredentials(opts.CredentialsOut, opts.IO.Out)
-		if err != nil {
-			return err
-		}
-		defer creds.Close()
+	if creds != nil {
 		prov = recordingProvisioner{Provisioner: dir, creds: creds}
 	}
 	trail, err := opts.Trail()
@@ -180,6 +190,9 @@ func runError(results []onboarding.Result, err error) error {
 		return nil
 	case ok == 0 && failed == 0:
 		return cmdutil.FlagErrorf("every row is invalid; nothing was created (see the messages above, or run onboard plan)")
+	case ok == 0:
+		// Exit 4 means some rows succeeded; when none did, the run failed.
+		return fmt.Errorf("every row failed (%d failed, %d invalid); fix the cause above and run apply again", failed, invalid)
 	default:
 		return &cmdutil.PartialError{Failed: failed + invalid, Total: len(results)}
 	}

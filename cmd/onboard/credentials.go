@@ -8,8 +8,10 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/filelock"
 	"github.com/adkit-dev/adkit/onboarding"
 )
 
@@ -18,15 +20,18 @@ import (
 // (the re-run skips existing accounts and cannot tell it again). A line may therefore name an
 // account whose creation then failed; --results-out says which were created.
 type credentialsFile struct {
-	mu   sync.Mutex
-	file *os.File // nil when writing to w
-	w    *csv.Writer
+	mu      sync.Mutex
+	file    *os.File // nil when writing to w
+	w       *csv.Writer
+	created bool // this run created the file: remove it again if no password went in
+	lines   int  // passwords written
 }
 
 var credentialsHeader = []string{"sam_account_name", "user_principal_name", "display_name", "password", "must_change"}
 
-// openCredentials opens path for appending with mode 0600 ("-" is stdout, when asked for).
-func openCredentials(path string, stdout io.Writer) (*credentialsFile, error) {
+// openCredentials opens path for appending with mode 0600 ("-" is stdout, when asked for) and
+// locks it for the run; waitNote is called if another run holds it.
+func openCredentials(path string, stdout io.Writer, waitNote func()) (*credentialsFile, error) {
 	if path == "-" {
 		c := &credentialsFile{w: csv.NewWriter(stdout)}
 		return c, c.write(credentialsHeader)
@@ -35,12 +40,19 @@ func openCredentials(path string, stdout io.Writer) (*credentialsFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open credentials file: %w", err)
 	}
+	// Held for the whole run: a second apply of the same file waits, then finds every account
+	// made and writes no password line for an account it did not create.
+	if err := lockOrWait(file, waitNote); err != nil {
+		file.Close()
+		return nil, fmt.Errorf("lock credentials file: %w", err)
+	}
 	if err := file.Chmod(0o600); err != nil {
 		file.Close()
 		return nil, fmt.Errorf("credentials file: %w", err)
 	}
 	c := &credentialsFile{file: file, w: csv.NewWriter(file)}
 	if info, err := file.Stat(); err == nil && info.Size() == 0 {
+		c.created = true
 		if err := c.write(credentialsHeader); err != nil {
 			file.Close()
 			return nil, err
@@ -71,7 +83,25 @@ func (c *credentialsFile) Close() error {
 	if c.file == nil {
 		return nil
 	}
-	return c.file.Close()
+	if c.created && c.lines == 0 {
+		// Nothing was created: leave no header-only file behind (removed before the lock
+		// is released, so a waiting run does not append to a deleted file).
+		os.Remove(c.file.Name())
+	}
+	return c.file.Close() // closing releases the lock
+}
+
+// lockOrWait takes the file's lock, saying so first if another process holds it.
+func lockOrWait(f *os.File, waitNote func()) error {
+	done := make(chan error, 1)
+	go func() { done <- filelock.Lock(f) }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(200 * time.Millisecond):
+		waitNote()
+		return <-done
+	}
 }
 
 // recordingProvisioner writes the credentials line before passing the create on.
@@ -82,6 +112,11 @@ type recordingProvisioner struct {
 
 func (r recordingProvisioner) CreateAccount(ctx context.Context, a onboarding.NewAccount) (*directory.User, bool, error) {
 	err := r.creds.write([]string{a.SAMAccountName, a.UserPrincipalName, a.DisplayName, a.Password.Reveal(), strconv.FormatBool(a.MustChangePassword)})
+	if err == nil {
+		r.creds.mu.Lock()
+		r.creds.lines++
+		r.creds.mu.Unlock()
+	}
 	if err != nil {
 		// No place to put the password: do not create an account nobody can log on to.
 		return nil, false, err

@@ -41,9 +41,9 @@ func readInput(stdin io.Reader, csvPath, templatePath string) (*input, error) {
 	if templatePath == "" {
 		return nil, cmdutil.FlagErrorf("--template is required: the YAML file that says how rows become accounts (see the spec's onboarding template)")
 	}
-	tpl, err := onboarding.LoadTemplate(templatePath)
+	tpl, err := onboarding.LoadTemplate(templatePath) // its errors name the file
 	if err != nil {
-		return nil, fmt.Errorf("template %s: %w", templatePath, err)
+		return nil, err
 	}
 	var r io.Reader = stdin
 	if csvPath != "-" {
@@ -65,12 +65,19 @@ func readInput(stdin io.Reader, csvPath, templatePath string) (*input, error) {
 // connection is made or anything is written.
 func readAndPlan[D onboarding.Directory](ctx context.Context, ios *iostreams.IOStreams, connect func(context.Context) (D, error),
 	csvPath, templatePath string) (D, *onboarding.PlanResult, error) {
-	var dir D
 	in, err := readInput(ios.In, csvPath, templatePath)
 	if err != nil {
+		var dir D
 		return dir, nil, err
 	}
-	if dir, err = connect(ctx); err != nil {
+	return planInput(ctx, ios, connect, in)
+}
+
+// planInput connects and plans input that was read already.
+func planInput[D onboarding.Directory](ctx context.Context, ios *iostreams.IOStreams, connect func(context.Context) (D, error),
+	in *input) (D, *onboarding.PlanResult, error) {
+	dir, err := connect(ctx)
+	if err != nil {
 		return dir, nil, err
 	}
 	for _, w := range in.Sheet.Warnings {
