@@ -114,28 +114,30 @@ func nonEmpty(values []string) []string {
 }
 
 // CreateAccount creates an account whose name, place and groups were decided already. It is
-// idempotent by employee ID: when an account with that ID exists it is returned with
-// created=false and nothing is written, so a run interrupted anywhere can be run again.
+// idempotent by employee ID: when the add collides with an account that carries the same
+// employee ID, that account is returned with created=false, so a run interrupted anywhere can
+// be run again. The employee ID is only looked up on a collision: employeeID is not indexed,
+// and a search per row cost more than the add itself.
 func (c *Client) CreateAccount(ctx context.Context, a directory.NewAccount) (*directory.User, bool, error) {
-	if a.EmployeeID != "" {
-		found, err := c.ExistingByEmployeeID(ctx, []string{a.EmployeeID})
-		if err != nil {
-			return nil, false, err
-		}
-		for id, u := range found {
-			if strings.EqualFold(id, a.EmployeeID) {
-				return u, false, nil
-			}
-		}
-	}
 	if err := validSAM(a.SAMAccountName); err != nil {
 		return nil, false, err
 	}
 	u, err := c.addAccount(ctx, a)
-	if err != nil {
-		return nil, false, err
+	if err == nil {
+		return u, true, nil
 	}
-	return u, true, nil
+	if a.EmployeeID != "" && (ldap.IsErrorWithCode(err, ldap.LDAPResultEntryAlreadyExists) || ldap.IsErrorWithCode(err, ldap.LDAPResultConstraintViolation)) {
+		found, lookErr := c.ExistingByEmployeeID(ctx, []string{a.EmployeeID})
+		if lookErr != nil {
+			return nil, false, errors.Join(err, lookErr)
+		}
+		for id, existing := range found {
+			if strings.EqualFold(id, a.EmployeeID) {
+				return existing, false, nil
+			}
+		}
+	}
+	return nil, false, err
 }
 
 // addAccount writes the account, through the audit trail, and reads it back. The password
