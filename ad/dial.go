@@ -65,10 +65,10 @@ func tlsConfig(cfg Config, host string) (*tls.Config, error) {
 		return tc, nil
 	}
 	if cfg.CAFile != "" {
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
+		// The bundle given is what the DC's certificate must chain to: trust exactly it. Not
+		// loading the system store as well is tighter, and saves ~35 ms on every command
+		// (measured: docs/benchmarks.md).
+		pool := x509.NewCertPool()
 		pem, err := os.ReadFile(cfg.CAFile)
 		if err != nil {
 			return nil, fmt.Errorf("read CA file: %w", err)
