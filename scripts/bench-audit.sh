@@ -71,6 +71,12 @@ if ((${#need[@]})); then
 fi
 for t in ip go ldapsearch samba "$SYSPY"; do command -v "$t" >/dev/null || die "$t is missing"; done
 
+# One run at a time: a second run would share the namespace and the state directory. (Every
+# command that may leave a daemon behind gets 8>&-, so no process outlives the run holding it.)
+mkdir -p "$(dirname "$LAB_DIR")"
+exec 8>"$LAB_DIR.bench.lock"
+flock -n 8 || die "another scripts/bench-audit.sh is running (lock: $LAB_DIR.bench.lock)"
+
 WORK=$(mktemp -d /tmp/adkit-bench-audit.XXXXXX)
 chmod 0700 "$WORK"
 NS_CREATED=0
@@ -78,7 +84,7 @@ NS_CREATED=0
 # lab COMMAND: scripts/lab.sh for the scale DC, inside the namespace. Its state, pid file,
 # lock (${LAB_DIR}.lock) and pristine copy are all under LAB_DIR's name, and it stops only
 # the samba whose pid file and open files are in LAB_DIR: the shared lab is not affected.
-lab() { ip netns exec "$NS" env ADKIT_LAB_DIR="$LAB_DIR" "$REPO/scripts/lab.sh" "$@"; }
+lab() { ip netns exec "$NS" env ADKIT_LAB_DIR="$LAB_DIR" "$REPO/scripts/lab.sh" "$@" 8>&-; }
 inns() { ip netns exec "$NS" "$@"; }
 
 cleanup() {
@@ -299,6 +305,7 @@ TRUSTEE_BATCHES=$(grep -c '^trustee' "$WORK/sid-searches.txt" || true)
 # the SD-flags control (owner, group, DACL: BER SEQUENCE { INTEGER 7 } = MAMCAQc=) where adkit
 # sends it, not critical as adkit sends it.
 REF="$WORK/ldapsearch-dump.sh"
+# shellcheck disable=SC2016 # the generated script expands ${L[@]} & co. itself
 {
 	printf '#!/usr/bin/env bash\nset -euo pipefail\n'
 	printf 'L=(ldapsearch -LLL -o ldif-wrap=no -H %q -x -D %q -y %q -b %q)\n' "$URL" "$BIND_UPN" "$PASSFILE" "$BASE_DN"
@@ -319,7 +326,7 @@ REF="$WORK/ldapsearch-dump.sh"
 	done <"$WORK/sid-searches.txt"
 } >"$REF"
 chmod 0700 "$REF"
-REF_SEARCHES=$(grep -c '^"\${L\[@\]}"' "$REF")
+REF_SEARCHES=$(grep -c '^"' "$REF") # one line per search, each starting with "${L[@]}"
 # What the reference reads, per search (entries), to compare with adkit's -v line.
 inns bash "$REF" >"$WORK/ref-output.ldif"
 REF_ENTRIES=$(grep -c '^dn:' "$WORK/ref-output.ldif" || true)
