@@ -172,7 +172,8 @@ def main(work, doc, notes=None):
         w("")
         w(open(notes).read().strip())
     w("")
-    w("Re-run: `sudo scripts/bench-audit.sh` (`BENCH_AUDIT_RUNS=N`, default 5; `BENCH_AUDIT_RESEED=1` rebuilds the cached seed).")
+    w("Re-run: `sudo scripts/bench-audit.sh` (`BENCH_AUDIT_RUNS=N`, default 5; `BENCH_AUDIT_ROUNDS=N`, default 2; "
+      "`BENCH_AUDIT_RESEED=1` rebuilds the cached seed).")
     w(END)
     section = "\n".join(L) + "\n"
 
