@@ -11,7 +11,7 @@
 #                                        (replace lockoutTime with 0); the account is locked out
 #                                        again before every run (hyperfine --prepare)
 #   3. adkit version                 vs  a hello-world Go binary built with the same toolchain
-# Each pair also times a few diagnostic commands that show where the time goes. hyperfine runs
+# Each group also times a few diagnostic commands that show where the time goes. hyperfine runs
 # each group BENCH_ROUNDS times, reversing the order of the commands every other round, so that
 # a change in the machine's load hits adkit and the reference alike. The result is a ratio of
 # medians (adkit / reference) over all rounds: absolute times depend on the machine and its
@@ -277,7 +277,8 @@ timed version -N -- \
 	"adkit version" "$(q "$ADKIT") version" \
 	"hello" "$(q "$HELLO")" \
 	"adkit version, lean build" "$(q "$WORK/adkit-lean") version" \
-	"hello + x509.SystemCertPool()" "$(q "$WORK/certpool")"
+	"hello + x509.SystemCertPool()" "$(q "$WORK/certpool")" \
+	"ldapsearch -VV" "ldapsearch -VV"
 
 LOAD_END=$(cut -d' ' -f1 /proc/loadavg)
 
