@@ -47,23 +47,33 @@ type Row struct {
 // maxCSVSize bounds what is read into memory; it is far beyond any HR export.
 const maxCSVSize = 64 << 20
 
+// readText reads a whole (bounded) file and decodes it to UTF-8; fail phrases file-level
+// problems for the caller's kind of file. Shared by the HR and the leavers readers.
+func readText(r io.Reader, fail func(format string, args ...any) error) (text, encoding string, err error) {
+	raw, err := io.ReadAll(io.LimitReader(r, maxCSVSize+1))
+	if err != nil {
+		return "", "", fmt.Errorf("read CSV: %w", err)
+	}
+	if len(raw) > maxCSVSize {
+		return "", "", fail("it is larger than %d MiB; split it", maxCSVSize>>20)
+	}
+	text, encoding, err = decodeText(raw)
+	if err != nil {
+		return "", "", fail("%v", err)
+	}
+	return text, encoding, nil
+}
+
 // ReadCSV reads an HR export. A file adkit cannot read at all — not text, not CSV, or without a
 // required column — is an *InputError (wrapping directory.ErrInvalidInput) and nothing is
 // planned. A bad row is not: it gets Problems and the other rows go ahead.
 func ReadCSV(r io.Reader, cols Columns) (*Sheet, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, maxCSVSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read CSV: %w", err)
-	}
 	fail := func(format string, args ...any) error {
 		return &InputError{What: "CSV file", Problems: []string{fmt.Sprintf(format, args...)}}
 	}
-	if len(raw) > maxCSVSize {
-		return nil, fail("it is larger than %d MiB; split it", maxCSVSize>>20)
-	}
-	text, enc, err := decodeText(raw)
+	text, enc, err := readText(r, fail)
 	if err != nil {
-		return nil, fail("%v", err)
+		return nil, err
 	}
 	sheet := &Sheet{Encoding: enc, Delimiter: sniffDelimiter(text)}
 	if enc == EncodingWindows1252 {

@@ -67,19 +67,12 @@ func LeaversFromArgs(idents []string) *LeaverSheet {
 // delimiters, row numbers as Excel shows them, a file-level *InputError (exit 2) only when
 // nothing can be read, and a bad row's problems kept on the row.
 func ReadLeaversCSV(r io.Reader, cols LeaverColumns) (*LeaverSheet, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, maxCSVSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read CSV: %w", err)
-	}
 	fail := func(format string, args ...any) error {
 		return &InputError{What: "leavers file", Problems: []string{fmt.Sprintf(format, args...)}}
 	}
-	if len(raw) > maxCSVSize {
-		return nil, fail("it is larger than %d MiB; split it", maxCSVSize>>20)
-	}
-	text, enc, err := decodeText(raw)
+	text, enc, err := readText(r, fail)
 	if err != nil {
-		return nil, fail("%v", err)
+		return nil, err
 	}
 	sheet := &LeaverSheet{Encoding: enc}
 	if enc == EncodingWindows1252 {
