@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"regexp"
 	"strings"
 	"syscall"
 
+	"github.com/adkit-dev/adkit/internal/lazyregexp"
 	"github.com/go-ldap/ldap/v3"
 )
 
@@ -79,7 +79,7 @@ func explainDialError(ep endpoint, err error) error {
 
 // adDataCode pulls the Windows error code out of AD's diagnostic message, e.g.
 // "80090308: LdapErr: DSID-0C09041C, comment: AcceptSecurityContext error, data 52e, v4563".
-var adDataCode = regexp.MustCompile(`(?i)\bdata ([0-9a-f]+)\b`)
+var adDataCode = lazyregexp.New(`(?i)\bdata ([0-9a-f]+)\b`)
 
 // bindReasons are the AcceptSecurityContext codes AD (and Samba) put in a failed bind.
 var bindReasons = map[string]string{
@@ -138,7 +138,7 @@ var adDetailReasons = map[string]string{
 	"00002077": "the attribute value violates a constraint",
 }
 
-var adDetailCode = regexp.MustCompile(`^\s*([0-9A-Fa-f]{8}):`)
+var adDetailCode = lazyregexp.New(`^\s*([0-9A-Fa-f]{8}):`)
 
 // explainLDAPError turns an LDAP result into a message a technician understands, keeping
 // the original error wrapped for errors.Is and for -v.

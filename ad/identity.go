@@ -3,13 +3,13 @@ package ad
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/lazyregexp"
 )
 
 type objectKind struct {
@@ -62,7 +62,7 @@ func identityFilter(kind objectKind, ident string) (filter, dn string, err error
 }
 
 // dnStart matches the first attribute type of a DN ("CN=", "ou =", "2.5.4.3=").
-var dnStart = regexp.MustCompile(`^\s*([A-Za-z][A-Za-z0-9-]*|[0-9]+(\.[0-9]+)*)\s*=`)
+var dnStart = lazyregexp.New(`^\s*([A-Za-z][A-Za-z0-9-]*|[0-9]+(\.[0-9]+)*)\s*=`)
 
 // looksLikeDN is true for "CN=...,DC=..." style input: it starts with an attribute type and
 // "=". Anything else, including filter-like text such as "a)(cn=*", is treated as a name.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/lazyregexp"
 )
 
 // OffboardOptions says how to offboard.
@@ -186,7 +186,7 @@ func (c *Client) keepSet(ctx context.Context, names []string) (map[string]bool, 
 	return keep, nil
 }
 
-var leaverStamp = regexp.MustCompile(`^Left \d{4}-\d{2}-\d{2}\b`)
+var leaverStamp = lazyregexp.New(`^Left \d{4}-\d{2}-\d{2}\b`)
 
 // stampSeparator introduces the description the account had before it was stamped.
 const stampSeparator = " — previous description: "

@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"regexp"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/lazyregexp"
 )
 
 // ErrPermission is wrapped when the app registration or the signed-in technician lacks a
@@ -158,7 +158,7 @@ func (f failure) explain(perm string, cause error) error {
 }
 
 // aadsts pulls the Entra ID error number out of a token service message.
-var aadsts = regexp.MustCompile(`AADSTS(\d+)`)
+var aadsts = lazyregexp.New(`AADSTS(\d+)`)
 
 // signInReasons are the token service errors a misconfiguration causes, with what to fix.
 var signInReasons = map[string][2]string{

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"regexp"
 	"strings"
 
+	"github.com/adkit-dev/adkit/internal/lazyregexp"
 	"gopkg.in/yaml.v3"
 )
 
@@ -92,7 +92,7 @@ func nodeKindName(k yaml.Kind) string {
 	}
 }
 
-var unmarshalRE = regexp.MustCompile("cannot unmarshal !!(\\w+) `(.*)` into (\\S+)")
+var unmarshalRE = lazyregexp.New("cannot unmarshal !!(\\w+) `(.*)` into (\\S+)")
 
 // yamlProblems turns yaml.v3 errors into lines an admin can act on.
 func yamlProblems(err error) []string {

@@ -2,10 +2,10 @@ package onboarding
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/adkit-dev/adkit/internal/lazyregexp"
 	"github.com/go-ldap/ldap/v3"
 )
 
@@ -18,8 +18,8 @@ const (
 )
 
 var (
-	domainRE        = regexp.MustCompile(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
-	usageLocationRE = regexp.MustCompile(`^[A-Z]{2}$`)
+	domainRE        = lazyregexp.New(`^(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$`)
+	usageLocationRE = lazyregexp.New(`^[A-Z]{2}$`)
 )
 
 // Validate checks the whole template and reports every problem at once, each naming its key,
