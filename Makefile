@@ -2,7 +2,7 @@
 .PHONY: build demo test lab lab-down bench
 
 build:
-	go build -o bin/adkit ./cmd/adkit
+	scripts/build.sh
 
 demo:
 	scripts/demo.sh

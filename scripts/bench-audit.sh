@@ -237,7 +237,7 @@ log "restored and answering in ${RESTORE_SECS} s (unpack ${RESTORE_UNPACK} s; se
 
 # ---- adkit -----------------------------------------------------------------------------
 step "build adkit"
-go build -o "$WORK/adkit" ./cmd/adkit
+scripts/build.sh "$WORK/adkit"
 ADKIT="$WORK/adkit"
 GIT_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ -n $(git status --porcelain -- '*.go' go.mod go.sum 2>/dev/null) ]]; then GIT_REV+=" + uncommitted Go changes"; fi

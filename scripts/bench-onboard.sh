@@ -117,7 +117,7 @@ export ADKIT_LDAP_URL=$LDAP_URI
 export XDG_CONFIG_HOME=$WORK/xdg XDG_STATE_HOME=$WORK/state
 
 step "build"
-go build -o "$WORK/adkit" ./cmd/adkit
+scripts/build.sh "$WORK/adkit"
 ADKIT=$WORK/adkit
 "$ADKIT" version >&2
 

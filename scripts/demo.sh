@@ -16,7 +16,7 @@ show() { printf '%s$ %s%s\n' "$bold" "$*" "$plain"; "$@"; }
 command -v go >/dev/null || { echo "demo: Go is not installed (https://go.dev/doc/install)" >&2; exit 1; }
 
 step "Building adkit"
-go build -o bin/adkit ./cmd/adkit
+scripts/build.sh bin/adkit
 export PATH="$PWD/bin:$PATH"
 
 step "Starting the lab domain LAB.ADKIT.TEST on loopback (first time: installs Samba, ~1 minute)"
