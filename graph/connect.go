@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	abstractions "github.com/microsoft/kiota-abstractions-go"
@@ -25,7 +26,7 @@ import (
 // change goes through the audit trail it was built with.
 //
 // It builds request builders for the few Graph collections it uses (users, groups,
-// subscribedSkus) itself instead of going through msgraph-sdk-go's GraphServiceClient: that
+// subscribedSkus, roleManagement, reports) itself instead of going through msgraph-sdk-go's GraphServiceClient: that
 // root package imports every one of Graph's hundreds of API packages, which multiplies the
 // compile time and the binary size.
 type Client struct {
@@ -36,6 +37,9 @@ type Client struct {
 
 	skuMu sync.Mutex
 	skus  []sku // subscribedSkus, read once
+
+	// requests counts the HTTP requests sent to Graph (retries included, sign-in excluded).
+	requests *atomic.Int64
 }
 
 // Connect builds the credential, signs in (so that a wrong secret is reported here, in
@@ -72,8 +76,10 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 		return nil, err
 	}
 	registerSerializers()
+	requests := new(atomic.Int64)
 	adapter, err := msgraphcore.NewGraphRequestAdapterBaseWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
-		auth, msgraphcore.GraphClientOptions{GraphServiceLibraryVersion: "adkit"}, nil, nil, graphHTTPClient(cfg, base))
+		auth, msgraphcore.GraphClientOptions{GraphServiceLibraryVersion: "adkit"}, nil, nil,
+		graphHTTPClient(cfg, countingTransport{next: base, n: requests}))
 	if err != nil {
 		return nil, err
 	}
@@ -85,8 +91,13 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 		trail:    trail,
 		server:   endpoint.Host,
 		identity: identity,
+		requests: requests,
 	}, nil
 }
+
+// Requests is the number of HTTP requests the client has sent to Graph so far: every page,
+// every $batch, every retry; not the sign-in.
+func (c *Client) Requests() int { return int(c.requests.Load()) }
 
 // Server is the Graph host, as recorded on audit records.
 func (c *Client) Server() string { return c.server }

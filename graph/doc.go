@@ -5,7 +5,8 @@
 // The Client mirrors the Active Directory client's method sets (User, SetEnabled,
 // ResetPassword, UserGroups, SearchUsers, Group, GroupMembers, ResolveGroup, AddMember,
 // RemoveMember) so that the same small command interfaces are satisfied, and adds what only
-// Entra ID has: RevokeSessions and licences. Every change goes through the audit trail with
+// Entra ID has: RevokeSessions, licences, and AuditInventory (what the Entra ID audit checks
+// read, one paged read per collection). Every change goes through the audit trail with
 // directory "entra". Bulk membership and licence changes travel in $batch requests of 20.
 //
 // Tests run the real SDK and azidentity against graph/graphtest, an in-repo Graph server.

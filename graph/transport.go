@@ -3,6 +3,7 @@ package graph
 import (
 	"crypto/tls"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	khttp "github.com/microsoft/kiota-http-go"
@@ -76,4 +77,15 @@ func (d debugTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	d.debug("http: %s %s: %d (%s)", req.Method, req.URL, resp.StatusCode, time.Since(start).Round(time.Millisecond))
 	return resp, nil
+}
+
+// countingTransport counts the requests that reach the network layer.
+type countingTransport struct {
+	next http.RoundTripper
+	n    *atomic.Int64
+}
+
+func (c countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(req)
 }

@@ -20,8 +20,11 @@ type Check struct {
 	NeedsACLs bool
 	// NeedsBaseline: the check compares with a snapshot and runs only when one is given.
 	NeedsBaseline bool
+	// Entra says what an Entra ID check reads besides users and roles.
+	Entra EntraNeeds
 
-	find func(*scan) []Finding
+	find      func(*scan) []Finding      // Active Directory checks
+	entraFind func(*entraScan) []Finding // Entra ID checks
 }
 
 // Catalog returns every check, in the order reports list findings of equal severity.
@@ -29,10 +32,23 @@ func Catalog() []Check {
 	return slices.Concat(privilegeChecks(), accountChecks(), kerberosChecks(), domainChecks(), aclChecks(), driftChecks())
 }
 
+// EntraCatalog returns every Entra ID check, in report order for equal severities.
+func EntraCatalog() []Check { return entraChecks() }
+
 // Select returns the checks with the given IDs (all of them when ids is empty), in catalog
 // order. An unknown ID is an error that lists the valid ones.
 func Select(ids []string) ([]Check, error) {
-	all := Catalog()
+	return selectFrom(Catalog(), EntraCatalog(), "entra", ids)
+}
+
+// SelectEntra is Select over the Entra ID checks.
+func SelectEntra(ids []string) ([]Check, error) {
+	return selectFrom(EntraCatalog(), Catalog(), "ad", ids)
+}
+
+// selectFrom selects from all; an ID of the other directory's catalog says which --target
+// it belongs to.
+func selectFrom(all, other []Check, otherTarget string, ids []string) ([]Check, error) {
 	if len(ids) == 0 {
 		return all, nil
 	}
@@ -40,6 +56,9 @@ func Select(ids []string) ([]Check, error) {
 	for _, id := range ids {
 		id = strings.TrimSpace(id)
 		if !slices.ContainsFunc(all, func(c Check) bool { return c.ID == id }) {
+			if slices.ContainsFunc(other, func(c Check) bool { return c.ID == id }) {
+				return nil, fmt.Errorf("check %q is for --target %s", id, otherTarget)
+			}
 			names := make([]string, len(all))
 			for i, c := range all {
 				names[i] = c.ID

@@ -156,11 +156,14 @@ func groupName(gr *Group) string {
 // for one object agree otherwise, so folding case is enough.
 func foldDN(dn string) string { return strings.ToLower(dn) }
 
-// commonName is the value of a DN's first RDN, unescaped enough for display.
+// commonName is the value of a DN's first RDN, unescaped enough for display. Anything that
+// is not a DN (an Entra ID path holds display names) is returned as it is.
 func commonName(dn string) string {
 	var sb strings.Builder
-	_, rest, ok := strings.Cut(dn, "=")
-	if !ok {
+	attr, rest, ok := strings.Cut(dn, "=")
+	if !ok || attr == "" || strings.ContainsFunc(attr, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.')
+	}) {
 		return dn
 	}
 	for i := 0; i < len(rest); i++ {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -28,9 +29,11 @@ func server(ts *testscript.TestScript) *graphtest.Server {
 
 // graphServerCmd drives an in-repo Graph test server from a script:
 //
-//	graph-server start [PAGESIZE]     start it and point adkit at it: ADKIT_GRAPH_URL,
+//	graph-server start [PAGESIZE] [audit]  start it and point adkit at it: ADKIT_GRAPH_URL,
 //	                                  AZURE_AUTHORITY_HOST, AZURE_TENANT_ID, AZURE_CLIENT_ID,
-//	                                  AZURE_CLIENT_SECRET, SSL_CERT_FILE; no AD is configured
+//	                                  AZURE_CLIENT_SECRET, SSL_CERT_FILE; no AD is configured.
+//	                                  With audit it serves graphtest.AuditTenant
+//	graph-server permissions PERM...  grant the app only these Graph permissions
 //	graph-server fail METHOD PATH TIMES STATUS [RETRY_AFTER]
 //	graph-server reset                forget the requests seen so far
 //	graph-server count METHOD PATH N  the server saw N such requests (on the wire or batched);
@@ -44,7 +47,7 @@ func graphServerCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("graph-server does not support !")
 	}
 	if len(args) == 0 {
-		ts.Fatalf("usage: graph-server start|reset|fail|count|wire|user|group ...")
+		ts.Fatalf("usage: graph-server start|reset|permissions|fail|count|wire|user|group ...")
 	}
 	switch args[0] {
 	case "start":
@@ -52,7 +55,11 @@ func graphServerCmd(ts *testscript.TestScript, neg bool, args []string) {
 		if len(args) > 1 {
 			pageSize = atoi(ts, args[1])
 		}
-		s, err := graphtest.New(graphtest.Options{PageSize: pageSize})
+		var tenant *graphtest.Tenant
+		if len(args) > 2 && args[2] == "audit" {
+			tenant = graphtest.AuditTenant(time.Now())
+		}
+		s, err := graphtest.New(graphtest.Options{PageSize: pageSize, Tenant: tenant})
 		ts.Check(err)
 		ts.Value(graphServerKey{}).(*graphServerSlot).srv = s
 		ts.Defer(s.Close)
@@ -67,6 +74,8 @@ func graphServerCmd(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	case "reset":
 		server(ts).ResetLog()
+	case "permissions":
+		server(ts).SetPermissions(args[1:]...)
 	case "fail":
 		if len(args) < 5 {
 			ts.Fatalf("usage: graph-server fail METHOD PATH TIMES STATUS [RETRY_AFTER]")

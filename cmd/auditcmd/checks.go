@@ -13,6 +13,8 @@ import (
 type checksOptions struct {
 	IO     *iostreams.IOStreams
 	Format output.Format
+	// Target is the directory whose checks are listed: "ad" (also when empty) or "entra".
+	Target string
 }
 
 // checkInfo is one line of `audit checks -o json`.
@@ -31,13 +33,17 @@ func newCmdChecks(f *factory.Factory, runF func(*checksOptions) error) *cobra.Co
 		Use:   "checks",
 		Short: "List every check: id, severity, what it finds",
 		Long: `List the checks that 'audit run' makes. The IDs are stable: select checks with
-'audit run --check ID' and compare reports over time by them.`,
+'audit run --check ID' and compare reports over time by them. The Active Directory and the
+Entra ID checks are listed for their target (--target ad|entra).`,
 		Example: `  adkit audit checks
-  adkit audit checks -o json`,
+  adkit audit checks --target entra -o json`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
 			if opts.Format, err = f.Globals.Format(); err != nil {
+				return err
+			}
+			if opts.Target, err = f.Target(); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -50,6 +56,9 @@ func newCmdChecks(f *factory.Factory, runF func(*checksOptions) error) *cobra.Co
 
 func checksRun(opts *checksOptions) error {
 	catalog := check.Catalog()
+	if opts.Target == "entra" {
+		catalog = check.EntraCatalog()
+	}
 	infos := make([]checkInfo, len(catalog))
 	for i, c := range catalog {
 		infos[i] = checkInfo{ID: c.ID, Severity: c.Severity.String(), Title: c.Title, Why: c.Why, Fix: c.Fix, NeedsBaseline: c.NeedsBaseline}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,10 +18,15 @@ import (
 )
 
 type runOptions struct {
-	IO      *iostreams.IOStreams
-	Load    inventoryLoader
-	Now     func() time.Time
-	Verbose bool
+	IO        *iostreams.IOStreams
+	Load      inventoryLoader
+	LoadEntra entraLoader
+	Now       func() time.Time
+	Verbose   bool
+	// Target is the directory audited: "ad" or "entra".
+	Target string
+	// Named: the checks were named with --check, so one that cannot run is an error.
+	Named bool
 
 	Format    output.Format
 	Checks    []check.Check
@@ -37,7 +44,7 @@ type runFlags struct {
 }
 
 func newCmdRun(f *factory.Factory, runF func(*runOptions) error) *cobra.Command {
-	opts := &runOptions{IO: f.IO, Load: loadFromAD(f), Now: f.Now}
+	opts := &runOptions{IO: f.IO, Load: loadFromAD(f), LoadEntra: loadFromEntra(f), Now: f.Now}
 	var fl runFlags
 	cmd := &cobra.Command{
 		Use:   "run [flags]",
@@ -45,6 +52,11 @@ func newCmdRun(f *factory.Factory, runF func(*runOptions) error) *cobra.Command 
 		Long: `Run the checks (all of them, or those named with --check) against the domain and report
 each finding with its severity, why it matters, how to fix it and the accounts involved;
 members of privileged groups come with the chain of groups they hold them through.
+
+With --target entra the Entra ID checks run against the tenant (see 'adkit audit checks
+--target entra'), in one paged read per collection. Checks whose data the app may not read
+(sign-in activity and the MFA registration report need AuditLog.Read.All) are skipped with a
+warning naming the permission; with --check or --fail-on that is an error (exit 1).
 
 The audit only reads. It makes a handful of paged searches for the whole domain and
 resolves group nesting in memory, so its cost does not grow with round trips per account.
@@ -56,7 +68,8 @@ severity, for CI and scheduled jobs.`,
 		Example: `  adkit audit run
   adkit audit run -o html > audit.html
   adkit audit run --check kerberoastable --check asrep-roastable -o json
-  adkit audit run --baseline baseline.json --fail-on high`,
+  adkit audit run --baseline baseline.json --fail-on high
+  adkit audit run --target entra --fail-on high -o json`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.complete(f, fl); err != nil {
@@ -84,7 +97,15 @@ func (o *runOptions) complete(f *factory.Factory, fl runFlags) error {
 		return err
 	}
 	o.Verbose = f.Globals.Verbose
-	if o.Checks, err = check.Select(fl.checks); err != nil {
+	if o.Target, err = f.Target(); err != nil {
+		return err
+	}
+	o.Named = len(fl.checks) > 0
+	selectChecks := check.Select
+	if o.Target == "entra" {
+		selectChecks = check.SelectEntra
+	}
+	if o.Checks, err = selectChecks(fl.checks); err != nil {
 		return &cmdutil.FlagError{Err: fmt.Errorf("--check: %w", err)}
 	}
 	if o.StaleDays < 0 {
@@ -99,6 +120,9 @@ func (o *runOptions) complete(f *factory.Factory, fl runFlags) error {
 		if o.Baseline, err = readSnapshotFile(fl.baseline); err != nil {
 			return &cmdutil.FlagError{Err: fmt.Errorf("--baseline: %w", err)}
 		}
+		if err := checkSnapshotTarget(o.Baseline, o.Target); err != nil {
+			return &cmdutil.FlagError{Err: fmt.Errorf("--baseline %s: %w", fl.baseline, err)}
+		}
 	}
 	for _, c := range o.Checks {
 		// Asked for by name, a check that cannot run must not pass silently.
@@ -110,6 +134,9 @@ func (o *runOptions) complete(f *factory.Factory, fl runFlags) error {
 }
 
 func auditRun(ctx context.Context, opts *runOptions) error {
+	if opts.Target == "entra" {
+		return entraAuditRun(ctx, opts)
+	}
 	inv, err := opts.Load(ctx, check.LoadOptions{ACLs: check.NeedACLs(opts.Checks)})
 	if err != nil {
 		return err
@@ -124,6 +151,49 @@ func auditRun(ctx context.Context, opts *runOptions) error {
 	if err := writeReport(opts, report); err != nil {
 		return err
 	}
+	return finishRun(opts, report)
+}
+
+// entraAuditRun reads the tenant and runs the Entra ID checks. Checks whose data the app may
+// not read are skipped with a warning; when the checks were named or --fail-on decides the
+// exit code, a check that could not run is an error instead, after the report is written.
+func entraAuditRun(ctx context.Context, opts *runOptions) error {
+	inv, err := opts.LoadEntra(ctx, check.EntraLoadOptionsFor(opts.Checks))
+	if err != nil {
+		return err
+	}
+	for _, w := range inv.Warnings {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: %s\n", w)
+	}
+	if opts.Verbose {
+		fmt.Fprintln(opts.IO.ErrOut, describeEntraLoad(inv))
+	}
+	report, skipped := check.RunEntra(inv, opts.Checks, check.Options{StaleDays: opts.StaleDays, Now: opts.Now(), Baseline: opts.Baseline})
+	strict := opts.Named || opts.FailOn > 0
+	var reasons []string
+	for _, sk := range skipped {
+		if !strict {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: check %s did not run: %s\n", sk.Check, sk.Reason)
+		}
+		if !slices.Contains(reasons, sk.Reason) {
+			reasons = append(reasons, sk.Reason)
+		}
+	}
+	if err := writeReport(opts, report); err != nil {
+		return err
+	}
+	if strict && len(skipped) > 0 {
+		ids := make([]string, len(skipped))
+		for i, sk := range skipped {
+			ids[i] = sk.Check
+		}
+		return fmt.Errorf("%d check(s) could not run (%s): %s", len(skipped), strings.Join(ids, ", "), strings.Join(reasons, "; "))
+	}
+	return finishRun(opts, report)
+}
+
+// finishRun applies --fail-on to a written report.
+func finishRun(opts *runOptions, report *check.Report) error {
 	if opts.FailOn > 0 {
 		if n := report.AtLeast(opts.FailOn); n > 0 {
 			return &cmdutil.FindingsError{Count: n, Threshold: opts.FailOn.String()}

@@ -16,6 +16,7 @@ import (
 	"github.com/adkit-dev/adkit/audit/check"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/config"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
@@ -54,7 +55,8 @@ func fakeLoad(inv *check.Inventory, gotOpts *check.LoadOptions) inventoryLoader 
 
 func testFactory(outputFlag string) (*factory.Factory, *bytes.Buffer, *bytes.Buffer) {
 	ios, _, out, errOut := iostreams.Test()
-	return &factory.Factory{IO: ios, Globals: &factory.Globals{Output: outputFlag}, Now: func() time.Time { return now }}, out, errOut
+	return &factory.Factory{IO: ios, Globals: &factory.Globals{Output: outputFlag}, Now: func() time.Time { return now },
+		Getenv: func(string) string { return "" }, Settings: func() (*config.Settings, error) { return &config.Settings{}, nil }}, out, errOut
 }
 
 func writeSnapshot(t *testing.T, snap *check.Snapshot) string {

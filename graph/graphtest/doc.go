@@ -4,12 +4,14 @@
 // unchanged.
 //
 // It covers what adkit uses: users, groups and memberships (nested too), subscribed SKUs and
-// licence assignment, directory roles and role assignments, the authentication-methods
-// registration report, $filter/$select/$top/$count, @odata.nextLink paging with a small page
-// size, $batch, gzip-compressed request bodies, and the OAuth 2.0 endpoints azidentity asks
+// licence assignment, directory roles and role assignments (with $expand=principal; users,
+// role-assignable groups and service principals as principals), the authentication-methods
+// registration report, the app's Graph permissions (SetPermissions: 403 without them),
+// $filter/$select/$top/$count/$expand, @odata.nextLink paging with a small page size, $batch, gzip-compressed request bodies, and the OAuth 2.0 endpoints azidentity asks
 // for (OpenID configuration, instance discovery, token, device code). Every API request must
 // carry a bearer token the server issued, so a test proves authentication is wired.
 //
-// Tests can inject throttling and failures (Fail), read the request log (Requests, Count) and
+// AuditTenant seeds what the Entra ID audit checks look for. Tests can inject throttling and
+// failures (Fail), read the request log (Requests, Count) and
 // inspect or change the tenant (Tenant) directly.
 package graphtest

@@ -6,6 +6,9 @@ import (
 )
 
 func (s *Server) listGroups(req *apiRequest) apiResponse {
+	if r := s.requirePermission("GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"); r != nil {
+		return *r
+	}
 	t := s.tenant
 	t.mu.Lock()
 	items := make([]map[string]any, 0, len(t.groups))
@@ -30,6 +33,9 @@ func (s *Server) getGroup(req *apiRequest) apiResponse {
 // members lists a group's direct members, or (transitive) every object below it.
 func (s *Server) members(transitive bool) func(*apiRequest) apiResponse {
 	return func(req *apiRequest) apiResponse {
+		if r := s.requirePermission("GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"); r != nil {
+			return *r
+		}
 		t := s.tenant
 		t.mu.Lock()
 		g := t.groupLocked(req.params["group"])
@@ -79,6 +85,9 @@ func (s *Server) addMemberRef(req *apiRequest) apiResponse {
 		return notFound(memberID)
 	}
 	id := obj["id"].(string)
+	if g.IsAssignableToRole && obj["@odata.type"] == "#microsoft.graph.group" {
+		return badRequest("Group nesting is not supported for role-assignable groups.")
+	}
 	if containsFold(g.Members, id) {
 		return badRequest("One or more added object references already exist for the following modified properties: 'members'.")
 	}

@@ -62,6 +62,8 @@ func (u *User) json() map[string]any {
 		"businessPhones":                  []any{},
 		"mobilePhone":                     nil,
 		"preferredLanguage":               nil,
+		"externalUserState":               strOrNil(u.ExternalUserState),
+		"externalUserStateChangeDateTime": timeJSON(u.ExternalUserStateChangeDateTime),
 	}
 }
 
@@ -86,6 +88,19 @@ func (g *Group) json() map[string]any {
 		"mailEnabled":     g.MailEnabled,
 		"securityEnabled": g.SecurityEnabled,
 		"groupTypes":      types,
+		// Graph returns null rather than false for groups created without the flag.
+		"isAssignableToRole": map[bool]any{true: true, false: nil}[g.IsAssignableToRole],
+	}
+}
+
+func (sp *ServicePrincipal) json() map[string]any {
+	return map[string]any{
+		"@odata.type":          "#microsoft.graph.servicePrincipal",
+		"id":                   sp.ID,
+		"appId":                sp.AppID,
+		"displayName":          sp.DisplayName,
+		"accountEnabled":       sp.AccountEnabled,
+		"servicePrincipalType": "Application",
 	}
 }
 

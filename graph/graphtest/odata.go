@@ -2,6 +2,7 @@ package graphtest
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -53,6 +54,10 @@ func (s *Server) collection(req *apiRequest, items []map[string]any, defaults []
 	props := defaults
 	if sel := q.Get("$select"); sel != "" {
 		props = strings.Split(sel, ",")
+	}
+	if exp := q.Get("$expand"); exp != "" && props != nil {
+		// Expanded navigation properties come back whatever $select says.
+		props = append(slices.Clone(props), strings.Split(exp, ",")...)
 	}
 	end := min(offset+size, len(items))
 	page := make([]any, 0, size)

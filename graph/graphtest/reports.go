@@ -4,7 +4,11 @@ import "slices"
 
 // userRegistrationDetails is reports/authenticationMethods/userRegistrationDetails: per user,
 // which authentication methods are registered and whether that makes them MFA-capable.
+// Admins are users who hold a directory role, directly or through a group.
 func (s *Server) userRegistrationDetails(req *apiRequest) apiResponse {
+	if r := s.requirePermission("AuditLog.Read.All", "UserAuthenticationMethod.Read.All"); r != nil {
+		return *r
+	}
 	t := s.tenant
 	t.mu.Lock()
 	items := make([]map[string]any, 0, len(t.users))
@@ -17,8 +21,8 @@ func (s *Server) userRegistrationDetails(req *apiRequest) apiResponse {
 			return m != "email" && m != "securityQuestion"
 		})
 		admin := false
-		for _, r := range t.roles {
-			if containsFold(r.Members, u.ID) {
+		for _, p := range t.transitiveParentsLocked(u.ID) {
+			if p["@odata.type"] == "#microsoft.graph.directoryRole" {
 				admin = true
 			}
 		}

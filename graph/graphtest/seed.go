@@ -10,6 +10,11 @@ const (
 	RoleGlobalAdministrator   = "62e90394-69f5-4237-9190-012177145e10"
 	RoleUserAdministrator     = "fe930be7-5e62-47db-91af-98c3a49a38b1"
 	RoleHelpdeskAdministrator = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
+
+	RolePrivilegedRoleAdministrator = "e8611ab8-c189-46e8-94e1-60213ab1f814"
+	RoleSecurityAdministrator       = "194ae4cb-b126-40b2-bd5b-6091b380977d"
+	RoleSecurityReader              = "5d6b6bb7-de71-4623-b4af-96380a352509"
+	RoleDirectoryReaders            = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"
 )
 
 // DefaultTenant is a small, realistic tenant for tests and scripts, with sign-in times
@@ -72,5 +77,68 @@ func DefaultTenant(now time.Time) *Tenant {
 	t.AddRole(&Role{TemplateID: RoleGlobalAdministrator, DisplayName: "Global Administrator", Members: []string{admin.ID}})
 	t.AddRole(&Role{TemplateID: RoleHelpdeskAdministrator, DisplayName: "Helpdesk Administrator", Members: []string{asmith.ID}})
 	t.AddRole(&Role{TemplateID: RoleUserAdministrator, DisplayName: "User Administrator"})
+	return t
+}
+
+// AuditTenant is DefaultTenant plus what the Entra ID audit checks look for, each next to a
+// look-alike that must not be reported:
+//
+//	Tier0 Admins            role-assignable group holding Privileged Role Administrator;
+//	                        member pra.nested@corp.example.com (registered, signed in yesterday)
+//	sec.admin@…             Security Administrator, not registered for MFA
+//	old.admin@…             User Administrator (not tier 0), last signed in 150 days ago
+//	gone.admin@…            disabled, still Global Administrator
+//	never.used@…            created 400 days ago, never signed in
+//	contractor_ext.example#EXT#@…  a guest holding Security Reader (invitation accepted)
+//	Automation App          service principal holding Privileged Role Administrator
+//	Reporting App           service principal holding Directory Readers (not tier 0)
+//	Global Administrator    an ordinary security group of that name, member user05 (nothing)
+//
+// From DefaultTenant: admin@ (Global Administrator, registered, recent), asmith (Helpdesk
+// Administrator, registered), old.timer (200 days), new.hire (never, created 3 days ago),
+// partner_ext.example#EXT# (a guest with no role), bwayne (disabled, no role).
+func AuditTenant(now time.Time) *Tenant {
+	t := DefaultTenant(now)
+	ago := func(d time.Duration) *time.Time { x := now.Add(-d).UTC().Truncate(time.Second); return &x }
+	day := 24 * time.Hour
+	strong := []string{"microsoftAuthenticatorPush"}
+
+	t.UpdateUser("partner_ext.example#EXT#@adkitlab.onmicrosoft.com", func(u *User) {
+		u.ExternalUserState, u.ExternalUserStateChangeDateTime = "Accepted", ago(300*day)
+		u.CreatedDateTime = now.Add(-301 * day).UTC().Truncate(time.Second)
+	})
+	nested := t.AddUser(&User{UserPrincipalName: "pra.nested@corp.example.com", DisplayName: "Pat Nested", AccountEnabled: true,
+		LastSignIn: ago(day), MethodsRegistered: strong})
+	secAdmin := t.AddUser(&User{UserPrincipalName: "sec.admin@corp.example.com", DisplayName: "Sec Admin", AccountEnabled: true,
+		LastSignIn: ago(2 * day)})
+	oldAdmin := t.AddUser(&User{UserPrincipalName: "old.admin@corp.example.com", DisplayName: "Old Admin", AccountEnabled: true,
+		LastSignIn: ago(150 * day), MethodsRegistered: strong})
+	goneAdmin := t.AddUser(&User{UserPrincipalName: "gone.admin@corp.example.com", DisplayName: "Gone Admin", AccountEnabled: false,
+		LastSignIn: ago(60 * day), MethodsRegistered: strong})
+	t.AddUser(&User{UserPrincipalName: "never.used@corp.example.com", DisplayName: "Never Used", AccountEnabled: true,
+		CreatedDateTime: now.Add(-400 * day).UTC().Truncate(time.Second), MethodsRegistered: strong})
+	contractor := t.AddUser(&User{UserPrincipalName: "contractor_ext.example#EXT#@adkitlab.onmicrosoft.com", DisplayName: "Casey Contractor",
+		Mail: "casey@ext.example", AccountEnabled: true, UserType: "Guest", LastSignIn: ago(5 * day),
+		ExternalUserState: "Accepted", ExternalUserStateChangeDateTime: ago(30 * day), CreatedDateTime: now.Add(-31 * day).UTC().Truncate(time.Second)})
+
+	tier0 := t.AddGroup(&Group{DisplayName: "Tier0 Admins", SecurityEnabled: true, IsAssignableToRole: true, Members: []string{nested.ID}})
+	t.AddGroup(&Group{DisplayName: "Global Administrator", SecurityEnabled: true, Members: []string{StableID("user:user05@corp.example.com")}})
+	automation := t.AddServicePrincipal(&ServicePrincipal{DisplayName: "Automation App", AccountEnabled: true})
+	reporting := t.AddServicePrincipal(&ServicePrincipal{DisplayName: "Reporting App", AccountEnabled: true})
+
+	t.mu.Lock()
+	for _, r := range t.roles {
+		switch r.TemplateID {
+		case RoleGlobalAdministrator:
+			r.Members = append(r.Members, goneAdmin.ID)
+		case RoleUserAdministrator:
+			r.Members = append(r.Members, oldAdmin.ID)
+		}
+	}
+	t.mu.Unlock()
+	t.AddRole(&Role{TemplateID: RolePrivilegedRoleAdministrator, DisplayName: "Privileged Role Administrator", Members: []string{tier0.ID, automation.ID}})
+	t.AddRole(&Role{TemplateID: RoleSecurityAdministrator, DisplayName: "Security Administrator", Members: []string{secAdmin.ID}})
+	t.AddRole(&Role{TemplateID: RoleSecurityReader, DisplayName: "Security Reader", Members: []string{contractor.ID}})
+	t.AddRole(&Role{TemplateID: RoleDirectoryReaders, DisplayName: "Directory Readers", Members: []string{reporting.ID}})
 	return t
 }

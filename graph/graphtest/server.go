@@ -55,6 +55,7 @@ type Server struct {
 
 	log    requestLog
 	faults faults
+	perms  permissions
 	auth   authState
 	api    *router
 }

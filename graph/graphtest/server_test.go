@@ -423,3 +423,68 @@ func TestRolesLicencesAndReports(t *testing.T) {
 		t.Errorf("users without MFA: %d", len(v))
 	}
 }
+
+func TestAuditTenantExpandPermissionsAndRoleGroups(t *testing.T) {
+	s := start(t, Options{Tenant: AuditTenant(time.Now())})
+	tok := appToken(t, s)
+
+	// $expand=principal embeds users (default properties only), groups and service principals,
+	// also when $select names other properties.
+	r := call(t, s, tok, "GET", "/roleManagement/directory/roleAssignments?$expand=principal&$select=id,roleDefinitionId", nil)
+	kinds := map[string]int{}
+	for _, v := range r.body["value"].([]any) {
+		a := v.(map[string]any)
+		p, ok := a["principal"].(map[string]any)
+		if !ok || a["roleDefinitionId"] == nil || a["principalId"] != nil {
+			t.Fatalf("assignment: %v", a)
+		}
+		kinds[p["@odata.type"].(string)]++
+		if p["@odata.type"] == "#microsoft.graph.user" {
+			if _, has := p["accountEnabled"]; has {
+				t.Errorf("an expanded user carries non-default properties: %v", p)
+			}
+		}
+	}
+	if kinds["#microsoft.graph.group"] != 1 || kinds["#microsoft.graph.servicePrincipal"] != 2 || kinds["#microsoft.graph.user"] != 6 {
+		t.Errorf("principals: %v", kinds)
+	}
+	if r := call(t, s, tok, "GET", "/roleManagement/directory/roleAssignments?$expand=scope", nil); r.status != 400 {
+		t.Errorf("unknown $expand: %d", r.status)
+	}
+
+	// Graph refuses nesting a group in a role-assignable group.
+	tier0 := StableID("group:Tier0 Admins")
+	r = call(t, s, tok, "POST", "/groups/"+tier0+"/members/$ref", map[string]string{"@odata.id": s.GraphURL() + "/directoryObjects/" + StableID("group:Staff")})
+	if r.status != 400 || !strings.Contains(r.body["error"].(map[string]any)["message"].(string), "role-assignable") {
+		t.Errorf("nested into a role-assignable group: %d %v", r.status, r.body)
+	}
+
+	// Guests carry their invitation state; sign-in activity only when selected.
+	q := "/users?$select=" + url.QueryEscape("id,externalUserState,signInActivity") + "&$filter=" + url.QueryEscape("userType eq 'Guest'")
+	r = call(t, s, tok, "GET", q, nil)
+	if v := r.body["value"].([]any); len(v) != 2 || v[0].(map[string]any)["externalUserState"] != "Accepted" {
+		t.Errorf("guests: %v", r.body)
+	}
+
+	// Narrowed permissions: 403 Authorization_RequestDenied where Graph documents one.
+	s.SetPermissions("User.Read.All", "RoleManagement.Read.Directory")
+	for _, tc := range []struct {
+		path   string
+		status int
+	}{
+		{"/users?$select=id", 200},
+		{"/users?$select=" + url.QueryEscape("id,signInActivity"), 403},
+		{"/reports/authenticationMethods/userRegistrationDetails", 403},
+		{"/roleManagement/directory/roleDefinitions", 200},
+		{"/groups/" + tier0 + "/members", 403},
+	} {
+		r := call(t, s, tok, "GET", tc.path, nil)
+		if r.status != tc.status || (tc.status == 403 && errCode(r) != "Authorization_RequestDenied") {
+			t.Errorf("%s: %d %s, want %d", tc.path, r.status, errCode(r), tc.status)
+		}
+	}
+	s.SetPermissions("Directory.ReadWrite.All", "AuditLog.Read.All")
+	if r := call(t, s, tok, "GET", "/groups/"+tier0+"/members", nil); r.status != 200 {
+		t.Errorf("ReadWrite covers Read: %d", r.status)
+	}
+}

@@ -24,6 +24,7 @@ type Tenant struct {
 	groups []*Group
 	skus   []*SKU
 	roles  []*Role
+	apps   []*ServicePrincipal
 }
 
 // User is an Entra ID user. Password and ForceChangePasswordNextSignIn record the last
@@ -55,6 +56,10 @@ type User struct {
 	ManagerID                     string
 	// MFA registration, for reports/authenticationMethods/userRegistrationDetails.
 	MethodsRegistered []string
+	// ExternalUserState is a guest's invitation state: "PendingAcceptance" or "Accepted"
+	// (null for members), changed at ExternalUserStateChangeDateTime.
+	ExternalUserState               string
+	ExternalUserStateChangeDateTime *time.Time
 }
 
 // Group is a security group, a Microsoft 365 group or a distribution list. Members are
@@ -69,6 +74,17 @@ type Group struct {
 	MailEnabled     bool
 	GroupTypes      []string // "Unified" for Microsoft 365 groups
 	Members         []string
+	// IsAssignableToRole marks a role-assignable group: it may hold directory roles, and Graph
+	// refuses to nest groups in it.
+	IsAssignableToRole bool
+}
+
+// ServicePrincipal is an application's identity in the tenant; it may hold directory roles.
+type ServicePrincipal struct {
+	ID             string
+	AppID          string
+	DisplayName    string
+	AccountEnabled bool
 }
 
 // SKU is a subscribed licence: Enabled units bought, and the IDs of the users holding one.
@@ -80,8 +96,8 @@ type SKU struct {
 }
 
 // Role is a built-in directory role. Activated roles appear under /directoryRoles; every role
-// has a definition under /roleManagement/directory/roleDefinitions. Members are assigned at
-// the tenant scope ("/").
+// has a definition under /roleManagement/directory/roleDefinitions. Members (users,
+// role-assignable groups, service principals) are assigned at the tenant scope ("/").
 type Role struct {
 	ID          string // directoryRole object id
 	TemplateID  string // the roleDefinition id
@@ -165,6 +181,21 @@ func (t *Tenant) AddRole(r *Role) *Role {
 	}
 	t.roles = append(t.roles, r)
 	return r
+}
+
+// AddServicePrincipal adds an application's service principal, with ids derived from its
+// display name when it has none, and returns it.
+func (t *Tenant) AddServicePrincipal(sp *ServicePrincipal) *ServicePrincipal {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if sp.ID == "" {
+		sp.ID = StableID("servicePrincipal:" + sp.DisplayName)
+	}
+	if sp.AppID == "" {
+		sp.AppID = StableID("app:" + sp.DisplayName)
+	}
+	t.apps = append(t.apps, sp)
+	return sp
 }
 
 // AddMember makes the object with id memberID a direct member of the group with id groupID.
@@ -285,6 +316,11 @@ func (t *Tenant) objectLocked(id string) (map[string]any, bool) {
 	}
 	if r := t.roleLocked(id); r != nil {
 		return r.json(), true
+	}
+	for _, sp := range t.apps {
+		if strings.EqualFold(sp.ID, id) {
+			return sp.json(), true
+		}
 	}
 	return nil, false
 }

@@ -10,6 +10,9 @@ import (
 )
 
 func (s *Server) listUsers(req *apiRequest) apiResponse {
+	if r := s.userReadPermission(req); r != nil {
+		return *r
+	}
 	t := s.tenant
 	t.mu.Lock()
 	items := make([]map[string]any, 0, len(t.users))
@@ -21,6 +24,9 @@ func (s *Server) listUsers(req *apiRequest) apiResponse {
 }
 
 func (s *Server) getUser(req *apiRequest) apiResponse {
+	if r := s.userReadPermission(req); r != nil {
+		return *r
+	}
 	t := s.tenant
 	t.mu.Lock()
 	defer t.mu.Unlock()
