@@ -33,6 +33,7 @@ type NewUser struct {
 	PasswordLength    int
 	MustChange        bool
 	Groups            []string // group identities
+	UsageLocation     string   // Entra ID only (--usage-location, or --like's)
 }
 
 // CreateResult is the new account, its groups and, when generated, its password.

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/adkit-dev/adkit/ad"
-	"github.com/adkit-dev/adkit/internal/directory"
 )
 
 // Every change writes an intent before and an outcome after, with directory "entra", the
@@ -30,7 +29,7 @@ func TestEveryChangeIsAudited(t *testing.T) {
 	must(e.client.RemoveMember(ctx, g, "jdoe"))
 	must(e.client.AssignLicense(ctx, "asmith", "ENTERPRISEPACK", ""))
 	must(e.client.RemoveLicense(ctx, "asmith", "ENTERPRISEPACK"))
-	created, err := e.client.CreateUser(ctx, directory.NewAccount{UserPrincipalName: "aud.it@corp.example.com", GivenName: "Aud", Surname: "It"})
+	created, err := e.client.CreateUser(ctx, ad.NewUser{UserPrincipalName: "aud.it@corp.example.com", GivenName: "Aud", Surname: "It"})
 	must(nil, err)
 
 	want := []string{"user.disable", "user.enable", "user.reset_password", "user.revoke_sessions", "group.add_member",

@@ -66,7 +66,8 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 	scopes := []string{endpoint.Scheme + "://" + endpoint.Host + "/.default"}
 	// EnableCAE as the Kiota provider asks: azidentity caches CAE and non-CAE tokens apart,
 	// and a different request here would mean signing in twice.
-	if _, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: scopes, EnableCAE: true}); err != nil {
+	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: scopes, EnableCAE: true})
+	if err != nil {
 		return nil, explainSignIn(err)
 	}
 	// The provider silently sends no token to hosts not on this list, and the nextLinks and
@@ -86,13 +87,25 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 	adapter.SetBaseUrl(endpoint.String())
 	// As GraphServiceClient does: request bodies then carry only the properties set.
 	adapter.EnableBackingStore(store.BackingStoreFactoryInstance)
-	return &Client{
+	c := &Client{
 		adapter:  adapter,
 		trail:    trail,
 		server:   endpoint.Host,
 		identity: identity,
 		requests: requests,
-	}, nil
+	}
+	if cfg.DeviceCode {
+		// A technician signed in as themselves: audit records name them, not the tenant.
+		upn := tokenUPN(tok.Token)
+		if upn == "" {
+			if upn, err = c.me(ctx); err != nil {
+				return nil, err
+			}
+		}
+		c.identity = upn
+		c.trail = trail.WithBindIdentity(upn)
+	}
+	return c, nil
 }
 
 // Requests is the number of HTTP requests the client has sent to Graph so far: every page,
@@ -102,7 +115,8 @@ func (c *Client) Requests() int { return int(c.requests.Load()) }
 // Server is the Graph host, as recorded on audit records.
 func (c *Client) Server() string { return c.server }
 
-// BindIdentity is who the client signs in as: "app:CLIENT_ID" or "device-code".
+// BindIdentity is who the client signs in as: "app:CLIENT_ID", or the UPN of the technician
+// who signed in with a device code.
 func (c *Client) BindIdentity() string { return c.identity }
 
 // DryRun reports whether changes are only being recorded, not made.

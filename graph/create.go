@@ -7,33 +7,157 @@ import (
 
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
+	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/password"
 	"github.com/adkit-dev/adkit/internal/secret"
 )
 
-// CreateResult is the new account and, when adkit generated it, its initial password.
-type CreateResult struct {
-	User      *directory.User
-	Password  secret.Secret
-	Generated bool
-}
-
-// CreateUser creates an enabled cloud account. The mail nickname is the account's
-// SAMAccountName, else the UPN's local part; DN, OU and ManagerDN do not apply to Entra ID and
-// are ignored. An empty Password is generated.
-func (c *Client) CreateUser(ctx context.Context, a directory.NewAccount) (CreateResult, error) {
-	if a.UserPrincipalName == "" || !strings.Contains(a.UserPrincipalName, "@") {
-		return CreateResult{}, fmt.Errorf("%w: a new Entra ID account needs a userPrincipalName such as jdoe@corp.example.com", directory.ErrInvalidInput)
+// CreateUser creates one enabled cloud account for `user create`: every name (manager,
+// groups, employee ID) is resolved and checked before anything is written, so bad input
+// changes nothing; then the account is created and added to its groups in one $batch. The
+// password is generated unless given. OU and AccountExpires do not exist in Entra ID and are
+// refused rather than ignored.
+func (c *Client) CreateUser(ctx context.Context, nu ad.NewUser) (ad.CreateResult, error) {
+	var res ad.CreateResult
+	switch {
+	case strings.TrimSpace(nu.GivenName) == "" || strings.TrimSpace(nu.Surname) == "":
+		return res, fmt.Errorf("%w: a new account needs a given name and a surname", directory.ErrInvalidInput)
+	case nu.OU != "":
+		return res, fmt.Errorf("%w: --ou: Entra ID has no OUs", directory.ErrInvalidInput)
+	case nu.AccountExpires != nil:
+		return res, fmt.Errorf("%w: --expires: Entra ID accounts have no expiry date; disable the account on the last day instead", directory.ErrInvalidInput)
 	}
-	res := CreateResult{Password: a.Password}
+	if err := checkUPN(nu.UserPrincipalName); err != nil {
+		return res, err
+	}
+	if nu.UsageLocation != "" && !validUsageLocation(nu.UsageLocation) {
+		return res, fmt.Errorf("%w: usage location %q is not a two-letter country code such as US", directory.ErrInvalidInput, nu.UsageLocation)
+	}
+	managerID := ""
+	if nu.Manager != "" {
+		m, err := c.findUser(ctx, nu.Manager, []string{"id", "userPrincipalName"})
+		if err != nil {
+			return res, fmt.Errorf("manager: %w", err)
+		}
+		managerID = str(m.GetId())
+	}
+	for _, g := range nu.Groups {
+		ref, err := c.ResolveGroup(ctx, g)
+		if err != nil {
+			return res, err
+		}
+		res.Groups = appendGroup(res.Groups, ref)
+	}
+	if nu.EmployeeID != "" {
+		found, err := c.ExistingByEmployeeID(ctx, []string{nu.EmployeeID})
+		if err != nil {
+			return res, err
+		}
+		for _, u := range found {
+			return res, fmt.Errorf("%w: employee ID %s already has an account: %s (%s)", directory.ErrInvalidInput, nu.EmployeeID, u.UserPrincipalName, u.ID)
+		}
+	}
+	res.Password = nu.Password
 	if res.Password.IsZero() {
-		p, err := password.Generate(password.MinLength)
+		p, err := password.Generate(max(nu.PasswordLength, password.MinLength))
 		if err != nil {
 			return res, err
 		}
 		res.Password, res.Generated = secret.New(p), true
+	}
+	u, err := c.post(ctx, directory.NewAccount{
+		SAMAccountName: nu.SAMAccountName, UserPrincipalName: nu.UserPrincipalName, GivenName: nu.GivenName,
+		Surname: nu.Surname, DisplayName: nu.DisplayName, Mail: nu.Mail, EmployeeID: nu.EmployeeID,
+		Department: nu.Department, Title: nu.Title, ManagerDN: managerID, Description: nu.Description,
+		Password: res.Password, MustChangePassword: nu.MustChange, UsageLocation: nu.UsageLocation,
+	})
+	if err != nil {
+		return res, err
+	}
+	res.User = u
+	if len(res.Groups) == 0 {
+		return res, nil
+	}
+	pairs := make([]membership, len(res.Groups))
+	for i, g := range res.Groups {
+		pairs[i] = membership{user: u, group: g}
+	}
+	var failed []string
+	for i, err := range c.addMemberships(ctx, pairs) {
+		if ignoreSkipped(err) != nil {
+			failed = append(failed, fmt.Sprintf("%s: %v", res.Groups[i].SAMAccountName, err))
+		}
+	}
+	if len(failed) > 0 {
+		return res, fmt.Errorf("account %s was created, but adding it to groups failed: %s", u.UserPrincipalName, strings.Join(failed, "; "))
+	}
+	return res, nil
+}
+
+func appendGroup(list []ad.GroupRef, g ad.GroupRef) []ad.GroupRef {
+	for _, x := range list {
+		if strings.EqualFold(x.DN, g.DN) {
+			return list
+		}
+	}
+	return append(list, g)
+}
+
+// CreateAccount creates an account planned by onboarding, idempotently: when an account with
+// a.EmployeeID exists already, it is returned with created=false and nothing is written, so
+// a re-run after a crash between planning and creating finishes the job. a.ManagerDN, when
+// set, is the manager's object id; DN, OU and AccountExpires do not apply and are ignored.
+func (c *Client) CreateAccount(ctx context.Context, a directory.NewAccount) (*directory.User, bool, error) {
+	if a.EmployeeID != "" {
+		found, err := c.ExistingByEmployeeID(ctx, []string{a.EmployeeID})
+		if err != nil {
+			return nil, false, err
+		}
+		for _, u := range found {
+			return u, false, nil
+		}
+	}
+	if a.Password.IsZero() {
+		return nil, false, fmt.Errorf("%w: no initial password for %s", directory.ErrInvalidInput, a.UserPrincipalName)
+	}
+	if a.ManagerDN != "" && !isObjectID(a.ManagerDN) {
+		a.ManagerDN = "" // a DN from an AD plan means nothing here
+	}
+	u, err := c.post(ctx, a)
+	if err != nil {
+		return nil, false, err
+	}
+	return u, true, nil
+}
+
+// EnsureMember adds a user (object id or UPN) to a group named any way ResolveGroup accepts,
+// and says whether it added it.
+func (c *Client) EnsureMember(ctx context.Context, group, user string) (bool, error) {
+	g, err := c.ResolveGroup(ctx, group)
+	if err != nil {
+		return false, err
+	}
+	o, err := c.AddMember(ctx, g, user)
+	return o.Changed || o.WouldChange, err
+}
+
+func checkUPN(upn string) error {
+	local, domain, ok := strings.Cut(upn, "@")
+	if !ok || local == "" || domain == "" {
+		return fmt.Errorf("%w: a new Entra ID account needs a userPrincipalName such as jdoe@corp.example.com (--upn, or a --template with upn_suffix)", directory.ErrInvalidInput)
+	}
+	return nil
+}
+
+// post sends POST /users through the audit trail: accountEnabled, passwordProfile
+// (forceChangePasswordNextSignIn as asked), the names, and what else is given. The mail
+// nickname is the logon name, else the UPN's local part. The password is recorded as a
+// secret change: its value never reaches the log.
+func (c *Client) post(ctx context.Context, a directory.NewAccount) (*directory.User, error) {
+	if err := checkUPN(a.UserPrincipalName); err != nil {
+		return nil, err
 	}
 	nick := a.SAMAccountName
 	if nick == "" {
@@ -49,7 +173,9 @@ func (c *Client) CreateUser(ctx context.Context, a directory.NewAccount) (Create
 	body.SetUserPrincipalName(&a.UserPrincipalName)
 	body.SetMailNickname(&nick)
 	body.SetDisplayName(&display)
-	var changes []audit.Change
+	changes := []audit.Change{{Attribute: "accountEnabled", After: true},
+		{Attribute: "userPrincipalName", After: a.UserPrincipalName},
+		{Attribute: "displayName", After: display}, {Attribute: "mailNickname", After: nick}}
 	set := func(attr, v string, setter func(*string)) {
 		if v != "" {
 			x := v
@@ -57,8 +183,6 @@ func (c *Client) CreateUser(ctx context.Context, a directory.NewAccount) (Create
 			changes = append(changes, audit.Change{Attribute: attr, After: v})
 		}
 	}
-	changes = append(changes, audit.Change{Attribute: "userPrincipalName", After: a.UserPrincipalName},
-		audit.Change{Attribute: "displayName", After: display}, audit.Change{Attribute: "mailNickname", After: nick})
 	set("givenName", a.GivenName, body.SetGivenName)
 	set("surname", a.Surname, body.SetSurname)
 	set("mail", a.Mail, body.SetMail)
@@ -66,8 +190,14 @@ func (c *Client) CreateUser(ctx context.Context, a directory.NewAccount) (Create
 	set("department", a.Department, body.SetDepartment)
 	set("jobTitle", a.Title, body.SetJobTitle)
 	set("officeLocation", a.Office, body.SetOfficeLocation)
+	set("usageLocation", a.UsageLocation, body.SetUsageLocation)
+	if a.ManagerDN != "" {
+		// manager@odata.bind sets the manager in the same request as the account.
+		body.SetAdditionalData(map[string]any{"manager@odata.bind": c.adapter.GetBaseUrl() + "/users/" + a.ManagerDN})
+		changes = append(changes, audit.Change{Attribute: "manager", After: a.ManagerDN})
+	}
 	profile := models.NewPasswordProfile()
-	pw := res.Password.Reveal()
+	pw := a.Password.Reveal()
 	profile.SetPassword(&pw)
 	must := a.MustChangePassword
 	profile.SetForceChangePasswordNextSignIn(&must)
@@ -82,15 +212,14 @@ func (c *Client) CreateUser(ctx context.Context, a directory.NewAccount) (Create
 		return explain(err, "User.ReadWrite.All")
 	})
 	if err != nil {
-		return res, fmt.Errorf("create %s: %w", a.UserPrincipalName, err)
+		return nil, fmt.Errorf("create %s: %w", a.UserPrincipalName, err)
 	}
-	if created == nil { // dry run
-		res.User = &directory.User{UserPrincipalName: a.UserPrincipalName, DisplayName: display, GivenName: a.GivenName,
-			Surname: a.Surname, Mail: a.Mail, EmployeeID: a.EmployeeID, Department: a.Department, Title: a.Title,
-			Enabled: true, MustChangePassword: must, MemberOf: []string{}}
-		return res, nil
+	u := &directory.User{UserPrincipalName: a.UserPrincipalName, DisplayName: display, GivenName: a.GivenName,
+		Surname: a.Surname, Mail: a.Mail, EmployeeID: a.EmployeeID, Department: a.Department, Title: a.Title,
+		UsageLocation: a.UsageLocation, Manager: a.ManagerDN, MemberOf: []string{}}
+	if created != nil { // nil on a dry run
+		u.ID = str(created.GetId())
 	}
-	res.User = userFromModel(created)
-	res.User.Enabled, res.User.MustChangePassword = true, must
-	return res, nil
+	u.Enabled, u.MustChangePassword = true, must
+	return u, nil
 }

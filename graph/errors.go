@@ -140,6 +140,13 @@ func (f failure) explain(perm string, cause error) error {
 		re.Err = errors.Join(directory.ErrInvalidInput, cause)
 	case strings.Contains(msg, "same value for property userprincipalname"):
 		re.Reason = "an account with that userPrincipalName already exists"
+		re.Err = errors.Join(directory.ErrInvalidInput, cause)
+	case strings.Contains(msg, "a password must be specified"):
+		re.Reason = "Graph needs an initial password (passwordProfile) to create an account"
+		re.Err = errors.Join(directory.ErrInvalidInput, cause)
+	case strings.Contains(msg, "invalid value specified for property"):
+		re.Reason = "Graph refused a value: " + f.message
+		re.Err = errors.Join(directory.ErrInvalidInput, cause)
 	case strings.Contains(msg, "domain portion of the userprincipalname"):
 		re.Reason = "the userPrincipalName's domain is not a verified domain of this tenant"
 		re.Err = errors.Join(directory.ErrInvalidInput, cause)

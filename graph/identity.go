@@ -34,14 +34,15 @@ func userFilter(ident string) string {
 }
 
 // findUser resolves a USER argument to exactly one account, reading the properties in sel.
-func (c *Client) findUser(ctx context.Context, ident string, sel []string) (models.Userable, error) {
+// expand, if given, names navigation properties to read along (manager).
+func (c *Client) findUser(ctx context.Context, ident string, sel []string, expand ...string) (models.Userable, error) {
 	ident = strings.TrimSpace(ident)
 	if ident == "" {
 		return nil, fmt.Errorf("%w: empty user name", directory.ErrInvalidInput)
 	}
 	if isObjectID(ident) {
 		u, err := c.usersAPI().ByUserId(ident).Get(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
-			QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: sel},
+			QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: sel, Expand: expand},
 		})
 		if f, ok := asFailure(err); ok && f.status == 404 {
 			return nil, &directory.NotFoundError{Kind: "user", Ident: ident}
@@ -54,7 +55,7 @@ func (c *Client) findUser(ctx context.Context, ident string, sel []string) (mode
 	filter := userFilter(ident)
 	top := candidates
 	resp, err := c.usersAPI().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
-		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Filter: &filter, Select: sel, Top: &top},
+		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Filter: &filter, Select: sel, Top: &top, Expand: expand},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("find user %s: %w", ident, explain(err, "User.Read.All"))

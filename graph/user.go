@@ -22,6 +22,9 @@ var userSelect = []string{
 	"lastPasswordChangeDateTime", "assignedLicenses",
 }
 
+// managerExpand reads a user's manager along with the user.
+const managerExpand = "manager($select=id,userPrincipalName,displayName)"
+
 // signInSelect adds the last sign-in, which needs AuditLog.Read.All and an Entra ID P1
 // licence; without them Graph refuses the whole request.
 func signInSelect() []string { return append(slices.Clone(userSelect), "signInActivity") }
@@ -29,10 +32,10 @@ func signInSelect() []string { return append(slices.Clone(userSelect), "signInAc
 // User reads one user by object id, UPN, mail or mail nickname, with its last sign-in when
 // the app may read it, and the names of the groups it is a direct member of.
 func (c *Client) User(ctx context.Context, ident string) (*directory.User, error) {
-	m, err := c.findUser(ctx, ident, signInSelect())
+	m, err := c.findUser(ctx, ident, signInSelect(), managerExpand)
 	if f, ok := asFailure(err); ok && f.status == 403 { // explained errors keep the SDK error wrapped
 		// Without AuditLog.Read.All: show the rest; the last sign-in stays unknown.
-		m, err = c.findUser(ctx, ident, userSelect)
+		m, err = c.findUser(ctx, ident, userSelect, managerExpand)
 	}
 	if err != nil {
 		return nil, err
@@ -90,6 +93,10 @@ func userFromModel(m models.Userable) *directory.User {
 	}
 	if e := m.GetAccountEnabled(); e != nil {
 		u.Enabled = *e
+	}
+	u.UsageLocation = str(m.GetUsageLocation())
+	if mgr, ok := m.GetManager().(models.Userable); ok {
+		u.Manager = str(mgr.GetUserPrincipalName())
 	}
 	if s := m.GetSignInActivity(); s != nil {
 		u.LastLogon = utc(s.GetLastSignInDateTime())

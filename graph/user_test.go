@@ -159,26 +159,3 @@ func TestRevokeSessions(t *testing.T) {
 		t.Errorf("revokeSignInSessions calls = %d", n)
 	}
 }
-
-func TestCreateUser(t *testing.T) {
-	e := newEnv(t, envOptions{})
-	res, err := e.client.CreateUser(e.ctx(), directory.NewAccount{
-		UserPrincipalName: "zoe.new@corp.example.com", GivenName: "Zoë", Surname: "New", EmployeeID: "E9001",
-		Department: "Sales", Title: "Rep", MustChangePassword: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := e.srv.Tenant().User("zoe.new@corp.example.com")
-	if got == nil || got.DisplayName != "Zoë New" || got.MailNickname != "zoe.new" || !got.AccountEnabled ||
-		got.Password != res.Password.Reveal() || !got.ForceChangePasswordNextSignIn || got.EmployeeID != "E9001" {
-		t.Errorf("created: %+v", got)
-	}
-	if res.User.ID != got.ID {
-		t.Errorf("result id %q, tenant %q", res.User.ID, got.ID)
-	}
-	_, err = e.client.CreateUser(e.ctx(), directory.NewAccount{UserPrincipalName: "zoe.new@corp.example.com", GivenName: "Z", Surname: "N"})
-	if err == nil || !strings.Contains(err.Error(), "already exists") {
-		t.Errorf("duplicate: %v", err)
-	}
-}

@@ -75,6 +75,8 @@ type Result struct {
 	// since the account exists and its owner needs the password.
 	Password           secret.Secret `json:"-"`
 	MustChangePassword bool          `json:"must_change_password"`
+	// Entra is what the cloud step did (entra.mode set), see entra_apply.go.
+	Entra *CloudResult `json:"entra,omitempty"`
 }
 
 // Apply carries out a plan: it creates the accounts of create entries, opts.Parallel at a time,
@@ -207,7 +209,7 @@ func (a applier) create(ctx context.Context, e Entry, r *Result) (bool, error) {
 		DN: e.DN, SAMAccountName: e.SAMAccountName, UserPrincipalName: e.UserPrincipalName,
 		GivenName: e.GivenName, Surname: e.Surname, DisplayName: e.DisplayName, Mail: e.Mail,
 		EmployeeID: e.EmployeeID, Department: e.Department, Title: e.Title, Office: e.Location,
-		ManagerDN: e.Manager, AccountExpires: e.AccountExpires,
+		ManagerDN: e.Manager, AccountExpires: e.AccountExpires, UsageLocation: e.UsageLocation,
 		Password: pw, MustChangePassword: a.mustChange,
 	})
 	if err != nil {

@@ -73,6 +73,10 @@ type Entry struct {
 	// small hours of the next day in Europe and Asia.
 	AccountExpires *time.Time `json:"account_expires,omitempty"`
 	Warnings       []string   `json:"warnings,omitempty"`
+	// Entra ID (the template's entra: section, when entra.mode is set): see entra.go.
+	CloudGroups   []string `json:"cloud_groups,omitempty"`
+	Licenses      []string `json:"licenses,omitempty"`
+	UsageLocation string   `json:"usage_location,omitempty"`
 }
 
 // PlanResult is the whole plan: one entry per CSV row, in file order.
@@ -116,6 +120,7 @@ func Plan(ctx context.Context, sheet *Sheet, tpl *Template, dir Directory) (*Pla
 		}
 	}
 	p.finishDuplicates()
+	planEntra(p.entries, tpl)
 	return &PlanResult{
 		Entries:            p.entries,
 		Warnings:           p.warnings(sheet),

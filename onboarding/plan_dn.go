@@ -11,7 +11,7 @@ import (
 // "CN=John Smith (jsmith2)". Both forms of every row go to the directory in one call.
 func (p *planner) chooseDNs(ctx context.Context) error {
 	idx := p.creating()
-	if len(idx) == 0 {
+	if len(idx) == 0 || p.tpl.Entra.CloudOnly() { // Entra ID has no DNs
 		return nil
 	}
 	plain := make(map[int]string, len(idx))

@@ -70,11 +70,14 @@ type PasswordRules struct {
 	MustChange bool `yaml:"must_change"`
 }
 
-// EntraRules is for hybrid and cloud-only tenants.
+// EntraRules is for hybrid and cloud-only tenants (see entra.go).
 type EntraRules struct {
 	GroupsByDepartment map[string][]string `yaml:"groups_by_department"`
 	Licenses           []string            `yaml:"licenses"`
 	UsageLocation      string              `yaml:"usage_location"`
+	Groups             []string            `yaml:"groups"`       // cloud groups for every hire
+	Mode               string              `yaml:"mode"`         // cloud | hybrid | "" (not applied)
+	SyncTimeout        string              `yaml:"sync_timeout"` // hybrid: how long to wait for sync, e.g. 30m
 }
 
 // OffboardRules is read by the leaver commands.

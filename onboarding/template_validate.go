@@ -34,7 +34,7 @@ func (t *Template) Validate() error {
 			v.addf("mail_pattern: %v", err)
 		}
 	}
-	v.dn("ou.default", t.OU.Default, true)
+	v.dn("ou.default", t.OU.Default, !t.Entra.CloudOnly())
 	v.foldKeys("ou.by_department", keysOf(t.OU.ByDepartment))
 	for _, dept := range sortedKeys(t.OU.ByDepartment) {
 		v.dn(fmt.Sprintf("ou.by_department[%q]", dept), t.OU.ByDepartment[dept], true)
@@ -45,11 +45,7 @@ func (t *Template) Validate() error {
 	if t.Password.Length < passwordMinLength || t.Password.Length > passwordMaxLength {
 		v.addf("password.length is %d; it must be between %d and %d", t.Password.Length, passwordMinLength, passwordMaxLength)
 	}
-	v.nameMap("entra.groups_by_department", t.Entra.GroupsByDepartment)
-	v.names("entra.licenses", t.Entra.Licenses)
-	if t.Entra.UsageLocation != "" && !usageLocationRE.MatchString(t.Entra.UsageLocation) {
-		v.addf("entra.usage_location %q must be a two-letter country code in capitals, such as US or DE", t.Entra.UsageLocation)
-	}
+	v.entra(t)
 	v.dn("offboard.disabled_ou", t.Offboard.DisabledOU, false)
 	v.names("offboard.keep_groups", t.Offboard.KeepGroups)
 	if len(v.problems) > 0 {

@@ -17,7 +17,10 @@ import (
 // testscript values (set up per script by Setup), so scripts running in parallel never share one.
 type graphServerKey struct{}
 
-type graphServerSlot struct{ srv *graphtest.Server }
+type graphServerSlot struct {
+	srv  *graphtest.Server
+	conn *graphtest.Connector // graph-server sync-ad
+}
 
 func server(ts *testscript.TestScript) *graphtest.Server {
 	s := ts.Value(graphServerKey{}).(*graphServerSlot).srv
@@ -118,7 +121,9 @@ func graphServerCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		fmt.Fprintln(ts.Stdout(), string(b))
 	default:
-		ts.Fatalf("graph-server: unknown subcommand %q", args[0])
+		if !graphServerExtra(ts, args) {
+			ts.Fatalf("graph-server: unknown subcommand %q", args[0])
+		}
 	}
 }
 

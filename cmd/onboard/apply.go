@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -41,13 +42,16 @@ type applyOptions struct {
 	ResultsOut     string
 	Yes            bool
 	DryRun         bool
+	Entra          entraStep     // the cloud half (entra.go)
+	SyncTimeout    time.Duration // --sync-timeout; negative: the template's
 }
 
 func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Command {
 	opts := &applyOptions{
 		IO: f.IO, Trail: f.Trail, Confirmer: f.Prompter,
-		Dir: func(ctx context.Context) (applier, error) { return f.AD(ctx) },
 	}
+	opts.Dir = func(ctx context.Context) (applier, error) { return onboardDirectory[applier](ctx, f, opts.Template) }
+	opts.Entra = newEntraStep(f, f.IO, &opts.SyncTimeout)
 	cmd := &cobra.Command{
 		Use:   "apply CSV --template FILE --credentials-out FILE",
 		Short: "Create the accounts, set their groups and managers; safe to re-run",
@@ -84,6 +88,7 @@ their missing group memberships are added, so a run that was interrupted finishe
 	cmd.Flags().IntVar(&opts.Parallel, "parallel", onboarding.DefaultParallel, "rows worked on at once")
 	cmd.Flags().StringVar(&opts.CredentialsOut, "credentials-out", "", "append new accounts' initial passwords to FILE (mode 0600); '-' for stdout")
 	cmd.Flags().StringVar(&opts.ResultsOut, "results-out", "", "write one result line per input row to FILE (CSV)")
+	cmd.Flags().DurationVar(&opts.SyncTimeout, "sync-timeout", -1, "entra.mode hybrid: how long to wait for Entra Connect (default: the template's entra.sync_timeout, else 10m)")
 	return cmd
 }
 
@@ -133,7 +138,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	bar := progress.New(opts.IO.ErrOut, opts.IO.IsStderrTTY(), len(p.Entries), "onboard")
 	var results []onboarding.Result
 	runOp := audit.Operation{
-		Action: "onboard.run", Directory: "ad", Server: dir.Server(), Target: audit.Target{Name: opts.CSV},
+		Action: "onboard.run", Directory: kindOf(dir), Server: dir.Server(), Target: audit.Target{Name: opts.CSV},
 		Changes: []audit.Change{
 			{Attribute: "rows", After: len(p.Entries)}, {Attribute: "create", After: toCreate},
 			{Attribute: "skip", After: counts[onboarding.ActionSkip]}, {Attribute: "invalid", After: counts[onboarding.ActionInvalid]},
@@ -149,6 +154,9 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 			Passwords: func(n int) (secret.Secret, error) { s, err := password.Generate(n); return secret.New(s), err },
 			Progress:  func(r onboarding.Result) { bar.Done(r.Status, describe(r)) },
 		})
+		if err == nil && opts.Entra != nil {
+			results, err = opts.Entra(ctx, dir, in.Template, p, results)
+		}
 		return runError(results, err)
 	}
 	if opts.DryRun {
@@ -174,9 +182,11 @@ func runError(results []onboarding.Result, err error) error {
 	if err != nil {
 		return err
 	}
-	var failed, invalid, ok int
+	var failed, invalid, ok, pending int
 	for _, r := range results {
 		switch r.Status {
+		case onboarding.StatusPending:
+			pending++
 		case onboarding.StatusFailed:
 			failed++
 		case onboarding.StatusInvalid:
@@ -186,6 +196,8 @@ func runError(results []onboarding.Result, err error) error {
 		}
 	}
 	switch {
+	case pending > 0: // made in AD, waiting for Entra Connect: a re-run finishes them
+		return &cmdutil.PartialError{Failed: failed + invalid + pending, Total: len(results)}
 	case failed+invalid == 0:
 		return nil
 	case ok == 0 && failed == 0:
@@ -230,10 +242,7 @@ func writeResults(opts *applyOptions, results []onboarding.Result) error {
 	}
 	t := output.Table{Header: []string{"Row", "Status", "Username", "DN", "Detail"}}
 	for _, r := range results {
-		detail := r.Error
-		if detail == "" {
-			detail = strings.Join(r.GroupsAdded, ", ")
-		}
+		detail := rowDetail(r)
 		t.AddRow(strconv.Itoa(r.Row), r.Status, r.SAMAccountName, r.DN, detail)
 	}
 	return output.Print(opts.IO, opts.Format, t, results)

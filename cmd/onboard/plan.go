@@ -24,7 +24,10 @@ type planOptions struct {
 }
 
 func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Command {
-	opts := &planOptions{IO: f.IO, Dir: func(ctx context.Context) (onboarding.Directory, error) { return f.AD(ctx) }}
+	opts := &planOptions{IO: f.IO}
+	opts.Dir = func(ctx context.Context) (onboarding.Directory, error) {
+		return onboardDirectory[onboarding.Directory](ctx, f, opts.Template)
+	}
 	cmd := &cobra.Command{
 		Use:   "plan CSV --template FILE",
 		Short: "Show what onboarding would do for each row; change nothing",
@@ -53,12 +56,20 @@ func planRun(ctx context.Context, opts *planOptions) error {
 		return err
 	}
 	t := output.Table{Header: []string{"Row", "Action", "Employee ID", "Username", "DN or reason", "Groups"}}
+	cloud := planHasCloud(p)
+	if cloud {
+		t.Header = append(t.Header, "Entra ID")
+	}
 	for _, e := range p.Entries {
 		detail := e.DN
 		if e.Action != onboarding.ActionCreate || e.Reason != "" {
 			detail = strings.TrimSpace(e.DN + " " + bracket(e.Reason))
 		}
-		t.AddRow(strconv.Itoa(e.Row), e.Action, e.EmployeeID, e.SAMAccountName, detail, strings.Join(e.Groups, ", "))
+		row := []string{strconv.Itoa(e.Row), e.Action, e.EmployeeID, e.SAMAccountName, detail, strings.Join(e.Groups, ", ")}
+		if cloud {
+			row = append(row, cloudColumn(e))
+		}
+		t.AddRow(row...)
 	}
 	if err := output.Print(opts.IO, opts.Format, t, p.Entries); err != nil {
 		return err

@@ -21,6 +21,7 @@ type creator interface {
 	User(ctx context.Context, ident string) (*directory.User, error)
 	CreateUser(ctx context.Context, nu ad.NewUser) (ad.CreateResult, error)
 	DomainDNSName() string
+	DryRun() bool
 }
 
 type createOptions struct {
@@ -93,6 +94,7 @@ explicitly win.`,
 	fl.StringVar(&opts.Template, "template", "", "onboarding template whose username patterns to use")
 	fl.StringVar(&opts.PasswordOut, "password-out", "", "write the generated password to FILE (mode 0600) instead of stdout")
 	fl.BoolVar(&opts.NoMust, "no-must-change", false, "do not require a password change at first logon")
+	fl.StringVar(&nu.UsageLocation, "usage-location", "", "Entra ID: the country (US, DE, ...) licences are assigned for (default: --like's)")
 	return cmd
 }
 
@@ -124,6 +126,9 @@ func createRun(ctx context.Context, opts *createOptions) error {
 		}
 	}
 	if nu.UserPrincipalName == "" {
+		if suffix == "" {
+			return cmdutil.FlagErrorf("no UPN suffix to make the new account's userPrincipalName: give --upn, or --template with upn_suffix")
+		}
 		nu.UserPrincipalName = nu.SAMAccountName + "@" + suffix
 	}
 	nu.PasswordLength = tpl.Password.Length
@@ -131,7 +136,7 @@ func createRun(ctx context.Context, opts *createOptions) error {
 	if err != nil {
 		return &cmdutil.TargetError{Target: nu.SAMAccountName, Err: err}
 	}
-	dryRun := res.User != nil && res.User.ObjectGUID == "" && res.User.WhenCreated == nil
+	dryRun := dir.DryRun()
 	return reportCreated(opts, res, dryRun)
 }
 
@@ -141,8 +146,11 @@ func copyFromColleague(ctx context.Context, dir creator, like string, nu *ad.New
 	if err != nil {
 		return fmt.Errorf("--like: %w", err)
 	}
-	if nu.OU == "" {
+	if nu.OU == "" && c.DN != "" { // Entra ID accounts have no DN, nor OU
 		nu.OU = ad.ParentDN(c.DN)
+	}
+	if nu.UsageLocation == "" {
+		nu.UsageLocation = c.UsageLocation
 	}
 	if nu.Department == "" {
 		nu.Department = c.Department
@@ -157,6 +165,7 @@ func copyFromColleague(ctx context.Context, dir creator, like string, nu *ad.New
 // createdJSON is `user create -o json`; password only when generated and not written to a file.
 type createdJSON struct {
 	DN                 string   `json:"dn"`
+	ID                 string   `json:"id,omitempty"`
 	SAMAccountName     string   `json:"sam_account_name"`
 	UserPrincipalName  string   `json:"user_principal_name"`
 	Groups             []string `json:"groups"`
@@ -179,7 +188,7 @@ func reportCreated(opts *createOptions, res ad.CreateResult, dryRun bool) error 
 		groups[i] = g.SAMAccountName
 	}
 	if opts.Format == output.FormatJSON {
-		out := createdJSON{DN: res.DN, SAMAccountName: res.User.SAMAccountName, UserPrincipalName: res.User.UserPrincipalName,
+		out := createdJSON{DN: res.DN, ID: res.User.ID, SAMAccountName: res.User.SAMAccountName, UserPrincipalName: res.User.UserPrincipalName,
 			Groups: groups, MustChangePassword: opts.New.MustChange, DryRun: dryRun, PasswordFile: opts.PasswordOut}
 		if showPassword {
 			out.Password = res.Password.Reveal()
@@ -194,7 +203,7 @@ func reportCreated(opts *createOptions, res ad.CreateResult, dryRun bool) error 
 	if !opts.IO.IsStdoutTTY() {
 		status = opts.IO.ErrOut // piped: stdout carries the password alone
 	}
-	fmt.Fprintf(status, "✓ %s %s: %s\n", res.User.SAMAccountName, verb, res.DN)
+	fmt.Fprintf(status, "✓ %s %s: %s\n", res.User.Name(), verb, firstNonEmpty(res.DN, res.User.ID, res.User.UserPrincipalName))
 	for _, g := range groups {
 		fmt.Fprintf(status, "  + %s\n", g)
 	}
@@ -208,4 +217,13 @@ func reportCreated(opts *createOptions, res ad.CreateResult, dryRun bool) error 
 		fmt.Fprintf(status, "Initial password written to %s (mode 0600)\n", opts.PasswordOut)
 	}
 	return nil
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }

@@ -48,7 +48,7 @@ func (s *Server) batch(req *apiRequest) apiResponse {
 	}
 	responses := make([]any, 0, len(body.Requests))
 	for _, it := range body.Requests {
-		resp := s.batchOne(it, status)
+		resp := s.batchOne(it, status, req.who)
 		status[it.ID] = resp.status
 		out := map[string]any{"id": it.ID, "status": resp.status}
 		headers := map[string]string{}
@@ -67,7 +67,7 @@ func (s *Server) batch(req *apiRequest) apiResponse {
 	return ok(map[string]any{"responses": responses})
 }
 
-func (s *Server) batchOne(it batchItem, status map[string]int) apiResponse {
+func (s *Server) batchOne(it batchItem, status map[string]int, who principal) apiResponse {
 	for _, d := range it.DependsOn {
 		st, known := status[d]
 		if !known {
@@ -91,7 +91,7 @@ func (s *Server) batchOne(it batchItem, status map[string]int) apiResponse {
 	if len(it.Body) > 0 && string(it.Body) != "null" {
 		body = it.Body
 	}
-	sub := &apiRequest{method: strings.ToUpper(it.Method), path: path, query: u.Query(), header: h, body: body, inBatch: true}
+	sub := &apiRequest{method: strings.ToUpper(it.Method), path: path, query: u.Query(), header: h, body: body, inBatch: true, who: who}
 	var resp apiResponse
 	if f := s.faults.take(sub.method, path); f != nil {
 		resp.status, resp.headers, resp.body = f.response()

@@ -52,6 +52,7 @@ func (u *User) json() map[string]any {
 		"usageLocation":                   strOrNil(u.UsageLocation),
 		"userType":                        u.UserType,
 		"onPremisesSamAccountName":        strOrNil(u.OnPremisesSamAccountName),
+		"onPremisesSyncEnabled":           syncedJSON(u.OnPremisesSyncEnabled),
 		"passwordPolicies":                strOrNil(u.PasswordPolicies),
 		"createdDateTime":                 timeJSON(&u.CreatedDateTime),
 		"lastPasswordChangeDateTime":      timeJSON(u.LastPasswordChangeDateTime),

@@ -11,6 +11,8 @@ func (s *Server) routes() *router {
 	rt.handle("POST /users/{user}/assignLicense", s.assignLicense)
 	rt.handle("GET /users/{user}/memberOf", s.memberOf(false, "user"))
 	rt.handle("GET /users/{user}/transitiveMemberOf", s.memberOf(true, "user"))
+	rt.handle("GET /users/{user}/manager", s.getManager)
+	rt.handle("GET /me", s.getMe)
 
 	rt.handle("GET /groups", s.listGroups)
 	rt.handle("GET /groups/{group}", s.getGroup)

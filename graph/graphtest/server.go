@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -58,6 +59,9 @@ type Server struct {
 	perms  permissions
 	auth   authState
 	api    *router
+
+	syncMu    sync.Mutex
+	connector *Connector
 }
 
 // New starts a server on a loopback port. Close it when done.
@@ -139,6 +143,7 @@ type apiRequest struct {
 	body    []byte
 	inBatch bool
 	params  map[string]string // path parameters matched by the router
+	who     principal         // who the access token was issued to
 }
 
 // apiResponse is the answer to an apiRequest.
@@ -162,7 +167,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		} else if p, ok := s.authenticate(r); !ok {
 			resp = p.failure
 		} else {
-			resp = s.serveAPI(&apiRequest{method: r.Method, path: entry.Path, query: r.URL.Query(), header: r.Header, body: body})
+			resp = s.serveAPI(&apiRequest{method: r.Method, path: entry.Path, query: r.URL.Query(), header: r.Header, body: body, who: p})
 		}
 	default:
 		if f := s.faults.take(r.Method, r.URL.Path); f != nil {

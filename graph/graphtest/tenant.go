@@ -45,6 +45,7 @@ type User struct {
 	UsageLocation                 string
 	UserType                      string // "Member" or "Guest"
 	OnPremisesSamAccountName      string
+	OnPremisesSyncEnabled         bool // synchronised from AD by Entra Connect (see Connector)
 	PasswordPolicies              string
 	CreatedDateTime               time.Time
 	LastPasswordChangeDateTime    *time.Time
@@ -394,6 +395,20 @@ func (t *Tenant) transitiveMembersLocked(g *Group) []map[string]any {
 func containsFold(list []string, s string) bool {
 	for _, v := range list {
 		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// SetSKUUnits sets how many units of the SKU with this part number the tenant has bought,
+// and reports whether it has that SKU.
+func (t *Tenant) SetSKUUnits(part string, units int) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, s := range t.skus {
+		if strings.EqualFold(s.PartNumber, part) {
+			s.Enabled = units
 			return true
 		}
 	}

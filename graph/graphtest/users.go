@@ -13,14 +13,21 @@ func (s *Server) listUsers(req *apiRequest) apiResponse {
 	if r := s.userReadPermission(req); r != nil {
 		return *r
 	}
+	s.syncTick()
 	t := s.tenant
 	t.mu.Lock()
 	items := make([]map[string]any, 0, len(t.users))
 	for _, u := range t.users {
 		items = append(items, u.json())
 	}
+	expand, bad := t.expandLocked(req)
 	t.mu.Unlock()
-	return s.collection(req, items, defaultUserProperties)
+	if bad != nil {
+		return *bad
+	}
+	resp := s.collection(req, items, defaultUserProperties)
+	expand(resp)
+	return resp
 }
 
 func (s *Server) getUser(req *apiRequest) apiResponse {
@@ -34,7 +41,13 @@ func (s *Server) getUser(req *apiRequest) apiResponse {
 	if u == nil {
 		return notFound(req.params["user"])
 	}
-	return single(req, u.json(), defaultUserProperties)
+	expand, bad := t.expandLocked(req)
+	if bad != nil {
+		return *bad
+	}
+	resp := single(req, u.json(), defaultUserProperties)
+	expand(resp)
+	return resp
 }
 
 func (s *Server) deleteUser(req *apiRequest) apiResponse {
@@ -71,6 +84,7 @@ type userWrite struct {
 	UserType          *string          `json:"userType"`
 	PasswordPolicies  *string          `json:"passwordPolicies"`
 	PasswordProfile   *passwordProfile `json:"passwordProfile"`
+	ManagerBind       *string          `json:"manager@odata.bind"`
 }
 
 type passwordProfile struct {
@@ -82,7 +96,7 @@ var knownUserWrite = func() map[string]bool {
 	m := map[string]bool{}
 	for _, k := range []string{"@odata.type", "accountEnabled", "displayName", "givenName", "surname", "userPrincipalName",
 		"mailNickname", "mail", "employeeId", "department", "jobTitle", "officeLocation", "usageLocation", "userType",
-		"passwordPolicies", "passwordProfile"} {
+		"passwordPolicies", "passwordProfile", "manager@odata.bind"} {
 		m[strings.ToLower(k)] = true
 	}
 	return m
@@ -156,8 +170,8 @@ func (s *Server) createUser(req *apiRequest) apiResponse {
 		return missing("mailNickname")
 	case w.UserPrincipalName == nil || *w.UserPrincipalName == "":
 		return missing("userPrincipalName")
-	case w.PasswordProfile == nil || w.PasswordProfile.Password == nil:
-		return missing("passwordProfile")
+	case w.PasswordProfile == nil || w.PasswordProfile.Password == nil || *w.PasswordProfile.Password == "":
+		return badRequest("A password must be specified to create a new user.")
 	}
 	_, domain, _ := strings.Cut(*w.UserPrincipalName, "@")
 	if !s.tenant.verifiedDomain(domain) {
@@ -215,6 +229,18 @@ func applyUserWrite(u *User, w *userWrite, s *Server) *apiResponse {
 	if w.UsageLocation != nil && *w.UsageLocation != "" && !usageLocationRE.MatchString(*w.UsageLocation) {
 		r := badRequest("Invalid value specified for property 'usageLocation' of resource 'User'.")
 		return &r
+	}
+	if w.ManagerBind != nil {
+		id := lastSegment(*w.ManagerBind)
+		if i := strings.Index(id, "('"); i >= 0 { // users('id') form
+			id = strings.TrimSuffix(id[i+2:], "')")
+		}
+		m := s.tenant.userLocked(id)
+		if m == nil {
+			r := notFound(id)
+			return &r
+		}
+		u.ManagerID = m.ID
 	}
 	set := func(dst *string, src *string) {
 		if src != nil {

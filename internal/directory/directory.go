@@ -44,6 +44,7 @@ type User struct {
 	Department           string     `json:"department"`
 	Title                string     `json:"title"`
 	Manager              string     `json:"manager"`
+	UsageLocation        string     `json:"usage_location,omitempty"` // Entra ID: the licensing country
 	Description          string     `json:"description"`
 	MemberOf             []string   `json:"member_of"`
 	PrimaryGroupID       int        `json:"primary_group_id,omitempty"`
@@ -135,4 +136,5 @@ type NewAccount struct {
 	AccountExpires     *time.Time // nil: never
 	Password           secret.Secret
 	MustChangePassword bool
+	UsageLocation      string // Entra ID only: ISO 3166 country code, needed before a licence
 }

@@ -1,0 +1,132 @@
+package onboard
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/onboarding"
+)
+
+// Onboarding on Entra ID (the template's entra.mode): which directory the accounts are made
+// in, and the cloud step after Apply.
+
+// onboardDirectory connects to where the template's accounts are made: Entra ID for
+// entra.mode: cloud (which needs --target entra), else Active Directory. A bad template is
+// left for readInput to report.
+func onboardDirectory[D any](ctx context.Context, f *factory.Factory, templatePath string) (D, error) {
+	var zero D
+	mode := ""
+	if tpl, err := onboarding.LoadTemplate(templatePath); err == nil {
+		mode = tpl.Entra.Mode
+		if w := tpl.EntraSectionIgnored(); w != "" {
+			fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
+		}
+	}
+	target, err := f.Target()
+	if err != nil {
+		return zero, err
+	}
+	switch {
+	case target == "entra" && mode != onboarding.EntraModeCloud:
+		if mode == onboarding.EntraModeHybrid {
+			return zero, cmdutil.FlagErrorf("the template's entra.mode is hybrid: the accounts are made in Active Directory and synchronised, so run without --target entra")
+		}
+		return zero, cmdutil.FlagErrorf("to onboard cloud-only accounts in Entra ID, set entra.mode: cloud in the template (its ou: and groups: are for Active Directory)")
+	case target != "entra" && mode == onboarding.EntraModeCloud:
+		return zero, cmdutil.FlagErrorf("the template's entra.mode is cloud: the accounts are made in Entra ID, so run with --target entra")
+	case target == "entra":
+		c, err := f.Entra(ctx)
+		if err != nil {
+			return zero, err
+		}
+		return any(c).(D), nil
+	}
+	c, err := f.AD(ctx)
+	if err != nil {
+		return zero, err
+	}
+	return any(c).(D), nil
+}
+
+// entraStep is the cloud half of apply: nil when the template has no entra.mode.
+type entraStep func(ctx context.Context, dir applier, tpl *onboarding.Template, plan *onboarding.PlanResult,
+	results []onboarding.Result) ([]onboarding.Result, error)
+
+// newEntraStep grants the cloud groups and licences: through the same client in cloud mode,
+// through a second sign-in (Entra ID credentials alongside the AD ones) in hybrid mode,
+// after waiting for the accounts to be synchronised.
+func newEntraStep(f *factory.Factory, ios *iostreams.IOStreams, syncTimeout *time.Duration) entraStep {
+	return func(ctx context.Context, dir applier, tpl *onboarding.Template, plan *onboarding.PlanResult,
+		results []onboarding.Result) ([]onboarding.Result, error) {
+		if tpl.Entra.Mode == "" {
+			return results, nil
+		}
+		opts := onboarding.CloudOptions{Hybrid: tpl.Entra.Hybrid(), Timeout: tpl.Entra.Timeout(), DryRun: f.Globals.DryRun,
+			Waiting: func(missing int, next time.Duration) {
+				fmt.Fprintf(ios.ErrOut, "waiting for Entra Connect: %d account(s) not synchronised yet; looking again in %s\n", missing, next.Round(time.Second))
+			}}
+		if *syncTimeout >= 0 {
+			opts.Timeout = *syncTimeout
+		}
+		var cloud onboarding.CloudDirectory
+		if c, ok := dir.(onboarding.CloudDirectory); ok && tpl.Entra.CloudOnly() {
+			cloud = c
+		} else {
+			c, err := f.EntraAlongside(ctx)
+			if err != nil {
+				return results, fmt.Errorf("the AD accounts are made; to give them their cloud groups and licences: %w", err)
+			}
+			cloud = c
+		}
+		return onboarding.ApplyCloud(ctx, plan, results, cloud, opts)
+	}
+}
+
+// kindOf names the directory for the run's audit record.
+func kindOf(dir any) string {
+	if k, ok := dir.(interface{ Kind() string }); ok {
+		return k.Kind()
+	}
+	return "ad"
+}
+
+// rowDetail is the table's last column: the error, else what this run added.
+func rowDetail(r onboarding.Result) string {
+	if r.Error != "" {
+		return r.Error
+	}
+	added := append([]string(nil), r.GroupsAdded...)
+	if c := r.Entra; c != nil {
+		for _, g := range c.GroupsAdded {
+			added = append(added, "cloud:"+g)
+		}
+		for _, l := range c.LicensesAdded {
+			added = append(added, "licence:"+l)
+		}
+	}
+	return strings.Join(added, ", ")
+}
+
+// cloudColumn is the plan table's Entra ID column for one entry.
+func cloudColumn(e onboarding.Entry) string {
+	parts := append([]string(nil), e.CloudGroups...)
+	for _, l := range e.Licenses {
+		parts = append(parts, "licence:"+l)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// planHasCloud reports whether any entry has cloud work, to show the column at all.
+func planHasCloud(p *onboarding.PlanResult) bool {
+	for _, e := range p.Entries {
+		if len(e.CloudGroups)+len(e.Licenses) > 0 {
+			return true
+		}
+	}
+	return false
+}
