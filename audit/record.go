@@ -65,7 +65,11 @@ func (r Record) MarshalJSON() ([]byte, error) {
 // Actor is who made a change: the local account running adkit and the
 // identity it bound to the directory with.
 type Actor struct {
-	OSUser       string `json:"os_user"`
+	OSUser string `json:"os_user"`
+	// OSUID is the numeric user id (Unix only). The name may come from $USER when the account
+	// is not in /etc/passwd (a directory account on a static build); the uid comes from the
+	// kernel.
+	OSUID        string `json:"os_uid,omitempty"`
 	Host         string `json:"host"`
 	BindIdentity string `json:"bind_identity"`
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -131,7 +132,7 @@ func (f *Factory) buildTrail() (*audit.Trail, error) {
 	}
 	return audit.NewTrail(audit.TrailOptions{
 		Sink:   sink,
-		Actor:  audit.Actor{OSUser: osUser(), Host: hostname(), BindIdentity: f.bindIdentity(s)},
+		Actor:  audit.Actor{OSUser: osUser(), OSUID: osUID(), Host: hostname(), BindIdentity: f.bindIdentity(s)},
 		Ticket: f.Globals.Ticket,
 		Reason: f.Globals.Reason,
 		DryRun: f.Globals.DryRun,
@@ -223,11 +224,21 @@ func (f *Factory) bindIdentity(s *config.Settings) string {
 	return s.BindUser
 }
 
+// osUser names the person at the keyboard. adkit is built without cgo (scripts/build.sh), so
+// os/user reads /etc/passwd only and a directory account (SSSD, winbind) falls back to $USER;
+// osUID is what the kernel says.
 func osUser() string {
 	if u, err := user.Current(); err == nil {
 		return u.Username
 	}
 	return os.Getenv("USER")
+}
+
+func osUID() string {
+	if uid := os.Getuid(); uid >= 0 {
+		return strconv.Itoa(uid)
+	}
+	return ""
 }
 
 func hostname() string {
