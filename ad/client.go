@@ -21,6 +21,7 @@ type Client struct {
 	identity string
 	trail    *audit.Trail
 	groups   groupCache
+	members  memberCache
 }
 
 // Connect dials, secures and binds, and reads the rootDSE. trail receives every change the

@@ -12,6 +12,8 @@ import (
 
 	"github.com/adkit-dev/adkit/internal/lazyregexp"
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/adkit-dev/adkit/internal/directory"
 )
 
 // ConnectError is a failure to reach or authenticate to a domain controller, phrased for the
@@ -145,6 +147,11 @@ var adDetailCode = lazyregexp.New(`^\s*([0-9A-Fa-f]{8}):`)
 func explainLDAPError(err error) error {
 	var le *ldap.Error
 	if !errors.As(err, &le) {
+		if strings.HasPrefix(err.Error(), "unable to read LDAP response packet") {
+			// go-ldap's answer to requests under way when the connection drops: not an
+			// *ldap.Error, but the same lost connection.
+			return networkError(err, err.Error())
+		}
 		return err
 	}
 	detail := ""
@@ -173,7 +180,20 @@ func explainLDAPError(err error) error {
 	case ldap.LDAPResultBusy, ldap.LDAPResultUnavailable:
 		return &RefusedError{Reason: "the domain controller is busy or unavailable; try again or use another DC", Err: err}
 	case ldap.ErrorNetwork:
-		return &RefusedError{Reason: "the connection to the domain controller was lost", Err: err}
+		return networkError(err, detail)
 	}
 	return err
+}
+
+// networkError says whether the domain controller stopped answering (go-ldap's request
+// timeout: the connection may still be open, the DC frozen or overloaded) or the connection
+// itself went away. Both wrap directory.ErrUnreachable, so bulk commands stop starting work.
+func networkError(err error, detail string) error {
+	if strings.Contains(detail, "timed out") {
+		return &RefusedError{
+			Reason: "the domain controller did not answer in time (--timeout); it may be overloaded, hung or unreachable",
+			Err:    errors.Join(directory.ErrTimeout, directory.ErrUnreachable, err),
+		}
+	}
+	return &RefusedError{Reason: "the connection to the domain controller was lost", Err: errors.Join(directory.ErrUnreachable, err)}
 }

@@ -103,6 +103,85 @@ func (c *Client) ManagersByMail(ctx context.Context, mails []string) (map[string
 	return out, nil
 }
 
+// GroupsByName finds the groups that names name, as ResolveGroup would find each one
+// (sAMAccountName, cn, mail or smtp: proxy address, DOMAIN\name, objectGUID, DN), in one
+// search for the lot; DNs are read at their address. The result maps each name that matches
+// to the DNs of every group it matches (more than one: ambiguous); names matching none are
+// absent.
+func (c *Client) GroupsByName(ctx context.Context, names []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	var plain []string
+	for _, n := range nonEmpty(names) {
+		filter, dn, err := identityFilter(kindGroup, n)
+		if err != nil {
+			return nil, err
+		}
+		if dn == "" {
+			plain = append(plain, n)
+			continue
+		}
+		e, err := c.readEntry(ctx, dn, filter, []string{"1.1"})
+		if err != nil {
+			return nil, fmt.Errorf("look up group %s: %w", n, err)
+		}
+		if e != nil {
+			out[n] = []string{e.DN}
+		}
+	}
+	if len(plain) == 0 {
+		return out, nil
+	}
+	// One OR filter of every name's clauses; which name an entry answers is decided here.
+	attrs := []string{"sAMAccountName", "cn", "mail", "proxyAddresses", "objectGUID"}
+	for start := 0; start < len(plain); start += orBatch {
+		batch := plain[start:min(start+orBatch, len(plain))]
+		var b strings.Builder
+		b.WriteString("(|")
+		for _, n := range batch {
+			f, _, _ := identityFilter(kindGroup, n)
+			b.WriteString(f)
+		}
+		b.WriteString(")")
+		err := c.searchEach(ctx, c.baseDN, b.String(), attrs, func(e *ldap.Entry) error {
+			for _, n := range batch {
+				if groupAnswers(e, n) {
+					out[n] = append(out[n], e.DN)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("look up groups: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// groupAnswers reports whether a group entry is one that identityFilter's filter for ident
+// matches (AD compares these names without regard to case).
+func groupAnswers(e *ldap.Entry, ident string) bool {
+	ident = strings.TrimSpace(ident)
+	if guid, ok := parseGUID(ident); ok {
+		return string(e.GetRawAttributeValue("objectGUID")) == string(guid)
+	}
+	if domain, name, ok := strings.Cut(ident, `\`); ok && domain != "" && name != "" && !strings.Contains(name, `\`) {
+		return strings.EqualFold(e.GetAttributeValue("sAMAccountName"), name)
+	}
+	for _, a := range kindGroup.nameAttrs {
+		for _, v := range e.GetAttributeValues(a) {
+			if strings.EqualFold(v, ident) {
+				return true
+			}
+		}
+	}
+	for _, p := range e.GetAttributeValues("proxyAddresses") {
+		if strings.EqualFold(p, "smtp:"+ident) {
+			return true
+		}
+	}
+	return false
+}
+
 func nonEmpty(values []string) []string {
 	out := make([]string, 0, len(values))
 	for _, v := range values {
@@ -117,14 +196,20 @@ func nonEmpty(values []string) []string {
 // idempotent by employee ID: when the add collides with an account that carries the same
 // employee ID, that account is returned with created=false, so a run interrupted anywhere can
 // be run again. The employee ID is only looked up on a collision: employeeID is not indexed,
-// and a search per row cost more than the add itself.
+// and a search per row cost more than the add itself. A created account is not read back:
+// it is what the add said, and onboarding needs only its names.
 func (c *Client) CreateAccount(ctx context.Context, a directory.NewAccount) (*directory.User, bool, error) {
 	if err := validSAM(a.SAMAccountName); err != nil {
 		return nil, false, err
 	}
-	u, err := c.addAccount(ctx, a)
+	err := c.addEntry(ctx, a)
 	if err == nil {
-		return u, true, nil
+		return &directory.User{
+			DN: a.DN, SAMAccountName: a.SAMAccountName, UserPrincipalName: a.UserPrincipalName,
+			DisplayName: a.DisplayName, GivenName: a.GivenName, Surname: a.Surname, Mail: a.Mail,
+			EmployeeID: a.EmployeeID, Department: a.Department, Title: a.Title, Manager: a.ManagerDN,
+			AccountExpires: a.AccountExpires, MustChangePassword: a.MustChangePassword, Enabled: true,
+		}, true, nil
 	}
 	if a.EmployeeID != "" && (ldap.IsErrorWithCode(err, ldap.LDAPResultEntryAlreadyExists) || ldap.IsErrorWithCode(err, ldap.LDAPResultConstraintViolation)) {
 		found, lookErr := c.ExistingByEmployeeID(ctx, []string{a.EmployeeID})
@@ -140,9 +225,25 @@ func (c *Client) CreateAccount(ctx context.Context, a directory.NewAccount) (*di
 	return nil, false, err
 }
 
-// addAccount writes the account, through the audit trail, and reads it back. The password
-// travels only inside the add request; the audit record says that it was set, never what.
+// addAccount writes the account, through the audit trail, and reads it back.
 func (c *Client) addAccount(ctx context.Context, a directory.NewAccount) (*directory.User, error) {
+	if err := c.addEntry(ctx, a); err != nil {
+		return nil, err
+	}
+	if c.DryRun() {
+		return &directory.User{DN: a.DN, SAMAccountName: a.SAMAccountName, UserPrincipalName: a.UserPrincipalName,
+			DisplayName: a.DisplayName, EmployeeID: a.EmployeeID}, nil
+	}
+	u, err := c.User(ctx, a.DN)
+	if err != nil {
+		return nil, fmt.Errorf("account %s was created, but reading it back failed: %w", a.DN, err)
+	}
+	return u, nil
+}
+
+// addEntry writes the account through the audit trail. The password travels only inside the
+// add request; the audit record says that it was set, never what.
+func (c *Client) addEntry(ctx context.Context, a directory.NewAccount) error {
 	req := ldap.NewAddRequest(a.DN, nil)
 	var changes []audit.Change
 	set := func(attr, value string) {
@@ -182,17 +283,9 @@ func (c *Client) addAccount(ctx context.Context, a directory.NewAccount) (*direc
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("create %s: %w", a.SAMAccountName, err)
+		return fmt.Errorf("create %s: %w", a.SAMAccountName, err)
 	}
-	if c.DryRun() {
-		return &directory.User{DN: a.DN, SAMAccountName: a.SAMAccountName, UserPrincipalName: a.UserPrincipalName,
-			DisplayName: a.DisplayName, EmployeeID: a.EmployeeID}, nil
-	}
-	u, err := c.User(ctx, a.DN)
-	if err != nil {
-		return nil, fmt.Errorf("account %s was created, but reading it back failed: %w", a.DN, err)
-	}
-	return u, nil
+	return nil
 }
 
 // groupCache remembers resolved groups for the life of a Client: a bulk run names the same
@@ -208,7 +301,7 @@ func (c *Client) EnsureMember(ctx context.Context, group, userDN string) (bool, 
 	if err != nil {
 		return false, err
 	}
-	u, err := c.User(ctx, userDN)
+	u, err := c.members.user(ctx, c, userDN)
 	if errors.Is(err, directory.ErrNotFound) && c.DryRun() {
 		// A dry run did not create the account it is now adding: record what would happen.
 		tgt := audit.Target{DN: userDN, Name: CommonName(userDN)}
@@ -222,6 +315,81 @@ func (c *Client) EnsureMember(ctx context.Context, group, userDN string) (bool, 
 		return false, err
 	}
 	return o.Changed || o.WouldChange, nil
+}
+
+// AddNewMember adds an account this run has just created to a group with one modify: nothing
+// can have made it a member yet, so the look-ups EnsureMember makes first (the account, its
+// membership, its primary group) would be three wasted round trips per group. AD's
+// entryAlreadyExists — the group is the account's primary group, or another run was quicker —
+// means the membership is there: it is recorded as skipped and is not an error.
+func (c *Client) AddNewMember(ctx context.Context, group string, u *directory.User) (bool, error) {
+	g, err := c.cachedGroup(ctx, group)
+	if err != nil {
+		return false, err
+	}
+	req := ldap.NewModifyRequest(g.DN, nil)
+	req.Add("member", []string{u.DN})
+	err = c.change(ctx, "group.add_member", target(u), []audit.Change{{Attribute: "group", After: g.DN}}, func(context.Context) error {
+		err := c.conn.Modify(req)
+		if err == nil {
+			return nil
+		}
+		// Samba answers 68 (checked on the lab, for both cases); AD's detail code 00000562
+		// (ERROR_MEMBER_IN_ALIAS) is recognised whatever result code carries it.
+		err = explainLDAPError(err)
+		if note := alreadyDone(err, true); note != "" {
+			return audit.Skipped(note + " " + g.SAMAccountName)
+		}
+		return err
+	})
+	if errors.Is(err, audit.ErrSkipped) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("add %s to %s: %w", u.Name(), g.SAMAccountName, err)
+	}
+	return true, nil
+}
+
+// SetManager sets an account's manager with one modify; the planner has decided that it has
+// none (a new account, or an existing one without a manager), so there is no before value to
+// read.
+func (c *Client) SetManager(ctx context.Context, u *directory.User, managerDN string) error {
+	req := ldap.NewModifyRequest(u.DN, nil)
+	req.Replace("manager", []string{managerDN})
+	if err := c.modify(ctx, "user.update", u, []audit.Change{{Attribute: "manager", Before: "", After: managerDN}}, req); err != nil {
+		return fmt.Errorf("set the manager of %s: %w", u.Name(), err)
+	}
+	return nil
+}
+
+// memberCache remembers the accounts EnsureMember has read, by DN, for the life of a Client:
+// a row's account is looked at once, not once per group. It keeps what membership checks
+// use (DN, SID, primary group), which a run does not change.
+type memberCache struct {
+	mu   sync.Mutex
+	byDN map[string]*directory.User
+}
+
+func (m *memberCache) user(ctx context.Context, c *Client, dn string) (*directory.User, error) {
+	key := strings.ToLower(dn)
+	m.mu.Lock()
+	u, ok := m.byDN[key]
+	m.mu.Unlock()
+	if ok {
+		return u, nil
+	}
+	u, err := c.User(ctx, dn)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	if m.byDN == nil {
+		m.byDN = map[string]*directory.User{}
+	}
+	m.byDN[key] = u
+	m.mu.Unlock()
+	return u, nil
 }
 
 func (c *Client) cachedGroup(ctx context.Context, ident string) (GroupRef, error) {

@@ -2,8 +2,11 @@ package ad_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/adkit-dev/adkit/ad"
 
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/labtest"
@@ -41,5 +44,119 @@ func TestCreateAccountIsIdempotentByEmployeeID(t *testing.T) {
 	other.EmployeeID = "Y" + sam
 	if _, created, err := admin.CreateAccount(ctx, other); err == nil || created || !strings.Contains(err.Error(), "already exists") {
 		t.Errorf("colliding CreateAccount for another employee = created %v, %v; want an 'already exists' error", created, err)
+	}
+}
+
+// newAccount creates an account the way onboarding does (CreateAccount) and deletes it at
+// cleanup.
+func newAccount(t *testing.T, admin *ad.Client, prefix string) *directory.User {
+	t.Helper()
+	sam := labtest.UniqueName(prefix)
+	deleteUserAtCleanup(t, admin, sam)
+	u, created, err := admin.CreateAccount(context.Background(), directory.NewAccount{
+		DN: "CN=New " + sam + "," + staffOU(admin), SAMAccountName: sam, UserPrincipalName: sam + "@lab.adkit.test",
+		GivenName: "New", Surname: sam, DisplayName: "New " + sam, EmployeeID: "N" + sam,
+		Password: secret.New(testPassword()), MustChangePassword: true,
+	})
+	if err != nil || !created {
+		t.Fatalf("CreateAccount: created %v, %v", created, err)
+	}
+	return u
+}
+
+// TestAddNewMember: a just-created account joins a group with one modify; what Samba answers
+// when the membership is already there — a second add, or the account's primary group
+// (LDAP 68, entryAlreadyExists) — is success, recorded as skipped, not an error.
+func TestAddNewMember(t *testing.T) {
+	t.Parallel()
+	admin, logPath := labtest.Connect(t)
+	ctx := context.Background()
+	u := newAccount(t, admin, "anm")
+	name := labtest.UniqueName("g")
+	gdn := newLabGroup(t, admin, "", name, name, "")
+
+	if added, err := admin.AddNewMember(ctx, name, u); err != nil || !added {
+		t.Fatalf("AddNewMember = %v, %v; want added", added, err)
+	}
+	if got := readUser(t, admin, u.SAMAccountName); !slices.Contains(got.MemberOf, gdn) {
+		t.Fatalf("memberOf = %v, want %s", got.MemberOf, gdn)
+	}
+	if added, err := admin.AddNewMember(ctx, name, u); err != nil || added {
+		t.Errorf("AddNewMember again = %v, %v; want not added, no error", added, err)
+	}
+	if added, err := admin.AddNewMember(ctx, "Domain Users", u); err != nil || added {
+		t.Errorf("AddNewMember to the primary group = %v, %v; want not added, no error", added, err)
+	}
+	_, err := admin.AddNewMember(ctx, labtest.UniqueName("nogroup"), u)
+	mustNotFound(t, err, "AddNewMember to a missing group")
+	recs := auditRecords(t, logPath, "group.add_member")
+	if got := strings.Join(pairs(t, recs), ","); got != "ok,skipped,skipped" {
+		t.Errorf("group.add_member outcomes %s, want ok,skipped,skipped", got)
+	}
+	if after, _ := recs[0].Changes[0].After.(string); recs[0].Target.DN != u.DN || after != gdn {
+		t.Errorf("audit record: target %s, change %+v", recs[0].Target.DN, recs[0].Changes)
+	}
+}
+
+// TestSetManager: one modify, audited as user.update with the manager as the change.
+func TestSetManager(t *testing.T) {
+	t.Parallel()
+	admin, logPath := labtest.Connect(t)
+	ctx := context.Background()
+	boss, report := newAccount(t, admin, "boss"), newAccount(t, admin, "rep")
+	if err := admin.SetManager(ctx, report, boss.DN); err != nil {
+		t.Fatal(err)
+	}
+	if got := readUser(t, admin, report.SAMAccountName); !strings.EqualFold(got.Manager, boss.DN) {
+		t.Errorf("manager = %q, want %s", got.Manager, boss.DN)
+	}
+	recs := auditRecords(t, logPath, "user.update")
+	if got := strings.Join(pairs(t, recs), ","); got != "ok" || recs[0].Changes[0].Attribute != "manager" || recs[0].Target.DN != report.DN {
+		t.Errorf("user.update records %s: %+v", got, recs)
+	}
+	err := admin.SetManager(ctx, report, "CN=Nobody "+labtest.UniqueName("x")+","+staffOU(admin))
+	if err == nil {
+		t.Error("SetManager to a DN that does not exist succeeded")
+	}
+}
+
+// TestGroupsByName finds groups by every name a GROUP argument may be, in one search, and
+// tells a missing name (absent) from an ambiguous one (two DNs).
+func TestGroupsByName(t *testing.T) {
+	t.Parallel()
+	admin, _ := labtest.Connect(t)
+	ctx := context.Background()
+	sam := labtest.UniqueName("gbn")
+	cn := "Team " + sam
+	mail := sam + "@lab.adkit.test"
+	gdn := newLabGroup(t, admin, "", cn, sam, mail)
+	// Two groups with one cn, in different OUs: the cn is ambiguous, their sAMAccountNames not.
+	twin := "Twin " + sam
+	t1 := newLabGroup(t, admin, "", twin, sam+"a", "")
+	t2 := newLabGroup(t, admin, staffOU(admin), twin, sam+"b", "")
+	missing := labtest.UniqueName("nogrp")
+
+	names := []string{sam, strings.ToUpper(cn), mail, gdn, twin, sam + "b", missing, "Domain Users"}
+	got, err := admin.GroupsByName(ctx, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{sam, strings.ToUpper(cn), mail, gdn} {
+		if len(got[n]) != 1 || !strings.EqualFold(got[n][0], gdn) {
+			t.Errorf("%q → %v, want [%s]", n, got[n], gdn)
+		}
+	}
+	if len(got[twin]) != 2 || !slices.ContainsFunc(got[twin], func(d string) bool { return strings.EqualFold(d, t1) }) ||
+		!slices.ContainsFunc(got[twin], func(d string) bool { return strings.EqualFold(d, t2) }) {
+		t.Errorf("%q → %v, want both %s and %s", twin, got[twin], t1, t2)
+	}
+	if len(got[sam+"b"]) != 1 || !strings.EqualFold(got[sam+"b"][0], t2) {
+		t.Errorf("%q → %v, want [%s]", sam+"b", got[sam+"b"], t2)
+	}
+	if _, ok := got[missing]; ok {
+		t.Errorf("missing group %q → %v", missing, got[missing])
+	}
+	if len(got["Domain Users"]) != 1 {
+		t.Errorf("Domain Users → %v", got["Domain Users"])
 	}
 }

@@ -223,3 +223,28 @@ func (c *Client) post(ctx context.Context, a directory.NewAccount) (*directory.U
 	u.Enabled, u.MustChangePassword = true, must
 	return u, nil
 }
+
+// AddNewMember adds an account created in this run to a group. Graph has no cheaper way to
+// add a member than the one EnsureMember takes, and a member added twice is answered
+// "already exist", which counts as done.
+func (c *Client) AddNewMember(ctx context.Context, group string, account *directory.User) (bool, error) {
+	return c.EnsureMember(ctx, group, account.ID)
+}
+
+// SetManager sets the account's manager, an object id (a manager who is a new hire of the same
+// onboarding file), with PUT /users/{id}/manager/$ref, audited as user.update.
+func (c *Client) SetManager(ctx context.Context, account *directory.User, managerID string) error {
+	if !isObjectID(managerID) {
+		return fmt.Errorf("%w: the manager of %s must be an Entra ID object id, not %q", directory.ErrInvalidInput, account.UserPrincipalName, managerID)
+	}
+	changes := []audit.Change{{Attribute: "manager", Before: account.Manager, After: managerID}}
+	return c.change(ctx, "user.update", userTarget(account), changes, func(ctx context.Context) error {
+		ref := models.NewReferenceUpdate()
+		target := c.adapter.GetBaseUrl() + "/users/" + managerID
+		ref.SetOdataId(&target)
+		if err := c.usersAPI().ByUserId(account.ID).Manager().Ref().Put(ctx, ref, nil); err != nil {
+			return fmt.Errorf("set the manager of %s: %w", account.UserPrincipalName, explain(err, "User.ReadWrite.All"))
+		}
+		return nil
+	})
+}

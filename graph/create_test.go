@@ -115,3 +115,43 @@ func TestCreateAccountIsIdempotent(t *testing.T) {
 		t.Errorf("POST /users = %d", n)
 	}
 }
+
+// A manager who starts with their team: onboarding sets it once both accounts exist.
+func TestSetManagerOfANewAccount(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	boss, _, err := e.client.CreateAccount(e.ctx(), directory.NewAccount{UserPrincipalName: "boss.new@corp.example.com",
+		GivenName: "Boss", Surname: "New", EmployeeID: "E7101", Password: secret.New("Xy7!kkkkkkkkkkkk")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hire, _, err := e.client.CreateAccount(e.ctx(), directory.NewAccount{UserPrincipalName: "hire.new@corp.example.com",
+		GivenName: "Hire", Surname: "New", EmployeeID: "E7102", Password: secret.New("Xy7!kkkkkkkkkkkk")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.client.SetManager(e.ctx(), hire, boss.ID); err != nil {
+		t.Fatalf("SetManager: %v", err)
+	}
+	got, err := e.client.User(e.ctx(), hire.UserPrincipalName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Manager != boss.UserPrincipalName {
+		t.Errorf("manager = %q, want %q", got.Manager, boss.UserPrincipalName)
+	}
+	if n := e.srv.Count("PUT", "/users/"+hire.ID+"/manager/$ref"); n != 1 {
+		t.Errorf("PUT manager/$ref = %d, want 1", n)
+	}
+	var updates int
+	for _, r := range e.records() {
+		if r.Action == "user.update" && r.Event == "outcome" && r.Result == "ok" {
+			updates++
+		}
+	}
+	if updates != 1 {
+		t.Errorf("%d user.update outcomes in the audit log, want 1", updates)
+	}
+	if err := e.client.SetManager(e.ctx(), hire, "CN=Boss,OU=Staff,DC=corp"); !errors.Is(err, directory.ErrInvalidInput) {
+		t.Errorf("a DN as manager: err = %v, want invalid input", err)
+	}
+}

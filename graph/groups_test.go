@@ -236,3 +236,26 @@ func TestBatchItemThrottlingIsRetried(t *testing.T) {
 		t.Errorf("additions sent %d times, want 3 (one throttled and sent again)", n)
 	}
 }
+
+func TestGroupsByNameForTemplateChecks(t *testing.T) {
+	tenant := graphtest.DefaultTenant(time.Now())
+	tenant.AddGroup(&graphtest.Group{ID: graphtest.StableID("group:twins-1"), DisplayName: "Twins", SecurityEnabled: true})
+	tenant.AddGroup(&graphtest.Group{ID: graphtest.StableID("group:twins-2"), DisplayName: "Twins", MailNickname: "twins2", SecurityEnabled: true})
+	e := newEnv(t, envOptions{tenant: tenant})
+	found, err := e.client.GroupsByName(e.ctx(), []string{"Staff", "eng-all@corp.example.com", "No Such Group", "Twins"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := found["Staff"]; len(ids) != 1 || ids[0] == "" {
+		t.Errorf("Staff = %q, want its one object id", ids)
+	}
+	if ids := found["eng-all@corp.example.com"]; len(ids) != 1 {
+		t.Errorf("a group by mail = %q, want one id", ids)
+	}
+	if ids, ok := found["No Such Group"]; ok {
+		t.Errorf("a missing group is present: %q", ids)
+	}
+	if ids := found["Twins"]; len(ids) != 2 {
+		t.Errorf("two groups of one name = %q, want both (ambiguous)", ids)
+	}
+}

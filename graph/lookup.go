@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -179,6 +180,28 @@ func (c *Client) ManagersByMail(ctx context.Context, mails []string) (map[string
 	for _, m := range mails {
 		if u := found[strings.ToLower(m)]; u != nil {
 			out[m] = u.ID
+		}
+	}
+	return out, nil
+}
+
+// GroupsByName finds groups by display name, mail nickname, mail or object id, as a GROUP
+// argument names them: each name that matches maps to the object ids of every group it
+// matches (two or more: ambiguous); names that match none are absent. Templates name a
+// handful of groups, so this is one small query per name.
+func (c *Client) GroupsByName(ctx context.Context, names []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	for _, name := range names {
+		g, err := c.findGroup(ctx, name, []string{"id", "displayName"})
+		var amb *directory.AmbiguousError
+		switch {
+		case err == nil:
+			out[name] = []string{str(g.GetId())}
+		case errors.As(err, &amb):
+			out[name] = amb.Candidates
+		case errors.Is(err, directory.ErrNotFound):
+		default:
+			return nil, err
 		}
 	}
 	return out, nil

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/secret"
@@ -27,6 +28,15 @@ type Provisioner interface {
 	// EnsureMember adds the user to the group unless it already is a member, and says
 	// whether it added it. Already being a member is not an error.
 	EnsureMember(ctx context.Context, group, userDN string) (added bool, err error)
+	// AddNewMember adds an account that CreateAccount has just created (created=true, in
+	// this run) to a group: nothing can have added it yet, so it need not look first. The
+	// directory answering "already a member" (a primary group, another run) is success with
+	// added=false. The account is the one CreateAccount returned.
+	AddNewMember(ctx context.Context, group string, account *directory.User) (added bool, err error)
+	// SetManager sets the account's manager. Apply calls it only when the plan says the
+	// account has no manager yet (a manager who is a new hire of the same file is set once
+	// both accounts exist), so it need not look first.
+	SetManager(ctx context.Context, account *directory.User, managerDN string) error
 }
 
 // PasswordGenerator returns a new random password of the given length.
@@ -55,6 +65,9 @@ const (
 	StatusSkipped   = "skipped"   // nothing to do
 	StatusFailed    = "failed"    // see Error; run apply again to finish
 	StatusInvalid   = "invalid"   // the plan refused the row; see Error
+	// StatusNotAttempted: the directory became unreachable before the row was started; run
+	// apply again to do it.
+	StatusNotAttempted = "not_attempted"
 )
 
 // Result is what happened to one row.
@@ -70,18 +83,27 @@ type Result struct {
 	// those this run added.
 	Groups      []string `json:"groups"`
 	GroupsAdded []string `json:"groups_added"`
-	Error       string   `json:"error,omitempty"`
+	// ManagerSet is the manager's DN when this run set it after the account existed: a
+	// manager who is a new hire of the same file, or an existing account that had none.
+	ManagerSet string `json:"manager_set,omitempty"`
+	Error      string `json:"error,omitempty"`
 	// Password is set only when this run created the account — even if a group then failed,
 	// since the account exists and its owner needs the password.
 	Password           secret.Secret `json:"-"`
 	MustChangePassword bool          `json:"must_change_password"`
 	// Entra is what the cloud step did (entra.mode set), see entra_apply.go.
 	Entra *CloudResult `json:"entra,omitempty"`
+
+	account *directory.User // the account, once known to exist; nil otherwise
+	created bool            // this run created it
 }
 
 // Apply carries out a plan: it creates the accounts of create entries, opts.Parallel at a time,
 // and ensures the group memberships of both created accounts and skipped existing ones, so a
-// re-run completes rows a previous run left half done. A failed row does not stop the others.
+// re-run completes rows a previous run left half done. Managers who are new hires of the same
+// file are set in a second pass, once both accounts exist. A failed row does not stop the
+// others — except when the directory becomes unreachable: then no new row is started, the rows
+// under way finish, and the rest are StatusNotAttempted (a re-run does them).
 // The results, one per entry, are sorted by row. The error is non-nil only if Apply could not
 // run at all or ctx was cancelled (rows not started then fail with the context's error).
 func Apply(ctx context.Context, plan *PlanResult, p Provisioner, opts ApplyOptions) ([]Result, error) {
@@ -97,34 +119,60 @@ func Apply(ctx context.Context, plan *PlanResult, p Provisioner, opts ApplyOptio
 	}
 	workers = min(workers, MaxParallel)
 
-	a := applier{p: p, passwords: opts.Passwords, length: plan.PasswordLength, mustChange: plan.MustChangePassword}
-	jobs := make(chan Entry)
-	done := make(chan Result)
+	a := &applier{p: p, passwords: opts.Passwords, length: plan.PasswordLength, mustChange: plan.MustChangePassword}
+	entries := plan.Entries
+	byRow := make(map[int]int, len(entries)) // row → entry index
+	for i, e := range entries {
+		byRow[e.Row] = i
+	}
+	later := func(i int) bool { return needsManager(entries[i]) }
+
+	type finished struct {
+		i int
+		r Result
+	}
+	jobs := make(chan int)
+	done := make(chan finished)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for e := range jobs {
-				done <- a.row(ctx, e)
+			for i := range jobs {
+				done <- finished{i, a.row(ctx, entries[i])}
 			}
 		}()
 	}
 	go func() {
-		for _, e := range plan.Entries {
-			jobs <- e
+		for i := range entries {
+			if a.halted() != nil {
+				// The directory is gone: starting more rows would only wait for --timeout.
+				done <- finished{i, a.notAttempted(entries[i])}
+				continue
+			}
+			jobs <- i
 		}
 		close(jobs)
 		wg.Wait()
 		close(done)
 	}()
 
-	results := make([]Result, 0, len(plan.Entries))
-	for r := range done { // this goroutine alone calls Progress
-		if opts.Progress != nil {
-			opts.Progress(r)
+	results := make([]Result, len(entries))
+	for f := range done { // this goroutine alone calls Progress
+		results[f.i] = f.r
+		if opts.Progress != nil && !later(f.i) {
+			opts.Progress(f.r)
 		}
-		results = append(results, r)
+	}
+	// Second pass: managers set once the account (and its manager's) exists.
+	for i := range entries {
+		if !later(i) {
+			continue
+		}
+		a.setManager(ctx, entries[i], &results[i], results, byRow)
+		if opts.Progress != nil {
+			opts.Progress(results[i])
+		}
 	}
 	sort.SliceStable(results, func(i, j int) bool { return results[i].Row < results[j].Row })
 	if err := ctx.Err(); err != nil {
@@ -133,25 +181,88 @@ func Apply(ctx context.Context, plan *PlanResult, p Provisioner, opts ApplyOptio
 	return results, nil
 }
 
+// needsManager: the entry's manager is set after the accounts exist, in Apply's second pass.
+func needsManager(e Entry) bool {
+	switch e.Action {
+	case ActionCreate:
+		return e.ManagerRow > 0
+	case ActionSkip:
+		return e.DN != "" && (e.ManagerRow > 0 || e.Manager != "")
+	}
+	return false
+}
+
 type applier struct {
 	p          Provisioner
 	passwords  PasswordGenerator
 	length     int
 	mustChange bool
+
+	haltOnce sync.Once
+	halt     atomic.Pointer[haltCause]
 }
 
-func (a applier) row(ctx context.Context, e Entry) Result {
-	r := Result{
+// haltCause is the first sign that the directory is unreachable.
+type haltCause struct {
+	row int
+	err error
+}
+
+// stop records that the directory is unreachable, if err says so, and reports whether it did.
+func (a *applier) stop(row int, err error) bool {
+	if !errors.Is(err, directory.ErrUnreachable) {
+		return false
+	}
+	a.haltOnce.Do(func() { a.halt.Store(&haltCause{row: row, err: err}) })
+	return true
+}
+
+func (a *applier) halted() *haltCause { return a.halt.Load() }
+
+// unreachable says why work was not attempted, and what to do.
+func (a *applier) unreachable() string {
+	h := a.halted()
+	what := "the domain controller is unreachable"
+	if errors.Is(h.err, directory.ErrTimeout) {
+		what = "the domain controller stopped answering (a request timed out)"
+	}
+	return fmt.Sprintf("%s (first seen on row %d: %v); re-run the same command to finish", what, h.row, h.err)
+}
+
+func newResult(e Entry) Result {
+	return Result{
 		Row: e.Row, EmployeeID: e.EmployeeID, SAMAccountName: e.SAMAccountName,
 		UserPrincipalName: e.UserPrincipalName, DisplayName: e.DisplayName, DN: e.DN,
 		Groups: []string{}, GroupsAdded: []string{},
+	}
+}
+
+// notAttempted is the result of a row not started because the directory went away. Rows
+// that need no directory work keep their own status.
+func (a *applier) notAttempted(e Entry) Result {
+	r := newResult(e)
+	switch {
+	case e.Action == ActionInvalid:
+		r.Status, r.Error = StatusInvalid, e.Reason
+	case e.Action == ActionSkip && (e.DN == "" || len(e.Groups) == 0 && !needsManager(e)):
+		r.Status = StatusSkipped
+	default:
+		r.Status, r.Error = StatusNotAttempted, "not attempted: "+a.unreachable()
+	}
+	return r
+}
+
+func (a *applier) row(ctx context.Context, e Entry) Result {
+	r := newResult(e)
+	if e.Action == ActionSkip && e.DN != "" {
+		r.account = &directory.User{DN: e.DN, SAMAccountName: e.SAMAccountName, UserPrincipalName: e.UserPrincipalName, DisplayName: e.DisplayName}
 	}
 	switch {
 	case e.Action == ActionInvalid:
 		r.Status, r.Error = StatusInvalid, e.Reason
 		return r
 	case e.Action == ActionSkip && (e.DN == "" || len(e.Groups) == 0):
-		r.Status = StatusSkipped // a repeated row, or an existing account with nothing to ensure
+		r.Status = StatusSkipped // a repeated row, or an existing account with no group to ensure
 		return r
 	case e.Action != ActionCreate && e.Action != ActionSkip:
 		r.Status, r.Error = StatusFailed, fmt.Sprintf("unknown action %q in the plan", e.Action)
@@ -161,18 +272,31 @@ func (a applier) row(ctx context.Context, e Entry) Result {
 		r.Status, r.Error = StatusFailed, "not started: "+err.Error()
 		return r
 	}
-	created := false
+	if a.halted() != nil {
+		return a.notAttempted(e)
+	}
 	if e.Action == ActionCreate {
-		var err error
-		if created, err = a.create(ctx, e, &r); err != nil {
+		if err := a.create(ctx, e, &r); err != nil {
+			a.stop(e.Row, err)
 			r.Status, r.Error = StatusFailed, err.Error()
 			return r
 		}
 	}
 	var failures []string
-	for _, g := range e.Groups {
-		added, err := a.p.EnsureMember(ctx, g, r.DN)
+	for i, g := range e.Groups {
+		if a.halted() != nil {
+			failures = append(failures, fmt.Sprintf("groups %s not added: %s", strings.Join(e.Groups[i:], ", "), a.unreachable()))
+			break
+		}
+		var added bool
+		var err error
+		if r.created {
+			added, err = a.p.AddNewMember(ctx, g, r.account)
+		} else {
+			added, err = a.p.EnsureMember(ctx, g, r.DN)
+		}
 		if err != nil {
+			a.stop(e.Row, err)
 			failures = append(failures, fmt.Sprintf("add to group %s: %v", g, err))
 			continue
 		}
@@ -184,11 +308,14 @@ func (a applier) row(ctx context.Context, e Entry) Result {
 	switch {
 	case len(failures) > 0:
 		r.Status = StatusFailed
-		r.Error = strings.Join(failures, "; ") + "; run apply again to finish"
-		if created {
+		r.Error = strings.Join(failures, "; ")
+		if !strings.HasSuffix(r.Error, "re-run the same command to finish") {
+			r.Error += "; run apply again to finish"
+		}
+		if r.created {
 			r.Error = "account created, but " + r.Error
 		}
-	case created:
+	case r.created:
 		r.Status = StatusCreated
 	case len(r.GroupsAdded) > 0:
 		r.Status = StatusCompleted
@@ -198,33 +325,86 @@ func (a applier) row(ctx context.Context, e Entry) Result {
 	return r
 }
 
-// create makes the account and fills in r from what the directory returned; it reports
-// whether this call created it, as opposed to finding it already there.
-func (a applier) create(ctx context.Context, e Entry, r *Result) (bool, error) {
+// create makes the account and fills in r from what the directory returned.
+func (a *applier) create(ctx context.Context, e Entry, r *Result) error {
 	pw, err := a.passwords(a.length)
 	if err != nil {
-		return false, fmt.Errorf("generate password: %w", err)
+		return fmt.Errorf("generate password: %w", err)
+	}
+	manager := e.Manager
+	if e.ManagerRow > 0 {
+		manager = "" // a new hire of this file: set in the second pass, once that account exists
 	}
 	u, created, err := a.p.CreateAccount(ctx, NewAccount{
 		DN: e.DN, SAMAccountName: e.SAMAccountName, UserPrincipalName: e.UserPrincipalName,
 		GivenName: e.GivenName, Surname: e.Surname, DisplayName: e.DisplayName, Mail: e.Mail,
 		EmployeeID: e.EmployeeID, Department: e.Department, Title: e.Title, Office: e.Location,
-		ManagerDN: e.Manager, AccountExpires: e.AccountExpires, UsageLocation: e.UsageLocation,
+		ManagerDN: manager, AccountExpires: e.AccountExpires, UsageLocation: e.UsageLocation,
 		Password: pw, MustChangePassword: a.mustChange,
 	})
 	if err != nil {
-		return false, fmt.Errorf("create account %s: %w", e.SAMAccountName, err)
+		return fmt.Errorf("create account %s: %w", e.SAMAccountName, err)
 	}
-	if u != nil { // the directory's word wins: an existing account may differ from the plan
-		r.DN = firstNonEmpty(u.DN, r.DN)
-		r.SAMAccountName = firstNonEmpty(u.SAMAccountName, r.SAMAccountName)
-		r.UserPrincipalName = firstNonEmpty(u.UserPrincipalName, r.UserPrincipalName)
-		r.DisplayName = firstNonEmpty(u.DisplayName, r.DisplayName)
+	if u == nil {
+		u = &directory.User{DN: e.DN, SAMAccountName: e.SAMAccountName, UserPrincipalName: e.UserPrincipalName, DisplayName: e.DisplayName}
 	}
+	// The directory's word wins: an existing account may differ from the plan.
+	r.DN = firstNonEmpty(u.DN, r.DN)
+	r.SAMAccountName = firstNonEmpty(u.SAMAccountName, r.SAMAccountName)
+	r.UserPrincipalName = firstNonEmpty(u.UserPrincipalName, r.UserPrincipalName)
+	r.DisplayName = firstNonEmpty(u.DisplayName, r.DisplayName)
+	r.account, r.created = u, created
 	if created {
 		r.Password, r.MustChangePassword = pw, a.mustChange
 	}
-	return created, nil
+	return nil
+}
+
+// setManager is the second pass for one entry: it sets the manager once the account exists
+// and, for a manager who is a new hire of this file, once the manager's account exists too.
+// A row that cannot have its manager yet fails, saying that a re-run finishes it.
+func (a *applier) setManager(ctx context.Context, e Entry, r *Result, results []Result, byRow map[int]int) {
+	if r.account == nil {
+		return // the row failed, or was not attempted, before its account existed
+	}
+	fail := func(msg string) {
+		if r.Status != StatusFailed || r.Error == "" {
+			r.Error = msg
+			if r.created {
+				r.Error = "account created, but " + msg
+			}
+		} else {
+			r.Error += "; " + msg
+		}
+		r.Status = StatusFailed
+	}
+	managerDN := e.Manager
+	if e.ManagerRow > 0 {
+		m := results[byRow[e.ManagerRow]]
+		if m.account == nil {
+			fail(fmt.Sprintf("manager %s (row %d) has no account yet, so it is not set: run apply again once row %d is done",
+				e.ManagerEmail, e.ManagerRow, e.ManagerRow))
+			return
+		}
+		managerDN = firstNonEmpty(m.account.DN, m.account.ID) // Entra ID accounts have no DN
+	}
+	if a.halted() != nil {
+		fail(fmt.Sprintf("manager %s not set: %s", e.ManagerEmail, a.unreachable()))
+		return
+	}
+	if err := ctx.Err(); err != nil {
+		fail(fmt.Sprintf("manager %s not set: %v", e.ManagerEmail, err))
+		return
+	}
+	if err := a.p.SetManager(ctx, r.account, managerDN); err != nil {
+		a.stop(e.Row, err)
+		fail(fmt.Sprintf("set manager %s: %v; run apply again to finish", e.ManagerEmail, err))
+		return
+	}
+	r.ManagerSet = managerDN
+	if r.Status == StatusSkipped {
+		r.Status = StatusCompleted
+	}
 }
 
 func firstNonEmpty(a, b string) string {

@@ -20,6 +20,10 @@ type fakeDomain struct {
 	proxies  []string // smtp addresses held by other objects (shared mailboxes, contacts)
 	otherDNs []string // objects that are not users but occupy a DN
 	members  map[string]map[string]bool
+	// Every group a template names exists, as CN=<name>,OU=Groups,..., except these
+	// (lower case) and those that name two groups.
+	missingGroups   map[string]bool
+	ambiguousGroups map[string]bool
 
 	calls   map[string]int // method → number of calls
 	asked   map[string]int // method → number of keys asked about in total
@@ -31,7 +35,7 @@ type fakeDomain struct {
 
 func newFakeDomain(users ...*directory.User) *fakeDomain {
 	return &fakeDomain{
-		users: users, members: map[string]map[string]bool{},
+		users: users, members: map[string]map[string]bool{}, missingGroups: map[string]bool{}, ambiguousGroups: map[string]bool{},
 		calls: map[string]int{}, asked: map[string]int{}, creates: map[string]int{}, failOnce: map[string]bool{},
 	}
 }
@@ -128,6 +132,24 @@ func (d *fakeDomain) ManagersByMail(_ context.Context, mails []string) (map[stri
 	return out, nil
 }
 
+func (d *fakeDomain) GroupsByName(_ context.Context, names []string) (map[string][]string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.count("GroupsByName", len(names))
+	out := map[string][]string{}
+	for _, n := range names {
+		k := strings.ToLower(n)
+		switch {
+		case d.missingGroups[k]:
+		case d.ambiguousGroups[k]:
+			out[n] = []string{"CN=" + n + ",OU=Groups,DC=corp,DC=example,DC=com", "CN=" + n + ",OU=Old,DC=corp,DC=example,DC=com"}
+		default:
+			out[n] = []string{"CN=" + n + ",OU=Groups,DC=corp,DC=example,DC=com"}
+		}
+	}
+	return out, nil
+}
+
 var errFake = errors.New("the server is unwilling to perform")
 
 func (d *fakeDomain) CreateAccount(_ context.Context, a NewAccount) (*directory.User, bool, error) {
@@ -168,6 +190,36 @@ func (d *fakeDomain) EnsureMember(_ context.Context, group, userDN string) (bool
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.count("EnsureMember", 1)
+	return d.addMember(group, userDN)
+}
+
+// AddNewMember is EnsureMember for accounts created in this run; counted apart so tests can
+// see that those take the one-request path.
+func (d *fakeDomain) AddNewMember(_ context.Context, group string, u *directory.User) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.count("AddNewMember", 1)
+	return d.addMember(group, u.DN)
+}
+
+func (d *fakeDomain) SetManager(_ context.Context, account *directory.User, managerDN string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.count("SetManager", 1)
+	if d.failOnce["manager "+account.DN] {
+		delete(d.failOnce, "manager "+account.DN)
+		return fmt.Errorf("modify %s: %w", account.DN, errFake)
+	}
+	for _, u := range d.users {
+		if strings.EqualFold(u.DN, account.DN) {
+			u.Manager = managerDN
+			return nil
+		}
+	}
+	return fmt.Errorf("no such user %s", account.DN)
+}
+
+func (d *fakeDomain) addMember(group, userDN string) (bool, error) {
 	key := "group " + group + " " + userDN
 	if d.failOnce[key] {
 		delete(d.failOnce, key)

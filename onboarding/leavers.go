@@ -24,13 +24,11 @@ type LeaverColumns struct {
 }
 
 // DefaultLeaverColumns takes the employee ID header from the template's columns and accepts
-// the usual headers of HR and ticketing exports for the other two.
+// the usual headers of HR and ticketing exports for the other two (the defaults of the
+// template's offboard.columns; Template.LeaverColumns gives a template's own).
 func DefaultLeaverColumns(cols Columns) LeaverColumns {
-	return LeaverColumns{
-		EmployeeID: cols.EmployeeID,
-		Username:   []string{"sAMAccountName", "Username", "User Name", "Logon Name", "Login"},
-		Email:      []string{"Email", "E-mail", "Email Address", "Mail", "Work Email"},
-	}
+	h := DefaultLeaverHeaders()
+	return LeaverColumns{EmployeeID: cols.EmployeeID, Username: h.Username, Email: h.Email}
 }
 
 // Leaver is one person to offboard: a row of a leavers file, or a USER argument.

@@ -89,6 +89,43 @@ func TestReadLeaversRefusesFilesItCannotUse(t *testing.T) {
 	}
 }
 
+// TestReadLeaversColumnsFromTemplateKeys: offboard.columns replaces the built-in headers
+// for the username and email columns (defaults: the usual ones); the employee ID header is
+// still columns.employee_id.
+func TestReadLeaversColumnsFromTemplateKeys(t *testing.T) {
+	tpl, err := ParseTemplate(strings.NewReader(`upn_suffix: corp.example.com
+ou: {default: "OU=Staff,DC=corp,DC=example,DC=com"}
+columns: {employee_id: Personnel No}
+offboard:
+  columns:
+    username: [Benutzername]
+    email: [Mailadresse, Private Mail]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ReadLeaversCSV(strings.NewReader("Personnel No;Benutzername;Mailadresse;Username\n77;jmuller;jm@corp.example.com;ignored\n"), tpl.LeaverColumns())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := s.Leavers[0]; l.EmployeeID != "77" || l.Username != "jmuller" || l.Email != "jm@corp.example.com" || len(l.Problems) > 0 {
+		t.Errorf("leaver = %+v", l)
+	}
+	// The built-in headers no longer count: a file with only "Username" names nobody.
+	_, err = ReadLeaversCSV(strings.NewReader("Username\njdoe\n"), tpl.LeaverColumns())
+	if err == nil || !strings.Contains(err.Error(), `needs one of "Personnel No", "Benutzername", "Mailadresse" or "Private Mail"`) {
+		t.Errorf("err = %v", err)
+	}
+	// Without offboard.columns, the defaults.
+	def, err := ParseTemplate(strings.NewReader("upn_suffix: corp.example.com\nou: {default: \"OU=Staff,DC=corp,DC=example,DC=com\"}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := def.LeaverColumns(), DefaultLeaverColumns(DefaultColumns()); !reflect.DeepEqual(got, want) {
+		t.Errorf("default leaver columns = %+v, want %+v", got, want)
+	}
+}
+
 func TestLeaversFromArgs(t *testing.T) {
 	s := LeaversFromArgs([]string{"jdoe", "  ", "CN=X,DC=y"})
 	if len(s.Leavers) != 3 || s.Leavers[0].Row != 1 || s.Leavers[2].Ident != "CN=X,DC=y" || len(s.Leavers[1].Problems) != 1 {

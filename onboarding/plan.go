@@ -31,6 +31,10 @@ type Directory interface {
 	// ManagersByMail resolves managers' email addresses (mail or proxyAddresses) to DNs;
 	// addresses that match no account are absent.
 	ManagersByMail(ctx context.Context, mails []string) (map[string]string, error)
+	// GroupsByName finds the groups the template names, by any name a GROUP argument may
+	// be: each name that matches maps to the DNs of every group it matches (two or more:
+	// ambiguous); names that match none are absent.
+	GroupsByName(ctx context.Context, names []string) (map[string][]string, error)
 }
 
 // Actions a plan entry can have (the spec's `action`).
@@ -61,7 +65,7 @@ type Entry struct {
 	Department   string `json:"department,omitempty"`
 	Title        string `json:"title,omitempty"`
 	Location     string `json:"location,omitempty"`
-	Manager      string `json:"manager,omitempty"` // the manager's DN
+	Manager      string `json:"manager,omitempty"` // the manager's DN (for a skip entry: to set, as the account has none)
 	ManagerEmail string `json:"manager_email,omitempty"`
 	OU           string `json:"ou,omitempty"`
 	StartDate    string `json:"start_date,omitempty"` // YYYY-MM-DD
@@ -77,6 +81,9 @@ type Entry struct {
 	CloudGroups   []string `json:"cloud_groups,omitempty"`
 	Licenses      []string `json:"licenses,omitempty"`
 	UsageLocation string   `json:"usage_location,omitempty"`
+	// ManagerRow is the row of this file whose new hire is the manager (their planned mail
+	// is ManagerEmail): apply sets the manager once both accounts exist, after the other rows.
+	ManagerRow int `json:"manager_row,omitempty"`
 }
 
 // PlanResult is the whole plan: one entry per CSV row, in file order.
@@ -114,7 +121,14 @@ func Plan(ctx context.Context, sheet *Sheet, tpl *Template, dir Directory) (*Pla
 	if err != nil {
 		return nil, err
 	}
-	for _, step := range []func(context.Context) error{p.skipExisting, p.chooseNames, p.chooseDNs, p.resolveManagers} {
+	if err := p.checkGroups(ctx); err != nil {
+		var ie *InputError
+		if errors.As(err, &ie) {
+			return nil, err // a template problem: exit 2, nothing done
+		}
+		return nil, fmt.Errorf("plan onboarding: %w", err)
+	}
+	for _, step := range []func(context.Context) error{p.skipExisting, p.chooseNames, p.chooseDNs, p.recheckCollided, p.resolveManagers} {
 		if err := step(ctx); err != nil {
 			return nil, fmt.Errorf("plan onboarding: %w", err)
 		}

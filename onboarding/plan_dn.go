@@ -36,6 +36,9 @@ func (p *planner) chooseDNs(ctx context.Context) error {
 	}
 	for _, i := range idx {
 		e := &p.entries[i]
+		if inUse[strings.ToLower(plain[i])] {
+			p.collided[i] = true
+		}
 		switch {
 		case free(plain[i]):
 			e.DN = plain[i]

@@ -135,6 +135,9 @@ func (p *planner) settle(j *nameJob, claims *nameClaims, round int) {
 				j.needUser = false
 				break
 			}
+			if claims.inUse[c] || claims.inUse[upn] {
+				p.collided[j.entry] = true
+			}
 		}
 	}
 	if j.needMail {
@@ -144,6 +147,8 @@ func (p *planner) settle(j *nameJob, claims *nameClaims, round int) {
 				claims.owner[addr] = j.entry
 				j.needMail = false
 				break
+			} else if claims.inUse[addr] {
+				p.collided[j.entry] = true
 			}
 		}
 	}

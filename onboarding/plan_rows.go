@@ -17,10 +17,18 @@ type planner struct {
 	entries []Entry
 	users   nameGenerator
 	mails   *nameGenerator // nil when the template sets no mail_domain
+	// noManager holds the entries of existing accounts that have no manager: apply may
+	// finish them by setting the row's manager.
+	noManager map[int]bool
+	// collided holds the entries that could not have a name because the directory had it.
+	collided map[int]bool
+	// extraWarnings are about the template, found while planning.
+	extraWarnings []string
 }
 
 func newPlanner(sheet *Sheet, tpl *Template, dir Directory) (*planner, error) {
-	p := &planner{tpl: tpl, dir: dir, rows: sheet.Rows, entries: make([]Entry, len(sheet.Rows))}
+	p := &planner{tpl: tpl, dir: dir, rows: sheet.Rows, entries: make([]Entry, len(sheet.Rows)),
+		noManager: map[int]bool{}, collided: map[int]bool{}}
 	users, err := usernameGenerator(tpl)
 	if err != nil {
 		return nil, err
@@ -101,7 +109,25 @@ func (p *planner) warn(i int, msg string) {
 // skipExisting makes the spec's guarantee: an employee ID that has an account is not created
 // again. The entry keeps the template's groups so that apply can finish a half-done row.
 func (p *planner) skipExisting(ctx context.Context) error {
-	idx := p.creating()
+	return p.skipIfExisting(ctx, p.creating())
+}
+
+// recheckCollided asks once more about the employee IDs of the rows whose names the
+// directory had taken. If a DC was still carrying out an earlier, interrupted run's create
+// while this plan was made, the first look-up missed the account but the name checks saw its
+// names: without this the person would get a second account under numbered names.
+func (p *planner) recheckCollided(ctx context.Context) error {
+	var idx []int
+	for _, i := range p.creating() {
+		if p.collided[i] {
+			idx = append(idx, i)
+		}
+	}
+	return p.skipIfExisting(ctx, idx)
+}
+
+// skipIfExisting turns the entries (indexes) whose employee ID has an account into skips.
+func (p *planner) skipIfExisting(ctx context.Context, idx []int) error {
 	if len(idx) == 0 {
 		return nil
 	}
@@ -122,8 +148,11 @@ func (p *planner) skipExisting(ctx context.Context) error {
 		}
 		e.Action = ActionSkip
 		e.SAMAccountName, e.UserPrincipalName, e.DN, e.Mail = u.SAMAccountName, u.UserPrincipalName, u.DN, u.Mail
-		e.OU, e.AccountExpires = "", nil
+		e.OU, e.AccountExpires, e.Warnings = "", nil, nil
 		e.Reason = fmt.Sprintf("employee ID %s already has an account: %s (%s)", e.EmployeeID, u.Name(), u.DN)
+		if u.Manager == "" {
+			p.noManager[i] = true
+		}
 	}
 	return nil
 }
@@ -153,6 +182,7 @@ func (p *planner) finishDuplicates() {
 func (p *planner) warnings(sheet *Sheet) []string {
 	out := append([]string{}, sheet.Warnings...)
 	out = append(out, p.columnWarnings(sheet)...)
+	out = append(out, p.extraWarnings...)
 	for _, e := range p.entries {
 		for _, w := range e.Warnings {
 			out = append(out, fmt.Sprintf("row %d: %s", e.Row, w))

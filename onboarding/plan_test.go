@@ -164,11 +164,17 @@ func TestPlanHRExport(t *testing.T) {
 	if c := plan.Counts(); c[ActionCreate] != 8 || c[ActionSkip] != 2 || c[ActionInvalid] != 7 {
 		t.Errorf("counts = %v", c)
 	}
-	// Planning is read-only and batched: one call per lookup for the whole file.
-	for _, m := range []string{"ExistingByEmployeeID", "NamesInUse", "DNsInUse", "ManagersByMail"} {
+	// Planning is read-only and batched: one call per lookup for the whole file, and a second
+	// look-up by employee ID for the rows whose names the directory had (the two John Smiths,
+	// Seán's address, Mary's UPN, Bob's CN).
+	for _, m := range []string{"GroupsByName", "NamesInUse", "DNsInUse", "ManagersByMail"} {
 		if d.calls[m] != 1 {
 			t.Errorf("%s called %d times, want 1", m, d.calls[m])
 		}
+	}
+	if d.calls["ExistingByEmployeeID"] != 2 || d.asked["ExistingByEmployeeID"] != 9+5 {
+		t.Errorf("ExistingByEmployeeID: %d calls for %d IDs, want 2 calls: the 9 rows', then the 5 that collided",
+			d.calls["ExistingByEmployeeID"], d.asked["ExistingByEmployeeID"])
 	}
 	if d.calls["CreateAccount"]+d.calls["EnsureMember"] != 0 {
 		t.Error("planning changed the directory")
@@ -272,10 +278,11 @@ func TestPlanUnusableNames(t *testing.T) {
 	if e := plan.Entries[0]; e.Action != ActionInvalid || !strings.Contains(e.Reason, `cannot make a username from "Иван Петров"`) {
 		t.Errorf("row 2: %s %q", e.Action, e.Reason)
 	}
-	// The manager starts on the same day: not in the directory yet, but the plan knows why.
-	if e := plan.Entries[1]; e.Action != ActionCreate || e.Manager != "" ||
-		!strings.Contains(e.Reason, "manager bob.boss@corp.example.com is a new hire on row 4") {
-		t.Errorf("row 3: %s manager %q reason %q", e.Action, e.Manager, e.Reason)
+	// The manager starts on the same day: not in the directory yet, but a row of the file
+	// plans that address, so the manager is that row's account, set once both exist.
+	boss := plan.Entries[2]
+	if e := plan.Entries[1]; e.Action != ActionCreate || e.Manager != boss.DN || e.ManagerRow != 4 || e.Reason != "" {
+		t.Errorf("row 3: %s manager %q (row %d) reason %q; want %s from row 4 and no warning", e.Action, e.Manager, e.ManagerRow, e.Reason, boss.DN)
 	}
 }
 
@@ -368,7 +375,7 @@ func TestPlanThousandRowsIsBatched(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []string{"ExistingByEmployeeID", "NamesInUse", "DNsInUse", "ManagersByMail"} {
+	for _, m := range []string{"GroupsByName", "ExistingByEmployeeID", "NamesInUse", "DNsInUse", "ManagersByMail"} {
 		t.Logf("%s: %d calls, %d keys", m, d.calls[m], d.asked[m])
 		if d.calls[m] < 1 || d.calls[m] > 3 {
 			t.Errorf("%s called %d times for 1,000 rows, want 1 to 3", m, d.calls[m])
@@ -410,5 +417,42 @@ func TestSuggestUsername(t *testing.T) {
 	}
 	if _, err := SuggestUsername(context.Background(), tpl, dir, "Дмитрий", "Иванов", "corp.example.com"); err == nil {
 		t.Error("a name that folds to nothing must ask for --sam")
+	}
+}
+
+// slowCommit is a directory still carrying out an earlier run's create while a plan is made:
+// the first look-up by employee ID misses the account, the name checks after it see its names.
+type slowCommit struct {
+	*fakeDomain
+	late  *directory.User
+	added bool
+}
+
+func (d *slowCommit) ExistingByEmployeeID(ctx context.Context, ids []string) (map[string]*directory.User, error) {
+	out, err := d.fakeDomain.ExistingByEmployeeID(ctx, ids)
+	if !d.added {
+		d.added = true
+		d.fakeDomain.users = append(d.fakeDomain.users, d.late) // committed right after this search
+	}
+	return out, err
+}
+
+// TestPlanRechecksRowsWhoseNamesAreTaken: without the second look-up the person got a
+// second account as jsmith2 — what a re-run started the moment a frozen DC woke up did.
+func TestPlanRechecksRowsWhoseNamesAreTaken(t *testing.T) {
+	d := &slowCommit{fakeDomain: newFakeDomain(), late: &directory.User{DN: "CN=John Smith," + staffOU, SAMAccountName: "jsmith",
+		UserPrincipalName: "jsmith@corp.example.com", Mail: "john.smith@corp.example.com", EmployeeID: "7"}}
+	plan, err := Plan(context.Background(), sheetOf(t, "First Name,Last Name,Employee ID\nJohn,Smith,7\nAna,Lee,8\n"), loadTestTemplate(t), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := plan.Entries[0]; e.Action != ActionSkip || e.SAMAccountName != "jsmith" || len(e.Warnings) != 0 {
+		t.Errorf("row 2: %s %s %q %q; want skip: the account is John's own", e.Action, e.SAMAccountName, e.Reason, e.Warnings)
+	}
+	if e := plan.Entries[1]; e.Action != ActionCreate {
+		t.Errorf("row 3: %s", e.Action)
+	}
+	if d.calls["ExistingByEmployeeID"] != 2 || d.asked["ExistingByEmployeeID"] != 3 {
+		t.Errorf("ExistingByEmployeeID: %d calls, %d IDs; want the second call for row 2 alone", d.calls["ExistingByEmployeeID"], d.asked["ExistingByEmployeeID"])
 	}
 }

@@ -82,8 +82,30 @@ type EntraRules struct {
 
 // OffboardRules is read by the leaver commands.
 type OffboardRules struct {
-	DisabledOU string   `yaml:"disabled_ou"`
-	KeepGroups []string `yaml:"keep_groups"`
+	DisabledOU string        `yaml:"disabled_ou"`
+	KeepGroups []string      `yaml:"keep_groups"`
+	Columns    LeaverHeaders `yaml:"columns"`
+}
+
+// LeaverHeaders are the headers a leavers file may name its people by, besides the employee
+// ID (columns.employee_id). Each is a list because HR and ticketing exports spell them in
+// many ways; a file may use one of each. An empty list turns that column off.
+type LeaverHeaders struct {
+	Username []string `yaml:"username"` // the logon name (sAMAccountName)
+	Email    []string `yaml:"email"`    // mail, UPN or proxy address
+}
+
+// DefaultLeaverHeaders are the usual headers of HR and ticketing exports.
+func DefaultLeaverHeaders() LeaverHeaders {
+	return LeaverHeaders{
+		Username: []string{"sAMAccountName", "Username", "User Name", "Logon Name", "Login"},
+		Email:    []string{"Email", "E-mail", "Email Address", "Mail", "Work Email"},
+	}
+}
+
+// LeaverColumns is how the leaver commands read a leavers file with this template.
+func (t *Template) LeaverColumns() LeaverColumns {
+	return LeaverColumns{EmployeeID: t.Columns.EmployeeID, Username: t.Offboard.Columns.Username, Email: t.Offboard.Columns.Email}
 }
 
 // DefaultColumns returns the spec's default CSV headers.
@@ -110,6 +132,7 @@ func DefaultTemplate() *Template {
 		Username:    UsernameRules{Patterns: []string{"{first:1}{last}", "{first}.{last}"}, MaxLength: 20},
 		MailPattern: "{preferred}.{last}",
 		Password:    PasswordRules{Length: 16, MustChange: true},
+		Offboard:    OffboardRules{Columns: DefaultLeaverHeaders()},
 	}
 }
 

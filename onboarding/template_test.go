@@ -96,6 +96,12 @@ func TestParseTemplateErrors(t *testing.T) {
 		{"disabled_ou", valid + "offboard: {disabled_ou: \"nonsense\"}\n", []string{"offboard.disabled_ou"}},
 		{"empty group name", valid + "groups: {all: [Staff, \"\"]}\n", []string{"groups.all[1] is empty"}},
 		{"mail pattern", valid + "mail_domain: corp.example.com\nmail_pattern: \"{first}+{last}\"\n", []string{"mail_pattern"}},
+		{"leaver column misspelt", valid + "offboard: {columns: {usernames: [Login]}}\n", []string{`unknown key "offboard.columns.usernames"`, "username, email"}},
+		{"leaver column twice", valid + "offboard: {columns: {username: [Login], email: [login]}}\n",
+			[]string{`offboard.columns.username and offboard.columns.email both name the column "login"`}},
+		{"leaver column is the employee ID", valid + "offboard: {columns: {username: [Employee ID]}}\n",
+			[]string{`columns.employee_id and offboard.columns.username both name the column "Employee ID"`}},
+		{"leaver column empty", valid + "offboard: {columns: {email: [\"\"]}}\n", []string{"offboard.columns.email[0] is empty"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -48,6 +48,7 @@ func (t *Template) Validate() error {
 	v.entra(t)
 	v.dn("offboard.disabled_ou", t.Offboard.DisabledOU, false)
 	v.names("offboard.keep_groups", t.Offboard.KeepGroups)
+	v.leaverHeaders(t.Columns.EmployeeID, t.Offboard.Columns)
 	if len(v.problems) > 0 {
 		return &InputError{What: "template", Problems: v.problems}
 	}
@@ -77,6 +78,33 @@ func (v *validator) columns(c Columns) {
 			continue
 		}
 		byHeader[norm] = key
+	}
+}
+
+// leaverHeaders refuses empty headers and a header given for two things: a leavers file's
+// column must mean one thing.
+func (v *validator) leaverHeaders(employeeID string, h LeaverHeaders) {
+	v.names("offboard.columns.username", h.Username)
+	v.names("offboard.columns.email", h.Email)
+	owner := map[string]string{}
+	if id := strings.ToLower(collapseSpace(employeeID)); id != "" {
+		owner[id] = "columns.employee_id"
+	}
+	for _, list := range []struct {
+		key     string
+		headers []string
+	}{{"offboard.columns.username", h.Username}, {"offboard.columns.email", h.Email}} {
+		for _, hd := range list.headers {
+			norm := strings.ToLower(collapseSpace(hd))
+			if norm == "" {
+				continue
+			}
+			if other, dup := owner[norm]; dup {
+				v.addf("%s and %s both name the column %q; a leavers file's column must mean one thing", other, list.key, collapseSpace(hd))
+				continue
+			}
+			owner[norm] = list.key
+		}
 	}
 }
 

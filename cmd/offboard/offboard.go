@@ -87,13 +87,13 @@ type input struct {
 // found before the directory is touched.
 func (s *sourceOptions) read(stdin io.Reader) (*input, error) {
 	in := &input{}
-	cols := onboarding.DefaultColumns()
+	cols := onboarding.DefaultLeaverColumns(onboarding.DefaultColumns())
 	if s.Template != "" {
 		tpl, err := onboarding.LoadTemplate(s.Template)
 		if err != nil {
 			return nil, err
 		}
-		cols, in.Rules = tpl.Columns, onboarding.LeaverRules{DisabledOU: tpl.Offboard.DisabledOU, KeepGroups: tpl.Offboard.KeepGroups}
+		cols, in.Rules = tpl.LeaverColumns(), onboarding.LeaverRules{DisabledOU: tpl.Offboard.DisabledOU, KeepGroups: tpl.Offboard.KeepGroups}
 	}
 	if s.DisabledOU != "" {
 		in.Rules.DisabledOU = s.DisabledOU
@@ -115,7 +115,7 @@ func (s *sourceOptions) read(stdin io.Reader) (*input, error) {
 		defer file.Close()
 		r = file
 	}
-	sheet, err := onboarding.ReadLeaversCSV(r, onboarding.DefaultLeaverColumns(cols))
+	sheet, err := onboarding.ReadLeaversCSV(r, cols)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.CSV, err)
 	}

@@ -65,7 +65,9 @@ account is created so that none is ever lost), never to the audit log; '-' print
 stdout. --results-out writes one line per input row.
 
 Safe to re-run: rows whose employee ID already has an account are not created again, and
-their missing group memberships are added, so a run that was interrupted finishes the job.`,
+their missing group memberships are added, so a run that was interrupted finishes the job.
+If the domain controller becomes unreachable, no new row is started and the rest are
+reported as not attempted: run the same command again once it answers.`,
 		Example: `  adkit onboard apply new-hires.csv --template onboarding.yaml \
       --credentials-out creds.csv --results-out results.csv --ticket HR-2026-47`,
 		Args: cmdutil.ExactArgs(1, "CSV: the HR file (or - for standard input)"),
@@ -74,8 +76,9 @@ their missing group memberships are added, so a run that was interrupted finishe
 			if opts.Format, err = f.Globals.Format(); err != nil {
 				return err
 			}
-			if opts.Parallel < 0 || opts.Parallel > onboarding.MaxParallel {
-				return cmdutil.FlagErrorf("--parallel must be between 1 and %d", onboarding.MaxParallel)
+			if opts.Parallel < 1 || opts.Parallel > onboarding.MaxParallel {
+				return cmdutil.FlagErrorf("--parallel must be between 1 and %d (got %d); the default is %d",
+					onboarding.MaxParallel, opts.Parallel, onboarding.DefaultParallel)
 			}
 			opts.CSV, opts.Yes, opts.DryRun = args[0], f.Globals.Yes, f.Globals.DryRun
 			if runF != nil {
@@ -114,11 +117,24 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	}
 	counts := p.Counts()
 	toCreate := counts[onboarding.ActionCreate]
+	if len(p.Entries) > 0 && counts[onboarding.ActionInvalid] == len(p.Entries) {
+		// Nothing can change, so nothing is audited (no intent without a change): show
+		// each row's reason and exit 2. Apply touches the directory for no invalid row.
+		results, err := onboarding.Apply(ctx, p, dir, onboarding.ApplyOptions{Parallel: 1})
+		if err != nil {
+			return err
+		}
+		if err := writeResults(opts, results); err != nil {
+			return err
+		}
+		return cmdutil.FlagErrorf("every row is invalid; nothing was created or changed: fix the rows (see the messages above, or run onboard plan) and run apply again")
+	}
 	if toCreate > 0 && creds == nil && !opts.DryRun {
-		return cmdutil.FlagErrorf("%d account(s) will be created: say where their initial passwords go with --credentials-out FILE (or '-' for stdout)", toCreate)
+		return cmdutil.FlagErrorf("%s will be created: say where their initial passwords go with --credentials-out FILE (or '-' for stdout)", count(toCreate, "account"))
 	}
 	if toCreate > 0 && !opts.Yes && !opts.DryRun && opts.IO.CanPrompt() {
-		ok, err := opts.Confirmer.Confirm(fmt.Sprintf("Create %d accounts (%d rows skipped, %d invalid)?", toCreate, counts[onboarding.ActionSkip], counts[onboarding.ActionInvalid]), true)
+		ok, err := opts.Confirmer.Confirm(fmt.Sprintf("Create %s (%s skipped, %d invalid)?", count(toCreate, "account"),
+			count(counts[onboarding.ActionSkip], "row"), counts[onboarding.ActionInvalid]), true)
 		if err != nil {
 			return err
 		}
@@ -172,17 +188,21 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		if werr := writeResults(opts, results); werr != nil {
 			return werr
 		}
+		if note := unreachableNote(results); note != "" {
+			fmt.Fprintln(opts.IO.ErrOut, note)
+		}
 	}
 	return err
 }
 
 // runError turns row failures into the spec's exit codes: 4 when some rows failed, 2 when
-// every row was invalid input.
+// every row was invalid input, 1 when none succeeded. Rows not attempted because the domain
+// controller became unreachable count as failed, and the message says to re-run.
 func runError(results []onboarding.Result, err error) error {
 	if err != nil {
 		return err
 	}
-	var failed, invalid, ok, pending int
+	var failed, invalid, notAttempted, pending, ok int
 	for _, r := range results {
 		switch r.Status {
 		case onboarding.StatusPending:
@@ -191,23 +211,54 @@ func runError(results []onboarding.Result, err error) error {
 			failed++
 		case onboarding.StatusInvalid:
 			invalid++
+		case onboarding.StatusNotAttempted:
+			notAttempted++
 		default:
 			ok++
 		}
 	}
 	switch {
-	case pending > 0: // made in AD, waiting for Entra Connect: a re-run finishes them
+	case pending > 0 && notAttempted == 0: // made in AD, waiting for Entra Connect: a re-run finishes them
 		return &cmdutil.PartialError{Failed: failed + invalid + pending, Total: len(results)}
-	case failed+invalid == 0:
+	case failed+invalid+notAttempted == 0:
 		return nil
-	case ok == 0 && failed == 0:
+	case ok == 0 && failed+notAttempted == 0:
 		return cmdutil.FlagErrorf("every row is invalid; nothing was created (see the messages above, or run onboard plan)")
+	case notAttempted > 0 && ok == 0:
+		return fmt.Errorf("domain controller unreachable: no row was completed (%d failed, %s not attempted); "+
+			"once it answers again, re-run the same command to finish", failed, count(notAttempted, "row"))
 	case ok == 0:
 		// Exit 4 means some rows succeeded; when none did, the run failed.
 		return fmt.Errorf("every row failed (%d failed, %d invalid); fix the cause above and run apply again", failed, invalid)
 	default:
-		return &cmdutil.PartialError{Failed: failed + invalid, Total: len(results)}
+		return &cmdutil.PartialError{Failed: failed + invalid + notAttempted + pending, Total: len(results)}
 	}
+}
+
+// unreachableNote is the summary a stressed admin needs when the DC went away mid-run: how
+// many rows were left, why, and that the same command finishes them.
+func unreachableNote(results []onboarding.Result) string {
+	n, first := 0, ""
+	for _, r := range results {
+		if r.Status == onboarding.StatusNotAttempted {
+			if n++; first == "" {
+				first = strings.TrimPrefix(r.Error, "not attempted: ")
+			}
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("stopped: %s not attempted because %s once it answers again. The re-run skips the rows already done and creates no account twice.",
+		count(n, "row"), first)
+}
+
+// count says "1 account", "2 accounts".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func describe(r onboarding.Result) string {
@@ -215,7 +266,9 @@ func describe(r onboarding.Result) string {
 	if r.SAMAccountName == "" {
 		s = fmt.Sprintf("row %d (employee ID %s)", r.Row, r.EmployeeID)
 	}
-	if r.Error != "" {
+	if r.Status == onboarding.StatusNotAttempted {
+		s += ": not attempted" // the reason is said once, at the end
+	} else if r.Error != "" {
 		s += ": " + r.Error
 	} else if len(r.GroupsAdded) > 0 {
 		s += " +" + strings.Join(r.GroupsAdded, ", +")

@@ -44,7 +44,11 @@ func onboardDirectory[D any](ctx context.Context, f *factory.Factory, templatePa
 		if err != nil {
 			return zero, err
 		}
-		return any(c).(D), nil
+		d, ok := any(c).(D)
+		if !ok {
+			return zero, cmdutil.Unsupported("this onboarding step is not available on Entra ID")
+		}
+		return d, nil
 	}
 	c, err := f.AD(ctx)
 	if err != nil {

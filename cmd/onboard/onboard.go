@@ -3,6 +3,7 @@ package onboard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -31,8 +32,9 @@ without duplicates.`,
 
 // input is a CSV file and a template, read and checked.
 type input struct {
-	Sheet    *onboarding.Sheet
-	Template *onboarding.Template
+	Sheet        *onboarding.Sheet
+	Template     *onboarding.Template
+	TemplatePath string
 }
 
 // readInput reads the template and the CSV ("-" is stdin). Any problem with either file is
@@ -58,7 +60,7 @@ func readInput(stdin io.Reader, csvPath, templatePath string) (*input, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", csvPath, err)
 	}
-	return &input{Sheet: sheet, Template: tpl}, nil
+	return &input{Sheet: sheet, Template: tpl, TemplatePath: templatePath}, nil
 }
 
 // readAndPlan reads the files, then connects, then plans: bad input exits 2 before any
@@ -84,6 +86,10 @@ func planInput[D onboarding.Directory](ctx context.Context, ios *iostreams.IOStr
 		fmt.Fprintf(ios.ErrOut, "warning: %s\n", w)
 	}
 	p, err := onboarding.Plan(ctx, in.Sheet, in.Template, dir)
+	var ie *onboarding.InputError
+	if errors.As(err, &ie) && ie.What == "template" {
+		ie.What = "template " + in.TemplatePath // what the directory says about it, e.g. a missing group
+	}
 	if err != nil {
 		return dir, nil, err
 	}

@@ -85,3 +85,29 @@ func (t *Tenant) expandLocked(req *apiRequest) (func(apiResponse), *apiResponse)
 		add(body)
 	}, nil
 }
+
+// putManagerRef is PUT /users/{id}/manager/$ref with {"@odata.id": ".../users/{managerId}"}.
+func (s *Server) putManagerRef(req *apiRequest) apiResponse {
+	var body struct {
+		ID string `json:"@odata.id"`
+	}
+	if r := decode(req, &body); r != nil {
+		return *r
+	}
+	if body.ID == "" {
+		return badRequest("Invalid object identifier ''.")
+	}
+	t := s.tenant
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	u := t.userLocked(req.params["user"])
+	if u == nil {
+		return notFound(req.params["user"])
+	}
+	m := t.userLocked(lastSegment(body.ID))
+	if m == nil {
+		return notFound(lastSegment(body.ID))
+	}
+	u.ManagerID = m.ID
+	return noContent()
+}

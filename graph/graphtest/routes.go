@@ -12,6 +12,7 @@ func (s *Server) routes() *router {
 	rt.handle("GET /users/{user}/memberOf", s.memberOf(false, "user"))
 	rt.handle("GET /users/{user}/transitiveMemberOf", s.memberOf(true, "user"))
 	rt.handle("GET /users/{user}/manager", s.getManager)
+	rt.handle("PUT /users/{user}/manager/$ref", s.putManagerRef)
 	rt.handle("GET /me", s.getMe)
 
 	rt.handle("GET /groups", s.listGroups)

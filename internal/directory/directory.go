@@ -89,6 +89,15 @@ var ErrUnsupported = errors.New("not supported by this directory")
 // ErrInvalidInput marks input the directory can never accept as given (exit 2).
 var ErrInvalidInput = errors.New("invalid input")
 
+// ErrUnreachable marks a failure to talk to the directory at all — the connection was
+// refused, reset or closed, or a request got no answer in time — as opposed to the directory
+// refusing a request. Bulk commands stop starting new work when they see it (exit 1).
+var ErrUnreachable = errors.New("directory unreachable")
+
+// ErrTimeout marks a request the directory did not answer within the timeout. Errors that
+// wrap it wrap ErrUnreachable too; it lets messages say "timed out", not "connection lost".
+var ErrTimeout = errors.New("directory did not answer in time")
+
 // NotFoundError says which identity matched nothing.
 type NotFoundError struct {
 	Kind  string // "user" or "group"

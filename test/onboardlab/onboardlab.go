@@ -73,6 +73,9 @@ type Run struct {
 	Hires    []Hire
 	Rows     int // data rows in the CSV (hires plus the repeated rows)
 	Managers map[string]string
+	// Env is added to adkit's environment (after the run's own settings, so it wins), e.g.
+	// ADKIT_LDAP_URL of a proxy in front of the DC.
+	Env []string
 
 	t   testing.TB
 	bin string
@@ -427,6 +430,7 @@ func (r *Run) Start(args ...string) *Proc {
 		"ADKIT_CONFIG="+filepath.Join(r.Dir, "config.yaml"),
 		"XDG_STATE_HOME="+filepath.Join(r.Dir, "state"),
 	)
+	cmd.Env = append(cmd.Env, r.Env...)
 	p := &Proc{Cmd: cmd, Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.Stdout, p.Stderr
 	p.Started = time.Now()

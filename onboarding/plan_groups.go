@@ -1,0 +1,124 @@
+package onboarding
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// templateGroup is one group name the template gives, with the keys that give it.
+type templateGroup struct {
+	name string
+	keys []string // "groups.all", "groups.by_department.Engineering", ...
+	rows []int    // rows of this file that would join it
+}
+
+// checkGroups makes sure, in one lookup, that every group the template names exists and is
+// one group. A group that rows of this file would join and that is missing (a typo, or not
+// created yet) stops the plan with one template-level error naming the key, the group and
+// the rows: better than creating the accounts and failing every one of them half-way. A
+// missing group that no row of this file uses is a warning: the template is wrong, but not
+// for these rows.
+func (p *planner) checkGroups(ctx context.Context) error {
+	groups := p.templateGroups()
+	if len(groups) == 0 {
+		return nil
+	}
+	names := make([]string, len(groups))
+	for i, g := range groups {
+		names[i] = g.name
+	}
+	found, err := p.dir.GroupsByName(ctx, names)
+	if err != nil {
+		return fmt.Errorf("check the template's groups: %w", err)
+	}
+	dns := lowerKeys(found)
+	var problems []string
+	for _, g := range groups {
+		where := strings.Join(g.keys, ", ")
+		switch matches := dns[strings.ToLower(g.name)]; {
+		case len(matches) == 1:
+		case len(matches) > 1:
+			sort.Strings(matches)
+			problems = append(problems, fmt.Sprintf("%s: %q names %d groups (%s); name one by its sAMAccountName or DN",
+				where, g.name, len(matches), strings.Join(matches, "; ")))
+		case len(g.rows) > 0:
+			problems = append(problems, fmt.Sprintf("%s: group %q does not exist in the directory (%s %s it); "+
+				"create the group, or correct its name in the template, then run again", where, g.name, rowList(g.rows), needVerb(len(g.rows))))
+		default:
+			p.extraWarnings = append(p.extraWarnings, fmt.Sprintf("%s: group %q does not exist in the directory; no row of this file joins it, "+
+				"but correct the template before a file that does", where, g.name))
+		}
+	}
+	if len(problems) > 0 {
+		return &InputError{What: "template", Problems: problems}
+	}
+	return nil
+}
+
+// templateGroups lists every group name of groups.all, groups.by_department and
+// groups.by_title once (compared without regard to case, as the directory does), in the
+// template's order, with the rows to create that would join it.
+func (p *planner) templateGroups() []*templateGroup {
+	var out []*templateGroup
+	byName := map[string]*templateGroup{}
+	add := func(key string, names []string) {
+		for _, n := range names {
+			k := strings.ToLower(strings.TrimSpace(n))
+			if k == "" {
+				continue
+			}
+			g := byName[k]
+			if g == nil {
+				g = &templateGroup{name: n}
+				byName[k] = g
+				out = append(out, g)
+			}
+			if len(g.keys) == 0 || g.keys[len(g.keys)-1] != key {
+				g.keys = append(g.keys, key)
+			}
+		}
+	}
+	add("groups.all", p.tpl.Groups.All)
+	for _, d := range sortedKeys(p.tpl.Groups.ByDepartment) {
+		add("groups.by_department."+d, p.tpl.Groups.ByDepartment[d])
+	}
+	for _, t := range sortedKeys(p.tpl.Groups.ByTitle) {
+		add("groups.by_title."+t, p.tpl.Groups.ByTitle[t])
+	}
+	for _, e := range p.entries {
+		if e.Action != ActionCreate {
+			continue
+		}
+		for _, n := range e.Groups {
+			if g := byName[strings.ToLower(strings.TrimSpace(n))]; g != nil {
+				g.rows = append(g.rows, e.Row)
+			}
+		}
+	}
+	return out
+}
+
+// rowList says which rows: "row 4", "rows 2, 3 and 7", "rows 2, 3, 4, 5, 6 and 195 more".
+func rowList(rows []int) string {
+	if len(rows) == 1 {
+		return fmt.Sprintf("row %d", rows[0])
+	}
+	const shown = 5
+	parts := make([]string, 0, shown)
+	for _, r := range rows[:min(len(rows), shown)] {
+		parts = append(parts, fmt.Sprint(r))
+	}
+	if len(rows) > shown {
+		return fmt.Sprintf("rows %s and %d more", strings.Join(parts, ", "), len(rows)-shown)
+	}
+	return fmt.Sprintf("rows %s and %s", strings.Join(parts[:len(parts)-1], ", "), parts[len(parts)-1])
+}
+
+func needVerb(n int) string {
+	if n == 1 {
+		return "needs"
+	}
+	return "need"
+}

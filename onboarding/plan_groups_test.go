@@ -1,0 +1,88 @@
+package onboarding
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/adkit-dev/adkit/internal/directory"
+)
+
+// TestPlanChecksTemplateGroups: a group the template names must exist (one lookup for all of
+// them). Missing where rows need it, or naming two groups, the plan stops with a template
+// error (exit 2) naming key, group and rows; missing where no row of the file needs it, a
+// warning.
+func TestPlanChecksTemplateGroups(t *testing.T) {
+	csv := "First Name,Last Name,Employee ID,Department,Job Title\n" +
+		"Ana,Lee,1,Engineering,Engineer\n" +
+		"Bo,Ek,2,Engineering,Engineer\n" +
+		"Cy,Fu,3,Sales,Account Manager\n"
+
+	t.Run("all present", func(t *testing.T) {
+		d := newFakeDomain()
+		plan := mustPlan(t, csv, d)
+		if d.calls["GroupsByName"] != 1 || d.asked["GroupsByName"] != 4 {
+			t.Errorf("GroupsByName: %d calls for %d names; want one call for the template's 4 groups", d.calls["GroupsByName"], d.asked["GroupsByName"])
+		}
+		for _, w := range plan.Warnings {
+			if strings.Contains(w, "does not exist") {
+				t.Errorf("warning %q", w)
+			}
+		}
+	})
+
+	t.Run("missing where rows need it", func(t *testing.T) {
+		d := newFakeDomain()
+		d.missingGroups["engineers"] = true
+		d.ambiguousGroups["sales team"] = true
+		_, err := Plan(context.Background(), sheetOf(t, csv), loadTestTemplate(t), d)
+		var ie *InputError
+		if !errors.As(err, &ie) || !errors.Is(err, directory.ErrInvalidInput) {
+			t.Fatalf("err = %v; want a template error (exit 2)", err)
+		}
+		want := []string{
+			`groups.by_department.Engineering: group "Engineers" does not exist in the directory (rows 2 and 3 need it); create the group, or correct its name in the template, then run again`,
+			`groups.by_department.Sales: "Sales Team" names 2 groups (CN=Sales Team,OU=Groups,DC=corp,DC=example,DC=com; CN=Sales Team,OU=Old,DC=corp,DC=example,DC=com); name one by its sAMAccountName or DN`,
+		}
+		if strings.Join(ie.Problems, "\n") != strings.Join(want, "\n") {
+			t.Errorf("problems:\n  %s\nwant\n  %s", strings.Join(ie.Problems, "\n  "), strings.Join(want, "\n  "))
+		}
+		if d.calls["ExistingByEmployeeID"]+d.calls["NamesInUse"] != 0 {
+			t.Error("planning went on after the template error")
+		}
+	})
+
+	t.Run("missing where no row needs it", func(t *testing.T) {
+		d := newFakeDomain()
+		d.missingGroups["helpdesk"] = true
+		plan := mustPlan(t, csv, d)
+		want := `groups.by_title.Help Desk Technician: group "Helpdesk" does not exist in the directory; no row of this file joins it, but correct the template before a file that does`
+		found := false
+		for _, w := range plan.Warnings {
+			found = found || w == want
+		}
+		if !found {
+			t.Errorf("warnings %q; want %q", plan.Warnings, want)
+		}
+		if c := plan.Counts(); c[ActionCreate] != 3 {
+			t.Errorf("counts %v", c)
+		}
+	})
+}
+
+func TestRowList(t *testing.T) {
+	for _, tc := range []struct {
+		rows []int
+		want string
+	}{
+		{[]int{4}, "row 4"},
+		{[]int{2, 3}, "rows 2 and 3"},
+		{[]int{2, 3, 7}, "rows 2, 3 and 7"},
+		{[]int{2, 3, 4, 5, 6, 7, 8}, "rows 2, 3, 4, 5, 6 and 2 more"},
+	} {
+		if got := rowList(tc.rows); got != tc.want {
+			t.Errorf("rowList(%v) = %q, want %q", tc.rows, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,254 @@
+package onboarding_test
+
+import (
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/adkit-dev/adkit/test/onboardlab"
+)
+
+// These tests put a TCP proxy between `adkit onboard apply` and the lab DC and take the DC
+// away through it — the connection cut (as when the DC goes down or a firewall resets it) or
+// frozen (as a hung DC or a dropped network looks) — without touching the DC itself, so
+// other tests keep using the lab. Apply must stop starting rows at the first sign, report
+// the rest as not attempted, say which failure it was, and the same command run against the
+// DC afterwards must finish the job.
+
+// TestApplyConnectionLostStopsStartingRows: before the fix every remaining row was tried and
+// failed; now they are not attempted, and the message says to re-run.
+func TestApplyConnectionLostStopsStartingRows(t *testing.T) {
+	r := onboardlab.New(t, "x", 120, 3)
+	px := startProxy(t)
+	r.Env = []string{"ADKIT_LDAP_URL=" + px.url}
+	args := r.ApplyArgs("--parallel", "4", "--timeout", "10s")
+	p := r.Start(args...)
+	if !r.WaitForCredentials(p, 1+onboardlab.RandomBetween(10, 30), 2*time.Minute) {
+		p.Wait()
+		t.Fatalf("apply ended (exit %d) before the cut; raise the row count\n%s", p.ExitCode(), onboardlab.Tail(p.Stderr.String(), 20))
+	}
+	px.cut()
+	cutAt := time.Now()
+	if !p.WaitTimeout(30 * time.Second) {
+		t.Fatalf("apply still running 30 s after the connection was cut\n%s", onboardlab.Tail(p.Stderr.String(), 20))
+	}
+	took := time.Since(cutAt)
+	stderr := p.Stderr.String()
+	t.Logf("apply ended %v after the cut, exit %d; stderr ends:\n%s", took.Round(time.Millisecond), p.ExitCode(), onboardlab.Tail(stderr, 4))
+	if took > 5*time.Second {
+		t.Errorf("apply took %v to end after the connection was cut; want it to stop at once", took)
+	}
+	if code := p.ExitCode(); code != 4 {
+		t.Errorf("exit %d, want 4 (rows were created before the cut, the rest not)", code)
+	}
+	counts, notAttempted := resultCounts(r)
+	t.Logf("results: %v", counts)
+	if counts["not_attempted"] == 0 {
+		t.Errorf("no row is not_attempted: the rows after the cut were still tried (%v)", counts)
+	}
+	if counts["failed"] > 4 {
+		t.Errorf("%d rows failed, want at most the 4 under way at the cut; the rest should be not_attempted", counts["failed"])
+		for _, x := range r.Results() {
+			if x.Status == "failed" {
+				t.Logf("row %s: %s", x.Row, x.Error)
+			}
+		}
+	}
+	if !strings.Contains(notAttempted, "domain controller is unreachable") || !strings.Contains(notAttempted, "re-run the same command to finish") {
+		t.Errorf("a not_attempted row says %q; want it to say the DC is unreachable and to re-run", notAttempted)
+	}
+	if !strings.Contains(stderr, "not attempted because the domain controller is unreachable") ||
+		!strings.Contains(stderr, "connection to the domain controller was lost") {
+		t.Errorf("stderr does not say the connection was lost and rows were not attempted:\n%s", onboardlab.Tail(stderr, 10))
+	}
+	if strings.Contains(stderr, "timed out") {
+		t.Errorf("a cut connection is reported as a timeout:\n%s", onboardlab.Tail(stderr, 10))
+	}
+	finishDirectly(t, r, args)
+}
+
+// TestApplyDCStopsAnsweringIsATimeout: a DC that stops answering costs one --timeout, not one
+// per remaining row, and is reported as a timeout, not as a lost connection.
+func TestApplyDCStopsAnsweringIsATimeout(t *testing.T) {
+	r := onboardlab.New(t, "y", 120, 3)
+	px := startProxy(t)
+	r.Env = []string{"ADKIT_LDAP_URL=" + px.url}
+	args := r.ApplyArgs("--parallel", "4", "--timeout", "2s")
+	p := r.Start(args...)
+	if !r.WaitForCredentials(p, 1+onboardlab.RandomBetween(10, 30), 2*time.Minute) {
+		p.Wait()
+		t.Fatalf("apply ended (exit %d) before the freeze; raise the row count\n%s", p.ExitCode(), onboardlab.Tail(p.Stderr.String(), 20))
+	}
+	px.freeze()
+	frozenAt := time.Now()
+	// Before the fix each of the ~100 remaining rows waited 2 s, four at a time: ~50 s.
+	if !p.WaitTimeout(40 * time.Second) {
+		t.Fatalf("apply still running 40 s after the DC stopped answering (--timeout 2s)\n%s", onboardlab.Tail(p.Stderr.String(), 20))
+	}
+	took := time.Since(frozenAt)
+	stderr := p.Stderr.String()
+	t.Logf("apply ended %v after the freeze, exit %d; stderr ends:\n%s", took.Round(time.Millisecond), p.ExitCode(), onboardlab.Tail(stderr, 4))
+	if took > 12*time.Second {
+		t.Errorf("apply took %v to end with --timeout 2s: it kept starting rows", took)
+	}
+	if code := p.ExitCode(); code != 4 {
+		t.Errorf("exit %d, want 4", code)
+	}
+	counts, notAttempted := resultCounts(r)
+	t.Logf("results: %v", counts)
+	if counts["not_attempted"] == 0 {
+		t.Errorf("no row is not_attempted (%v)", counts)
+	}
+	if !strings.Contains(notAttempted, "stopped answering (a request timed out)") {
+		t.Errorf("a not_attempted row says %q; want it to say the DC stopped answering", notAttempted)
+	}
+	if !strings.Contains(stderr, "did not answer in time") {
+		t.Errorf("stderr does not report the timeout:\n%s", onboardlab.Tail(stderr, 10))
+	}
+	if strings.Contains(stderr, "connection to the domain controller was lost") {
+		t.Errorf("a timeout is reported as a lost connection:\n%s", onboardlab.Tail(stderr, 10))
+	}
+	px.cut()
+	finishDirectly(t, r, args)
+}
+
+// finishDirectly runs the same command against the DC itself and checks the job is done.
+func finishDirectly(t *testing.T, r *onboardlab.Run, args []string) {
+	t.Helper()
+	r.Env = nil
+	// As an admin would, give the DC a moment: an add it received just before the cut may
+	// still be going on. (A plan made in the middle of it once gave that person a second
+	// account; the planner now re-checks such rows — TestPlanRechecksRowsWhoseNamesAreTaken —
+	// but this test is about stopping, not about that race.)
+	time.Sleep(3 * time.Second)
+	p := r.Run(args...)
+	if p.ExitCode() != 0 {
+		t.Fatalf("the re-run: exit %d\n%s", p.ExitCode(), onboardlab.Tail(p.Stderr.String(), 30))
+	}
+	r.VerifyComplete()
+	r.VerifyNoChange()
+}
+
+// resultCounts reads --results-out: how many rows have each status, and one not_attempted
+// row's message.
+func resultCounts(r *onboardlab.Run) (map[string]int, string) {
+	counts := map[string]int{}
+	msg := ""
+	for _, x := range r.Results() {
+		counts[x.Status]++
+		if x.Status == "not_attempted" && msg == "" {
+			msg = x.Error
+		}
+	}
+	return counts, msg
+}
+
+// proxy forwards TCP connections to the lab DC until it is cut (every connection closed,
+// new ones refused) or frozen (bytes are no longer passed on either way).
+type proxy struct {
+	url    string
+	ln     net.Listener
+	mu     sync.Mutex
+	conns  []net.Conn
+	frozen chan struct{} // closed while the proxy passes bytes on
+	done   bool
+}
+
+func startProxy(t *testing.T) *proxy {
+	t.Helper()
+	u, err := url.Parse(os.Getenv("ADKIT_LDAP_URL"))
+	if err != nil || u.Scheme != "ldaps" {
+		t.Skipf("the proxy tests need an ldaps:// lab URL, not %q", os.Getenv("ADKIT_LDAP_URL"))
+	}
+	target := u.Host
+	if u.Port() == "" {
+		target = net.JoinHostPort(u.Hostname(), "636")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	// The DC's certificate names the lab's host, so connect by that name.
+	px := &proxy{url: "ldaps://" + net.JoinHostPort(u.Hostname(), port), ln: ln, frozen: make(chan struct{})}
+	close(px.frozen) // passing
+	if ip := net.ParseIP(u.Hostname()); ip == nil && u.Hostname() != "localhost" {
+		t.Skipf("the proxy listens on 127.0.0.1; the lab's host %q may not resolve there", u.Hostname())
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			px.mu.Lock()
+			if px.done {
+				px.mu.Unlock()
+				c.Close()
+				up.Close()
+				continue
+			}
+			px.conns = append(px.conns, c, up)
+			px.mu.Unlock()
+			go px.pipe(up, c)
+			go px.pipe(c, up)
+		}
+	}()
+	t.Cleanup(px.cut)
+	return px
+}
+
+func (px *proxy) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			px.mu.Lock()
+			gate := px.frozen
+			px.mu.Unlock()
+			<-gate // held while frozen; released (closed) by cut
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			dst.Close()
+			return
+		}
+	}
+}
+
+// freeze stops passing bytes on: the DC looks hung.
+func (px *proxy) freeze() {
+	px.mu.Lock()
+	defer px.mu.Unlock()
+	px.frozen = make(chan struct{})
+}
+
+// cut closes every connection and refuses new ones: the DC looks down.
+func (px *proxy) cut() {
+	px.mu.Lock()
+	defer px.mu.Unlock()
+	if px.done {
+		return
+	}
+	px.done = true
+	px.ln.Close()
+	for _, c := range px.conns {
+		c.Close()
+	}
+	select {
+	case <-px.frozen:
+	default:
+		close(px.frozen)
+	}
+}
