@@ -38,6 +38,9 @@ type LeaverSnapshot struct {
 	UserAccountControl int       `json:"user_account_control"`
 	Description        string    `json:"description"`
 	Ticket             string    `json:"ticket"`
+	// Entra is the account's Entra ID side, read before anything changed: the synchronised
+	// account of a hybrid leaver, or (directory "entra") the cloud-only account itself.
+	Entra *directory.CloudRevocation `json:"entra,omitempty"`
 }
 
 // SnapshotLeaver reads an account (any accepted name) into a snapshot. It changes nothing;
@@ -84,6 +87,10 @@ func ParseLeaverSnapshot(data []byte) (*LeaverSnapshot, error) {
 	switch {
 	case s.Version != LeaverSnapshotVersion:
 		return nil, bad("format version %d; this adkit reads version %d", s.Version, LeaverSnapshotVersion)
+	case s.Directory == directory.KindEntra && (s.Entra == nil || s.Entra.ID == ""):
+		return nil, bad("it is for Entra ID but names no account (no entra.id)")
+	case s.Directory == directory.KindEntra:
+		return &s, nil // a cloud-only account: no DNs
 	case s.Directory != directory.KindAD:
 		return nil, bad("it is for directory %q; offboard restore works on Active Directory (ad)", s.Directory)
 	case s.SAMAccountName == "" && s.ObjectGUID == "":

@@ -38,6 +38,11 @@ type Client struct {
 	skuMu sync.Mutex
 	skus  []sku // subscribedSkus, read once
 
+	// leaverGroups holds the direct groups of the leavers an offboarding run has read (user
+	// id, lower case → groups), so that planning and the snapshot read them once.
+	groupsMu     sync.Mutex
+	leaverGroups map[string][]object
+
 	// requests counts the HTTP requests sent to Graph (retries included, sign-in excluded).
 	requests *atomic.Int64
 }

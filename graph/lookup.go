@@ -40,6 +40,11 @@ func (c *Client) usersWhere(ctx context.Context, prop string, values []string) (
 // usersWhereAny runs several such queries in the same $batch requests. A user matching
 // several is listed several times.
 func (c *Client) usersWhereAny(ctx context.Context, queries ...inQuery) ([]models.Userable, error) {
+	return c.usersWhereSelect(ctx, lookupSelect, nil, queries...)
+}
+
+// usersWhereSelect is usersWhereAny reading sel (and expanding expand) of each user.
+func (c *Client) usersWhereSelect(ctx context.Context, sel, expand []string, queries ...inQuery) ([]models.Userable, error) {
 	var reqs []*abstractions.RequestInformation
 	top := pageSize
 	for _, q := range queries {
@@ -52,7 +57,7 @@ func (c *Client) usersWhereAny(ctx context.Context, queries ...inQuery) ([]model
 			}
 			filter := prop + " in (" + strings.Join(quoted, ",") + ")"
 			ri, err := c.usersAPI().ToGetRequestInformation(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
-				QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Filter: &filter, Select: lookupSelect, Top: &top},
+				QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Filter: &filter, Select: sel, Expand: expand, Top: &top},
 			})
 			if err != nil {
 				return nil, err

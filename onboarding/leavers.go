@@ -273,7 +273,7 @@ func PlanLeavers(ctx context.Context, sheet *LeaverSheet, rules LeaverRules, dir
 		return nil, fmt.Errorf("plan leavers: %w", err)
 	}
 	plan := &LeaverPlan{DisabledOU: rules.DisabledOU, KeepGroups: keep}
-	seen := map[string]int{} // lower-case DN → row
+	seen := map[string]int{} // lower-case DN (Entra ID: object id) → row
 	for _, l := range sheet.Leavers {
 		e := LeaverEntry{Row: l.Row, EmployeeID: l.EmployeeID, Input: l.input(), GroupsToRemove: []string{}}
 		u, action, reason := found.account(l)
@@ -284,10 +284,14 @@ func PlanLeavers(ctx context.Context, sheet *LeaverSheet, rules LeaverRules, dir
 			e.Action, e.Reason = ActionInvalid, fmt.Sprintf("%s is a built-in account (%s); adkit does not offboard it", u.Name(), u.ObjectSID)
 		default:
 			e.fill(u, plan)
-			if row, dup := seen[strings.ToLower(u.DN)]; dup {
+			key := u.DN
+			if key == "" { // Entra ID: no DNs
+				key = u.ID
+			}
+			if row, dup := seen[strings.ToLower(key)]; dup {
 				e.Action, e.Reason = ActionSkip, fmt.Sprintf("same account as row %d", row)
 			} else {
-				seen[strings.ToLower(u.DN)] = l.Row
+				seen[strings.ToLower(key)] = l.Row
 			}
 		}
 		plan.Entries = append(plan.Entries, e)
@@ -416,7 +420,7 @@ func (f *leaverLookups) account(l Leaver) (*directory.User, string, string) {
 				k.label, k.value, len(k.matches), userNames(k.matches))
 		}
 		if len(k.matches) == 1 {
-			if u != nil && !strings.EqualFold(u.DN, k.matches[0].DN) {
+			if u != nil && !strings.EqualFold(u.DN+u.ID, k.matches[0].DN+k.matches[0].ID) {
 				return nil, ActionInvalid, fmt.Sprintf("the row names two people: %s is %s, but %s is %s",
 					named[0], u.Name(), k.label+" "+k.value, k.matches[0].Name())
 			}

@@ -106,6 +106,7 @@ func graphServerCmd(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("usage: graph-server %s NAME", args[0])
 		}
 		var v any
+		args[1] = withTag(ts, args[1])
 		if args[0] == "user" {
 			if u := server(ts).Tenant().User(args[1]); u != nil {
 				u.Password = "" // a script has no business printing it

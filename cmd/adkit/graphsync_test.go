@@ -25,6 +25,8 @@ import (
 //	                                  have an employee ID appear in the tenant N user polls
 //	                                  (GET /users) after the connector first sees them
 //	graph-server synced N             the connector has synchronised N users
+//
+// graph-server user and group also take @T@ in the name (the run's tag).
 func graphServerExtra(ts *testscript.TestScript, args []string) bool {
 	switch args[0] {
 	case "keep-ad":
@@ -42,12 +44,7 @@ func graphServerExtra(ts *testscript.TestScript, args []string) bool {
 		if len(args) != 3 {
 			ts.Fatalf("usage: graph-server sync-ad BASE_DN AFTER_POLLS")
 		}
-		base := args[1]
-		if strings.Contains(base, "@T@") { // the run's tag, as the lab scripts' t.sh substitutes it
-			tag, err := os.ReadFile(ts.MkAbs("tag"))
-			ts.Check(err)
-			base = strings.ReplaceAll(base, "@T@", strings.TrimSpace(string(tag)))
-		}
+		base := withTag(ts, args[1])
 		c := &graphtest.Connector{Source: func(ctx context.Context) ([]*graphtest.User, error) { return labUsers(ctx, base) }, AfterPolls: atoi(ts, args[2])}
 		server(ts).SetConnector(c)
 		ts.Value(graphServerKey{}).(*graphServerSlot).conn = c
@@ -94,4 +91,15 @@ func labUsers(ctx context.Context, base string) ([]*graphtest.User, error) {
 		return nil
 	})
 	return out, err
+}
+
+// withTag replaces @T@ in s with the run's tag (the contents of the file "tag"), as the lab
+// scripts' t.sh does.
+func withTag(ts *testscript.TestScript, s string) string {
+	if !strings.Contains(s, "@T@") {
+		return s
+	}
+	tag, err := os.ReadFile(ts.MkAbs("tag"))
+	ts.Check(err)
+	return strings.ReplaceAll(s, "@T@", strings.TrimSpace(string(tag)))
 }

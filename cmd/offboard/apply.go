@@ -13,6 +13,7 @@ import (
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/graph"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
@@ -29,8 +30,13 @@ type offboarder interface {
 }
 
 type applyOptions struct {
-	IO          *iostreams.IOStreams
-	Dir         func(context.Context) (offboarder, error)
+	IO  *iostreams.IOStreams
+	Dir func(context.Context) (offboarder, error)
+	// Mode decides AD only, hybrid or cloud-only from the template (entra.go); nil: AD only.
+	Mode func(template string) (string, error)
+	// Entra signs in to Entra ID alongside AD (hybrid); Cloud is the directory of a cloud-only run.
+	Entra       func(context.Context) (cloudDirectory, error)
+	Cloud       func(context.Context) (*graph.Client, error)
 	Trail       func() (*audit.Trail, error)
 	Confirmer   cmdutil.Confirmer
 	Now         func() time.Time
@@ -46,7 +52,10 @@ type applyOptions struct {
 func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Command {
 	opts := &applyOptions{
 		IO: f.IO, Trail: f.Trail, Confirmer: f.Prompter, Now: f.Now,
-		Dir: func(ctx context.Context) (offboarder, error) { return f.AD(ctx) },
+		Dir:   func(ctx context.Context) (offboarder, error) { return f.AD(ctx) },
+		Mode:  func(tpl string) (string, error) { return entraMode(f, tpl) },
+		Entra: func(ctx context.Context) (cloudDirectory, error) { return f.EntraAlongside(ctx) },
+		Cloud: f.Entra,
 	}
 	cmd := &cobra.Command{
 		Use:   "apply (CSV | --user USER...) [--template FILE] [--results-out FILE] [--snapshot-dir DIR]",
@@ -99,7 +108,13 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	if err != nil {
 		return err
 	}
-	dir, err := opts.Dir(ctx)
+	mode := modeAD
+	if opts.Mode != nil {
+		if mode, err = opts.Mode(opts.Source.Template); err != nil {
+			return err
+		}
+	}
+	dir, cloud, co, err := directories(ctx, opts.Dir, opts.Entra, opts.Cloud, mode, &opts.Source, in)
 	if err != nil {
 		return err
 	}
@@ -107,11 +122,18 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	if err != nil {
 		return err
 	}
+	var cps []*cloudPlan
+	if cloud != nil {
+		if cps, err = planCloud(ctx, cloud, p, mode); err != nil {
+			return err
+		}
+		co.remember(cps)
+	}
 	if err := confirm(opts, p); err != nil {
 		return err
 	}
 	counts := p.Counts()
-	a := &applier{dir: dir, dryRun: opts.DryRun,
+	a := &applier{dir: dir, dryRun: opts.DryRun, cloudDir: cloud, cloud: map[int]*cloudPlan{},
 		opts: ad.OffboardOptions{DisabledOU: p.DisabledOU, KeepGroups: in.Rules.KeepGroups, Ticket: opts.Ticket, Now: opts.Now()}}
 	if counts[onboarding.ActionOffboard] > 0 && !opts.DryRun {
 		store, err := openSnapshotStore(opts.SnapshotDir)
@@ -120,15 +142,24 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		}
 		a.store = store
 	}
+	for i, c := range cps {
+		if c != nil {
+			a.cloud[p.Entries[i].Row] = c
+		}
+	}
 	trail, err := opts.Trail()
 	if err != nil {
 		return err
+	}
+	kind := audit.DirectoryAD
+	if mode == modeCloud {
+		kind = audit.DirectoryEntra
 	}
 
 	bar := progress.New(opts.IO.ErrOut, opts.IO.IsStderrTTY(), len(p.Entries), "offboard")
 	var results []result
 	runOp := audit.Operation{
-		Action: "offboard.run", Directory: audit.DirectoryAD, Server: dir.Server(), Target: audit.Target{Name: in.Label},
+		Action: "offboard.run", Directory: kind, Server: dir.Server(), Target: audit.Target{Name: in.Label},
 		Changes: []audit.Change{
 			{Attribute: "leavers", After: len(p.Entries)}, {Attribute: "offboard", After: counts[onboarding.ActionOffboard]},
 			{Attribute: "skip", After: counts[onboarding.ActionSkip]}, {Attribute: "invalid", After: counts[onboarding.ActionInvalid]},
@@ -147,6 +178,9 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 			r := a.one(ctx, e)
 			bar.Done(r.Status, r.line())
 			results = append(results, r)
+		}
+		if a.cloudDir != nil {
+			a.offboardCloud(ctx, results)
 		}
 		return runError(results)
 	}
@@ -201,10 +235,12 @@ type snapshotSaver interface {
 
 // applier offboards one planned leaver at a time.
 type applier struct {
-	dir    offboarder
-	store  snapshotSaver // nil on a dry run: a dry run writes nothing
-	opts   ad.OffboardOptions
-	dryRun bool
+	dir      offboarder
+	cloudDir cloudDirectory     // nil: AD only
+	cloud    map[int]*cloudPlan // by row
+	store    snapshotSaver      // nil on a dry run: a dry run writes nothing
+	opts     ad.OffboardOptions
+	dryRun   bool
 }
 
 func (a *applier) one(ctx context.Context, e onboarding.LeaverEntry) result {
@@ -218,9 +254,16 @@ func (a *applier) one(ctx context.Context, e onboarding.LeaverEntry) result {
 	case onboarding.ActionNotFound:
 		return r.fail(statusNotFound, &rowError{kind: directory.ErrNotFound, reason: e.Reason})
 	}
-	snap, err := a.dir.SnapshotLeaver(ctx, e.DN)
+	ident := e.DN
+	if ident == "" && e.User != nil { // Entra ID
+		ident = e.User.ID
+	}
+	snap, err := a.dir.SnapshotLeaver(ctx, ident)
 	if err != nil {
 		return r.fail(statusFailed, fmt.Errorf("read %s for its snapshot: %w; the account was not changed", e.SAMAccountName, err))
+	}
+	if c := a.cloud[e.Row]; c != nil && c.Snapshot != nil && snap.Entra == nil {
+		snap.Entra = c.Snapshot // as read before anything changed
 	}
 	snap.Ticket = a.opts.Ticket
 	if a.store != nil {

@@ -36,7 +36,13 @@ the same account:
   Username      also accepted: sAMAccountName, User Name, Logon Name, Login
   Email         also accepted: E-mail, Email Address, Mail, Work Email
 Other columns are ignored. Headers are matched without regard to case or spacing; UTF-8,
-UTF-16 and Windows-1252 files, and comma, semicolon or tab separators, are all read.`,
+UTF-16 and Windows-1252 files, and comma, semicolon or tab separators, are all read.
+
+Entra ID: with --target entra (or a template with entra.mode: cloud) the leavers are cloud
+accounts: disabled, sessions revoked, licences and groups (but the kept ones) removed. With
+entra.mode: hybrid, or whenever Entra ID credentials are configured alongside AD, each AD
+leaver's synchronised account also has its sessions revoked and its licences removed (found
+by employee ID, else UPN; one not in Entra ID yet is reported, not a failure).`,
 	}
 	cmd.AddCommand(newCmdPlan(f, nil), newCmdApply(f, nil), newCmdRestore(f, nil))
 	return cmd

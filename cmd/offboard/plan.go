@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/graph"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 	"github.com/adkit-dev/adkit/onboarding"
@@ -17,12 +18,19 @@ import (
 type planOptions struct {
 	IO     *iostreams.IOStreams
 	Dir    func(context.Context) (onboarding.LeaverDirectory, error)
+	Mode   func(template string) (string, error) // nil: AD only
+	Entra  func(context.Context) (cloudDirectory, error)
+	Cloud  func(context.Context) (*graph.Client, error)
 	Format output.Format
 	Source sourceOptions
 }
 
 func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Command {
-	opts := &planOptions{IO: f.IO, Dir: func(ctx context.Context) (onboarding.LeaverDirectory, error) { return f.AD(ctx) }}
+	opts := &planOptions{IO: f.IO, Dir: func(ctx context.Context) (onboarding.LeaverDirectory, error) { return f.AD(ctx) },
+		Mode:  func(tpl string) (string, error) { return entraMode(f, tpl) },
+		Entra: func(ctx context.Context) (cloudDirectory, error) { return f.EntraAlongside(ctx) },
+		Cloud: f.Entra,
+	}
 	cmd := &cobra.Command{
 		Use:   "plan (CSV | --user USER...) [--template FILE]",
 		Short: "Show what offboarding would do to each leaver; change nothing",
@@ -52,7 +60,13 @@ func planRun(ctx context.Context, opts *planOptions) error {
 	if err != nil {
 		return err
 	}
-	dir, err := opts.Dir(ctx)
+	mode := modeAD
+	if opts.Mode != nil {
+		if mode, err = opts.Mode(opts.Source.Template); err != nil {
+			return err
+		}
+	}
+	dir, cloud, _, err := directories(ctx, opts.Dir, opts.Entra, opts.Cloud, mode, &opts.Source, in)
 	if err != nil {
 		return err
 	}
@@ -60,15 +74,31 @@ func planRun(ctx context.Context, opts *planOptions) error {
 	if err != nil {
 		return err
 	}
-	t := output.Table{Header: []string{"Row", "Action", "Employee ID", "Username", "DN or reason", "Groups to remove"}}
-	for _, e := range p.Entries {
+	cps := make([]*cloudPlan, len(p.Entries))
+	if cloud != nil {
+		if cps, err = planCloud(ctx, cloud, p, mode); err != nil {
+			return err
+		}
+	}
+	header := []string{"Row", "Action", "Employee ID", "Username", "DN or reason", "Groups to remove"}
+	if cloud != nil {
+		header = append(header, "Entra ID")
+	}
+	t := output.Table{Header: header}
+	entries := make([]planEntry, len(p.Entries))
+	for i, e := range p.Entries {
 		detail := e.DN
 		if e.Reason != "" {
 			detail = strings.TrimSpace(e.DN + " (" + e.Reason + ")")
 		}
-		t.AddRow(strconv.Itoa(e.Row), e.Action, e.EmployeeID, e.SAMAccountName, detail, groupNames(e.GroupsToRemove))
+		row := []string{strconv.Itoa(e.Row), e.Action, e.EmployeeID, e.SAMAccountName, detail, groupNames(e.GroupsToRemove)}
+		if cloud != nil {
+			row = append(row, cps[i].words())
+		}
+		t.AddRow(row...)
+		entries[i] = planEntry{LeaverEntry: e, Entra: cps[i].json()}
 	}
-	if err := output.Print(opts.IO, opts.Format, t, p.Entries); err != nil {
+	if err := output.Print(opts.IO, opts.Format, t, entries); err != nil {
 		return err
 	}
 	fmt.Fprintln(opts.IO.ErrOut, summary(p)+where(p))
@@ -88,3 +118,9 @@ func where(p *onboarding.LeaverPlan) string {
 }
 
 func groupNames(dns []string) string { return strings.Join(names(dns), ", ") }
+
+// planEntry is a plan -o json entry: the leaver's, and with Entra ID what is taken there.
+type planEntry struct {
+	onboarding.LeaverEntry
+	Entra *cloudPlanJSON `json:"entra,omitempty"`
+}

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/graph"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
@@ -25,8 +27,12 @@ type restorer interface {
 }
 
 type restoreOptions struct {
-	IO          *iostreams.IOStreams
-	Dir         func(context.Context) (restorer, error)
+	IO  *iostreams.IOStreams
+	Dir func(context.Context) (restorer, error)
+	// Cloud restores a cloud-only leaver (a snapshot of directory "entra"); Entra gives a
+	// hybrid leaver their licences back. nil: not available.
+	Cloud       func(context.Context) (cloudRestorer, error)
+	Entra       func(context.Context) (licenser, error)
 	Format      output.Format
 	Target      string
 	Snapshot    string
@@ -35,7 +41,9 @@ type restoreOptions struct {
 }
 
 func newCmdRestore(f *factory.Factory, runF func(*restoreOptions) error) *cobra.Command {
-	opts := &restoreOptions{IO: f.IO, Dir: func(ctx context.Context) (restorer, error) { return f.AD(ctx) }}
+	opts := &restoreOptions{IO: f.IO, Dir: func(ctx context.Context) (restorer, error) { return f.AD(ctx) },
+		Cloud: func(ctx context.Context) (cloudRestorer, error) { return f.Entra(ctx) },
+		Entra: func(ctx context.Context) (licenser, error) { return f.EntraAlongside(ctx) }}
 	cmd := &cobra.Command{
 		Use:   "restore USER --snapshot FILE [--password-out FILE]",
 		Short: "Put a rehire back as their leaver snapshot shows them",
@@ -46,7 +54,11 @@ logon, and enable it. Each step is its own audit record; steps already so are sk
 running it again is safe (it sets yet another password).
 
 The snapshot must be of this account (adkit compares its objectGUID). The new password is
-printed once on stdout, or written to --password-out with mode 0600; it is never logged.`,
+printed once on stdout, or written to --password-out with mode 0600; it is never logged.
+
+A hybrid leaver's snapshot also lists the Entra ID licences offboarding removed: they are
+assigned again. A cloud-only leaver's snapshot (taken with --target entra) is restored in
+Entra ID: groups and licences back, a new password (must change), sign-in enabled.`,
 		Example: `  adkit offboard restore jdoe --snapshot ~/.local/state/adkit/leavers/jdoe-20261122T093000Z.json --ticket HR-2027-3
   adkit offboard restore jdoe --snapshot jdoe.json --password-out /secure/jdoe.txt`,
 		Args: cmdutil.ExactArgs(1, "USER: the account to restore"),
@@ -89,6 +101,9 @@ func restoreRun(ctx context.Context, opts *restoreOptions) error {
 	if err != nil {
 		return err
 	}
+	if snap.Directory == directory.KindEntra {
+		return cloudRestoreRun(ctx, opts, snap)
+	}
 	dir, err := opts.Dir(ctx)
 	if err != nil {
 		return err
@@ -107,10 +122,32 @@ func restoreRun(ctx context.Context, opts *restoreOptions) error {
 			return &cmdutil.FlagError{Err: fmt.Errorf("--password-out: %w; nothing was changed", err)}
 		}
 	}
+	// A hybrid leaver's Entra ID side: sign in before anything changes.
+	var lic licenser
+	if snap.Entra != nil && len(snap.Entra.Licenses) > 0 && opts.Entra != nil {
+		if lic, err = opts.Entra(ctx); err != nil {
+			pwFile.abandon()
+			return fmt.Errorf("the snapshot lists Entra ID licences to give back (%s), but signing in to Entra ID failed: %w; nothing was changed",
+				strings.Join(snap.Entra.Licenses, ", "), err)
+		}
+	}
 	res, err := dir.RestoreLeaver(ctx, snap, secret.Secret{})
 	if err != nil {
 		pwFile.abandon()
 		return &cmdutil.TargetError{Target: opts.Target, Err: err}
+	}
+	if lic != nil {
+		steps, err := relicense(ctx, lic, snap.Entra)
+		res.Steps = append(res.Steps, steps...)
+		if err != nil {
+			err = &cmdutil.TargetError{Target: opts.Target, Err: fmt.Errorf("restored in AD, but in Entra ID: %w; run restore again to finish", err)}
+			if pwFile != nil {
+				if werr := pwFile.write(res.Password.Reveal()); werr != nil {
+					return errors.Join(err, werr)
+				}
+			}
+			return errors.Join(err, printRestore(opts, res))
+		}
 	}
 	if pwFile != nil {
 		if err := pwFile.write(res.Password.Reveal()); err != nil {
@@ -216,4 +253,75 @@ func (s *secretFile) abandon() {
 	if s.created {
 		os.Remove(s.path)
 	}
+}
+
+// licenser gives licences back in Entra ID.
+type licenser interface {
+	AssignLicense(ctx context.Context, ident, skuName, usageLocation string) (ad.Outcome, error)
+}
+
+// relicense gives a hybrid rehire the licences of their snapshot back, each audited
+// (user.assign_license); one already held is skipped.
+func relicense(ctx context.Context, lic licenser, s *directory.CloudRevocation) ([]ad.Step, error) {
+	var steps []ad.Step
+	var errs []error
+	for _, l := range s.Licenses {
+		o, err := lic.AssignLicense(ctx, s.ID, l, "")
+		if err != nil {
+			errs = append(errs, fmt.Errorf("assign licence %s: %w", l, err))
+			continue
+		}
+		note := "Entra ID: " + o.Note
+		steps = append(steps, ad.Step{Action: "user.assign_license", Changed: o.Changed, WouldChange: o.WouldChange, Note: note})
+	}
+	return steps, errors.Join(errs...)
+}
+
+// cloudRestorer restores a cloud-only leaver.
+type cloudRestorer interface {
+	User(ctx context.Context, ident string) (*directory.User, error)
+	RestoreCloudLeaver(ctx context.Context, s *directory.CloudRevocation, opts ad.ResetOptions) (graph.CloudRestoreResult, error)
+}
+
+// cloudRestoreRun restores a cloud-only leaver from an Entra ID snapshot: groups and licences
+// back, a new password (must change), sign-in enabled.
+func cloudRestoreRun(ctx context.Context, opts *restoreOptions, snap *ad.LeaverSnapshot) error {
+	if opts.Cloud == nil {
+		return cmdutil.FlagErrorf("the snapshot is of an Entra ID account: run with --target entra")
+	}
+	dir, err := opts.Cloud(ctx)
+	if err != nil {
+		return err
+	}
+	u, err := dir.User(ctx, opts.Target)
+	if err != nil {
+		return err
+	}
+	if !strings.EqualFold(u.ID, snap.Entra.ID) {
+		return fmt.Errorf("%w: the snapshot is of %s (%s), not of %s (%s); pick the snapshot file of this account",
+			directory.ErrInvalidInput, snap.Entra.UPN, snap.Entra.ID, u.UserPrincipalName, u.ID)
+	}
+	var pwFile *secretFile
+	if opts.PasswordOut != "" && !opts.DryRun {
+		if pwFile, err = openSecretFile(opts.PasswordOut); err != nil {
+			return &cmdutil.FlagError{Err: fmt.Errorf("--password-out: %w; nothing was changed", err)}
+		}
+	}
+	cr, err := dir.RestoreCloudLeaver(ctx, snap.Entra, ad.ResetOptions{})
+	if err != nil {
+		pwFile.abandon()
+		return &cmdutil.TargetError{Target: opts.Target, Err: err}
+	}
+	if cr.User.SAMAccountName == "" {
+		cr.User.SAMAccountName = cr.User.UserPrincipalName
+	}
+	res := ad.RestoreResult{User: cr.User, Steps: cr.Steps, GroupsAdded: cr.GroupsAdded, MissingGroups: cr.MissingGroups,
+		Password: cr.Password.Password, Generated: cr.Password.Generated}
+	if pwFile != nil {
+		if err := pwFile.write(res.Password.Reveal()); err != nil {
+			return fmt.Errorf("%s was restored, but writing its new password to %s failed: %w; set another with adkit user reset-password %s --target entra",
+				u.UserPrincipalName, opts.PasswordOut, err, u.UserPrincipalName)
+		}
+	}
+	return printRestore(opts, res)
 }

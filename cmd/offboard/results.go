@@ -45,7 +45,9 @@ type result struct {
 	Note           string    `json:"note,omitempty"`
 	Input          string    `json:"input"`
 	Steps          []ad.Step `json:"steps,omitempty"`
-	err            error
+	// Entra is what was taken in Entra ID (hybrid and cloud-only runs).
+	Entra *cloudResult `json:"entra,omitempty"`
+	err   error
 }
 
 func (r result) fail(status string, err error) result {
@@ -108,6 +110,9 @@ func writeResults(opts *applyOptions, results []result) error {
 			}
 			if r.Note != "" {
 				detail = strings.TrimPrefix(detail+"; "+r.Note, "; ")
+			}
+			if c := r.Entra.words(r.Status == statusWouldOffboard); c != "" {
+				detail = strings.TrimPrefix(detail+"; "+c, "; ")
 			}
 		}
 		t.AddRow(strconv.Itoa(r.Row), r.Status, r.SAMAccountName, r.DN, detail, r.Snapshot)

@@ -1,5 +1,7 @@
 package directory
 
+import "time"
+
 // CloudAccess is what one account should hold in Entra ID besides itself: cloud groups and
 // licences. Onboarding asks for it; the Entra ID back end grants it in bulk.
 type CloudAccess struct {
@@ -29,4 +31,52 @@ type CloudRevocation struct {
 	Licenses        []string `json:"licenses"`
 	SessionsRevoked bool     `json:"sessions_revoked"`
 	Disabled        bool     `json:"disabled"`
+	// What the account was like before, for planning, re-runs and a cloud-only restore.
+	EmployeeID  string       `json:"employee_id,omitempty"`
+	DisplayName string       `json:"display_name,omitempty"`
+	Enabled     bool         `json:"enabled"`
+	Synced      bool         `json:"on_premises_sync_enabled,omitempty"` // mastered in AD (Entra Connect)
+	Groups      []CloudGroup `json:"groups,omitempty"`                   // direct group memberships
+	Manager     string       `json:"manager,omitempty"`                  // the manager's UPN
+	// SessionsValidFrom is signInSessionsValidFromDateTime: set once sessions have been revoked.
+	SessionsValidFrom *time.Time `json:"sessions_valid_from,omitempty"`
+}
+
+// CloudGroup is an Entra ID group a leaver was in: its object id and display name.
+type CloudGroup struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// CloudKey names a leaver's Entra ID account: by object id when known, else by employee ID,
+// else by UPN (or mail address).
+type CloudKey struct {
+	ID         string
+	EmployeeID string
+	UPN        string
+}
+
+// CloudOffboard is what to take from one Entra ID account: its sessions, its sign-in (a
+// cloud-only account; a synchronised one is disabled in AD), every licence of Snapshot, and
+// the groups listed.
+type CloudOffboard struct {
+	Snapshot     *CloudRevocation
+	Revoke       bool
+	Disable      bool
+	RemoveGroups []CloudGroup
+}
+
+// CloudOffboardResult is what offboarding one Entra ID account did (or, on a dry run, would
+// do). Err joins every failure.
+type CloudOffboardResult struct {
+	Disabled        bool
+	SessionsRevoked bool
+	LicensesRemoved []string
+	GroupsRemoved   []string // display names
+	Err             error
+}
+
+// Changed reports whether anything was (or would be) taken.
+func (r CloudOffboardResult) Changed() bool {
+	return r.Disabled || r.SessionsRevoked || len(r.LicensesRemoved)+len(r.GroupsRemoved) > 0
 }

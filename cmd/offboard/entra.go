@@ -1,0 +1,360 @@
+package offboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/graph"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/onboarding"
+)
+
+// Offboarding on Entra ID. Which directories a run acts on:
+//   - cloud-only (--target entra, or a template with entra.mode: cloud): the leavers are
+//     Entra ID accounts, disabled, their sessions revoked, licences and groups removed;
+//   - hybrid (a template with entra.mode: hybrid, or Entra ID credentials configured
+//     alongside AD): the AD offboarding as always, then the synchronised account's sessions
+//     revoked and licences removed in Entra ID (its sign-in follows AD's through the sync);
+//   - else Active Directory only.
+
+// Modes of a run.
+const (
+	modeAD     = ""
+	modeHybrid = "hybrid"
+	modeCloud  = "cloud"
+)
+
+// entraMode decides the run's mode from --target, the template's entra.mode and the
+// credentials configured. A contradiction is a usage error (exit 2).
+func entraMode(f *factory.Factory, templatePath string) (string, error) {
+	mode := ""
+	if templatePath != "" {
+		if tpl, err := onboarding.LoadTemplate(templatePath); err == nil {
+			mode = tpl.Entra.Mode
+		}
+	}
+	target, err := f.Target()
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case target == "entra" && mode == onboarding.EntraModeHybrid:
+		return "", cmdutil.FlagErrorf("the template's entra.mode is hybrid: leavers are offboarded in Active Directory and then in Entra ID, so run without --target entra")
+	case target == "entra":
+		return modeCloud, nil
+	case mode == onboarding.EntraModeCloud:
+		return "", cmdutil.FlagErrorf("the template's entra.mode is cloud: the leavers are Entra ID accounts, so run with --target entra")
+	case mode == onboarding.EntraModeHybrid, f.EntraConfigured():
+		return modeHybrid, nil
+	}
+	return modeAD, nil
+}
+
+// cloudDirectory is the Entra ID side of a hybrid run, and what a cloud-only run needs besides
+// the leaver lookups.
+type cloudDirectory interface {
+	CloudLeavers(ctx context.Context, keys []directory.CloudKey) ([]*directory.CloudRevocation, []error, error)
+	OffboardCloud(ctx context.Context, items []directory.CloudOffboard) []directory.CloudOffboardResult
+}
+
+// cloudPlan is what offboarding will take from one leaver in Entra ID.
+type cloudPlan struct {
+	Snapshot *directory.CloudRevocation
+	Item     directory.CloudOffboard
+	Missing  string // not (yet) in Entra ID, or ambiguous: why nothing is done there
+}
+
+// work reports whether anything is left to take.
+func (c *cloudPlan) work() bool {
+	return c != nil && c.Snapshot != nil && (c.Item.Revoke || c.Item.Disable && c.Snapshot.Enabled ||
+		len(c.Snapshot.Licenses)+len(c.Item.RemoveGroups) > 0)
+}
+
+// cloudPlanJSON is an entry's "entra" in plan -o json.
+type cloudPlanJSON struct {
+	ID               string   `json:"id,omitempty"`
+	UPN              string   `json:"user_principal_name,omitempty"`
+	Disable          bool     `json:"disable"`
+	RevokeSessions   bool     `json:"revoke_sessions"`
+	LicensesToRemove []string `json:"licenses_to_remove"`
+	GroupsToRemove   []string `json:"groups_to_remove"`
+	Reason           string   `json:"reason,omitempty"`
+}
+
+func (c *cloudPlan) json() *cloudPlanJSON {
+	if c == nil {
+		return nil
+	}
+	if c.Snapshot == nil {
+		return &cloudPlanJSON{Reason: c.Missing, LicensesToRemove: []string{}, GroupsToRemove: []string{}}
+	}
+	out := &cloudPlanJSON{ID: c.Snapshot.ID, UPN: c.Snapshot.UPN, Disable: c.Item.Disable && c.Snapshot.Enabled,
+		RevokeSessions: c.Item.Revoke, LicensesToRemove: append([]string{}, c.Snapshot.Licenses...), GroupsToRemove: []string{}}
+	for _, g := range c.Item.RemoveGroups {
+		out.GroupsToRemove = append(out.GroupsToRemove, g.Name)
+	}
+	return out
+}
+
+// words is the plan table's Entra ID column.
+func (c *cloudPlan) words() string {
+	switch {
+	case c == nil:
+		return ""
+	case c.Snapshot == nil:
+		return c.Missing
+	case !c.work():
+		return "nothing left to take"
+	}
+	j := c.json()
+	var parts []string
+	if j.Disable {
+		parts = append(parts, "disable")
+	}
+	if j.RevokeSessions {
+		parts = append(parts, "revoke sessions")
+	}
+	for _, l := range j.LicensesToRemove {
+		parts = append(parts, "-licence:"+l)
+	}
+	for _, g := range j.GroupsToRemove {
+		parts = append(parts, "-"+g)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// planCloud reads every found leaver's Entra ID account, in bulk, and decides what to take.
+// Hybrid: matched by employee ID, else UPN; sessions are revoked when the AD account is still
+// to offboard or something is left in Entra ID (a second run finds nothing and changes
+// nothing). Cloud-only: matched by object id; disabled, sessions revoked, licences and the
+// groups not kept removed. A leaver with cloud work left whose account is otherwise done is
+// planned again (action offboard). The result is parallel to p.Entries.
+func planCloud(ctx context.Context, cloud cloudDirectory, p *onboarding.LeaverPlan, mode string) ([]*cloudPlan, error) {
+	out := make([]*cloudPlan, len(p.Entries))
+	var keys []directory.CloudKey
+	var at []int
+	for i, e := range p.Entries {
+		if e.User == nil || (e.Action != onboarding.ActionOffboard && e.Action != onboarding.ActionSkip) || strings.HasPrefix(e.Reason, "same account as row") {
+			continue
+		}
+		k := directory.CloudKey{EmployeeID: e.User.EmployeeID, UPN: e.User.UserPrincipalName}
+		if mode == modeCloud {
+			k = directory.CloudKey{ID: e.User.ID}
+		}
+		keys, at = append(keys, k), append(at, i)
+	}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	snaps, errs, err := cloud.CloudLeavers(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	keep := map[string]bool{}
+	for _, g := range p.KeepGroups {
+		keep[strings.ToLower(g)] = true
+	}
+	for k, i := range at {
+		e := &p.Entries[i]
+		c := &cloudPlan{Snapshot: snaps[k]}
+		out[i] = c
+		if errs[k] != nil {
+			c.Missing = "not in Entra ID (yet): nothing to revoke there"
+			var amb *directory.AmbiguousError
+			if errors.As(errs[k], &amb) {
+				c.Missing = errs[k].Error()
+			}
+			continue
+		}
+		s := c.Snapshot
+		c.Item = directory.CloudOffboard{Snapshot: s}
+		if mode == modeCloud {
+			c.Item.Disable = true
+			for _, g := range s.Groups {
+				if !keep[strings.ToLower(g.Name)] && !keep[strings.ToLower(g.ID)] {
+					c.Item.RemoveGroups = append(c.Item.RemoveGroups, g)
+				}
+			}
+			c.Item.Revoke = s.Enabled || s.SessionsValidFrom == nil || len(s.Licenses)+len(c.Item.RemoveGroups) > 0
+		} else {
+			c.Item.Revoke = e.Action == onboarding.ActionOffboard || s.SessionsValidFrom == nil || len(s.Licenses) > 0
+		}
+		if e.Action == onboarding.ActionSkip && c.work() {
+			e.Action, e.Reason = onboarding.ActionOffboard, "the Entra ID account still has access to take"
+		}
+		if mode == modeCloud && e.SAMAccountName == "" {
+			e.SAMAccountName = s.UPN
+		}
+		if mode == modeCloud && e.Action == onboarding.ActionOffboard && !c.work() {
+			e.Action, e.Reason = onboarding.ActionSkip, "already offboarded: disabled, sessions revoked, no licence, in no group that is not kept"
+		}
+	}
+	return out, nil
+}
+
+// cloudResult is what one leaver's Entra ID offboarding did: the "entra" of a result line.
+type cloudResult struct {
+	ID              string   `json:"id,omitempty"`
+	Disabled        bool     `json:"disabled"`
+	SessionsRevoked bool     `json:"sessions_revoked"`
+	LicensesRemoved []string `json:"licenses_removed"`
+	GroupsRemoved   []string `json:"groups_removed"`
+	Note            string   `json:"note,omitempty"`
+	changed         bool
+}
+
+// words says what was taken, for the table.
+func (c *cloudResult) words(dryRun bool) string {
+	if c == nil {
+		return ""
+	}
+	var parts []string
+	if c.Disabled {
+		parts = append(parts, "disabled")
+	}
+	if c.SessionsRevoked {
+		parts = append(parts, "sessions revoked")
+	}
+	for _, l := range c.LicensesRemoved {
+		parts = append(parts, "licence "+l+" removed")
+	}
+	for _, g := range c.GroupsRemoved {
+		parts = append(parts, "removed from "+g)
+	}
+	s := strings.Join(parts, ", ")
+	if dryRun && s != "" {
+		s = "would be: " + s
+	}
+	if c.Note != "" {
+		s = strings.TrimPrefix(s+"; "+c.Note, "; ")
+	}
+	if s == "" {
+		return ""
+	}
+	return "Entra ID: " + s
+}
+
+// offboardCloud does the Entra ID half of the run, in bulk, for the leavers whose snapshot
+// was saved (or, on a dry run, would have been), and folds what it did into their results.
+func (a *applier) offboardCloud(ctx context.Context, results []result) {
+	var items []directory.CloudOffboard
+	var at []int
+	for i := range results {
+		r := &results[i]
+		c := a.cloud[r.Row]
+		if c == nil {
+			continue
+		}
+		if c.Snapshot == nil {
+			if r.err == nil {
+				r.Entra = &cloudResult{Note: c.Missing, LicensesRemoved: []string{}, GroupsRemoved: []string{}}
+			}
+			continue
+		}
+		if r.Status == statusInvalid || r.Status == statusNotFound || (r.err != nil && r.Snapshot == "" && !a.dryRun) {
+			continue // the snapshot was not saved: nothing is taken
+		}
+		r.Entra = &cloudResult{ID: c.Snapshot.ID, LicensesRemoved: []string{}, GroupsRemoved: []string{}}
+		if !c.work() {
+			continue
+		}
+		items, at = append(items, c.Item), append(at, i)
+	}
+	if len(items) == 0 {
+		return
+	}
+	for k, res := range a.cloudDir.OffboardCloud(ctx, items) {
+		r := &results[at[k]]
+		r.Entra.Disabled, r.Entra.SessionsRevoked = res.Disabled, res.SessionsRevoked
+		r.Entra.LicensesRemoved = append(r.Entra.LicensesRemoved, res.LicensesRemoved...)
+		r.Entra.GroupsRemoved = append(r.Entra.GroupsRemoved, res.GroupsRemoved...)
+		r.Entra.changed = res.Changed()
+		switch {
+		case res.Err != nil && r.err == nil:
+			*r = r.fail(statusFailed, fmt.Errorf("Entra ID: %w", res.Err))
+		case res.Err != nil:
+			r.Error += "; Entra ID: " + res.Err.Error()
+		case r.err != nil:
+		case a.dryRun && res.Changed():
+			r.Status = statusWouldOffboard
+		case res.Changed() && r.Status == statusSkipped:
+			r.Status = statusOffboarded
+			r.Note = strings.TrimSuffix(strings.TrimSuffix(r.Note, "nothing was left to do"), "; ")
+		}
+	}
+}
+
+// cloudOnly offboards cloud-only leavers through the same applier: the snapshot is the
+// Entra ID account read by planCloud, and the changes are all made in bulk afterwards.
+type cloudOnly struct {
+	*graph.Client
+	snaps map[string]*directory.CloudRevocation // object id (lower case) → snapshot
+}
+
+func (c *cloudOnly) SnapshotLeaver(_ context.Context, id string) (*ad.LeaverSnapshot, error) {
+	s := c.snaps[strings.ToLower(id)]
+	if s == nil {
+		return nil, &directory.NotFoundError{Kind: "Entra ID user", Ident: id}
+	}
+	return &ad.LeaverSnapshot{Version: ad.LeaverSnapshotVersion, TakenAt: time.Now().UTC(), Directory: directory.KindEntra,
+		Server: c.Server(), SAMAccountName: s.UPN, UserPrincipalName: s.UPN, DisplayName: s.DisplayName, EmployeeID: s.EmployeeID,
+		Enabled: s.Enabled, Manager: s.Manager, Groups: []string{}, Entra: s}, nil
+}
+
+// Offboard changes nothing by itself: offboardCloud does it all, in bulk.
+func (c *cloudOnly) Offboard(context.Context, *ad.LeaverSnapshot, ad.OffboardOptions) (ad.OffboardResult, error) {
+	return ad.OffboardResult{}, nil
+}
+
+// remember keeps the snapshots planCloud read, for SnapshotLeaver.
+func (c *cloudOnly) remember(cps []*cloudPlan) {
+	if c == nil {
+		return
+	}
+	for _, p := range cps {
+		if p != nil && p.Snapshot != nil {
+			c.snaps[strings.ToLower(p.Snapshot.ID)] = p.Snapshot
+		}
+	}
+}
+
+// directories connects to what the mode needs: the leavers' directory (AD, or Entra ID for
+// a cloud-only run) and, for hybrid and cloud-only runs, the Entra ID side. A hybrid run
+// signs in to Entra ID before anything is read, so that a bad credential stops it before any
+// change. Entra ID has no OUs: a cloud-only run ignores the template's offboard.disabled_ou.
+func directories[D any](ctx context.Context, primary func(context.Context) (D, error), entra func(context.Context) (cloudDirectory, error),
+	cloud func(context.Context) (*graph.Client, error), mode string, src *sourceOptions, in *input) (D, cloudDirectory, *cloudOnly, error) {
+	var zero D
+	switch mode {
+	case modeCloud:
+		if src.DisabledOU == "" {
+			in.Rules.DisabledOU = ""
+		}
+		c, err := cloud(ctx)
+		if err != nil {
+			return zero, nil, nil, err
+		}
+		co := &cloudOnly{Client: c, snaps: map[string]*directory.CloudRevocation{}}
+		return any(co).(D), c, co, nil
+	case modeHybrid:
+		c, err := entra(ctx)
+		if err != nil {
+			return zero, nil, nil, fmt.Errorf("hybrid offboarding revokes the leavers' Entra ID sessions and licences too, but signing in to Entra ID failed: %w; nothing was changed", err)
+		}
+		d, err := primary(ctx)
+		return d, c, nil, err
+	}
+	d, err := primary(ctx)
+	return d, nil, nil, err
+}
+
+var (
+	_ offboarder                 = (*cloudOnly)(nil)
+	_ onboarding.LeaverDirectory = (*cloudOnly)(nil)
+)
