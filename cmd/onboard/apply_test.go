@@ -24,7 +24,7 @@ func TestNewCmdApplyParallel(t *testing.T) {
 		{cli: "hires.csv --template t.yaml", want: onboarding.DefaultParallel},
 		{cli: "hires.csv --template t.yaml --parallel 1", want: 1},
 		{cli: "hires.csv --template t.yaml --parallel 32", want: 32},
-		{cli: "hires.csv --template t.yaml --parallel 0", wantErr: "--parallel must be between 1 and 32 (got 0); the default is 4"},
+		{cli: "hires.csv --template t.yaml --parallel 0", wantErr: "--parallel must be between 1 and 32 (got 0); the default is 8"},
 		{cli: "hires.csv --template t.yaml --parallel -3", wantErr: "--parallel must be between 1 and 32 (got -3)"},
 		{cli: "hires.csv --template t.yaml --parallel 33", wantErr: "--parallel must be between 1 and 32 (got 33)"},
 	} {
