@@ -4,8 +4,10 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/graph/graphtest"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/secret"
 )
@@ -153,5 +155,31 @@ func TestSetManagerOfANewAccount(t *testing.T) {
 	}
 	if err := e.client.SetManager(e.ctx(), hire, "CN=Boss,OU=Staff,DC=corp"); !errors.Is(err, directory.ErrInvalidInput) {
 		t.Errorf("a DN as manager: err = %v, want invalid input", err)
+	}
+}
+
+// An address that is another mailbox's alias (a proxy address) is taken, as Exchange would
+// refuse it; so are UPNs, mails and mail nicknames.
+func TestNamesInUseCountsProxyAddresses(t *testing.T) {
+	tenant := graphtest.DefaultTenant(time.Now())
+	tenant.AddUser(&graphtest.User{UserPrincipalName: "maria.old@corp.example.com", DisplayName: "Maria Old", MailNickname: "mold",
+		Mail: "maria.old@corp.example.com", AccountEnabled: true,
+		ProxyAddresses: []string{"SMTP:maria.old@corp.example.com", "smtp:m.garcia@corp.example.com", "X500:/o=ExchangeLabs/cn=m"}})
+	e := newEnv(t, envOptions{tenant: tenant})
+	names := []string{"m.garcia@corp.example.com", "M.Garcia@CORP.example.com", "maria.old@corp.example.com", "mold",
+		"free.name@corp.example.com", "freename", "/o=ExchangeLabs/cn=m@corp.example.com"}
+	used, err := e.client.NamesInUse(e.ctx(), names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"m.garcia@corp.example.com", "M.Garcia@CORP.example.com", "maria.old@corp.example.com", "mold"} {
+		if !used[n] {
+			t.Errorf("%s is in use but NamesInUse says free", n)
+		}
+	}
+	for _, n := range []string{"free.name@corp.example.com", "freename", "/o=ExchangeLabs/cn=m@corp.example.com"} {
+		if used[n] {
+			t.Errorf("%s is free but NamesInUse says taken", n)
+		}
 	}
 }

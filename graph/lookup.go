@@ -25,16 +25,19 @@ const inLimit = 15
 var lookupSelect = []string{"id", "userPrincipalName", "displayName", "mail", "mailNickname", "employeeId",
 	"onPremisesSamAccountName", "accountEnabled", "usageLocation", "department", "jobTitle"}
 
-// inQuery is "prop in (values)", for any number of values.
+// inQuery is "prop in (values)", for any number of values; for a string collection such as
+// proxyAddresses (anyOf), "prop/any(p:p eq v1) or prop/any(p:p eq v2) ...", since Graph takes
+// no "in" inside a lambda.
 type inQuery struct {
 	prop   string
 	values []string
+	anyOf  bool
 }
 
 // usersWhere lists the users matching prop in (values), for many values: 15 per filter,
 // 20 filters per $batch, every page of each.
 func (c *Client) usersWhere(ctx context.Context, prop string, values []string) ([]models.Userable, error) {
-	return c.usersWhereAny(ctx, inQuery{prop, values})
+	return c.usersWhereAny(ctx, inQuery{prop: prop, values: values})
 }
 
 // usersWhereAny runs several such queries in the same $batch requests. A user matching
@@ -56,6 +59,12 @@ func (c *Client) usersWhereSelect(ctx context.Context, sel, expand []string, que
 				quoted[i] = quote(v)
 			}
 			filter := prop + " in (" + strings.Join(quoted, ",") + ")"
+			if q.anyOf {
+				for i, v := range quoted {
+					quoted[i] = prop + "/any(p:p eq " + v + ")"
+				}
+				filter = strings.Join(quoted, " or ")
+			}
 			ri, err := c.usersAPI().ToGetRequestInformation(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
 				QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Filter: &filter, Select: sel, Expand: expand, Top: &top},
 			})
@@ -139,7 +148,8 @@ func (c *Client) ExistingByEmployeeID(ctx context.Context, ids []string) (map[st
 }
 
 // NamesInUse says which names are taken: a bare name as a mail nickname, an address as a
-// userPrincipalName or mail.
+// userPrincipalName, mail or SMTP proxy address (an alias of another mailbox: Exchange
+// refuses an address on two objects).
 func (c *Client) NamesInUse(ctx context.Context, names []string) (map[string]bool, error) {
 	var bare, addrs []string
 	for _, n := range nonEmpty(names) {
@@ -149,7 +159,13 @@ func (c *Client) NamesInUse(ctx context.Context, names []string) (map[string]boo
 			bare = append(bare, n)
 		}
 	}
-	found, err := c.usersWhereAny(ctx, inQuery{"mailNickname", bare}, inQuery{"userPrincipalName", addrs}, inQuery{"mail", addrs})
+	smtp := make([]string, len(addrs))
+	for i, a := range addrs {
+		smtp[i] = "smtp:" + a
+	}
+	found, err := c.usersWhereSelect(ctx, append(lookupSelect[:len(lookupSelect):len(lookupSelect)], "proxyAddresses"), nil,
+		inQuery{prop: "mailNickname", values: bare}, inQuery{prop: "userPrincipalName", values: addrs},
+		inQuery{prop: "mail", values: addrs}, inQuery{prop: "proxyAddresses", values: smtp, anyOf: true})
 	if err != nil {
 		return nil, fmt.Errorf("check which names are taken: %w", err)
 	}
@@ -158,6 +174,11 @@ func (c *Client) NamesInUse(ctx context.Context, names []string) (map[string]boo
 		for _, v := range []string{str(m.GetMailNickname()), str(m.GetUserPrincipalName()), str(m.GetMail())} {
 			if v != "" {
 				used[strings.ToLower(v)] = true
+			}
+		}
+		for _, pa := range m.GetProxyAddresses() {
+			if kind, addr, ok := strings.Cut(pa, ":"); ok && strings.EqualFold(kind, "smtp") {
+				used[strings.ToLower(addr)] = true
 			}
 		}
 	}
@@ -221,8 +242,8 @@ func (c *Client) DomainDNSName() string { return "" }
 func (c *Client) FindUsers(ctx context.Context, employeeIDs, addresses []string) (map[string]*directory.User, error) {
 	out := map[string]*directory.User{}
 	addrs := nonEmpty(addresses)
-	found, err := c.usersWhereAny(ctx, inQuery{"employeeId", nonEmpty(employeeIDs)},
-		inQuery{"userPrincipalName", addrs}, inQuery{"mail", addrs})
+	found, err := c.usersWhereAny(ctx, inQuery{prop: "employeeId", values: nonEmpty(employeeIDs)},
+		inQuery{prop: "userPrincipalName", values: addrs}, inQuery{prop: "mail", values: addrs})
 	if err != nil {
 		return nil, err
 	}

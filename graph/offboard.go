@@ -42,8 +42,8 @@ func (c *Client) CloudLeavers(ctx context.Context, keys []directory.CloudKey) ([
 		}
 	}
 	found, err := c.usersWhereSelect(ctx, leaverSelect, []string{"manager($select=id,userPrincipalName)"},
-		inQuery{"id", nonEmpty(ids)}, inQuery{"employeeId", nonEmpty(eids)},
-		inQuery{"userPrincipalName", nonEmpty(addrs)}, inQuery{"mail", nonEmpty(addrs)})
+		inQuery{prop: "id", values: nonEmpty(ids)}, inQuery{prop: "employeeId", values: nonEmpty(eids)},
+		inQuery{prop: "userPrincipalName", values: nonEmpty(addrs)}, inQuery{prop: "mail", values: nonEmpty(addrs)})
 	if err != nil {
 		return nil, nil, fmt.Errorf("look up leavers in Entra ID: %w", err)
 	}
@@ -447,7 +447,7 @@ func (c *Client) RestoreCloudLeaver(ctx context.Context, s *directory.CloudRevoc
 // UsersByEmployeeID finds the accounts carrying each employee ID, keyed by the ID in lower
 // case; every account of an ID is listed, so that a shared ID is seen as ambiguous.
 func (c *Client) UsersByEmployeeID(ctx context.Context, ids []string) (map[string][]*directory.User, error) {
-	found, err := c.usersWhereAny(ctx, inQuery{"employeeId", nonEmpty(ids)})
+	found, err := c.usersWhereAny(ctx, inQuery{prop: "employeeId", values: nonEmpty(ids)})
 	if err != nil {
 		return nil, fmt.Errorf("look up employee IDs: %w", err)
 	}
@@ -465,8 +465,8 @@ func (c *Client) UsersByLogonName(ctx context.Context, names []string) (map[stri
 			bare = append(bare, n)
 		}
 	}
-	found, err := c.usersWhereAny(ctx, inQuery{"userPrincipalName", addrs}, inQuery{"mail", addrs},
-		inQuery{"onPremisesSamAccountName", bare}, inQuery{"mailNickname", bare})
+	found, err := c.usersWhereAny(ctx, inQuery{prop: "userPrincipalName", values: addrs}, inQuery{prop: "mail", values: addrs},
+		inQuery{prop: "onPremisesSamAccountName", values: bare}, inQuery{prop: "mailNickname", values: bare})
 	if err != nil {
 		return nil, fmt.Errorf("look up accounts by name: %w", err)
 	}

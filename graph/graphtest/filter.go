@@ -183,6 +183,9 @@ func (p *filterParser) primary() (pred, error) {
 		return e, p.expect(")")
 	}
 	if t.kind == tokIdent && p.pos+1 < len(p.toks) && p.toks[p.pos+1].text == "(" {
+		if collection, ok := strings.CutSuffix(t.text, "/any"); ok {
+			return p.anyLambda(collection)
+		}
 		return p.function()
 	}
 	if t.kind != tokIdent {
@@ -292,6 +295,41 @@ func (p *filterParser) function() (pred, error) {
 		}, nil
 	}
 	return nil, fmt.Errorf("unsupported function %q", name)
+}
+
+// anyLambda parses the rest of collection/any(x:x eq 'value'), the form Graph accepts on
+// string collections such as proxyAddresses: true when some element equals the value
+// (without regard to case).
+func (p *filterParser) anyLambda(collection string) (pred, error) {
+	p.pos += 2 // collection/any and "("
+	if p.pos >= len(p.toks) || p.toks[p.pos].kind != tokIdent {
+		return nil, fmt.Errorf("%s/any: expected x:x", collection)
+	}
+	variable, ref, ok := strings.Cut(p.toks[p.pos].text, ":")
+	if !ok || variable == "" || ref != variable {
+		return nil, fmt.Errorf("%s/any: expected x:x, got %q", collection, p.toks[p.pos].text)
+	}
+	p.pos++
+	if !p.peekWord("eq") {
+		return nil, fmt.Errorf("%s/any: only eq is supported", collection)
+	}
+	p.pos++
+	v, err := p.literal()
+	if err != nil {
+		return nil, err
+	}
+	if err := p.expect(")"); err != nil {
+		return nil, err
+	}
+	return func(o map[string]any) bool {
+		items, _ := lookup(o, collection).([]any)
+		for _, item := range items {
+			if compare(item, v) == 0 {
+				return true
+			}
+		}
+		return false
+	}, nil
 }
 
 // literal reads a string, number, boolean, null, GUID or date-time.

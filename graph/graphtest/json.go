@@ -44,6 +44,7 @@ func (u *User) json() map[string]any {
 		"surname":                         strOrNil(u.Surname),
 		"mail":                            mail,
 		"mailNickname":                    u.MailNickname,
+		"proxyAddresses":                  stringsJSON(u.ProxyAddresses),
 		"accountEnabled":                  u.AccountEnabled,
 		"employeeId":                      strOrNil(u.EmployeeID),
 		"department":                      strOrNil(u.Department),
@@ -144,6 +145,15 @@ func project(obj map[string]any, props []string) map[string]any {
 				out[k] = v
 			}
 		}
+	}
+	return out
+}
+
+// stringsJSON is a string collection: [] rather than null when empty, as Graph returns them.
+func stringsJSON(v []string) []any {
+	out := make([]any, len(v))
+	for i, s := range v {
+		out[i] = s
 	}
 	return out
 }

@@ -37,6 +37,7 @@ type User struct {
 	Surname                       string
 	Mail                          string
 	MailNickname                  string
+	ProxyAddresses                []string // "SMTP:primary@…", "smtp:alias@…"
 	AccountEnabled                bool
 	EmployeeID                    string
 	Department                    string
