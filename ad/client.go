@@ -38,6 +38,24 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 	if err != nil {
 		return nil, err
 	}
+	// go-ldap's requests take no context: until the session is set up, an interrupt closes
+	// the connection, which ends the request waiting on it. (A timeout is left to the
+	// per-request timeout, which reports it as one.)
+	interrupted := context.AfterFunc(ctx, func() {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			conn.Close()
+		}
+	})
+	defer interrupted()
+	client, err := setUp(conn, cfg, ep, trail)
+	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
+		return nil, fmt.Errorf("connect to %s: %w", ep.hostPort, context.Canceled)
+	}
+	return client, err
+}
+
+// setUp reads the rootDSE and binds on a new connection, closing it on failure.
+func setUp(conn *ldap.Conn, cfg Config, ep endpoint, trail *audit.Trail) (*Client, error) {
 	info, err := readRootDSE(conn)
 	if err != nil {
 		conn.Close()

@@ -91,20 +91,41 @@ func dial(ctx context.Context, cfg Config, ep endpoint) (*ldap.Conn, error) {
 	if deadline, ok := ctx.Deadline(); ok {
 		dialer.Deadline = deadline
 	}
+	// Dial with ctx (go-ldap's DialURL takes none), so that Ctrl-C stops a dial to a domain
+	// controller that does not answer at once, not after --timeout.
 	var conn *ldap.Conn
 	if ep.useTLS {
 		cfg.debugf("dial ldaps %s (verify=%v)", ep.hostPort, !tc.InsecureSkipVerify)
-		conn, err = ldap.DialURL("ldaps://"+ep.hostPort, ldap.DialWithTLSDialer(tc, dialer))
+		var c net.Conn
+		c, err = (&tls.Dialer{NetDialer: dialer, Config: tc}).DialContext(ctx, "tcp", ep.hostPort)
+		if err == nil {
+			conn = ldap.NewConn(c, true)
+			conn.Start()
+		}
 	} else {
 		cfg.debugf("dial ldap %s then StartTLS (verify=%v)", ep.hostPort, !tc.InsecureSkipVerify)
-		conn, err = ldap.DialURL("ldap://"+ep.hostPort, ldap.DialWithDialer(dialer))
+		var c net.Conn
+		c, err = dialer.DialContext(ctx, "tcp", ep.hostPort)
 		if err == nil {
-			if err = conn.StartTLS(tc); err != nil {
+			conn = ldap.NewConn(c, false)
+			conn.Start()
+			// StartTLS takes no context either: an interrupt closes the connection under it.
+			interrupted := context.AfterFunc(ctx, func() {
+				if errors.Is(ctx.Err(), context.Canceled) {
+					conn.Close()
+				}
+			})
+			err = conn.StartTLS(tc)
+			interrupted()
+			if err != nil {
 				conn.Close()
 			}
 		}
 	}
 	if err != nil {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, fmt.Errorf("connect to %s: %w", ep.hostPort, context.Canceled)
+		}
 		return nil, explainDialError(ep, err)
 	}
 	conn.SetTimeout(cfg.timeout())

@@ -29,7 +29,10 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
-		Cmds:                map[string]func(*testscript.TestScript, bool, []string){"graph-server": graphServerCmd},
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){
+			"graph-server":  graphServerCmd,
+			"silent-server": silentServerCmd,
+		},
 		Setup: func(env *testscript.Env) error {
 			// Each script gets its own audit log and config; the lab's connection settings pass through.
 			env.Setenv("ADKIT_AUDIT_LOG", env.WorkDir+"/audit.jsonl")
@@ -39,7 +42,7 @@ func TestScripts(t *testing.T) {
 			for _, kv := range os.Environ() {
 				k, v, _ := strings.Cut(kv, "=")
 				if strings.HasPrefix(k, "ADKIT_LAB") || k == "ADKIT_LDAP_URL" || k == "ADKIT_BASE_DN" ||
-					k == "ADKIT_BIND_USER" || k == "ADKIT_BIND_PASSWORD" || k == "ADKIT_BIND_PASSWORD_FILE" ||
+					k == "ADKIT_BIND_USER" || k == "ADKIT_BIND_PASSWORD_FILE" ||
 					k == "ADKIT_CA_FILE" || k == "KRB5_CONFIG" || k == "LDAPTLS_CACERT" {
 					env.Setenv(k, v)
 				}
