@@ -104,31 +104,11 @@ so a run that stopped half way finishes the job.`,
 }
 
 func applyRun(ctx context.Context, opts *applyOptions) error {
-	in, err := opts.Source.read(opts.IO.In)
+	prep, err := prepare(ctx, opts.IO, &opts.Source, opts.Mode, opts.Dir, opts.Entra, opts.Cloud)
 	if err != nil {
 		return err
 	}
-	mode := modeAD
-	if opts.Mode != nil {
-		if mode, err = opts.Mode(opts.Source.Template); err != nil {
-			return err
-		}
-	}
-	dir, cloud, co, err := directories(ctx, opts.Dir, opts.Entra, opts.Cloud, mode, &opts.Source, in)
-	if err != nil {
-		return err
-	}
-	p, err := plan(ctx, opts.IO.ErrOut, dir, in)
-	if err != nil {
-		return err
-	}
-	var cps []*cloudPlan
-	if cloud != nil {
-		if cps, err = planCloud(ctx, cloud, p, mode); err != nil {
-			return err
-		}
-		co.remember(cps)
-	}
+	in, dir, cloud, p, cps, mode := prep.in, prep.dir, prep.cloud, prep.plan, prep.cloudPlans, prep.mode
 	if err := confirm(opts, p); err != nil {
 		return err
 	}

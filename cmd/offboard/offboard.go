@@ -13,6 +13,8 @@ import (
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/graph"
+	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/onboarding"
 )
 
@@ -147,4 +149,47 @@ func summary(p *onboarding.LeaverPlan) string {
 // usageErrorf is a mistake on the command line, where pointing at --help helps.
 func usageErrorf(format string, args ...any) error {
 	return &cmdutil.FlagError{Err: fmt.Errorf(format, args...), Usage: true}
+}
+
+// prepared is what plan and apply both start from: the leavers read, the directories of the
+// run's mode connected, the plan, and each entry's cloud plan (all nil when AD only).
+type prepared[D onboarding.LeaverDirectory] struct {
+	in         *input
+	mode       string // modeAD, modeHybrid or modeCloud
+	dir        D
+	cloud      cloudDirectory
+	plan       *onboarding.LeaverPlan
+	cloudPlans []*cloudPlan
+}
+
+// prepare reads the leavers, decides the mode (modeOf nil: AD only), connects and plans.
+func prepare[D onboarding.LeaverDirectory](ctx context.Context, ios *iostreams.IOStreams, src *sourceOptions,
+	modeOf func(template string) (string, error), primary func(context.Context) (D, error),
+	entra func(context.Context) (cloudDirectory, error), cloudOnlyDir func(context.Context) (*graph.Client, error)) (*prepared[D], error) {
+	in, err := src.read(ios.In)
+	if err != nil {
+		return nil, err
+	}
+	mode := modeAD
+	if modeOf != nil {
+		if mode, err = modeOf(src.Template); err != nil {
+			return nil, err
+		}
+	}
+	dir, cloud, co, err := directories(ctx, primary, entra, cloudOnlyDir, mode, src, in)
+	if err != nil {
+		return nil, err
+	}
+	p, err := plan(ctx, ios.ErrOut, dir, in)
+	if err != nil {
+		return nil, err
+	}
+	cps := make([]*cloudPlan, len(p.Entries))
+	if cloud != nil {
+		if cps, err = planCloud(ctx, cloud, p, mode); err != nil {
+			return nil, err
+		}
+		co.remember(cps)
+	}
+	return &prepared[D]{in: in, mode: mode, dir: dir, cloud: cloud, plan: p, cloudPlans: cps}, nil
 }

@@ -56,30 +56,11 @@ func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Comman
 }
 
 func planRun(ctx context.Context, opts *planOptions) error {
-	in, err := opts.Source.read(opts.IO.In)
+	prep, err := prepare(ctx, opts.IO, &opts.Source, opts.Mode, opts.Dir, opts.Entra, opts.Cloud)
 	if err != nil {
 		return err
 	}
-	mode := modeAD
-	if opts.Mode != nil {
-		if mode, err = opts.Mode(opts.Source.Template); err != nil {
-			return err
-		}
-	}
-	dir, cloud, _, err := directories(ctx, opts.Dir, opts.Entra, opts.Cloud, mode, &opts.Source, in)
-	if err != nil {
-		return err
-	}
-	p, err := plan(ctx, opts.IO.ErrOut, dir, in)
-	if err != nil {
-		return err
-	}
-	cps := make([]*cloudPlan, len(p.Entries))
-	if cloud != nil {
-		if cps, err = planCloud(ctx, cloud, p, mode); err != nil {
-			return err
-		}
-	}
+	cloud, p, cps := prep.cloud, prep.plan, prep.cloudPlans
 	header := []string{"Row", "Action", "Employee ID", "Username", "DN or reason", "Groups to remove"}
 	if cloud != nil {
 		header = append(header, "Entra ID")
