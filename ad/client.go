@@ -84,6 +84,18 @@ func setUp(conn *ldap.Conn, cfg Config, ep endpoint, trail *audit.Trail) (*Clien
 // Close ends the session.
 func (c *Client) Close() error { return c.conn.Close() }
 
+// CloseOnInterrupt closes the session when ctx is cancelled (Ctrl-C), not when it merely times
+// out. go-ldap's requests take no context, so this is what ends a request that waits on a
+// domain controller which stopped answering, at once instead of after the request timeout;
+// the request then fails and the command reports the interrupt.
+func (c *Client) CloseOnInterrupt(ctx context.Context) {
+	context.AfterFunc(ctx, func() {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			c.conn.Close()
+		}
+	})
+}
+
 // Server is the host name of the domain controller, as recorded on audit records.
 func (c *Client) Server() string { return c.server }
 

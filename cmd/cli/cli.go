@@ -55,7 +55,7 @@ func Run(ctx context.Context, f *factory.Factory, args []string) int {
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
-	err := root.ExecuteContext(ctx)
+	err := interrupted(ctx, root.ExecuteContext(ctx))
 	if err == nil {
 		return cmdutil.ExitOK
 	}
@@ -88,3 +88,18 @@ func printError(w io.Writer, err error, code int) {
 		fmt.Fprintln(w, "Run 'adkit --help' for usage.")
 	}
 }
+
+// interrupted names the interrupt as the cause of err when ctx was cancelled (Ctrl-C): the
+// connection closed under a waiting request, and what the command reports is that
+// consequence. The exit code still follows err (a bulk run stopped half-way is partial).
+func interrupted(ctx context.Context, err error) error {
+	if err == nil || !errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return interruptError{err}
+}
+
+type interruptError struct{ err error }
+
+func (e interruptError) Error() string   { return "interrupted: " + e.err.Error() }
+func (e interruptError) Unwrap() []error { return []error{context.Canceled, e.err} }

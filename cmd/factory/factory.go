@@ -176,9 +176,14 @@ func (f *Factory) connectAD(ctx context.Context) (*ad.Client, error) {
 			return nil, err
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
+	connectCtx, cancel := context.WithTimeout(ctx, s.Timeout)
 	defer cancel()
-	return ad.Connect(ctx, cfg, trail)
+	c, err := ad.Connect(connectCtx, cfg, trail)
+	if err != nil {
+		return nil, err
+	}
+	c.CloseOnInterrupt(ctx)
+	return c, nil
 }
 
 // bindPassword finds the bind password: --bind-password-file, then ADKIT_BIND_PASSWORD, then a
