@@ -271,6 +271,9 @@ func (a *applier) row(ctx context.Context, e Entry) Result {
 	}
 	if err := ctx.Err(); err != nil {
 		r.Status, r.Error = StatusFailed, "not started: "+err.Error()
+		if errors.Is(err, context.Canceled) {
+			r.Error = "not started: the run was interrupted; run the same command again to finish"
+		}
 		return r
 	}
 	if a.halted() != nil {

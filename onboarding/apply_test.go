@@ -267,10 +267,20 @@ func TestApplyCancelled(t *testing.T) {
 	if len(results) != len(plan.Entries) {
 		t.Fatalf("%d results for %d entries", len(results), len(plan.Entries))
 	}
+	notStarted := 0
 	for _, r := range results {
 		if r.Status == StatusCreated || r.Status == StatusCompleted {
 			t.Errorf("row %d was worked on after cancellation", r.Row)
 		}
+		if r.Status == StatusFailed {
+			notStarted++
+			if !strings.Contains(r.Error, "interrupted; run the same command again") {
+				t.Errorf("row %d says %q; want it to say the run was interrupted and how to finish", r.Row, r.Error)
+			}
+		}
+	}
+	if notStarted == 0 {
+		t.Error("no row reports that it was not started")
 	}
 	if d.calls["CreateAccount"] != 0 {
 		t.Error("accounts created after cancellation")
