@@ -38,15 +38,7 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 	if err != nil {
 		return nil, err
 	}
-	// go-ldap's requests take no context: until the session is set up, an interrupt closes
-	// the connection, which ends the request waiting on it. (A timeout is left to the
-	// per-request timeout, which reports it as one.)
-	interrupted := context.AfterFunc(ctx, func() {
-		if errors.Is(ctx.Err(), context.Canceled) {
-			conn.Close()
-		}
-	})
-	defer interrupted()
+	defer closeOnInterrupt(ctx, conn)()
 	client, err := setUp(conn, cfg, ep, trail)
 	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
 		return nil, fmt.Errorf("connect to %s: %w", ep.hostPort, context.Canceled)
@@ -89,9 +81,16 @@ func (c *Client) Close() error { return c.conn.Close() }
 // domain controller which stopped answering, at once instead of after the request timeout;
 // the request then fails and the command reports the interrupt.
 func (c *Client) CloseOnInterrupt(ctx context.Context) {
-	context.AfterFunc(ctx, func() {
+	closeOnInterrupt(ctx, c.conn)
+}
+
+// closeOnInterrupt closes conn when ctx is cancelled, which ends whatever request is waiting on
+// it: go-ldap's requests take no context. A timeout is left to the per-request timeout, which
+// reports it as one. The returned function stops watching.
+func closeOnInterrupt(ctx context.Context, conn *ldap.Conn) (stop func() bool) {
+	return context.AfterFunc(ctx, func() {
 		if errors.Is(ctx.Err(), context.Canceled) {
-			c.conn.Close()
+			conn.Close()
 		}
 	})
 }

@@ -109,14 +109,9 @@ func dial(ctx context.Context, cfg Config, ep endpoint) (*ldap.Conn, error) {
 		if err == nil {
 			conn = ldap.NewConn(c, false)
 			conn.Start()
-			// StartTLS takes no context either: an interrupt closes the connection under it.
-			interrupted := context.AfterFunc(ctx, func() {
-				if errors.Is(ctx.Err(), context.Canceled) {
-					conn.Close()
-				}
-			})
+			stop := closeOnInterrupt(ctx, conn) // StartTLS takes no context either
 			err = conn.StartTLS(tc)
-			interrupted()
+			stop()
 			if err != nil {
 				conn.Close()
 			}

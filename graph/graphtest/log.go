@@ -1,6 +1,7 @@
 package graphtest
 
 import (
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -72,35 +73,9 @@ func (s *Server) WireCount(method, pattern string) int {
 	return n
 }
 
-// pathMatch matches a path against a pattern segment by segment, without regard to case;
-// "*" in a pattern segment matches any run of characters within that segment.
-func pathMatch(pattern, path string) bool {
-	ps := strings.Split(strings.Trim(pattern, "/"), "/")
-	xs := strings.Split(strings.Trim(path, "/"), "/")
-	if len(ps) != len(xs) {
-		return false
-	}
-	for i := range ps {
-		if !globSegment(strings.ToLower(ps[i]), strings.ToLower(xs[i])) {
-			return false
-		}
-	}
-	return true
-}
-
-func globSegment(pattern, s string) bool {
-	before, after, star := strings.Cut(pattern, "*")
-	if !star {
-		return pattern == s
-	}
-	if !strings.HasPrefix(s, before) {
-		return false
-	}
-	rest := s[len(before):]
-	for i := 0; i <= len(rest); i++ {
-		if globSegment(after, rest[i:]) {
-			return true
-		}
-	}
-	return false
+// pathMatch matches a path against a pattern without regard to case; "*" matches any run of
+// characters within one segment (path.Match's rule).
+func pathMatch(pattern, p string) bool {
+	ok, err := path.Match(strings.ToLower(strings.Trim(pattern, "/")), strings.ToLower(strings.Trim(p, "/")))
+	return err == nil && ok
 }
