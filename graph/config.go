@@ -31,7 +31,7 @@ type Config struct {
 	// sovereign cloud; default the public cloud.
 	AuthorityHost string
 	// DeviceCode signs a technician in interactively: DevicePrompt is shown the code to enter
-	// (it must not block). ClientID may then be empty (azidentity's default public client).
+	// (it must not block). ClientID may then be empty (signin.DefaultPublicClientID).
 	DeviceCode   bool
 	DevicePrompt func(message string)
 	// CAPool, when set, replaces the system roots for TLS to Graph and the authority. Nil uses

@@ -69,8 +69,8 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 	// The token's audience is the Graph endpoint's origin (https://graph.microsoft.com/.default
 	// in the public cloud, the sovereign cloud's own host elsewhere).
 	scopes := []string{endpoint.Scheme + "://" + endpoint.Host + "/.default"}
-	// EnableCAE as the Kiota provider asks: azidentity caches CAE and non-CAE tokens apart,
-	// and a different request here would mean signing in twice.
+	// The same request as the Kiota provider's (EnableCAE included), so that its first
+	// request is answered from the credential's cache.
 	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: scopes, EnableCAE: true})
 	if err != nil {
 		return nil, explainSignIn(err)

@@ -72,6 +72,8 @@ func TestConnectExplainsSignInFailures(t *testing.T) {
 		{"wrong secret", func(c *graph.Config) { c.ClientSecret = secret.New("nope") }, "the client secret is wrong (AADSTS7000215); check AZURE_CLIENT_SECRET"},
 		{"unknown app", func(c *graph.Config) { c.ClientID = "11111111-1111-1111-1111-111111111111" }, "no application with that client ID"},
 		{"unknown tenant", func(c *graph.Config) { c.TenantID = "contoso.example" }, "the tenant does not exist"},
+		{"malformed tenant", func(c *graph.Config) { c.TenantID = "contoso/../x" }, "AZURE_TENANT_ID \"contoso/../x\" is malformed"},
+		{"authority over http", func(c *graph.Config) { c.AuthorityHost = "http://login.example" }, "is not an https URL"},
 		{"untrusted CA", func(c *graph.Config) { c.CAPool = x509.NewCertPool() }, "not signed by a CA this machine trusts"},
 		{"no secret", func(c *graph.Config) { c.ClientSecret = secret.Secret{} }, "AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH"},
 		{"plain http", func(c *graph.Config) { c.GraphURL = "http://graph.example/v1.0" }, "must use https"},
@@ -151,20 +153,25 @@ func TestConnectWithCertificate(t *testing.T) {
 		t.Error(err)
 	}
 
-	// Another key: the server refuses the assertion's signature.
+	// Another key in the file: adkit says so before sending anything.
 	other, _ := rsa.GenerateKey(rand.Reader, 2048)
 	bad := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(other)})...)
 	os.WriteFile(path, bad, 0o600)
 	_, err = graph.Connect(context.Background(), cfg, trail(t))
-	if err == nil {
-		t.Fatal("a certificate with the wrong key was accepted")
+	if !errors.Is(err, directory.ErrInvalidInput) || !strings.Contains(err.Error(), "does not belong to the certificate") {
+		t.Fatalf("a key that is not the certificate's: err = %v", err)
 	}
-	if errors.Is(err, directory.ErrInvalidInput) {
-		// azidentity may refuse a key that does not match the certificate before sending.
-		return
-	}
-	if !strings.Contains(err.Error(), "AADSTS700027") {
-		t.Errorf("err = %v", err)
+
+	// A certificate the app registration does not have: the service refuses its signature.
+	otherTmpl := &x509.Certificate{SerialNumber: big.NewInt(8), Subject: pkix.Name{CommonName: "not registered"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	otherDER, _ := x509.CreateCertificate(rand.Reader, otherTmpl, otherTmpl, &other.PublicKey, other)
+	unknown := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: otherDER}),
+		pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(other)})...)
+	os.WriteFile(path, unknown, 0o600)
+	_, err = graph.Connect(context.Background(), cfg, trail(t))
+	if err == nil || !strings.Contains(err.Error(), "the certificate's signature was refused (AADSTS700027)") {
+		t.Errorf("an unregistered certificate: err = %v", err)
 	}
 }

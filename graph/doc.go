@@ -9,5 +9,6 @@
 // read, one paged read per collection). Every change goes through the audit trail with
 // directory "entra". Bulk membership and licence changes travel in $batch requests of 20.
 //
-// Tests run the real SDK and azidentity against graph/graphtest, an in-repo Graph server.
+// Sign-in is graph/signin's. Tests run the real SDK against graph/graphtest, an in-repo Graph
+// server and token service.
 package graph

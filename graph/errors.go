@@ -8,11 +8,10 @@ import (
 	"net"
 	"strings"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
+	"github.com/adkit-dev/adkit/graph/signin"
 	"github.com/adkit-dev/adkit/internal/directory"
-	"github.com/adkit-dev/adkit/internal/lazyregexp"
 )
 
 // ErrPermission is wrapped when the app registration or the signed-in technician lacks a
@@ -164,9 +163,6 @@ func (f failure) explain(perm string, cause error) error {
 	return re
 }
 
-// aadsts pulls the Entra ID error number out of a token service message.
-var aadsts = lazyregexp.New(`AADSTS(\d+)`)
-
 // signInReasons are the token service errors a misconfiguration causes, with what to fix.
 var signInReasons = map[string][2]string{
 	"7000215": {"the client secret is wrong", "check AZURE_CLIENT_SECRET: it must be the secret's value, not its ID"},
@@ -179,31 +175,25 @@ var signInReasons = map[string][2]string{
 	"50126":   {"wrong user name or password", ""},
 }
 
-// explainSignIn turns an azidentity error into words.
+// explainSignIn turns a refusal from the token service into words; network and TLS failures
+// are worded by explainTransport.
 func explainSignIn(err error) error {
-	var afe *azidentity.AuthenticationFailedError
-	if !errors.As(err, &afe) {
+	var refused *signin.Error
+	if !errors.As(err, &refused) {
 		return explainTransport(err)
 	}
-	ce := &ConnectError{Reason: "sign-in failed", Err: err}
-	if m := aadsts.FindStringSubmatch(err.Error()); m != nil {
-		if r, ok := signInReasons[m[1]]; ok {
-			ce.Reason, ce.Hint = r[0]+" (AADSTS"+m[1]+")", r[1]
-			return ce
-		}
-		ce.Reason = "sign-in failed (AADSTS" + m[1] + ")"
+	ce := &ConnectError{Reason: "sign-in failed", Hint: refused.Error(), Err: err}
+	code := refused.AADSTS()
+	if r, ok := signInReasons[code]; ok {
+		ce.Reason, ce.Hint = r[0]+" (AADSTS"+code+")", r[1]
+	} else if code != "" {
+		ce.Reason = "sign-in failed (AADSTS" + code + ")"
 	}
-	// azidentity flattens transport failures into its message.
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "x509: certificate signed by unknown authority"):
-		ce.Reason, ce.Hint = "the authority's TLS certificate is not signed by a CA this machine trusts", "add the CA to SSL_CERT_FILE"
-	case strings.Contains(msg, "no such host"):
-		ce.Reason, ce.Hint = "the authority's name does not resolve", "check AZURE_AUTHORITY_HOST and this machine's DNS or proxy"
-	case strings.Contains(msg, "connection refused"):
-		ce.Reason, ce.Hint = "the authority refused the connection", "check AZURE_AUTHORITY_HOST"
-	default:
-		ce.Hint = firstLine(msg)
+	switch refused.Code {
+	case "authorization_declined":
+		ce.Reason, ce.Hint = "the sign-in was declined in the browser", "run the command again and approve the sign-in"
+	case "expired_token":
+		ce.Reason, ce.Hint = "the device code expired before the sign-in was finished", "run the command again and enter the code within 15 minutes"
 	}
 	return ce
 }
@@ -225,12 +215,4 @@ func explainTransport(err error) error {
 		return &ConnectError{Reason: "cannot reach the server (" + opErr.Error() + ")", Hint: "check --graph-url, AZURE_AUTHORITY_HOST and any proxy (HTTPS_PROXY)", Err: err}
 	}
 	return err
-}
-
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }

@@ -10,7 +10,7 @@ import (
 	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
 )
 
-// baseTransport is the network layer under both azidentity and the Graph pipeline: the
+// baseTransport is the network layer under both sign-in and the Graph pipeline: the
 // standard transport, with the caller's CA pool when there is one.
 func baseTransport(cfg Config) http.RoundTripper {
 	t := http.DefaultTransport.(*http.Transport).Clone()

@@ -1,9 +1,11 @@
 package graphtest
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -16,10 +18,11 @@ import (
 	"time"
 )
 
-// The token service: what azidentity (through MSAL) asks an authority for. With
-// AZURE_AUTHORITY_HOST (or ClientOptions.Cloud) pointing at the server, MSAL fetches
-// /{tenant}/v2.0/.well-known/openid-configuration, optionally /common/discovery/instance
-// (unless instance discovery is disabled), then posts to the token endpoint it was given.
+// The token service: what a client of the Microsoft identity platform asks an authority
+// for. adkit's graph/signin posts to /{tenant}/oauth2/v2.0/token and .../devicecode directly;
+// MSAL (azidentity, in this package's tests) first fetches
+// /{tenant}/v2.0/.well-known/openid-configuration and, unless instance discovery is
+// disabled, /common/discovery/instance.
 
 type principal struct {
 	name    string // client id for apps, UPN for users
@@ -83,7 +86,7 @@ func (s *Server) serveAuth(r *http.Request, body []byte) apiResponse {
 		if err != nil {
 			return authError(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.")
 		}
-		return s.token(form)
+		return s.token(form, segs[0])
 	case r.Method == http.MethodPost && strings.Join(segs[1:], "/") == "oauth2/v2.0/devicecode":
 		form, _ := url.ParseQuery(string(body))
 		return s.deviceCode(form)
@@ -136,14 +139,14 @@ func authError(status int, code string, aadsts int, msg string) apiResponse {
 	}}
 }
 
-func (s *Server) token(form url.Values) apiResponse {
+func (s *Server) token(form url.Values, tenant string) apiResponse {
 	switch form.Get("grant_type") {
 	case "client_credentials":
 		if form.Get("client_id") != s.opts.ClientID {
 			return authError(400, "unauthorized_client", 700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'.", form.Get("client_id"), s.tenant.DefaultDomain))
 		}
 		if a := form.Get("client_assertion"); a != "" {
-			if err := s.verifyAssertion(a); err != nil {
+			if err := s.verifyAssertion(a, form.Get("client_id"), tenant); err != nil {
 				return authError(401, "invalid_client", 700027, "Client assertion failed signature validation: "+err.Error())
 			}
 		} else if form.Get("client_secret") != s.opts.ClientSecret {
@@ -225,9 +228,12 @@ func (s *Server) deviceCode(form url.Values) apiResponse {
 	})
 }
 
-// verifyAssertion checks a certificate sign-in's client assertion: a JWT signed (PS256, or
-// RS256 for older clients) by the key of Options.ClientCertificate.
-func (s *Server) verifyAssertion(a string) error {
+// verifyAssertion checks a certificate sign-in's client assertion as the identity platform
+// documents it (learn.microsoft.com/entra/identity-platform/certificate-credentials): a JWT
+// signed (PS256, or RS256 for older clients) by the key of Options.ClientCertificate, which
+// its header names by thumbprint (x5t#S256, or SHA-1 x5t with RS256); issued by and about
+// the app; addressed to this tenant's token endpoint; and valid now.
+func (s *Server) verifyAssertion(a, clientID, tenant string) error {
 	cert := s.opts.ClientCertificate
 	if cert == nil {
 		return fmt.Errorf("no certificate is registered for this application")
@@ -237,11 +243,26 @@ func (s *Server) verifyAssertion(a string) error {
 		return fmt.Errorf("not a JWT")
 	}
 	var hdr struct {
-		Alg string `json:"alg"`
+		Alg     string `json:"alg"`
+		X5t     string `json:"x5t"`
+		X5tS256 string `json:"x5t#S256"`
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(parts[0])
-	if err != nil || json.Unmarshal(raw, &hdr) != nil {
+	if err := decodeJWTPart(parts[0], &hdr); err != nil {
 		return fmt.Errorf("bad JWT header")
+	}
+	sha256Thumb := sha256.Sum256(cert.Raw)
+	sha1Thumb := sha1.Sum(cert.Raw)
+	switch {
+	case hdr.X5tS256 != "":
+		if !sameThumbprint(hdr.X5tS256, sha256Thumb[:]) {
+			return fmt.Errorf("the certificate with thumbprint (x5t#S256) %s is not registered for this application", hdr.X5tS256)
+		}
+	case hdr.X5t != "":
+		if !sameThumbprint(hdr.X5t, sha1Thumb[:]) {
+			return fmt.Errorf("the certificate with thumbprint (x5t) %s is not registered for this application", hdr.X5t)
+		}
+	default:
+		return fmt.Errorf("the assertion's header names no certificate (x5t#S256)")
 	}
 	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
 	if err != nil {
@@ -260,7 +281,49 @@ func (s *Server) verifyAssertion(a string) error {
 	default:
 		err = fmt.Errorf("unsupported alg %q", hdr.Alg)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	var claims struct {
+		Aud, Iss, Sub, Jti string
+		Exp, Nbf           int64
+	}
+	if err := decodeJWTPart(parts[1], &claims); err != nil {
+		return fmt.Errorf("bad JWT claims")
+	}
+	now := s.now().Unix()
+	switch want := s.base + "/" + tenant + "/oauth2/v2.0/token"; {
+	case claims.Aud != want:
+		return fmt.Errorf("the audience (aud) %q is not this token endpoint, %s", claims.Aud, want)
+	case claims.Iss != clientID || claims.Sub != clientID:
+		return fmt.Errorf("the issuer and subject (iss %q, sub %q) must both be the client ID", claims.Iss, claims.Sub)
+	case claims.Jti == "":
+		return fmt.Errorf("the assertion has no jti")
+	case claims.Exp < now:
+		return fmt.Errorf("the assertion expired at %d", claims.Exp)
+	case claims.Nbf > now+300:
+		return fmt.Errorf("the assertion is not valid before %d", claims.Nbf)
+	}
+	return nil
+}
+
+// sameThumbprint compares a header's thumbprint with want. RFC 7515 says base64url; MSAL
+// sends standard base64 with padding, and Entra ID accepts both.
+func sameThumbprint(header string, want []byte) bool {
+	for _, enc := range []*base64.Encoding{base64.RawURLEncoding, base64.StdEncoding} {
+		if got, err := enc.DecodeString(header); err == nil && bytes.Equal(got, want) {
+			return true
+		}
+	}
+	return false
+}
+
+func decodeJWTPart(part string, v any) error {
+	raw, err := base64.RawURLEncoding.DecodeString(part)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, v)
 }
 
 func b64json(v any) string {

@@ -1,14 +1,16 @@
 // Package graphtest is an in-memory Microsoft Graph and Entra ID token service for tests: a
 // TLS server on loopback that speaks the documented JSON shapes, status codes and OData
-// conventions closely enough that the real msgraph-sdk-go and azidentity run against it
-// unchanged.
+// conventions closely enough that the real msgraph-sdk-go runs against it unchanged, and
+// that Microsoft's own sign-in library (azidentity, through MSAL) signs in to it: its tests
+// check that, so the token service here is the identity platform's, not adkit's idea of it.
 //
 // It covers what adkit uses: users, groups and memberships (nested too), subscribed SKUs and
 // licence assignment, directory roles and role assignments (with $expand=principal; users,
 // role-assignable groups and service principals as principals), the authentication-methods
 // registration report, the app's Graph permissions (SetPermissions: 403 without them),
-// $filter/$select/$top/$count/$expand, @odata.nextLink paging with a small page size, $batch, gzip-compressed request bodies, and the OAuth 2.0 endpoints azidentity asks
-// for (OpenID configuration, instance discovery, token, device code). Every API request must
+// $filter/$select/$top/$count/$expand, @odata.nextLink paging with a small page size, $batch, gzip-compressed request bodies, and the OAuth 2.0 endpoints
+// (OpenID configuration, instance discovery, token and device code; client secret,
+// certificate assertion, device code and refresh token grants). Every API request must
 // carry a bearer token the server issued, so a test proves authentication is wired.
 //
 // AuditTenant seeds what the Entra ID audit checks look for. Tests can inject throttling and

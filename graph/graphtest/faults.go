@@ -17,7 +17,9 @@ type Fault struct {
 	Status int
 	// RetryAfter, in seconds, is sent as the Retry-After header when positive.
 	RetryAfter int
-	// Code and Message fill the OData error body; defaults suit the status.
+	// Code and Message fill the OData error body; defaults suit the status. On the token
+	// service's endpoints they fill its own error body instead ("error", e.g. "slow_down",
+	// and "error_description").
 	Code    string
 	Message string
 }
@@ -72,4 +74,20 @@ func (f *Fault) response() (int, map[string]string, map[string]any) {
 		headers["Retry-After"] = strconv.Itoa(f.RetryAfter)
 	}
 	return f.Status, headers, odataError(code, msg)
+}
+
+// authResponse is what a fault on the token service answers: its own error body, not OData's.
+func (f *Fault) authResponse() apiResponse {
+	code, msg := f.Code, f.Message
+	if code == "" {
+		code = "temporarily_unavailable"
+	}
+	if msg == "" {
+		msg = "Injected failure."
+	}
+	resp := authError(f.Status, code, 90033, msg)
+	if f.RetryAfter > 0 {
+		resp.headers = map[string]string{"Retry-After": strconv.Itoa(f.RetryAfter)}
+	}
+	return resp
 }

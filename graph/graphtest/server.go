@@ -25,7 +25,7 @@ type Options struct {
 	// PageSize is the most objects one page of a collection holds, whatever $top asks for.
 	// Graph's default is 100; tests set it small to force paging. 0 means 100.
 	PageSize int
-	// ClientID and ClientSecret are the app registration azidentity must present. Defaults:
+	// ClientID and ClientSecret are the app registration a client must present. Defaults:
 	// DefaultClientID and DefaultClientSecret.
 	ClientID     string
 	ClientSecret string
@@ -171,7 +171,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	default:
 		if f := s.faults.take(r.Method, r.URL.Path); f != nil {
-			resp.status, resp.headers, resp.body = f.response()
+			resp = f.authResponse()
 		} else {
 			resp = s.serveAuth(r, body)
 		}

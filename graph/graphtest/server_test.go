@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"io"
+	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,7 +33,8 @@ func start(t *testing.T, opts Options) *Server {
 	return s
 }
 
-// credential is what graph.Connect builds: azidentity pointed at the server as authority.
+// credential is Microsoft's own client, azidentity, pointed at the server as authority: the
+// server's token service must satisfy it, not only adkit's graph/signin.
 func credential(t *testing.T, s *Server, secret string, disableDiscovery bool) azcore.TokenCredential {
 	t.Helper()
 	cred, err := azidentity.NewClientSecretCredential(s.TenantID(), s.ClientID(), secret, &azidentity.ClientSecretCredentialOptions{
@@ -144,6 +150,37 @@ func TestWrongSecretIsRefusedWithAADSTSCode(t *testing.T) {
 	_, err := credential(t, s, "wrong", true).GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{s.URL() + "/.default"}})
 	if err == nil || !strings.Contains(err.Error(), "AADSTS7000215") {
 		t.Fatalf("err = %v, want AADSTS7000215", err)
+	}
+}
+
+// MSAL's client assertion (its format, not adkit's) passes the server's checks of the
+// certificate's thumbprint, audience, issuer, subject and lifetime.
+func TestCertificateSignInWithMSAL(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "app"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	s := start(t, Options{ClientCertificate: cert})
+	cred, err := azidentity.NewClientCertificateCredential(s.TenantID(), s.ClientID(), []*x509.Certificate{cert}, key,
+		&azidentity.ClientCertificateCredentialOptions{
+			ClientOptions: azcore.ClientOptions{
+				Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: s.URL() + "/"},
+				Transport: s.HTTPClient(),
+			},
+			DisableInstanceDiscovery: true,
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{s.URL() + "/.default"}}); err != nil {
+		t.Fatalf("MSAL's certificate sign-in was refused: %v", err)
 	}
 }
 
