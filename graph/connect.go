@@ -7,11 +7,10 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	abstractions "github.com/microsoft/kiota-abstractions-go"
+	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
 	"github.com/microsoft/kiota-abstractions-go/serialization"
 	"github.com/microsoft/kiota-abstractions-go/store"
-	azauth "github.com/microsoft/kiota-authentication-azure-go"
 	jsonserialization "github.com/microsoft/kiota-serialization-json-go"
 	textserialization "github.com/microsoft/kiota-serialization-text-go"
 	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
@@ -69,18 +68,17 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 	// The token's audience is the Graph endpoint's origin (https://graph.microsoft.com/.default
 	// in the public cloud, the sovereign cloud's own host elsewhere).
 	scopes := []string{endpoint.Scheme + "://" + endpoint.Host + "/.default"}
-	// The same request as the Kiota provider's (EnableCAE included), so that its first
-	// request is answered from the credential's cache.
-	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: scopes, EnableCAE: true})
+	tok, err := cred.Token(ctx, scopes, "")
 	if err != nil {
 		return nil, explainSignIn(err)
 	}
-	// The provider silently sends no token to hosts not on this list, and the nextLinks and
-	// batch responses all point at the endpoint's own host: allow exactly that one.
-	auth, err := azauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(cred, scopes, []string{endpoint.Hostname()})
+	// No token goes to a host not on this list, and the nextLinks and batch responses all
+	// point at the endpoint's own host: allow exactly that one.
+	hosts, err := absauth.NewAllowedHostsValidatorErrorCheck([]string{endpoint.Hostname()})
 	if err != nil {
 		return nil, err
 	}
+	auth := absauth.NewBaseBearerTokenAuthenticationProvider(tokenProvider{cred: cred, scopes: scopes, hosts: hosts})
 	registerSerializers()
 	requests := new(atomic.Int64)
 	adapter, err := msgraphcore.NewGraphRequestAdapterBaseWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(

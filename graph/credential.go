@@ -1,12 +1,15 @@
 package graph
 
 import (
+	"context"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
 
 	"github.com/adkit-dev/adkit/graph/signin"
 	"github.com/adkit-dev/adkit/internal/directory"
@@ -14,7 +17,7 @@ import (
 
 // credential builds the sign-in the Config asks for and says who it signs in as, for audit
 // records.
-func credential(cfg Config, hc *http.Client) (azcore.TokenCredential, string, error) {
+func credential(cfg Config, hc *http.Client) (*signin.Credential, string, error) {
 	opts := signin.Options{AuthorityHost: cfg.AuthorityHost, TenantID: cfg.TenantID, ClientID: cfg.ClientID, HTTPClient: hc}
 	if opts.AuthorityHost != "" {
 		u, err := url.Parse(opts.AuthorityHost)
@@ -56,3 +59,37 @@ func validTenant(t string) bool {
 	}
 	return true
 }
+
+// tokenProvider hands the Graph request adapter a bearer token for each request: what
+// kiota-authentication-azure-go does, without the Azure SDK core it needs for that.
+type tokenProvider struct {
+	cred   *signin.Credential
+	scopes []string
+	hosts  *absauth.AllowedHostsValidator
+}
+
+func (p tokenProvider) GetAuthorizationToken(ctx context.Context, u *url.URL, extra map[string]any) (string, error) {
+	if u == nil || !p.hosts.IsUrlHostValid(u) {
+		return "", nil // not Graph's host: no token
+	}
+	if !strings.EqualFold(u.Scheme, "https") {
+		return "", fmt.Errorf("refusing to send the Entra ID token to %s over plain http", u.Host)
+	}
+	// A 401 with a claims challenge comes back here with the claims, base64-encoded as the
+	// WWW-Authenticate header carried them.
+	var claims string
+	if raw, ok := extra["claims"].(string); ok && raw != "" {
+		decoded, err := base64.StdEncoding.DecodeString(raw)
+		if err != nil {
+			return "", fmt.Errorf("Graph's claims challenge is not base64: %w", err)
+		}
+		claims = string(decoded)
+	}
+	tok, err := p.cred.Token(ctx, p.scopes, claims)
+	if err != nil {
+		return "", explainSignIn(err)
+	}
+	return tok.Token, nil
+}
+
+func (p tokenProvider) GetAllowedHostsValidator() *absauth.AllowedHostsValidator { return p.hosts }

@@ -5,8 +5,7 @@
 // It speaks the OAuth 2.0 protocol the identity platform documents, and nothing more:
 // adkit used azidentity (and through it MSAL) for this, which added half a millisecond of
 // package initialisation and about 2 MB to every run of every command, Active Directory ones
-// included, for three form posts. The Credential it returns satisfies azcore.TokenCredential,
-// which is what the Graph SDK's authentication provider takes.
+// included, for three form posts.
 package signin
 
 import (
@@ -21,9 +20,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 )
 
 // DefaultAuthorityHost is the public cloud's authority.
@@ -60,8 +56,6 @@ type Credential struct {
 	cache map[string]token // by scopes
 }
 
-var _ azcore.TokenCredential = (*Credential)(nil)
-
 // grant is one way of getting a token: it fills in the token request's form, or, for the
 // device-code flow, runs the whole exchange.
 type grant interface {
@@ -87,39 +81,45 @@ func newCredential(opts Options, g grant) *Credential {
 	return &Credential{opts: opts, grant: g, now: time.Now, sleep: sleepContext, cache: map[string]token{}}
 }
 
-// GetToken returns a token for opts.Scopes, from the cache while it is fresh. A claims
-// challenge (opts.Claims, from a 401 that asks for a stronger token) always signs in again.
+// AccessToken is a bearer token and when it expires.
+type AccessToken struct {
+	Token     string
+	ExpiresOn time.Time
+}
+
+// Token returns an access token for scopes, from the cache while it is fresh. claims is a
+// claims challenge (from a 401 that asks for a stronger token); it always signs in again.
 // CAE is not announced to the service (no xms_cc claim), so tokens are ordinary one-hour
 // tokens and Graph sends no CAE challenges.
-func (c *Credential) GetToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	if len(opts.Scopes) == 0 {
-		return azcore.AccessToken{}, errors.New("sign in: no scope requested")
+func (c *Credential) Token(ctx context.Context, scopes []string, claims string) (AccessToken, error) {
+	if len(scopes) == 0 {
+		return AccessToken{}, errors.New("sign in: no scope requested")
 	}
-	key := strings.Join(opts.Scopes, " ")
+	key := strings.Join(scopes, " ")
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cached, ok := c.cache[key]
-	if ok && opts.Claims == "" && c.now().Add(refreshMargin).Before(cached.expires) {
+	if ok && claims == "" && c.now().Add(refreshMargin).Before(cached.expires) {
 		return cached.accessToken(), nil
 	}
 	var (
 		t   token
 		err error
 	)
-	if ok && cached.refresh != "" && opts.Claims == "" {
-		t, err = c.refresh(ctx, opts.Scopes, cached.refresh)
+	if ok && cached.refresh != "" && claims == "" {
+		t, err = c.refresh(ctx, scopes, cached.refresh)
 	} else {
-		t, err = c.grant.token(ctx, c, opts.Scopes, opts.Claims)
+		t, err = c.grant.token(ctx, c, scopes, claims)
 	}
 	if err != nil {
-		return azcore.AccessToken{}, err
+		return AccessToken{}, err
 	}
 	c.cache[key] = t
 	return t.accessToken(), nil
 }
 
-func (t token) accessToken() azcore.AccessToken {
-	return azcore.AccessToken{Token: t.access, ExpiresOn: t.expires}
+func (t token) accessToken() AccessToken {
+	return AccessToken{Token: t.access, ExpiresOn: t.expires}
 }
 
 // refresh redeems a refresh token (device-code sign-in) for a new access token, so that a

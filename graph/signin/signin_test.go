@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-
 	"github.com/adkit-dev/adkit/graph/graphtest"
 )
 
@@ -28,9 +26,7 @@ import (
 
 const scope = "https://graph.microsoft.com/.default"
 
-func tokenOpts() policy.TokenRequestOptions {
-	return policy.TokenRequestOptions{Scopes: []string{scope}}
-}
+var scopes = []string{scope}
 
 type lab struct {
 	srv *graphtest.Server
@@ -80,7 +76,7 @@ func TestClientSecretSignsInOnceAndCaches(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tok, err := c.GetToken(context.Background(), tokenOpts())
+			tok, err := c.Token(context.Background(), scopes, "")
 			if err != nil {
 				t.Error(err)
 				return
@@ -105,7 +101,7 @@ func TestClientSecretSignsInOnceAndCaches(t *testing.T) {
 	}
 	// A claims challenge asks for a new token, whatever the cache holds, and passes it on.
 	claims := `{"access_token":{"nbf":{"essential":true,"value":"1"}}}`
-	if _, err := c.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{scope}, Claims: claims}); err != nil {
+	if _, err := c.Token(context.Background(), scopes, claims); err != nil {
 		t.Fatal(err)
 	}
 	if n := l.tokenRequests(); n != 2 {
@@ -121,16 +117,16 @@ func TestTokenIsRenewedBeforeItExpires(t *testing.T) {
 	c := NewClientSecret(l.options(), l.srv.ClientSecret())
 	now := time.Now()
 	c.now = func() time.Time { return now }
-	first, err := c.GetToken(context.Background(), tokenOpts())
+	first, err := c.Token(context.Background(), scopes, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(50 * time.Minute) // the test server's tokens last 3599 s
-	if tok, _ := c.GetToken(context.Background(), tokenOpts()); tok.Token != first.Token {
+	if tok, _ := c.Token(context.Background(), scopes, ""); tok.Token != first.Token {
 		t.Fatal("a token with ten minutes left was replaced")
 	}
 	now = now.Add(6 * time.Minute)
-	second, err := c.GetToken(context.Background(), tokenOpts())
+	second, err := c.Token(context.Background(), scopes, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +139,7 @@ func TestRefusalCarriesTheServiceCodeNotTheSecret(t *testing.T) {
 	l := newLab(t, graphtest.Options{})
 	const wrong = "not-the-secret-value"
 	c := l.fast(NewClientSecret(l.options(), wrong))
-	_, err := c.GetToken(context.Background(), tokenOpts())
+	_, err := c.Token(context.Background(), scopes, "")
 	var refused *Error
 	if !errors.As(err, &refused) {
 		t.Fatalf("err = %v (%T), want *Error", err, err)
@@ -165,8 +161,8 @@ func TestUnavailableServiceIsRetriedAsItAsks(t *testing.T) {
 	l.srv.Fail(graphtest.Fault{Path: path, Times: 1, Status: 429, RetryAfter: 7})
 	l.srv.Fail(graphtest.Fault{Path: path, Times: 1, Status: 503})
 	c := l.fast(NewClientSecret(l.options(), l.srv.ClientSecret()))
-	if _, err := c.GetToken(context.Background(), tokenOpts()); err != nil {
-		t.Fatalf("GetToken after a 429 and a 503: %v", err)
+	if _, err := c.Token(context.Background(), scopes, ""); err != nil {
+		t.Fatalf("Token after a 429 and a 503: %v", err)
 	}
 	if l.tokenRequests() != 3 {
 		t.Errorf("token requests = %d, want 3", l.tokenRequests())
@@ -178,7 +174,7 @@ func TestUnavailableServiceIsRetriedAsItAsks(t *testing.T) {
 	// It gives up after MaxRetries, with the status.
 	l.srv.Fail(graphtest.Fault{Path: path, Times: 10, Status: 503})
 	c = l.fast(NewClientSecret(l.options(), l.srv.ClientSecret()))
-	_, err := c.GetToken(context.Background(), tokenOpts())
+	_, err := c.Token(context.Background(), scopes, "")
 	var refused *Error
 	if !errors.As(err, &refused) || refused.Status != 503 {
 		t.Fatalf("err = %v, want a 503 refusal", err)
@@ -193,7 +189,7 @@ func TestUntrustedAuthorityFailsAtOnce(t *testing.T) {
 	opts := l.options()
 	opts.HTTPClient = &http.Client{Transport: &http.Transport{}} // system roots: the test CA is not among them
 	c := l.fast(NewClientSecret(opts, l.srv.ClientSecret()))
-	_, err := c.GetToken(context.Background(), tokenOpts())
+	_, err := c.Token(context.Background(), scopes, "")
 	var unknownCA x509.UnknownAuthorityError
 	if !errors.As(err, &unknownCA) {
 		t.Fatalf("err = %v, want x509.UnknownAuthorityError", err)
@@ -224,7 +220,7 @@ func TestCertificateSignIn(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := NewClientCertificate(l.options(), cert)
-			if _, err := c.GetToken(context.Background(), tokenOpts()); err != nil {
+			if _, err := c.Token(context.Background(), scopes, ""); err != nil {
 				t.Fatalf("sign-in with the registered certificate: %v", err)
 			}
 		})
@@ -237,7 +233,7 @@ func TestCertificateSignIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = NewClientCertificate(l.options(), cert).GetToken(context.Background(), tokenOpts())
+	_, err = NewClientCertificate(l.options(), cert).Token(context.Background(), scopes, "")
 	var refused *Error
 	if !errors.As(err, &refused) || refused.AADSTS() != "700027" {
 		t.Fatalf("err = %v, want AADSTS700027", err)
@@ -287,7 +283,7 @@ func TestDeviceCodeSignInPromptsPollsAndRefreshes(t *testing.T) {
 	c := l.fast(NewDeviceCode(l.options(), func(m string) { prompts = append(prompts, m) }))
 	now := time.Now()
 	c.now = func() time.Time { return now }
-	tok, err := c.GetToken(context.Background(), tokenOpts())
+	tok, err := c.Token(context.Background(), scopes, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +300,7 @@ func TestDeviceCodeSignInPromptsPollsAndRefreshes(t *testing.T) {
 
 	// An hour later the refresh token renews the access token: no second prompt.
 	now = now.Add(time.Hour)
-	again, err := c.GetToken(context.Background(), tokenOpts())
+	again, err := c.Token(context.Background(), scopes, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +317,7 @@ func TestDeviceCodeWaitEndsOnCtrlC(t *testing.T) {
 	c := NewDeviceCode(l.options(), func(string) { cancel() })
 	done := make(chan error, 1)
 	go func() {
-		_, err := c.GetToken(ctx, tokenOpts())
+		_, err := c.Token(ctx, scopes, "")
 		done <- err
 	}()
 	select {
@@ -376,7 +372,7 @@ func TestDeviceCodeSlowsDownAndGivesUpAsTheServiceSays(t *testing.T) {
 	path := "/" + l.srv.TenantID() + "/oauth2/v2.0/token"
 	l.srv.Fail(graphtest.Fault{Path: path, Times: 1, Status: 400, Code: "slow_down", Message: "Slow down."})
 	c := l.fast(NewDeviceCode(l.options(), func(string) {}))
-	if _, err := c.GetToken(context.Background(), tokenOpts()); err != nil {
+	if _, err := c.Token(context.Background(), scopes, ""); err != nil {
 		t.Fatal(err)
 	}
 	// slow_down, then the server's own authorization_pending, then the token.
@@ -385,7 +381,7 @@ func TestDeviceCodeSlowsDownAndGivesUpAsTheServiceSays(t *testing.T) {
 	}
 
 	l.srv.Fail(graphtest.Fault{Path: path, Times: 1, Status: 400, Code: "authorization_declined", Message: "AADSTS70000: The user declined."})
-	_, err := l.fast(NewDeviceCode(l.options(), func(string) {})).GetToken(context.Background(), tokenOpts())
+	_, err := l.fast(NewDeviceCode(l.options(), func(string) {})).Token(context.Background(), scopes, "")
 	var refused *Error
 	if !errors.As(err, &refused) || refused.Code != "authorization_declined" {
 		t.Fatalf("err = %v, want the refusal authorization_declined", err)
