@@ -9,7 +9,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
@@ -55,13 +58,39 @@ func Run(ctx context.Context, f *factory.Factory, args []string) int {
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
-	err := interrupted(ctx, root.ExecuteContext(ctx))
+	err := unknownVerb(root, args)
+	if err == nil {
+		err = interrupted(ctx, root.ExecuteContext(ctx))
+	}
 	if err == nil {
 		return cmdutil.ExitOK
 	}
 	code := cmdutil.ExitCode(err)
 	printError(f.IO.ErrOut, err, code)
 	return code
+}
+
+// unknownVerb refuses a word that is no command of a command that only groups others:
+// `adkit user unlcok jdoe`. Cobra shows such a command's help and exits 0 for any argument,
+// so `adkit user unlcok jdoe && echo unlocked` would say unlocked. The noun with no verb, or
+// only flags such as --help, still shows the help.
+func unknownVerb(root *cobra.Command, args []string) error {
+	cmd, rest, err := root.Find(args)
+	if err != nil || cmd == root || cmd.Runnable() || !cmd.HasSubCommands() {
+		return nil
+	}
+	if cmd.ParseFlags(rest) != nil || cmd.Flags().NArg() == 0 {
+		return nil // cobra reports a bad flag in its own words
+	}
+	verb := cmd.Flags().Arg(0)
+	msg := fmt.Sprintf("unknown command %q for %q", verb, cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2 // cobra's default, which it sets on the root only
+	}
+	if s := cmd.SuggestionsFor(verb); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return &cmdutil.FlagError{Err: errors.New(msg), Usage: true}
 }
 
 func printError(w io.Writer, err error, code int) {

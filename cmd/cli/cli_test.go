@@ -3,10 +3,13 @@ package cli
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
 )
 
 func TestInterruptedNamesTheInterruptAndKeepsTheExitCode(t *testing.T) {
@@ -39,5 +42,30 @@ func TestInterruptedNamesTheInterruptAndKeepsTheExitCode(t *testing.T) {
 	<-timedOut.Done()
 	if got := interrupted(timedOut, lost); got != lost {
 		t.Errorf("a timeout is not an interrupt: got %v", got)
+	}
+}
+
+// A mistyped verb is a usage error (exit 2), not the noun's help with exit 0: a script
+// running `adkit user unlcok jdoe && echo unlocked` must not think it worked.
+func TestUnknownVerbIsAUsageError(t *testing.T) {
+	run := func(args ...string) (int, string, string) {
+		ios, _, out, errOut := iostreams.Test()
+		f := &factory.Factory{IO: ios, Globals: &factory.Globals{}, Now: time.Now}
+		code := Run(context.Background(), f, args)
+		return code, out.String(), errOut.String()
+	}
+	code, _, errOut := run("user", "unlcok", "jdoe")
+	if code != cmdutil.ExitUsage || !strings.Contains(errOut, `unknown command "unlcok" for "adkit user"; did you mean unlock?`) {
+		t.Errorf("adkit user unlcok jdoe: exit %d, stderr %q", code, errOut)
+	}
+	for _, noun := range []string{"user", "group", "log", "audit", "onboard", "offboard"} {
+		if code, _, errOut := run(noun, "--output", "json", "frob"); code != cmdutil.ExitUsage || !strings.Contains(errOut, `unknown command "frob"`) {
+			t.Errorf("adkit %s -o json frob: exit %d, stderr %q", noun, code, errOut)
+		}
+		for _, args := range [][]string{{noun}, {noun, "--help"}} {
+			if code, out, _ := run(args...); code != cmdutil.ExitOK || !strings.Contains(out, "Available Commands") {
+				t.Errorf("adkit %s: exit %d, want its help with exit 0; got %q", strings.Join(args, " "), code, out)
+			}
+		}
 	}
 }
