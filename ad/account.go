@@ -125,6 +125,9 @@ type ResetResult struct {
 	Password  secret.Secret
 	Generated bool
 	Policy    PasswordPolicy
+	// Unlocked: the reset also cleared a lockout (or, on a dry run, would have). False when
+	// Unlock was asked for but the account was not locked.
+	Unlocked bool
 }
 
 // ResetPassword sets a new password (unicodePwd, over TLS) and, in the same atomic modify,
@@ -172,6 +175,9 @@ func (c *Client) ResetPassword(ctx context.Context, ident string, opts ResetOpti
 	}
 	if opts.Unlock && (u.Locked || u.LockoutTime != nil) {
 		res.Note += "; unlocked"
+		res.Unlocked = true
+	} else if opts.Unlock {
+		res.Note += "; was not locked"
 	}
 	res.Outcome = c.dryRunAware(res.Outcome, "would reset the password")
 	return res, nil

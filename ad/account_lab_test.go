@@ -180,8 +180,8 @@ func TestResetPasswordPolicyMustChangeAndUnlock(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reset with unlock: %v", err)
 	}
-	if !strings.Contains(res.Note, "unlocked") {
-		t.Errorf("reset with unlock: note %q does not say unlocked", res.Note)
+	if !strings.Contains(res.Note, "unlocked") || !res.Unlocked {
+		t.Errorf("reset with unlock: note %q, Unlocked %v; want both to say unlocked", res.Note, res.Unlocked)
 	}
 	if got := readUser(t, c, sam); got.Locked || got.LockoutTime != nil {
 		t.Fatalf("after reset with unlock: locked=%v lockoutTime=%v", got.Locked, got.LockoutTime)
@@ -189,10 +189,17 @@ func TestResetPasswordPolicyMustChangeAndUnlock(t *testing.T) {
 	if err := rawBind(t, upn, pw3); err != nil {
 		t.Fatalf("bind after reset with unlock: %v", err)
 	}
+	// --unlock on an account that is not locked: nothing was unlocked, and the result says so.
+	pw4 := testPassword()
+	used = append(used, pw4)
+	res, err = c.ResetPassword(ctx, sam, ad.ResetOptions{Password: secret.New(pw4), Unlock: true})
+	if err != nil || res.Unlocked || strings.Contains(res.Note, "unlocked") {
+		t.Errorf("reset with unlock of an unlocked account: Unlocked %v, note %q, err %v; want not unlocked", res.Unlocked, res.Note, err)
+	}
 
 	recs := auditRecords(t, logPath, "user.reset_password")
-	if got := strings.Join(pairs(t, recs), ","); got != "ok,error,ok" {
-		t.Errorf("user.reset_password outcomes = %s, want ok,error,ok", got)
+	if got := strings.Join(pairs(t, recs), ","); got != "ok,error,ok,ok" {
+		t.Errorf("user.reset_password outcomes = %s, want ok,error,ok,ok", got)
 	}
 	for _, r := range recs {
 		for _, ch := range r.Changes {

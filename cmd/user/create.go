@@ -132,12 +132,44 @@ func createRun(ctx context.Context, opts *createOptions) error {
 		nu.UserPrincipalName = nu.SAMAccountName + "@" + suffix
 	}
 	nu.PasswordLength = tpl.Password.Length
+	dryRun := dir.DryRun()
+	var out *passwordOut
+	if opts.PasswordOut != "" && !dryRun {
+		// Before the account exists: a path that cannot be written must not leave an account
+		// whose initial password nobody has.
+		if out, err = openPasswordOut(opts.PasswordOut); err != nil {
+			return err
+		}
+	}
 	res, err := dir.CreateUser(ctx, nu)
 	if err != nil {
+		if res.User != nil && res.Generated && !dryRun {
+			// The account was made and a later step (a group) failed: its password must still
+			// be handed over, or nobody can use the account.
+			err = handOverPassword(opts, res, out, err)
+		} else {
+			out.Discard()
+		}
 		return &cmdutil.TargetError{Target: nu.SAMAccountName, Err: err}
 	}
-	dryRun := dir.DryRun()
-	return reportCreated(opts, res, dryRun)
+	return reportCreated(opts, res, out, dryRun)
+}
+
+// handOverPassword writes or shows the initial password of an account that was created
+// although the command as a whole failed, and says where it went in the returned error.
+func handOverPassword(opts *createOptions, res ad.CreateResult, out *passwordOut, err error) error {
+	if out != nil {
+		if werr := out.Write(res.Password.Reveal()); werr != nil {
+			return fmt.Errorf("%w; writing its initial password to %s failed too (%v): reset the password with adkit user reset-password", err, opts.PasswordOut, werr)
+		}
+		return fmt.Errorf("%w (its initial password is in %s)", err, opts.PasswordOut)
+	}
+	if opts.IO.IsStdoutTTY() {
+		fmt.Fprintf(opts.IO.Out, "Initial password: %s\n", res.Password.Reveal())
+	} else {
+		fmt.Fprintln(opts.IO.Out, res.Password.Reveal())
+	}
+	return fmt.Errorf("%w (its initial password is shown above)", err)
 }
 
 // copyFromColleague fills what --like copies, unless the technician gave it explicitly.
@@ -175,9 +207,11 @@ type createdJSON struct {
 	PasswordFile       string   `json:"password_file,omitempty"`
 }
 
-func reportCreated(opts *createOptions, res ad.CreateResult, dryRun bool) error {
-	if res.Generated && opts.PasswordOut != "" && !dryRun {
-		if err := writeSecretFile(opts.PasswordOut, res.Password.Reveal()); err != nil {
+func reportCreated(opts *createOptions, res ad.CreateResult, out *passwordOut, dryRun bool) error {
+	if out != nil && !res.Generated {
+		out.Discard()
+	} else if out != nil {
+		if err := out.Write(res.Password.Reveal()); err != nil {
 			return fmt.Errorf("account %s was created, but writing its password to %s failed: %w; reset the password with adkit user reset-password",
 				res.User.SAMAccountName, opts.PasswordOut, err)
 		}

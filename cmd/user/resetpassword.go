@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
+	"github.com/adkit-dev/adkit/internal/password"
 	"github.com/adkit-dev/adkit/internal/prompt"
 	"github.com/adkit-dev/adkit/internal/secret"
 )
@@ -32,6 +32,7 @@ type resetOptions struct {
 	NoMustChange  bool
 	Unlock        bool
 	Length        int
+	DryRun        bool
 }
 
 func newCmdResetPassword(f *factory.Factory, runF func(*resetOptions) error) *cobra.Command {
@@ -62,13 +63,18 @@ could read it.`,
 			if opts.Format, err = f.Globals.Format(); err != nil {
 				return err
 			}
+			// Every usage check comes before the reset: once the password is changed, a refusal
+			// would leave the account with a password nobody was given.
+			if opts.Format == output.FormatCSV {
+				return cmdutil.FlagErrorf("reset-password has no CSV output; use -o json; nothing was changed")
+			}
 			if opts.PasswordStdin && opts.PasswordOut != "" {
 				return cmdutil.FlagErrorf("--password-out writes a generated password; with --password-stdin you already know it")
 			}
-			if opts.Length < 0 || opts.Length > 128 {
-				return cmdutil.FlagErrorf("--length must be between 16 and 128")
+			if cmd.Flags().Changed("length") && (opts.Length < password.MinLength || opts.Length > 128) {
+				return cmdutil.FlagErrorf("--length must be between %d and 128, not %d", password.MinLength, opts.Length)
 			}
-			opts.Target = args[0]
+			opts.Target, opts.DryRun = args[0], f.Globals.DryRun
 			if runF != nil {
 				return runF(opts)
 			}
@@ -96,6 +102,9 @@ type resetJSON struct {
 }
 
 func resetRun(ctx context.Context, opts *resetOptions) error {
+	if opts.Format == output.FormatCSV {
+		return cmdutil.FlagErrorf("reset-password has no CSV output; use -o json; nothing was changed")
+	}
 	var chosen secret.Secret
 	if opts.PasswordStdin {
 		var err error
@@ -107,15 +116,24 @@ func resetRun(ctx context.Context, opts *resetOptions) error {
 	if err != nil {
 		return err
 	}
+	var out *passwordOut
+	if opts.PasswordOut != "" && !opts.DryRun {
+		if out, err = openPasswordOut(opts.PasswordOut); err != nil {
+			return err
+		}
+	}
 	res, err := users.ResetPassword(ctx, opts.Target, ad.ResetOptions{
 		Password: chosen, MustChange: !opts.NoMustChange, Unlock: opts.Unlock, Length: opts.Length,
 	})
 	if err != nil {
+		out.Discard()
 		return &cmdutil.TargetError{Target: opts.Target, Err: err}
 	}
 	dryRun := res.WouldChange
-	if res.Generated && opts.PasswordOut != "" && !dryRun {
-		if err := writeSecretFile(opts.PasswordOut, res.Password.Reveal()); err != nil {
+	if out != nil && (!res.Generated || dryRun) {
+		out.Discard()
+	} else if out != nil {
+		if err := out.Write(res.Password.Reveal()); err != nil {
 			// The password is set but we could not hand it over: say so, and how to recover.
 			return fmt.Errorf("the password of %s was reset, but writing it to %s failed: %w; reset it again", res.User.Name(), opts.PasswordOut, err)
 		}
@@ -123,14 +141,15 @@ func resetRun(ctx context.Context, opts *resetOptions) error {
 	showPassword := res.Generated && opts.PasswordOut == "" && !dryRun
 	switch opts.Format {
 	case output.FormatJSON:
-		out := resetJSON{DN: res.User.DN, SAMAccountName: res.User.SAMAccountName, MustChangePassword: !opts.NoMustChange,
-			Unlocked: opts.Unlock, DryRun: dryRun, PasswordFile: opts.PasswordOut}
-		if showPassword {
-			out.Password = res.Password.Reveal()
+		j := resetJSON{DN: res.User.DN, SAMAccountName: res.User.SAMAccountName, MustChangePassword: !opts.NoMustChange,
+			Unlocked: res.Unlocked, DryRun: dryRun}
+		if res.Generated && opts.PasswordOut != "" && !dryRun {
+			j.PasswordFile = opts.PasswordOut
 		}
-		return output.WriteJSON(opts.IO.Out, out)
-	case output.FormatCSV:
-		return cmdutil.FlagErrorf("reset-password has no CSV output; use -o json")
+		if showPassword {
+			j.Password = res.Password.Reveal()
+		}
+		return output.WriteJSON(opts.IO.Out, j)
 	}
 	if !opts.IO.IsStdoutTTY() && opts.Format == output.FormatAuto {
 		// Piped: only the password, so that pw=$(adkit user reset-password jdoe) works.
@@ -174,24 +193,4 @@ func readChosenPassword(opts *resetOptions) (secret.Secret, error) {
 		return pw, cmdutil.FlagErrorf("--password-stdin: standard input is empty; nothing was changed")
 	}
 	return pw, err
-}
-
-// writeSecretFile writes a secret to a new or existing file, readable by its owner only. No
-// newline is added: tools that read password files (ldapwhoami -y, --bind-password-file) take
-// the content as it is.
-func writeSecretFile(path, content string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	// An existing file keeps its old mode through O_TRUNC: tighten it before writing.
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.WriteString(content); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
