@@ -241,10 +241,14 @@ func (c *Client) MoveUser(ctx context.Context, ident, ou string) (Outcome, error
 	if err != nil {
 		return Outcome{}, err
 	}
-	if e, err := c.readEntry(ctx, ou, "(objectClass=*)", []string{"1.1"}); err != nil {
+	if e, err := c.readEntry(ctx, ou, "(objectClass=*)", []string{"objectClass"}); err != nil {
 		return Outcome{User: u}, err
 	} else if e == nil {
 		return Outcome{User: u}, &directory.NotFoundError{Kind: "OU", Ident: ou}
+	} else if !isContainer(e.GetAttributeValues("objectClass")) {
+		// Said before the directory answers with a naming violation nobody can read.
+		return Outcome{User: u}, fmt.Errorf("%w: --ou %q is a %s, not an OU or container; give the DN of the OU to move %s to",
+			directory.ErrInvalidInput, ou, lastClass(e.GetAttributeValues("objectClass")), u.Name())
 	}
 	dn, err := ldap.ParseDN(u.DN)
 	if err != nil || len(dn.RDNs) < 2 {
@@ -268,6 +272,26 @@ func (c *Client) MoveUser(ctx context.Context, ident, ou string) (Outcome, error
 		return Outcome{User: u}, fmt.Errorf("move %s to %s: %w", u.Name(), ou, err)
 	}
 	return c.dryRunAware(Outcome{User: u, Changed: true, Note: "moved to " + ou}, "would move to "+ou), nil
+}
+
+// containerClasses are the object classes a user account can be moved into.
+var containerClasses = []string{"organizationalUnit", "container", "domainDNS", "builtinDomain"}
+
+func isContainer(classes []string) bool {
+	for _, cl := range containerClasses {
+		if containsFold(classes, cl) {
+			return true
+		}
+	}
+	return false
+}
+
+// lastClass is an object's most specific class ("group", "user"), for messages.
+func lastClass(classes []string) string {
+	if len(classes) == 0 {
+		return "object"
+	}
+	return classes[len(classes)-1]
 }
 
 // splitRDN cuts a DN at its first unescaped comma: "CN=Smith\, Jr.,OU=x" gives "CN=Smith\, Jr."

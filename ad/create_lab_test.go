@@ -248,6 +248,13 @@ func TestMoveUser(t *testing.T) {
 	if _, err := c.MoveUser(ctx, u.SAMAccountName, "OU=,,bad"); !errors.Is(err, directory.ErrInvalidInput) {
 		t.Errorf("MoveUser to a malformed DN: %v, want invalid input", err)
 	}
+	// Into a group or another account: refused as bad input before the directory is asked.
+	for _, notOU := range []string{"CN=Staff," + groupsOU(c), "CN=John Doe,OU=Engineering," + staffOU(c)} {
+		_, err := c.MoveUser(ctx, u.SAMAccountName, notOU)
+		if !errors.Is(err, directory.ErrInvalidInput) || !strings.Contains(err.Error(), "not an OU") {
+			t.Errorf("MoveUser into %s: %v, want invalid input saying it is not an OU", notOU, err)
+		}
+	}
 	_, err = c.MoveUser(ctx, "nosuchuser", staffOU(c))
 	mustNotFound(t, err, "MoveUser(nosuchuser)")
 	if still := readUser(t, c, u.SAMAccountName); still.DN != got.DN {

@@ -45,12 +45,14 @@ func identityFilter(kind objectKind, ident string) (filter, dn string, err error
 	if guid, ok := parseGUID(ident); ok {
 		return fmt.Sprintf("(&%s(objectGUID=%s))", kind.class, escapeBinary(guid)), "", nil
 	}
-	if domain, name, ok := strings.Cut(ident, `\`); ok && domain != "" && name != "" && !strings.Contains(name, `\`) {
-		return fmt.Sprintf("(&%s(sAMAccountName=%s))", kind.class, ldap.EscapeFilter(name)), "", nil
-	}
 	v := ldap.EscapeFilter(ident)
 	var b strings.Builder
 	b.WriteString("(&" + kind.class + "(|")
+	if domain, name, ok := strings.Cut(ident, `\`); ok && domain != "" && name != "" && !strings.Contains(name, `\`) {
+		// DOMAIN\user; but a display name or cn may hold a backslash too ("Sales\EMEA Desk"),
+		// so the whole text is matched as a name as well.
+		fmt.Fprintf(&b, "(sAMAccountName=%s)", ldap.EscapeFilter(name))
+	}
 	for _, a := range kind.nameAttrs {
 		fmt.Fprintf(&b, "(%s=%s)", a, v)
 	}

@@ -17,7 +17,9 @@ func TestIdentityFilterEscapesInput(t *testing.T) {
 		{"jdoe", "(&(&(objectCategory=person)(objectClass=user))(|(sAMAccountName=jdoe)(userPrincipalName=jdoe)(mail=jdoe)(displayName=jdoe)(cn=jdoe)))", ""},
 		{"*", `(&(&(objectCategory=person)(objectClass=user))(|(sAMAccountName=\2a)(userPrincipalName=\2a)(mail=\2a)(displayName=\2a)(cn=\2a)))`, ""},
 		{"a)(objectClass=*", `(&(&(objectCategory=person)(objectClass=user))(|(sAMAccountName=a\29\28objectClass=\2a)(userPrincipalName=a\29\28objectClass=\2a)(mail=a\29\28objectClass=\2a)(displayName=a\29\28objectClass=\2a)(cn=a\29\28objectClass=\2a)))`, ""},
-		{`CORP\j*doe`, `(&(&(objectCategory=person)(objectClass=user))(sAMAccountName=j\2adoe))`, ""},
+		{`CORP\j*doe`, `(&(&(objectCategory=person)(objectClass=user))(|(sAMAccountName=j\2adoe)(sAMAccountName=CORP\5cj\2adoe)(userPrincipalName=CORP\5cj\2adoe)(mail=CORP\5cj\2adoe)(displayName=CORP\5cj\2adoe)(cn=CORP\5cj\2adoe)))`, ""},
+		// A display name with a backslash is found by that name, not only as DOMAIN\user.
+		{`Sales\EMEA Desk`, `(&(&(objectCategory=person)(objectClass=user))(|(sAMAccountName=EMEA Desk)(sAMAccountName=Sales\5cEMEA Desk)(userPrincipalName=Sales\5cEMEA Desk)(mail=Sales\5cEMEA Desk)(displayName=Sales\5cEMEA Desk)(cn=Sales\5cEMEA Desk)))`, ""},
 		{"john.doe@corp.example.com", "(&(&(objectCategory=person)(objectClass=user))(|(sAMAccountName=john.doe@corp.example.com)(userPrincipalName=john.doe@corp.example.com)(mail=john.doe@corp.example.com)(displayName=john.doe@corp.example.com)(cn=john.doe@corp.example.com)(proxyAddresses=smtp:john.doe@corp.example.com)))", ""},
 		{"CN=Smith\\, Jr.,OU=Staff,DC=corp,DC=example,DC=com", "(&(objectCategory=person)(objectClass=user))", "CN=Smith\\, Jr.,OU=Staff,DC=corp,DC=example,DC=com"},
 		{"{01234567-89ab-cdef-0123-456789abcdef}", `(&(&(objectCategory=person)(objectClass=user))(objectGUID=\67\45\23\01\ab\89\ef\cd\01\23\45\67\89\ab\cd\ef))`, ""},

@@ -2,6 +2,7 @@ package ad
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -104,6 +105,14 @@ func (c *Client) ensureMembership(ctx context.Context, g GroupRef, u *directory.
 		// Another run made the same change between our check and our write: the state we
 		// wanted is there, so this is not a failure.
 		return Outcome{User: u, Note: raced + " " + g.SAMAccountName}, nil
+	}
+	if errors.Is(err, ErrPermission) {
+		// The right that is missing is on the group, not on the account being added.
+		err = &RefusedError{
+			Reason: fmt.Sprintf("not permitted: %s may not change the members of %s; ask a domain admin to delegate "+
+				"\"write members\" on that group (%s), or use an account that has it", c.identity, g.SAMAccountName, g.DN),
+			Err: err,
+		}
 	}
 	if err != nil {
 		verb := "add %s to %s"

@@ -99,3 +99,28 @@ func TestPrimaryGroupMembership(t *testing.T) {
 		t.Errorf("group.add_member outcomes = %v, want [skipped]", got)
 	}
 }
+
+// A help-desk account without "write members" on a group is told that the group is what it
+// may not change, not the account being added.
+func TestMembershipRefusalNamesTheGroup(t *testing.T) {
+	t.Parallel()
+	admin, _ := labtest.Connect(t)
+	ctx := context.Background()
+	trail, _ := labtest.Trail(t, false)
+	hd := labtest.ConnectWith(t, labtest.HelpdeskConfig(t), trail)
+	u, _ := newLabUser(t, admin, staffOU(admin))
+	name := labtest.UniqueName("g")
+	newLabGroup(t, admin, "", name, name, "")
+
+	g, err := hd.ResolveGroup(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = hd.AddMember(ctx, g, u.SAMAccountName)
+	if !errors.Is(err, ad.ErrPermission) {
+		t.Fatalf("help desk adds to a group: %v, want ErrPermission", err)
+	}
+	if !strings.Contains(err.Error(), "may not change the members of "+name) {
+		t.Errorf("message %q does not say which group may not be changed", err)
+	}
+}

@@ -167,3 +167,23 @@ func TestStartTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A display name with a backslash ("Sales\EMEA Desk") is found by that name: it is not only
+// read as DOMAIN\user, which would look for the logon name "EMEA Desk ..." and find nothing.
+func TestUserDisplayNameWithBackslash(t *testing.T) {
+	t.Parallel()
+	c, _ := labtest.Connect(t)
+	ctx := context.Background()
+	display := `Sales\EMEA ` + labtest.UniqueName("d")
+	u, _ := newLabUser(t, c, staffOU(c), func(nu *ad.NewUser) { nu.DisplayName = display })
+	for _, ident := range []string{display, `ADKITLAB\` + u.SAMAccountName} {
+		got, err := c.User(ctx, ident)
+		if err != nil {
+			t.Errorf("User(%q): %v", ident, err)
+			continue
+		}
+		if got.DN != u.DN {
+			t.Errorf("User(%q) = %s, want %s", ident, got.DN, u.DN)
+		}
+	}
+}

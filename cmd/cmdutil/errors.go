@@ -5,8 +5,10 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
-	"github.com/adkit-dev/adkit/internal/directory"
+	"strconv"
 	"strings"
+
+	"github.com/adkit-dev/adkit/internal/directory"
 )
 
 // FlagError is bad usage: an unknown flag, a missing argument, a value that cannot work (exit 2).
@@ -55,8 +57,9 @@ type TargetError struct {
 
 func (e *TargetError) Error() string {
 	msg := e.Err.Error()
-	// Most errors already name the account; do not say it twice.
-	if strings.Contains(msg, e.Target) {
+	// Most errors already name the account, often quoted ("x\\y" for x\y); do not say it
+	// twice. A blank target ("   ") has nothing to add.
+	if strings.Contains(msg, e.Target) || strings.Contains(msg, strconv.Quote(e.Target)) || strings.TrimSpace(e.Target) == "" {
 		return msg
 	}
 	return e.Target + ": " + msg

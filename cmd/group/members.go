@@ -64,6 +64,9 @@ func membersRun(ctx context.Context, opts *membersOptions) error {
 	if err != nil {
 		return &cmdutil.TargetError{Target: opts.Target, Err: err}
 	}
+	if members == nil {
+		members = []ad.Member{} // an empty group is [] in JSON, not null
+	}
 	t := output.Table{Header: []string{"Member", "Class", "Enabled", "How", "DN"}}
 	for _, m := range members {
 		enabled := ""

@@ -55,8 +55,9 @@ may have logged on up to 14 days more recently than it shows.`,
 			if q.Enabled && q.Disabled {
 				return cmdutil.FlagErrorf("--enabled and --disabled exclude each other")
 			}
-			if q.InactiveDays < 0 {
-				return cmdutil.FlagErrorf("--inactive takes a positive number of days")
+			// --inactive 0 would otherwise be read as "not given" and list every account.
+			if cmd.Flags().Changed("inactive") && q.InactiveDays <= 0 {
+				return cmdutil.FlagErrorf("--inactive takes a positive number of days, not %d", q.InactiveDays)
 			}
 			if runF != nil {
 				return runF(opts)

@@ -1,0 +1,46 @@
+package user
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/google/shlex"
+
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+)
+
+func TestSearchInactiveFlag(t *testing.T) {
+	for _, tt := range []struct {
+		cli      string
+		wantErr  bool
+		wantDays int
+	}{
+		{"", false, 0},
+		{"--inactive 90", false, 90},
+		{"--inactive 0", true, 0}, // not "every account"
+		{"--inactive -5", true, 0},
+		{"--enabled --disabled", true, 0},
+	} {
+		ios, _, _, _ := iostreams.Test()
+		f := &factory.Factory{IO: ios, Globals: &factory.Globals{}, Now: time.Now}
+		var got *searchOptions
+		cmd := newCmdSearch(f, func(o *searchOptions) error { got = o; return nil })
+		args, _ := shlex.Split(tt.cli)
+		cmd.SetArgs(args)
+		cmd.SetOut(&bytes.Buffer{})
+		cmd.SetErr(&bytes.Buffer{})
+		err := cmd.Execute()
+		if tt.wantErr {
+			if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+				t.Errorf("search %s: exit %d (%v), want 2", tt.cli, cmdutil.ExitCode(err), err)
+			}
+			continue
+		}
+		if err != nil || got.Query.InactiveDays != tt.wantDays {
+			t.Errorf("search %s: %v, days %v", tt.cli, err, got)
+		}
+	}
+}
