@@ -16,6 +16,7 @@ import (
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/prompt"
 )
 
@@ -70,6 +71,37 @@ func Run(ctx context.Context, f *factory.Factory, args []string) int {
 	return code
 }
 
+// notFoundHint says what to try next when the one account, group or OU a command was given
+// does not exist: the technician has a ticket open and wants the next step, not only the
+// verdict.
+func notFoundHint(err error) string {
+	var nf *directory.NotFoundError
+	var amb *directory.AmbiguousError
+	if !errors.As(err, &nf) || errors.As(err, &amb) {
+		return ""
+	}
+	switch nf.Kind {
+	case "user":
+		// A part of the name to search for, quoted for the shell when that is simple.
+		part := nf.Ident
+		if i := strings.LastIndexByte(part, '\\'); i >= 0 {
+			part = part[i+1:] // DOMAIN\user
+		}
+		if i := strings.IndexByte(part, '@'); i > 0 {
+			part = part[:i] // user@domain
+		}
+		if part == "" || strings.ContainsAny(part, "'=*,") {
+			return "Check the spelling, or look for the account with adkit user search --name 'PART*'."
+		}
+		return fmt.Sprintf("Check the spelling, or look for the account with: adkit user search --name '%s*'", part)
+	case "group":
+		return "Check the spelling: a group is found by its name, sAMAccountName, mail or DN."
+	case "OU":
+		return "Give the DN of an existing OU, e.g. OU=Staff,DC=example,DC=com."
+	}
+	return ""
+}
+
 // unknownVerb refuses a word that is no command of a command that only groups others:
 // `adkit user unlcok jdoe`. Cobra shows such a command's help and exits 0 for any argument,
 // so `adkit user unlcok jdoe && echo unlocked` would say unlocked. The noun with no verb, or
@@ -112,6 +144,9 @@ func printError(w io.Writer, err error, code int) {
 		return
 	}
 	fmt.Fprintln(w, "error: "+err.Error())
+	if hint := notFoundHint(err); hint != "" {
+		fmt.Fprintln(w, hint)
+	}
 	var flagErr *cmdutil.FlagError
 	if (errors.As(err, &flagErr) && flagErr.Usage) || cmdutil.IsCobraUsageError(err) {
 		fmt.Fprintln(w, "Run 'adkit --help' for usage.")

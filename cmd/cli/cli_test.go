@@ -9,6 +9,7 @@ import (
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 )
 
@@ -66,6 +67,29 @@ func TestUnknownVerbIsAUsageError(t *testing.T) {
 			if code, out, _ := run(args...); code != cmdutil.ExitOK || !strings.Contains(out, "Available Commands") {
 				t.Errorf("adkit %s: exit %d, want its help with exit 0; got %q", strings.Join(args, " "), code, out)
 			}
+		}
+	}
+}
+
+func TestNotFoundHintSaysWhatToTryNext(t *testing.T) {
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{&directory.NotFoundError{Kind: "user", Ident: "jdoe"}, "adkit user search --name 'jdoe*'"},
+		{&cmdutil.TargetError{Target: "ADKITLAB\\jdoe", Err: &directory.NotFoundError{Kind: "user", Ident: "ADKITLAB\\jdoe"}}, "--name 'jdoe*'"},
+		{&directory.NotFoundError{Kind: "user", Ident: "j.doe@corp.example.com"}, "--name 'j.doe*'"},
+		{&directory.NotFoundError{Kind: "user", Ident: "o'brien"}, "--name 'PART*'"},
+		{&directory.NotFoundError{Kind: "user", Ident: "CN=John Doe,OU=Staff,DC=x"}, "--name 'PART*'"},
+		{&directory.NotFoundError{Kind: "group", Ident: "Sales"}, "a group is found by its name"},
+		{&directory.NotFoundError{Kind: "OU", Ident: "OU=Nope"}, "DN of an existing OU"},
+		{&directory.AmbiguousError{Kind: "user", Ident: "John", Candidates: []string{"a", "b"}}, ""},
+		{errors.New("something else"), ""},
+	}
+	for _, tc := range cases {
+		got := notFoundHint(tc.err)
+		if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+			t.Errorf("notFoundHint(%v) = %q, want it to contain %q", tc.err, got, tc.want)
 		}
 	}
 }
