@@ -54,7 +54,7 @@ func interruptible(parent context.Context) (context.Context, context.CancelFunc)
 
 // Run executes one command line against f and returns the exit code. Tests call it directly.
 func Run(ctx context.Context, f *factory.Factory, args []string) int {
-	root := NewCmdRoot(f)
+	root := newCmdRootFor(f, args)
 	root.SetArgs(args)
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)

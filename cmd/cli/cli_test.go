@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
@@ -90,6 +93,49 @@ func TestNotFoundHintSaysWhatToTryNext(t *testing.T) {
 		got := notFoundHint(tc.err)
 		if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
 			t.Errorf("notFoundHint(%v) = %q, want it to contain %q", tc.err, got, tc.want)
+		}
+	}
+}
+
+// The tree Run builds for a command line finds the same command, with the same flags, as the
+// whole tree does, for every command adkit has.
+func TestTreeForACommandLineMatchesTheWholeTree(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	f := &factory.Factory{IO: ios, Globals: &factory.Globals{}, Now: time.Now}
+	whole := newCmdRoot(f, "")
+	var walk func(c *cobra.Command)
+	n := 0
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		if c == whole || !c.Runnable() {
+			return
+		}
+		n++
+		args := strings.Fields(c.CommandPath())[1:]
+		got, _, err := newCmdRootFor(f, args).Find(args)
+		if err != nil || got.CommandPath() != c.CommandPath() {
+			t.Errorf("%s: the tree for this command line finds %v (err %v)", c.CommandPath(), got, err)
+			return
+		}
+		var want, have []string
+		c.Flags().VisitAll(func(fl *pflag.Flag) { want = append(want, fl.Name) })
+		got.Flags().VisitAll(func(fl *pflag.Flag) { have = append(have, fl.Name) })
+		if strings.Join(want, " ") != strings.Join(have, " ") {
+			t.Errorf("%s: flags %v, want %v", c.CommandPath(), have, want)
+		}
+	}
+	walk(whole)
+	if n < 20 {
+		t.Fatalf("walked %d commands; the tree looks empty", n)
+	}
+	if got := len(newCmdRootFor(f, []string{"user", "show"}).Commands()); got != 1 {
+		t.Errorf("adkit user show built %d nouns, want 1", got)
+	}
+	for _, args := range [][]string{nil, {"--help"}, {"help", "user"}, {"completion", "bash"}, {"usr"}} {
+		if got := len(newCmdRootFor(f, args).Commands()); got != len(nouns()) {
+			t.Errorf("adkit %v built %d nouns, want all %d", args, got, len(nouns()))
 		}
 	}
 }

@@ -23,8 +23,43 @@ var connectionFlags = []string{
 	"ca-file", "tls-skip-verify", "graph-url", "audit-log", "timeout", "syslog",
 }
 
-// NewCmdRoot builds the whole command tree.
-func NewCmdRoot(f *factory.Factory) *cobra.Command {
+// noun is a top-level command ("user", "group", …) and how to build it with its subtree.
+type noun struct {
+	name  string
+	build func(*factory.Factory) *cobra.Command
+}
+
+func nouns() []noun {
+	return []noun{
+		{"user", user.NewCmdUser},
+		{"group", group.NewCmdGroup},
+		{"onboard", onboard.NewCmdOnboard},
+		{"offboard", offboard.NewCmdOffboard},
+		{"log", logcmd.NewCmdLog},
+		{"audit", auditcmd.NewCmdAudit},
+		{"version", versioncmd.NewCmdVersion},
+		{"completion", completion.NewCmdCompletion},
+	}
+}
+
+// newCmdRootFor builds the tree a command line needs: when it starts with a noun, the root
+// and that noun's subtree only. Building every command and flag of the others is most of
+// what adkit does before it connects (about a tenth of `adkit version`), and a technician
+// pays it on every command. Anything else (no noun, a flag first, help, completion, a typo
+// to suggest a correction for) gets the whole tree.
+func newCmdRootFor(f *factory.Factory, args []string) *cobra.Command {
+	if len(args) > 0 && args[0] != "completion" {
+		for _, n := range nouns() {
+			if n.name == args[0] {
+				return newCmdRoot(f, n.name)
+			}
+		}
+	}
+	return newCmdRoot(f, "")
+}
+
+// newCmdRoot builds the root and the noun named only, or every noun when only is "".
+func newCmdRoot(f *factory.Factory, only string) *cobra.Command {
 	g := f.Globals
 	root := &cobra.Command{
 		Use:   "adkit <command> <subcommand> [flags]",
@@ -81,15 +116,10 @@ Every change is written to a tamper-evident audit log before and after it is mad
 	pf.String("timeout", "", "timeout for connecting and for each directory request, e.g. 30s (env ADKIT_TIMEOUT)")
 	pf.String("syslog", "", "also send audit records to this RFC 5424 collector: udp://host:port or tcp://host:port (env ADKIT_SYSLOG)")
 
-	root.AddCommand(
-		user.NewCmdUser(f),
-		group.NewCmdGroup(f),
-		onboard.NewCmdOnboard(f),
-		offboard.NewCmdOffboard(f),
-		logcmd.NewCmdLog(f),
-		auditcmd.NewCmdAudit(f),
-		versioncmd.NewCmdVersion(f),
-		completion.NewCmdCompletion(f),
-	)
+	for _, n := range nouns() {
+		if only == "" || n.name == only {
+			root.AddCommand(n.build(f))
+		}
+	}
 	return root
 }
