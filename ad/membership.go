@@ -51,6 +51,15 @@ func (c *Client) RemoveMember(ctx context.Context, g GroupRef, userIdent string)
 
 func (c *Client) setMember(ctx context.Context, g GroupRef, userIdent string, add bool) (Outcome, error) {
 	u, err := c.User(ctx, userIdent)
+	var nf *directory.NotFoundError
+	if errors.As(err, &nf) {
+		// "user not found" for a group's name sends the technician looking for an account
+		// that was never meant: say what it is.
+		if _, gerr := c.findOne(ctx, kindGroup, userIdent, []string{"1.1"}); gerr == nil {
+			return Outcome{}, fmt.Errorf("%w: %q is a group, not a user: adkit group add and remove change user members only",
+				directory.ErrInvalidInput, userIdent)
+		}
+	}
 	if err != nil {
 		return Outcome{}, err
 	}

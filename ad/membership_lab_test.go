@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/labtest"
 )
 
@@ -52,6 +53,11 @@ func TestAddAndRemoveMember(t *testing.T) {
 
 	_, err = c.AddMember(ctx, g, "nosuchuser")
 	mustNotFound(t, err, "AddMember(nosuchuser)")
+	// A group where a user was expected: said so, as bad input, not "user not found".
+	_, err = c.AddMember(ctx, g, name)
+	if !errors.Is(err, directory.ErrInvalidInput) || !strings.Contains(err.Error(), "is a group, not a user") {
+		t.Errorf("AddMember(a group's name): err = %v", err)
+	}
 
 	add := pairs(t, auditRecords(t, logPath, "group.add_member"))
 	rm := pairs(t, auditRecords(t, logPath, "group.remove_member"))
