@@ -43,6 +43,14 @@ type Config struct {
 	Debug func(format string, args ...any)
 }
 
+// timeout is Timeout or its default.
+func (c Config) timeout() time.Duration {
+	if c.Timeout <= 0 {
+		return 100 * time.Second
+	}
+	return c.Timeout
+}
+
 // endpoint checks GraphURL and returns it parsed.
 func (c Config) endpoint() (*url.URL, error) {
 	raw := c.GraphURL

@@ -61,7 +61,9 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 		return nil, err
 	}
 	base := baseTransport(cfg)
-	cred, identity, err := credential(cfg, &http.Client{Transport: base})
+	// Each sign-in request is bounded like a Graph request: a token service that stops
+	// answering must not hold the technician until Ctrl-C.
+	cred, identity, err := credential(cfg, &http.Client{Transport: base, Timeout: cfg.timeout()})
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +71,12 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 	// in the public cloud, the sovereign cloud's own host elsewhere).
 	scopes := []string{endpoint.Scheme + "://" + endpoint.Host + "/.default"}
 	tok, err := cred.Token(ctx, scopes, "")
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		// The caller's whole time for connecting ran out: with a device code, that is the
+		// technician not finishing in the browser.
+		return nil, &ConnectError{Reason: "the sign-in did not finish in time", Err: err,
+			Hint: "with --device-code, finish it in the browser within 10 minutes; otherwise check the network and any proxy (HTTPS_PROXY)"}
+	}
 	if err != nil {
 		return nil, explainSignIn(err)
 	}

@@ -9,9 +9,11 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -173,5 +175,58 @@ func TestConnectWithCertificate(t *testing.T) {
 	_, err = graph.Connect(context.Background(), cfg, trail(t))
 	if err == nil || !strings.Contains(err.Error(), "the certificate's signature was refused (AADSTS700027)") {
 		t.Errorf("an unregistered certificate: err = %v", err)
+	}
+}
+
+// A token service that accepts the connection and never answers costs one --timeout, not
+// four (no retry after a timeout), and the message says what happened.
+func TestSignInToAServiceThatNeverAnswers(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var accepted atomic.Int32
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			defer conn.Close() // held open, silent, until the test ends
+		}
+	}()
+	srv, err := graphtest.New(graphtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cfg := graph.Config{GraphURL: srv.GraphURL(), TenantID: srv.TenantID(), ClientID: srv.ClientID(),
+		ClientSecret: secret.New(srv.ClientSecret()), AuthorityHost: "https://" + ln.Addr().String(),
+		CAPool: srv.CertPool(), Timeout: 300 * time.Millisecond}
+	_, err = graph.Connect(context.Background(), cfg, trail(t))
+	if err == nil || !strings.Contains(err.Error(), "did not answer in time") {
+		t.Fatalf("err = %v, want it to say the server did not answer in time", err)
+	}
+	if n := accepted.Load(); n != 1 {
+		t.Errorf("%d connections: a timed-out sign-in was retried", n)
+	}
+}
+
+// A device-code sign-in nobody finishes ends when Connect's context does, in words.
+func TestDeviceCodeSignInNotFinishedInTime(t *testing.T) {
+	srv, err := graphtest.New(graphtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	srv.Fail(graphtest.Fault{Path: "/" + srv.TenantID() + "/oauth2/v2.0/token", Times: 100, Status: 400, Code: "authorization_pending"})
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	_, err = graph.Connect(ctx, graph.Config{GraphURL: srv.GraphURL(), TenantID: srv.TenantID(), ClientID: srv.ClientID(),
+		AuthorityHost: srv.URL(), CAPool: srv.CertPool(), DeviceCode: true, DevicePrompt: func(string) {}}, trail(t))
+	if err == nil || !strings.Contains(err.Error(), "the sign-in did not finish in time") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -204,7 +204,10 @@ func explainTransport(err error) error {
 	var hostErr x509.HostnameError
 	var dnsErr *net.DNSError
 	var opErr *net.OpError
+	var netErr net.Error
 	switch {
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return &ConnectError{Reason: "the server did not answer in time", Hint: "check the network and any proxy (HTTPS_PROXY); --timeout sets how long adkit waits", Err: err}
 	case errors.As(err, &unknownCA):
 		return &ConnectError{Reason: "the server's TLS certificate is not signed by a CA this machine trusts", Hint: "add the CA to SSL_CERT_FILE", Err: err}
 	case errors.As(err, &hostErr):

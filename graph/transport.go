@@ -49,15 +49,11 @@ func graphHTTPClient(cfg Config, base http.RoundTripper) *http.Client {
 		khttp.NewParametersNameDecodingHandler(),
 		khttp.NewUserAgentHandler(),
 	}
-	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = 100 * time.Second
-	}
 	return &http.Client{
 		Transport: khttp.NewCustomTransportWithParentTransport(base, middleware...),
 		// Redirects are the redirect handler's business.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		Timeout:       timeout,
+		Timeout:       cfg.timeout(),
 	}
 }
 

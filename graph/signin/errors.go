@@ -3,6 +3,7 @@ package signin
 import (
 	"crypto/x509"
 	"errors"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -53,11 +54,16 @@ func retryableStatus(code int) bool {
 
 // retryableNetError is a network failure worth another try. A certificate this machine does
 // not trust fails at once: trying again cannot help, and the technician would wait for the
-// same message.
+// same message. Nor is a request that timed out sent again: it already waited the whole
+// timeout, and three more would keep a technician waiting minutes for the same verdict.
 func retryableNetError(err error) bool {
 	var unknownCA x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var invalid x509.CertificateInvalidError
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return false
+	}
 	return !errors.As(err, &unknownCA) && !errors.As(err, &hostErr) && !errors.As(err, &invalid)
 }
 
