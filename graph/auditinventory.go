@@ -19,6 +19,7 @@ import (
 // Permissions the audit's reads need, for the "not permitted" messages.
 const (
 	permRoles      = "RoleManagement.Read.Directory (or Directory.Read.All)"
+	permEligible   = "RoleEligibilitySchedule.Read.Directory (or RoleManagement.Read.Directory)"
 	permUsers      = "User.Read.All (or Directory.Read.All)"
 	permMembers    = "GroupMember.Read.All (or Directory.Read.All)"
 	permSignIns    = "AuditLog.Read.All (sign-in activity also needs an Entra ID P1 licence)"
@@ -32,14 +33,19 @@ const (
 //  1. roleManagement/directory/roleDefinitions ($select: id, name, template id),
 //  2. roleManagement/directory/roleAssignments with $expand=principal (users, groups,
 //     service principals in one read),
-//  3. the direct members of the groups among the principals, 20 groups per $batch (and of
+//  3. roleManagement/directory/roleEligibilitySchedules with $expand=principal: the eligible
+//     assignments of Privileged Identity Management, added to the active ones marked Eligible,
+//  4. the direct members of the groups among the principals, 20 groups per $batch (and of
 //     groups nested in them, a further $batch per level; role-assignable groups cannot nest),
-//  4. users ($select of what the checks use; signInActivity when opts.SignIns),
-//  5. reports/authenticationMethods/userRegistrationDetails?$filter=isMfaRegistered eq false
+//  5. users ($select of what the checks use; signInActivity when opts.SignIns),
+//  6. reports/authenticationMethods/userRegistrationDetails?$filter=isMfaRegistered eq false
 //     when opts.MFA: only the unregistered users come back.
 //
 // Sign-in activity and the registration report need AuditLog.Read.All: refused, the
-// inventory says so (SignInsGap, MFAGap) and the rest is still read.
+// inventory says so (SignInsGap, MFAGap) and the rest is still read. Eligible assignments need
+// RoleEligibilitySchedule.Read.Directory (Directory.Read.All does not grant it) and an Entra
+// ID P2 licence: without either, the inventory warns (EligibleGap, Warnings) and holds the
+// active assignments only.
 func (c *Client) AuditInventory(ctx context.Context, opts check.EntraLoadOptions) (*check.EntraInventory, error) {
 	start := c.requests.Load()
 	inv := &check.EntraInventory{Directory: check.EntraDirectory, GroupMembers: map[string][]check.EntraPrincipal{}}
@@ -47,6 +53,9 @@ func (c *Client) AuditInventory(ctx context.Context, opts check.EntraLoadOptions
 		return nil, err
 	}
 	if err := c.readRoleAssignments(ctx, inv); err != nil {
+		return nil, err
+	}
+	if err := c.readEligibleAssignments(ctx, inv); err != nil {
 		return nil, err
 	}
 	if err := c.readRoleGroups(ctx, inv); err != nil {
@@ -127,6 +136,65 @@ func (c *Client) readRoleAssignments(ctx context.Context, inv *check.EntraInvent
 		return fmt.Errorf("read role assignments: %w", explain(err, permRoles))
 	}
 	return nil
+}
+
+// readEligibleAssignments adds the PIM eligible assignments to the active ones. Refused for
+// want of the permission or of an Entra ID P2 licence, it warns and leaves them out.
+func (c *Client) readEligibleAssignments(ctx context.Context, inv *check.EntraInventory) error {
+	api := c.roleManagementAPI().RoleEligibilitySchedules()
+	first, err := api.Get(ctx, &rolemanagement.DirectoryRoleEligibilitySchedulesRequestBuilderGetRequestConfiguration{
+		QueryParameters: &rolemanagement.DirectoryRoleEligibilitySchedulesRequestBuilderGetQueryParameters{Expand: []string{"principal"}},
+	})
+	var eligible []check.EntraAssignment
+	var warnings []string
+	err = pages(first, err, func(u string) (models.UnifiedRoleEligibilityScheduleCollectionResponseable, error) {
+		return api.WithUrl(u).Get(ctx, nil)
+	}, func(p models.UnifiedRoleEligibilityScheduleCollectionResponseable) {
+		for _, a := range p.GetValue() {
+			pr := check.EntraPrincipal{ID: str(a.GetPrincipalId()), Kind: "unknown"}
+			if m := a.GetPrincipal(); m != nil {
+				pr = principalFromModel(m)
+			} else {
+				warnings = append(warnings, fmt.Sprintf("eligible role assignment %s: principal %s not returned (deleted?)", str(a.GetId()), pr.ID))
+			}
+			eligible = append(eligible, check.EntraAssignment{
+				RoleDefinitionID: str(a.GetRoleDefinitionId()), Principal: pr, Scope: str(a.GetDirectoryScopeId()), Eligible: true})
+		}
+	})
+	if err == nil {
+		inv.Assignments = append(inv.Assignments, eligible...)
+		inv.Warnings = append(inv.Warnings, warnings...)
+		inv.Eligible = true
+		return nil
+	}
+	f, ok := asFailure(err)
+	switch {
+	case ok && unlicensed(f):
+		inv.EligibleGap = "PIM eligible assignments not read: the tenant has no Entra ID P2 licence (nor Entra ID Governance)"
+	case ok && f.status == 403:
+		inv.EligibleGap = "PIM eligible assignments not read: the app lacks " + permEligible +
+			"; Directory.Read.All does not grant it (delegated: or the signed-in account lacks the role)"
+	default:
+		return fmt.Errorf("read eligible role assignments: %w", explain(err, permEligible))
+	}
+	inv.Warnings = append(inv.Warnings, inv.EligibleGap+"; only active role assignments are audited (Graph said: "+f.message+")")
+	return nil
+}
+
+// unlicensed: Graph refused a read for want of a licence, e.g. PIM's 400
+// AadPremiumLicenseRequired ("The tenant needs to have Microsoft Entra ID P2 or Microsoft
+// Entra ID Governance license.") or a 403 for a non-premium tenant.
+func unlicensed(f failure) bool {
+	if f.status != 400 && f.status != 403 {
+		return false
+	}
+	text := strings.ToLower(f.code + " " + f.message)
+	for _, w := range []string{"license", "licence", "premium"} {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func principalFromModel(m models.DirectoryObjectable) check.EntraPrincipal {

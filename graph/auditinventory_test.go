@@ -61,24 +61,29 @@ func TestAuditInventoryChecks(t *testing.T) {
 	type want struct {
 		check, name, detail string // detail: a substring, "" for none expected
 		path                string // "" for any
+		assignment          string // "" for any
 	}
 	found := []want{
-		{"entra-tier0-members", globalUser, "Global Administrator (direct)", "Global Administrator"},
-		{"entra-tier0-members", nested, "Privileged Role Administrator (via Tier0 Admins)", "Privileged Role Administrator > Tier0 Admins"},
-		{"entra-tier0-members", "gone.admin@corp.example.com", "disabled", ""},
-		{"entra-tier0-members", "Automation App", "service principal", ""},
-		{"entra-tier0-members", "sec.admin@corp.example.com", "Security Administrator (direct)", ""},
-		{"entra-tier0-service-principals", "Automation App", "Privileged Role Administrator (direct); app id ", ""},
-		{"entra-privileged-guests", guest, "guest; invitation Accepted", "Security Reader"},
-		{"entra-privileged-no-mfa", "sec.admin@corp.example.com", "no MFA method registered; holds Security Administrator", ""},
-		{"entra-privileged-stale", "old.admin@corp.example.com", "days ago); holds User Administrator (direct)", ""},
-		{"entra-privileged-disabled", "gone.admin@corp.example.com", "disabled; holds Global Administrator (direct)", ""},
-		{"entra-no-mfa", "sean.o'brien@corp.example.com", "no MFA method registered", ""},
-		{"entra-stale-accounts", "old.timer@corp.example.com", "last sign-in", ""},
-		{"entra-stale-accounts", oldGuest, "; guest", ""},
-		{"entra-never-signed-in", "never.used@corp.example.com", "never signed in, created", ""},
-		{"entra-guests", oldGuest, "invitation Accepted", ""},
-		{"entra-guests", guest, "holds Security Reader (direct)", ""},
+		{"entra-tier0-members", globalUser, "Global Administrator (direct)", "Global Administrator", "active"},
+		// Eligible (PIM), not active: still tier 0, marked eligible; also through a group.
+		{"entra-tier0-members", "pim.admin@corp.example.com", "Global Administrator (eligible, direct)", "Global Administrator", "eligible"},
+		{"entra-tier0-members", "pim.member@corp.example.com", "Security Administrator (eligible, via PIM Admins)", "Security Administrator > PIM Admins", "eligible"},
+		{"entra-privileged-no-mfa", "pim.member@corp.example.com", "no MFA method registered; holds Security Administrator (eligible, via PIM Admins)", "", "eligible"},
+		{"entra-tier0-members", nested, "Privileged Role Administrator (via Tier0 Admins)", "Privileged Role Administrator > Tier0 Admins", "active"},
+		{"entra-tier0-members", "gone.admin@corp.example.com", "disabled", "", ""},
+		{"entra-tier0-members", "Automation App", "service principal", "", ""},
+		{"entra-tier0-members", "sec.admin@corp.example.com", "Security Administrator (direct)", "", "active"},
+		{"entra-tier0-service-principals", "Automation App", "Privileged Role Administrator (direct); app id ", "", "active"},
+		{"entra-privileged-guests", guest, "guest; invitation Accepted", "Security Reader", "active"},
+		{"entra-privileged-no-mfa", "sec.admin@corp.example.com", "no MFA method registered; holds Security Administrator", "", "active"},
+		{"entra-privileged-stale", "old.admin@corp.example.com", "days ago); holds User Administrator (direct)", "", ""},
+		{"entra-privileged-disabled", "gone.admin@corp.example.com", "disabled; holds Global Administrator (direct)", "", ""},
+		{"entra-no-mfa", "sean.o'brien@corp.example.com", "no MFA method registered", "", ""},
+		{"entra-stale-accounts", "old.timer@corp.example.com", "last sign-in", "", ""},
+		{"entra-stale-accounts", oldGuest, "; guest", "", ""},
+		{"entra-never-signed-in", "never.used@corp.example.com", "never signed in, created", "", ""},
+		{"entra-guests", oldGuest, "invitation Accepted", "", ""},
+		{"entra-guests", guest, "holds Security Reader (direct)", "", ""},
 	}
 	for _, w := range found {
 		o, ok := got[w.check][w.name]
@@ -98,6 +103,9 @@ func TestAuditInventoryChecks(t *testing.T) {
 		if w.path != "" && strings.Join(o.Path, " > ") != w.path {
 			t.Errorf("%s: %s: path %q, want %q", w.check, w.name, o.Path, w.path)
 		}
+		if w.assignment != "" && o.Assignment != w.assignment {
+			t.Errorf("%s: %s: assignment %q, want %q", w.check, w.name, o.Assignment, w.assignment)
+		}
 		if o.DN == "" {
 			t.Errorf("%s: %s: no object id", w.check, w.name)
 		}
@@ -108,6 +116,9 @@ func TestAuditInventoryChecks(t *testing.T) {
 		{"entra-tier0-members", "user05@corp.example.com", "a group named Global Administrator holds nothing"},
 		{"entra-tier0-members", "Reporting App", "Directory Readers is not tier 0"},
 		{"entra-tier0-members", "Tier0 Admins", "groups are paths, not holders"},
+		{"entra-tier0-members", "PIM Admins", "groups are paths, not holders"},
+		{"entra-no-mfa", "pim.member@corp.example.com", "eligible, so privileged: entra-privileged-no-mfa"},
+		{"entra-privileged-stale", "pim.admin@corp.example.com", "signed in yesterday"},
 		{"entra-tier0-service-principals", "Reporting App", "Directory Readers is not tier 0"},
 		{"entra-privileged-guests", oldGuest, "a guest without a role"},
 		{"entra-privileged-no-mfa", globalUser, "registered"},
@@ -129,8 +140,8 @@ func TestAuditInventoryChecks(t *testing.T) {
 			t.Errorf("%s: %s reported (%s)", n.check, n.name, n.why)
 		}
 	}
-	if r.Directory != "entra" || r.Summary.High == 0 {
-		t.Errorf("directory %q summary %+v", r.Directory, r.Summary)
+	if r.Directory != "entra" || r.Summary.High == 0 || len(r.Warnings) != 0 {
+		t.Errorf("directory %q summary %+v warnings %q", r.Directory, r.Summary, r.Warnings)
 	}
 }
 
@@ -145,9 +156,21 @@ func TestAuditInventoryRequests(t *testing.T) {
 		t.Errorf("inventory says %d requests, client %d", inv.Requests, e.client.Requests()-before)
 	}
 	pages := func(n int) int { return (n + 1) / 2 }
+	active, eligible := 0, 0
+	for _, a := range inv.Assignments {
+		if a.Eligible {
+			eligible++
+		} else {
+			active++
+		}
+	}
+	if !inv.Eligible || eligible != 2 {
+		t.Fatalf("eligible assignments: read %v, %d", inv.Eligible, eligible)
+	}
 	want := map[string]int{
-		"/roleManagement/directory/roleDefinitions": pages(len(inv.Roles)),
-		"/roleManagement/directory/roleAssignments": pages(len(inv.Assignments)),
+		"/roleManagement/directory/roleDefinitions":          pages(len(inv.Roles)),
+		"/roleManagement/directory/roleAssignments":          pages(active),
+		"/roleManagement/directory/roleEligibilitySchedules": pages(eligible),
 		"/users": pages(len(inv.Users)),
 		"/reports/authenticationMethods/userRegistrationDetails": pages(countNoMFA(inv)),
 		"/$batch": 1,
@@ -176,16 +199,23 @@ func TestAuditInventoryRequests(t *testing.T) {
 		if strings.HasSuffix(r.Path, "userRegistrationDetails") && !strings.Contains(r.Query, "isMfaRegistered") {
 			t.Errorf("registration report read unfiltered: %s", r.Query)
 		}
+		if strings.HasSuffix(r.Path, "roleEligibilitySchedules") && !strings.Contains(r.Query, "expand=principal") {
+			t.Errorf("eligibility schedules read without their principals: %s", r.Query)
+		}
 	}
-	t.Logf("requests: %d in all (roleDefinitions %d, roleAssignments %d, $batch 1, users %d, registration %d) for %d users, %d assignments",
+	t.Logf("requests: %d in all (roleDefinitions %d, roleAssignments %d, roleEligibilitySchedules %d, $batch 1, users %d, registration %d) for %d users, %d active and %d eligible assignments",
 		inv.Requests, want["/roleManagement/directory/roleDefinitions"], want["/roleManagement/directory/roleAssignments"],
-		want["/users"], want["/reports/authenticationMethods/userRegistrationDetails"], len(inv.Users), len(inv.Assignments))
+		want["/roleManagement/directory/roleEligibilitySchedules"], want["/users"], want["/reports/authenticationMethods/userRegistrationDetails"],
+		len(inv.Users), active, eligible)
+	if inv.Requests != 31 {
+		t.Errorf("%d requests at 2 objects a page, want 31 (docs/benchmarks.md)", inv.Requests)
+	}
 
-	// At Graph's own page sizes the same audit is five requests.
+	// At Graph's own page sizes the same audit is six requests.
 	big := newEnv(t, envOptions{pageSize: 100, tenant: graphtest.AuditTenant(time.Now())})
 	inv, _, _ = runAll(t, big)
-	if inv.Requests != 5 {
-		t.Errorf("%d requests at page size 100, want 5", inv.Requests)
+	if inv.Requests != 6 {
+		t.Errorf("%d requests at page size 100, want 6", inv.Requests)
 	}
 }
 
@@ -224,6 +254,11 @@ func TestAuditInventoryWithoutAuditLog(t *testing.T) {
 	if got := objectsOf(r); got["entra-tier0-members"]["admin@adkitlab.onmicrosoft.com"].DN == "" || len(got["entra-guests"]) != 2 {
 		t.Errorf("the other checks did not run: %v", got)
 	}
+	// Directory.Read.All does not grant reading PIM's eligible assignments: warned, not failed.
+	if inv.Eligible || len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0],
+		"PIM eligible assignments not read: the app lacks RoleEligibilitySchedule.Read.Directory") {
+		t.Errorf("eligible read %v, warnings %q", inv.Eligible, r.Warnings)
+	}
 
 	// Without role management (nor Directory.Read.All) nothing can be audited: an error.
 	e.srv.SetPermissions("User.Read.All", "AuditLog.Read.All")
@@ -259,5 +294,98 @@ func TestAuditSnapshotDiff(t *testing.T) {
 	if len(d.Changes) != 1 || d.Changes[0].SAMAccountName != "jdoe@corp.example.com" ||
 		d.Changes[0].Describe() != "added to Privileged Role Administrator, via Tier0 Admins" {
 		t.Errorf("changes: %+v", d.Changes)
+	}
+}
+
+// Eligible assignments the app may not read, or a tenant without an Entra ID P2 licence
+// refuses, leave the audit to the active ones, with a warning saying why; other failures
+// of the read still fail the audit.
+func TestAuditInventoryEligibleRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(e *env)
+		warn  string
+	}{
+		{"RoleManagement.Read.Directory", func(e *env) {
+			e.srv.SetPermissions("RoleManagement.Read.Directory", "User.Read.All", "GroupMember.Read.All")
+		}, ""},
+		{"Directory.Read.All", func(e *env) { e.srv.SetPermissions("Directory.Read.All", "AuditLog.Read.All") },
+			"PIM eligible assignments not read: the app lacks RoleEligibilitySchedule.Read.Directory"},
+		{"no P2 licence", func(e *env) { e.srv.Tenant().SetP2Licence(false) },
+			"PIM eligible assignments not read: the tenant has no Entra ID P2 licence"},
+		{"P2 licence and the least permission", func(e *env) {
+			e.srv.SetPermissions("Directory.Read.All", "RoleEligibilitySchedule.Read.Directory", "AuditLog.Read.All")
+		}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := auditEnv(t)
+			tc.setup(e)
+			inv, err := e.client.AuditInventory(e.ctx(), check.EntraLoadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, _ := check.RunEntra(inv, check.EntraCatalog(), check.Options{Now: time.Now()})
+			pim := objectsOf(r)["entra-tier0-members"]["pim.admin@corp.example.com"]
+			if tc.warn == "" {
+				if !inv.Eligible || len(inv.Warnings) != 0 || pim.Assignment != "eligible" {
+					t.Errorf("eligible %v warnings %q, pim.admin %+v", inv.Eligible, inv.Warnings, pim)
+				}
+				return
+			}
+			if inv.Eligible || !strings.HasPrefix(inv.EligibleGap, tc.warn) {
+				t.Errorf("eligible %v, gap %q", inv.Eligible, inv.EligibleGap)
+			}
+			if len(r.Warnings) != 1 || !strings.HasPrefix(r.Warnings[0], tc.warn) ||
+				!strings.Contains(r.Warnings[0], "only active role assignments are audited") {
+				t.Errorf("warnings %q, want %q", r.Warnings, tc.warn)
+			}
+			for _, a := range inv.Assignments {
+				if a.Eligible {
+					t.Errorf("eligible assignment read: %+v", a)
+				}
+			}
+			got := objectsOf(r)
+			if pim.DN != "" || got["entra-tier0-members"]["admin@adkitlab.onmicrosoft.com"].DN == "" {
+				t.Errorf("tier-0 holders: %v", got["entra-tier0-members"])
+			}
+		})
+	}
+
+	// Anything else is an error, as for the other reads.
+	e := auditEnv(t)
+	e.srv.Fail(graphtest.Fault{Path: "/roleManagement/directory/roleEligibilitySchedules", Times: 1, Status: 400,
+		Code: "Request_BadRequest", Message: "Invalid request."})
+	if _, err := e.client.AuditInventory(e.ctx(), check.EntraLoadOptions{}); err == nil ||
+		!strings.Contains(err.Error(), "read eligible role assignments") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// A new eligible Global Administrator is drift against a baseline.
+func TestAuditSnapshotDiffEligible(t *testing.T) {
+	e := auditEnv(t)
+	inv, err := e.client.AuditInventory(e.ctx(), check.EntraLoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := check.NewEntraSnapshot(inv, time.Now())
+	if !before.EligibleRead {
+		t.Fatal("the snapshot does not say eligible assignments were read")
+	}
+	if !e.srv.Tenant().AddEligible(graphtest.RoleGlobalAdministrator, id("jdoe@corp.example.com")) {
+		t.Fatal("no Global Administrator role")
+	}
+	inv, err = e.client.AuditInventory(e.ctx(), check.EntraLoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := check.Compare(before, check.NewEntraSnapshot(inv, time.Now()))
+	if len(d.Changes) != 1 || d.Changes[0].SAMAccountName != "jdoe@corp.example.com" || !d.Changes[0].Eligible ||
+		d.Changes[0].Describe() != "added to Global Administrator as eligible, direct" {
+		t.Errorf("changes: %+v", d.Changes)
+	}
+	r, _ := check.RunEntra(inv, check.EntraCatalog(), check.Options{Now: time.Now(), Baseline: before})
+	if o := objectsOf(r)["entra-privileged-drift"]["jdoe@corp.example.com"]; o.Assignment != "eligible" {
+		t.Errorf("drift: %+v", o)
 	}
 }

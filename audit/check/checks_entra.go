@@ -6,8 +6,10 @@ import (
 	"strings"
 )
 
-// The Entra ID checks. "Privileged" means holding any active directory role assignment,
-// directly or through a role-assignable group; tier 0 is the short list in Tier0Roles.
+// The Entra ID checks. "Privileged" means holding any directory role assignment, active or
+// eligible (PIM), directly or through a role-assignable group; tier 0 is the short list in
+// Tier0Roles. Findings about role holders say which kind each is (Object.Assignment, and
+// "eligible" in the detail).
 func entraChecks() []Check {
 	return []Check{
 		{
@@ -16,8 +18,9 @@ func entraChecks() []Check {
 			Title:    "Holders of tier-0 directory roles, with the group path of each (one finding per role)",
 			Why: "Everyone listed controls the tenant or can take control of it in one step. Roles held " +
 				"through a role-assignable group are invisible to anyone who only looks at the role's direct " +
-				"assignments. Roles are identified by template id, so a custom role or a group that " +
-				"borrows a built-in role's name changes nothing.",
+				"assignments. Holders eligible through Privileged Identity Management are listed too, " +
+				"marked eligible: they can activate the role whenever they like. Roles are identified " +
+				"by template id, so a custom role or a group that borrows a built-in role's name changes nothing.",
 			Fix: "Review each holder against its owner and need; remove standing assignments nobody needs " +
 				"and make the rest eligible (Privileged Identity Management) instead of active.",
 			entraFind: findEntraTier0Members,
@@ -146,15 +149,15 @@ func findEntraTier0Members(s *entraScan) []Finding {
 			if !u.Enabled {
 				detail += "; disabled"
 			}
-			byRole[h.role] = append(byRole[h.role], userObject(u, detail, h.path))
+			byRole[h.role] = append(byRole[h.role], withAssignment(userObject(u, detail, h.path), h.kind()))
 		case PrincipalServicePrincipal:
 			detail += "; service principal"
 			if h.principal.Enabled != nil && !*h.principal.Enabled {
 				detail += "; disabled"
 			}
-			byRole[h.role] = append(byRole[h.role], principalObject(h.principal, detail, h.path))
+			byRole[h.role] = append(byRole[h.role], withAssignment(principalObject(h.principal, detail, h.path), h.kind()))
 		default:
-			byRole[h.role] = append(byRole[h.role], principalObject(h.principal, detail+"; "+h.principal.Kind, h.path))
+			byRole[h.role] = append(byRole[h.role], withAssignment(principalObject(h.principal, detail+"; "+h.principal.Kind, h.path), h.kind()))
 		}
 	}
 	slices.SortFunc(roles, func(a, b *EntraRole) int { return cmp.Compare(tier0Rank(a.TemplateID), tier0Rank(b.TemplateID)) })
@@ -175,9 +178,20 @@ func findEntraTier0ServicePrincipals(s *entraScan) []Finding {
 		if h.principal.AppID != "" {
 			detail += "; app id " + h.principal.AppID
 		}
-		objects = append(objects, principalObject(h.principal, detail, h.path))
+		objects = append(objects, withAssignment(principalObject(h.principal, detail, h.path), h.kind()))
 	}
 	return single(objects)
+}
+
+func withAssignment(o Object, kind string) Object {
+	o.Assignment = kind
+	return o
+}
+
+// holderObject is a role holder in a finding about the holder: its roles in the detail,
+// how it holds them in Assignment.
+func (s *entraScan) holderObject(u *EntraUser, why string) Object {
+	return withAssignment(userObject(u, why+"; holds "+s.rolesOf(u.ID), s.firstPath(u.ID)), s.assignment(u.ID))
 }
 
 // eachPrivilegedUser calls fn once for every user holding a role, in inventory order.
@@ -193,7 +207,7 @@ func findEntraPrivilegedGuests(s *entraScan) []Finding {
 	var objects []Object
 	s.eachPrivilegedUser(func(u *EntraUser) {
 		if u.Guest {
-			objects = append(objects, userObject(u, "guest"+invitation(u)+"; holds "+s.rolesOf(u.ID), s.firstPath(u.ID)))
+			objects = append(objects, s.holderObject(u, "guest"+invitation(u)))
 		}
 	})
 	return single(objects)
@@ -203,7 +217,7 @@ func findEntraPrivilegedNoMFA(s *entraScan) []Finding {
 	var objects []Object
 	s.eachPrivilegedUser(func(u *EntraUser) {
 		if u.Enabled && u.NoMFA {
-			objects = append(objects, userObject(u, noMFADetail(u)+"; holds "+s.rolesOf(u.ID), s.firstPath(u.ID)))
+			objects = append(objects, s.holderObject(u, noMFADetail(u)))
 		}
 	})
 	return single(objects)
@@ -223,7 +237,7 @@ func findEntraPrivilegedStale(s *entraScan) []Finding {
 			return
 		}
 		if why, stale := s.staleness(u); stale {
-			objects = append(objects, userObject(u, why+"; holds "+s.rolesOf(u.ID), s.firstPath(u.ID)))
+			objects = append(objects, s.holderObject(u, why))
 		}
 	})
 	return single(objects)
@@ -233,7 +247,7 @@ func findEntraPrivilegedDisabled(s *entraScan) []Finding {
 	var objects []Object
 	s.eachPrivilegedUser(func(u *EntraUser) {
 		if !u.Enabled {
-			objects = append(objects, userObject(u, "disabled; holds "+s.rolesOf(u.ID), s.firstPath(u.ID)))
+			objects = append(objects, s.holderObject(u, "disabled"))
 		}
 	})
 	seen := map[string]bool{}
@@ -241,7 +255,7 @@ func findEntraPrivilegedDisabled(s *entraScan) []Finding {
 		p := h.principal
 		if p.Kind == PrincipalServicePrincipal && p.Enabled != nil && !*p.Enabled && !seen[strings.ToLower(p.ID)] {
 			seen[strings.ToLower(p.ID)] = true
-			objects = append(objects, principalObject(p, "disabled service principal; holds "+s.rolesOf(p.ID), s.firstPath(p.ID)))
+			objects = append(objects, withAssignment(principalObject(p, "disabled service principal; holds "+s.rolesOf(p.ID), s.firstPath(p.ID)), s.assignment(p.ID)))
 		}
 	}
 	return single(objects)
@@ -325,7 +339,7 @@ func findEntraGuests(s *entraScan) []Finding {
 		if s.privileged(u.ID) {
 			detail += "; holds " + s.rolesOf(u.ID)
 		}
-		objects = append(objects, userObject(u, detail, s.firstPath(u.ID)))
+		objects = append(objects, withAssignment(userObject(u, detail, s.firstPath(u.ID)), s.assignment(u.ID)))
 	}
 	return single(objects)
 }
@@ -346,7 +360,14 @@ func findEntraDrift(s *entraScan) []Finding {
 	d := Compare(s.baseline, s.snapshot())
 	objects := make([]Object, 0, len(d.Changes))
 	for _, c := range d.Changes {
-		objects = append(objects, Object{DN: c.DN, SAMAccountName: c.SAMAccountName, Detail: c.Describe(), Path: c.Path})
+		o := Object{DN: c.DN, SAMAccountName: c.SAMAccountName, Detail: c.Describe(), Path: c.Path}
+		if c.Group != "" {
+			o.Assignment = AssignmentActive
+			if c.Eligible {
+				o.Assignment = AssignmentEligible
+			}
+		}
+		objects = append(objects, o)
 	}
 	return single(objects)
 }

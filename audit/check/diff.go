@@ -38,11 +38,17 @@ type Change struct {
 	OldPath        []string `json:"old_path,omitempty"`
 	FlagsAdded     []string `json:"flags_added,omitempty"`
 	FlagsRemoved   []string `json:"flags_removed,omitempty"`
+	// Eligible (Entra ID): the membership is a PIM eligible assignment, not an active one.
+	Eligible bool `json:"eligible,omitempty"`
 }
 
 // Compare lists what changed from old to new: memberships added, removed or now held
 // through other groups, per privileged group, then flag changes of accounts in both.
+// Eligible (PIM) and active holdings of a role are told apart; eligible ones are compared
+// only when both snapshots read them (EligibleRead), so a baseline from before adkit read
+// them, or a run that could not, does not report every eligible holder as a change.
 func Compare(old, new *Snapshot) *Diff {
+	eligible := old.EligibleRead && new.EligibleRead
 	d := &Diff{
 		Old:     SnapshotInfo{GeneratedAt: old.GeneratedAt, Directory: old.Directory},
 		New:     SnapshotInfo{GeneratedAt: new.GeneratedAt, Directory: new.Directory},
@@ -53,20 +59,20 @@ func Compare(old, new *Snapshot) *Diff {
 	for _, key := range unionKeys(old.Groups, new.Groups) {
 		og, ng := oldGroups[key], newGroups[key]
 		name := cmp.Or(groupDisplay(ng), groupDisplay(og))
-		oldMembers, newMembers := indexMembers(og), indexMembers(ng)
+		oldMembers, newMembers := indexMembers(og, eligible), indexMembers(ng, eligible)
 		var changes []Change
 		for mk, m := range newMembers {
 			was, ok := oldMembers[mk]
 			switch {
 			case !ok:
-				changes = append(changes, Change{Change: ChangeAdded, Group: name, DN: m.DN, SAMAccountName: m.SAMAccountName, Path: m.Path})
+				changes = append(changes, Change{Change: ChangeAdded, Group: name, DN: m.DN, SAMAccountName: m.SAMAccountName, Path: m.Path, Eligible: m.Eligible})
 			case !equalPath(was.Path, m.Path):
-				changes = append(changes, Change{Change: ChangePathChanged, Group: name, DN: m.DN, SAMAccountName: m.SAMAccountName, Path: m.Path, OldPath: was.Path})
+				changes = append(changes, Change{Change: ChangePathChanged, Group: name, DN: m.DN, SAMAccountName: m.SAMAccountName, Path: m.Path, OldPath: was.Path, Eligible: m.Eligible})
 			}
 		}
 		for mk, m := range oldMembers {
 			if _, ok := newMembers[mk]; !ok {
-				changes = append(changes, Change{Change: ChangeRemoved, Group: name, DN: m.DN, SAMAccountName: m.SAMAccountName, Path: m.Path})
+				changes = append(changes, Change{Change: ChangeRemoved, Group: name, DN: m.DN, SAMAccountName: m.SAMAccountName, Path: m.Path, Eligible: m.Eligible})
 			}
 		}
 		sortChanges(changes)
@@ -92,15 +98,21 @@ func Compare(old, new *Snapshot) *Diff {
 	return d
 }
 
-// Describe says what a change is, in a line: "added to Domain Admins via IT Admins".
+// Describe says what a change is, in a line: "added to Domain Admins via IT Admins"; an
+// eligible (PIM) holding of an Entra ID role says so: "added to Global Administrator as
+// eligible, direct".
 func (c Change) Describe() string {
+	group := c.Group
+	if c.Eligible {
+		group += " as eligible"
+	}
 	switch c.Change {
 	case ChangeAdded:
-		return "added to " + c.Group + pathText(c.Path)
+		return "added to " + group + pathText(c.Path)
 	case ChangeRemoved:
-		return "removed from " + c.Group + " (was" + strings.TrimPrefix(pathText(c.Path), ",") + ")"
+		return "removed from " + group + " (was" + strings.TrimPrefix(pathText(c.Path), ",") + ")"
 	case ChangePathChanged:
-		return "still in " + c.Group + ", now" + strings.TrimPrefix(pathText(c.Path), ",") + " (was" + strings.TrimPrefix(pathText(c.OldPath), ",") + ")"
+		return "still in " + group + ", now" + strings.TrimPrefix(pathText(c.Path), ",") + " (was" + strings.TrimPrefix(pathText(c.OldPath), ",") + ")"
 	case ChangeFlagsChanged:
 		var parts []string
 		for _, f := range c.FlagsAdded {
@@ -161,11 +173,20 @@ func unionKeys(old, new []SnapshotGroup) []string {
 	return keys
 }
 
-func indexMembers(g *SnapshotGroup) map[string]SnapshotMember {
+// indexMembers keys a group's members by SID (or DN), eligible holdings apart from active
+// ones; eligible ones are left out unless withEligible.
+func indexMembers(g *SnapshotGroup, withEligible bool) map[string]SnapshotMember {
 	m := map[string]SnapshotMember{}
 	if g != nil {
 		for _, mem := range g.Members {
-			m[memberKey(mem.SID, mem.DN)] = mem
+			k := memberKey(mem.SID, mem.DN)
+			if mem.Eligible {
+				if !withEligible {
+					continue
+				}
+				k = "eligible|" + k
+			}
+			m[k] = mem
 		}
 	}
 	return m

@@ -19,7 +19,8 @@ type EntraInventory struct {
 	Users []EntraUser
 	// Roles are the directory role definitions, by id.
 	Roles []EntraRole
-	// Assignments are the active role assignments, each with its principal.
+	// Assignments are the role assignments, each with its principal: the active ones, then
+	// the eligible ones (Privileged Identity Management) when Eligible.
 	Assignments []EntraAssignment
 	// GroupMembers holds the direct members of every group that holds a role (and of the
 	// groups nested in those), by group id in lower case.
@@ -28,7 +29,12 @@ type EntraInventory struct {
 	SignIns, MFA bool
 	// SignInsGap and MFAGap say why not, when the app may not read them.
 	SignInsGap, MFAGap string
-	Warnings           []string
+	// Eligible: the eligible role assignments (PIM) were read. EligibleGap says why not (no
+	// permission, no Entra ID P2 licence); the audit then covers active assignments only,
+	// and Warnings says so.
+	Eligible    bool
+	EligibleGap string
+	Warnings    []string
 	// Requests is the number of HTTP requests the read made (pages and $batch requests).
 	Requests int
 }
@@ -80,14 +86,26 @@ type EntraPrincipal struct {
 	Enabled *bool
 }
 
-// EntraAssignment is an active role assignment.
+// EntraAssignment is a role assignment: active, or eligible (Privileged Identity Management:
+// the principal may activate the role whenever it likes, so it counts as holding it).
 type EntraAssignment struct {
 	RoleDefinitionID string
 	Principal        EntraPrincipal
 	// Scope is the directoryScopeId: "/" for the whole tenant, else an administrative unit
 	// or an object.
 	Scope string
+	// Eligible marks a PIM eligible assignment (roleEligibilitySchedules) rather than an
+	// active one (roleAssignments).
+	Eligible bool
 }
+
+// The kinds of assignment, as Object.Assignment names them.
+const (
+	AssignmentActive   = "active"
+	AssignmentEligible = "eligible"
+	// AssignmentMixed: the object holds some roles actively and others as eligible only.
+	AssignmentMixed = "mixed"
+)
 
 // EntraLoadOptions say what to read beyond users, roles and role groups.
 type EntraLoadOptions struct {
@@ -174,6 +192,7 @@ func RunEntra(inv *EntraInventory, checks []Check, opts Options) (*Report, []Ski
 			r.Findings = append(r.Findings, f)
 		}
 	}
+	r.Warnings = slices.Clone(inv.Warnings)
 	r.finish(order)
 	return r, skipped
 }
@@ -186,17 +205,30 @@ type entraHolding struct {
 	// one the principal is a direct member of.
 	path  []string
 	scope string
+	// eligible: held through a PIM eligible assignment, not an active one.
+	eligible bool
 }
 
 func (h entraHolding) tier0() bool { return tier0Rank(h.role.TemplateID) >= 0 }
 
-// how says how a role is held: "Global Administrator (direct)", "... (via Tier0 Admins)".
+func (h entraHolding) kind() string {
+	if h.eligible {
+		return AssignmentEligible
+	}
+	return AssignmentActive
+}
+
+// how says how a role is held: "Global Administrator (direct)", "... (via Tier0 Admins)";
+// eligible assignments say so: "Global Administrator (eligible, direct)".
 func (h entraHolding) how() string {
-	s := h.role.DisplayName
+	s := h.role.DisplayName + " ("
+	if h.eligible {
+		s += "eligible, "
+	}
 	if len(h.path) > 1 {
-		s += " (via " + strings.Join(h.path[1:], " → ") + ")"
+		s += "via " + strings.Join(h.path[1:], " → ") + ")"
 	} else {
-		s += " (direct)"
+		s += "direct)"
 	}
 	if h.scope != "" && h.scope != "/" {
 		s += " at scope " + h.scope
@@ -234,27 +266,29 @@ func newEntraScan(inv *EntraInventory, opts Options) *entraScan {
 			role = &EntraRole{ID: a.RoleDefinitionID, TemplateID: a.RoleDefinitionID, DisplayName: "role " + a.RoleDefinitionID}
 			roles[strings.ToLower(a.RoleDefinitionID)] = role
 		}
-		s.expand(role, a.Principal, []string{role.DisplayName}, a.Scope, map[string]bool{})
+		s.expand(entraHolding{role: role, path: []string{role.DisplayName}, scope: a.Scope, eligible: a.Eligible}, a.Principal, map[string]bool{})
 	}
 	return s
 }
 
 // expand records p holding role and, for a group, every member below it, depth first (role-
 // assignable groups cannot nest, so paths are one group long in practice); cycles end the walk.
-func (s *entraScan) expand(role *EntraRole, p EntraPrincipal, path []string, scope string, seen map[string]bool) {
+// h is the holding so far: role, scope, kind and the path down to p.
+func (s *entraScan) expand(h entraHolding, p EntraPrincipal, seen map[string]bool) {
 	key := strings.ToLower(p.ID)
 	if p.Kind != PrincipalGroup {
+		h.principal = p
 		s.held[key] = append(s.held[key], len(s.holdings))
-		s.holdings = append(s.holdings, entraHolding{role: role, principal: p, path: path, scope: scope})
+		s.holdings = append(s.holdings, h)
 		return
 	}
 	if seen[key] {
 		return
 	}
 	seen[key] = true
-	sub := append(slices.Clip(path), p.DisplayName)
+	h.path = append(slices.Clip(h.path), p.DisplayName)
 	for _, m := range s.inv.GroupMembers[key] {
-		s.expand(role, m, sub, scope, seen)
+		s.expand(h, m, seen)
 	}
 }
 
@@ -272,11 +306,33 @@ func (s *entraScan) rolesOf(id string) string {
 
 func (s *entraScan) privileged(id string) bool { return len(s.held[strings.ToLower(id)]) > 0 }
 
-// firstPath is the path of a principal's first tier-0 holding, else its first holding.
+// assignment says how a principal holds its roles: AssignmentActive, AssignmentEligible, or
+// AssignmentMixed; "" for none.
+func (s *entraScan) assignment(id string) string {
+	kind := ""
+	for _, i := range s.held[strings.ToLower(id)] {
+		switch k := s.holdings[i].kind(); {
+		case kind == "":
+			kind = k
+		case kind != k:
+			return AssignmentMixed
+		}
+	}
+	return kind
+}
+
+// firstPath is the path of a principal's first tier-0 holding (active before eligible),
+// else its first holding.
 func (s *entraScan) firstPath(id string) []string {
+	better := func(a, b entraHolding) bool {
+		if a.tier0() != b.tier0() {
+			return a.tier0()
+		}
+		return !a.eligible && b.eligible
+	}
 	best := -1
 	for _, i := range s.held[strings.ToLower(id)] {
-		if best < 0 || s.holdings[i].tier0() && !s.holdings[best].tier0() {
+		if best < 0 || better(s.holdings[i], s.holdings[best]) {
 			best = i
 		}
 	}
@@ -332,16 +388,17 @@ func (s *entraScan) user(p EntraPrincipal) *EntraUser {
 	return u
 }
 
-// NewEntraSnapshot records who holds every directory role (groups expanded) and the flags of
-// those principals. In it, a role's sid is its template id and a member's sid and dn its
-// object id, so renames are not changes.
+// NewEntraSnapshot records who holds every directory role (groups expanded), actively or as
+// eligible (a member's "eligible": true), and the flags of those principals. In it, a role's
+// sid is its template id and a member's sid and dn its object id, so renames are not changes.
 func NewEntraSnapshot(inv *EntraInventory, now time.Time) *Snapshot {
 	return newEntraScan(inv, Options{Now: now}).snapshot()
 }
 
 func (s *entraScan) snapshot() *Snapshot {
 	snap := &Snapshot{Version: SnapshotVersion, GeneratedAt: s.now.UTC().Truncate(time.Second),
-		Directory: cmp.Or(s.inv.Directory, EntraDirectory), Groups: []SnapshotGroup{}, Accounts: []SnapshotAccount{}}
+		Directory: cmp.Or(s.inv.Directory, EntraDirectory), Groups: []SnapshotGroup{}, Accounts: []SnapshotAccount{},
+		EligibleRead: s.inv.Eligible}
 	byRole := map[*EntraRole]*SnapshotGroup{}
 	var order []*EntraRole
 	seenMember := map[string]bool{}
@@ -353,13 +410,13 @@ func (s *entraScan) snapshot() *Snapshot {
 			byRole[h.role] = g
 			order = append(order, h.role)
 		}
-		mk := strings.ToLower(h.role.ID + "|" + h.principal.ID + "|" + strings.Join(h.path, "|"))
+		mk := strings.ToLower(h.role.ID + "|" + h.principal.ID + "|" + h.kind() + "|" + strings.Join(h.path, "|"))
 		if seenMember[mk] {
 			continue
 		}
 		seenMember[mk] = true
 		o := principalObject(h.principal, "", h.path)
-		g.Members = append(g.Members, SnapshotMember{SID: h.principal.ID, DN: h.principal.ID, SAMAccountName: o.SAMAccountName, Path: h.path})
+		g.Members = append(g.Members, SnapshotMember{SID: h.principal.ID, DN: h.principal.ID, SAMAccountName: o.SAMAccountName, Path: h.path, Eligible: h.eligible})
 		accounts[strings.ToLower(h.principal.ID)] = SnapshotAccount{SID: h.principal.ID, DN: h.principal.ID, SAMAccountName: o.SAMAccountName, Flags: s.flags(h.principal)}
 	}
 	slices.SortFunc(order, func(a, b *EntraRole) int {
@@ -372,7 +429,8 @@ func (s *entraScan) snapshot() *Snapshot {
 	for _, r := range order {
 		g := byRole[r]
 		slices.SortFunc(g.Members, func(a, b SnapshotMember) int {
-			return cmp.Or(cmp.Compare(strings.ToLower(a.SAMAccountName), strings.ToLower(b.SAMAccountName)), cmp.Compare(a.SID, b.SID))
+			return cmp.Or(cmp.Compare(strings.ToLower(a.SAMAccountName), strings.ToLower(b.SAMAccountName)), cmp.Compare(a.SID, b.SID),
+				cmpBool(a.Eligible, b.Eligible))
 		})
 		snap.Groups = append(snap.Groups, *g)
 	}

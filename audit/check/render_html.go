@@ -30,6 +30,7 @@ type htmlView struct {
 	Generated string
 	Summary   string
 	Total     int
+	Warnings  []string
 	Cards     []htmlCard
 	Chart     htmlChart
 	Findings  []htmlFinding
@@ -76,6 +77,7 @@ func newHTMLView(r *Report) htmlView {
 		Generated: r.GeneratedAt.UTC().Format("2006-01-02 15:04 MST"),
 		Summary:   summaryText(r.Summary),
 		Total:     r.Summary.Total(),
+		Warnings:  r.Warnings,
 	}
 	objects := map[Severity]int{}
 	for _, f := range r.Findings {

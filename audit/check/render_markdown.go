@@ -15,6 +15,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 
 	p("# Active Directory permission audit: %s\n\n", mdEscape(r.Directory))
 	p("Generated %s by adkit. %s.\n\n", r.GeneratedAt.UTC().Format("2006-01-02 15:04 MST"), summaryText(r.Summary))
+	for _, w := range r.Warnings {
+		p("**Warning:** %s\n\n", mdEscape(w))
+	}
 	p("| Severity | Findings |\n|---|---:|\n")
 	for _, sev := range Severities() {
 		p("| %s | %d |\n", capitalize(sev.String()), r.Summary.Count(sev))

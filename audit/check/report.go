@@ -15,6 +15,9 @@ type Report struct {
 	Directory string    `json:"directory"`
 	Summary   Summary   `json:"summary"`
 	Findings  []Finding `json:"findings"`
+	// Warnings say what the audit could not read and so does not cover, e.g. Entra ID's
+	// eligible role assignments without the permission or licence to read them.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Summary counts findings by severity.
@@ -75,6 +78,10 @@ type Object struct {
 	// the privileged group first, then each nested group down to the one the object is a
 	// direct member of. Empty when the finding is not about a membership.
 	Path []string `json:"path"`
+	// Assignment (Entra ID role holders): "active", "eligible" (Privileged Identity
+	// Management: the role can be activated at any time), or "mixed" for an object holding
+	// several roles, some active and some eligible; the detail says which. Empty elsewhere.
+	Assignment string `json:"assignment,omitempty"`
 }
 
 // AtLeast counts the findings as severe as threshold or more.

@@ -21,6 +21,11 @@ type Snapshot struct {
 	Directory   string            `json:"directory"`
 	Groups      []SnapshotGroup   `json:"groups"`
 	Accounts    []SnapshotAccount `json:"accounts"`
+	// EligibleRead (Entra ID): the eligible role assignments (PIM) were read, so a member
+	// without "eligible" is active and one missing is not eligible. Snapshots written before
+	// adkit read them, or when it could not, lack it; Compare then leaves eligible members
+	// out rather than report them all as added or removed.
+	EligibleRead bool `json:"eligible_read,omitempty"`
 }
 
 // SnapshotGroup is one privileged group and its members (nesting expanded).
@@ -41,6 +46,9 @@ type SnapshotMember struct {
 	SAMAccountName string   `json:"sam_account_name"`
 	Path           []string `json:"path"`
 	Primary        bool     `json:"primary_group,omitempty"`
+	// Eligible (Entra ID): the member holds the role through a PIM eligible assignment, not
+	// an active one. A principal both active and eligible is listed twice.
+	Eligible bool `json:"eligible,omitempty"`
 }
 
 // SnapshotAccount is the state of an account that holds a privileged group.
@@ -54,6 +62,17 @@ type SnapshotAccount struct {
 // key is how members and accounts are matched across snapshots: by SID, which survives
 // renames and moves, or by DN for the rare principal without one.
 func memberKey(sid, dn string) string { return cmp.Or(sid, "dn:"+foldDN(dn)) }
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
 
 // NewSnapshot records the privileged memberships of an inventory.
 func NewSnapshot(inv *Inventory, now time.Time) *Snapshot {

@@ -37,6 +37,7 @@ func server(ts *testscript.TestScript) *graphtest.Server {
 //	                                  AZURE_CLIENT_SECRET, SSL_CERT_FILE; no AD is configured.
 //	                                  With audit it serves graphtest.AuditTenant
 //	graph-server permissions PERM...  grant the app only these Graph permissions
+//	graph-server p2 on|off            whether the tenant holds an Entra ID P2 licence (PIM)
 //	graph-server fail METHOD PATH TIMES STATUS [RETRY_AFTER]
 //	graph-server reset                forget the requests seen so far
 //	graph-server count METHOD PATH N  the server saw N such requests (on the wire or batched);
@@ -50,7 +51,7 @@ func graphServerCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("graph-server does not support !")
 	}
 	if len(args) == 0 {
-		ts.Fatalf("usage: graph-server start|reset|permissions|fail|count|wire|user|group ...")
+		ts.Fatalf("usage: graph-server start|reset|permissions|p2|fail|count|wire|user|group ...")
 	}
 	switch args[0] {
 	case "start":
@@ -79,6 +80,11 @@ func graphServerCmd(ts *testscript.TestScript, neg bool, args []string) {
 		server(ts).ResetLog()
 	case "permissions":
 		server(ts).SetPermissions(args[1:]...)
+	case "p2":
+		if len(args) != 2 || (args[1] != "on" && args[1] != "off") {
+			ts.Fatalf("usage: graph-server p2 on|off")
+		}
+		server(ts).Tenant().SetP2Licence(args[1] == "on")
 	case "fail":
 		if len(args) < 5 {
 			ts.Fatalf("usage: graph-server fail METHOD PATH TIMES STATUS [RETRY_AFTER]")

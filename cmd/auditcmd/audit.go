@@ -67,8 +67,18 @@ func loadFromEntra(f *factory.Factory) entraLoader {
 
 // describeEntraLoad is the -v line about what reading the tenant cost.
 func describeEntraLoad(inv *check.EntraInventory) string {
-	return fmt.Sprintf("audit: %d Graph requests read %d users, %d role definitions, %d role assignments, %d role groups",
-		inv.Requests, len(inv.Users), len(inv.Roles), len(inv.Assignments), len(inv.GroupMembers))
+	eligible := 0
+	for _, a := range inv.Assignments {
+		if a.Eligible {
+			eligible++
+		}
+	}
+	kinds := fmt.Sprintf("%d eligible", eligible)
+	if !inv.Eligible {
+		kinds = "eligible ones not read"
+	}
+	return fmt.Sprintf("audit: %d Graph requests read %d users, %d role definitions, %d role assignments (%s), %d role groups",
+		inv.Requests, len(inv.Users), len(inv.Roles), len(inv.Assignments), kinds, len(inv.GroupMembers))
 }
 
 // checkSnapshotTarget refuses a baseline of the other directory.

@@ -14,6 +14,9 @@ import (
 //	  with signInActivity           also AuditLog.Read.All
 //	groups, members                 GroupMember.Read.All, Group.Read.All (or Directory.Read.All)
 //	roleDefinitions, roleAssignments  RoleManagement.Read.Directory (or Directory.Read.All)
+//	roleEligibilitySchedules        RoleEligibilitySchedule.Read.Directory, RoleManagement.Read.Directory
+//	                                or RoleManagement.Read.All (not Directory.Read.All); and
+//	                                without a P2 licence 400 AadPremiumLicenseRequired
 //	userRegistrationDetails         AuditLog.Read.All (or UserAuthenticationMethod.Read.All)
 type permissions struct {
 	mu      sync.Mutex

@@ -30,6 +30,7 @@ func (s *Server) routes() *router {
 	rt.handle("GET /directoryRoles/{role}/members", s.directoryRoleMembers)
 	rt.handle("GET /roleManagement/directory/roleDefinitions", s.roleDefinitions)
 	rt.handle("GET /roleManagement/directory/roleAssignments", s.roleAssignments)
+	rt.handle("GET /roleManagement/directory/roleEligibilitySchedules", s.roleEligibilitySchedules)
 
 	rt.handle("GET /reports/authenticationMethods/userRegistrationDetails", s.userRegistrationDetails)
 

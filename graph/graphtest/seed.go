@@ -93,6 +93,10 @@ func DefaultTenant(now time.Time) *Tenant {
 //	Automation App          service principal holding Privileged Role Administrator
 //	Reporting App           service principal holding Directory Readers (not tier 0)
 //	Global Administrator    an ordinary security group of that name, member user05 (nothing)
+//	pim.admin@…             eligible (PIM) for Global Administrator, not active; registered,
+//	                        signed in yesterday
+//	PIM Admins              role-assignable group eligible (PIM) for Security Administrator;
+//	                        member pim.member@corp.example.com, not registered for MFA
 //
 // From DefaultTenant: admin@ (Global Administrator, registered, recent), asmith (Helpdesk
 // Administrator, registered), old.timer (200 days), new.hire (never, created 3 days ago),
@@ -140,5 +144,14 @@ func AuditTenant(now time.Time) *Tenant {
 	t.AddRole(&Role{TemplateID: RoleSecurityAdministrator, DisplayName: "Security Administrator", Members: []string{secAdmin.ID}})
 	t.AddRole(&Role{TemplateID: RoleSecurityReader, DisplayName: "Security Reader", Members: []string{contractor.ID}})
 	t.AddRole(&Role{TemplateID: RoleDirectoryReaders, DisplayName: "Directory Readers", Members: []string{reporting.ID}})
+
+	// Privileged Identity Management: eligible, not active.
+	pimAdmin := t.AddUser(&User{UserPrincipalName: "pim.admin@corp.example.com", DisplayName: "Pim Admin", AccountEnabled: true,
+		LastSignIn: ago(day), MethodsRegistered: strong})
+	pimMember := t.AddUser(&User{UserPrincipalName: "pim.member@corp.example.com", DisplayName: "Pim Member", AccountEnabled: true,
+		LastSignIn: ago(3 * day)})
+	pimGroup := t.AddGroup(&Group{DisplayName: "PIM Admins", SecurityEnabled: true, IsAssignableToRole: true, Members: []string{pimMember.ID}})
+	t.AddEligible(RoleGlobalAdministrator, pimAdmin.ID)
+	t.AddEligible(RoleSecurityAdministrator, pimGroup.ID)
 	return t
 }

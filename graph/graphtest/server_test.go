@@ -525,3 +525,64 @@ func TestAuditTenantExpandPermissionsAndRoleGroups(t *testing.T) {
 		t.Errorf("ReadWrite covers Read: %d", r.status)
 	}
 }
+
+// PIM's eligible assignments come as Graph's unifiedRoleEligibilitySchedule, principals
+// expanded, paged; Directory.Read.All does not grant them, and a tenant without an Entra ID
+// P2 licence refuses them with 400 AadPremiumLicenseRequired.
+func TestRoleEligibilitySchedules(t *testing.T) {
+	s := start(t, Options{Tenant: AuditTenant(time.Now()), PageSize: 1})
+	tok := appToken(t, s)
+
+	path := "/roleManagement/directory/roleEligibilitySchedules?$expand=principal"
+	r := call(t, s, tok, "GET", path, nil)
+	next, _ := r.body["@odata.nextLink"].(string)
+	if r.status != 200 || !strings.Contains(next, "skiptoken") || !strings.Contains(next, "expand=principal") {
+		t.Fatalf("first page: %d %v", r.status, r.body)
+	}
+	a := r.body["value"].([]any)[0].(map[string]any)
+	p, _ := a["principal"].(map[string]any)
+	info, _ := a["scheduleInfo"].(map[string]any)
+	if a["roleDefinitionId"] != RoleGlobalAdministrator || a["directoryScopeId"] != "/" || a["memberType"] != "Direct" ||
+		a["status"] != "Provisioned" || info["expiration"] == nil || p["userPrincipalName"] != "pim.admin@corp.example.com" {
+		t.Errorf("schedule: %v", a)
+	}
+	if _, has := p["accountEnabled"]; has {
+		t.Errorf("an expanded user carries non-default properties: %v", p)
+	}
+	r = call(t, s, tok, "GET", strings.TrimPrefix(next, s.GraphURL()), nil)
+	a = r.body["value"].([]any)[0].(map[string]any)
+	if p, _ := a["principal"].(map[string]any); p["@odata.type"] != "#microsoft.graph.group" || p["displayName"] != "PIM Admins" ||
+		a["roleDefinitionId"] != RoleSecurityAdministrator {
+		t.Errorf("group schedule: %v", a)
+	}
+	// Eligible is not active: no role assignment, no directoryRole membership.
+	r = call(t, s, tok, "GET", "/users/"+StableID("user:pim.admin@corp.example.com")+"/memberOf", nil)
+	if v := r.body["value"].([]any); len(v) != 0 {
+		t.Errorf("an eligible user is a member of %v", v)
+	}
+	if r := call(t, s, tok, "GET", "/roleManagement/directory/roleEligibilitySchedules?$expand=scope", nil); r.status != 400 {
+		t.Errorf("unknown $expand: %d", r.status)
+	}
+
+	for _, tc := range []struct {
+		perms  []string
+		status int
+	}{
+		{[]string{"Directory.Read.All"}, 403},
+		{[]string{"RoleEligibilitySchedule.Read.Directory"}, 200},
+		{[]string{"RoleManagement.Read.Directory"}, 200},
+		{[]string{"RoleEligibilitySchedule.ReadWrite.Directory"}, 200},
+	} {
+		s.SetPermissions(tc.perms...)
+		if r := call(t, s, tok, "GET", path, nil); r.status != tc.status || (tc.status == 403 && errCode(r) != "Authorization_RequestDenied") {
+			t.Errorf("%v: %d %s, want %d", tc.perms, r.status, errCode(r), tc.status)
+		}
+	}
+
+	s.Tenant().SetP2Licence(false)
+	r = call(t, s, tok, "GET", path, nil)
+	if msg, _ := r.body["error"].(map[string]any)["message"].(string); r.status != 400 || errCode(r) != "AadPremiumLicenseRequired" ||
+		!strings.Contains(msg, "P2") {
+		t.Errorf("without P2: %d %v", r.status, r.body)
+	}
+}

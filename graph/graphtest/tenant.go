@@ -25,6 +25,9 @@ type Tenant struct {
 	skus   []*SKU
 	roles  []*Role
 	apps   []*ServicePrincipal
+	// noP2: the tenant has no Entra ID P2 (or ID Governance) licence, so Privileged Identity
+	// Management's endpoints refuse (SetP2Licence).
+	noP2 bool
 }
 
 // User is an Entra ID user. Password and ForceChangePasswordNextSignIn record the last
@@ -100,11 +103,15 @@ type SKU struct {
 // Role is a built-in directory role. Activated roles appear under /directoryRoles; every role
 // has a definition under /roleManagement/directory/roleDefinitions. Members (users,
 // role-assignable groups, service principals) are assigned at the tenant scope ("/").
+// Eligible are the users and role-assignable groups eligible for the role through Privileged
+// Identity Management (roleEligibilitySchedules), at scope "/": they are not members until
+// they activate it.
 type Role struct {
 	ID          string // directoryRole object id
 	TemplateID  string // the roleDefinition id
 	DisplayName string
 	Members     []string
+	Eligible    []string
 }
 
 // StableID derives a GUID-shaped id from a name, so fixtures and scripts can name objects
@@ -396,6 +403,31 @@ func (t *Tenant) transitiveMembersLocked(g *Group) []map[string]any {
 func containsFold(list []string, s string) bool {
 	for _, v := range list {
 		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// SetP2Licence says whether the tenant holds an Entra ID P2 (or ID Governance) licence; by
+// default it does. Without one, Privileged Identity Management's endpoints
+// (roleEligibilitySchedules) answer 400 AadPremiumLicenseRequired, as Graph does.
+func (t *Tenant) SetP2Licence(has bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.noP2 = !has
+}
+
+// AddEligible makes the user or role-assignable group with id principalID eligible (PIM) for
+// the role with this template id, and reports whether the tenant has that role.
+func (t *Tenant) AddEligible(templateID, principalID string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, r := range t.roles {
+		if strings.EqualFold(r.TemplateID, templateID) {
+			if !containsFold(r.Eligible, principalID) {
+				r.Eligible = append(r.Eligible, principalID)
+			}
 			return true
 		}
 	}
