@@ -59,15 +59,17 @@ func Run(ctx context.Context, f *factory.Factory, args []string) int {
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
-	err := unknownVerb(root, args)
+	// failed is the command the error belongs to, for "Run 'adkit user show --help'".
+	failed, err := unknownVerb(root, args)
 	if err == nil {
-		err = interrupted(ctx, root.ExecuteContext(ctx))
+		failed, err = root.ExecuteContextC(ctx)
+		err = interrupted(ctx, err)
 	}
 	if err == nil {
 		return cmdutil.ExitOK
 	}
 	code := cmdutil.ExitCode(err)
-	printError(f.IO.ErrOut, err, code)
+	printError(f.IO.ErrOut, err, failed)
 	return code
 }
 
@@ -106,13 +108,13 @@ func notFoundHint(err error) string {
 // `adkit user unlcok jdoe`. Cobra shows such a command's help and exits 0 for any argument,
 // so `adkit user unlcok jdoe && echo unlocked` would say unlocked. The noun with no verb, or
 // only flags such as --help, still shows the help.
-func unknownVerb(root *cobra.Command, args []string) error {
+func unknownVerb(root *cobra.Command, args []string) (*cobra.Command, error) {
 	cmd, rest, err := root.Find(args)
 	if err != nil || cmd == root || cmd.Runnable() || !cmd.HasSubCommands() {
-		return nil
+		return nil, nil
 	}
 	if cmd.ParseFlags(rest) != nil || cmd.Flags().NArg() == 0 {
-		return nil // cobra reports a bad flag in its own words
+		return nil, nil // cobra reports a bad flag in its own words
 	}
 	verb := cmd.Flags().Arg(0)
 	msg := fmt.Sprintf("unknown command %q for %q", verb, cmd.CommandPath())
@@ -122,10 +124,11 @@ func unknownVerb(root *cobra.Command, args []string) error {
 	if s := cmd.SuggestionsFor(verb); len(s) > 0 {
 		msg += "; did you mean " + strings.Join(s, " or ") + "?"
 	}
-	return &cmdutil.FlagError{Err: errors.New(msg), Usage: true}
+	return cmd, &cmdutil.FlagError{Err: errors.New(msg), Usage: true}
 }
 
-func printError(w io.Writer, err error, code int) {
+// printError writes err for the technician; cmd, when known, is the command it came from.
+func printError(w io.Writer, err error, cmd *cobra.Command) {
 	switch {
 	case errors.Is(err, cmdutil.ErrSilent):
 		return
@@ -149,7 +152,11 @@ func printError(w io.Writer, err error, code int) {
 	}
 	var flagErr *cmdutil.FlagError
 	if (errors.As(err, &flagErr) && flagErr.Usage) || cmdutil.IsCobraUsageError(err) {
-		fmt.Fprintln(w, "Run 'adkit --help' for usage.")
+		path := "adkit"
+		if cmd != nil {
+			path = cmd.CommandPath()
+		}
+		fmt.Fprintf(w, "Run '%s --help' for usage.\n", path)
 	}
 }
 

@@ -62,6 +62,12 @@ func TestUnknownVerbIsAUsageError(t *testing.T) {
 	if code != cmdutil.ExitUsage || !strings.Contains(errOut, `unknown command "unlcok" for "adkit user"; did you mean unlock?`) {
 		t.Errorf("adkit user unlcok jdoe: exit %d, stderr %q", code, errOut)
 	}
+	if !strings.Contains(errOut, "Run 'adkit user --help' for usage.") {
+		t.Errorf("adkit user unlcok jdoe: stderr %q does not point at the noun's help", errOut)
+	}
+	if code, _, errOut := run("user", "show", "--frob"); code != cmdutil.ExitUsage || !strings.Contains(errOut, "Run 'adkit user show --help' for usage.") {
+		t.Errorf("adkit user show --frob: exit %d, stderr %q; want the command's own help named", code, errOut)
+	}
 	for _, noun := range []string{"user", "group", "log", "audit", "onboard", "offboard"} {
 		if code, _, errOut := run(noun, "--output", "json", "frob"); code != cmdutil.ExitUsage || !strings.Contains(errOut, `unknown command "frob"`) {
 			t.Errorf("adkit %s -o json frob: exit %d, stderr %q", noun, code, errOut)
