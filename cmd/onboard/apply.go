@@ -150,6 +150,11 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	if err != nil {
 		return err
 	}
+	// The run record names whom the directory signed in as. With --device-code that is the
+	// technician's UPN, known only after sign-in; the trail from before names the tenant.
+	if b, ok := dir.(interface{ BindIdentity() string }); ok && b.BindIdentity() != "" {
+		trail = trail.WithBindIdentity(b.BindIdentity())
+	}
 
 	bar := progress.New(opts.IO.ErrOut, opts.IO.IsStderrTTY(), len(p.Entries), "onboard")
 	var results []onboarding.Result
