@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -207,6 +208,16 @@ type cloudResult struct {
 	GroupsRemoved   []string `json:"groups_removed"`
 	Note            string   `json:"note,omitempty"`
 	changed         bool
+}
+
+// csv is the results file's Entra ID columns: id, disabled, sessions revoked, licences and
+// groups removed; empty cells when the run had no Entra ID side.
+func (c *cloudResult) csv() []string {
+	if c == nil {
+		return []string{"", "", "", "", ""}
+	}
+	return []string{c.ID, strconv.FormatBool(c.Disabled), strconv.FormatBool(c.SessionsRevoked),
+		strings.Join(c.LicensesRemoved, ";"), strings.Join(c.GroupsRemoved, ";")}
 }
 
 // words says what was taken, for the table.

@@ -124,17 +124,21 @@ func writeResults(opts *applyOptions, results []result) error {
 }
 
 // writeResultsCSV writes one line per leaver: row, employee_id, sam_account_name, dn, status,
-// groups_removed (DNs joined with ";"), snapshot, error.
+// groups_removed (DNs joined with ";"), snapshot, error, and what was taken in Entra ID
+// (hybrid and cloud-only runs; empty otherwise): entra_id, entra_disabled,
+// entra_sessions_revoked, entra_licenses_removed and entra_groups_removed (joined with ";").
+// The Entra ID columns come last, so scripts reading the first eight by position still work.
 func writeResultsCSV(path string, results []result) error {
 	file, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("results file: %w", err)
 	}
 	w := csv.NewWriter(file)
-	_ = w.Write([]string{"row", "employee_id", "sam_account_name", "dn", "status", "groups_removed", "snapshot", "error"})
+	_ = w.Write([]string{"row", "employee_id", "sam_account_name", "dn", "status", "groups_removed", "snapshot", "error",
+		"entra_id", "entra_disabled", "entra_sessions_revoked", "entra_licenses_removed", "entra_groups_removed"})
 	for _, r := range results {
-		_ = w.Write([]string{strconv.Itoa(r.Row), r.EmployeeID, r.SAMAccountName, r.DN, r.Status,
-			strings.Join(r.GroupsRemoved, ";"), r.Snapshot, r.Error})
+		_ = w.Write(append([]string{strconv.Itoa(r.Row), r.EmployeeID, r.SAMAccountName, r.DN, r.Status,
+			strings.Join(r.GroupsRemoved, ";"), r.Snapshot, r.Error}, r.Entra.csv()...))
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
