@@ -213,7 +213,7 @@ func TestApplyExitCodes(t *testing.T) {
 		t.Fatalf("one of three not found: %v (exit %d), want 4", err, cmdutil.ExitCode(err))
 	}
 	csv := readFile(t, fx.opts.ResultsOut)
-	if !strings.HasPrefix(csv, "row,employee_id,sam_account_name,dn,status,groups_removed,snapshot,error\n") ||
+	if !strings.HasPrefix(csv, "row,employee_id,sam_account_name,dn,status,groups_removed,snapshot,error,entra_id,entra_disabled,entra_sessions_revoked,entra_licenses_removed,entra_groups_removed\n") ||
 		!strings.Contains(csv, "2,,,,not_found,,,") || strings.Count(csv, ",offboarded,") != 2 {
 		t.Errorf("results file:\n%s", csv)
 	}
