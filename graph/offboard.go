@@ -421,6 +421,15 @@ func (c *Client) RestoreCloudLeaver(ctx context.Context, s *directory.CloudRevoc
 			res.Licenses = append(res.Licenses, l)
 		}
 	}
+	if s.Manager != "" {
+		step, err := c.restoreManager(ctx, r.user, s.Manager)
+		if err != nil {
+			return fail(err)
+		}
+		if step.Note != "" {
+			res.Steps = append(res.Steps, step)
+		}
+	}
 	opts.MustChange = true
 	pw, err := c.ResetPassword(ctx, s.ID, opts)
 	if err != nil {
@@ -439,6 +448,34 @@ func (c *Client) RestoreCloudLeaver(ctx context.Context, s *directory.CloudRevoc
 		}
 	}
 	return res, nil
+}
+
+// restoreManager sets the snapshot's manager (a UPN) back when the account has none now, as
+// the AD restore does: offboarding leaves the manager alone, but someone may have cleared it
+// since. A manager who has left too is recorded as skipped, not an error.
+func (c *Client) restoreManager(ctx context.Context, account *directory.User, manager string) (ad.Step, error) {
+	now, err := c.findUser(ctx, account.ID, []string{"id"}, managerExpand)
+	if err != nil {
+		return ad.Step{}, fmt.Errorf("read the manager of %s: %w", account.UserPrincipalName, err)
+	}
+	if m, ok := now.GetManager().(models.Userable); ok && m != nil {
+		return ad.Step{}, nil // still has one: nothing to put back
+	}
+	ids, err := c.ManagersByMail(ctx, []string{manager})
+	if err != nil {
+		return ad.Step{}, err
+	}
+	id, found := ids[manager]
+	if !found {
+		o, err := c.skip(ctx, "user.update", account, []audit.Change{{Attribute: "manager", After: manager}},
+			"manager "+manager+" no longer exists; not restored")
+		return ad.Step{Action: "user.update", Note: o.Note}, err
+	}
+	if err := c.SetManager(ctx, account, id); err != nil {
+		return ad.Step{}, err
+	}
+	o := c.dryRunAware(ad.Outcome{Changed: true, Note: "manager set back to " + manager}, "would set the manager back to "+manager)
+	return ad.Step{Action: "user.update", Changed: o.Changed, WouldChange: o.WouldChange, Note: o.Note}, nil
 }
 
 // The leaver lookups of offboarding's planner (onboarding.LeaverDirectory), for cloud-only

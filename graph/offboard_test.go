@@ -3,9 +3,11 @@ package graph_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/graph"
 	"github.com/adkit-dev/adkit/graph/graphtest"
 	"github.com/adkit-dev/adkit/internal/directory"
 )
@@ -111,6 +113,37 @@ func TestOffboardCloudInBulk(t *testing.T) {
 		len(r.GroupsAdded) != 2 || !contains(ten.Group("Leaver Team").Members, u.ID) {
 		t.Errorf("after restore: %+v %+v", u, r)
 	}
+	if u.ManagerID != id("asmith@corp.example.com") || hasStep(r, "manager") {
+		t.Errorf("the manager, still set, was touched: %q, steps %+v", u.ManagerID, r.Steps)
+	}
+
+	// Someone cleared the manager since: restore puts it back (audited as user.update); a
+	// manager who has left too is recorded as skipped, not an error.
+	ten.UpdateUser("leaver03@corp.example.com", func(u *graphtest.User) { u.ManagerID = "" })
+	if r, err = e.client.RestoreCloudLeaver(e.ctx(), s, ad.ResetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ten.User("leaver03@corp.example.com").ManagerID; got != id("asmith@corp.example.com") || !hasStep(r, "manager set back to asmith@corp.example.com") {
+		t.Errorf("manager after restore = %q, steps %+v", got, r.Steps)
+	}
+	ten.UpdateUser("leaver03@corp.example.com", func(u *graphtest.User) { u.ManagerID = "" })
+	gone := *s
+	gone.Manager = "left.too@corp.example.com"
+	if r, err = e.client.RestoreCloudLeaver(e.ctx(), &gone, ad.ResetOptions{}); err != nil {
+		t.Fatalf("a manager who left too: %v", err)
+	}
+	if !hasStep(r, "manager left.too@corp.example.com no longer exists; not restored") || ten.User("leaver03@corp.example.com").ManagerID != "" {
+		t.Errorf("steps %+v", r.Steps)
+	}
+}
+
+func hasStep(r graph.CloudRestoreResult, note string) bool {
+	for _, st := range r.Steps {
+		if strings.Contains(st.Note, note) {
+			return true
+		}
+	}
+	return false
 }
 
 func contains(list []string, s string) bool {
