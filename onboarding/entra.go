@@ -22,6 +22,9 @@ import (
 const (
 	EntraModeCloud  = "cloud"
 	EntraModeHybrid = "hybrid"
+	// EntraModeNone is Active Directory only, even when Entra ID credentials are configured
+	// (which would otherwise make offboarding hybrid): the entra: section is not applied.
+	EntraModeNone = "none"
 )
 
 // DefaultSyncTimeout is how long a hybrid run waits for Entra Connect by default: a little
@@ -77,7 +80,7 @@ func (v *validator) entra(t *Template) {
 		v.addf("entra.usage_location %q must be a two-letter country code in capitals, such as US or DE", e.UsageLocation)
 	}
 	switch e.Mode {
-	case "", EntraModeHybrid:
+	case "", EntraModeHybrid, EntraModeNone:
 	case EntraModeCloud:
 		if t.OU.Default != "" || len(t.OU.ByDepartment) > 0 {
 			v.addf("ou: Entra ID has no OUs; remove ou: from a template with entra.mode: cloud")
@@ -86,7 +89,7 @@ func (v *validator) entra(t *Template) {
 			v.addf("groups: are Active Directory groups; with entra.mode: cloud use entra.groups and entra.groups_by_department")
 		}
 	default:
-		v.addf("entra.mode %q: use cloud (accounts made in Entra ID) or hybrid (made in AD, then given cloud groups and licences once synchronised)", e.Mode)
+		v.addf("entra.mode %q: use cloud (accounts made in Entra ID), hybrid (made in AD, then given cloud groups and licences once synchronised) or none (Active Directory only)", e.Mode)
 	}
 	if e.SyncTimeout != "" {
 		if d, err := time.ParseDuration(e.SyncTimeout); err != nil || d < 0 {
@@ -100,7 +103,7 @@ func (v *validator) entra(t *Template) {
 // planEntra adds each create or skip entry's cloud groups, licences and usage location, and
 // in cloud mode drops the DN and OU the AD half of the planner filled in.
 func planEntra(entries []Entry, tpl *Template) {
-	if tpl.Entra.Mode == "" {
+	if tpl.Entra.Mode == "" || tpl.Entra.Mode == EntraModeNone {
 		return
 	}
 	for i := range entries {
@@ -119,7 +122,12 @@ func planEntra(entries []Entry, tpl *Template) {
 
 // EntraSectionIgnored is the warning for a template whose entra: section would not be applied.
 func (t *Template) EntraSectionIgnored() string {
-	if t.Entra.Mode != "" || !t.Entra.Configured() {
+	switch {
+	case !t.Entra.Configured():
+		return ""
+	case t.Entra.Mode == EntraModeNone:
+		return "the template's entra: groups, licences and usage location are not applied: its entra.mode is none (Active Directory only)"
+	case t.Entra.Mode != "":
 		return ""
 	}
 	return fmt.Sprintf("the template's entra: section is not applied without entra.mode: set %q to also give synchronised accounts their cloud groups and licences, or %q to create the accounts in Entra ID",

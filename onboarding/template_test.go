@@ -90,6 +90,7 @@ func TestParseTemplateErrors(t *testing.T) {
 		{"keys differing in case", valid + "groups: {by_title: {Engineer: [a], engineer: [b]}}\n", []string{"groups.by_title has both \"Engineer\" and \"engineer\""}},
 		{"short password", valid + "password: {length: 8}\n", []string{"password.length is 8", "between 16 and 128"}},
 		{"usage location", valid + "entra: {usage_location: usa}\n", []string{"entra.usage_location \"usa\""}},
+		{"entra mode", valid + "entra: {mode: off}\n", []string{`entra.mode "off"`, "none (Active Directory only)"}},
 		{"same column twice", valid + "columns: {title: Department}\n", []string{"columns.department and columns.title both name the column \"Department\""}},
 		{"required column blank", valid + "columns: {employee_id: \"\"}\n", []string{"columns.employee_id is required"}},
 		{"group list not a list", valid + "groups: {all: Staff}\n", []string{"expected a list"}},
@@ -147,5 +148,25 @@ func TestLoadTemplateNamesTheFile(t *testing.T) {
 	_, err = LoadTemplate(path)
 	if err == nil || !strings.HasPrefix(err.Error(), "template "+path+": ou.default is required") {
 		t.Errorf("error = %v, want it to name the file and the key", err)
+	}
+}
+
+// entra.mode: none is Active Directory only: valid, and an entra: section beside it is
+// reported as not applied.
+func TestEntraModeNone(t *testing.T) {
+	const valid = "upn_suffix: corp.example.com\nou: {default: \"OU=Staff,DC=corp,DC=example,DC=com\"}\n"
+	tpl, err := ParseTemplate(strings.NewReader(valid + "entra: {mode: none}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tpl.Entra.Hybrid() || tpl.Entra.CloudOnly() || tpl.EntraSectionIgnored() != "" {
+		t.Errorf("mode none: hybrid %v, cloud %v, warning %q", tpl.Entra.Hybrid(), tpl.Entra.CloudOnly(), tpl.EntraSectionIgnored())
+	}
+	tpl, err = ParseTemplate(strings.NewReader(valid + "entra: {mode: none, groups: [Staff]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := tpl.EntraSectionIgnored(); !strings.Contains(w, "entra.mode is none") {
+		t.Errorf("warning = %q", w)
 	}
 }

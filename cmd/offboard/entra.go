@@ -22,7 +22,7 @@ import (
 //   - hybrid (a template with entra.mode: hybrid, or Entra ID credentials configured
 //     alongside AD): the AD offboarding as always, then the synchronised account's sessions
 //     revoked and licences removed in Entra ID (its sign-in follows AD's through the sync);
-//   - else Active Directory only.
+//   - else, or with entra.mode: none, Active Directory only.
 
 // Modes of a run.
 const (
@@ -45,6 +45,10 @@ func entraMode(f *factory.Factory, templatePath string) (string, error) {
 		return "", err
 	}
 	switch {
+	case mode == onboarding.EntraModeNone && target == "entra":
+		return "", cmdutil.FlagErrorf("the template's entra.mode is none (Active Directory only), so run without --target entra")
+	case mode == onboarding.EntraModeNone:
+		return modeAD, nil // even with Entra ID credentials configured
 	case target == "entra" && mode == onboarding.EntraModeHybrid:
 		return "", cmdutil.FlagErrorf("the template's entra.mode is hybrid: leavers are offboarded in Active Directory and then in Entra ID, so run without --target entra")
 	case target == "entra":
