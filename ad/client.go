@@ -22,6 +22,7 @@ type Client struct {
 	trail    *audit.Trail
 	groups   groupCache
 	members  memberCache
+	lists    memberLists
 }
 
 // Connect dials, secures and binds, and reads the rootDSE. trail receives every change the

@@ -25,3 +25,10 @@ func (c *Client) CreateGroupForTest(_ context.Context, dn, sam, mail string) err
 	}
 	return c.conn.Add(req)
 }
+
+// ReadMemberListsAfter makes the Client read a group's member list after n membership checks
+// instead of memberListAfter, so that a test need not create dozens of accounts.
+func (c *Client) ReadMemberListsAfter(n int) { c.lists.after = n }
+
+// MemberListHits is how many membership checks were answered from a member list.
+func (c *Client) MemberListHits() int64 { return c.lists.hits.Load() }

@@ -130,3 +130,45 @@ func TestMembershipRefusalNamesTheGroup(t *testing.T) {
 		t.Errorf("message %q does not say which group may not be changed", err)
 	}
 }
+
+// After a few checks on one group, a bulk run reads its member list once and answers from
+// it; an account not on the list is still asked about and added, and one added since the
+// list was read is not added twice.
+func TestEnsureMemberReadsTheMemberListInBulk(t *testing.T) {
+	t.Parallel()
+	c, _ := labtest.Connect(t)
+	c.ReadMemberListsAfter(2)
+	ctx := context.Background()
+	name := labtest.UniqueName("g")
+	gdn := newLabGroup(t, c, "", name, name, "")
+	var members []*directory.User
+	for i := 0; i < 4; i++ {
+		u, _ := newLabUser(t, c, staffOU(c))
+		if added, err := c.EnsureMember(ctx, name, u.DN); err != nil || !added {
+			t.Fatalf("first EnsureMember %d: added=%v err=%v", i, added, err)
+		}
+		members = append(members, u)
+	}
+	// The list was read at the third check, with the first two members on it: they are
+	// answered from it; the two added later are asked about.
+	for _, u := range members {
+		if added, err := c.EnsureMember(ctx, name, u.DN); err != nil || added {
+			t.Fatalf("EnsureMember of a member: added=%v err=%v", added, err)
+		}
+	}
+	if hits := c.MemberListHits(); hits != 2 {
+		t.Errorf("checks answered from the member list = %d, want 2", hits)
+	}
+	// Not on the list: the directory is asked, and the account is added.
+	late, _ := newLabUser(t, c, staffOU(c))
+	if added, err := c.EnsureMember(ctx, name, late.DN); err != nil || !added {
+		t.Fatalf("EnsureMember of an account not on the list: added=%v err=%v", added, err)
+	}
+	if added, err := c.EnsureMember(ctx, name, late.DN); err != nil || added {
+		t.Fatalf("again: added=%v err=%v, want already a member (asked of the directory)", added, err)
+	}
+	grp, err := c.Group(ctx, gdn)
+	if err != nil || len(grp.Members) != 5 {
+		t.Fatalf("members = %v (%v), want 5", grp.Members, err)
+	}
+}
