@@ -112,13 +112,6 @@ func parseRSAKey(b *pem.Block) (*rsa.PrivateKey, error) {
 	return rk, nil
 }
 
-// Thumbprint is the certificate's SHA-256 thumbprint in hex, as the Entra admin center shows
-// it, for messages.
-func (c Certificate) Thumbprint() string {
-	sum := sha256.Sum256(c.cert.Raw)
-	return hex.EncodeToString(sum[:])
-}
-
 // assertion is the signed JWT the identity platform documents for certificate credentials:
 // PS256, the certificate named by its SHA-256 thumbprint (x5t#S256), the app as issuer and
 // subject, the token endpoint as audience, valid from now for assertionLifetime.

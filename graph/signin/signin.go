@@ -32,12 +32,14 @@ type Options struct {
 	AuthorityHost string
 	TenantID      string
 	ClientID      string
-	// HTTPClient sends the requests; it decides TLS trust. Default http.DefaultClient.
+	// HTTPClient sends the requests; it decides TLS trust and the timeout of each.
+	// Default http.DefaultClient.
 	HTTPClient *http.Client
-	// MaxRetries is how often a request the service could not answer (429, 5xx, a network
-	// error other than an untrusted certificate) is sent again; default 3, negative none.
-	MaxRetries int
 }
+
+// maxRetries is how often a request the service could not answer (429, 5xx, a network error
+// other than an untrusted certificate or a timeout) is sent again.
+const maxRetries = 3
 
 // refreshMargin is how long before it expires a cached token is replaced, as azidentity
 // does: a request signed just before expiry could reach Graph after it.
@@ -74,9 +76,6 @@ func newCredential(opts Options, g grant) *Credential {
 	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = http.DefaultClient
-	}
-	if opts.MaxRetries == 0 {
-		opts.MaxRetries = 3
 	}
 	return &Credential{opts: opts, grant: g, now: time.Now, sleep: sleepContext, cache: map[string]token{}}
 }
@@ -177,11 +176,11 @@ func (c *Credential) post(ctx context.Context, endpoint string, form url.Values,
 		var wait time.Duration
 		switch {
 		case err != nil:
-			if ctx.Err() != nil || !retryableNetError(err) || attempt >= c.opts.MaxRetries {
+			if ctx.Err() != nil || !retryableNetError(err) || attempt >= maxRetries {
 				return fmt.Errorf("sign in: %w", err)
 			}
 			wait = backoff(attempt)
-		case retryableStatus(resp.StatusCode) && attempt < c.opts.MaxRetries:
+		case retryableStatus(resp.StatusCode) && attempt < maxRetries:
 			wait = retryAfter(resp.Header.Get("Retry-After"), attempt)
 			drain(resp)
 		default:

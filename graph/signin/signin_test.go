@@ -171,7 +171,7 @@ func TestUnavailableServiceIsRetriedAsItAsks(t *testing.T) {
 		t.Errorf("waits = %v, want %v (Retry-After, then back-off)", l.waits, want)
 	}
 
-	// It gives up after MaxRetries, with the status.
+	// It gives up after maxRetries, with the status.
 	l.srv.Fail(graphtest.Fault{Path: path, Times: 10, Status: 503})
 	c = l.fast(NewClientSecret(l.options(), l.srv.ClientSecret()))
 	_, err := c.Token(context.Background(), scopes, "")
