@@ -60,13 +60,11 @@ func (c *Client) RemoveMembers(ctx context.Context, g ad.GroupRef, idents []stri
 func (c *Client) editMembers(ctx context.Context, g ad.GroupRef, idents []string, add bool) []result {
 	results := make([]result, len(idents))
 	users := c.resolveUsers(ctx, idents)
-	type edit struct {
-		i  int
-		u  *directory.User
-		op audit.Operation
-		ri *abstractions.RequestInformation
-	}
-	var edits []edit
+	// chs are the changes to send; which[k] is the index in idents of chs[k].
+	var (
+		chs   []bulkChange
+		which []int
+	)
 	for i := range idents {
 		if users[i].err != nil {
 			results[i].Err = users[i].err
@@ -92,32 +90,12 @@ func (c *Client) editMembers(ctx context.Context, g ad.GroupRef, idents []string
 			results[i].Err = err
 			continue
 		}
-		edits = append(edits, edit{i: i, u: u, op: op, ri: ri})
+		chs = append(chs, bulkChange{op: op, ri: ri})
+		which = append(which, i)
 	}
-	for start := 0; start < len(edits); start += maxBatch {
-		chunk := edits[start:min(start+maxBatch, len(edits))]
-		ops := make([]audit.Operation, len(chunk))
-		reqs := make([]*abstractions.RequestInformation, len(chunk))
-		for k, e := range chunk {
-			ops[k], reqs[k] = e.op, e.ri
-		}
-		errs := c.changeAll(ctx, ops, func(ctx context.Context) []error {
-			out := make([]error, len(reqs))
-			replies, err := c.batch(ctx, reqs)
-			for k := range out {
-				switch {
-				case err != nil:
-					out[k] = err
-				case replies[k].ok():
-				default:
-					out[k] = membershipFailure(replies[k].failure(), g.SAMAccountName, add)
-				}
-			}
-			return out
-		})
-		for k, e := range chunk {
-			results[e.i].Outcome, results[e.i].Err = c.membershipOutcome(e.u, g, add, errs[k])
-		}
+	errs := c.sendChanges(ctx, chs, func(_ int, f failure) error { return membershipFailure(f, g.SAMAccountName, add) })
+	for k, i := range which {
+		results[i].Outcome, results[i].Err = c.membershipOutcome(results[i].Outcome.User, g, add, errs[k])
 	}
 	return results
 }
