@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,6 +16,7 @@ import (
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 	"github.com/adkit-dev/adkit/internal/secret"
+	"github.com/adkit-dev/adkit/internal/secretfile"
 )
 
 // restorer is what restore needs from a directory.
@@ -116,9 +115,9 @@ func restoreRun(ctx context.Context, opts *restoreOptions) error {
 		return err
 	}
 	// Open the password file first: a path that cannot be written fails before any change.
-	var pwFile *secretFile
+	var pwFile *secretfile.File
 	if opts.PasswordOut != "" && !opts.DryRun {
-		if pwFile, err = openSecretFile(opts.PasswordOut); err != nil {
+		if pwFile, err = secretfile.Open(opts.PasswordOut); err != nil {
 			return &cmdutil.FlagError{Err: fmt.Errorf("--password-out: %w; nothing was changed", err)}
 		}
 	}
@@ -126,14 +125,14 @@ func restoreRun(ctx context.Context, opts *restoreOptions) error {
 	var lic licenser
 	if snap.Entra != nil && len(snap.Entra.Licenses) > 0 && opts.Entra != nil {
 		if lic, err = opts.Entra(ctx); err != nil {
-			pwFile.abandon()
+			pwFile.Discard()
 			return fmt.Errorf("the snapshot lists Entra ID licences to give back (%s), but signing in to Entra ID failed: %w; nothing was changed",
 				strings.Join(snap.Entra.Licenses, ", "), err)
 		}
 	}
 	res, err := dir.RestoreLeaver(ctx, snap, secret.Secret{})
 	if err != nil {
-		pwFile.abandon()
+		pwFile.Discard()
 		return &cmdutil.TargetError{Target: opts.Target, Err: err}
 	}
 	if lic != nil {
@@ -142,7 +141,7 @@ func restoreRun(ctx context.Context, opts *restoreOptions) error {
 		if err != nil {
 			err = &cmdutil.TargetError{Target: opts.Target, Err: fmt.Errorf("restored in AD, but in Entra ID: %w; run restore again to finish", err)}
 			if pwFile != nil {
-				if werr := pwFile.write(res.Password.Reveal()); werr != nil {
+				if werr := pwFile.Write(res.Password.Reveal()); werr != nil {
 					return errors.Join(err, werr)
 				}
 			}
@@ -150,7 +149,7 @@ func restoreRun(ctx context.Context, opts *restoreOptions) error {
 		}
 	}
 	if pwFile != nil {
-		if err := pwFile.write(res.Password.Reveal()); err != nil {
+		if err := pwFile.Write(res.Password.Reveal()); err != nil {
 			return fmt.Errorf("%s was restored, but writing its new password to %s failed: %w; set another with adkit user reset-password %s",
 				u.Name(), opts.PasswordOut, err, u.Name())
 		}
@@ -208,53 +207,6 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// secretFile is a password file opened before the change and filled after it, so that a path
-// that cannot be written stops the command before anything changes, and a failed change
-// leaves an existing file as it was.
-type secretFile struct {
-	f       *os.File
-	path    string
-	created bool
-}
-
-func openSecretFile(path string) (*secretFile, error) {
-	_, statErr := os.Stat(path)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	// An existing file keeps its old mode: tighten it before anything is written to it.
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return &secretFile{f: f, path: path, created: errors.Is(statErr, fs.ErrNotExist)}, nil
-}
-
-// write replaces the content with the secret (no newline: password files are read as they are).
-func (s *secretFile) write(content string) error {
-	if err := s.f.Truncate(0); err != nil {
-		s.f.Close()
-		return err
-	}
-	if _, err := s.f.WriteAt([]byte(content), 0); err != nil {
-		s.f.Close()
-		return err
-	}
-	return s.f.Close()
-}
-
-// abandon closes the file, and removes it if this command created it.
-func (s *secretFile) abandon() {
-	if s == nil {
-		return
-	}
-	s.f.Close()
-	if s.created {
-		os.Remove(s.path)
-	}
-}
-
 // licenser gives licences back in Entra ID.
 type licenser interface {
 	AssignLicense(ctx context.Context, ident, skuName, usageLocation string) (ad.Outcome, error)
@@ -301,15 +253,15 @@ func cloudRestoreRun(ctx context.Context, opts *restoreOptions, snap *ad.LeaverS
 		return fmt.Errorf("%w: the snapshot is of %s (%s), not of %s (%s); pick the snapshot file of this account",
 			directory.ErrInvalidInput, snap.Entra.UPN, snap.Entra.ID, u.UserPrincipalName, u.ID)
 	}
-	var pwFile *secretFile
+	var pwFile *secretfile.File
 	if opts.PasswordOut != "" && !opts.DryRun {
-		if pwFile, err = openSecretFile(opts.PasswordOut); err != nil {
+		if pwFile, err = secretfile.Open(opts.PasswordOut); err != nil {
 			return &cmdutil.FlagError{Err: fmt.Errorf("--password-out: %w; nothing was changed", err)}
 		}
 	}
 	cr, err := dir.RestoreCloudLeaver(ctx, snap.Entra, ad.ResetOptions{})
 	if err != nil {
-		pwFile.abandon()
+		pwFile.Discard()
 		return &cmdutil.TargetError{Target: opts.Target, Err: err}
 	}
 	if cr.User.SAMAccountName == "" {
@@ -318,7 +270,7 @@ func cloudRestoreRun(ctx context.Context, opts *restoreOptions, snap *ad.LeaverS
 	res := ad.RestoreResult{User: cr.User, Steps: cr.Steps, GroupsAdded: cr.GroupsAdded, MissingGroups: cr.MissingGroups,
 		Password: cr.Password.Password, Generated: cr.Password.Generated}
 	if pwFile != nil {
-		if err := pwFile.write(res.Password.Reveal()); err != nil {
+		if err := pwFile.Write(res.Password.Reveal()); err != nil {
 			return fmt.Errorf("%s was restored, but writing its new password to %s failed: %w; set another with adkit user reset-password %s --target entra",
 				u.UserPrincipalName, opts.PasswordOut, err, u.UserPrincipalName)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
+	"github.com/adkit-dev/adkit/internal/secretfile"
 	"github.com/adkit-dev/adkit/onboarding"
 )
 
@@ -133,7 +134,7 @@ func createRun(ctx context.Context, opts *createOptions) error {
 	}
 	nu.PasswordLength = tpl.Password.Length
 	dryRun := dir.DryRun()
-	var out *passwordOut
+	var out *secretfile.File
 	if opts.PasswordOut != "" && !dryRun {
 		// Before the account exists: a path that cannot be written must not leave an account
 		// whose initial password nobody has.
@@ -157,7 +158,7 @@ func createRun(ctx context.Context, opts *createOptions) error {
 
 // handOverPassword writes or shows the initial password of an account that was created
 // although the command as a whole failed, and says where it went in the returned error.
-func handOverPassword(opts *createOptions, res ad.CreateResult, out *passwordOut, err error) error {
+func handOverPassword(opts *createOptions, res ad.CreateResult, out *secretfile.File, err error) error {
 	if out != nil {
 		if werr := out.Write(res.Password.Reveal()); werr != nil {
 			return fmt.Errorf("%w; writing its initial password to %s failed too (%v): reset the password with adkit user reset-password", err, opts.PasswordOut, werr)
@@ -207,7 +208,7 @@ type createdJSON struct {
 	PasswordFile       string   `json:"password_file,omitempty"`
 }
 
-func reportCreated(opts *createOptions, res ad.CreateResult, out *passwordOut, dryRun bool) error {
+func reportCreated(opts *createOptions, res ad.CreateResult, out *secretfile.File, dryRun bool) error {
 	if out != nil && !res.Generated {
 		out.Discard()
 	} else if out != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/adkit-dev/adkit/internal/password"
 	"github.com/adkit-dev/adkit/internal/prompt"
 	"github.com/adkit-dev/adkit/internal/secret"
+	"github.com/adkit-dev/adkit/internal/secretfile"
 )
 
 type passwordResetter interface {
@@ -116,7 +117,7 @@ func resetRun(ctx context.Context, opts *resetOptions) error {
 	if err != nil {
 		return err
 	}
-	var out *passwordOut
+	var out *secretfile.File
 	if opts.PasswordOut != "" && !opts.DryRun {
 		if out, err = openPasswordOut(opts.PasswordOut); err != nil {
 			return err
