@@ -10,6 +10,8 @@ import (
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+
+	"github.com/adkit-dev/adkit/internal/ctxsleep"
 )
 
 // maxBatch is Graph's limit of requests in one $batch.
@@ -71,12 +73,8 @@ func (c *Client) batch(ctx context.Context, reqs []*abstractions.RequestInformat
 		if len(again) == 0 {
 			break
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
+		if err := ctxsleep.Sleep(ctx, wait); err != nil {
+			return nil, err
 		}
 		pending = again
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/adkit-dev/adkit/internal/ctxsleep"
 	"github.com/adkit-dev/adkit/internal/directory"
 )
 
@@ -62,7 +63,7 @@ type CloudOptions struct {
 // employee ID, else by UPN. It returns the updated results.
 func ApplyCloud(ctx context.Context, plan *PlanResult, results []Result, dir CloudDirectory, opts CloudOptions) ([]Result, error) {
 	if opts.Sleep == nil {
-		opts.Sleep = sleep
+		opts.Sleep = ctxsleep.Sleep
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -212,17 +213,6 @@ func joinErr(a, b string) string {
 		return b
 	}
 	return a + "; " + b
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func slicesDeleteFunc(s []int, del func(int) bool) []int {

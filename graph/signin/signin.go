@@ -20,6 +20,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/adkit-dev/adkit/internal/ctxsleep"
 )
 
 // DefaultAuthorityHost is the public cloud's authority.
@@ -77,7 +79,7 @@ func newCredential(opts Options, g grant) *Credential {
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = http.DefaultClient
 	}
-	return &Credential{opts: opts, grant: g, now: time.Now, sleep: sleepContext, cache: map[string]token{}}
+	return &Credential{opts: opts, grant: g, now: time.Now, sleep: ctxsleep.Sleep, cache: map[string]token{}}
 }
 
 // AccessToken is a bearer token and when it expires.
@@ -216,15 +218,4 @@ func decode(resp *http.Response, out any) error {
 func drain(resp *http.Response) {
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	resp.Body.Close()
-}
-
-func sleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
