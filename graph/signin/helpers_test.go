@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"math/big"
+	"net/url"
 	"os"
+	"sort"
 	"testing"
 	"time"
 
@@ -58,4 +60,16 @@ func decodePart(part string, v any) error {
 		return err
 	}
 	return json.Unmarshal(raw, v)
+}
+
+// formKeys names a form body's fields without their values: a failing test must not print
+// the client secret or a token, even the test server's.
+func formKeys(body string) []string {
+	form, _ := url.ParseQuery(body)
+	keys := make([]string, 0, len(form))
+	for k := range form {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

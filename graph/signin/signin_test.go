@@ -96,7 +96,7 @@ func TestClientSecretSignsInOnceAndCaches(t *testing.T) {
 	body := l.srv.Requests()[0].Body
 	for _, want := range []string{"grant_type=client_credentials", "scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"} {
 		if !strings.Contains(body, want) {
-			t.Errorf("token request %q lacks %q", body, want)
+			t.Errorf("token request (fields %v) lacks %q", formKeys(body), want)
 		}
 	}
 	// A claims challenge asks for a new token, whatever the cache holds, and passes it on.
@@ -108,7 +108,7 @@ func TestClientSecretSignsInOnceAndCaches(t *testing.T) {
 		t.Errorf("a claims challenge was answered from the cache (%d token requests)", n)
 	}
 	if last := l.srv.Requests()[len(l.srv.Requests())-1]; !strings.Contains(last.Body, "claims=") {
-		t.Errorf("the claims were not sent: %q", last.Body)
+		t.Errorf("the claims were not sent (fields %v)", formKeys(last.Body))
 	}
 }
 
@@ -295,7 +295,7 @@ func TestDeviceCodeSignInPromptsPollsAndRefreshes(t *testing.T) {
 		t.Errorf("waits = %v, want two polls one second apart (the server's interval)", l.waits)
 	}
 	if body := l.srv.Requests()[0].Body; !strings.Contains(body, "offline_access") {
-		t.Errorf("the device code request %q asks for no refresh token", body)
+		t.Errorf("the device code request (fields %v) asks for no refresh token", formKeys(body))
 	}
 
 	// An hour later the refresh token renews the access token: no second prompt.
@@ -306,7 +306,7 @@ func TestDeviceCodeSignInPromptsPollsAndRefreshes(t *testing.T) {
 	}
 	last := l.srv.Requests()[len(l.srv.Requests())-1]
 	if again.Token == tok.Token || len(prompts) != 1 || !strings.Contains(last.Body, "grant_type=refresh_token") {
-		t.Errorf("renewal: new token %v, prompts %d, last request %q", again.Token != tok.Token, len(prompts), last.Body)
+		t.Errorf("renewal: new token %v, prompts %d, last request fields %v", again.Token != tok.Token, len(prompts), formKeys(last.Body))
 	}
 }
 
