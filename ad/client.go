@@ -144,6 +144,16 @@ func actionWords(action string) string {
 		return "change group membership of"
 	case "group.remove_member":
 		return "change group membership of"
+	case "user.update":
+		return "change attributes of"
+	case "user.rename":
+		return "rename"
+	case "group.create":
+		return "create the group"
+	case "group.delete":
+		return "delete the group"
+	case "group.update":
+		return "change the group"
 	}
 	return "change (" + action + ")"
 }

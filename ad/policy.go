@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/adkit-dev/adkit/internal/directory"
 )
 
 // PasswordPolicy is the password and lockout policy that applies to an account: the domain's,
@@ -91,4 +93,26 @@ func adInterval(s string) time.Duration {
 		n = -n
 	}
 	return time.Duration(n) * 100
+}
+
+// ExplainLockout fills in, for a locked account, when its lockout ends and whether it ends by
+// itself: lockoutTime plus the lockout duration of the policy that applies to it (its PSO, or
+// the domain's). A duration of 0 means the account stays locked until someone unlocks it.
+// An account that is not locked is left as it is.
+func (c *Client) ExplainLockout(ctx context.Context, u *directory.User) error {
+	if !u.Locked || u.LockoutTime == nil {
+		return nil
+	}
+	policy, err := c.PasswordPolicyFor(ctx, u.DN)
+	if err != nil {
+		return fmt.Errorf("read the lockout policy of %s: %w", u.Name(), err)
+	}
+	u.LockoutPolicy = policy.Source
+	byItself := policy.LockoutDuration > 0
+	u.UnlocksByItself = &byItself
+	if byItself {
+		end := u.LockoutTime.Add(policy.LockoutDuration)
+		u.LockoutEnds = &end
+	}
+	return nil
 }

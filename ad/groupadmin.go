@@ -1,0 +1,417 @@
+package ad
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/internal/directory"
+)
+
+// NewGroup describes a group to create (New-ADGroup).
+type NewGroup struct {
+	Name           string // the CN; also the sAMAccountName unless SAMAccountName is set
+	SAMAccountName string
+	OU             string // default the domain's Users container
+	Scope          string // global (default), domainlocal, universal
+	Type           string // security (default), distribution
+	Description    string
+	Owner          string // any user identity; stored as managedBy
+}
+
+// GroupScopes and GroupTypes are the accepted spellings, for flags and messages.
+var (
+	GroupScopes = []string{"global", "domainlocal", "universal"}
+	GroupTypes  = []string{"security", "distribution"}
+)
+
+// groupTypeValue computes groupType from scope and type (MS-ADTS 2.2.12).
+func groupTypeValue(scope, kind string) (int32, error) {
+	var v int32
+	switch strings.ReplaceAll(strings.ToLower(scope), "_", "") {
+	case "", "global":
+		v = groupTypeGlobal
+	case "domainlocal", "local":
+		v = groupTypeDomainLocal
+	case "universal":
+		v = groupTypeUniversal
+	default:
+		return 0, fmt.Errorf("%w: group scope %q: use one of %s", directory.ErrInvalidInput, scope, strings.Join(GroupScopes, ", "))
+	}
+	switch strings.ToLower(kind) {
+	case "", "security":
+		v |= groupTypeSecurity
+	case "distribution":
+	default:
+		return 0, fmt.Errorf("%w: group type %q: use security or distribution", directory.ErrInvalidInput, kind)
+	}
+	return v, nil
+}
+
+// CreateGroup creates a group. Its name, place and owner are checked before anything is
+// written: a taken name or a missing OU changes nothing.
+func (c *Client) CreateGroup(ctx context.Context, ng NewGroup) (*directory.Group, error) {
+	ng.Name = strings.TrimSpace(ng.Name)
+	if ng.Name == "" {
+		return nil, fmt.Errorf("%w: a new group needs a name", directory.ErrInvalidInput)
+	}
+	if ng.SAMAccountName == "" {
+		ng.SAMAccountName = ng.Name
+	}
+	if len([]rune(ng.SAMAccountName)) > 256 || strings.ContainsAny(ng.SAMAccountName, `"/\[]:;|=,+*?<>`) {
+		return nil, fmt.Errorf("%w: group name %q: at most 256 characters, none of \"/\\[]:;|=,+*?<>; give a plainer --sam",
+			directory.ErrInvalidInput, ng.SAMAccountName)
+	}
+	gt, err := groupTypeValue(ng.Scope, ng.Type)
+	if err != nil {
+		return nil, err
+	}
+	if ng.OU == "" {
+		ng.OU = "CN=Users," + c.info.DefaultNamingContext
+	}
+	if _, err := ldap.ParseDN(ng.OU); err != nil {
+		return nil, fmt.Errorf("%w: --ou %q is not a valid distinguished name: %v", directory.ErrInvalidInput, ng.OU, err)
+	}
+	if e, err := c.readEntry(ctx, ng.OU, "(objectClass=*)", []string{"objectClass"}); err != nil {
+		return nil, err
+	} else if e == nil {
+		return nil, &directory.NotFoundError{Kind: "OU", Ident: ng.OU}
+	} else if !isContainer(e.GetAttributeValues("objectClass")) {
+		return nil, fmt.Errorf("%w: --ou %q is a %s, not an OU or container", directory.ErrInvalidInput, ng.OU, lastClass(e.GetAttributeValues("objectClass")))
+	}
+	dn := "CN=" + ldap.EscapeDN(ng.Name) + "," + ng.OU
+	if used, err := c.DNsInUse(ctx, []string{dn}); err != nil {
+		return nil, err
+	} else if used[dn] {
+		return nil, fmt.Errorf("%w: %s already exists; pick another name or OU", directory.ErrInvalidInput, dn)
+	}
+	if taken, err := c.NamesInUse(ctx, []string{ng.SAMAccountName}); err != nil {
+		return nil, err
+	} else if taken[strings.ToLower(ng.SAMAccountName)] {
+		return nil, fmt.Errorf("%w: the name %q is already used by another account or group (sAMAccountName); give another --sam",
+			directory.ErrInvalidInput, ng.SAMAccountName)
+	}
+	owner := ""
+	if ng.Owner != "" {
+		o, err := c.User(ctx, ng.Owner)
+		if err != nil {
+			return nil, fmt.Errorf("owner: %w", err)
+		}
+		owner = o.DN
+	}
+	req := ldap.NewAddRequest(dn, nil)
+	req.Attribute("objectClass", []string{"top", "group"})
+	req.Attribute("sAMAccountName", []string{ng.SAMAccountName})
+	req.Attribute("groupType", []string{strconv.Itoa(int(gt))})
+	changes := []audit.Change{
+		{Attribute: "sAMAccountName", After: ng.SAMAccountName},
+		{Attribute: "groupType", After: int(gt)},
+	}
+	if ng.Description != "" {
+		req.Attribute("description", []string{ng.Description})
+		changes = append(changes, audit.Change{Attribute: "description", After: ng.Description})
+	}
+	if owner != "" {
+		req.Attribute("managedBy", []string{owner})
+		changes = append(changes, audit.Change{Attribute: "managedBy", After: owner})
+	}
+	err = c.change(ctx, "group.create", audit.Target{DN: dn, Name: ng.SAMAccountName}, changes, func(context.Context) error {
+		if err := c.conn.Add(req); err != nil {
+			return explainLDAPError(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create group %s: %w", ng.SAMAccountName, err)
+	}
+	g := &directory.Group{DN: dn, SAMAccountName: ng.SAMAccountName, CN: ng.Name, Description: ng.Description,
+		Members: []string{}, MemberOf: []string{}, Security: gt&groupTypeSecurity != 0}
+	g.Scope = groupScope(int(gt))
+	return g, nil
+}
+
+// groupScope names a groupType's scope as group show does.
+func groupScope(gt int) string {
+	switch {
+	case gt&groupTypeDomainLocal != 0:
+		return "domain_local"
+	case gt&groupTypeUniversal != 0:
+		return "universal"
+	case gt&groupTypeGlobal == 0:
+		return "builtin"
+	}
+	return "global"
+}
+
+// GroupSnapshotVersion is the snapshot format written by SnapshotGroup.
+const GroupSnapshotVersion = 1
+
+// GroupSnapshot is a group as it was before `group delete`: enough to create it again with
+// its members and its own memberships. The JSON names are a contract (files outlive versions).
+type GroupSnapshot struct {
+	Version        int       `json:"version"`
+	TakenAt        time.Time `json:"taken_at"`
+	Server         string    `json:"server"`
+	DN             string    `json:"dn"`
+	OU             string    `json:"ou"`
+	CN             string    `json:"cn"`
+	SAMAccountName string    `json:"sam_account_name"`
+	GroupType      int       `json:"group_type"`
+	Scope          string    `json:"scope"`
+	Security       bool      `json:"security"`
+	Description    string    `json:"description"`
+	Mail           string    `json:"mail"`
+	ManagedBy      string    `json:"managed_by"`
+	ObjectGUID     string    `json:"object_guid"`
+	ObjectSID      string    `json:"object_sid"`
+	Members        []string  `json:"members"`   // direct members, by DN
+	MemberOf       []string  `json:"member_of"` // groups it is a member of, by DN
+	Ticket         string    `json:"ticket"`
+}
+
+// SnapshotGroup reads a group, its members and its memberships. It changes nothing.
+func (c *Client) SnapshotGroup(ctx context.Context, ident string) (*GroupSnapshot, error) {
+	e, err := c.findOne(ctx, kindGroup, ident, append(append([]string(nil), groupAttributes...), "managedBy", "isCriticalSystemObject"))
+	if err != nil {
+		return nil, err
+	}
+	g := groupFromEntry(e)
+	if g.Members, err = c.rangedMembers(ctx, e.DN); err != nil {
+		return nil, err
+	}
+	sort.Strings(g.Members)
+	// Built-in groups (Domain Admins, Administrators, ...) are never deleted by adkit: AD
+	// marks them critical, and their RID is below 1000.
+	if strings.EqualFold(e.GetAttributeValue("isCriticalSystemObject"), "TRUE") || wellKnownRID(g.ObjectSID) {
+		return nil, fmt.Errorf("%w: %s is a built-in group (%s); adkit does not delete it", directory.ErrInvalidInput, g.SAMAccountName, g.ObjectSID)
+	}
+	return &GroupSnapshot{
+		Version: GroupSnapshotVersion, TakenAt: time.Now().UTC(), Server: c.server,
+		DN: g.DN, OU: ParentDN(g.DN), CN: CommonName(g.DN), SAMAccountName: g.SAMAccountName,
+		GroupType: attrInt(e, "groupType"), Scope: g.Scope, Security: g.Security,
+		Description: g.Description, Mail: g.Mail, ManagedBy: e.GetAttributeValue("managedBy"),
+		ObjectGUID: g.ObjectGUID, ObjectSID: g.ObjectSID, Members: g.Members, MemberOf: g.MemberOf,
+	}, nil
+}
+
+func wellKnownRID(sid string) bool {
+	i := strings.LastIndex(sid, "-")
+	if i < 0 {
+		return false
+	}
+	rid, err := strconv.Atoi(sid[i+1:])
+	return err == nil && rid < 1000
+}
+
+// DeleteGroup deletes the group a snapshot was taken of (the caller saves the snapshot
+// first). A group with members is refused unless force: its members would lose whatever it
+// grants. The group is found again by objectGUID, so a group renamed or recreated since the
+// snapshot is never deleted by mistake.
+func (c *Client) DeleteGroup(ctx context.Context, snap *GroupSnapshot, force bool, snapshotPath string) (Outcome, error) {
+	e, err := c.findOne(ctx, kindGroup, snap.ObjectGUID, []string{"sAMAccountName"})
+	if err != nil {
+		return Outcome{}, err
+	}
+	u := &directory.User{DN: e.DN, SAMAccountName: snap.SAMAccountName}
+	if len(snap.Members) > 0 && !force {
+		return Outcome{User: u}, fmt.Errorf("%w: %s still has %d member(s) (%s); they would lose what it grants. "+
+			"Look with adkit group members %q, empty it, or pass --force", directory.ErrInvalidInput,
+			snap.SAMAccountName, len(snap.Members), nameList(snap.Members), snap.SAMAccountName)
+	}
+	changes := []audit.Change{
+		{Attribute: "group", Before: snap.DN},
+		{Attribute: "members", Before: len(snap.Members)},
+		{Attribute: "member_of", Before: len(snap.MemberOf)},
+	}
+	if snapshotPath != "" {
+		changes = append(changes, audit.Change{Attribute: "snapshot", After: snapshotPath})
+	}
+	err = c.change(ctx, "group.delete", audit.Target{DN: e.DN, Name: snap.SAMAccountName}, changes, func(context.Context) error {
+		if err := c.conn.Del(ldap.NewDelRequest(e.DN, nil)); err != nil {
+			return explainLDAPError(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Outcome{User: u}, fmt.Errorf("delete group %s: %w", snap.SAMAccountName, err)
+	}
+	note := fmt.Sprintf("deleted (%d members, member of %d groups)", len(snap.Members), len(snap.MemberOf))
+	return c.dryRunAware(Outcome{User: u, Changed: true, Note: note}, "would delete"), nil
+}
+
+// nameList names the first few objects of a DN list.
+func nameList(dns []string) string {
+	const shown = 5
+	names := make([]string, 0, shown)
+	for i, dn := range dns {
+		if i == shown {
+			return strings.Join(names, ", ") + fmt.Sprintf(" and %d more", len(dns)-shown)
+		}
+		names = append(names, CommonName(dn))
+	}
+	return strings.Join(names, ", ")
+}
+
+// GroupUpdate is what `group set` changes; nil leaves a field alone, "" empties it.
+type GroupUpdate struct {
+	Description *string
+	Owner       *string // any user identity
+}
+
+// UpdateGroup changes a group's description and owner (managedBy) in one modify.
+func (c *Client) UpdateGroup(ctx context.Context, ident string, upd GroupUpdate) (Outcome, error) {
+	if upd.Description == nil && upd.Owner == nil {
+		return Outcome{}, fmt.Errorf("%w: nothing to change: give --description or --owner", directory.ErrInvalidInput)
+	}
+	e, err := c.findOne(ctx, kindGroup, ident, []string{"sAMAccountName", "description", "managedBy"})
+	if err != nil {
+		return Outcome{}, err
+	}
+	u := &directory.User{DN: e.DN, SAMAccountName: e.GetAttributeValue("sAMAccountName")}
+	req := ldap.NewModifyRequest(e.DN, nil)
+	var changes []audit.Change
+	var words []string
+	set := func(attr, label, before, after string) {
+		if before == after {
+			return
+		}
+		if after == "" {
+			req.Delete(attr, nil)
+		} else {
+			req.Replace(attr, []string{after})
+		}
+		changes = append(changes, audit.Change{Attribute: attr, Before: before, After: after})
+		words = append(words, fmt.Sprintf("%s %s → %s", label, quoteOrEmpty(before), quoteOrEmpty(after)))
+	}
+	if upd.Description != nil {
+		set("description", "description", e.GetAttributeValue("description"), strings.TrimSpace(*upd.Description))
+	}
+	if upd.Owner != nil {
+		owner := ""
+		if strings.TrimSpace(*upd.Owner) != "" {
+			o, err := c.User(ctx, *upd.Owner)
+			if err != nil {
+				return Outcome{User: u}, fmt.Errorf("owner: %w", err)
+			}
+			owner = o.DN
+		}
+		before := e.GetAttributeValue("managedBy")
+		if before != "" && owner != "" && dnEqual(before, owner) {
+			owner = before
+		}
+		set("managedBy", "owner", before, owner)
+	}
+	if len(changes) == 0 {
+		note := "already as asked; nothing to change"
+		err := c.change(ctx, "group.update", audit.Target{DN: u.DN, Name: u.SAMAccountName}, nil, func(context.Context) error { return audit.Skipped(note) })
+		return Outcome{User: u, Note: note}, ignoreSkipped(err)
+	}
+	err = c.change(ctx, "group.update", audit.Target{DN: u.DN, Name: u.SAMAccountName}, changes, func(context.Context) error {
+		if err := c.conn.Modify(req); err != nil {
+			return explainLDAPError(err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Outcome{User: u}, fmt.Errorf("change group %s: %w", u.SAMAccountName, err)
+	}
+	note := strings.Join(words, "; ")
+	return c.dryRunAware(Outcome{User: u, Changed: true, Note: note}, "would set "+note), nil
+}
+
+// SyncStep is one membership change of a group sync.
+type SyncStep struct {
+	Add   bool   `json:"add"`
+	DN    string `json:"dn"`
+	Name  string `json:"name"`
+	Class string `json:"class"`
+	// Given is the name as it appeared in the list (adds only).
+	Given string `json:"given,omitempty"`
+}
+
+// GroupSyncPlan makes a group's direct membership equal to a list: what to add, what to
+// remove, and how many members stay.
+type GroupSyncPlan struct {
+	Group GroupRef   `json:"-"`
+	Add   []SyncStep `json:"add"`
+	// Remove are direct members not on the list. Members by primary group (Domain Users) are
+	// not in the member attribute and are neither listed nor removed.
+	Remove []SyncStep `json:"remove"`
+	Keep   int        `json:"keep"`
+}
+
+// PlanGroupSync compares a group's direct members with a list of names (users, groups,
+// computers, in any accepted form). Every name must resolve: a typo must not turn into
+// removing the person it was meant to keep, so any unknown or ambiguous name fails the plan,
+// naming each. A group on the list that would make a cycle fails it too.
+func (c *Client) PlanGroupSync(ctx context.Context, groupIdent string, names []string) (GroupSyncPlan, error) {
+	var plan GroupSyncPlan
+	g, err := c.ResolveGroup(ctx, groupIdent)
+	if err != nil {
+		return plan, err
+	}
+	plan.Group = g
+	current, err := c.rangedMembers(ctx, g.DN)
+	if err != nil {
+		return plan, err
+	}
+	isCurrent := make(map[string]bool, len(current))
+	for _, dn := range current {
+		isCurrent[strings.ToLower(dn)] = true
+	}
+	wanted := map[string]bool{}
+	var problems []string
+	for _, n := range names {
+		m, err := c.resolveMember(ctx, n)
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		k := strings.ToLower(m.account.DN)
+		if wanted[k] {
+			continue
+		}
+		wanted[k] = true
+		if isCurrent[k] {
+			plan.Keep++
+			continue
+		}
+		if err := c.checkNesting(ctx, g, m); err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		plan.Add = append(plan.Add, SyncStep{Add: true, DN: m.account.DN, Name: m.account.Name(), Class: m.class, Given: n})
+	}
+	if len(problems) > 0 {
+		return plan, fmt.Errorf("%w: the list for %s has %d name(s) that cannot be used; nothing was changed:\n  %s",
+			directory.ErrInvalidInput, g.SAMAccountName, len(problems), strings.Join(problems, "\n  "))
+	}
+	for _, dn := range current {
+		if wanted[strings.ToLower(dn)] {
+			continue
+		}
+		m, err := c.memberByDN(ctx, dn)
+		if err != nil {
+			return plan, err
+		}
+		plan.Remove = append(plan.Remove, SyncStep{DN: dn, Name: m.account.Name(), Class: m.class})
+	}
+	return plan, nil
+}
+
+// ApplySyncStep makes one change of a sync plan, audited like group add and remove.
+func (c *Client) ApplySyncStep(ctx context.Context, g GroupRef, s SyncStep) (Outcome, error) {
+	u := &directory.User{DN: s.DN, SAMAccountName: s.Name}
+	if s.Add && s.Class == "group" {
+		if err := c.checkNesting(ctx, g, groupMember{account: u, class: s.Class}); err != nil {
+			return Outcome{User: u}, err
+		}
+	}
+	return c.ensureMembership(ctx, g, u, s.Add)
+}
