@@ -285,3 +285,55 @@ func TestGroupLifecycle(t *testing.T) {
 		}
 	}
 }
+
+// user rename: names follow; a CN taken in the OU is resolved as onboarding does; the mail
+// address made from the old name follows, the old one stays as a proxy address.
+func TestRenameUserKeepsNamesConsistent(t *testing.T) {
+	t.Parallel()
+	c, logPath := labtest.Connect(t)
+	ctx := context.Background()
+	ou := staffOU(c)
+	sam := labtest.UniqueName("i13r")
+	first, last := "Rena", "Old"+sam
+	u, _ := newLabUser(t, c, ou, func(nu *ad.NewUser) {
+		nu.GivenName, nu.Surname, nu.DisplayName = first, last, first+" "+last
+		nu.Mail = strings.ToLower(first + "." + last + "@" + labDomain)
+		nu.UserPrincipalName = nu.Mail
+	})
+	// Someone else already has the new name in that OU.
+	newLast := "New" + sam
+	blocker, _ := newLabUser(t, c, ou, func(nu *ad.NewUser) {
+		nu.GivenName, nu.Surname, nu.DisplayName = "Rena", newLast, "Rena "+newLast
+	})
+	if !strings.HasPrefix(blocker.DN, "CN=Rena "+newLast+",") {
+		t.Fatalf("blocker DN %s", blocker.DN)
+	}
+	out, err := c.RenameUser(ctx, u.SAMAccountName, ad.RenameOptions{GivenName: "Rena", Surname: newLast})
+	if err != nil || !out.Changed {
+		t.Fatalf("RenameUser: %v", err)
+	}
+	got := readUser(t, c, u.SAMAccountName)
+	wantCN := "Rena " + newLast + " (" + u.SAMAccountName + ")"
+	wantMail := strings.ToLower("rena." + newLast + "@" + labDomain)
+	if ad.CommonName(got.DN) != wantCN || got.DisplayName != "Rena "+newLast || got.Surname != newLast {
+		t.Errorf("after rename: DN %s display %q sn %q; want CN %q", got.DN, got.DisplayName, got.Surname, wantCN)
+	}
+	if got.Mail != wantMail || got.UserPrincipalName != wantMail {
+		t.Errorf("mail %q upn %q, want both %q", got.Mail, got.UserPrincipalName, wantMail)
+	}
+	if res := pairs(t, auditRecords(t, logPath, "user.rename")); len(res) != 1 || res[0] != "ok" {
+		t.Errorf("user.rename outcomes %v", res)
+	}
+	// The same rename again changes nothing.
+	out, err = c.RenameUser(ctx, u.SAMAccountName, ad.RenameOptions{GivenName: "Rena", Surname: newLast})
+	if err != nil || out.Changed {
+		t.Errorf("repeat rename: changed=%v err=%v", out.Changed, err)
+	}
+	// A logon name someone has is refused before any change.
+	if _, err := c.RenameUser(ctx, u.SAMAccountName, ad.RenameOptions{GivenName: "X", Surname: "Y", SAMAccountName: "jdoe"}); !errors.Is(err, directory.ErrInvalidInput) {
+		t.Errorf("rename to a taken sam: %v", err)
+	}
+	if g := readUser(t, c, u.SAMAccountName); g.GivenName != "Rena" {
+		t.Errorf("a refused rename changed givenName to %q", g.GivenName)
+	}
+}

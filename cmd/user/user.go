@@ -26,6 +26,7 @@ func NewCmdUser(f *factory.Factory) *cobra.Command {
 		newCmdSearch(f, nil),
 		newCmdMove(f, nil),
 		newCmdSet(f, nil),
+		newCmdRename(f, nil),
 		newCmdCreate(f, nil),
 		newCmdRevokeSessions(f, nil),
 		newCmdLicense(f),
