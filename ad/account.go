@@ -117,6 +117,8 @@ type ResetOptions struct {
 	Unlock bool
 	// Length is the generated password's minimum length (the policy's minimum may raise it).
 	Length int
+	// Format of a generated password: password.FormatRandom (default) or FormatReadable.
+	Format string
 }
 
 // ResetResult is a reset's outcome and, when adkit generated it, the new password.
@@ -144,7 +146,7 @@ func (c *Client) ResetPassword(ctx context.Context, ident string, opts ResetOpti
 	res := ResetResult{Outcome: Outcome{User: u}, Password: opts.Password, Policy: policy}
 	if res.Password.IsZero() {
 		length := max(opts.Length, policy.MinLength, password.MinLength)
-		p, err := password.Generate(length)
+		p, err := password.GenerateAs(opts.Format, length)
 		if err != nil {
 			return res, err
 		}

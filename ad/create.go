@@ -31,6 +31,7 @@ type NewUser struct {
 	AccountExpires    *time.Time
 	Password          secret.Secret // empty: generate one the policy accepts
 	PasswordLength    int
+	PasswordFormat    string // password.FormatRandom (default) or FormatReadable
 	MustChange        bool
 	Groups            []string // group identities
 	UsageLocation     string   // Entra ID only (--usage-location, or --like's)
@@ -126,7 +127,7 @@ func (c *Client) CreateUser(ctx context.Context, nu NewUser) (CreateResult, erro
 	}
 	res.Password = nu.Password
 	if res.Password.IsZero() {
-		p, err := password.Generate(max(nu.PasswordLength, policy.MinLength, password.MinLength))
+		p, err := password.GenerateAs(nu.PasswordFormat, max(nu.PasswordLength, policy.MinLength, password.MinLength))
 		if err != nil {
 			return res, err
 		}

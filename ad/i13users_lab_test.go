@@ -337,3 +337,22 @@ func TestRenameUserKeepsNamesConsistent(t *testing.T) {
 		t.Errorf("a refused rename changed givenName to %q", g.GivenName)
 	}
 }
+
+// A readable generated password (groups of four) is one the lab's policy accepts: the account
+// can log on with it.
+func TestResetPasswordReadable(t *testing.T) {
+	t.Parallel()
+	c, _ := labtest.Connect(t)
+	u, _ := newLabUser(t, c, staffOU(c))
+	res, err := c.ResetPassword(context.Background(), u.SAMAccountName, ad.ResetOptions{Format: "readable"})
+	if err != nil || !res.Generated {
+		t.Fatalf("readable reset: %v", err)
+	}
+	p := res.Password.Reveal()
+	if len(p) != 19 || strings.Count(p, "-") != 3 {
+		t.Errorf("readable password has %d characters and %d dashes, want 19 and 3", len(p), strings.Count(p, "-"))
+	}
+	if err := rawBind(t, u.SAMAccountName+"@"+labDomain, p); err != nil {
+		t.Errorf("bind with the readable password: %v", err)
+	}
+}

@@ -172,7 +172,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		var err error
 		results, err = onboarding.Apply(ctx, p, prov, onboarding.ApplyOptions{
 			Parallel:  opts.Parallel,
-			Passwords: func(n int) (secret.Secret, error) { s, err := password.Generate(n); return secret.New(s), err },
+			Passwords: func(n int) (secret.Secret, error) { s, err := password.GenerateAs(in.Template.Password.Format, n); return secret.New(s), err },
 			Progress:  func(r onboarding.Result) { bar.Done(r.Status, describe(r)) },
 		})
 		if err == nil && opts.Entra != nil {
