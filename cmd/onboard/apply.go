@@ -171,9 +171,12 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	apply := func(ctx context.Context) error {
 		var err error
 		results, err = onboarding.Apply(ctx, p, prov, onboarding.ApplyOptions{
-			Parallel:  opts.Parallel,
-			Passwords: func(n int) (secret.Secret, error) { s, err := password.GenerateAs(in.Template.Password.Format, n); return secret.New(s), err },
-			Progress:  func(r onboarding.Result) { bar.Done(r.Status, describe(r)) },
+			Parallel: opts.Parallel,
+			Passwords: func(n int) (secret.Secret, error) {
+				s, err := password.GenerateAs(in.Template.Password.Format, n)
+				return secret.New(s), err
+			},
+			Progress: func(r onboarding.Result) { bar.Done(r.Status, describe(r)) },
 		})
 		if err == nil && opts.Entra != nil {
 			results, err = opts.Entra(ctx, dir, in.Template, p, results)
