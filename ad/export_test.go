@@ -32,3 +32,13 @@ func (c *Client) ReadMemberListsAfter(n int) { c.lists.after = n }
 
 // MemberListHits is how many membership checks were answered from a member list.
 func (c *Client) MemberListHits() int64 { return c.lists.hits.Load() }
+
+// AddForTest adds an object with the given attributes, without an audit record (a test's
+// password settings object, say).
+func (c *Client) AddForTest(_ context.Context, dn string, attrs map[string][]string) error {
+	req := ldap.NewAddRequest(dn, nil)
+	for name, values := range attrs {
+		req.Attribute(name, values)
+	}
+	return c.conn.Add(req)
+}

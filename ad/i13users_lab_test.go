@@ -356,3 +356,47 @@ func TestResetPasswordReadable(t *testing.T) {
 		t.Errorf("bind with the readable password: %v", err)
 	}
 }
+
+// A PSO whose lockout duration is "never" applies to the account: user show says the lockout
+// does not end by itself (lockout_ends null) and names the PSO.
+func TestExplainLockoutFromPSOThatNeverEnds(t *testing.T) {
+	t.Parallel()
+	c, _ := labtest.Connect(t)
+	ctx := context.Background()
+	u, _ := newLabUser(t, c, staffOU(c))
+	pso := "CN=" + labtest.UniqueName("i13u-pso") + ",CN=Password Settings Container,CN=System," + c.BaseDN()
+	err := c.AddForTest(ctx, pso, map[string][]string{
+		"objectClass":                              {"msDS-PasswordSettings"},
+		"msDS-PasswordSettingsPrecedence":          {"50"},
+		"msDS-PasswordReversibleEncryptionEnabled": {"FALSE"},
+		"msDS-PasswordHistoryLength":               {"0"},
+		"msDS-PasswordComplexityEnabled":           {"TRUE"},
+		"msDS-MinimumPasswordLength":               {"8"},
+		"msDS-MinimumPasswordAge":                  {"0"},
+		"msDS-MaximumPasswordAge":                  {"-9223372036854775808"},
+		"msDS-LockoutThreshold":                    {"3"},
+		"msDS-LockoutObservationWindow":            {"-18000000000"},
+		"msDS-LockoutDuration":                     {"-9223372036854775808"},
+		"msDS-PSOAppliesTo":                        {u.DN},
+	})
+	if err != nil {
+		t.Fatalf("create the test PSO: %v", err)
+	}
+	t.Cleanup(func() {
+		_, _ = c.Unlock(context.Background(), u.SAMAccountName)
+		if err := c.DeleteForTest(context.Background(), pso); err != nil {
+			t.Errorf("cleanup: delete the test PSO: %v", err)
+		}
+	})
+	lockOut(t, c, u.SAMAccountName)
+	got := readUser(t, c, u.SAMAccountName)
+	if err := c.ExplainLockout(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if got.LockoutEnds != nil || got.UnlocksByItself == nil || *got.UnlocksByItself {
+		t.Errorf("lockout_ends %v, unlocks_by_itself %v; want null and false (the PSO's duration is never)", got.LockoutEnds, got.UnlocksByItself)
+	}
+	if !strings.EqualFold(got.LockoutPolicy, pso) {
+		t.Errorf("lockout_policy = %q, want the PSO %s", got.LockoutPolicy, pso)
+	}
+}
