@@ -72,6 +72,9 @@ func groupsRun(ctx context.Context, opts *groupsOptions) error {
 			return &cmdutil.TargetError{Target: opts.Targets[0], Err: err}
 		}
 		t := output.Table{Header: []string{"Group", "How", "DN"}}
+		if opts.Format == output.FormatCSV {
+			t.Header = []string{"sam_account_name", "how", "dn"} // CSV speaks snake_case, as JSON does
+		}
 		for _, g := range groups {
 			t.AddRow(g.SAMAccountName, how(g.Direct, g.Primary, g.Via), g.DN)
 		}
@@ -79,6 +82,9 @@ func groupsRun(ctx context.Context, opts *groupsOptions) error {
 	}
 	rows := []userMembership{}
 	t := output.Table{Header: []string{"User", "Group", "How", "DN"}}
+	if opts.Format == output.FormatCSV {
+		t.Header = []string{"user", "sam_account_name", "how", "dn"}
+	}
 	runErr := cmdutil.EachTarget(ctx, opts.IO.ErrOut, opts.Targets, func(ctx context.Context, ident string) error {
 		u, groups, err := users.UserGroups(ctx, ident, opts.Recursive)
 		if err != nil {
