@@ -2,14 +2,8 @@ package group
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +13,7 @@ import (
 	"github.com/adkit-dev/adkit/internal/config"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
+	"github.com/adkit-dev/adkit/internal/snapshotfile"
 )
 
 type groupDeleter interface {
@@ -108,7 +103,7 @@ func deleteRun(ctx context.Context, opts *deleteOptions) error {
 		path := ""
 		if !opts.DryRun && (len(snap.Members) == 0 || opts.Force) {
 			// Saved, and synced, before the group is touched: no snapshot, no delete.
-			if path, err = writeSnapshot(opts.SnapshotDir, snap); err != nil {
+			if path, err = snapshotfile.Save(opts.SnapshotDir, snap.SAMAccountName, snap.TakenAt, snap); err != nil {
 				return cmdutil.Outcome{DN: snap.DN, Name: snap.SAMAccountName}, err
 			}
 		}
@@ -119,52 +114,4 @@ func deleteRun(ctx context.Context, opts *deleteOptions) error {
 		}
 		return out, err
 	})
-}
-
-// writeSnapshot saves a group snapshot as <sam>-<UTC time>.json, mode 0600, never over
-// another file, synced to disk before it returns.
-func writeSnapshot(dir string, snap *ad.GroupSnapshot) (path string, err error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("snapshot directory: %w", err)
-	}
-	data, err := json.MarshalIndent(snap, "", "  ")
-	if err != nil {
-		return "", fmt.Errorf("encode snapshot of %s: %w", snap.SAMAccountName, err)
-	}
-	base := filepath.Join(dir, fileSafe(snap.SAMAccountName)+"-"+snap.TakenAt.UTC().Format("20060102T150405Z"))
-	var f *os.File
-	for i := 1; ; i++ {
-		path = base + ".json"
-		if i > 1 {
-			path = base + "-" + strconv.Itoa(i) + ".json"
-		}
-		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if !errors.Is(err, fs.ErrExist) || i == 100 {
-			break
-		}
-	}
-	if err != nil {
-		return "", fmt.Errorf("save snapshot of %s: %w", snap.SAMAccountName, err)
-	}
-	if _, err = f.Write(append(data, '\n')); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
-		return "", fmt.Errorf("save snapshot of %s to %s: %w", snap.SAMAccountName, path, err)
-	}
-	return path, nil
-}
-
-// fileSafe keeps a name usable as a file name on every system.
-func fileSafe(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == ':' || r < ' ' || strings.ContainsRune(`*?"<>|`, r) {
-			return '_'
-		}
-		return r
-	}, s)
 }
