@@ -396,7 +396,7 @@ func (c *Client) PlanGroupSync(ctx context.Context, groupIdent string, names []s
 		if wanted[strings.ToLower(dn)] {
 			continue
 		}
-		m, err := c.memberByDN(ctx, dn)
+		m, _, err := c.memberByDN(ctx, dn)
 		if err != nil {
 			return plan, err
 		}
@@ -414,4 +414,97 @@ func (c *Client) ApplySyncStep(ctx context.Context, g GroupRef, s SyncStep) (Out
 		}
 	}
 	return c.ensureMembership(ctx, g, u, s.Add)
+}
+
+// GroupRestore is what RestoreGroup did: the new group, and what of the snapshot could not be
+// put back (members or parent groups deleted since, an owner who has left).
+type GroupRestore struct {
+	Group          *directory.Group
+	MembersAdded   int
+	ParentsAdded   int
+	MissingMembers []string // DNs
+	MissingParents []string // DNs
+	OwnerMissing   string   // DN
+}
+
+// RestoreGroup recreates a deleted group from its snapshot: same name, scope, type,
+// description and owner, in its old OU (or ou), then its members and its own memberships,
+// each an audited change. Objects deleted since the snapshot are reported, not fatal. The
+// new group has a new SID: permissions granted to the old one must be granted again.
+func (c *Client) RestoreGroup(ctx context.Context, snap *GroupSnapshot, ou string) (GroupRestore, error) {
+	var res GroupRestore
+	if snap.Version != GroupSnapshotVersion || snap.SAMAccountName == "" || snap.CN == "" {
+		return res, fmt.Errorf("%w: not a group snapshot adkit can read (version %d, name %q)", directory.ErrInvalidInput, snap.Version, snap.SAMAccountName)
+	}
+	if ou == "" {
+		ou = snap.OU
+	}
+	scope := map[string]string{"domain_local": "domainlocal", "universal": "universal"}[snap.Scope]
+	kind := "distribution"
+	if snap.Security {
+		kind = "security"
+	}
+	owner := ""
+	if snap.ManagedBy != "" {
+		if e, err := c.readEntry(ctx, snap.ManagedBy, "(objectClass=user)", []string{"1.1"}); err != nil {
+			return res, err
+		} else if e == nil {
+			res.OwnerMissing = snap.ManagedBy
+		} else {
+			owner = snap.ManagedBy
+		}
+	}
+	g, err := c.CreateGroup(ctx, NewGroup{Name: snap.CN, SAMAccountName: snap.SAMAccountName, OU: ou, Scope: scope, Type: kind,
+		Description: snap.Description, Owner: owner})
+	if err != nil {
+		return res, err
+	}
+	res.Group = g
+	ref := GroupRef{DN: g.DN, SAMAccountName: g.SAMAccountName}
+	if c.DryRun() {
+		// The group does not exist, so membership checks cannot run; record what would be done.
+		for _, dn := range snap.Members {
+			if err := c.change(ctx, "group.add_member", audit.Target{DN: dn, Name: CommonName(dn)}, []audit.Change{{Attribute: "group", After: g.DN}}, noop); err != nil {
+				return res, err
+			}
+			res.MembersAdded++
+		}
+		for _, dn := range snap.MemberOf {
+			if err := c.change(ctx, "group.add_member", audit.Target{DN: g.DN, Name: g.SAMAccountName}, []audit.Change{{Attribute: "group", After: dn}}, noop); err != nil {
+				return res, err
+			}
+			res.ParentsAdded++
+		}
+		return res, nil
+	}
+	for _, dn := range snap.Members {
+		m, found, err := c.memberByDN(ctx, dn)
+		if err != nil {
+			return res, err
+		}
+		if !found {
+			res.MissingMembers = append(res.MissingMembers, dn)
+			continue
+		}
+		if _, err := c.ensureMembership(ctx, ref, m.account, true); err != nil {
+			return res, fmt.Errorf("group %s was recreated, but: %w", g.SAMAccountName, err)
+		}
+		res.MembersAdded++
+	}
+	self := &directory.User{DN: g.DN, SAMAccountName: g.SAMAccountName}
+	for _, dn := range snap.MemberOf {
+		e, err := c.readEntry(ctx, dn, "(objectClass=group)", []string{"sAMAccountName"})
+		if err != nil {
+			return res, err
+		}
+		if e == nil {
+			res.MissingParents = append(res.MissingParents, dn)
+			continue
+		}
+		if _, err := c.ensureMembership(ctx, GroupRef{DN: e.DN, SAMAccountName: e.GetAttributeValue("sAMAccountName")}, self, true); err != nil {
+			return res, fmt.Errorf("group %s was recreated, but: %w", g.SAMAccountName, err)
+		}
+		res.ParentsAdded++
+	}
+	return res, nil
 }

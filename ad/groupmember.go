@@ -69,17 +69,18 @@ func memberOf(e *ldap.Entry) groupMember {
 	return groupMember{account: u, class: m.Class}
 }
 
-// memberByDN reads a member that is named by its DN in a group's member list; an object the
-// bind account cannot read (or a phantom) is still named by its DN.
-func (c *Client) memberByDN(ctx context.Context, dn string) (groupMember, error) {
+// memberByDN reads a member that is named by its DN in a group's member list. found is false
+// for an object that is gone (or that the bind account cannot read); it is still named by its
+// DN.
+func (c *Client) memberByDN(ctx context.Context, dn string) (m groupMember, found bool, err error) {
 	e, err := c.readEntry(ctx, dn, "(objectClass=*)", memberAttributes)
 	if err != nil {
-		return groupMember{}, err
+		return groupMember{}, false, err
 	}
 	if e == nil {
-		return groupMember{account: &directory.User{DN: dn, SAMAccountName: CommonName(dn)}, class: "foreign"}, nil
+		return groupMember{account: &directory.User{DN: dn, SAMAccountName: CommonName(dn)}, class: "foreign"}, false, nil
 	}
-	return memberOf(e), nil
+	return memberOf(e), true, nil
 }
 
 // CycleError is a nesting refused because the group would end up inside itself.

@@ -260,9 +260,21 @@ func TestGroupLifecycle(t *testing.T) {
 		t.Errorf("a list with an unknown name: %v", err)
 	}
 
+	parentName := labtest.UniqueName("i13p")
+	parentDN := newLabGroup(t, c, "", parentName, parentName, "")
+	parent, err := c.ResolveGroup(ctx, parentName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AddMember(ctx, parent, name); err != nil {
+		t.Fatalf("nest the group in its parent: %v", err)
+	}
 	snap, err := c.SnapshotGroup(ctx, name)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(snap.MemberOf) != 1 || !strings.EqualFold(snap.MemberOf[0], parentDN) {
+		t.Errorf("snapshot member_of %v, want the parent", snap.MemberOf)
 	}
 	if len(snap.Members) != 2 || !slices.ContainsFunc(snap.Members, func(dn string) bool { return strings.EqualFold(dn, u2.DN) }) {
 		t.Errorf("snapshot members %v", snap.Members)
@@ -276,12 +288,32 @@ func TestGroupLifecycle(t *testing.T) {
 	if _, err := c.ResolveGroup(ctx, name); !errors.Is(err, directory.ErrNotFound) {
 		t.Errorf("group still there after delete: %v", err)
 	}
+	// Recreated from the snapshot: name, type, owner, members and its own membership.
+	res, err := c.RestoreGroup(ctx, snap, "")
+	if err != nil {
+		t.Fatalf("RestoreGroup: %v", err)
+	}
+	if res.MembersAdded != 2 || res.ParentsAdded != 1 || len(res.MissingMembers)+len(res.MissingParents) != 0 || !strings.EqualFold(res.Group.DN, g.DN) {
+		t.Errorf("RestoreGroup = %+v", res)
+	}
+	if gt := rawValue(t, c, g.DN, "groupType"); gt != "8" {
+		t.Errorf("restored groupType %s, want 8 (universal distribution)", gt)
+	}
+	if m := rawValue(t, c, g.DN, "managedBy"); !strings.EqualFold(m, u1.DN) {
+		t.Errorf("restored managedBy %q, want %s", m, u1.DN)
+	}
+	if got := readUser(t, c, u2.SAMAccountName); !slices.ContainsFunc(got.MemberOf, func(dn string) bool { return strings.EqualFold(dn, g.DN) }) {
+		t.Errorf("u2 is not a member of the restored group: %v", got.MemberOf)
+	}
+	if m := rawValue(t, c, parentDN, "member"); !strings.EqualFold(m, g.DN) {
+		t.Errorf("the parent's member after restore = %q, want the restored group", m)
+	}
 	if _, err := c.SnapshotGroup(ctx, "Domain Admins"); !errors.Is(err, directory.ErrInvalidInput) {
 		t.Errorf("snapshot (for delete) of Domain Admins: %v, want refused", err)
 	}
-	for _, action := range []string{"group.create", "group.update", "group.delete"} {
-		if res := pairs(t, auditRecords(t, logPath, action)); len(res) != 1 || res[0] != "ok" {
-			t.Errorf("%s outcomes %v", action, res)
+	for action, n := range map[string]int{"group.create": 2, "group.update": 1, "group.delete": 1} {
+		if res := pairs(t, auditRecords(t, logPath, action)); len(res) != n || res[0] != "ok" {
+			t.Errorf("%s outcomes %v, want %d ok", action, res, n)
 		}
 	}
 }

@@ -14,6 +14,6 @@ func NewCmdGroup(f *factory.Factory) *cobra.Command {
 		Short: "Show, create, change and delete groups; add, remove and sync members",
 	}
 	cmd.AddCommand(newCmdShow(f, nil), newCmdMembers(f, nil), newCmdAdd(f, nil), newCmdRemove(f, nil),
-		newCmdCreate(f, nil), newCmdDelete(f, nil), newCmdSet(f, nil), newCmdSync(f, nil))
+		newCmdCreate(f, nil), newCmdDelete(f, nil), newCmdRestore(f, nil), newCmdSet(f, nil), newCmdSync(f, nil))
 	return cmd
 }
