@@ -25,7 +25,7 @@ func ConfirmBulk(ios *iostreams.IOStreams, c Confirmer, yes, dryRun bool, target
 		return nil
 	}
 	if !ios.CanPrompt() {
-		return FlagErrorf("%s on %d accounts needs --yes when not run from a terminal (or try --dry-run first)", what, n)
+		return FlagErrorf("%s: %d accounts (%s) needs --yes when not run from a terminal (or try --dry-run first); nothing was changed", what, n, NameList(targets))
 	}
 	ok, err := c.Confirm(fmt.Sprintf("%s: %d accounts (%s)?", what, n, NameList(targets)), false)
 	if err != nil {
