@@ -12,23 +12,7 @@ import (
 
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
-)
-
-// NewGroup describes a group to create (New-ADGroup).
-type NewGroup struct {
-	Name           string // the CN; also the sAMAccountName unless SAMAccountName is set
-	SAMAccountName string
-	OU             string // default the domain's Users container
-	Scope          string // global (default), domainlocal, universal
-	Type           string // security (default), distribution
-	Description    string
-	Owner          string // any user identity; stored as managedBy
-}
-
-// GroupScopes and GroupTypes are the accepted spellings, for flags and messages.
-var (
-	GroupScopes = []string{"global", "domainlocal", "universal"}
-	GroupTypes  = []string{"security", "distribution"}
+	ldapdn "github.com/adkit-dev/adkit/internal/dn"
 )
 
 // groupTypeValue computes groupType from scope and type (MS-ADTS 2.2.12).
@@ -42,7 +26,7 @@ func groupTypeValue(scope, kind string) (int32, error) {
 	case "universal":
 		v = groupTypeUniversal
 	default:
-		return 0, fmt.Errorf("%w: group scope %q: use one of %s", directory.ErrInvalidInput, scope, strings.Join(GroupScopes, ", "))
+		return 0, fmt.Errorf("%w: group scope %q: use one of %s", directory.ErrInvalidInput, scope, strings.Join(directory.GroupScopes, ", "))
 	}
 	switch strings.ToLower(kind) {
 	case "", "security":
@@ -56,7 +40,7 @@ func groupTypeValue(scope, kind string) (int32, error) {
 
 // CreateGroup creates a group. Its name, place and owner are checked before anything is
 // written: a taken name or a missing OU changes nothing.
-func (c *Client) CreateGroup(ctx context.Context, ng NewGroup) (*directory.Group, error) {
+func (c *Client) CreateGroup(ctx context.Context, ng directory.NewGroup) (*directory.Group, error) {
 	ng.Name = strings.TrimSpace(ng.Name)
 	if ng.Name == "" {
 		return nil, fmt.Errorf("%w: a new group needs a name", directory.ErrInvalidInput)
@@ -149,34 +133,8 @@ func groupScope(gt int) string {
 	return "global"
 }
 
-// GroupSnapshotVersion is the snapshot format written by SnapshotGroup.
-const GroupSnapshotVersion = 1
-
-// GroupSnapshot is a group as it was before `group delete`: enough to create it again with
-// its members and its own memberships. The JSON names are a contract (files outlive versions).
-type GroupSnapshot struct {
-	Version        int       `json:"version"`
-	TakenAt        time.Time `json:"taken_at"`
-	Server         string    `json:"server"`
-	DN             string    `json:"dn"`
-	OU             string    `json:"ou"`
-	CN             string    `json:"cn"`
-	SAMAccountName string    `json:"sam_account_name"`
-	GroupType      int       `json:"group_type"`
-	Scope          string    `json:"scope"`
-	Security       bool      `json:"security"`
-	Description    string    `json:"description"`
-	Mail           string    `json:"mail"`
-	ManagedBy      string    `json:"managed_by"`
-	ObjectGUID     string    `json:"object_guid"`
-	ObjectSID      string    `json:"object_sid"`
-	Members        []string  `json:"members"`   // direct members, by DN
-	MemberOf       []string  `json:"member_of"` // groups it is a member of, by DN
-	Ticket         string    `json:"ticket"`
-}
-
 // SnapshotGroup reads a group, its members and its memberships. It changes nothing.
-func (c *Client) SnapshotGroup(ctx context.Context, ident string) (*GroupSnapshot, error) {
+func (c *Client) SnapshotGroup(ctx context.Context, ident string) (*directory.GroupSnapshot, error) {
 	e, err := c.findOne(ctx, kindGroup, ident, append(append([]string(nil), groupAttributes...), "managedBy", "isCriticalSystemObject"))
 	if err != nil {
 		return nil, err
@@ -191,9 +149,9 @@ func (c *Client) SnapshotGroup(ctx context.Context, ident string) (*GroupSnapsho
 	if strings.EqualFold(e.GetAttributeValue("isCriticalSystemObject"), "TRUE") || wellKnownRID(g.ObjectSID) {
 		return nil, fmt.Errorf("%w: %s is a built-in group (%s); adkit does not delete it", directory.ErrInvalidInput, g.SAMAccountName, g.ObjectSID)
 	}
-	return &GroupSnapshot{
-		Version: GroupSnapshotVersion, TakenAt: time.Now().UTC(), Server: c.server,
-		DN: g.DN, OU: ParentDN(g.DN), CN: CommonName(g.DN), SAMAccountName: g.SAMAccountName,
+	return &directory.GroupSnapshot{
+		Version: directory.GroupSnapshotVersion, TakenAt: time.Now().UTC(), Server: c.server,
+		DN: g.DN, OU: ldapdn.Parent(g.DN), CN: ldapdn.CommonName(g.DN), SAMAccountName: g.SAMAccountName,
 		GroupType: attrInt(e, "groupType"), Scope: g.Scope, Security: g.Security,
 		Description: g.Description, Mail: g.Mail, ManagedBy: e.GetAttributeValue("managedBy"),
 		ObjectGUID: g.ObjectGUID, ObjectSID: g.ObjectSID, Members: g.Members, MemberOf: g.MemberOf,
@@ -213,14 +171,14 @@ func wellKnownRID(sid string) bool {
 // first). A group with members is refused unless force: its members would lose whatever it
 // grants. The group is found again by objectGUID, so a group renamed or recreated since the
 // snapshot is never deleted by mistake.
-func (c *Client) DeleteGroup(ctx context.Context, snap *GroupSnapshot, force bool, snapshotPath string) (Outcome, error) {
+func (c *Client) DeleteGroup(ctx context.Context, snap *directory.GroupSnapshot, force bool, snapshotPath string) (directory.Outcome, error) {
 	e, err := c.findOne(ctx, kindGroup, snap.ObjectGUID, []string{"sAMAccountName"})
 	if err != nil {
-		return Outcome{}, err
+		return directory.Outcome{}, err
 	}
 	u := &directory.User{DN: e.DN, SAMAccountName: snap.SAMAccountName}
 	if len(snap.Members) > 0 && !force {
-		return Outcome{User: u}, fmt.Errorf("%w: %s still has %d member(s) (%s); they would lose what it grants. "+
+		return directory.Outcome{User: u}, fmt.Errorf("%w: %s still has %d member(s) (%s); they would lose what it grants. "+
 			"Look with adkit group members %q, empty it, or pass --force", directory.ErrInvalidInput,
 			snap.SAMAccountName, len(snap.Members), nameList(snap.Members), snap.SAMAccountName)
 	}
@@ -239,10 +197,10 @@ func (c *Client) DeleteGroup(ctx context.Context, snap *GroupSnapshot, force boo
 		return nil
 	})
 	if err != nil {
-		return Outcome{User: u}, fmt.Errorf("delete group %s: %w", snap.SAMAccountName, err)
+		return directory.Outcome{User: u}, fmt.Errorf("delete group %s: %w", snap.SAMAccountName, err)
 	}
 	note := fmt.Sprintf("deleted (%d members, member of %d groups)", len(snap.Members), len(snap.MemberOf))
-	return c.dryRunAware(Outcome{User: u, Changed: true, Note: note}, "would delete"), nil
+	return c.dryRunAware(directory.Outcome{User: u, Changed: true, Note: note}, "would delete"), nil
 }
 
 // nameList names the first few objects of a DN list.
@@ -253,25 +211,19 @@ func nameList(dns []string) string {
 		if i == shown {
 			return strings.Join(names, ", ") + fmt.Sprintf(" and %d more", len(dns)-shown)
 		}
-		names = append(names, CommonName(dn))
+		names = append(names, ldapdn.CommonName(dn))
 	}
 	return strings.Join(names, ", ")
 }
 
-// GroupUpdate is what `group set` changes; nil leaves a field alone, "" empties it.
-type GroupUpdate struct {
-	Description *string
-	Owner       *string // any user identity
-}
-
 // UpdateGroup changes a group's description and owner (managedBy) in one modify.
-func (c *Client) UpdateGroup(ctx context.Context, ident string, upd GroupUpdate) (Outcome, error) {
+func (c *Client) UpdateGroup(ctx context.Context, ident string, upd directory.GroupUpdate) (directory.Outcome, error) {
 	if upd.Description == nil && upd.Owner == nil {
-		return Outcome{}, fmt.Errorf("%w: nothing to change: give --description or --owner", directory.ErrInvalidInput)
+		return directory.Outcome{}, fmt.Errorf("%w: nothing to change: give --description or --owner", directory.ErrInvalidInput)
 	}
 	e, err := c.findOne(ctx, kindGroup, ident, []string{"sAMAccountName", "description", "managedBy"})
 	if err != nil {
-		return Outcome{}, err
+		return directory.Outcome{}, err
 	}
 	u := &directory.User{DN: e.DN, SAMAccountName: e.GetAttributeValue("sAMAccountName")}
 	req := ldap.NewModifyRequest(e.DN, nil)
@@ -297,7 +249,7 @@ func (c *Client) UpdateGroup(ctx context.Context, ident string, upd GroupUpdate)
 		if strings.TrimSpace(*upd.Owner) != "" {
 			o, err := c.User(ctx, *upd.Owner)
 			if err != nil {
-				return Outcome{User: u}, fmt.Errorf("owner: %w", err)
+				return directory.Outcome{User: u}, fmt.Errorf("owner: %w", err)
 			}
 			owner = o.DN
 		}
@@ -310,7 +262,7 @@ func (c *Client) UpdateGroup(ctx context.Context, ident string, upd GroupUpdate)
 	if len(changes) == 0 {
 		note := "already as asked; nothing to change"
 		err := c.change(ctx, "group.update", audit.Target{DN: u.DN, Name: u.SAMAccountName}, nil, func(context.Context) error { return audit.Skipped(note) })
-		return Outcome{User: u, Note: note}, ignoreSkipped(err)
+		return directory.Outcome{User: u, Note: note}, ignoreSkipped(err)
 	}
 	err = c.change(ctx, "group.update", audit.Target{DN: u.DN, Name: u.SAMAccountName}, changes, func(context.Context) error {
 		if err := c.conn.Modify(req); err != nil {
@@ -319,39 +271,18 @@ func (c *Client) UpdateGroup(ctx context.Context, ident string, upd GroupUpdate)
 		return nil
 	})
 	if err != nil {
-		return Outcome{User: u}, fmt.Errorf("change group %s: %w", u.SAMAccountName, err)
+		return directory.Outcome{User: u}, fmt.Errorf("change group %s: %w", u.SAMAccountName, err)
 	}
 	note := strings.Join(words, "; ")
-	return c.dryRunAware(Outcome{User: u, Changed: true, Note: note}, "would set "+note), nil
-}
-
-// SyncStep is one membership change of a group sync.
-type SyncStep struct {
-	Add   bool   `json:"add"`
-	DN    string `json:"dn"`
-	Name  string `json:"name"`
-	Class string `json:"class"`
-	// Given is the name as it appeared in the list (adds only).
-	Given string `json:"given,omitempty"`
-}
-
-// GroupSyncPlan makes a group's direct membership equal to a list: what to add, what to
-// remove, and how many members stay.
-type GroupSyncPlan struct {
-	Group GroupRef   `json:"-"`
-	Add   []SyncStep `json:"add"`
-	// Remove are direct members not on the list. Members by primary group (Domain Users) are
-	// not in the member attribute and are neither listed nor removed.
-	Remove []SyncStep `json:"remove"`
-	Keep   int        `json:"keep"`
+	return c.dryRunAware(directory.Outcome{User: u, Changed: true, Note: note}, "would set "+note), nil
 }
 
 // PlanGroupSync compares a group's direct members with a list of names (users, groups,
 // computers, in any accepted form). Every name must resolve: a typo must not turn into
 // removing the person it was meant to keep, so any unknown or ambiguous name fails the plan,
 // naming each. A group on the list that would make a cycle fails it too.
-func (c *Client) PlanGroupSync(ctx context.Context, groupIdent string, names []string) (GroupSyncPlan, error) {
-	var plan GroupSyncPlan
+func (c *Client) PlanGroupSync(ctx context.Context, groupIdent string, names []string) (directory.GroupSyncPlan, error) {
+	var plan directory.GroupSyncPlan
 	g, err := c.ResolveGroup(ctx, groupIdent)
 	if err != nil {
 		return plan, err
@@ -386,7 +317,7 @@ func (c *Client) PlanGroupSync(ctx context.Context, groupIdent string, names []s
 			problems = append(problems, err.Error())
 			continue
 		}
-		plan.Add = append(plan.Add, SyncStep{Add: true, DN: m.account.DN, Name: m.account.Name(), Class: m.class, Given: n})
+		plan.Add = append(plan.Add, directory.SyncStep{Add: true, DN: m.account.DN, Name: m.account.Name(), Class: m.class, Given: n})
 	}
 	if len(problems) > 0 {
 		return plan, fmt.Errorf("%w: the list for %s has %d name(s) that cannot be used; nothing was changed:\n  %s",
@@ -400,40 +331,29 @@ func (c *Client) PlanGroupSync(ctx context.Context, groupIdent string, names []s
 		if err != nil {
 			return plan, err
 		}
-		plan.Remove = append(plan.Remove, SyncStep{DN: dn, Name: m.account.Name(), Class: m.class})
+		plan.Remove = append(plan.Remove, directory.SyncStep{DN: dn, Name: m.account.Name(), Class: m.class})
 	}
 	return plan, nil
 }
 
 // ApplySyncStep makes one change of a sync plan, audited like group add and remove.
-func (c *Client) ApplySyncStep(ctx context.Context, g GroupRef, s SyncStep) (Outcome, error) {
+func (c *Client) ApplySyncStep(ctx context.Context, g directory.GroupRef, s directory.SyncStep) (directory.Outcome, error) {
 	u := &directory.User{DN: s.DN, SAMAccountName: s.Name}
 	if s.Add && s.Class == "group" {
 		if err := c.checkNesting(ctx, g, groupMember{account: u, class: s.Class}); err != nil {
-			return Outcome{User: u}, err
+			return directory.Outcome{User: u}, err
 		}
 	}
 	return c.ensureMembership(ctx, g, u, s.Add)
-}
-
-// GroupRestore is what RestoreGroup did: the new group, and what of the snapshot could not be
-// put back (members or parent groups deleted since, an owner who has left).
-type GroupRestore struct {
-	Group          *directory.Group
-	MembersAdded   int
-	ParentsAdded   int
-	MissingMembers []string // DNs
-	MissingParents []string // DNs
-	OwnerMissing   string   // DN
 }
 
 // RestoreGroup recreates a deleted group from its snapshot: same name, scope, type,
 // description and owner, in its old OU (or ou), then its members and its own memberships,
 // each an audited change. Objects deleted since the snapshot are reported, not fatal. The
 // new group has a new SID: permissions granted to the old one must be granted again.
-func (c *Client) RestoreGroup(ctx context.Context, snap *GroupSnapshot, ou string) (GroupRestore, error) {
-	var res GroupRestore
-	if snap.Version != GroupSnapshotVersion || snap.SAMAccountName == "" || snap.CN == "" {
+func (c *Client) RestoreGroup(ctx context.Context, snap *directory.GroupSnapshot, ou string) (directory.GroupRestore, error) {
+	var res directory.GroupRestore
+	if snap.Version != directory.GroupSnapshotVersion || snap.SAMAccountName == "" || snap.CN == "" {
 		return res, fmt.Errorf("%w: not a group snapshot adkit can read (version %d, name %q)", directory.ErrInvalidInput, snap.Version, snap.SAMAccountName)
 	}
 	if ou == "" {
@@ -454,17 +374,17 @@ func (c *Client) RestoreGroup(ctx context.Context, snap *GroupSnapshot, ou strin
 			owner = snap.ManagedBy
 		}
 	}
-	g, err := c.CreateGroup(ctx, NewGroup{Name: snap.CN, SAMAccountName: snap.SAMAccountName, OU: ou, Scope: scope, Type: kind,
+	g, err := c.CreateGroup(ctx, directory.NewGroup{Name: snap.CN, SAMAccountName: snap.SAMAccountName, OU: ou, Scope: scope, Type: kind,
 		Description: snap.Description, Owner: owner})
 	if err != nil {
 		return res, err
 	}
 	res.Group = g
-	ref := GroupRef{DN: g.DN, SAMAccountName: g.SAMAccountName}
+	ref := directory.GroupRef{DN: g.DN, SAMAccountName: g.SAMAccountName}
 	if c.DryRun() {
 		// The group does not exist, so membership checks cannot run; record what would be done.
 		for _, dn := range snap.Members {
-			if err := c.change(ctx, "group.add_member", audit.Target{DN: dn, Name: CommonName(dn)}, []audit.Change{{Attribute: "group", After: g.DN}}, noop); err != nil {
+			if err := c.change(ctx, "group.add_member", audit.Target{DN: dn, Name: ldapdn.CommonName(dn)}, []audit.Change{{Attribute: "group", After: g.DN}}, noop); err != nil {
 				return res, err
 			}
 			res.MembersAdded++
@@ -501,7 +421,7 @@ func (c *Client) RestoreGroup(ctx context.Context, snap *GroupSnapshot, ou strin
 			res.MissingParents = append(res.MissingParents, dn)
 			continue
 		}
-		if _, err := c.ensureMembership(ctx, GroupRef{DN: e.DN, SAMAccountName: e.GetAttributeValue("sAMAccountName")}, self, true); err != nil {
+		if _, err := c.ensureMembership(ctx, directory.GroupRef{DN: e.DN, SAMAccountName: e.GetAttributeValue("sAMAccountName")}, self, true); err != nil {
 			return res, fmt.Errorf("group %s was recreated, but: %w", g.SAMAccountName, err)
 		}
 		res.ParentsAdded++

@@ -9,6 +9,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/adkit-dev/adkit/internal/directory"
+	ldapdn "github.com/adkit-dev/adkit/internal/dn"
 )
 
 // kindNested is what a group may hold besides users (Add-ADGroupMember's -Members): groups
@@ -55,7 +56,7 @@ func (c *Client) resolveMember(ctx context.Context, ident string) (groupMember, 
 
 // memberOf describes a directory entry as a group member.
 func memberOf(e *ldap.Entry) groupMember {
-	m := memberFromEntry(e, Member{})
+	m := memberFromEntry(e, directory.Member{})
 	u := &directory.User{
 		DN:             e.DN,
 		SAMAccountName: e.GetAttributeValue("sAMAccountName"),
@@ -64,7 +65,7 @@ func memberOf(e *ldap.Entry) groupMember {
 		ObjectSID:      sidString(e.GetRawAttributeValue("objectSid")),
 	}
 	if u.SAMAccountName == "" {
-		u.SAMAccountName = CommonName(e.DN)
+		u.SAMAccountName = ldapdn.CommonName(e.DN)
 	}
 	return groupMember{account: u, class: m.Class}
 }
@@ -78,7 +79,7 @@ func (c *Client) memberByDN(ctx context.Context, dn string) (m groupMember, foun
 		return groupMember{}, false, err
 	}
 	if e == nil {
-		return groupMember{account: &directory.User{DN: dn, SAMAccountName: CommonName(dn)}, class: "foreign"}, false, nil
+		return groupMember{account: &directory.User{DN: dn, SAMAccountName: ldapdn.CommonName(dn)}, class: "foreign"}, false, nil
 	}
 	return memberOf(e), true, nil
 }
@@ -95,7 +96,7 @@ func (e *CycleError) Error() string {
 	}
 	names := make([]string, len(e.Path))
 	for i, dn := range e.Path {
-		names[i] = CommonName(dn)
+		names[i] = ldapdn.CommonName(dn)
 	}
 	how := "directly"
 	if len(names) > 2 {
@@ -121,7 +122,7 @@ func (c *Client) nestingPath(ctx context.Context, groupDN, candidateDN string) (
 	for len(frontier) > 0 {
 		entries, err := c.entriesByDN(ctx, frontier, "(objectClass=group)", []string{"memberOf"})
 		if err != nil {
-			return nil, fmt.Errorf("check nesting of %s: %w", CommonName(groupDN), err)
+			return nil, fmt.Errorf("check nesting of %s: %w", ldapdn.CommonName(groupDN), err)
 		}
 		var next []string
 		for _, e := range entries {
@@ -147,7 +148,7 @@ func (c *Client) nestingPath(ctx context.Context, groupDN, candidateDN string) (
 }
 
 // checkNesting refuses to add a group that would make a cycle.
-func (c *Client) checkNesting(ctx context.Context, g GroupRef, m groupMember) error {
+func (c *Client) checkNesting(ctx context.Context, g directory.GroupRef, m groupMember) error {
 	if m.class != "group" {
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/labtest"
 )
 
@@ -33,11 +34,11 @@ func TestUpdateUserAttributes(t *testing.T) {
 	t.Parallel()
 	c, logPath := labtest.Connect(t)
 	ctx := context.Background()
-	u, _ := newLabUser(t, c, staffOU(c), func(nu *ad.NewUser) { nu.Title = "Engineer" })
+	u, _ := newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) { nu.Title = "Engineer" })
 	mgr := readUser(t, c, "asmith")
 	end := time.Date(2031, 6, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1)
 
-	upd := ad.UserUpdate{
+	upd := directory.UserUpdate{
 		Values: map[string]string{"title": "Senior Engineer", "department": "R&D", "manager": mgr.Mail,
 			"phone": "+1 555 0100", "mobile": "+1 555 0199", "office": "B2.14", "company": "Adkit Ltd"},
 		SetExpires: true, Expires: &end,
@@ -81,7 +82,7 @@ func TestUpdateUserAttributes(t *testing.T) {
 		t.Errorf("repeat UpdateUser: changed=%v note=%q err=%v", out.Changed, out.Note, err)
 	}
 	// Clear the mobile and the expiry.
-	out, err = c.UpdateUser(ctx, u.SAMAccountName, ad.UserUpdate{Clear: []string{"mobile", "expires"}})
+	out, err = c.UpdateUser(ctx, u.SAMAccountName, directory.UserUpdate{Clear: []string{"mobile", "expires"}})
 	if err != nil || !out.Changed {
 		t.Fatalf("clear: changed=%v err=%v", out.Changed, err)
 	}
@@ -93,13 +94,13 @@ func TestUpdateUserAttributes(t *testing.T) {
 	}
 
 	// Bad input changes nothing: an unknown manager, an attribute set and cleared.
-	if _, err := c.UpdateUser(ctx, u.SAMAccountName, ad.UserUpdate{Values: map[string]string{"title": "X", "manager": "nosuchmanager"}}); !errors.Is(err, directory.ErrNotFound) {
+	if _, err := c.UpdateUser(ctx, u.SAMAccountName, directory.UserUpdate{Values: map[string]string{"title": "X", "manager": "nosuchmanager"}}); !errors.Is(err, directory.ErrNotFound) {
 		t.Errorf("unknown manager: err = %v, want not found", err)
 	}
 	if got := readUser(t, c, u.SAMAccountName); got.Title != "Senior Engineer" {
 		t.Errorf("title after a refused update = %q: half-written", got.Title)
 	}
-	if _, err := c.UpdateUser(ctx, u.SAMAccountName, ad.UserUpdate{Values: map[string]string{"title": "X"}, Clear: []string{"title"}}); !errors.Is(err, directory.ErrInvalidInput) {
+	if _, err := c.UpdateUser(ctx, u.SAMAccountName, directory.UserUpdate{Values: map[string]string{"title": "X"}, Clear: []string{"title"}}); !errors.Is(err, directory.ErrInvalidInput) {
 		t.Errorf("set and clear: err = %v, want invalid input", err)
 	}
 }
@@ -113,7 +114,7 @@ func TestUpdateUserNotPermittedNamesTheAttribute(t *testing.T) {
 	trail, logPath := labtest.Trail(t, false)
 	hd := labtest.ConnectWith(t, labtest.HelpdeskConfig(t), trail)
 
-	_, err := hd.UpdateUser(context.Background(), u.SAMAccountName, ad.UserUpdate{Values: map[string]string{"title": "Boss", "department": "Exec"}})
+	_, err := hd.UpdateUser(context.Background(), u.SAMAccountName, directory.UserUpdate{Values: map[string]string{"title": "Boss", "department": "Exec"}})
 	if !errors.Is(err, ad.ErrPermission) {
 		t.Fatalf("help-desk title change: err = %v, want not permitted", err)
 	}
@@ -168,7 +169,7 @@ func TestGroupAddNestingAndCycle(t *testing.T) {
 	for i, n := range names {
 		dns[i] = newLabGroup(t, c, "", n, n, "")
 	}
-	ref := func(i int) ad.GroupRef {
+	ref := func(i int) directory.GroupRef {
 		g, err := c.ResolveGroup(ctx, names[i])
 		if err != nil {
 			t.Fatal(err)
@@ -216,7 +217,7 @@ func TestGroupLifecycle(t *testing.T) {
 	u1, _ := newLabUser(t, c, staffOU(c))
 	u2, _ := newLabUser(t, c, staffOU(c))
 	name := labtest.UniqueName("i13g")
-	g, err := c.CreateGroup(ctx, ad.NewGroup{Name: name, OU: groupsOU(c), Scope: "universal", Type: "distribution", Description: "team", Owner: "asmith"})
+	g, err := c.CreateGroup(ctx, directory.NewGroup{Name: name, OU: groupsOU(c), Scope: "universal", Type: "distribution", Description: "team", Owner: "asmith"})
 	if err != nil {
 		t.Fatalf("CreateGroup: %v", err)
 	}
@@ -224,23 +225,23 @@ func TestGroupLifecycle(t *testing.T) {
 	if gt := rawValue(t, c, g.DN, "groupType"); gt != "8" {
 		t.Errorf("groupType of a universal distribution group = %s, want 8", gt)
 	}
-	if _, err := c.CreateGroup(ctx, ad.NewGroup{Name: name, OU: groupsOU(c)}); !errors.Is(err, directory.ErrInvalidInput) {
+	if _, err := c.CreateGroup(ctx, directory.NewGroup{Name: name, OU: groupsOU(c)}); !errors.Is(err, directory.ErrInvalidInput) {
 		t.Errorf("second CreateGroup with the same name: %v, want invalid input", err)
 	}
-	if out, err := c.UpdateGroup(ctx, name, ad.GroupUpdate{Owner: &u1.SAMAccountName}); err != nil || !out.Changed {
+	if out, err := c.UpdateGroup(ctx, name, directory.GroupUpdate{Owner: &u1.SAMAccountName}); err != nil || !out.Changed {
 		t.Fatalf("UpdateGroup owner: %v", err)
 	}
 	if m := rawValue(t, c, g.DN, "managedBy"); !strings.EqualFold(m, u1.DN) {
 		t.Errorf("managedBy = %q, want %s", m, u1.DN)
 	}
 
-	sync := func(names ...string) ad.GroupSyncPlan {
+	sync := func(names ...string) directory.GroupSyncPlan {
 		t.Helper()
 		plan, err := c.PlanGroupSync(ctx, name, names)
 		if err != nil {
 			t.Fatalf("PlanGroupSync(%v): %v", names, err)
 		}
-		for _, s := range append(append([]ad.SyncStep(nil), plan.Add...), plan.Remove...) {
+		for _, s := range append(append([]directory.SyncStep(nil), plan.Add...), plan.Remove...) {
 			if _, err := c.ApplySyncStep(ctx, plan.Group, s); err != nil {
 				t.Fatalf("apply %+v: %v", s, err)
 			}
@@ -327,27 +328,27 @@ func TestRenameUserKeepsNamesConsistent(t *testing.T) {
 	ou := staffOU(c)
 	sam := labtest.UniqueName("i13r")
 	first, last := "Rena", "Old"+sam
-	u, _ := newLabUser(t, c, ou, func(nu *ad.NewUser) {
+	u, _ := newLabUser(t, c, ou, func(nu *directory.NewUser) {
 		nu.GivenName, nu.Surname, nu.DisplayName = first, last, first+" "+last
 		nu.Mail = strings.ToLower(first + "." + last + "@" + labDomain)
 		nu.UserPrincipalName = nu.Mail
 	})
 	// Someone else already has the new name in that OU.
 	newLast := "New" + sam
-	blocker, _ := newLabUser(t, c, ou, func(nu *ad.NewUser) {
+	blocker, _ := newLabUser(t, c, ou, func(nu *directory.NewUser) {
 		nu.GivenName, nu.Surname, nu.DisplayName = "Rena", newLast, "Rena "+newLast
 	})
 	if !strings.HasPrefix(blocker.DN, "CN=Rena "+newLast+",") {
 		t.Fatalf("blocker DN %s", blocker.DN)
 	}
-	out, err := c.RenameUser(ctx, u.SAMAccountName, ad.RenameOptions{GivenName: "Rena", Surname: newLast})
+	out, err := c.RenameUser(ctx, u.SAMAccountName, directory.RenameOptions{GivenName: "Rena", Surname: newLast})
 	if err != nil || !out.Changed {
 		t.Fatalf("RenameUser: %v", err)
 	}
 	got := readUser(t, c, u.SAMAccountName)
 	wantCN := "Rena " + newLast + " (" + u.SAMAccountName + ")"
 	wantMail := strings.ToLower("rena." + newLast + "@" + labDomain)
-	if ad.CommonName(got.DN) != wantCN || got.DisplayName != "Rena "+newLast || got.Surname != newLast {
+	if dn.CommonName(got.DN) != wantCN || got.DisplayName != "Rena "+newLast || got.Surname != newLast {
 		t.Errorf("after rename: DN %s display %q sn %q; want CN %q", got.DN, got.DisplayName, got.Surname, wantCN)
 	}
 	if got.Mail != wantMail || got.UserPrincipalName != wantMail {
@@ -357,12 +358,12 @@ func TestRenameUserKeepsNamesConsistent(t *testing.T) {
 		t.Errorf("user.rename outcomes %v", res)
 	}
 	// The same rename again changes nothing.
-	out, err = c.RenameUser(ctx, u.SAMAccountName, ad.RenameOptions{GivenName: "Rena", Surname: newLast})
+	out, err = c.RenameUser(ctx, u.SAMAccountName, directory.RenameOptions{GivenName: "Rena", Surname: newLast})
 	if err != nil || out.Changed {
 		t.Errorf("repeat rename: changed=%v err=%v", out.Changed, err)
 	}
 	// A logon name someone has is refused before any change.
-	if _, err := c.RenameUser(ctx, u.SAMAccountName, ad.RenameOptions{GivenName: "X", Surname: "Y", SAMAccountName: "jdoe"}); !errors.Is(err, directory.ErrInvalidInput) {
+	if _, err := c.RenameUser(ctx, u.SAMAccountName, directory.RenameOptions{GivenName: "X", Surname: "Y", SAMAccountName: "jdoe"}); !errors.Is(err, directory.ErrInvalidInput) {
 		t.Errorf("rename to a taken sam: %v", err)
 	}
 	if g := readUser(t, c, u.SAMAccountName); g.GivenName != "Rena" {
@@ -376,7 +377,7 @@ func TestResetPasswordReadable(t *testing.T) {
 	t.Parallel()
 	c, _ := labtest.Connect(t)
 	u, _ := newLabUser(t, c, staffOU(c))
-	res, err := c.ResetPassword(context.Background(), u.SAMAccountName, ad.ResetOptions{Format: "readable"})
+	res, err := c.ResetPassword(context.Background(), u.SAMAccountName, directory.ResetOptions{Format: "readable"})
 	if err != nil || !res.Generated {
 		t.Fatalf("readable reset: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
+	ldapdn "github.com/adkit-dev/adkit/internal/dn"
 )
 
 // FreeUserDN names an account CN=<display name> in ou, or, when another object already has
@@ -35,14 +36,6 @@ func (c *Client) FreeUserDN(ctx context.Context, display, sam, ou, self string) 
 // escapeRDN escapes an RDN value as onboarding does: RFC 4514, and '=' too.
 func escapeRDN(v string) string { return strings.ReplaceAll(ldap.EscapeDN(v), "=", `\=`) }
 
-// RenameOptions is what `user rename` changes.
-type RenameOptions struct {
-	GivenName         string
-	Surname           string
-	SAMAccountName    string // "" keeps the logon name
-	UserPrincipalName string // "" follows the rules in RenameUser
-}
-
 // RenameUser gives an account a new name (a marriage, a correction) and keeps the names
 // derived from it consistent: givenName, sn, displayName and the CN ("Given Surname", or
 // "Given Surname (sam)" when another object in the OU has that name); the mail address when it
@@ -50,20 +43,20 @@ type RenameOptions struct {
 // onboarding when taken; the old address stays as a secondary proxy address so mail keeps
 // arriving); the UPN when it equalled the mail address, or sam@suffix and the logon name
 // changes, or as given. Names are checked before anything is written.
-func (c *Client) RenameUser(ctx context.Context, ident string, o RenameOptions) (Outcome, error) {
+func (c *Client) RenameUser(ctx context.Context, ident string, o directory.RenameOptions) (directory.Outcome, error) {
 	o.GivenName, o.Surname = strings.TrimSpace(o.GivenName), strings.TrimSpace(o.Surname)
 	if o.GivenName == "" || o.Surname == "" {
-		return Outcome{}, fmt.Errorf("%w: a rename needs the new given name and surname", directory.ErrInvalidInput)
+		return directory.Outcome{}, fmt.Errorf("%w: a rename needs the new given name and surname", directory.ErrInvalidInput)
 	}
 	e, err := c.findOne(ctx, kindUser, ident, append(userAttributeList(), "proxyAddresses", "cn"))
 	if err != nil {
-		return Outcome{}, err
+		return directory.Outcome{}, err
 	}
 	u := userFromEntry(e)
 	sam := u.SAMAccountName
 	if o.SAMAccountName != "" && !strings.EqualFold(o.SAMAccountName, sam) {
 		if err := validSAM(o.SAMAccountName); err != nil {
-			return Outcome{User: u}, err
+			return directory.Outcome{User: u}, err
 		}
 		sam = o.SAMAccountName
 	}
@@ -76,7 +69,7 @@ func (c *Client) RenameUser(ctx context.Context, ident string, o RenameOptions) 
 		base := directory.ASCIIFold(o.GivenName) + "." + directory.ASCIIFold(o.Surname)
 		if base != "." {
 			if mail, err = c.freeAddress(ctx, base, domain, u); err != nil {
-				return Outcome{User: u}, err
+				return directory.Outcome{User: u}, err
 			}
 		}
 	}
@@ -100,18 +93,18 @@ func (c *Client) RenameUser(ctx context.Context, ident string, o RenameOptions) 
 	if len(check) > 0 {
 		taken, err := c.namesInUseByOthers(ctx, check, u)
 		if err != nil {
-			return Outcome{User: u}, err
+			return directory.Outcome{User: u}, err
 		}
 		for _, n := range check {
 			if taken[strings.ToLower(n)] {
-				return Outcome{User: u}, fmt.Errorf("%w: %q is already used by another account; nothing was changed", directory.ErrInvalidInput, n)
+				return directory.Outcome{User: u}, fmt.Errorf("%w: %q is already used by another account; nothing was changed", directory.ErrInvalidInput, n)
 			}
 		}
 	}
-	ou := ParentDN(u.DN)
+	ou := ldapdn.Parent(u.DN)
 	newDN, clash, err := c.FreeUserDN(ctx, display, sam, ou, u.DN)
 	if err != nil {
-		return Outcome{User: u}, err
+		return directory.Outcome{User: u}, err
 	}
 
 	req := ldap.NewModifyRequest(u.DN, nil) // the DN is switched to newDN after the rename
@@ -127,8 +120,8 @@ func (c *Client) RenameUser(ctx context.Context, ident string, o RenameOptions) 
 	}
 	rdnChange := !dnEqual(newDN, u.DN)
 	if rdnChange {
-		changes = append(changes, audit.Change{Attribute: "cn", Before: CommonName(u.DN), After: CommonName(newDN)})
-		words = append(words, fmt.Sprintf("cn %q → %q", CommonName(u.DN), CommonName(newDN)))
+		changes = append(changes, audit.Change{Attribute: "cn", Before: ldapdn.CommonName(u.DN), After: ldapdn.CommonName(newDN)})
+		words = append(words, fmt.Sprintf("cn %q → %q", ldapdn.CommonName(u.DN), ldapdn.CommonName(newDN)))
 	}
 	set("givenName", u.GivenName, o.GivenName)
 	set("sn", u.Surname, o.Surname)
@@ -147,11 +140,11 @@ func (c *Client) RenameUser(ctx context.Context, ident string, o RenameOptions) 
 	if len(changes) == 0 {
 		note := "already named so; nothing to change"
 		err := c.change(ctx, "user.rename", target(u), nil, func(context.Context) error { return audit.Skipped(note) })
-		return Outcome{User: u}, ignoreSkipped(err)
+		return directory.Outcome{User: u}, ignoreSkipped(err)
 	}
 	err = c.change(ctx, "user.rename", target(u), changes, func(context.Context) error {
 		if rdnChange {
-			rdn, _ := splitRDN(newDN)
+			rdn, _ := ldapdn.Split(newDN)
 			if err := c.conn.ModifyDN(ldap.NewModifyDNRequest(u.DN, rdn, true, "")); err != nil {
 				return explainLDAPError(err)
 			}
@@ -169,7 +162,7 @@ func (c *Client) RenameUser(ctx context.Context, ident string, o RenameOptions) 
 		return nil
 	})
 	if err != nil {
-		return Outcome{User: u}, fmt.Errorf("rename %s: %w", u.Name(), err)
+		return directory.Outcome{User: u}, fmt.Errorf("rename %s: %w", u.Name(), err)
 	}
 	note := strings.Join(words, "; ")
 	if clash {
@@ -180,7 +173,7 @@ func (c *Client) RenameUser(ctx context.Context, ident string, o RenameOptions) 
 	if c.DryRun() {
 		renamed = *u
 	}
-	return c.dryRunAware(Outcome{User: &renamed, Changed: true, Note: note}, "would rename: "+note), nil
+	return c.dryRunAware(directory.Outcome{User: &renamed, Changed: true, Note: note}, "would rename: "+note), nil
 }
 
 // freeAddress picks base@domain, or base2@domain ... base99@domain, the first that no other

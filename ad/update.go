@@ -14,17 +14,17 @@ import (
 	"github.com/adkit-dev/adkit/internal/directory"
 )
 
-// UserField is one attribute `user set` edits: its name on the command line and in output,
-// and the LDAP attribute behind it.
-type UserField struct {
+// userFieldAttr is one attribute `user set` edits: its name on the command line and in
+// output (directory.UserFieldNames), and the LDAP attribute behind it.
+type userFieldAttr struct {
 	Name      string // "title", "phone", "employee_id"
 	Attribute string // "title", "telephoneNumber", "employeeID"
 }
 
-// UserFields are the attributes `user set` may change (Set-ADUser's common parameters), in
+// userFields are the attributes `user set` may change (Set-ADUser's common parameters), in
 // the order they are reported. manager and expires are special: a user identity resolved to
 // a DN, and a FILETIME.
-var UserFields = []UserField{
+var userFields = []userFieldAttr{
 	{"title", "title"},
 	{"department", "department"},
 	{"company", "company"},
@@ -38,33 +38,14 @@ var UserFields = []UserField{
 }
 
 // userField finds a field by its name, its flag spelling (employee-id) or its LDAP name.
-func userField(name string) (UserField, bool) {
+func userField(name string) (userFieldAttr, bool) {
 	n := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(name)), "-", "_")
-	for _, f := range UserFields {
+	for _, f := range userFields {
 		if n == f.Name || strings.EqualFold(name, f.Attribute) {
 			return f, true
 		}
 	}
-	return UserField{}, false
-}
-
-// UserFieldNames lists the field names, for messages and completion.
-func UserFieldNames() []string {
-	out := make([]string, len(UserFields))
-	for i, f := range UserFields {
-		out[i] = f.Name
-	}
-	return out
-}
-
-// UserUpdate is what `user set` changes on an account. Values are by field name; manager's is
-// any user identity. Clear empties fields (clearing expires means never).
-type UserUpdate struct {
-	Values map[string]string
-	// SetExpires changes accountExpires to Expires; a nil Expires means never.
-	SetExpires bool
-	Expires    *time.Time
-	Clear      []string
+	return userFieldAttr{}, false
 }
 
 // updateAttributes are read besides userAttributes so the audit record has before values.
@@ -75,34 +56,34 @@ var updateAttributes = []string{"telephoneNumber", "mobile", "physicalDeliveryOf
 // an update that changes nothing is recorded as skipped. Every value is checked before
 // anything is written: an unknown manager or an employee ID another account has changes
 // nothing.
-func (c *Client) UpdateUser(ctx context.Context, ident string, upd UserUpdate) (Outcome, error) {
+func (c *Client) UpdateUser(ctx context.Context, ident string, upd directory.UserUpdate) (directory.Outcome, error) {
 	wanted, err := normaliseUpdate(upd)
 	if err != nil {
-		return Outcome{}, err
+		return directory.Outcome{}, err
 	}
 	e, err := c.findOne(ctx, kindUser, ident, append(userAttributeList(), updateAttributes...))
 	if err != nil {
-		return Outcome{}, err
+		return directory.Outcome{}, err
 	}
 	u := userFromEntry(e)
 	if m, ok := wanted["manager"]; ok && m != "" {
 		mgr, err := c.User(ctx, m)
 		if err != nil {
-			return Outcome{User: u}, fmt.Errorf("manager of %s: %w", u.Name(), err)
+			return directory.Outcome{User: u}, fmt.Errorf("manager of %s: %w", u.Name(), err)
 		}
 		if strings.EqualFold(mgr.DN, u.DN) {
-			return Outcome{User: u}, fmt.Errorf("%w: %s cannot be their own manager", directory.ErrInvalidInput, u.Name())
+			return directory.Outcome{User: u}, fmt.Errorf("%w: %s cannot be their own manager", directory.ErrInvalidInput, u.Name())
 		}
 		wanted["manager"] = mgr.DN
 	}
 	if id := wanted["employee_id"]; id != "" && !strings.EqualFold(id, u.EmployeeID) {
 		found, err := c.ExistingByEmployeeID(ctx, []string{id})
 		if err != nil {
-			return Outcome{User: u}, err
+			return directory.Outcome{User: u}, err
 		}
 		for _, other := range found {
 			if !strings.EqualFold(other.DN, u.DN) {
-				return Outcome{User: u}, fmt.Errorf("%w: employee ID %s already belongs to %s (%s); employee IDs identify one person each",
+				return directory.Outcome{User: u}, fmt.Errorf("%w: employee ID %s already belongs to %s (%s); employee IDs identify one person each",
 					directory.ErrInvalidInput, id, other.Name(), other.DN)
 			}
 		}
@@ -111,7 +92,7 @@ func (c *Client) UpdateUser(ctx context.Context, ident string, upd UserUpdate) (
 	req := ldap.NewModifyRequest(u.DN, nil)
 	var changes []audit.Change
 	var words []string
-	for _, f := range UserFields {
+	for _, f := range userFields {
 		after, ok := wanted[f.Name]
 		if !ok {
 			continue
@@ -141,29 +122,29 @@ func (c *Client) UpdateUser(ctx context.Context, ident string, upd UserUpdate) (
 		note := "already as asked; nothing to change"
 		err := c.change(ctx, "user.update", target(u), nil, func(context.Context) error { return audit.Skipped(note) })
 		if err := ignoreSkipped(err); err != nil {
-			return Outcome{User: u}, err
+			return directory.Outcome{User: u}, err
 		}
-		return Outcome{User: u, Note: note}, nil
+		return directory.Outcome{User: u, Note: note}, nil
 	}
 	if err := c.modify(ctx, "user.update", u, changes, req); err != nil {
 		if errors.Is(err, ErrPermission) {
 			err = c.explainAttributeRefusal(ctx, u, changes, err)
 		}
-		return Outcome{User: u}, fmt.Errorf("update %s: %w", u.Name(), err)
+		return directory.Outcome{User: u}, fmt.Errorf("update %s: %w", u.Name(), err)
 	}
 	note := strings.Join(words, "; ")
-	return c.dryRunAware(Outcome{User: u, Changed: true, Note: note}, "would set "+note), nil
+	return c.dryRunAware(directory.Outcome{User: u, Changed: true, Note: note}, "would set "+note), nil
 }
 
 // normaliseUpdate turns an update into field name → new LDAP value ("" to clear), refusing
 // unknown fields and a field both set and cleared.
-func normaliseUpdate(upd UserUpdate) (map[string]string, error) {
+func normaliseUpdate(upd directory.UserUpdate) (map[string]string, error) {
 	wanted := map[string]string{}
 	for name, v := range upd.Values {
 		f, ok := userField(name)
 		if !ok || f.Name == "expires" {
 			return nil, fmt.Errorf("%w: %q is not an attribute adkit user set changes; it changes %s",
-				directory.ErrInvalidInput, name, strings.Join(UserFieldNames(), ", "))
+				directory.ErrInvalidInput, name, strings.Join(directory.UserFieldNames, ", "))
 		}
 		if strings.TrimSpace(v) == "" {
 			return nil, fmt.Errorf("%w: --%s is empty; to empty an attribute use --clear %s",
@@ -178,7 +159,7 @@ func normaliseUpdate(upd UserUpdate) (map[string]string, error) {
 		f, ok := userField(name)
 		if !ok {
 			return nil, fmt.Errorf("%w: --clear %q: not an attribute adkit user set changes; it changes %s",
-				directory.ErrInvalidInput, name, strings.Join(UserFieldNames(), ", "))
+				directory.ErrInvalidInput, name, strings.Join(directory.UserFieldNames, ", "))
 		}
 		if _, set := wanted[f.Name]; set {
 			return nil, fmt.Errorf("%w: %s is both set and cleared; give one of the two", directory.ErrInvalidInput, f.Name)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
@@ -15,7 +14,7 @@ import (
 )
 
 type groupCreator interface {
-	CreateGroup(ctx context.Context, ng ad.NewGroup) (*directory.Group, error)
+	CreateGroup(ctx context.Context, ng directory.NewGroup) (*directory.Group, error)
 	DryRun() bool
 }
 
@@ -23,7 +22,7 @@ type createOptions struct {
 	IO     *iostreams.IOStreams
 	Groups func(context.Context) (groupCreator, error)
 	Format output.Format
-	Group  ad.NewGroup
+	Group  directory.NewGroup
 }
 
 func newCmdCreate(f *factory.Factory, runF func(*createOptions) error) *cobra.Command {
@@ -44,10 +43,10 @@ domain changes nothing and exits 2.`,
 				return err
 			}
 			opts.Group.Name = args[0]
-			if !oneOf(opts.Group.Scope, ad.GroupScopes) {
-				return cmdutil.FlagErrorf("--scope %q: use one of %s", opts.Group.Scope, strings.Join(ad.GroupScopes, ", "))
+			if !oneOf(opts.Group.Scope, directory.GroupScopes) {
+				return cmdutil.FlagErrorf("--scope %q: use one of %s", opts.Group.Scope, strings.Join(directory.GroupScopes, ", "))
 			}
-			if !oneOf(opts.Group.Type, ad.GroupTypes) {
+			if !oneOf(opts.Group.Type, directory.GroupTypes) {
 				return cmdutil.FlagErrorf("--type %q: use security or distribution", opts.Group.Type)
 			}
 			if runF != nil {

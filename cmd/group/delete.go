@@ -7,18 +7,18 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/config"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 	"github.com/adkit-dev/adkit/internal/snapshotfile"
 )
 
 type groupDeleter interface {
-	SnapshotGroup(ctx context.Context, ident string) (*ad.GroupSnapshot, error)
-	DeleteGroup(ctx context.Context, snap *ad.GroupSnapshot, force bool, snapshotPath string) (ad.Outcome, error)
+	SnapshotGroup(ctx context.Context, ident string) (*directory.GroupSnapshot, error)
+	DeleteGroup(ctx context.Context, snap *directory.GroupSnapshot, force bool, snapshotPath string) (directory.Outcome, error)
 }
 
 type deleteOptions struct {

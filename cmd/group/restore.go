@@ -9,15 +9,16 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type groupRestorer interface {
-	RestoreGroup(ctx context.Context, snap *ad.GroupSnapshot, ou string) (ad.GroupRestore, error)
+	RestoreGroup(ctx context.Context, snap *directory.GroupSnapshot, ou string) (directory.GroupRestore, error)
 	DryRun() bool
 }
 
@@ -25,7 +26,7 @@ type restoreOptions struct {
 	IO       *iostreams.IOStreams
 	Groups   func(context.Context) (groupRestorer, error)
 	Format   output.Format
-	Snapshot *ad.GroupSnapshot
+	Snapshot *directory.GroupSnapshot
 	OU       string
 }
 
@@ -54,7 +55,7 @@ objects must be granted again.`,
 			if err != nil {
 				return &cmdutil.FlagError{Err: fmt.Errorf("read snapshot: %w", err)}
 			}
-			opts.Snapshot = &ad.GroupSnapshot{}
+			opts.Snapshot = &directory.GroupSnapshot{}
 			if err := json.Unmarshal(data, opts.Snapshot); err != nil {
 				return cmdutil.FlagErrorf("snapshot %s is not a group snapshot (JSON): %v", path, err)
 			}
@@ -101,7 +102,7 @@ func restoreRun(ctx context.Context, opts *restoreOptions) error {
 			gone = append(gone, "groups deleted since: "+names(res.MissingParents))
 		}
 		if res.OwnerMissing != "" {
-			gone = append(gone, "the owner is gone: "+ad.CommonName(res.OwnerMissing))
+			gone = append(gone, "the owner is gone: "+dn.CommonName(res.OwnerMissing))
 		}
 		if len(gone) > 0 {
 			out.Note += "; " + strings.Join(gone, "; ")
@@ -112,8 +113,8 @@ func restoreRun(ctx context.Context, opts *restoreOptions) error {
 
 func names(dns []string) string {
 	out := make([]string, len(dns))
-	for i, dn := range dns {
-		out[i] = ad.CommonName(dn)
+	for i, d := range dns {
+		out[i] = dn.CommonName(d)
 	}
 	return cmdutil.NameList(out)
 }

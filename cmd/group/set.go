@@ -5,15 +5,15 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type groupUpdater interface {
-	UpdateGroup(ctx context.Context, ident string, upd ad.GroupUpdate) (ad.Outcome, error)
+	UpdateGroup(ctx context.Context, ident string, upd directory.GroupUpdate) (directory.Outcome, error)
 }
 
 type setOptions struct {
@@ -21,7 +21,7 @@ type setOptions struct {
 	Groups  func(context.Context) (groupUpdater, error)
 	Format  output.Format
 	Targets []string
-	Update  ad.GroupUpdate
+	Update  directory.GroupUpdate
 }
 
 func newCmdSet(f *factory.Factory, runF func(*setOptions) error) *cobra.Command {

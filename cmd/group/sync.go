@@ -7,16 +7,16 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type groupSyncer interface {
-	PlanGroupSync(ctx context.Context, group string, names []string) (ad.GroupSyncPlan, error)
-	ApplySyncStep(ctx context.Context, g ad.GroupRef, s ad.SyncStep) (ad.Outcome, error)
+	PlanGroupSync(ctx context.Context, group string, names []string) (directory.GroupSyncPlan, error)
+	ApplySyncStep(ctx context.Context, g directory.GroupRef, s directory.SyncStep) (directory.Outcome, error)
 }
 
 type syncOptions struct {
@@ -109,7 +109,7 @@ func syncRun(ctx context.Context, opts *syncOptions) error {
 			return cmdutil.ErrDeclined
 		}
 	}
-	steps := append(append([]ad.SyncStep(nil), plan.Add...), plan.Remove...)
+	steps := append(append([]directory.SyncStep(nil), plan.Add...), plan.Remove...)
 	names := make([]string, len(steps))
 	for i, s := range steps {
 		names[i] = s.DN
@@ -123,7 +123,7 @@ func syncRun(ctx context.Context, opts *syncOptions) error {
 	})
 }
 
-func printPlan(w io.Writer, p ad.GroupSyncPlan) {
+func printPlan(w io.Writer, p directory.GroupSyncPlan) {
 	fmt.Fprintf(w, "Plan for %s: add %d, remove %d, keep %d\n", p.Group.SAMAccountName, len(p.Add), len(p.Remove), p.Keep)
 	for _, s := range p.Add {
 		fmt.Fprintf(w, "  + %s (%s)  %s\n", s.Name, s.Class, s.DN)

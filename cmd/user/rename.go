@@ -5,15 +5,15 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type renamer interface {
-	RenameUser(ctx context.Context, ident string, o ad.RenameOptions) (ad.Outcome, error)
+	RenameUser(ctx context.Context, ident string, o directory.RenameOptions) (directory.Outcome, error)
 }
 
 type renameOptions struct {
@@ -21,7 +21,7 @@ type renameOptions struct {
 	Users  func(context.Context) (renamer, error)
 	Format output.Format
 	Target string
-	Rename ad.RenameOptions
+	Rename directory.RenameOptions
 }
 
 func newCmdRename(f *factory.Factory, runF func(*renameOptions) error) *cobra.Command {

@@ -7,15 +7,15 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type userUpdater interface {
-	UpdateUser(ctx context.Context, ident string, upd ad.UserUpdate) (ad.Outcome, error)
+	UpdateUser(ctx context.Context, ident string, upd directory.UserUpdate) (directory.Outcome, error)
 }
 
 type setOptions struct {
@@ -26,10 +26,10 @@ type setOptions struct {
 	Yes       bool
 	DryRun    bool
 	Targets   []string
-	Update    ad.UserUpdate
+	Update    directory.UserUpdate
 }
 
-// setFlags are the attribute flags of `user set`, by field name (ad.UserFields).
+// setFlags are the attribute flags of `user set`, by field name (directory.UserFields).
 var setFlags = []struct{ flag, field, help string }{
 	{"title", "title", "job title"},
 	{"department", "department", "department"},

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 )
 
@@ -67,9 +67,9 @@ func TestSetFlags(t *testing.T) {
 
 type fakeUpdater struct{ got []string }
 
-func (f *fakeUpdater) UpdateUser(_ context.Context, ident string, upd ad.UserUpdate) (ad.Outcome, error) {
+func (f *fakeUpdater) UpdateUser(_ context.Context, ident string, upd directory.UserUpdate) (directory.Outcome, error) {
 	f.got = append(f.got, ident)
-	return ad.Outcome{Changed: true, Note: "title set"}, nil
+	return directory.Outcome{Changed: true, Note: "title set"}, nil
 }
 
 type answer struct {
