@@ -208,4 +208,3 @@ func writeRemovals(opts *mfaResetOptions, rows []removalJSON) error {
 	}
 	return nil
 }
-
