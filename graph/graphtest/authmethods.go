@@ -58,7 +58,7 @@ type AuthMethod struct {
 	Email       string
 	Created     time.Time
 	// Temporary Access Pass.
-	Pass            string
+	Pass            string `json:"-"` // the secret: never printed by tests
 	Start           time.Time
 	LifetimeMinutes int
 	OneTime         bool
