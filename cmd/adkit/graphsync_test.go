@@ -81,7 +81,7 @@ func labUsers(ctx context.Context, base string) ([]*graphtest.User, error) {
 	}
 	defer c.Close()
 	var out []*graphtest.User
-	err = c.SearchUsers(ctx, ad.UserQuery{OU: base}, time.Now(), func(u *directory.User) error {
+	err = c.SearchUsers(ctx, directory.UserQuery{OU: base}, time.Now(), func(u *directory.User) error {
 		if u.EmployeeID == "" || u.UserPrincipalName == "" {
 			return nil
 		}
