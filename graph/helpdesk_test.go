@@ -45,7 +45,7 @@ func (e *env) do(method, path, body string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-func methodTypes(ms []graph.AuthMethod) []string {
+func methodTypes(ms []directory.AuthMethod) []string {
 	var out []string
 	for _, m := range ms {
 		out = append(out, m.Type)
@@ -65,10 +65,10 @@ func TestAuthMethodsListed(t *testing.T) {
 		t.Fatalf("types = %v, want %v", methodTypes(got.Methods), want)
 	}
 	pw, mobile, fido := got.Methods[0], got.Methods[1], got.Methods[4]
-	if pw.Removable || pw.ID != graph.PasswordMethodID {
+	if pw.Removable || pw.ID != directory.PasswordMethodID {
 		t.Errorf("password method = %+v, want it listed and not removable", pw)
 	}
-	if mobile.ID != graph.PhoneMobileID || mobile.PhoneType != "mobile" || mobile.Detail != "+1 ********23" {
+	if mobile.ID != directory.PhoneMobileID || mobile.PhoneType != "mobile" || mobile.Detail != "+1 ********23" {
 		t.Errorf("mobile = %+v, want the fixed id and a masked number", mobile)
 	}
 	if fido.ID != graphtest.JdoeFIDO2ID || !strings.Contains(fido.Detail, "YubiKey 5 NFC") || fido.Created == nil {
@@ -97,11 +97,11 @@ func TestAuthMethodsPermissionAndThrottling(t *testing.T) {
 
 func TestMFAResetPhonesAlternateFirst(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	plan, err := e.client.PlanMethodReset(e.ctx(), "jdoe@corp.example.com", graph.MethodSelector{Types: []string{graph.MethodPhone}})
+	plan, err := e.client.PlanMethodReset(e.ctx(), "jdoe@corp.example.com", directory.MethodSelector{Types: []string{directory.MethodPhone}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(plan.Remove) != 2 || plan.Remove[0].ID != graph.PhoneAlternateMobileID || plan.Remove[1].ID != graph.PhoneMobileID {
+	if len(plan.Remove) != 2 || plan.Remove[0].ID != directory.PhoneAlternateMobileID || plan.Remove[1].ID != directory.PhoneMobileID {
 		t.Fatalf("Remove = %+v, want the alternate mobile, then the mobile", plan.Remove)
 	}
 	if plan.LeavesNone {
@@ -144,40 +144,40 @@ func TestMFAResetPhonesAlternateFirst(t *testing.T) {
 func TestMFAResetRefusals(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	ctx := e.ctx()
-	_, err := e.client.PlanMethodReset(ctx, "jdoe@corp.example.com", graph.MethodSelector{IDs: []string{graph.PhoneMobileID}})
+	_, err := e.client.PlanMethodReset(ctx, "jdoe@corp.example.com", directory.MethodSelector{IDs: []string{directory.PhoneMobileID}})
 	if !errors.Is(err, directory.ErrInvalidInput) || !strings.Contains(err.Error(), "alternate mobile") {
 		t.Errorf("mobile alone: %v", err)
 	}
-	_, err = e.client.PlanMethodReset(ctx, "jdoe@corp.example.com", graph.MethodSelector{Types: []string{graph.MethodPassword}})
+	_, err = e.client.PlanMethodReset(ctx, "jdoe@corp.example.com", directory.MethodSelector{Types: []string{directory.MethodPassword}})
 	if !errors.Is(err, directory.ErrInvalidInput) || !strings.Contains(err.Error(), "reset-password") {
 		t.Errorf("password: %v", err)
 	}
-	_, err = e.client.PlanMethodReset(ctx, "jdoe@corp.example.com", graph.MethodSelector{IDs: []string{"no-such-id"}})
+	_, err = e.client.PlanMethodReset(ctx, "jdoe@corp.example.com", directory.MethodSelector{IDs: []string{"no-such-id"}})
 	if !errors.Is(err, directory.ErrNotFound) {
 		t.Errorf("unknown id: %v", err)
 	}
 	if n := e.srv.Count("DELETE", "/users/*/authentication/*/*"); n != 0 {
 		t.Errorf("%d DELETEs after refusals", n)
 	}
-	plan, err := e.client.PlanMethodReset(ctx, "asmith@corp.example.com", graph.MethodSelector{All: true})
+	plan, err := e.client.PlanMethodReset(ctx, "asmith@corp.example.com", directory.MethodSelector{All: true})
 	if err != nil || !plan.LeavesNone || len(plan.Remove) != 1 {
 		t.Errorf("asmith --all: %+v %v, want one method removed and LeavesNone", plan, err)
 	}
 	// Graph itself refuses what the client never sends.
-	if st, _ := e.do("DELETE", "/users/"+id("jdoe@corp.example.com")+"/authentication/methods/"+graph.PhoneMobileID, ""); st != 405 {
+	if st, _ := e.do("DELETE", "/users/"+id("jdoe@corp.example.com")+"/authentication/methods/"+directory.PhoneMobileID, ""); st != 405 {
 		t.Errorf("DELETE on /authentication/methods/{id}: %d, want 405", st)
 	}
-	if st, _ := e.do("DELETE", "/users/"+id("jdoe@corp.example.com")+"/authentication/phoneMethods/"+graph.PhoneMobileID, ""); st != 400 {
+	if st, _ := e.do("DELETE", "/users/"+id("jdoe@corp.example.com")+"/authentication/phoneMethods/"+directory.PhoneMobileID, ""); st != 400 {
 		t.Errorf("DELETE of the mobile with an alternate: %d, want 400", st)
 	}
-	if st, _ := e.do("DELETE", "/users/"+id("jdoe@corp.example.com")+"/authentication/passwordMethods/"+graph.PasswordMethodID, ""); st != 405 {
+	if st, _ := e.do("DELETE", "/users/"+id("jdoe@corp.example.com")+"/authentication/passwordMethods/"+directory.PasswordMethodID, ""); st != 405 {
 		t.Errorf("DELETE of the password method: %d, want 405", st)
 	}
 }
 
 func TestMFAResetFIDO2IDWithDash(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	plan, err := e.client.PlanMethodReset(e.ctx(), "jdoe@corp.example.com", graph.MethodSelector{IDs: []string{graphtest.JdoeFIDO2ID}})
+	plan, err := e.client.PlanMethodReset(e.ctx(), "jdoe@corp.example.com", directory.MethodSelector{IDs: []string{graphtest.JdoeFIDO2ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestMFAResetFIDO2IDWithDash(t *testing.T) {
 func TestTAPCreated(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	once := true
-	tap, err := e.client.CreateTAP(e.ctx(), "jdoe@corp.example.com", graph.TAPOptions{Lifetime: 2 * time.Hour, OneTime: &once})
+	tap, err := e.client.CreateTAP(e.ctx(), "jdoe@corp.example.com", directory.TAPOptions{Lifetime: 2 * time.Hour, OneTime: &once})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestTAPCreated(t *testing.T) {
 		t.Errorf("GET after creation: %d, pass returned again: %v", st, strings.Contains(body, tap.Pass.Reveal()))
 	}
 	// A second pass replaces the first.
-	if _, err := e.client.CreateTAP(e.ctx(), "jdoe@corp.example.com", graph.TAPOptions{}); err != nil {
+	if _, err := e.client.CreateTAP(e.ctx(), "jdoe@corp.example.com", directory.TAPOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	n := 0
@@ -229,13 +229,13 @@ func TestTAPCreated(t *testing.T) {
 func TestTAPRefusals(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	ctx := e.ctx()
-	if _, err := e.client.CreateTAP(ctx, "jdoe@corp.example.com", graph.TAPOptions{Lifetime: 5 * time.Minute}); !errors.Is(err, directory.ErrInvalidInput) {
+	if _, err := e.client.CreateTAP(ctx, "jdoe@corp.example.com", directory.TAPOptions{Lifetime: 5 * time.Minute}); !errors.Is(err, directory.ErrInvalidInput) {
 		t.Errorf("5 minutes: %v", err)
 	}
 	if n := e.srv.Count("POST", "/users/*/authentication/temporaryAccessPassMethods"); n != 0 {
 		t.Errorf("a lifetime Graph refuses anyway was sent (%d)", n)
 	}
-	_, err := e.client.CreateTAP(ctx, "jdoe@corp.example.com", graph.TAPOptions{Lifetime: 10 * time.Hour})
+	_, err := e.client.CreateTAP(ctx, "jdoe@corp.example.com", directory.TAPOptions{Lifetime: 10 * time.Hour})
 	if !errors.Is(err, directory.ErrInvalidInput) || !strings.Contains(err.Error(), "lifetime") {
 		t.Errorf("10h against the default policy (max 8h): %v", err)
 	}
@@ -243,24 +243,24 @@ func TestTAPRefusals(t *testing.T) {
 	p.OneTimeOnly = true
 	e.srv.Tenant().SetTAPPolicy(p)
 	reusable := false
-	if _, err := e.client.CreateTAP(ctx, "jdoe@corp.example.com", graph.TAPOptions{OneTime: &reusable}); !errors.Is(err, directory.ErrInvalidInput) || !strings.Contains(err.Error(), "--once") {
+	if _, err := e.client.CreateTAP(ctx, "jdoe@corp.example.com", directory.TAPOptions{OneTime: &reusable}); !errors.Is(err, directory.ErrInvalidInput) || !strings.Contains(err.Error(), "--once") {
 		t.Errorf("reusable pass under a one-time policy: %v", err)
 	}
 	p.Enabled = false
 	e.srv.Tenant().SetTAPPolicy(p)
-	_, err = e.client.CreateTAP(ctx, "jdoe@corp.example.com", graph.TAPOptions{})
+	_, err = e.client.CreateTAP(ctx, "jdoe@corp.example.com", directory.TAPOptions{})
 	if !errors.Is(err, graph.ErrTAPPolicy) || errors.Is(err, graph.ErrPermission) || !strings.Contains(err.Error(), "Authentication methods > Policies") {
 		t.Errorf("policy off: %v", err)
 	}
 	e.srv.SetPermissions("User.Read.All", "UserAuthenticationMethod.Read.All")
-	if _, err := e.client.CreateTAP(ctx, "jdoe@corp.example.com", graph.TAPOptions{}); !errors.Is(err, graph.ErrPermission) || !strings.Contains(err.Error(), "UserAuthenticationMethod.ReadWrite.All") {
+	if _, err := e.client.CreateTAP(ctx, "jdoe@corp.example.com", directory.TAPOptions{}); !errors.Is(err, graph.ErrPermission) || !strings.Contains(err.Error(), "UserAuthenticationMethod.ReadWrite.All") {
 		t.Errorf("without ReadWrite: %v", err)
 	}
 }
 
 func TestTAPDryRun(t *testing.T) {
 	e := newEnv(t, envOptions{dryRun: true})
-	tap, err := e.client.CreateTAP(e.ctx(), "jdoe@corp.example.com", graph.TAPOptions{})
+	tap, err := e.client.CreateTAP(e.ctx(), "jdoe@corp.example.com", directory.TAPOptions{})
 	if err != nil || !tap.WouldChange || !tap.Pass.IsZero() {
 		t.Fatalf("dry run: %+v %v", tap, err)
 	}
@@ -272,7 +272,7 @@ func TestTAPDryRun(t *testing.T) {
 func TestSignIns(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	since := time.Now().Add(-24 * time.Hour)
-	_, got, err := e.client.SignIns(e.ctx(), "asmith@corp.example.com", graph.SignInQuery{Since: since})
+	_, got, err := e.client.SignIns(e.ctx(), "asmith@corp.example.com", directory.SignInQuery{Since: since})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,29 +287,29 @@ func TestSignIns(t *testing.T) {
 	if !slices.Equal(got[0].CAPolicies, []string{"Block sign-ins outside allowed countries"}) || got[0].Location != "Lagos, NG" {
 		t.Errorf("CA block = %+v", got[0])
 	}
-	_, fails, err := e.client.SignIns(e.ctx(), "asmith@corp.example.com", graph.SignInQuery{Since: since, FailuresOnly: true, Limit: 2})
+	_, fails, err := e.client.SignIns(e.ctx(), "asmith@corp.example.com", directory.SignInQuery{Since: since, FailuresOnly: true, Limit: 2})
 	if err != nil || len(fails) != 2 || fails[0].ErrorCode != 53003 || fails[1].ErrorCode != 50053 {
 		t.Errorf("failures, limit 2: %+v %v", fails, err)
 	}
-	if ex, ok := graph.ExplainSignInError(50053); !ok || !strings.Contains(ex.Meaning, "smart lockout") {
+	if ex, ok := directory.ExplainSignInError(50053); !ok || !strings.Contains(ex.Meaning, "smart lockout") {
 		t.Errorf("50053 = %+v", ex)
 	}
 
 	// Without Policy.Read.ConditionalAccess the policies are not readable.
 	e.srv.SetPermissions("User.Read.All", "AuditLog.Read.All")
-	_, got, err = e.client.SignIns(e.ctx(), "asmith@corp.example.com", graph.SignInQuery{Since: since})
+	_, got, err = e.client.SignIns(e.ctx(), "asmith@corp.example.com", directory.SignInQuery{Since: since})
 	if err != nil || len(got[0].CAPolicies) != 0 {
 		t.Errorf("without Policy.Read.ConditionalAccess: %+v %v", got, err)
 	}
 	e.srv.SetPermissions("User.Read.All")
-	_, _, err = e.client.SignIns(e.ctx(), "asmith@corp.example.com", graph.SignInQuery{Since: since})
+	_, _, err = e.client.SignIns(e.ctx(), "asmith@corp.example.com", directory.SignInQuery{Since: since})
 	if !errors.Is(err, graph.ErrPermission) || !strings.Contains(err.Error(), "AuditLog.Read.All") {
 		t.Errorf("without AuditLog.Read.All: %v", err)
 	}
 	e.srv.SetPermissions("User.Read.All", "AuditLog.Read.All")
 	e.srv.Tenant().SetP1Licence(false)
 	e.srv.Tenant().SetP2Licence(false)
-	_, _, err = e.client.SignIns(e.ctx(), "asmith@corp.example.com", graph.SignInQuery{Since: since})
+	_, _, err = e.client.SignIns(e.ctx(), "asmith@corp.example.com", directory.SignInQuery{Since: since})
 	if !errors.Is(err, graph.ErrNoPremium) || !strings.Contains(err.Error(), "P1 or P2") {
 		t.Errorf("without a premium licence: %v", err)
 	}

@@ -3,12 +3,10 @@ package graph
 import (
 	"context"
 	"fmt"
-	"time"
 
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/identityprotection"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
 )
@@ -21,28 +19,15 @@ import (
 // unknownFutureValue unless the request sends Prefer: include-unknown-enum-members.
 // confirmSafe and dismiss take {"userIds": [...]} of object ids, not UPNs, and answer 204.
 
-// RiskState is a user's Identity Protection risk.
-type RiskState struct {
-	Level   string // none, low, medium, high, hidden
-	State   string // none, atRisk, confirmedCompromised, dismissed, remediated, confirmedSafe ...
-	Detail  string // riskDetail
-	Updated *time.Time
-	// NeverAtRisk: Graph has no riskyUser for this user.
-	NeverAtRisk bool
-}
-
-// AtRisk reports whether the user is currently at risk.
-func (r RiskState) AtRisk() bool { return r.State == "atRisk" || r.State == "confirmedCompromised" }
-
 func (c *Client) riskyUsersAPI() *identityprotection.RiskyUsersRequestBuilder {
 	return identityprotection.NewIdentityProtectionRequestBuilderInternal(c.pathParameters(), c.adapter).RiskyUsers()
 }
 
 // UserRisk reads a user's risk state.
-func (c *Client) UserRisk(ctx context.Context, ident string) (*directory.User, RiskState, error) {
+func (c *Client) UserRisk(ctx context.Context, ident string) (*directory.User, directory.RiskState, error) {
 	m, err := c.findUser(ctx, ident, userSelect)
 	if err != nil {
-		return nil, RiskState{}, err
+		return nil, directory.RiskState{}, err
 	}
 	u := userFromModel(m)
 	r, err := c.userRisk(ctx, u.ID)
@@ -53,21 +38,21 @@ func (c *Client) UserRisk(ctx context.Context, ident string) (*directory.User, R
 }
 
 // RiskOf reads the risk state of a user already looked up (by object id), for user show.
-func (c *Client) RiskOf(ctx context.Context, id string) (RiskState, error) {
+func (c *Client) RiskOf(ctx context.Context, id string) (directory.RiskState, error) {
 	return c.userRisk(ctx, id)
 }
 
-func (c *Client) userRisk(ctx context.Context, id string) (RiskState, error) {
+func (c *Client) userRisk(ctx context.Context, id string) (directory.RiskState, error) {
 	h := abstractions.NewRequestHeaders()
 	h.Add("Prefer", "include-unknown-enum-members")
 	m, err := c.riskyUsersAPI().ByRiskyUserId(id).Get(ctx, &identityprotection.RiskyUsersRiskyUserItemRequestBuilderGetRequestConfiguration{Headers: h})
 	if f, ok := asFailure(err); ok && f.status == 404 {
-		return RiskState{Level: "none", State: "none", NeverAtRisk: true}, nil
+		return directory.RiskState{Level: "none", State: "none", NeverAtRisk: true}, nil
 	}
 	if err != nil {
-		return RiskState{}, explainRisk(err, "IdentityRiskyUser.Read.All")
+		return directory.RiskState{}, explainRisk(err, "IdentityRiskyUser.Read.All")
 	}
-	r := RiskState{Updated: m.GetRiskLastUpdatedDateTime()}
+	r := directory.RiskState{Updated: m.GetRiskLastUpdatedDateTime()}
 	if v := m.GetRiskLevel(); v != nil {
 		r.Level = v.String()
 	}
@@ -90,10 +75,10 @@ func explainRisk(err error, perm string) error {
 
 // SetRisk confirms a user safe (confirmSafe) or dismisses their risk (dismiss), audited as
 // user.risk_confirm_safe or user.risk_dismiss. A user not at risk is skipped.
-func (c *Client) SetRisk(ctx context.Context, ident string, safe bool) (ad.Outcome, error) {
+func (c *Client) SetRisk(ctx context.Context, ident string, safe bool) (directory.Outcome, error) {
 	u, before, err := c.UserRisk(ctx, ident)
 	if err != nil {
-		return ad.Outcome{User: u}, err
+		return directory.Outcome{User: u}, err
 	}
 	action, verb, after := "user.risk_dismiss", "dismissed the risk", "dismissed"
 	if safe {
@@ -118,7 +103,7 @@ func (c *Client) SetRisk(ctx context.Context, ident string, safe bool) (ad.Outco
 		return explainRisk(c.riskyUsersAPI().Dismiss().Post(ctx, body, nil), "IdentityRiskyUser.ReadWrite.All")
 	})
 	if err != nil {
-		return ad.Outcome{User: u}, fmt.Errorf("%s %s: %w", map[bool]string{true: "confirm safe", false: "dismiss the risk of"}[safe], u.UserPrincipalName, err)
+		return directory.Outcome{User: u}, fmt.Errorf("%s %s: %w", map[bool]string{true: "confirm safe", false: "dismiss the risk of"}[safe], u.UserPrincipalName, err)
 	}
-	return c.dryRunAware(ad.Outcome{User: u, Changed: true, Note: verb + " (was " + before.Level + " risk)"}, map[bool]string{true: "would confirm safe", false: "would dismiss the risk"}[safe]), nil
+	return c.dryRunAware(directory.Outcome{User: u, Changed: true, Note: verb + " (was " + before.Level + " risk)"}, map[bool]string{true: "would confirm safe", false: "would dismiss the risk"}[safe]), nil
 }

@@ -24,63 +24,25 @@ import (
 // "Converged UserCredentialPolicy does not allow creating or updating this authentication
 // method. AuthMethodType [TemporaryAccessPass]."
 
-// TAP lifetime bounds Graph accepts whatever the policy says.
-const (
-	MinTAPLifetime = 10 * time.Minute
-	MaxTAPLifetime = 43200 * time.Minute
-)
-
 // ErrTAPPolicy is wrapped when the tenant's Temporary Access Pass policy refuses the pass.
 var ErrTAPPolicy = errors.New("temporary access pass policy")
 
-// TAPOptions shape a new pass. Zero values leave the choice to the tenant's policy.
-type TAPOptions struct {
-	Lifetime time.Duration // whole minutes, MinTAPLifetime to MaxTAPLifetime
-	OneTime  *bool
-	Start    *time.Time
-}
-
-// Validate checks what Graph would refuse whatever the policy: the lifetime's hard bounds.
-func (o TAPOptions) Validate() error {
-	if o.Lifetime == 0 {
-		return nil
-	}
-	if o.Lifetime < MinTAPLifetime || o.Lifetime > MaxTAPLifetime || o.Lifetime%time.Minute != 0 {
-		return fmt.Errorf("%w: a Temporary Access Pass lives between 10 minutes and 30 days (720h), in whole minutes, not %s; the tenant's policy may narrow that (60 to 480 minutes by default)",
-			directory.ErrInvalidInput, o.Lifetime)
-	}
-	return nil
-}
-
-// TAP is a Temporary Access Pass just created. Pass is empty on a dry run.
-type TAP struct {
-	User            *directory.User
-	ID              string
-	Pass            secret.Secret
-	Start, End      time.Time
-	LifetimeMinutes int
-	OneTime         bool
-	Usable          bool
-	UsabilityReason string // e.g. NotYetValid
-	WouldChange     bool   // dry run
-}
-
 // CreateTAP issues a Temporary Access Pass, audited as user.create_tap; the pass itself is
 // never recorded.
-func (c *Client) CreateTAP(ctx context.Context, ident string, opts TAPOptions) (TAP, error) {
+func (c *Client) CreateTAP(ctx context.Context, ident string, opts directory.TAPOptions) (directory.TAP, error) {
 	if err := opts.Validate(); err != nil {
-		return TAP{}, err
+		return directory.TAP{}, err
 	}
 	m, err := c.findUser(ctx, ident, userSelect)
 	if err != nil {
-		return TAP{}, err
+		return directory.TAP{}, err
 	}
 	return c.createTAP(ctx, userFromModel(m), opts)
 }
 
-func (c *Client) createTAP(ctx context.Context, u *directory.User, opts TAPOptions) (TAP, error) {
+func (c *Client) createTAP(ctx context.Context, u *directory.User, opts directory.TAPOptions) (directory.TAP, error) {
 	if err := opts.Validate(); err != nil {
-		return TAP{}, err
+		return directory.TAP{}, err
 	}
 	body := models.NewTemporaryAccessPassAuthenticationMethod()
 	changes := []audit.Change{{Attribute: "temporaryAccessPass", Secret: true}}
@@ -99,7 +61,7 @@ func (c *Client) createTAP(ctx context.Context, u *directory.User, opts TAPOptio
 		body.SetStartDateTime(&s)
 		changes = append(changes, audit.Change{Attribute: "startDateTime", After: s.Format(time.RFC3339)})
 	}
-	res := TAP{User: u}
+	res := directory.TAP{User: u}
 	err := c.change(ctx, "user.create_tap", userTarget(u), changes, func(ctx context.Context) error {
 		got, err := c.usersAPI().ByUserId(u.ID).Authentication().TemporaryAccessPassMethods().Post(ctx, body, nil)
 		if err != nil {
@@ -129,7 +91,7 @@ func (c *Client) createTAP(ctx context.Context, u *directory.User, opts TAPOptio
 		return nil
 	})
 	if err != nil {
-		return TAP{User: u}, fmt.Errorf("create a Temporary Access Pass for %s: %w", u.UserPrincipalName, err)
+		return directory.TAP{User: u}, fmt.Errorf("create a Temporary Access Pass for %s: %w", u.UserPrincipalName, err)
 	}
 	if c.DryRun() {
 		res.WouldChange = true

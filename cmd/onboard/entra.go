@@ -8,7 +8,7 @@ import (
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/graph"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/onboarding"
 )
@@ -104,14 +104,14 @@ func newEntraStep(f *factory.Factory, ios *iostreams.IOStreams, syncTimeout *tim
 
 // tapCreator is the graph client's Temporary Access Pass.
 type tapCreator interface {
-	CreateTAP(ctx context.Context, ident string, opts graph.TAPOptions) (graph.TAP, error)
+	CreateTAP(ctx context.Context, ident string, opts directory.TAPOptions) (directory.TAP, error)
 }
 
 // passIssuer adapts the graph client to onboarding's PassIssuer.
 type passIssuer struct{ c tapCreator }
 
 func (p passIssuer) IssueFirstSignInPass(ctx context.Context, userID string, lifetime time.Duration) (onboarding.FirstPass, error) {
-	t, err := p.c.CreateTAP(ctx, userID, graph.TAPOptions{Lifetime: lifetime})
+	t, err := p.c.CreateTAP(ctx, userID, directory.TAPOptions{Lifetime: lifetime})
 	if err != nil {
 		return onboarding.FirstPass{}, err
 	}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/graph"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
@@ -34,7 +33,7 @@ func TestMFAResetFlags(t *testing.T) {
 		{"jdoe --all --type phone", true, nil},
 		{"jdoe --type fax", true, nil},
 		{"jdoe --type windows-hello --type TAP", false, func(o *mfaResetOptions) bool {
-			return slices.Equal(o.Types, []string{graph.MethodWindowsHello, graph.MethodTemporaryAccess})
+			return slices.Equal(o.Types, []string{directory.MethodWindowsHello, directory.MethodTemporaryAccess})
 		}},
 		// FIDO2 ids may begin with '-': both spellings reach the option as the id.
 		{"jdoe --method=-Yk3p_x", false, func(o *mfaResetOptions) bool { return slices.Equal(o.Methods, []string{"-Yk3p_x"}) }},
@@ -61,17 +60,17 @@ func TestMFAResetFlags(t *testing.T) {
 
 // fakeMethods plans what it is given and records the removals asked for.
 type fakeMethods struct {
-	plan    *graph.MethodResetPlan
+	plan    *directory.MethodResetPlan
 	removed int
 	fail    []bool // per method of the plan
 }
 
-func (f *fakeMethods) PlanMethodReset(context.Context, string, graph.MethodSelector) (*graph.MethodResetPlan, error) {
+func (f *fakeMethods) PlanMethodReset(context.Context, string, directory.MethodSelector) (*directory.MethodResetPlan, error) {
 	return f.plan, nil
 }
 
-func (f *fakeMethods) RemoveMethods(_ context.Context, p *graph.MethodResetPlan) []graph.MethodRemoval {
-	out := make([]graph.MethodRemoval, len(p.Remove))
+func (f *fakeMethods) RemoveMethods(_ context.Context, p *directory.MethodResetPlan) []directory.MethodRemoval {
+	out := make([]directory.MethodRemoval, len(p.Remove))
 	for i, m := range p.Remove {
 		f.removed++
 		out[i].Method = m
@@ -92,12 +91,12 @@ func runMFAReset(users *fakeMethods, yes bool) (string, string, error) {
 	return out.String(), errOut.String(), err
 }
 
-func phonePlan(leavesNone bool) *graph.MethodResetPlan {
-	return &graph.MethodResetPlan{
+func phonePlan(leavesNone bool) *directory.MethodResetPlan {
+	return &directory.MethodResetPlan{
 		User: &directory.User{UserPrincipalName: "jdoe@corp.example.com"},
-		Remove: []graph.AuthMethod{
-			{ID: graph.PhoneAlternateMobileID, Type: graph.MethodPhone, PhoneType: "alternateMobile"},
-			{ID: graph.PhoneMobileID, Type: graph.MethodPhone, PhoneType: "mobile"},
+		Remove: []directory.AuthMethod{
+			{ID: directory.PhoneAlternateMobileID, Type: directory.MethodPhone, PhoneType: "alternateMobile"},
+			{ID: directory.PhoneMobileID, Type: directory.MethodPhone, PhoneType: "mobile"},
 		},
 		LeavesNone: leavesNone,
 	}
@@ -177,14 +176,14 @@ type fakeTAP struct {
 	err   error
 }
 
-func (f *fakeTAP) CreateTAP(_ context.Context, ident string, _ graph.TAPOptions) (graph.TAP, error) {
+func (f *fakeTAP) CreateTAP(_ context.Context, ident string, _ directory.TAPOptions) (directory.TAP, error) {
 	f.calls++
 	u := &directory.User{UserPrincipalName: ident}
 	if f.err != nil {
-		return graph.TAP{User: u}, f.err
+		return directory.TAP{User: u}, f.err
 	}
 	start := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
-	return graph.TAP{User: u, ID: "tap-1", Pass: secret.New("Tap+Pass9"), Start: start, End: start.Add(time.Hour),
+	return directory.TAP{User: u, ID: "tap-1", Pass: secret.New("Tap+Pass9"), Start: start, End: start.Add(time.Hour),
 		LifetimeMinutes: 60, OneTime: true, Usable: true}, nil
 }
 

@@ -9,13 +9,13 @@ import (
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/graph"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type methodLister interface {
-	AuthMethods(ctx context.Context, ident string) (*graph.AuthMethods, error)
+	AuthMethods(ctx context.Context, ident string) (*directory.AuthMethods, error)
 }
 
 type mfaOptions struct {
@@ -88,18 +88,18 @@ type methodJSON struct {
 }
 
 // isDefault matches the registration report's preferred method to a registered one.
-func isDefault(def string, m graph.AuthMethod) bool {
+func isDefault(def string, m directory.AuthMethod) bool {
 	switch def {
 	case "push":
-		return m.Type == graph.MethodAuthenticator
+		return m.Type == directory.MethodAuthenticator
 	case "oath":
-		return m.Type == graph.MethodSoftwareOATH
+		return m.Type == directory.MethodSoftwareOATH
 	case "sms", "voiceMobile":
-		return m.Type == graph.MethodPhone && m.PhoneType == "mobile"
+		return m.Type == directory.MethodPhone && m.PhoneType == "mobile"
 	case "voiceAlternateMobile":
-		return m.Type == graph.MethodPhone && m.PhoneType == "alternateMobile"
+		return m.Type == directory.MethodPhone && m.PhoneType == "alternateMobile"
 	case "voiceOffice":
-		return m.Type == graph.MethodPhone && m.PhoneType == "office"
+		return m.Type == directory.MethodPhone && m.PhoneType == "office"
 	}
 	return false
 }

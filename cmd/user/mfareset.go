@@ -9,14 +9,14 @@ import (
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/graph"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type methodResetter interface {
-	PlanMethodReset(ctx context.Context, ident string, sel graph.MethodSelector) (*graph.MethodResetPlan, error)
-	RemoveMethods(ctx context.Context, plan *graph.MethodResetPlan) []graph.MethodRemoval
+	PlanMethodReset(ctx context.Context, ident string, sel directory.MethodSelector) (*directory.MethodResetPlan, error)
+	RemoveMethods(ctx context.Context, plan *directory.MethodResetPlan) []directory.MethodRemoval
 }
 
 type mfaResetOptions struct {
@@ -76,9 +76,9 @@ Authentication Administrator role, Privileged Authentication Administrator for a
 				return cmdutil.FlagErrorf("--all removes every method: leave out --method and --type")
 			}
 			for i, t := range opts.Types {
-				n := graph.NormalizeMethodType(t)
+				n := directory.NormalizeMethodType(t)
 				if n == "" {
-					return cmdutil.FlagErrorf("--type %q: use one of %s", t, strings.Join(graph.MethodTypes, ", "))
+					return cmdutil.FlagErrorf("--type %q: use one of %s", t, strings.Join(directory.MethodTypes, ", "))
 				}
 				opts.Types[i] = n
 			}
@@ -112,7 +112,7 @@ func mfaResetRun(ctx context.Context, opts *mfaResetOptions) error {
 	if err != nil {
 		return err
 	}
-	plan, err := users.PlanMethodReset(ctx, opts.User, graph.MethodSelector{IDs: opts.Methods, Types: opts.Types, All: opts.All})
+	plan, err := users.PlanMethodReset(ctx, opts.User, directory.MethodSelector{IDs: opts.Methods, Types: opts.Types, All: opts.All})
 	if err != nil {
 		return &cmdutil.TargetError{Target: opts.User, Err: err}
 	}

@@ -6,18 +6,16 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/graph"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type riskHandler interface {
-	UserRisk(ctx context.Context, ident string) (*directory.User, graph.RiskState, error)
-	SetRisk(ctx context.Context, ident string, safe bool) (ad.Outcome, error)
+	UserRisk(ctx context.Context, ident string) (*directory.User, directory.RiskState, error)
+	SetRisk(ctx context.Context, ident string, safe bool) (directory.Outcome, error)
 }
 
 type riskOptions struct {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/graph"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
@@ -60,7 +59,7 @@ distinguished name or objectGUID. With -o json one USER gives an object, several
 // riskReader is what Entra ID adds to user show: the Identity Protection risk, read by object
 // id. The AD client does not have it.
 type riskReader interface {
-	RiskOf(ctx context.Context, id string) (graph.RiskState, error)
+	RiskOf(ctx context.Context, id string) (directory.RiskState, error)
 }
 
 // shownUser is an account as user show prints it: the directory's fields, and on Entra ID the

@@ -11,14 +11,13 @@ import (
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/graph"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type signInReader interface {
-	SignIns(ctx context.Context, ident string, q graph.SignInQuery) (*directory.User, []graph.SignIn, error)
+	SignIns(ctx context.Context, ident string, q directory.SignInQuery) (*directory.User, []directory.SignIn, error)
 }
 
 type signInsOptions struct {
@@ -120,7 +119,7 @@ func signInsRun(ctx context.Context, opts *signInsOptions) error {
 	if err != nil {
 		return err
 	}
-	u, events, err := users.SignIns(ctx, opts.User, graph.SignInQuery{Since: since, FailuresOnly: opts.Failures, Limit: opts.Limit})
+	u, events, err := users.SignIns(ctx, opts.User, directory.SignInQuery{Since: since, FailuresOnly: opts.Failures, Limit: opts.Limit})
 	if err != nil {
 		return &cmdutil.TargetError{Target: opts.User, Err: err}
 	}
@@ -134,7 +133,7 @@ func signInsRun(ctx context.Context, opts *signInsOptions) error {
 		}
 		if !s.Succeeded() {
 			j.Result = "failure"
-			if ex, ok := graph.ExplainSignInError(s.ErrorCode); ok {
+			if ex, ok := directory.ExplainSignInError(s.ErrorCode); ok {
 				j.Meaning, j.NextStep = ex.Meaning, ex.Next
 			} else {
 				j.Meaning = s.FailureReason

@@ -9,14 +9,14 @@ import (
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/graph"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 	"github.com/adkit-dev/adkit/internal/secretfile"
 )
 
 type tapIssuer interface {
-	CreateTAP(ctx context.Context, ident string, opts graph.TAPOptions) (graph.TAP, error)
+	CreateTAP(ctx context.Context, ident string, opts directory.TAPOptions) (directory.TAP, error)
 }
 
 type tapOptions struct {
@@ -25,7 +25,7 @@ type tapOptions struct {
 	Target   func() (string, error)
 	Format   output.Format
 	User     string
-	TAP      graph.TAPOptions
+	TAP      directory.TAPOptions
 	TAPOut   string
 	DryRun   bool
 	startArg string
