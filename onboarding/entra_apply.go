@@ -124,6 +124,11 @@ func ApplyCloud(ctx context.Context, plan *PlanResult, results []Result, dir Clo
 		return results, nil
 	}
 
+	// created: rows whose account this run made (a pending row loses its created status).
+	created := map[int]bool{}
+	for _, i := range todo {
+		created[i] = results[i].Status == StatusCreated
+	}
 	found := map[int]*directory.User{}
 	deadline := opts.Now().Add(opts.Timeout)
 	wait := opts.FirstPoll
@@ -179,6 +184,10 @@ func ApplyCloud(ctx context.Context, plan *PlanResult, results []Result, dir Clo
 		if u == nil {
 			if opts.Hybrid {
 				r.Status, r.Error = StatusPending, NotSyncedMessage
+				if opts.Passes != nil && r.Status == StatusPending && created[i] {
+					// A re-run finds the account made and issues no pass: say how to give one.
+					r.Error += "; then issue its Temporary Access Pass: adkit user tap " + r.UserPrincipalName
+				}
 			} else {
 				r.Status = StatusFailed
 				r.Error = joinErr(r.Error, "the account was not found in Entra ID (employee ID "+r.EmployeeID+"); run apply again")
