@@ -88,7 +88,10 @@ func TestApplyCloudIssuesPasses(t *testing.T) {
 	var delivered []string
 	got, err := ApplyCloud(context.Background(), plan, results, cloud, CloudOptions{Hybrid: true, Timeout: 0,
 		Passes: passes, PassLifetime: 8 * time.Hour,
-		DeliverPass: func(r Result, p FirstPass) error { delivered = append(delivered, r.UserPrincipalName+"="+p.Pass.Reveal()); return nil }})
+		DeliverPass: func(r Result, p FirstPass) error {
+			delivered = append(delivered, r.UserPrincipalName+"="+p.Pass.Reveal())
+			return nil
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
