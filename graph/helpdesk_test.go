@@ -258,6 +258,26 @@ func TestTAPRefusals(t *testing.T) {
 	}
 }
 
+// A pass that starts later is created now but usable only then; Graph wants a JSON body.
+func TestTAPStartsLater(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	start := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second)
+	tap, err := e.client.CreateTAP(e.ctx(), "asmith@corp.example.com", directory.TAPOptions{Start: &start, Lifetime: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tap.Start.Equal(start) || !tap.End.Equal(start.Add(time.Hour)) || tap.Usable || tap.UsabilityReason != "NotYetValid" {
+		t.Errorf("TAP = %+v, want valid from %s for an hour, not yet usable", tap, start)
+	}
+	if !strings.Contains(e.logText(), `"startDateTime"`) {
+		t.Error("the audit record lacks startDateTime")
+	}
+	path := "/users/" + id("asmith@corp.example.com") + "/authentication/temporaryAccessPassMethods"
+	if st, _ := e.do("POST", path, `{"lifetimeInMinutes":60,"temporaryAccessPass":"chosen"}`); st != 400 {
+		t.Errorf("a chosen pass: %d, want 400 (Graph makes the pass)", st)
+	}
+}
+
 func TestTAPDryRun(t *testing.T) {
 	e := newEnv(t, envOptions{dryRun: true})
 	tap, err := e.client.CreateTAP(e.ctx(), "jdoe@corp.example.com", directory.TAPOptions{})
