@@ -78,7 +78,7 @@ Authentication Administrator role, Privileged Authentication Administrator for a
 			for i, t := range opts.Types {
 				n := directory.NormalizeMethodType(t)
 				if n == "" {
-					return cmdutil.FlagErrorf("--type %q: use one of %s", t, strings.Join(directory.MethodTypes, ", "))
+					return cmdutil.FlagErrorf("--type %q: use one of %s", t, strings.Join(directory.MethodTypes(), ", "))
 				}
 				opts.Types[i] = n
 			}

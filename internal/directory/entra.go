@@ -27,8 +27,10 @@ const (
 )
 
 // MethodTypes are the types --type accepts, in the order they are listed in help.
-var MethodTypes = []string{MethodPhone, MethodAuthenticator, MethodFIDO2, MethodWindowsHello, MethodSoftwareOATH,
-	MethodEmail, MethodTemporaryAccess, MethodPlatformCredential}
+func MethodTypes() []string {
+	return []string{MethodPhone, MethodAuthenticator, MethodFIDO2, MethodWindowsHello, MethodSoftwareOATH,
+		MethodEmail, MethodTemporaryAccess, MethodPlatformCredential}
+}
 
 // Phone method ids are the same for every user (phoneAuthenticationMethod, "id").
 const (
@@ -52,7 +54,7 @@ func NormalizeMethodType(s string) string {
 	case "oath":
 		return MethodSoftwareOATH
 	}
-	if t == MethodPassword || slices.Contains(MethodTypes, t) {
+	if t == MethodPassword || slices.Contains(MethodTypes(), t) {
 		return t
 	}
 	return ""
@@ -190,40 +192,42 @@ type SignInExplanation struct {
 }
 
 // signInErrors are the codes a help desk meets most (https://learn.microsoft.com/entra/identity-platform/reference-error-codes).
-var signInErrors = map[int]SignInExplanation{
-	0:      {"success", ""},
-	50126:  {"wrong user name or password", "check the user types the right account and password; reset the password if they have forgotten it (adkit user reset-password)"},
-	50053:  {"account locked by smart lockout (too many wrong passwords), or sign-in from a blocked IP address", "wait for the lockout to end (1 minute by default, longer on repeats) and check nothing is trying an old password (a phone's mail app); reset the password if it is compromised"},
-	50057:  {"the account is disabled", "enable it if it should work: adkit user enable"},
-	50055:  {"the password has expired", "have the user change it at sign-in, or reset it: adkit user reset-password"},
-	50056:  {"the account has no password (or an invalid one) in Entra ID", "reset the password: adkit user reset-password"},
-	50074:  {"strong authentication (MFA) was required and the user was asked for it", "usually normal; if the user cannot complete MFA, check their methods (adkit user mfa) or issue a Temporary Access Pass (adkit user tap)"},
-	50076:  {"MFA is required (by policy, or because of the location) and was not done in this request", "usually normal; if it repeats, check the user's methods (adkit user mfa)"},
-	50079:  {"the user must register for MFA", "have the user register at https://aka.ms/mysecurityinfo, or issue a Temporary Access Pass to register with (adkit user tap)"},
-	50072:  {"the user must enrol for MFA", "have the user register at https://aka.ms/mysecurityinfo, or issue a Temporary Access Pass (adkit user tap)"},
-	500121: {"MFA failed: the user denied, ignored or did not complete the MFA prompt", "ask whether they got the prompt; a lost phone: remove the old methods (adkit user mfa reset) and issue a Temporary Access Pass (adkit user tap); unexpected prompts they denied can mean someone has their password: reset it"},
-	50158:  {"an external security challenge (third-party MFA) was not satisfied", "check the third-party MFA provider"},
-	53003:  {"blocked by Conditional Access", "see which policy blocked it (below) and whether the user, device or location should meet it"},
-	53000:  {"the device is not compliant or not managed, which Conditional Access requires", "enrol the device in Intune or use a compliant one"},
-	53001:  {"the device is not hybrid Azure AD joined, which Conditional Access requires", "use a joined device or check the device's join state"},
-	530032: {"blocked by a security policy (security defaults or a tenant restriction)", "check the tenant's security defaults and policies"},
-	50034:  {"the account does not exist in this tenant", "check the user name for typos; a guest must use their invitation"},
-	50058:  {"no session to sign in silently with", "normal for apps trying a silent sign-in; not a problem by itself"},
-	50140:  {"the 'stay signed in?' prompt interrupted the sign-in", "normal; not a problem by itself"},
-	50133:  {"the session ended because the password changed or expired", "sign in again with the new password"},
-	50173:  {"the credentials were revoked (password changed, sessions revoked)", "sign in again with the new password"},
-	50097:  {"device authentication is required", "sign in from a registered device"},
-	50125:  {"sign-in interrupted by a password reset or registration", "have the user finish the password reset or registration"},
-	50105:  {"the user is not assigned to this application", "assign the user (or a group they are in) to the app in Entra ID"},
-	65001:  {"the user or an administrator has not consented to the application", "have an administrator grant consent to the app"},
-	700082: {"the refresh token expired from inactivity", "sign in again"},
-	81010:  {"seamless single sign-on failed: the Kerberos ticket is invalid or expired", "sign in with user name and password; check the device's clock and the AZUREADSSOACC account"},
+func signInErrors() map[int]SignInExplanation {
+	return map[int]SignInExplanation{
+		0:      {"success", ""},
+		50126:  {"wrong user name or password", "check the user types the right account and password; reset the password if they have forgotten it (adkit user reset-password)"},
+		50053:  {"account locked by smart lockout (too many wrong passwords), or sign-in from a blocked IP address", "wait for the lockout to end (1 minute by default, longer on repeats) and check nothing is trying an old password (a phone's mail app); reset the password if it is compromised"},
+		50057:  {"the account is disabled", "enable it if it should work: adkit user enable"},
+		50055:  {"the password has expired", "have the user change it at sign-in, or reset it: adkit user reset-password"},
+		50056:  {"the account has no password (or an invalid one) in Entra ID", "reset the password: adkit user reset-password"},
+		50074:  {"strong authentication (MFA) was required and the user was asked for it", "usually normal; if the user cannot complete MFA, check their methods (adkit user mfa) or issue a Temporary Access Pass (adkit user tap)"},
+		50076:  {"MFA is required (by policy, or because of the location) and was not done in this request", "usually normal; if it repeats, check the user's methods (adkit user mfa)"},
+		50079:  {"the user must register for MFA", "have the user register at https://aka.ms/mysecurityinfo, or issue a Temporary Access Pass to register with (adkit user tap)"},
+		50072:  {"the user must enrol for MFA", "have the user register at https://aka.ms/mysecurityinfo, or issue a Temporary Access Pass (adkit user tap)"},
+		500121: {"MFA failed: the user denied, ignored or did not complete the MFA prompt", "ask whether they got the prompt; a lost phone: remove the old methods (adkit user mfa reset) and issue a Temporary Access Pass (adkit user tap); unexpected prompts they denied can mean someone has their password: reset it"},
+		50158:  {"an external security challenge (third-party MFA) was not satisfied", "check the third-party MFA provider"},
+		53003:  {"blocked by Conditional Access", "see which policy blocked it (below) and whether the user, device or location should meet it"},
+		53000:  {"the device is not compliant or not managed, which Conditional Access requires", "enrol the device in Intune or use a compliant one"},
+		53001:  {"the device is not hybrid Azure AD joined, which Conditional Access requires", "use a joined device or check the device's join state"},
+		530032: {"blocked by a security policy (security defaults or a tenant restriction)", "check the tenant's security defaults and policies"},
+		50034:  {"the account does not exist in this tenant", "check the user name for typos; a guest must use their invitation"},
+		50058:  {"no session to sign in silently with", "normal for apps trying a silent sign-in; not a problem by itself"},
+		50140:  {"the 'stay signed in?' prompt interrupted the sign-in", "normal; not a problem by itself"},
+		50133:  {"the session ended because the password changed or expired", "sign in again with the new password"},
+		50173:  {"the credentials were revoked (password changed, sessions revoked)", "sign in again with the new password"},
+		50097:  {"device authentication is required", "sign in from a registered device"},
+		50125:  {"sign-in interrupted by a password reset or registration", "have the user finish the password reset or registration"},
+		50105:  {"the user is not assigned to this application", "assign the user (or a group they are in) to the app in Entra ID"},
+		65001:  {"the user or an administrator has not consented to the application", "have an administrator grant consent to the app"},
+		700082: {"the refresh token expired from inactivity", "sign in again"},
+		81010:  {"seamless single sign-on failed: the Kerberos ticket is invalid or expired", "sign in with user name and password; check the device's clock and the AZUREADSSOACC account"},
+	}
 }
 
 // ExplainSignInError says what a sign-in error code means and what to do; ok is false for a
 // code adkit does not know, which then reads as Graph's failureReason.
 func ExplainSignInError(code int) (SignInExplanation, bool) {
-	e, ok := signInErrors[code]
+	e, ok := signInErrors()[code]
 	return e, ok
 }
 
