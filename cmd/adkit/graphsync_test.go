@@ -57,7 +57,7 @@ func graphServerExtra(ts *testscript.TestScript, args []string) bool {
 			ts.Fatalf("graph-server synced: %d users synchronised, want %s (%d polls)", got, args[1], c.Polls())
 		}
 	default:
-		return false
+		return graphServerHelpDesk(ts, args)
 	}
 	return true
 }
