@@ -110,9 +110,20 @@ func (c *Client) BindIdentity() string { return c.identity }
 
 // change is the only way the Client modifies the directory: the trail records the intent,
 // runs apply (unless this is a dry run), and records the outcome.
+//
+// A request that got no answer (Ctrl-C closed the connection under it, it timed out, the
+// connection was lost) is not recorded as an error: the trail reads the object back on a
+// fresh connection and records what it finds, or "unknown" when it cannot tell. A change
+// found already made (apply says skipped) settles the open intents of earlier runs for it.
 func (c *Client) change(ctx context.Context, action string, target audit.Target, changes []audit.Change, apply func(context.Context) error) error {
-	op := audit.Operation{Action: action, Directory: "ad", Server: c.server, Target: target, Changes: changes}
-	err := c.trail.Do(ctx, op, apply)
+	op := audit.Operation{Action: action, Directory: "ad", Server: c.server, Target: target, Changes: changes,
+		Check: c.readBack(action, target, changes)}
+	err := c.trail.Do(ctx, op, func(ctx context.Context) error { return noAnswer(ctx, apply(ctx)) })
+	if errors.Is(err, audit.ErrSkipped) && !c.DryRun() {
+		if serr := c.settleEarlier(ctx, action, target, changes, "a later run found it already done ("+err.Error()+")"); serr != nil {
+			return serr
+		}
+	}
 	if errors.Is(err, ErrPermission) {
 		// Say who was refused what, on whom, and what to do: the usual cause is a help-desk
 		// account whose delegation does not reach this OU.

@@ -234,44 +234,84 @@ func (c *Client) NamesInUse(ctx context.Context, names []string) (map[string]boo
 
 // MoveUser moves an account to another OU, keeping its name.
 func (c *Client) MoveUser(ctx context.Context, ident, ou string) (Outcome, error) {
+	o, _, err := c.moveUser(ctx, ident, ou, false)
+	return o, err
+}
+
+// moveUser moves an account to another OU. With renameOnClash, an account whose name is
+// already taken there is renamed the way onboarding names a second "Ana Silva":
+// "CN=Ana Silva (asilva2)"; otherwise the directory's refusal is the answer.
+func (c *Client) moveUser(ctx context.Context, ident, ou string, renameOnClash bool) (o Outcome, movedDN string, err error) {
 	if _, err := ldap.ParseDN(ou); err != nil {
-		return Outcome{}, fmt.Errorf("%w: --ou %q is not a valid distinguished name: %v", directory.ErrInvalidInput, ou, err)
+		return Outcome{}, "", fmt.Errorf("%w: --ou %q is not a valid distinguished name: %v", directory.ErrInvalidInput, ou, err)
 	}
 	u, err := c.User(ctx, ident)
 	if err != nil {
-		return Outcome{}, err
+		return Outcome{}, "", err
 	}
 	if e, err := c.readEntry(ctx, ou, "(objectClass=*)", []string{"objectClass"}); err != nil {
-		return Outcome{User: u}, err
+		return Outcome{User: u}, "", err
 	} else if e == nil {
-		return Outcome{User: u}, &directory.NotFoundError{Kind: "OU", Ident: ou}
+		return Outcome{User: u}, "", &directory.NotFoundError{Kind: "OU", Ident: ou}
 	} else if !isContainer(e.GetAttributeValues("objectClass")) {
 		// Said before the directory answers with a naming violation nobody can read.
-		return Outcome{User: u}, fmt.Errorf("%w: --ou %q is a %s, not an OU or container; give the DN of the OU to move %s to",
+		return Outcome{User: u}, "", fmt.Errorf("%w: --ou %q is a %s, not an OU or container; give the DN of the OU to move %s to",
 			directory.ErrInvalidInput, ou, lastClass(e.GetAttributeValues("objectClass")), u.Name())
 	}
-	dn, err := ldap.ParseDN(u.DN)
-	if err != nil || len(dn.RDNs) < 2 {
-		return Outcome{User: u}, fmt.Errorf("move %s: cannot parse its DN %q", u.Name(), u.DN)
+	parsed, err := ldap.ParseDN(u.DN)
+	if err != nil || len(parsed.RDNs) < 2 {
+		return Outcome{User: u}, "", fmt.Errorf("move %s: cannot parse its DN %q", u.Name(), u.DN)
 	}
 	rdn, parent := splitRDN(u.DN)
+	changes := []audit.Change{{Attribute: "ou", Before: parent, After: ou}}
 	if dnEqual(parent, ou) {
-		err := c.change(ctx, "user.move", target(u), []audit.Change{{Attribute: "ou", Before: parent, After: ou}}, func(context.Context) error {
+		err := c.change(ctx, "user.move", target(u), changes, func(context.Context) error {
 			return audit.Skipped("already in " + ou)
 		})
-		return Outcome{User: u, Note: "already in " + ou}, ignoreSkipped(err)
+		return Outcome{User: u, Note: "already in " + ou}, u.DN, ignoreSkipped(err)
+	}
+	note, would := "moved to "+ou, "would move to "+ou
+	if renameOnClash {
+		cn := parsed.RDNs[0].Attributes[0].Value
+		taken, err := c.readEntry(ctx, rdn+","+ou, "(objectClass=*)", []string{"1.1"})
+		if err != nil {
+			return Outcome{User: u}, "", err
+		}
+		if taken != nil {
+			alt := cnWithUsername(cn, u.SAMAccountName)
+			if other, err := c.readEntry(ctx, "CN="+ldap.EscapeDN(alt)+","+ou, "(objectClass=*)", []string{"1.1"}); err != nil {
+				return Outcome{User: u}, "", err
+			} else if other != nil {
+				return Outcome{User: u}, "", &RefusedError{Reason: fmt.Sprintf("both %q and %q are taken in %s: rename one of them, then run again", cn, alt, ou)}
+			}
+			rdn = "CN=" + ldap.EscapeDN(alt)
+			changes = append(changes, audit.Change{Attribute: "cn", Before: cn, After: alt})
+			named := fmt.Sprintf(", named %q there (%q is taken)", alt, cn)
+			note, would = note+named, would+named
+		}
 	}
 	req := ldap.NewModifyDNRequest(u.DN, rdn, true, ou)
-	err = c.change(ctx, "user.move", target(u), []audit.Change{{Attribute: "ou", Before: parent, After: ou}}, func(context.Context) error {
+	err = c.change(ctx, "user.move", target(u), changes, func(context.Context) error {
 		if err := c.conn.ModifyDN(req); err != nil {
 			return explainLDAPError(err)
 		}
 		return nil
 	})
 	if err != nil {
-		return Outcome{User: u}, fmt.Errorf("move %s to %s: %w", u.Name(), ou, err)
+		return Outcome{User: u}, "", fmt.Errorf("move %s to %s: %w", u.Name(), ou, err)
 	}
-	return c.dryRunAware(Outcome{User: u, Changed: true, Note: "moved to " + ou}, "would move to "+ou), nil
+	return c.dryRunAware(Outcome{User: u, Changed: true, Note: note}, would), rdn + "," + ou, nil
+}
+
+// cnWithUsername is onboarding's answer to a name already taken in an OU: the (domain-unique)
+// logon name added, "Ana Silva (asilva2)", cut to AD's 64 characters for cn.
+func cnWithUsername(cn, sam string) string {
+	suffix := " (" + sam + ")"
+	r := []rune(cn)
+	if max := 64 - len([]rune(suffix)); len(r) > max {
+		cn = strings.TrimSpace(string(r[:max]))
+	}
+	return cn + suffix
 }
 
 // containerClasses are the object classes a user account can be moved into.

@@ -111,13 +111,15 @@ func (c *Client) Offboard(ctx context.Context, s *LeaverSnapshot, opts OffboardO
 	res.Steps = append(res.Steps, step("user.update", o))
 
 	if opts.DisabledOU != "" {
-		if o, err = c.MoveUser(ctx, u.DN, opts.DisabledOU); err != nil {
+		// Another leaver of the same name may be there already: rename on clash, as
+		// onboarding does, or the move would fail on every run for ever.
+		var moved string
+		if o, moved, err = c.moveUser(ctx, u.DN, opts.DisabledOU, true); err != nil {
 			return fail(err)
 		}
 		res.Steps = append(res.Steps, step("user.move", o))
-		if o.Changed {
-			rdn, _ := splitRDN(u.DN)
-			res.DN = rdn + "," + opts.DisabledOU
+		if o.Changed && !c.DryRun() {
+			res.DN = moved
 		}
 	}
 	return res, nil

@@ -145,7 +145,7 @@ type failingSaver struct{}
 func (failingSaver) write(s *ad.LeaverSnapshot) (string, error) {
 	return "", errors.New("save snapshot of " + s.SAMAccountName + ": no space left on device")
 }
-func (failingSaver) earlier(string) []string { return nil }
+func (failingSaver) first(string, string, string) (string, *ad.LeaverSnapshot) { return "", nil }
 
 func testTrail(t *testing.T, dryRun bool) (func() (*audit.Trail, error), string) {
 	t.Helper()

@@ -1,0 +1,129 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sync"
+)
+
+// RecordSource is a sink whose records can be read back: [FileLog], and [Multi] when its
+// primary is one. [Trail.SettleEarlier] needs it to find intents that are still open.
+type RecordSource interface {
+	EachRecord(ctx context.Context, fn func(Record) error) error
+}
+
+// EachRecord calls fn for every record of the log, in order. A log that does not exist yet
+// has none.
+func (l *FileLog) EachRecord(ctx context.Context, fn func(Record) error) error {
+	f, err := os.Open(l.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("audit: read %s: %w", l.path, err)
+	}
+	defer f.Close()
+	return ReadRecords(f, Filter{}, func(r Record) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return fn(r)
+	})
+}
+
+// EachRecord reads the primary sink's records.
+func (m *Multi) EachRecord(ctx context.Context, fn func(Record) error) error {
+	src, ok := m.primary.(RecordSource)
+	if !ok {
+		return errors.New("audit: the primary sink cannot be read back")
+	}
+	return src.EachRecord(ctx, fn)
+}
+
+// Open reports the intents of a log whose outcome is still open: "unknown", or missing (the
+// process ended between the two records). Dry runs are left out: they change nothing. An
+// intent settled later ([SettledLater]) is no longer open. The result is in log order.
+func Open(ctx context.Context, src RecordSource) ([]Record, error) {
+	idx := map[string]int{}
+	var open []Record
+	settled := map[string]bool{}
+	err := src.EachRecord(ctx, func(r Record) error {
+		switch {
+		case r.Event == EventIntent && !r.DryRun:
+			idx[r.OpID] = len(open)
+			open = append(open, r)
+		case r.Event == EventOutcome && r.Result != ResultUnknown:
+			settled[r.OpID] = true
+		case r.Event == EventOutcome: // unknown: still open, but say why
+			if i, ok := idx[r.OpID]; ok {
+				open[i].Result, open[i].Note = r.Result, r.Note
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := open[:0]
+	for _, r := range open {
+		if !settled[r.OpID] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// pending is a Trail's view of the open intents of earlier runs, read once, when a change is
+// first found already made; shared by the copies WithBindIdentity makes.
+type pending struct {
+	once sync.Once
+	err  error
+	mu   sync.Mutex
+	open []Record
+}
+
+// SettleEarlier writes, for every open intent of an earlier run that match accepts, the
+// outcome it never got: "ok", settled later, with the intent's op_id — called when a run finds
+// a change already made that an earlier run sent without hearing back (an interrupt, a
+// timeout, a lost connection, a killed process). note says how it was found. It returns how
+// many intents it settled. A sink that cannot be read back settles nothing.
+func (t *Trail) SettleEarlier(ctx context.Context, match func(intent Record) bool, note string) (int, error) {
+	if t.dryRun || t.sink == nil || t.pending == nil {
+		return 0, nil
+	}
+	src, ok := t.sink.(RecordSource)
+	if !ok {
+		return 0, nil
+	}
+	p := t.pending
+	p.once.Do(func() { p.open, p.err = Open(context.WithoutCancel(ctx), src) })
+	if p.err != nil {
+		return 0, fmt.Errorf("%w: read the log for changes still unsettled: %w", ErrAuditUnavailable, p.err)
+	}
+	p.mu.Lock()
+	var todo []Record
+	keep := p.open[:0]
+	for _, r := range p.open {
+		if match(r) {
+			todo = append(todo, r)
+		} else {
+			keep = append(keep, r)
+		}
+	}
+	p.open = keep
+	p.mu.Unlock()
+	octx := context.WithoutCancel(ctx)
+	for i, intent := range todo {
+		out := t.outcome(intent, ResultOK, "")
+		out.Settled = SettledLater
+		out.Note = "settled later: " + note
+		out.Actor = t.actor // who settled it; the intent names who sent it
+		if err := t.write(octx, out); err != nil {
+			return i, fmt.Errorf("%w: settle %s of %s: %w", ErrAuditUnavailable, intent.Action, intent.Target.Name, err)
+		}
+	}
+	return len(todo), nil
+}
