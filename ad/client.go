@@ -113,14 +113,21 @@ func (c *Client) BindIdentity() string { return c.identity }
 //
 // A request that got no answer (Ctrl-C closed the connection under it, it timed out, the
 // connection was lost) is not recorded as an error: the trail reads the object back on a
-// fresh connection and records what it finds, or "unknown" when it cannot tell. A change
-// found already made (apply says skipped) settles the open intents of earlier runs for it.
+// fresh connection and records "ok" when it finds the change made, else "unknown". A change
+// found already made (apply says skipped), or made now, settles the open intents of earlier
+// runs for it. (The log is read for them once per process, on the first change.)
 func (c *Client) change(ctx context.Context, action string, target audit.Target, changes []audit.Change, apply func(context.Context) error) error {
 	op := audit.Operation{Action: action, Directory: "ad", Server: c.server, Target: target, Changes: changes,
 		Check: c.readBack(action, target, changes)}
 	err := c.trail.Do(ctx, op, func(ctx context.Context) error { return noAnswer(ctx, apply(ctx)) })
-	if errors.Is(err, audit.ErrSkipped) && !c.DryRun() {
+	switch {
+	case c.DryRun():
+	case errors.Is(err, audit.ErrSkipped):
 		if serr := c.settleEarlier(ctx, action, target, changes, "a later run found it already done ("+err.Error()+")"); serr != nil {
+			return serr
+		}
+	case err == nil:
+		if serr := c.supersedeEarlier(ctx, action, target, changes, "not made by this request: a later run made the change"); serr != nil {
 			return serr
 		}
 	}

@@ -24,6 +24,14 @@ import (
 // domain controller has just failed to answer, so this must not keep them waiting long.
 const readBackTimeout = 5 * time.Second
 
+// readBackPause is the wait between two looks at a change not (yet) there, and
+// readBackWindow how long to keep looking: a request whose connection was closed under it
+// has been seen to land on Samba just after a first look.
+const (
+	readBackPause  = 200 * time.Millisecond
+	readBackWindow = 1500 * time.Millisecond
+)
+
 // noAnswerError is a change's request that got no answer. It reads as what happened.
 type noAnswerError struct {
 	reason string
@@ -151,7 +159,23 @@ func (c *Client) checkWith(check func(*ldap.Conn) (bool, error)) func(context.Co
 			return false, err
 		}
 		defer conn.Close()
-		return check(conn)
+		// The request whose connection was closed may still be under way on the server: look
+		// again for a moment before saying it is not there.
+		giveUp := time.Now().Add(readBackWindow)
+		for {
+			made, err := check(conn)
+			if made || err != nil {
+				return made, err
+			}
+			if time.Now().After(giveUp) {
+				return false, nil
+			}
+			select {
+			case <-ctx.Done():
+				return false, nil
+			case <-time.After(readBackPause):
+			}
+		}
 	}
 }
 
@@ -211,6 +235,17 @@ func readOne(conn *ldap.Conn, dn string, attrs ...string) (*ldap.Entry, error) {
 // already made: same action, same account (by DN or name) and, for memberships and moves,
 // the same group or OU. note says how it was found.
 func (c *Client) settleEarlier(ctx context.Context, action string, tgt audit.Target, changes []audit.Change, note string) error {
+	return c.settleEarlierAs(ctx, c.trail.SettleEarlier, action, tgt, changes, note)
+}
+
+// supersedeEarlier is settleEarlier for a change this run has just made: the earlier request
+// was not made (see audit.Trail.SupersedeEarlier).
+func (c *Client) supersedeEarlier(ctx context.Context, action string, tgt audit.Target, changes []audit.Change, note string) error {
+	return c.settleEarlierAs(ctx, c.trail.SupersedeEarlier, action, tgt, changes, note)
+}
+
+func (c *Client) settleEarlierAs(ctx context.Context, settle func(context.Context, func(audit.Record) bool, string) (int, error),
+	action string, tgt audit.Target, changes []audit.Change, note string) error {
 	key := ""
 	switch action {
 	case "group.add_member", "group.remove_member", "user.move", "user.update":
@@ -230,7 +265,7 @@ func (c *Client) settleEarlier(ctx context.Context, action string, tgt audit.Tar
 		return ""
 	}
 	want := keyValue(changes)
-	_, err := c.trail.SettleEarlier(ctx, func(r audit.Record) bool {
+	_, err := settle(ctx, func(r audit.Record) bool {
 		if r.Action != action || r.Directory != audit.DirectoryAD {
 			return false
 		}

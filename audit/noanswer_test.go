@@ -19,7 +19,7 @@ func TestNoAnswerIsReadBackNotAnError(t *testing.T) {
 		wantErr      error
 	}{
 		{"made", func(context.Context) (bool, error) { return true, nil }, ResultOK, SettledReadBack, nil},
-		{"not made", func(context.Context) (bool, error) { return false, nil }, ResultError, SettledReadBack, ErrNoAnswer},
+		{"not made (yet)", func(context.Context) (bool, error) { return false, nil }, ResultUnknown, "", ErrOutcomeUnknown},
 		{"cannot read back", func(context.Context) (bool, error) { return false, errors.New("DC down") }, ResultUnknown, "", ErrOutcomeUnknown},
 		{"no read-back", nil, ResultUnknown, "", ErrOutcomeUnknown},
 	} {

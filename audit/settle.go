@@ -83,14 +83,39 @@ type pending struct {
 	err  error
 	mu   sync.Mutex
 	open []Record
+	// own are the op_ids this process wrote: a change still under way in another goroutine
+	// is not an earlier run's open intent.
+	own map[string]bool
+}
+
+func (p *pending) mine(opID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.own == nil {
+		p.own = map[string]bool{}
+	}
+	p.own[opID] = true
 }
 
 // SettleEarlier writes, for every open intent of an earlier run that match accepts, the
 // outcome it never got: "ok", settled later, with the intent's op_id — called when a run finds
-// a change already made that an earlier run sent without hearing back (an interrupt, a
-// timeout, a lost connection, a killed process). note says how it was found. It returns how
+// a change already made, or makes it itself, that an earlier run sent without hearing back
+// (an interrupt, a timeout, a lost connection, a killed process): the change the intent
+// announced is in the directory now. note says how it was found. It returns how
 // many intents it settled. A sink that cannot be read back settles nothing.
 func (t *Trail) SettleEarlier(ctx context.Context, match func(intent Record) bool, note string) (int, error) {
+	return t.settleEarlier(ctx, match, ResultOK, note)
+}
+
+// SupersedeEarlier writes, for every open intent of an earlier run that match accepts, the
+// outcome "skipped", settled later: this run has just made the change itself, so the earlier
+// request, sent without hearing back, was not made (the directory would have refused this one).
+// Recording it "ok" would count the change twice.
+func (t *Trail) SupersedeEarlier(ctx context.Context, match func(intent Record) bool, note string) (int, error) {
+	return t.settleEarlier(ctx, match, ResultSkipped, note)
+}
+
+func (t *Trail) settleEarlier(ctx context.Context, match func(intent Record) bool, result, note string) (int, error) {
 	if t.dryRun || t.sink == nil || t.pending == nil {
 		return 0, nil
 	}
@@ -107,7 +132,7 @@ func (t *Trail) SettleEarlier(ctx context.Context, match func(intent Record) boo
 	var todo []Record
 	keep := p.open[:0]
 	for _, r := range p.open {
-		if match(r) {
+		if !p.own[r.OpID] && match(r) {
 			todo = append(todo, r)
 		} else {
 			keep = append(keep, r)
@@ -117,7 +142,7 @@ func (t *Trail) SettleEarlier(ctx context.Context, match func(intent Record) boo
 	p.mu.Unlock()
 	octx := context.WithoutCancel(ctx)
 	for i, intent := range todo {
-		out := t.outcome(intent, ResultOK, "")
+		out := t.outcome(intent, result, "")
 		out.Settled = SettledLater
 		out.Note = "settled later: " + note
 		out.Actor = t.actor // who settled it; the intent names who sent it

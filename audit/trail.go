@@ -129,6 +129,9 @@ func (t *Trail) Do(ctx context.Context, op Operation, apply func(ctx context.Con
 	}
 
 	intent := t.intent(op)
+	if t.pending != nil {
+		t.pending.mine(intent.OpID)
+	}
 	if err := t.write(ctx, intent); err != nil {
 		return fmt.Errorf("%w: %s not attempted: %w", ErrAuditUnavailable, op.Action, err)
 	}
@@ -193,9 +196,11 @@ func (t *Trail) settleNoAnswer(ctx context.Context, op Operation, out *Record, a
 		out.Note = "no answer came (" + applyErr.Error() + "); read back afterwards: the change is made"
 		return nil
 	default:
-		out.Result, out.Settled, out.Note = ResultError, SettledReadBack, ""
-		out.Error = "no answer came (" + applyErr.Error() + "); read back afterwards: the change was not made"
-		return applyErr
+		// Not there — yet: the directory may still be working on a request whose connection
+		// was closed under it (seen on Samba: the add lands just after a read-back). So this
+		// is not "error"; a later run that makes the change, or finds it made, settles it.
+		out.Note += "; read back afterwards: not made (as far as the directory showed then); a later run settles it"
+		return unknownError{applyErr}
 	}
 }
 
