@@ -43,6 +43,9 @@ type CreateResult struct {
 	Groups    []GroupRef
 	Password  secret.Secret
 	Generated bool
+	// Renamed says why the account's CN is not its display name (the name was taken in the
+	// OU); "" when it is.
+	Renamed string
 }
 
 // DomainDNSName turns the domain's naming context (DC=corp,DC=example,DC=com) into its DNS
@@ -118,7 +121,24 @@ func (c *Client) CreateUser(ctx context.Context, nu NewUser) (CreateResult, erro
 		}
 		res.Groups = append(res.Groups, ref)
 	}
-	res.DN = "CN=" + ldap.EscapeDN(nu.DisplayName) + "," + nu.OU
+	// A CN must be unique in its OU: when the name is taken there, the account is named the
+	// way onboarding names a second "Ana Silva", "Ana Silva (asilva2)". Checked here, before
+	// anything is written, so a dry run finds the clash the real run would hit.
+	cn := cutCN(nu.DisplayName)
+	plain := "CN=" + ldap.EscapeDN(cn) + "," + nu.OU
+	alt := "CN=" + ldap.EscapeDN(cnWithUsername(nu.DisplayName, nu.SAMAccountName)) + "," + nu.OU
+	used, err := c.DNsInUse(ctx, []string{plain, alt})
+	if err != nil {
+		return res, err
+	}
+	switch {
+	case !used[plain]:
+		res.DN = plain
+	case !used[alt]:
+		res.DN, res.Renamed = alt, fmt.Sprintf("%q is already taken in %s, so the account is named %q", cn, nu.OU, cnWithUsername(nu.DisplayName, nu.SAMAccountName))
+	default:
+		return res, fmt.Errorf("%w: both %s and %s already exist: pick another display name (--display-name) or OU", directory.ErrInvalidInput, plain, alt)
+	}
 
 	policy, err := c.DomainPasswordPolicy(ctx)
 	if err != nil {
@@ -301,6 +321,15 @@ func (c *Client) moveUser(ctx context.Context, ident, ou string, renameOnClash b
 		return Outcome{User: u}, "", fmt.Errorf("move %s to %s: %w", u.Name(), ou, err)
 	}
 	return c.dryRunAware(Outcome{User: u, Changed: true, Note: note}, would), rdn + "," + ou, nil
+}
+
+// cutCN is a display name as a CN: AD's cn holds at most 64 characters.
+func cutCN(display string) string {
+	r := []rune(display)
+	if len(r) <= 64 {
+		return display
+	}
+	return strings.TrimSpace(string(r[:64]))
 }
 
 // cnWithUsername is onboarding's answer to a name already taken in an OU: the (domain-unique)
