@@ -128,6 +128,11 @@ func (t *Trail) Do(ctx context.Context, op Operation, apply func(ctx context.Con
 		return fmt.Errorf("%w: %s: no audit sink configured", ErrAuditUnavailable, op.Action)
 	}
 
+	if err := ctx.Err(); err != nil {
+		// Interrupted before anything was sent: nothing to announce, nothing changed. Not
+		// "audit log unavailable", which would send the technician looking at the log.
+		return fmt.Errorf("%s not started: %w", op.Action, err)
+	}
 	intent := t.intent(op)
 	if t.pending != nil {
 		t.pending.mine(intent.OpID)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/secret"
 )
@@ -320,7 +321,11 @@ func (a *applier) row(ctx context.Context, e Entry) Result {
 		if err := a.create(ctx, e, &r); err != nil {
 			a.stop(ctx, e.Row, err)
 			r.Status, r.Error = StatusFailed, err.Error()
-			if interrupted(ctx) {
+			switch {
+			case errors.Is(err, context.Canceled) && !errors.Is(err, audit.ErrNoAnswer):
+				// Interrupted before the create was sent: the row was not started.
+				return a.notStarted(e, notStartedInterrupted)
+			case interrupted(ctx):
 				r.Status = StatusInterrupted
 			}
 			return r
