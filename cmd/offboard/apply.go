@@ -63,17 +63,19 @@ func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Comm
 		Long: `Offboard every leaver the plan says to: disable the account, set a random password nobody is
 told, remove it from its groups except the kept ones (its primary group stays: AD requires
 one), stamp its description ("Left 2026-11-22 (ticket INC-1) — previous description: ..."),
-and move it to the leavers OU. Each step is its own audit record; the run is bracketed by an
-offboard.run record.
+and move it to the leavers OU (named "Maria Garcia (mgarcia)" there when another
+"Maria Garcia" is already in it). Each step is its own audit record; the run is bracketed by
+an offboard.run record.
 
 Before an account is touched, a snapshot of it (DN, OU, groups, manager, flags, description)
 is saved to --snapshot-dir as <username>-<time>.json, mode 0600, in a directory only you can
-read. An account whose snapshot cannot be saved is not changed. 'offboard restore' puts a
+read. An account whose snapshot cannot be saved is not changed. A re-run for an account
+whose offboarding is under way keeps the snapshot taken before any change. 'offboard restore' puts a
 rehire back from that file.
 
 Offboarding is destructive: without a terminal to ask on, --yes is required. A failed
 account does not stop the others (exit 4). Safe to re-run: steps already done are skipped,
-so a run that stopped half way finishes the job.`,
+so a run that stopped half way (Ctrl-C, a lost connection) finishes the job.`,
 		Example: `  adkit offboard apply leavers.csv --template onboarding.yaml --ticket HR-2026-48 --results-out done.csv
   adkit offboard apply --user jdoe --disabled-ou OU=Leavers,DC=corp,DC=example,DC=com --ticket INC-1234
   adkit offboard apply leavers.csv --template onboarding.yaml --dry-run`,
