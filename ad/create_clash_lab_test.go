@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/labtest"
 )
@@ -19,10 +18,10 @@ func TestCreateUserResolvesANameTakenInTheOU(t *testing.T) {
 	admin, _ := labtest.Connect(t)
 	ctx := context.Background()
 	surname := "Hale-" + labtest.UniqueName("c")
-	first, _ := newLabUser(t, admin, salesOU(admin), func(nu *ad.NewUser) { nu.GivenName, nu.Surname = "Maria", surname })
+	first, _ := newLabUser(t, admin, salesOU(admin), func(nu *directory.NewUser) { nu.GivenName, nu.Surname = "Maria", surname })
 
 	sam := labtest.UniqueName("n")
-	nu := ad.NewUser{GivenName: "Maria", Surname: surname, SAMAccountName: sam, OU: salesOU(admin), Password: secretOf(testPassword())}
+	nu := directory.NewUser{GivenName: "Maria", Surname: surname, SAMAccountName: sam, OU: salesOU(admin), Password: secretOf(testPassword())}
 	wantDN := "CN=Maria " + surname + " (" + sam + ")," + salesOU(admin)
 
 	trail, _ := labtest.Trail(t, true)
@@ -45,10 +44,10 @@ func TestCreateUserResolvesANameTakenInTheOU(t *testing.T) {
 	}
 
 	// Every other clash is found by the dry run, before anything is written.
-	for name, edit := range map[string]func(*ad.NewUser){
-		"logon name": func(n *ad.NewUser) { n.SAMAccountName = first.SAMAccountName },
-		"UPN":        func(n *ad.NewUser) { n.UserPrincipalName = first.UserPrincipalName },
-		"mail":       func(n *ad.NewUser) { n.Mail = first.UserPrincipalName }, // taken as a UPN: mail must be unique too
+	for name, edit := range map[string]func(*directory.NewUser){
+		"logon name": func(n *directory.NewUser) { n.SAMAccountName = first.SAMAccountName },
+		"UPN":        func(n *directory.NewUser) { n.UserPrincipalName = first.UserPrincipalName },
+		"mail":       func(n *directory.NewUser) { n.Mail = first.UserPrincipalName }, // taken as a UPN: mail must be unique too
 	} {
 		n := nu
 		n.SAMAccountName = labtest.UniqueName("d")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/dn"
 )
 
 // Test-only hooks: the lab tests create and remove their own objects, which adkit itself
@@ -46,7 +47,7 @@ func lostAnswer() error {
 // connection lost, as if the answer had been lost on its way back (Ctrl-C closing the
 // connection, the network dropping): the directory has made the move, adkit heard nothing.
 func (c *Client) MoveLosingTheAnswer(ctx context.Context, u *directory.User, ou string) error {
-	rdn, parent := splitRDN(u.DN)
+	rdn, parent := dn.Split(u.DN)
 	req := ldap.NewModifyDNRequest(u.DN, rdn, true, ou)
 	return c.change(ctx, "user.move", target(u), []audit.Change{{Attribute: "ou", Before: parent, After: ou}}, func(context.Context) error {
 		if err := c.conn.ModifyDN(req); err != nil {

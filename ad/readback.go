@@ -12,6 +12,7 @@ import (
 
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/dn"
 )
 
 // A change whose request got no answer — Ctrl-C closed the connection under it, it timed
@@ -97,7 +98,7 @@ func (c *Client) readBack(action string, tgt audit.Target, changes []audit.Chang
 		if ou == "" {
 			return nil
 		}
-		rdn, _ := splitRDN(tgt.DN)
+		rdn, _ := dn.Split(tgt.DN)
 		if cn := value("cn", true); cn != "" {
 			rdn = "CN=" + ldap.EscapeDN(cn)
 		}

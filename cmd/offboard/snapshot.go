@@ -11,9 +11,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/internal/config"
+	"github.com/adkit-dev/adkit/internal/directory"
 )
 
 // defaultSnapshotDir is $XDG_STATE_HOME/adkit/leavers (~/.local/state/adkit/leavers).
@@ -39,7 +39,7 @@ func openSnapshotStore(dir string) (*snapshotStore, error) {
 
 // write saves a snapshot as <sam>-<UTC time>.json, mode 0600, never over another file, and
 // synced to disk before it returns: the account is changed only once its snapshot is safe.
-func (s *snapshotStore) write(snap *ad.LeaverSnapshot) (path string, err error) {
+func (s *snapshotStore) write(snap *directory.LeaverSnapshot) (path string, err error) {
 	data, err := json.MarshalIndent(snap, "", "  ")
 	if err != nil {
 		return "", fmt.Errorf("encode snapshot of %s: %w", snap.SAMAccountName, err)
@@ -91,9 +91,9 @@ func (s *snapshotStore) earlier(sam string) []string {
 // first returns the snapshot of the account (its logon name and objectGUID) that counts as
 // the one taken before its offboarding changed anything: the newest that shows no offboarding
 // under way, else the oldest. "" when there is none. disabledOU may be "".
-func (s *snapshotStore) first(sam, guid, disabledOU string) (string, *ad.LeaverSnapshot) {
+func (s *snapshotStore) first(sam, guid, disabledOU string) (string, *directory.LeaverSnapshot) {
 	var oldest string
-	var oldestSnap *ad.LeaverSnapshot
+	var oldestSnap *directory.LeaverSnapshot
 	paths := s.earlier(sam)
 	for i := len(paths) - 1; i >= 0; i-- {
 		snap, err := readSnapshot(paths[i])
@@ -111,8 +111,8 @@ func (s *snapshotStore) first(sam, guid, disabledOU string) (string, *ad.LeaverS
 // offboardingBegun reports whether an account, as a snapshot shows it, already carries a step
 // of an offboarding: disabled (the first step), description stamped, or in the leavers OU. A
 // snapshot of such an account is not the "before" picture a restore needs.
-func offboardingBegun(s *ad.LeaverSnapshot, disabledOU string) bool {
-	return !s.Enabled || ad.IsLeaverStamp(s.Description) || disabledOU != "" && strings.EqualFold(strings.ReplaceAll(s.OU, " ", ""), strings.ReplaceAll(disabledOU, " ", ""))
+func offboardingBegun(s *directory.LeaverSnapshot, disabledOU string) bool {
+	return !s.Enabled || directory.IsLeaverStamp(s.Description) || disabledOU != "" && strings.EqualFold(strings.ReplaceAll(s.OU, " ", ""), strings.ReplaceAll(disabledOU, " ", ""))
 }
 
 // fileSafe keeps letters, digits, dot, dash and underscore; a logon name may hold more.
@@ -134,7 +134,7 @@ func fileSafe(name string) string {
 const maxSnapshotSize = 1 << 20
 
 // readSnapshot reads and checks a snapshot file. Any problem is a usage error (exit 2).
-func readSnapshot(path string) (*ad.LeaverSnapshot, error) {
+func readSnapshot(path string) (*directory.LeaverSnapshot, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &cmdutil.FlagError{Err: fmt.Errorf("open snapshot: %w", err)}
@@ -147,7 +147,7 @@ func readSnapshot(path string) (*ad.LeaverSnapshot, error) {
 	if len(data) > maxSnapshotSize {
 		return nil, cmdutil.FlagErrorf("snapshot %s is larger than %d bytes; it is not a leaver snapshot", path, maxSnapshotSize)
 	}
-	s, err := ad.ParseLeaverSnapshot(data)
+	s, err := directory.ParseLeaverSnapshot(data)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", path, err)
 	}

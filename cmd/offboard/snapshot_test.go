@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/internal/directory"
 )
 
 // A run stopped after each step leaves the account more and more offboarded; the snapshot
@@ -18,7 +18,7 @@ func TestFirstSnapshotIsThePreChangeOne(t *testing.T) {
 	save := func(enabled bool, groups []string, desc, where string) string {
 		t.Helper()
 		at = at.Add(time.Minute)
-		p, err := store.write(&ad.LeaverSnapshot{Version: 1, TakenAt: at, Directory: "ad", DN: "CN=M," + where, OU: where, ObjectGUID: guid,
+		p, err := store.write(&directory.LeaverSnapshot{Version: 1, TakenAt: at, Directory: "ad", DN: "CN=M," + where, OU: where, ObjectGUID: guid,
 			SAMAccountName: "mgarcia", Enabled: enabled, Groups: groups, Description: desc})
 		if err != nil {
 			t.Fatal(err)
@@ -43,7 +43,7 @@ func TestFirstSnapshotIsThePreChangeOne(t *testing.T) {
 	if got, _ := store.first("mgarcia", guid, leavers); got != again {
 		t.Errorf("after a rehire, first = %s, want %s", filepath.Base(got), filepath.Base(again))
 	}
-	for _, half := range []*ad.LeaverSnapshot{
+	for _, half := range []*directory.LeaverSnapshot{
 		{Enabled: false, OU: ou},
 		{Enabled: true, OU: ou, Description: "Left 2026-11-22"},
 		{Enabled: true, OU: leavers},
@@ -52,7 +52,7 @@ func TestFirstSnapshotIsThePreChangeOne(t *testing.T) {
 			t.Errorf("%+v: not seen as an offboarding under way", half)
 		}
 	}
-	if offboardingBegun(&ad.LeaverSnapshot{Enabled: true, OU: ou, Description: "Sales"}, leavers) {
+	if offboardingBegun(&directory.LeaverSnapshot{Enabled: true, OU: ou, Description: "Sales"}, leavers) {
 		t.Error("an untouched account is seen as under way")
 	}
 }
