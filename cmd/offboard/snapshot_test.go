@@ -1,11 +1,15 @@
 package offboard
 
 import (
+	"context"
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
 )
 
 // A run stopped after each step leaves the account more and more offboarded; the snapshot
@@ -54,5 +58,56 @@ func TestFirstSnapshotIsThePreChangeOne(t *testing.T) {
 	}
 	if offboardingBegun(&directory.LeaverSnapshot{Enabled: true, OU: ou, Description: "Sales"}, leavers) {
 		t.Error("an untouched account is seen as under way")
+	}
+}
+
+// A run stopped after each step of an offboarding: the re-run keeps the snapshot the first
+// run took before any change (no half-done one is saved next to it), and restore without
+// --snapshot picks that one.
+func TestRerunAfterEachStepKeepsThePreChangeSnapshot(t *testing.T) {
+	steps := map[string]func(u *directory.User){
+		"disable":        func(u *directory.User) { u.Enabled = false },
+		"reset password": func(u *directory.User) { u.Enabled = false }, // nothing a snapshot shows
+		"leave groups":   func(u *directory.User) { u.Enabled, u.MemberOf = false, nil },
+		"stamp": func(u *directory.User) {
+			u.Enabled, u.MemberOf, u.Description = false, nil, "Left 2026-11-22 (ticket INC-7)"
+		},
+		"move": func(u *directory.User) {
+			u.Enabled, u.MemberOf, u.Description = false, nil, "Left 2026-11-22 (ticket INC-7)"
+			u.DN = "CN=John Doe (jdoe)," + testLeavers
+		},
+	}
+	for name, stoppedAfter := range steps {
+		t.Run(name, func(t *testing.T) {
+			fx := newApplyFixture(t, false, "jdoe")
+			fx.dir.offboardErr = errors.New("interrupted while the request was under way")
+			_ = applyRun(context.Background(), fx.opts)
+			first, _ := filepath.Glob(filepath.Join(fx.opts.SnapshotDir, "jdoe-*.json"))
+			if len(first) != 1 {
+				t.Fatalf("first run saved %v", first)
+			}
+			stoppedAfter(fx.dir.users["jdoe"])
+			fx.dir.offboardErr = nil
+			fx.out.Reset()
+			if err := applyRun(context.Background(), fx.opts); err != nil {
+				t.Fatalf("re-run: %v", err)
+			}
+			now, _ := filepath.Glob(filepath.Join(fx.opts.SnapshotDir, "jdoe-*.json"))
+			if len(now) != 1 {
+				t.Errorf("the re-run saved another snapshot of the half-done account: %v", now)
+			}
+			// After the last step there is nothing left to do: the leaver is skipped, no snapshot taken.
+			if rs := fx.results(t); rs[0].Status != statusSkipped && rs[0].Snapshot != first[0] {
+				t.Errorf("the re-run's result names snapshot %q; want the first, %q", rs[0].Snapshot, first[0])
+			}
+
+			ios, _, _, errOut := iostreams.Test()
+			ropts := &restoreOptions{IO: ios, Target: "jdoe", SnapshotDir: fx.opts.SnapshotDir, Format: output.FormatJSON,
+				Dir: func(context.Context) (restorer, error) { return fx.dir, nil }}
+			used, err := findSnapshot(context.Background(), ropts)
+			if err != nil || used != first[0] {
+				t.Errorf("restore without --snapshot picks %q (%v); want %q\n%s", used, err, first[0], errOut)
+			}
+		})
 	}
 }
