@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,4 +60,17 @@ func readBackAll(t *testing.T, path string) []Record {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// Settling is best effort: a log with a damaged line settles nothing and fails nothing.
+func TestSettleEarlierOnADamagedLogIsHarmless(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	if err := os.WriteFile(path, []byte("not a record\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	trail := NewTrail(TrailOptions{Sink: OpenFileLog(path)})
+	n, err := trail.SettleEarlier(context.Background(), func(Record) bool { return true }, "x")
+	if n != 0 || err != nil {
+		t.Errorf("SettleEarlier on a damaged log = %d, %v; want 0, nil", n, err)
+	}
 }
