@@ -74,3 +74,50 @@ func TestSettleEarlierOnADamagedLogIsHarmless(t *testing.T) {
 		t.Errorf("SettleEarlier on a damaged log = %d, %v; want 0, nil", n, err)
 	}
 }
+
+// Settling reads only the end of a long log, whole lines only; an old open intent is left to
+// 'log show --unsettled', which reads it all.
+func TestSettleEarlierReadsTheEndOfALongLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	sink := &FileLog{path: path, window: 8 << 10}
+	ctx := context.Background()
+	intent := func(op, name string) {
+		t.Helper()
+		if err := sink.Append(ctx, &Record{V: 1, Time: "2026-11-01T10:00:00Z", Event: EventIntent, OpID: op, Action: "user.move",
+			Directory: DirectoryAD, Target: Target{Name: name, DN: "CN=" + name}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	intent("old", "old")
+	filler := NewTrail(TrailOptions{Sink: sink})
+	for range 40 { // well over 8 KiB
+		if err := filler.Do(ctx, Operation{Action: "user.move", Directory: DirectoryAD, Target: Target{Name: "filler", DN: "CN=filler"}},
+			func(context.Context) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	intent("new", "new")
+
+	trail := NewTrail(TrailOptions{Sink: sink})
+	n, err := trail.SettleEarlier(ctx, func(r Record) bool { return r.Target.Name != "filler" }, "found")
+	if err != nil || n != 1 {
+		t.Fatalf("SettleEarlier = %d, %v; want 1 (the recent one)", n, err)
+	}
+	open, err := Open(ctx, OpenFileLog(path))
+	if err != nil || len(open) != 1 || open[0].OpID != "old" {
+		t.Errorf("open after settling = %v, %v; want the old one only", open, err)
+	}
+	if res, err := Verify(mustOpen(t, path)); err != nil || res.Problem != nil {
+		t.Errorf("the log no longer verifies: %v %v", err, res.Problem)
+	}
+}
+
+func mustOpen(t *testing.T, path string) *os.File {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
