@@ -173,7 +173,12 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		results, err = onboarding.Apply(ctx, p, prov, onboarding.ApplyOptions{
 			Parallel:  opts.Parallel,
 			Passwords: func(n int) (secret.Secret, error) { s, err := password.Generate(n); return secret.New(s), err },
-			Progress:  func(r onboarding.Result) { bar.Done(r.Status, describe(r)) },
+			Progress: func(r onboarding.Result) {
+				if r.Status == onboarding.StatusNotAttempted && r.Error == "not started: interrupted" {
+					return // the interrupt is said once, at the end, with the count
+				}
+				bar.Done(r.Status, describe(r))
+			},
 		})
 		if err == nil && opts.Entra != nil {
 			results, err = opts.Entra(ctx, dir, in.Template, p, results, creds)
