@@ -165,6 +165,10 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 			r := a.one(ctx, e)
 			if r.err != nil && errors.Is(ctx.Err(), context.Canceled) {
 				r.Status = statusInterrupted
+				if !errors.Is(r.err, audit.ErrNoAnswer) {
+					// Stopped between two steps, not during one: nothing is in doubt.
+					r.Error = "interrupted between two steps (the steps before are done, nothing is in doubt); run the same command again to finish"
+				}
 			}
 			bar.Done(r.Status, r.line())
 			results = append(results, r)

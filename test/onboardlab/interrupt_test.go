@@ -129,7 +129,7 @@ func TestInterruptedOffboardingAgreesWithTheDirectory(t *testing.T) {
 			t.Fatalf("offboard still running 60 s after Ctrl-C\n%s", onboardlab.Tail(p.Stderr.String(), 20))
 		}
 		stderr := p.Stderr.String()
-		t.Logf("Ctrl-C after %d records: exit %d; stderr ends:\n%s", at, p.ExitCode(), onboardlab.Tail(stderr, 3))
+		t.Logf("Ctrl-C after %d records: exit %d; stderr ends:\n%s", at, p.ExitCode(), onboardlab.Tail(stderr, 6))
 		if strings.Contains(stderr, "unreachable") {
 			t.Errorf("the interrupt is blamed on the domain controller:\n%s", onboardlab.Tail(stderr, 10))
 		}
