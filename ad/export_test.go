@@ -81,3 +81,14 @@ func (c *Client) BreakReadBackForTest() (undo func()) {
 	c.cfg.URL = "ldaps://127.0.0.1:1"
 	return func() { c.cfg.URL = url }
 }
+
+// ModifyLosingTheAnswer runs one modify through change, as the account and membership
+// changes do, and then reports the connection lost.
+func (c *Client) ModifyLosingTheAnswer(ctx context.Context, action string, u *directory.User, changes []audit.Change, req *ldap.ModifyRequest) error {
+	return c.change(ctx, action, target(u), changes, func(context.Context) error {
+		if err := c.conn.Modify(req); err != nil {
+			return explainLDAPError(err)
+		}
+		return lostAnswer()
+	})
+}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-ldap/ldap/v3"
+
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/labtest"
@@ -120,5 +122,48 @@ func TestCreateWithoutAnAnswerIsSettledByTheNextRun(t *testing.T) {
 	outs := outcomesOf(t, logPath, in.OpID)
 	if len(outs) != 2 || outs[1].Result != audit.ResultOK || outs[1].Settled != audit.SettledLater {
 		t.Errorf("outcomes of the first create = %+v; want unknown, then ok settled later", outs)
+	}
+}
+
+// Membership and disable changes whose answer is lost are read back too (the group's member
+// list, userAccountControl), so the log says ok for what the directory did.
+func TestMembershipAndDisableWithoutAnAnswerAreReadBack(t *testing.T) {
+	t.Parallel()
+	c, logPath := labtest.Connect(t)
+	ctx := context.Background()
+	u, _ := newLabUser(t, c, staffOU(c))
+	g := labtest.UniqueName("g")
+	gdn := newLabGroup(t, c, "", g, g, "")
+
+	add := ldap.NewModifyRequest(gdn, nil)
+	add.Add("member", []string{u.DN})
+	if err := c.ModifyLosingTheAnswer(ctx, "group.add_member", u, []audit.Change{{Attribute: "group", After: gdn}}, add); err != nil {
+		t.Errorf("add whose answer was lost: %v; want it read back as made", err)
+	}
+	disable := ldap.NewModifyRequest(u.DN, nil)
+	disable.Replace("userAccountControl", []string{"514"})
+	if err := c.ModifyLosingTheAnswer(ctx, "user.disable", u, []audit.Change{{Attribute: "userAccountControl", Before: 512, After: 514}}, disable); err != nil {
+		t.Errorf("disable whose answer was lost: %v; want it read back as made", err)
+	}
+	for _, action := range []string{"group.add_member", "user.disable"} {
+		in := lastIntent(t, logPath, action)
+		if outs := outcomesOf(t, logPath, in.OpID); len(outs) != 1 || outs[0].Result != audit.ResultOK || outs[0].Settled != audit.SettledReadBack {
+			t.Errorf("%s: outcome %+v; want ok, read back", action, outs)
+		}
+	}
+
+	// A membership the directory did not make (the request that went out changed something
+	// else), answer lost: never recorded as made, nor as refused.
+	other := labtest.UniqueName("g")
+	odn := newLabGroup(t, c, "", other, other, "")
+	noop := ldap.NewModifyRequest(odn, nil)
+	noop.Replace("description", []string{"touched by " + t.Name()})
+	err := c.ModifyLosingTheAnswer(ctx, "group.add_member", u, []audit.Change{{Attribute: "group", After: odn}}, noop)
+	if !errors.Is(err, audit.ErrOutcomeUnknown) {
+		t.Errorf("a membership not made, answer lost: error = %v; want outcome unknown", err)
+	}
+	in := lastIntent(t, logPath, "group.add_member")
+	if outs := outcomesOf(t, logPath, in.OpID); len(outs) != 1 || outs[0].Result != audit.ResultUnknown {
+		t.Errorf("outcome %+v; want unknown (read back: not a member)", outs)
 	}
 }
