@@ -121,7 +121,8 @@ type Result struct {
 // others — except when the directory becomes unreachable: then no new row is started, the rows
 // under way finish, and the rest are StatusNotAttempted (a re-run does them).
 // The results, one per entry, are sorted by row. The error is non-nil only if Apply could not
-// run at all or ctx was cancelled (rows not started then fail with the context's error).
+// run at all or ctx was cancelled: an interrupt (Ctrl-C) leaves the rows not started
+// StatusNotAttempted ("not started: interrupted") and those under way StatusInterrupted.
 func Apply(ctx context.Context, plan *PlanResult, p Provisioner, opts ApplyOptions) ([]Result, error) {
 	if plan == nil || p == nil {
 		return nil, errors.New("apply onboarding: a plan and a provisioner are required")
