@@ -30,7 +30,7 @@ func (c *Client) FreeUserDN(ctx context.Context, display, sam, ou, self string) 
 	case free(alt):
 		return alt, true, nil
 	}
-	return "", false, fmt.Errorf("%w: both %s and %s already exist; choose another name", directory.ErrInvalidInput, plain, alt)
+	return "", false, fmt.Errorf("%w: both %s and %s already exist: pick another display name or OU", directory.ErrInvalidInput, plain, alt)
 }
 
 // escapeRDN escapes an RDN value as onboarding does: RFC 4514, and '=' too.
