@@ -104,6 +104,7 @@ so a run that stopped half way finishes the job.`,
 }
 
 func applyRun(ctx context.Context, opts *applyOptions) error {
+	opts.Source.snapshotDir = opts.SnapshotDir // a leaver's first snapshot says when its offboarding began
 	prep, err := prepare(ctx, opts.IO, &opts.Source, opts.Mode, opts.Dir, opts.Entra, opts.Cloud)
 	if err != nil {
 		return err

@@ -57,7 +57,8 @@ func TestPlanCloudHybrid(t *testing.T) {
 		entry(2, "1", onboarding.ActionOffboard), entry(3, "2", onboarding.ActionSkip),
 		entry(4, "3", onboarding.ActionSkip), entry(5, "4", onboarding.ActionOffboard),
 	}}
-	cps, err := planCloud(context.Background(), cloud, p, modeHybrid)
+	began := func(name string) (time.Time, bool) { return revoked.Add(-time.Hour), name == "u3" }
+	cps, err := planCloud(context.Background(), cloud, p, modeHybrid, began)
 	if err != nil {
 		t.Fatal(err)
 	}

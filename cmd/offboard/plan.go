@@ -45,6 +45,9 @@ func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Comman
 			if err := opts.Source.complete(cmd, args); err != nil {
 				return err
 			}
+			// The snapshots apply keeps by default say when a leaver's offboarding began; without
+			// a state directory the plan just assumes sessions still need revoking.
+			opts.Source.snapshotDir, _ = defaultSnapshotDir(f.Getenv)
 			if runF != nil {
 				return runF(opts)
 			}
