@@ -174,6 +174,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		err = trail.Do(ctx, runOp, run)
 	}
 	bar.Finish()
+	results = withUnattempted(p.Entries, results)
 	if werr := writeResults(opts, results); werr != nil {
 		return errors.Join(err, werr)
 	}

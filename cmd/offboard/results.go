@@ -10,6 +10,7 @@ import (
 	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/internal/output"
+	"github.com/adkit-dev/adkit/onboarding"
 )
 
 // Statuses of a result.
@@ -20,7 +21,29 @@ const (
 	statusFailed        = "failed"
 	statusInvalid       = "invalid"
 	statusNotFound      = "not_found"
+	// statusNotAttempted: the run stopped (interrupted, or the directory went away) before
+	// the row was started; running the same command again does it.
+	statusNotAttempted = "not_attempted"
 )
+
+// withUnattempted appends a not_attempted result for every planned leaver the run did not
+// reach, so that the results — and --results-out — list every row, as onboarding's do.
+func withUnattempted(entries []onboarding.LeaverEntry, results []result) []result {
+	done := make(map[int]bool, len(results))
+	for _, r := range results {
+		done[r.Row] = true
+	}
+	for _, e := range entries {
+		if done[e.Row] {
+			continue
+		}
+		r := result{Row: e.Row, EmployeeID: e.EmployeeID, SAMAccountName: e.SAMAccountName, DN: e.DN, Input: e.Input,
+			Status: statusNotAttempted, GroupsRemoved: []string{},
+			Error: "not attempted: the run stopped before this row; run the same command again to finish"}
+		results = append(results, r)
+	}
+	return results
+}
 
 // rowError is a leaver the plan refused: its message is the plan's reason, and it counts as
 // the kind (directory.ErrInvalidInput or directory.ErrNotFound) for the exit code.
