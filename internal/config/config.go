@@ -10,12 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/adkit-dev/adkit/internal/lazyregexp"
 )
 
 // File is the config file: named profiles, one per domain or tenant. Secrets are never stored
@@ -96,7 +97,7 @@ func Parse(r io.Reader) (*File, error) {
 
 // unknownFieldRE matches yaml.v3's message for a key no field has, e.g. "line 5: field
 // bind_pasword_file not found in type config.Profile".
-var unknownFieldRE = regexp.MustCompile(`^(line \d+): field (.+) not found in type config\.(\w+)$`)
+var unknownFieldRE = lazyregexp.New(`^(line \d+): field (.+) not found in type config\.(\w+)$`)
 
 // unknownKeys rewords yaml.v3's errors for unknown keys in the file's own terms, with the
 // nearest known key when there is one: Go type names mean nothing to the person who made
