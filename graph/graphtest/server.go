@@ -165,8 +165,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		// Graph cannot read the body (not gzip although labelled so), and says so in an OData
 		// error before it looks at anything else. The log keeps the raw bytes.
-		entry.Body = string(body)
-		resp = errorResponse(400, "BadRequest", err.Error())
+		resp = errorResponse(400, "BadRequest", "The request body could not be read: "+err.Error()+".")
 	case api:
 		if f := s.faults.take(r.Method, entry.Path, onWire); f != nil {
 			resp.status, resp.headers, resp.body = f.response()
@@ -197,7 +196,7 @@ func readBody(r *http.Request) ([]byte, bool, error) {
 	}
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {
-		return nil, false, fmt.Errorf("The request body could not be read: %v", err)
+		return nil, false, err
 	}
 	if !strings.EqualFold(r.Header.Get("Content-Encoding"), "gzip") {
 		return raw, false, nil
@@ -209,7 +208,7 @@ func readBody(r *http.Request) ([]byte, bool, error) {
 			return out, true, nil
 		}
 	}
-	return raw, true, fmt.Errorf("The request body is labelled Content-Encoding: gzip but is not valid gzip data (%v).", err)
+	return raw, true, fmt.Errorf("it is labelled Content-Encoding: gzip but is not gzip data (%w)", err)
 }
 
 func writeResponse(w http.ResponseWriter, resp apiResponse) {
