@@ -57,11 +57,18 @@ func explainDialError(ep endpoint, err error, caFile string) error {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		ce.Reason = "connection refused"
 		ce.Hint = "is the domain controller up and listening? LDAPS is port 636, LDAP with StartTLS 389"
-	case (errors.As(err, &unknownCA) || errors.As(err, &invalidCert) && invalidCert.Cert != nil && invalidCert.Cert.IsCA) &&
-		expiredCA(caFile) != nil:
-		ca := expiredCA(caFile)
-		ce.Reason = fmt.Sprintf("the CA certificate in %s (%s) is outside its validity period (%s to %s), so the domain controller's certificate cannot be trusted",
-			caFile, ca.Subject.CommonName, ca.NotBefore.UTC().Format("2006-01-02"), ca.NotAfter.UTC().Format("2006-01-02"))
+	case errors.As(err, &invalidCert) && invalidCert.Cert != nil && invalidCert.Cert.IsCA && invalidCert.Reason == x509.Expired,
+		errors.As(err, &unknownCA) && strings.Contains(err.Error(), "expired") && expiredCA(caFile) != nil:
+		ca := invalidCert.Cert
+		if ca == nil || !ca.IsCA {
+			ca = expiredCA(caFile)
+		}
+		where := "the CA certificate"
+		if caFile != "" {
+			where += " in " + caFile
+		}
+		ce.Reason = fmt.Sprintf("%s (%s) is outside its validity period (%s to %s), so the domain controller's certificate cannot be trusted",
+			where, ca.Subject.CommonName, ca.NotBefore.UTC().Format("2006-01-02"), ca.NotAfter.UTC().Format("2006-01-02"))
 		ce.Hint = "get the domain's current CA certificate (the one that issued the domain controller's certificate) and pass it with --ca-file or ADKIT_CA_FILE"
 	case errors.As(err, &unknownCA) && caFile != "":
 		ce.Reason = fmt.Sprintf("its TLS certificate is not signed by the CA in %s", caFile)
