@@ -3,7 +3,6 @@ package graph_test
 import (
 	"testing"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/graph/graphtest"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/secret"
@@ -25,7 +24,7 @@ func TestThrottledSingleWritesAreResentIntact(t *testing.T) {
 	if e.srv.Tenant().User("jdoe@corp.example.com").AccountEnabled {
 		t.Error("jdoe still enabled")
 	}
-	pw, err := e.client.ResetPassword(ctx, "jdoe@corp.example.com", ad.ResetOptions{Password: secret.New("Xy7!kkkkkkkkkkkk")})
+	pw, err := e.client.ResetPassword(ctx, "jdoe@corp.example.com", directory.ResetOptions{Password: secret.New("Xy7!kkkkkkkkkkkk")})
 	if err != nil || e.srv.Tenant().User("jdoe@corp.example.com").Password != "Xy7!kkkkkkkkkkkk" {
 		t.Fatalf("reset password: %+v %v", pw, err)
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/google/shlex"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
@@ -30,16 +29,16 @@ type fakeResetter struct {
 	dryRun   bool // answer as a dry-run client does: would change, nothing changed
 }
 
-func (f *fakeResetter) ResetPassword(_ context.Context, ident string, opts ad.ResetOptions) (ad.ResetResult, error) {
+func (f *fakeResetter) ResetPassword(_ context.Context, ident string, opts directory.ResetOptions) (directory.ResetResult, error) {
 	f.calls++
 	u := &directory.User{DN: "CN=" + ident + ",OU=Staff,DC=corp", SAMAccountName: ident}
 	if f.err != nil {
-		return ad.ResetResult{Outcome: ad.Outcome{User: u}}, f.err
+		return directory.ResetResult{Outcome: directory.Outcome{User: u}}, f.err
 	}
 	if f.dryRun {
-		return ad.ResetResult{Outcome: ad.Outcome{User: u, WouldChange: true, Note: "would reset the password (dry run: nothing changed)"}}, nil
+		return directory.ResetResult{Outcome: directory.Outcome{User: u, WouldChange: true, Note: "would reset the password (dry run: nothing changed)"}}, nil
 	}
-	return ad.ResetResult{Outcome: ad.Outcome{User: u, Changed: true, Note: "password reset"},
+	return directory.ResetResult{Outcome: directory.Outcome{User: u, Changed: true, Note: "password reset"},
 		Password: secret.New("Generated-Passw0rd!"), Generated: true, Unlocked: f.unlocked && opts.Unlock}, nil
 }
 
