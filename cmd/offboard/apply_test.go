@@ -280,7 +280,7 @@ func TestApplyInterruptedListsEveryRow(t *testing.T) {
 	}
 	rs := fx.results(t)
 	if len(rs) != 2 || rs[0].Status != statusOffboarded || rs[1].Status != statusNotAttempted || rs[1].SAMAccountName != "asmith" ||
-		!strings.Contains(rs[1].Error, "run the same command again") {
+		!strings.Contains(rs[1].Error, "not started") {
 		t.Fatalf("results: %+v", rs)
 	}
 	csv := readFile(t, fx.opts.ResultsOut)
@@ -289,5 +289,22 @@ func TestApplyInterruptedListsEveryRow(t *testing.T) {
 	}
 	if n := len(fx.dir.offboarded); n != 1 {
 		t.Errorf("%d leavers offboarded after the interrupt, want 1", n)
+	}
+}
+
+// A run whose time runs out (not an interrupt) still lists every row.
+func TestApplyOutOfTimeListsEveryRow(t *testing.T) {
+	fx := newApplyFixture(t, false, "jdoe", "asmith")
+	fx.opts.ResultsOut = filepath.Join(t.TempDir(), "results.csv")
+	expired, cancel := context.WithDeadline(context.Background(), time.Unix(0, 0))
+	defer cancel()
+	err := applyRun(expired, fx.opts)
+	if err == nil {
+		t.Fatal("a run out of time reported success")
+	}
+	rs := fx.results(t)
+	if len(rs) != 2 || rs[0].Status != statusNotAttempted || rs[1].Status != statusNotAttempted ||
+		!strings.Contains(rs[1].Error, "run the same command again") {
+		t.Fatalf("results: %+v", rs)
 	}
 }

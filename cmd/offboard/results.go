@@ -22,13 +22,17 @@ const (
 	statusFailed        = "failed"
 	statusInvalid       = "invalid"
 	statusNotFound      = "not_found"
-	// statusNotAttempted: the run stopped (interrupted, or the directory went away) before
-	// the row was started; running the same command again does it.
+	// statusNotAttempted: the run was interrupted (Ctrl-C) before the leaver was started.
 	statusNotAttempted = "not_attempted"
+	// statusInterrupted: the run was interrupted while the leaver was under way; the steps
+	// say how far it got, and a re-run finishes it.
+	statusInterrupted = "interrupted"
 )
 
 // withUnattempted appends a not_attempted result for every planned leaver the run did not
-// reach, so that the results — and --results-out — list every row, as onboarding's do.
+// reach, so that the results — and --results-out — list every row, as onboarding's do. The
+// run lists those an interrupt left itself; this covers a run that stopped for another
+// reason (its time ran out).
 func withUnattempted(entries []onboarding.LeaverEntry, results []result) []result {
 	done := make(map[int]bool, len(results))
 	for _, r := range results {
@@ -40,7 +44,7 @@ func withUnattempted(entries []onboarding.LeaverEntry, results []result) []resul
 		}
 		r := result{Row: e.Row, EmployeeID: e.EmployeeID, SAMAccountName: e.SAMAccountName, DN: e.DN, Input: e.Input,
 			Status: statusNotAttempted, GroupsRemoved: []string{},
-			Error: "not attempted: the run stopped before this row; run the same command again to finish"}
+			Error: "not started: the run stopped before this row; run the same command again to finish"}
 		results = append(results, r)
 	}
 	return results
