@@ -1,4 +1,4 @@
-package check_test
+package ad_test
 
 import (
 	"context"
@@ -65,7 +65,7 @@ func loadLab(t *testing.T, c *ad.Client) *check.Inventory {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	inv, err := check.Load(ctx, c, check.LoadOptions{ACLs: true})
+	inv, err := c.AuditInventory(ctx, check.LoadOptions{ACLs: true}, check.PrivilegedSIDs)
 	if err != nil {
 		t.Fatal(err)
 	}
