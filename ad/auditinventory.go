@@ -140,12 +140,12 @@ func (l *auditLoader) loadAccounts(ctx context.Context) error {
 	// objectClass=user includes computers (a subclass), inetOrgPerson and managed service accounts.
 	err := l.search(ctx, "(objectClass=user)", attrs, SearchOptions{}, func(e *Entry) error {
 		a := inventory.Account{
-			DN:              e.DN,
-			SAMAccountName:  e.Value("sAMAccountName"),
-			SID:             e.SID(),
-			Computer:        hasClass(e, "computer"),
-			UAC:             parseUint32(e.Value("userAccountControl")),
-			PrimaryGroupID:  parseUint32(e.Value("primaryGroupID")),
+			DN:                  e.DN,
+			SAMAccountName:      e.Value("sAMAccountName"),
+			SID:                 e.SID(),
+			Computer:            hasClass(e, "computer"),
+			UAC:                 parseUint32(e.Value("userAccountControl")),
+			PrimaryGroupID:      parseUint32(e.Value("primaryGroupID")),
 			LastLogon:           timeOrZero(fileTime(e.Value("lastLogonTimestamp"))),
 			PasswordLastSet:     timeOrZero(fileTime(e.Value("pwdLastSet"))),
 			Created:             timeOrZero(generalizedTime(e.Value("whenCreated"))),

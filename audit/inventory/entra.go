@@ -100,4 +100,3 @@ type EntraLoadOptions struct {
 	// MFA reads the authentication-methods registration report (AuditLog.Read.All).
 	MFA bool
 }
-
