@@ -7,8 +7,9 @@ import (
 )
 
 const aclExpected = "Expected trustees are not reported: SYSTEM, Administrators, Domain Admins, Enterprise " +
-	"Admins, the domain controllers, SELF and CREATOR OWNER. Deny entries are not subtracted, so a " +
-	"grant that a deny entry cancels is still listed."
+	"Admins, the domain controllers, SELF and CREATOR OWNER. Deny entries are evaluated as Windows " +
+	"does (in DACL order: explicit deny before allow, inherited entries after explicit ones), so a " +
+	"grant a deny entry cancels is not listed."
 
 func aclChecks() []Check {
 	return []Check{
@@ -22,7 +23,23 @@ func aclChecks() []Check {
 			Fix: "Remove the entry from the domain object's permissions (Active Directory Users and Computers, " +
 				"Advanced Features, domain Properties, Security), or make the trustee part of tier 0 on purpose.",
 			NeedsACLs: true,
-			find:      aclFinding(func(s *scan, o *SecuredObject) (targetKind, bool) { return targetDomain, s.isDomainHead(o) }),
+			find: aclFindingOf(func(s *scan, o *SecuredObject) (targetKind, bool) { return targetDomain, s.isDomainHead(o) },
+				func(r Right) bool { return r != RightGetChangesAll }),
+		},
+		{
+			ID:       "acl-get-changes-all",
+			Severity: SeverityMedium,
+			Title:    "Replicating Directory Changes All without Replicating Directory Changes (one grant short of DCSync)",
+			Why: "DS-Replication-Get-Changes-All lets its holder replicate secrets (password hashes), but the " +
+				"replication request also needs DS-Replication-Get-Changes (MS-DRSR 4.1.10.5.20): alone it is " +
+				"not DCSync, yet whoever is later given Get-Changes, or already holds it through another " +
+				"entry or group, can read every password hash. Holders of both are reported as DCSync by " +
+				"acl-domain-head. " + aclExpected,
+			Fix: "Remove the Replicating Directory Changes All entry from the domain object's permissions unless " +
+				"the trustee is a directory synchronisation account that needs it (which then needs both rights).",
+			NeedsACLs: true,
+			find: aclFindingOf(func(s *scan, o *SecuredObject) (targetKind, bool) { return targetDomain, s.isDomainHead(o) },
+				func(r Right) bool { return r == RightGetChangesAll }),
 		},
 		{
 			ID:       "acl-adminsdholder",
@@ -140,9 +157,27 @@ func (s *scan) unexpectedControl(o *SecuredObject, kind targetKind) []control {
 	if o.SD.DACL == nil {
 		add(sidEveryone, RightGenericAll) // no DACL at all grants everyone everything
 	}
-	for _, ace := range o.SD.DACL {
-		if ace.Allows() && ace.AppliesToObject() {
-			add(ace.SID, controlRights(ace, kind)...)
+	for _, ace := range s.effectiveAllows(o.SD.DACL) {
+		add(ace.SID, controlRights(ace, kind)...)
+	}
+	return pairReplication(out)
+}
+
+// pairReplication turns each trustee's replication rights into what they amount to: both
+// Get-Changes and Get-Changes-All are DCSync (MS-DRSR 4.1.10.5.20: IDL_DRSGetNCChanges
+// checks both for secret attributes); Get-Changes-All alone stays as it is, its own finding;
+// Get-Changes alone replicates no secrets and is dropped.
+func pairReplication(cs []control) []control {
+	out := cs[:0]
+	for _, c := range cs {
+		all, changes := slices.Contains(c.rights, RightGetChangesAll), slices.Contains(c.rights, rightGetChanges)
+		c.rights = slices.DeleteFunc(c.rights, func(r Right) bool { return r == rightGetChanges })
+		if all && changes {
+			i := slices.Index(c.rights, RightGetChangesAll)
+			c.rights[i] = RightDCSync
+		}
+		if len(c.rights) > 0 {
+			out = append(out, c)
 		}
 	}
 	return out
@@ -152,6 +187,12 @@ func (s *scan) unexpectedControl(o *SecuredObject, kind targetKind) []control {
 // same rights on several objects gets one line naming them all: a default that hands one
 // group control of every privileged group reads as one fact, not ten.
 func aclFinding(match func(*scan, *SecuredObject) (targetKind, bool)) func(*scan) []Finding {
+	return aclFindingOf(match, func(Right) bool { return true })
+}
+
+// aclFindingOf is aclFinding over the rights keep accepts, so that two checks can split the
+// rights on one object between them.
+func aclFindingOf(match func(*scan, *SecuredObject) (targetKind, bool), keep func(Right) bool) func(*scan) []Finding {
 	return func(s *scan) []Finding {
 		type line struct{ trustee, rights string }
 		targets := map[line][]string{}
@@ -163,7 +204,11 @@ func aclFinding(match func(*scan, *SecuredObject) (targetKind, bool)) func(*scan
 				continue
 			}
 			for _, c := range s.unexpectedControl(o, kind) {
-				l := line{c.trustee, joinRights(c.rights)}
+				rights := slices.DeleteFunc(c.rights, func(r Right) bool { return !keep(r) })
+				if len(rights) == 0 {
+					continue
+				}
+				l := line{c.trustee, joinRights(rights)}
 				if _, seen := targets[l]; !seen {
 					order = append(order, l)
 				}
