@@ -23,8 +23,8 @@ func aclChecks() []Check {
 			Fix: "Remove the entry from the domain object's permissions (Active Directory Users and Computers, " +
 				"Advanced Features, domain Properties, Security), or make the trustee part of tier 0 on purpose.",
 			NeedsACLs: true,
-			find: aclFindingOf(func(s *scan, o *SecuredObject) (targetKind, bool) { return targetDomain, s.isDomainHead(o) },
-				func(r Right) bool { return r != RightGetChangesAll }),
+			find: withSplitDCSync(aclFindingOf(func(s *scan, o *SecuredObject) (targetKind, bool) { return targetDomain, s.isDomainHead(o) },
+				func(r Right) bool { return r != RightGetChangesAll })),
 		},
 		{
 			ID:       "acl-get-changes-all",
@@ -310,4 +310,67 @@ func resetRightText(a ACE) string {
 	default:
 		return "All extended rights (includes Reset Password)"
 	}
+}
+
+// withSplitDCSync adds to the domain-head finding the accounts that hold the two halves of
+// DCSync through different trustees (Get-Changes through one group, Get-Changes-All through
+// another, or one of them directly): no single trustee's line says DCSync for them, but their
+// token holds both SIDs, and the access check grants both rights.
+func withSplitDCSync(find func(*scan) []Finding) func(*scan) []Finding {
+	return func(s *scan) []Finding {
+		findings := find(s)
+		extra := s.splitDCSync()
+		if len(extra) == 0 {
+			return findings
+		}
+		if len(findings) == 0 {
+			return single(extra)
+		}
+		findings[0].Objects = append(findings[0].Objects, extra...)
+		return findings
+	}
+}
+
+// splitDCSync lists the accounts whose Get-Changes and Get-Changes-All come from different
+// unexpected trustees on the domain object (a trustee holding both is reported on its own).
+func (s *scan) splitDCSync() []Object {
+	var changes, all, both []string
+	for i := range s.inv.Secured {
+		o := &s.inv.Secured[i]
+		if !s.isDomainHead(o) || o.SD == nil {
+			continue
+		}
+		for _, c := range s.unexpectedControl(o, targetDomain) {
+			switch {
+			case slices.Contains(c.rights, RightDCSync):
+				both = append(both, c.trustee) // reported as the trustee's own line
+			case slices.Contains(c.rights, RightGetChangesAll):
+				all = append(all, c.trustee)
+			}
+		}
+		for _, ace := range s.effectiveAllows(o.SD.DACL) {
+			if slices.Contains(controlRights(ace, targetDomain), rightGetChanges) && !expectedTrustee(ace.SID, s.inv.DomainSID) &&
+				!slices.Contains(changes, ace.SID) {
+				changes = append(changes, ace.SID)
+			}
+		}
+	}
+	if len(all) == 0 || len(changes) == 0 {
+		return nil
+	}
+	var out []Object
+	for i := range s.inv.Accounts {
+		a := &s.inv.Accounts[i]
+		viaAll := slices.IndexFunc(all, func(t string) bool { return s.tokenHolds(a.SID, t) })
+		viaChanges := slices.IndexFunc(changes, func(t string) bool { return s.tokenHolds(a.SID, t) })
+		if viaAll < 0 || viaChanges < 0 || all[viaAll] == changes[viaChanges] ||
+			slices.ContainsFunc(both, func(t string) bool { return s.tokenHolds(a.SID, t) }) {
+			continue
+		}
+		_, gc, _, _ := s.principal(changes[viaChanges])
+		_, gca, _, _ := s.principal(all[viaAll])
+		out = append(out, s.accountObject(int32(i), fmt.Sprintf("DCSync on %s: Get-Changes through %s, Get-Changes-All through %s",
+			s.inv.DomainDN, gc, gca)))
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package check
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -165,5 +166,21 @@ func TestDCSyncNeedsBothRights(t *testing.T) {
 	alone := lines(t, inv, "acl-get-changes-all")
 	if want := []string{"helper: DS-Replication-Get-Changes-All (without Get-Changes) on " + testDomainDN}; !slices.Equal(alone, want) {
 		t.Errorf("acl-get-changes-all:\n got  %q\n want %q", alone, want)
+	}
+}
+
+// TestDCSyncThroughTwoTrustees: Get-Changes through Authenticated Users and Get-Changes-All
+// through DnsAdmins give DnsAdmins' member both rights, though neither trustee holds both.
+func TestDCSyncThroughTwoTrustees(t *testing.T) {
+	inv := aclFixture()
+	withSD(t, inv, testDomainDN,
+		allowObject(sidAuthenticatedUsers, adsRightControlAccess, guidGetChanges),
+		allowObject(rid(1105), adsRightControlAccess, guidGetChangesAll))
+	want := []string{"dnsadm: DCSync on " + testDomainDN + ": Get-Changes through Authenticated Users, Get-Changes-All through DnsAdmins"}
+	if got := lines(t, inv, "acl-domain-head"); !slices.Equal(got, want) {
+		t.Errorf("acl-domain-head:\n got  %q\n want %q", got, want)
+	}
+	if got := lines(t, inv, "acl-get-changes-all"); len(got) != 1 || !strings.HasPrefix(got[0], "DnsAdmins: ") {
+		t.Errorf("acl-get-changes-all: %q, want DnsAdmins' own line", got)
 	}
 }
