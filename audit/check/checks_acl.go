@@ -219,7 +219,12 @@ func aclFindingOf(match func(*scan, *SecuredObject) (targetKind, bool), keep fun
 		for _, l := range order {
 			names := targets[l]
 			slices.SortFunc(names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
-			objects = append(objects, s.trusteeObject(l.trustee, fmt.Sprintf("%s on %s", l.rights, strings.Join(names, ", "))))
+			full, brief := briefList(names, "objects")
+			o := s.trusteeObject(l.trustee, fmt.Sprintf("%s on %s", l.rights, full))
+			if brief != "" {
+				o.Brief = s.trusteeObject(l.trustee, fmt.Sprintf("%s on %s", l.rights, brief)).Detail
+			}
+			objects = append(objects, o)
 		}
 		return single(objects)
 	}

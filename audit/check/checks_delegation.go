@@ -1,6 +1,7 @@
 package check
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -94,14 +95,23 @@ func findConstrained(transition, toDC bool) func(*scan) []Finding {
 			if transition && (len(onDC) > 0) != toDC {
 				continue
 			}
-			detail := "may delegate to " + listText(a.AllowedToDelegateTo)
-			if transition {
-				detail = "protocol transition (userAccountControl 0x1000000); " + detail
+			text := func(services, dc string) string {
+				detail := "may delegate to " + services
+				if transition {
+					detail = "protocol transition (userAccountControl 0x1000000); " + detail
+				}
+				if dc != "" {
+					detail += "; on a domain controller: " + dc
+				}
+				return s.withPrivilege(int32(i), detail)
 			}
-			if len(onDC) > 0 {
-				detail += "; on a domain controller: " + listText(onDC)
+			services, servicesBrief := briefList(a.AllowedToDelegateTo, "services")
+			dc, dcBrief := briefList(onDC, "services")
+			o := s.accountObject(int32(i), text(services, dc))
+			if servicesBrief != "" || dcBrief != "" {
+				o.Brief = text(cmp.Or(servicesBrief, services), cmp.Or(dcBrief, dc))
 			}
-			objects = append(objects, s.accountObject(int32(i), s.withPrivilege(int32(i), detail)))
+			objects = append(objects, o)
 		}
 		return single(objects)
 	}
@@ -131,8 +141,13 @@ func findRBCD(dc bool) func(*scan) []Finding {
 			if len(names) == 0 {
 				continue // set, but allowing nobody (empty, or every entry denied)
 			}
-			objects = append(objects, s.accountObject(int32(i),
-				fmt.Sprintf("%s may act on behalf of any user to its services (msDS-AllowedToActOnBehalfOfOtherIdentity)", strings.Join(names, ", "))))
+			const act = "%s may act on behalf of any user to its services (msDS-AllowedToActOnBehalfOfOtherIdentity)"
+			full, brief := briefList(names, "accounts")
+			o := s.accountObject(int32(i), fmt.Sprintf(act, full))
+			if brief != "" {
+				o.Brief = fmt.Sprintf(act, brief)
+			}
+			objects = append(objects, o)
 		}
 		return single(objects)
 	}
@@ -166,13 +181,4 @@ func spnHost(spn string) string {
 	host, _, _ := strings.Cut(rest, "/")
 	host, _, _ = strings.Cut(host, ":")
 	return strings.ToLower(strings.TrimSuffix(host, "."))
-}
-
-// listText joins a list, naming the first few and counting the rest.
-func listText(items []string) string {
-	const shown = 5
-	if len(items) <= shown {
-		return strings.Join(items, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(items[:shown], ", "), len(items)-shown)
 }
