@@ -208,7 +208,7 @@ func TestLabAudit(t *testing.T) {
 		"acl-get-changes-all":      "DS-Replication-Get-Changes-All (without Get-Changes) on " + base,
 		"rbcd-dc":                  "audit-rbcd-actor may act on behalf of any user",
 		"rbcd":                     "audit-rbcd-actor may act on behalf of any user",
-		"protocol-transition-dc":   "protocol transition (userAccountControl 0x1000000); may delegate to cifs/adkitdc.lab.adkit.test, ldap/adkitdc.lab.adkit.test; on a domain controller",
+		"protocol-transition-dc":   "protocol transition (userAccountControl 0x1000000); may delegate to cifs/adkitdc.lab.adkit.test (on domain controller ADKITDC$), ldap/adkitdc.lab.adkit.test (on domain controller ADKITDC$)",
 		"acl-adminsdholder":        "WriteDACL on CN=AdminSDHolder,CN=System," + base,
 		"acl-privileged-groups":    "WriteMember on Backup Operators",
 		"acl-privileged-accounts":  "ResetPassword on adm-jdoe, audit-adm-kerb, audit-adm-off, audit-adm-pri, audit-dnsadm",

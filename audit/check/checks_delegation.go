@@ -1,7 +1,6 @@
 package check
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -86,30 +85,30 @@ func findConstrained(transition, toDC bool) func(*scan) []Finding {
 			if !a.Enabled() || len(a.AllowedToDelegateTo) == 0 || a.Has(uacTrustedToAuthForDeleg) != transition {
 				continue
 			}
-			var onDC []string
-			for _, spn := range a.AllowedToDelegateTo {
+			// Each service as listed, a DC's marked where it stands: "cifs/dc1.corp (on DC DC1$)".
+			services := make([]string, len(a.AllowedToDelegateTo))
+			onDC := false
+			for j, spn := range a.AllowedToDelegateTo {
+				services[j] = spn
 				if dc, ok := dcs[spnHost(spn)]; ok {
-					onDC = append(onDC, spn+" (on "+dc+")")
+					services[j] += " (on domain controller " + dc + ")"
+					onDC = true
 				}
 			}
-			if transition && (len(onDC) > 0) != toDC {
+			if transition && onDC != toDC {
 				continue
 			}
-			text := func(services, dc string) string {
-				detail := "may delegate to " + services
+			text := func(list string) string {
+				detail := "may delegate to " + list
 				if transition {
 					detail = "protocol transition (userAccountControl 0x1000000); " + detail
 				}
-				if dc != "" {
-					detail += "; on a domain controller: " + dc
-				}
 				return s.withPrivilege(int32(i), detail)
 			}
-			services, servicesBrief := briefList(a.AllowedToDelegateTo, "services")
-			dc, dcBrief := briefList(onDC, "services")
-			o := s.accountObject(int32(i), text(services, dc))
-			if servicesBrief != "" || dcBrief != "" {
-				o.Brief = text(cmp.Or(servicesBrief, services), cmp.Or(dcBrief, dc))
+			full, brief := briefList(services, "services")
+			o := s.accountObject(int32(i), text(full))
+			if brief != "" {
+				o.Brief = text(brief)
 			}
 			objects = append(objects, o)
 		}

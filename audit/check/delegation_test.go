@@ -72,12 +72,13 @@ func TestDelegationChecks(t *testing.T) {
 		}
 	}
 	o := objectIn(t, r, "Accounts with protocol transition to a service on a domain controller", "s4u-dc")
-	if !strings.Contains(o.Detail, "cifs/DC1.corp.example.com (on DC1$)") || !strings.Contains(o.Detail, "ldap/dc1 (on DC1$)") ||
-		strings.Contains(o.Detail, "HTTP/web.corp.example.com (on") {
-		t.Errorf("s4u-dc detail does not name exactly the DC's services: %q", o.Detail)
+	if want := "protocol transition (userAccountControl 0x1000000); may delegate to HTTP/web.corp.example.com, " +
+		"cifs/DC1.corp.example.com (on domain controller DC1$), ldap/dc1 (on domain controller DC1$)"; o.Detail != want {
+		t.Errorf("s4u-dc detail:\n got  %q\n want %q", o.Detail, want)
 	}
-	if !strings.Contains(o.Detail, "may delegate to HTTP/web.corp.example.com, cifs/DC1.corp.example.com, ldap/dc1") {
-		t.Errorf("s4u-dc detail does not list the services: %q", o.Detail)
+	o = objectIn(t, r, "Accounts with protocol transition (constrained delegation to any user)", "s4u")
+	if strings.Contains(o.Detail, "domain controller") {
+		t.Errorf("s4u detail names a domain controller: %q", o.Detail)
 	}
 	o = objectIn(t, r, "Accounts that let other accounts act on behalf of any user to them (resource-based constrained delegation)", "SRV2$")
 	if !strings.HasPrefix(o.Detail, "kcd, Helpers may act on behalf of any user") {
