@@ -8,7 +8,7 @@
 // WriteMarkdown, Report.Table and Report.CSV render and which marshals to the JSON of
 // `adkit audit run`. NewSnapshot and Compare record privileged access and what changed in it.
 //
-// The package imports neither back end (TestChecksImportNoBackEnd), so checks are tested on
+// The package imports neither back end (internal/layering enforces it), so checks are tested on
 // inventories built by hand, and the package never prints: rendering goes to the io.Writer
 // it is given.
 package check

@@ -6,6 +6,6 @@
 // so a test builds one by hand and a third source (a saved snapshot, a second domain) is
 // one more adapter that fills the same types.
 //
-// The package imports neither back end (audit/check's TestChecksImportNoBackEnd enforces it):
+// The package imports neither back end (internal/layering's TestImportsKeepTheLayers enforces it):
 // the back ends depend on it, not the other way round.
 package inventory
