@@ -21,7 +21,10 @@ import (
 // Domain Admins (and whoever they delegate to) see it.
 const bitLockerClass = "(objectClass=msFVE-RecoveryInformation)"
 
-var bitLockerAttributes = []string{"cn", "msFVE-RecoveryGuid", "msFVE-VolumeGuid", "whenCreated"}
+// bitLockerAttributes are the non-secret attributes of a recovery object, fresh each time.
+func bitLockerAttributes() []string {
+	return []string{"cn", "msFVE-RecoveryGuid", "msFVE-VolumeGuid", "whenCreated"}
+}
 
 // BitLockerKey is one recovery password. RecoveryPassword is empty on a dry run.
 type BitLockerKey struct {
@@ -86,7 +89,7 @@ func (c *Client) ReadBitLockerKeys(ctx context.Context, ident string) (BitLocker
 	var missing error
 	err = c.change(ctx, "bitlocker.read", computerTarget(pc), nil, func(context.Context) error {
 		req := ldap.NewSearchRequest(pc.DN, ldap.ScopeSingleLevel, ldap.NeverDerefAliases, 0, 0, false, bitLockerClass,
-			append(bitLockerAttributes, "msFVE-RecoveryPassword"), nil)
+			append(bitLockerAttributes(), "msFVE-RecoveryPassword"), nil)
 		c.cfg.debugf("list BitLocker recovery information below %q", pc.DN)
 		sr, err := c.conn.Search(req)
 		if err != nil {
@@ -161,7 +164,7 @@ func (c *Client) FindBitLockerKeys(ctx context.Context, idPrefix string) (BitLoc
 	// The ID is in the object's name; a substring match on cn is how ADUC's "Find BitLocker
 	// recovery password" finds it.
 	filter := "(&" + bitLockerClass + "(cn=*{" + ldap.EscapeFilter(prefix) + "*))"
-	found, err := c.searchAll(ctx, c.baseDN, filter, bitLockerAttributes, maxKeyMatches)
+	found, err := c.searchAll(ctx, c.baseDN, filter, bitLockerAttributes(), maxKeyMatches)
 	if err != nil {
 		return BitLockerKeys{}, fmt.Errorf("find BitLocker key %s: %w", prefix, err)
 	}

@@ -52,6 +52,9 @@ func (pc *Computer) Label() string {
 	return pc.DN
 }
 
+// computerAttributeList is a fresh list each time: callers append to it.
+func computerAttributeList() []string { return append([]string(nil), computerAttributes...) }
+
 var computerAttributes = []string{
 	"cn", "sAMAccountName", "dNSHostName", "operatingSystem", "operatingSystemVersion", "description",
 	"location", "managedBy", "userAccountControl", "lastLogonTimestamp", "pwdLastSet", "whenCreated",
@@ -93,7 +96,7 @@ func computerFromEntry(e *ldap.Entry) *Computer {
 // Computer finds one computer account by name, DNS name, sAMAccountName (with or without
 // the "$"), DN or objectGUID.
 func (c *Client) Computer(ctx context.Context, ident string) (*Computer, error) {
-	e, err := c.findOne(ctx, kindComputer, ident, computerAttributes)
+	e, err := c.findOne(ctx, kindComputer, ident, computerAttributeList())
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +180,7 @@ func (c *Client) SearchComputers(ctx context.Context, q ComputerQuery, now time.
 		}
 		base = q.OU
 	}
-	err = c.searchEach(ctx, base, filter, computerAttributes, func(e *ldap.Entry) error {
+	err = c.searchEach(ctx, base, filter, computerAttributeList(), func(e *ldap.Entry) error {
 		return fn(computerFromEntry(e))
 	})
 	var re *RefusedError

@@ -172,7 +172,7 @@ func (c *Client) DeleteComputer(ctx context.Context, ident string, opts DeleteCo
 	if opts.Save == nil {
 		return ComputerOutcome{}, nil, fmt.Errorf("delete computer %s: no snapshot destination", ident)
 	}
-	e, err := c.findOne(ctx, kindComputer, ident, append(computerAttributes, "servicePrincipalName"))
+	e, err := c.findOne(ctx, kindComputer, ident, append(computerAttributeList(), "servicePrincipalName"))
 	if err != nil {
 		return ComputerOutcome{}, nil, err
 	}

@@ -164,7 +164,7 @@ func (e *NoSecretError) Unwrap() error { return directory.ErrNotFound }
 // Invoke-LapsPolicyProcessing on it): Set-LapsADPasswordExpirationTime and
 // Reset-AdmPwdPassword do the same. Both schemas are expired when both are in use.
 func (c *Client) ExpireLAPSPassword(ctx context.Context, ident string, now time.Time) (ComputerOutcome, error) {
-	e, err := c.findOne(ctx, kindComputer, ident, computerAttributes)
+	e, err := c.findOne(ctx, kindComputer, ident, computerAttributeList())
 	if err != nil {
 		return ComputerOutcome{}, err
 	}
