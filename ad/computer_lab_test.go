@@ -402,3 +402,32 @@ func TestComputerDeleteLab(t *testing.T) {
 		t.Errorf("computer.delete outcomes = %v, want one ok (the refused ones change nothing)", got)
 	}
 }
+
+// The Helpdesk group may also force a rotation in OU=Workstations (write of the expiration
+// time), and nowhere else.
+func TestLAPSExpireDelegatedHelpdeskLab(t *testing.T) {
+	admin, _ := labtest.Connect(t)
+	trail, log := labtest.Trail(t, false)
+	hd := labtest.ConnectWith(t, labtest.HelpdeskConfig(t), trail)
+	ctx := context.Background()
+	expiry := map[string][]string{"msLAPS-PasswordExpirationTime": {fileTimeOf(time.Now().Add(20 * 24 * time.Hour))}}
+	ws := newLabComputer(t, admin, workstationsOU(admin), expiry)
+	srv := newLabComputer(t, admin, serversOU(admin), map[string][]string{"msLAPS-PasswordExpirationTime": expiry["msLAPS-PasswordExpirationTime"]})
+
+	if _, err := hd.ExpireLAPSPassword(ctx, ws.Name, time.Now()); err != nil {
+		t.Fatalf("helpdesk1 expiring a workstation's LAPS password: %v", err)
+	}
+	if got, _ := admin.Computer(ctx, ws.Name); got.LAPSExpires == nil || got.LAPSExpires.After(time.Now().Add(time.Minute)) {
+		t.Errorf("workstation LAPS expiry = %v, want now", got.LAPSExpires)
+	}
+	_, err := hd.ExpireLAPSPassword(ctx, srv.Name, time.Now())
+	if !errors.Is(err, ad.ErrPermission) || !strings.Contains(err.Error(), "not permitted") {
+		t.Fatalf("helpdesk1 expiring a server's LAPS password: %v, want not permitted", err)
+	}
+	if got, _ := admin.Computer(ctx, srv.Name); got.LAPSExpires == nil || got.LAPSExpires.Before(time.Now().Add(24*time.Hour)) {
+		t.Errorf("the refused expire changed the server's expiry to %v", got.LAPSExpires)
+	}
+	if got := pairs(t, auditRecords(t, log, "computer.laps_expire")); strings.Join(got, ",") != "ok,error" {
+		t.Errorf("laps_expire outcomes = %v, want ok,error", got)
+	}
+}
