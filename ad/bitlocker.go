@@ -12,6 +12,7 @@ import (
 
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/secret"
 )
 
@@ -26,24 +27,8 @@ func bitLockerAttributes() []string {
 	return []string{"cn", "msFVE-RecoveryGuid", "msFVE-VolumeGuid", "whenCreated"}
 }
 
-// BitLockerKey is one recovery password. RecoveryPassword is empty on a dry run.
-type BitLockerKey struct {
-	Computer         *Computer
-	DN               string
-	KeyID            string // the recovery key ID (a GUID, upper case)
-	VolumeID         string
-	Created          *time.Time
-	RecoveryPassword secret.Secret
-}
-
-// BitLockerKeys is what `computer bitlocker` and `bitlocker find` report, newest first.
-type BitLockerKeys struct {
-	Keys   []BitLockerKey
-	DryRun bool
-}
-
-func bitLockerKeyFrom(e *ldap.Entry, pc *Computer) BitLockerKey {
-	k := BitLockerKey{Computer: pc, DN: e.DN}
+func bitLockerKeyFrom(e *ldap.Entry, pc *directory.Computer) directory.BitLockerKey {
+	k := directory.BitLockerKey{Computer: pc, DN: e.DN}
 	cn := e.GetAttributeValue("cn")
 	when, id, _ := strings.Cut(cn, "{")
 	k.KeyID = strings.ToUpper(guidString(e.GetRawAttributeValue("msFVE-RecoveryGuid")))
@@ -65,7 +50,7 @@ func bitLockerKeyFrom(e *ldap.Entry, pc *Computer) BitLockerKey {
 
 // newestFirst orders keys by when they were backed up, newest first: the last one is the
 // one a computer most likely asks for.
-func newestFirst(keys []BitLockerKey) {
+func newestFirst(keys []directory.BitLockerKey) {
 	sort.SliceStable(keys, func(i, j int) bool {
 		a, b := keys[i].Created, keys[j].Created
 		switch {
@@ -80,12 +65,12 @@ func newestFirst(keys []BitLockerKey) {
 
 // ReadBitLockerKeys reads the BitLocker recovery passwords stored below a computer, newest
 // first. The read is audited (bitlocker.read); the passwords never reach the record.
-func (c *Client) ReadBitLockerKeys(ctx context.Context, ident string) (BitLockerKeys, error) {
+func (c *Client) ReadBitLockerKeys(ctx context.Context, ident string) (directory.BitLockerKeys, error) {
 	pc, err := c.Computer(ctx, ident)
 	if err != nil {
-		return BitLockerKeys{}, err
+		return directory.BitLockerKeys{}, err
 	}
-	var res BitLockerKeys
+	var res directory.BitLockerKeys
 	var missing error
 	err = c.change(ctx, "bitlocker.read", computerTarget(pc), nil, func(context.Context) error {
 		req := ldap.NewSearchRequest(pc.DN, ldap.ScopeSingleLevel, ldap.NeverDerefAliases, 0, 0, false, bitLockerClass,
@@ -105,7 +90,7 @@ func (c *Client) ReadBitLockerKeys(ctx context.Context, ident string) (BitLocker
 		}
 		switch {
 		case len(res.Keys) == 0:
-			missing = &NoSecretError{What: "BitLocker recovery information", Computer: pc.Label(),
+			missing = &directory.NoSecretError{What: "BitLocker recovery information", Computer: pc.Label(),
 				Hint: fmt.Sprintf("none was backed up to Active Directory, or %s may not see it (by default only Domain Admins can)", c.identity)}
 			return audit.Skipped("no BitLocker recovery information visible")
 		case readable == 0:
@@ -156,27 +141,27 @@ func NormalizeKeyID(s string) (string, error) {
 // FindBitLockerKeys finds recovery passwords by the start of their key ID, anywhere in the
 // domain, newest first. Finding them reads no secret; each password read is audited
 // (bitlocker.read) on the computer it belongs to.
-func (c *Client) FindBitLockerKeys(ctx context.Context, idPrefix string) (BitLockerKeys, error) {
+func (c *Client) FindBitLockerKeys(ctx context.Context, idPrefix string) (directory.BitLockerKeys, error) {
 	prefix, err := NormalizeKeyID(idPrefix)
 	if err != nil {
-		return BitLockerKeys{}, err
+		return directory.BitLockerKeys{}, err
 	}
 	// The ID is in the object's name; a substring match on cn is how ADUC's "Find BitLocker
 	// recovery password" finds it.
 	filter := "(&" + bitLockerClass + "(cn=*{" + ldap.EscapeFilter(prefix) + "*))"
 	found, err := c.searchAll(ctx, c.baseDN, filter, bitLockerAttributes(), maxKeyMatches)
 	if err != nil {
-		return BitLockerKeys{}, fmt.Errorf("find BitLocker key %s: %w", prefix, err)
+		return directory.BitLockerKeys{}, fmt.Errorf("find BitLocker key %s: %w", prefix, err)
 	}
 	if len(found) == 0 {
-		return BitLockerKeys{}, &directory.NotFoundError{Kind: "BitLocker recovery key with ID", Ident: prefix}
+		return directory.BitLockerKeys{}, &directory.NotFoundError{Kind: "BitLocker recovery key with ID", Ident: prefix}
 	}
 	if len(found) > maxKeyMatches {
-		return BitLockerKeys{}, fmt.Errorf("%w: more than %d recovery keys have an ID starting with %s; give more of the ID", directory.ErrInvalidInput, maxKeyMatches, prefix)
+		return directory.BitLockerKeys{}, fmt.Errorf("%w: more than %d recovery keys have an ID starting with %s; give more of the ID", directory.ErrInvalidInput, maxKeyMatches, prefix)
 	}
-	var res BitLockerKeys
+	var res directory.BitLockerKeys
 	for _, e := range found {
-		pc, err := c.Computer(ctx, ParentDN(e.DN))
+		pc, err := c.Computer(ctx, dn.Parent(e.DN))
 		if err != nil {
 			return res, fmt.Errorf("find the computer of BitLocker key %s: %w", e.DN, err)
 		}

@@ -13,45 +13,6 @@ import (
 	"github.com/adkit-dev/adkit/internal/directory"
 )
 
-// Computer is a computer account as `computer show` and `computer search` report it. Nothing
-// secret is in it: whether LAPS manages the computer is told from the expiration times, which
-// are not confidential, never from the passwords.
-type Computer struct {
-	DN                     string     `json:"dn"`
-	Name                   string     `json:"name"`
-	SAMAccountName         string     `json:"sam_account_name"`
-	DNSHostName            string     `json:"dns_host_name"`
-	OperatingSystem        string     `json:"operating_system"`
-	OperatingSystemVersion string     `json:"operating_system_version"`
-	Description            string     `json:"description"`
-	Location               string     `json:"location"`
-	ManagedBy              string     `json:"managed_by"`
-	Enabled                bool       `json:"enabled"`
-	UserAccountControl     int        `json:"user_account_control"`
-	LastLogon              *time.Time `json:"last_logon"` // lastLogonTimestamp: may lag by up to 14 days
-	PwdLastSet             *time.Time `json:"pwd_last_set"`
-	WhenCreated            *time.Time `json:"when_created"`
-	// LAPS is "windows" (Windows LAPS), "legacy" (Microsoft LAPS) or "" when neither has set
-	// an expiration time on the computer.
-	LAPS        string     `json:"laps"`
-	LAPSExpires *time.Time `json:"laps_expires"`
-	MemberOf    []string   `json:"member_of"`
-	ObjectGUID  string     `json:"object_guid"`
-	ObjectSID   string     `json:"object_sid"`
-}
-
-// Label is how a computer is named in messages: its name (cn), else its account name
-// without the trailing "$".
-func (pc *Computer) Label() string {
-	if pc.Name != "" {
-		return pc.Name
-	}
-	if pc.SAMAccountName != "" {
-		return strings.TrimSuffix(pc.SAMAccountName, "$")
-	}
-	return pc.DN
-}
-
 // computerAttributeList is a fresh list each time: callers append to it.
 func computerAttributeList() []string { return append([]string(nil), computerAttributes...) }
 
@@ -61,9 +22,9 @@ var computerAttributes = []string{
 	"memberOf", "objectGUID", "objectSid", "msLAPS-PasswordExpirationTime", "ms-Mcs-AdmPwdExpirationTime",
 }
 
-func computerFromEntry(e *ldap.Entry) *Computer {
+func computerFromEntry(e *ldap.Entry) *directory.Computer {
 	uac := attrInt(e, "userAccountControl")
-	pc := &Computer{
+	pc := &directory.Computer{
 		DN:                     e.DN,
 		Name:                   e.GetAttributeValue("cn"),
 		SAMAccountName:         e.GetAttributeValue("sAMAccountName"),
@@ -95,7 +56,7 @@ func computerFromEntry(e *ldap.Entry) *Computer {
 
 // Computer finds one computer account by name, DNS name, sAMAccountName (with or without
 // the "$"), DN or objectGUID.
-func (c *Client) Computer(ctx context.Context, ident string) (*Computer, error) {
+func (c *Client) Computer(ctx context.Context, ident string) (*directory.Computer, error) {
 	e, err := c.findOne(ctx, kindComputer, ident, computerAttributeList())
 	if err != nil {
 		return nil, err
@@ -104,19 +65,11 @@ func (c *Client) Computer(ctx context.Context, ident string) (*Computer, error) 
 }
 
 // computerTarget is how a computer appears on audit records.
-func computerTarget(pc *Computer) audit.Target {
+func computerTarget(pc *directory.Computer) audit.Target {
 	return audit.Target{DN: pc.DN, Name: pc.Label()}
 }
 
-// ComputerOutcome says what a change did to one computer.
-type ComputerOutcome struct {
-	Computer    *Computer
-	Changed     bool
-	WouldChange bool // a dry run found something to change
-	Note        string
-}
-
-func (c *Client) computerDryRunAware(o ComputerOutcome, would string) ComputerOutcome {
+func (c *Client) computerDryRunAware(o directory.ComputerOutcome, would string) directory.ComputerOutcome {
 	if c.DryRun() {
 		o.Changed, o.WouldChange = false, true
 		o.Note = would + " (dry run: nothing changed)"
@@ -124,21 +77,7 @@ func (c *Client) computerDryRunAware(o ComputerOutcome, would string) ComputerOu
 	return o
 }
 
-// ComputerQuery selects computers for `computer search`. The conditions are ANDed.
-type ComputerQuery struct {
-	// StaleDays selects computers whose lastLogonTimestamp is older than this many days, or
-	// that never logged on and were created before then.
-	StaleDays int
-	Disabled  bool
-	Enabled   bool
-	// OSGlob matches operatingSystem; NameGlob matches the name, DNS name or account name.
-	// '*' is the only wildcard.
-	OSGlob   string
-	NameGlob string
-	OU       string
-}
-
-func (q ComputerQuery) filter(now time.Time) (string, error) {
+func computerFilter(q directory.ComputerQuery, now time.Time) (string, error) {
 	if q.Enabled && q.Disabled {
 		return "", fmt.Errorf("%w: --enabled and --disabled exclude each other", directory.ErrInvalidInput)
 	}
@@ -168,8 +107,8 @@ func (q ComputerQuery) filter(now time.Time) (string, error) {
 }
 
 // SearchComputers streams the computers matching q to fn, page by page.
-func (c *Client) SearchComputers(ctx context.Context, q ComputerQuery, now time.Time, fn func(*Computer) error) error {
-	filter, err := q.filter(now)
+func (c *Client) SearchComputers(ctx context.Context, q directory.ComputerQuery, now time.Time, fn func(*directory.Computer) error) error {
+	filter, err := computerFilter(q, now)
 	if err != nil {
 		return err
 	}

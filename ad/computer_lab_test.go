@@ -10,6 +10,7 @@ import (
 
 	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/labtest"
 )
 
@@ -38,7 +39,7 @@ func sameSecret(t *testing.T, what, got, want string) {
 
 // newLabComputer creates a computer in ou, named uniquely, deleted (with what is below it)
 // when the test ends.
-func newLabComputer(t *testing.T, admin *ad.Client, ou string, attrs map[string][]string) *ad.Computer {
+func newLabComputer(t *testing.T, admin *ad.Client, ou string, attrs map[string][]string) *directory.Computer {
 	t.Helper()
 	ctx := context.Background()
 	name := strings.ToUpper(labtest.UniqueName("i13c"))
@@ -105,34 +106,34 @@ func TestComputerSearchLab(t *testing.T) {
 	c, _ := labtest.Connect(t)
 	ctx := context.Background()
 	now := time.Now()
-	names := func(q ad.ComputerQuery) map[string]bool {
+	names := func(q directory.ComputerQuery) map[string]bool {
 		t.Helper()
 		got := map[string]bool{}
-		if err := c.SearchComputers(ctx, q, now, func(pc *ad.Computer) error { got[pc.Name] = true; return nil }); err != nil {
+		if err := c.SearchComputers(ctx, q, now, func(pc *directory.Computer) error { got[pc.Name] = true; return nil }); err != nil {
 			t.Fatalf("SearchComputers(%+v): %v", q, err)
 		}
 		return got
 	}
-	stale := names(ad.ComputerQuery{StaleDays: 150})
+	stale := names(directory.ComputerQuery{StaleDays: 150})
 	if !stale["WS-STALE01"] || !stale["WS-OFF01"] || stale["WS-LAPS01"] || stale["SRV-APP01"] {
 		t.Errorf("--stale 150 = %v: want WS-STALE01 and WS-OFF01, not WS-LAPS01 or SRV-APP01", stale)
 	}
-	disabled := names(ad.ComputerQuery{Disabled: true})
+	disabled := names(directory.ComputerQuery{Disabled: true})
 	if !disabled["WS-OFF01"] || disabled["WS-STALE01"] {
 		t.Errorf("--disabled = %v: want WS-OFF01 and not WS-STALE01", disabled)
 	}
-	servers := names(ad.ComputerQuery{OSGlob: "Windows Server*", OU: serversOU(c)})
+	servers := names(directory.ComputerQuery{OSGlob: "Windows Server*", OU: serversOU(c)})
 	if len(servers) != 1 || !servers["SRV-APP01"] {
 		t.Errorf("--os 'Windows Server*' --ou Servers = %v, want SRV-APP01 only", servers)
 	}
-	byName := names(ad.ComputerQuery{NameGlob: "ws-l*", OU: workstationsOU(c)})
+	byName := names(directory.ComputerQuery{NameGlob: "ws-l*", OU: workstationsOU(c)})
 	if !byName["WS-LAPS01"] || !byName["WS-LEGACY01"] || byName["WS-ENC01"] {
 		t.Errorf("--name 'ws-l*' = %v, want WS-LAPS01 and WS-LEGACY01 only", byName)
 	}
-	if got := names(ad.ComputerQuery{NameGlob: "WS-LAPS01)(cn=*"}); len(got) != 0 {
+	if got := names(directory.ComputerQuery{NameGlob: "WS-LAPS01)(cn=*"}); len(got) != 0 {
 		t.Errorf("a name holding filter syntax matched %v; it must be taken literally", got)
 	}
-	err := c.SearchComputers(ctx, ad.ComputerQuery{OU: "OU=Nowhere," + c.BaseDN()}, now, func(*ad.Computer) error { return nil })
+	err := c.SearchComputers(ctx, directory.ComputerQuery{OU: "OU=Nowhere," + c.BaseDN()}, now, func(*directory.Computer) error { return nil })
 	mustNotFound(t, err, "search in a missing OU")
 }
 
@@ -169,12 +170,12 @@ func TestLAPSReadLab(t *testing.T) {
 	if !e.Encrypted || !e.Password.IsZero() || e.Source != "windows-encrypted" {
 		t.Errorf("WS-ENC01: encrypted %v, source %q, password empty %v: want encrypted and nothing shown", e.Encrypted, e.Source, e.Password.IsZero())
 	}
-	if h := ad.EncryptedHint(e.Computer); !strings.Contains(h, "Get-LapsADPassword -Identity WS-ENC01 -AsPlainText") {
+	if h := directory.EncryptedHint(e.Computer); !strings.Contains(h, "Get-LapsADPassword -Identity WS-ENC01 -AsPlainText") {
 		t.Errorf("encrypted hint = %q", h)
 	}
 
 	_, err = c.ReadLAPSPassword(ctx, "WS-NOLAPS01")
-	var none *ad.NoSecretError
+	var none *directory.NoSecretError
 	if !errors.As(err, &none) || !errors.Is(err, directory.ErrNotFound) {
 		t.Errorf("WS-NOLAPS01: err = %v, want NoSecretError (not found)", err)
 	}
@@ -318,7 +319,7 @@ func TestComputerChangesLab(t *testing.T) {
 		t.Fatalf("move: %+v, %v", o, err)
 	}
 	moved, _ := c.Computer(ctx, pc.Name)
-	if !strings.EqualFold(ad.ParentDN(moved.DN), serversOU(c)) {
+	if !strings.EqualFold(dn.Parent(moved.DN), serversOU(c)) {
 		t.Errorf("after the move the computer is at %s", moved.DN)
 	}
 	if _, err := c.MoveComputer(ctx, pc.Name, "CN=jdoe-not-an-ou,"+c.BaseDN()); !errors.Is(err, directory.ErrNotFound) {
@@ -365,9 +366,9 @@ func TestComputerDeleteLab(t *testing.T) {
 		t.Fatalf("add a recovery key below the test computer: %v", err)
 	}
 
-	var saved *ad.ComputerSnapshot
-	save := func(s *ad.ComputerSnapshot) error { saved = s; return nil }
-	_, _, err := c.DeleteComputer(ctx, pc.Name, ad.DeleteComputerOptions{Save: save, Now: time.Now()})
+	var saved *directory.ComputerSnapshot
+	save := func(s *directory.ComputerSnapshot) error { saved = s; return nil }
+	_, _, err := c.DeleteComputer(ctx, pc.Name, directory.DeleteComputerOptions{Save: save, Now: time.Now()})
 	if !errors.Is(err, directory.ErrInvalidInput) || !strings.Contains(err.Error(), "--force") {
 		t.Fatalf("delete of a computer holding a recovery key without --force: %v", err)
 	}
@@ -379,8 +380,8 @@ func TestComputerDeleteLab(t *testing.T) {
 	}
 
 	// A snapshot that cannot be saved stops the delete.
-	_, _, err = c.DeleteComputer(ctx, pc.Name, ad.DeleteComputerOptions{Force: true, Now: time.Now(),
-		Save: func(*ad.ComputerSnapshot) error { return errors.New("disk full") }})
+	_, _, err = c.DeleteComputer(ctx, pc.Name, directory.DeleteComputerOptions{Force: true, Now: time.Now(),
+		Save: func(*directory.ComputerSnapshot) error { return errors.New("disk full") }})
 	if err == nil || !strings.Contains(err.Error(), "nothing was deleted") {
 		t.Fatalf("delete with an unsaved snapshot: %v", err)
 	}
@@ -388,7 +389,7 @@ func TestComputerDeleteLab(t *testing.T) {
 		t.Fatalf("the computer was deleted although its snapshot was not saved: %v", err)
 	}
 
-	o, snap, err := c.DeleteComputer(ctx, pc.Name, ad.DeleteComputerOptions{Force: true, Save: save, Now: time.Now()})
+	o, snap, err := c.DeleteComputer(ctx, pc.Name, directory.DeleteComputerOptions{Force: true, Save: save, Now: time.Now()})
 	if err != nil || !o.Changed {
 		t.Fatalf("delete --force: %+v, %v", o, err)
 	}

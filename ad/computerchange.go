@@ -2,15 +2,14 @@ package ad
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/password"
 	"github.com/adkit-dev/adkit/internal/secret"
 )
@@ -18,10 +17,10 @@ import (
 // SetComputerEnabled enables or disables a computer account (ACCOUNTDISABLE in
 // userAccountControl). A disabled computer can no longer authenticate to the domain: its
 // users can still log on with cached credentials, but not with new ones.
-func (c *Client) SetComputerEnabled(ctx context.Context, ident string, enable bool) (ComputerOutcome, error) {
+func (c *Client) SetComputerEnabled(ctx context.Context, ident string, enable bool) (directory.ComputerOutcome, error) {
 	pc, err := c.Computer(ctx, ident)
 	if err != nil {
-		return ComputerOutcome{}, err
+		return directory.ComputerOutcome{}, err
 	}
 	action, verb, state := "computer.disable", "disable", "disabled"
 	next := pc.UserAccountControl | uacAccountDisable
@@ -35,9 +34,9 @@ func (c *Client) SetComputerEnabled(ctx context.Context, ident string, enable bo
 			return audit.Skipped("computer was already " + state)
 		})
 		if err := ignoreSkipped(err); err != nil {
-			return ComputerOutcome{Computer: pc}, err
+			return directory.ComputerOutcome{Computer: pc}, err
 		}
-		return ComputerOutcome{Computer: pc, Note: "was already " + state}, nil
+		return directory.ComputerOutcome{Computer: pc, Note: "was already " + state}, nil
 	}
 	req := ldap.NewModifyRequest(pc.DN, nil)
 	req.Replace("userAccountControl", []string{strconv.Itoa(next)})
@@ -48,36 +47,36 @@ func (c *Client) SetComputerEnabled(ctx context.Context, ident string, enable bo
 		return nil
 	})
 	if err != nil {
-		return ComputerOutcome{Computer: pc}, fmt.Errorf("%s computer %s: %w", verb, pc.Label(), err)
+		return directory.ComputerOutcome{Computer: pc}, fmt.Errorf("%s computer %s: %w", verb, pc.Label(), err)
 	}
-	return c.computerDryRunAware(ComputerOutcome{Computer: pc, Changed: true, Note: state}, "would "+verb), nil
+	return c.computerDryRunAware(directory.ComputerOutcome{Computer: pc, Changed: true, Note: state}, "would "+verb), nil
 }
 
 // MoveComputer moves a computer account to another OU, keeping its name. Group Policy
 // linked to the new OU applies at the computer's next policy refresh.
-func (c *Client) MoveComputer(ctx context.Context, ident, ou string) (ComputerOutcome, error) {
+func (c *Client) MoveComputer(ctx context.Context, ident, ou string) (directory.ComputerOutcome, error) {
 	if _, err := ldap.ParseDN(ou); err != nil {
-		return ComputerOutcome{}, fmt.Errorf("%w: --ou %q is not a valid distinguished name: %v", directory.ErrInvalidInput, ou, err)
+		return directory.ComputerOutcome{}, fmt.Errorf("%w: --ou %q is not a valid distinguished name: %v", directory.ErrInvalidInput, ou, err)
 	}
 	pc, err := c.Computer(ctx, ident)
 	if err != nil {
-		return ComputerOutcome{}, err
+		return directory.ComputerOutcome{}, err
 	}
 	if e, err := c.readEntry(ctx, ou, "(objectClass=*)", []string{"objectClass"}); err != nil {
-		return ComputerOutcome{Computer: pc}, err
+		return directory.ComputerOutcome{Computer: pc}, err
 	} else if e == nil {
-		return ComputerOutcome{Computer: pc}, &directory.NotFoundError{Kind: "OU", Ident: ou}
+		return directory.ComputerOutcome{Computer: pc}, &directory.NotFoundError{Kind: "OU", Ident: ou}
 	} else if !isContainer(e.GetAttributeValues("objectClass")) {
-		return ComputerOutcome{Computer: pc}, fmt.Errorf("%w: --ou %q is a %s, not an OU or container; give the DN of the OU to move %s to",
+		return directory.ComputerOutcome{Computer: pc}, fmt.Errorf("%w: --ou %q is a %s, not an OU or container; give the DN of the OU to move %s to",
 			directory.ErrInvalidInput, ou, lastClass(e.GetAttributeValues("objectClass")), pc.Label())
 	}
-	rdn, parent := splitRDN(pc.DN)
+	rdn, parent := dn.Split(pc.DN)
 	changes := []audit.Change{{Attribute: "ou", Before: parent, After: ou}}
 	if dnEqual(parent, ou) {
 		err := c.change(ctx, "computer.move", computerTarget(pc), changes, func(context.Context) error {
 			return audit.Skipped("already in " + ou)
 		})
-		return ComputerOutcome{Computer: pc, Note: "already in " + ou}, ignoreSkipped(err)
+		return directory.ComputerOutcome{Computer: pc, Note: "already in " + ou}, ignoreSkipped(err)
 	}
 	req := ldap.NewModifyDNRequest(pc.DN, rdn, true, ou)
 	err = c.change(ctx, "computer.move", computerTarget(pc), changes, func(context.Context) error {
@@ -87,9 +86,9 @@ func (c *Client) MoveComputer(ctx context.Context, ident, ou string) (ComputerOu
 		return nil
 	})
 	if err != nil {
-		return ComputerOutcome{Computer: pc}, fmt.Errorf("move computer %s to %s: %w", pc.Label(), ou, err)
+		return directory.ComputerOutcome{Computer: pc}, fmt.Errorf("move computer %s to %s: %w", pc.Label(), ou, err)
 	}
-	return c.computerDryRunAware(ComputerOutcome{Computer: pc, Changed: true, Note: "moved to " + ou}, "would move to "+ou), nil
+	return c.computerDryRunAware(directory.ComputerOutcome{Computer: pc, Changed: true, Note: "moved to " + ou}, "would move to "+ou), nil
 }
 
 // machinePasswordLength is the length of the random password a reset gives a computer
@@ -101,14 +100,14 @@ const machinePasswordLength = 120
 // workstation and the primary domain failed"): afterwards the computer rejoins, or
 // `Test-ComputerSecureChannel -Repair` on it sets a password both sides know, and the
 // account keeps its SID, groups and BitLocker and LAPS data.
-func (c *Client) ResetComputerPassword(ctx context.Context, ident string) (ComputerOutcome, error) {
+func (c *Client) ResetComputerPassword(ctx context.Context, ident string) (directory.ComputerOutcome, error) {
 	pc, err := c.Computer(ctx, ident)
 	if err != nil {
-		return ComputerOutcome{}, err
+		return directory.ComputerOutcome{}, err
 	}
 	p, err := password.Generate(machinePasswordLength)
 	if err != nil {
-		return ComputerOutcome{Computer: pc}, err
+		return directory.ComputerOutcome{Computer: pc}, err
 	}
 	req := ldap.NewModifyRequest(pc.DN, nil)
 	req.Replace("unicodePwd", []string{encodePassword(secret.New(p))})
@@ -120,61 +119,21 @@ func (c *Client) ResetComputerPassword(ctx context.Context, ident string) (Compu
 		return nil
 	})
 	if err != nil {
-		return ComputerOutcome{Computer: pc}, fmt.Errorf("reset the account of computer %s: %w", pc.Label(), err)
+		return directory.ComputerOutcome{Computer: pc}, fmt.Errorf("reset the account of computer %s: %w", pc.Label(), err)
 	}
 	note := "account password reset; on " + pc.Label() + " run Test-ComputerSecureChannel -Repair (as an account that may join it) or rejoin the domain"
-	return c.computerDryRunAware(ComputerOutcome{Computer: pc, Changed: true, Note: note}, "would reset the account password"), nil
-}
-
-// ComputerSnapshot is what `computer delete` saves before deleting, enough to recreate the
-// account as it was (name, place, groups, flags). It holds no secret: no LAPS password and
-// no BitLocker recovery password, only the IDs of the recovery keys that went with it.
-type ComputerSnapshot struct {
-	Version                int       `json:"version"`
-	TakenAt                time.Time `json:"taken_at"`
-	DN                     string    `json:"dn"`
-	OU                     string    `json:"ou"`
-	Name                   string    `json:"name"`
-	SAMAccountName         string    `json:"sam_account_name"`
-	DNSHostName            string    `json:"dns_host_name"`
-	OperatingSystem        string    `json:"operating_system"`
-	OperatingSystemVersion string    `json:"operating_system_version"`
-	Description            string    `json:"description"`
-	Location               string    `json:"location"`
-	ManagedBy              string    `json:"managed_by"`
-	UserAccountControl     int       `json:"user_account_control"`
-	MemberOf               []string  `json:"member_of"`
-	ServicePrincipalNames  []string  `json:"service_principal_names"`
-	ObjectGUID             string    `json:"object_guid"`
-	ObjectSID              string    `json:"object_sid"`
-	// Children are the objects below the computer (BitLocker recovery information, printers,
-	// Hyper-V records), deleted with it; named by DN only.
-	Children []string `json:"children"`
-}
-
-// JSON is the snapshot as written to its file.
-func (s *ComputerSnapshot) JSON() ([]byte, error) { return json.MarshalIndent(s, "", "  ") }
-
-// DeleteComputerOptions controls a delete.
-type DeleteComputerOptions struct {
-	// Force deletes a computer that has child objects (BitLocker recovery information is
-	// the usual one: its recovery passwords are lost with it).
-	Force bool
-	// Save is called with the snapshot before anything is deleted; an error stops the
-	// delete. Required: a delete without a kept snapshot cannot be undone.
-	Save func(*ComputerSnapshot) error
-	Now  time.Time
+	return c.computerDryRunAware(directory.ComputerOutcome{Computer: pc, Changed: true, Note: note}, "would reset the account password"), nil
 }
 
 // DeleteComputer deletes a computer account (and, with Force, what lies below it) after
 // saving its snapshot.
-func (c *Client) DeleteComputer(ctx context.Context, ident string, opts DeleteComputerOptions) (ComputerOutcome, *ComputerSnapshot, error) {
+func (c *Client) DeleteComputer(ctx context.Context, ident string, opts directory.DeleteComputerOptions) (directory.ComputerOutcome, *directory.ComputerSnapshot, error) {
 	if opts.Save == nil {
-		return ComputerOutcome{}, nil, fmt.Errorf("delete computer %s: no snapshot destination", ident)
+		return directory.ComputerOutcome{}, nil, fmt.Errorf("delete computer %s: no snapshot destination", ident)
 	}
 	e, err := c.findOne(ctx, kindComputer, ident, append(computerAttributeList(), "servicePrincipalName"))
 	if err != nil {
-		return ComputerOutcome{}, nil, err
+		return directory.ComputerOutcome{}, nil, err
 	}
 	pc := computerFromEntry(e)
 	var children []string
@@ -183,14 +142,14 @@ func (c *Client) DeleteComputer(ctx context.Context, ident string, opts DeleteCo
 		return nil
 	})
 	if err != nil {
-		return ComputerOutcome{Computer: pc}, nil, fmt.Errorf("list the objects below computer %s: %w", pc.Label(), err)
+		return directory.ComputerOutcome{Computer: pc}, nil, fmt.Errorf("list the objects below computer %s: %w", pc.Label(), err)
 	}
 	if len(children) > 0 && !opts.Force {
-		return ComputerOutcome{Computer: pc}, nil, fmt.Errorf("%w: computer %s holds %d object(s) (BitLocker recovery information, for instance) that would be deleted with it; "+
+		return directory.ComputerOutcome{Computer: pc}, nil, fmt.Errorf("%w: computer %s holds %d object(s) (BitLocker recovery information, for instance) that would be deleted with it; "+
 			"read what you need first (adkit computer bitlocker %s), then add --force", directory.ErrInvalidInput, pc.Label(), len(children), pc.Label())
 	}
-	snap := &ComputerSnapshot{
-		Version: 1, TakenAt: opts.Now.UTC(), DN: pc.DN, OU: ParentDN(pc.DN), Name: pc.Name,
+	snap := &directory.ComputerSnapshot{
+		Version: 1, TakenAt: opts.Now.UTC(), DN: pc.DN, OU: dn.Parent(pc.DN), Name: pc.Name,
 		SAMAccountName: pc.SAMAccountName, DNSHostName: pc.DNSHostName, OperatingSystem: pc.OperatingSystem,
 		OperatingSystemVersion: pc.OperatingSystemVersion, Description: pc.Description, Location: pc.Location,
 		ManagedBy: pc.ManagedBy, UserAccountControl: pc.UserAccountControl, MemberOf: pc.MemberOf,
@@ -205,7 +164,7 @@ func (c *Client) DeleteComputer(ctx context.Context, ident string, opts DeleteCo
 	}
 	if !c.DryRun() {
 		if err := opts.Save(snap); err != nil {
-			return ComputerOutcome{Computer: pc}, snap, fmt.Errorf("save the snapshot of computer %s (nothing was deleted): %w", pc.Label(), err)
+			return directory.ComputerOutcome{Computer: pc}, snap, fmt.Errorf("save the snapshot of computer %s (nothing was deleted): %w", pc.Label(), err)
 		}
 	}
 	req := ldap.NewDelRequest(pc.DN, nil)
@@ -225,9 +184,9 @@ func (c *Client) DeleteComputer(ctx context.Context, ident string, opts DeleteCo
 		return nil
 	})
 	if err != nil {
-		return ComputerOutcome{Computer: pc}, snap, fmt.Errorf("delete computer %s: %w", pc.Label(), err)
+		return directory.ComputerOutcome{Computer: pc}, snap, fmt.Errorf("delete computer %s: %w", pc.Label(), err)
 	}
-	return c.computerDryRunAware(ComputerOutcome{Computer: pc, Changed: true, Note: "deleted"}, "would delete"), snap, nil
+	return c.computerDryRunAware(directory.ComputerOutcome{Computer: pc, Changed: true, Note: "deleted"}, "would delete"), snap, nil
 }
 
 const controlTreeDelete = "1.2.840.113556.1.4.805"

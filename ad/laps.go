@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
@@ -30,34 +29,15 @@ const (
 	attrLegacyExpiration      = "ms-Mcs-AdmPwdExpirationTime"
 )
 
-// LAPSPassword is what `computer laps` shows. Password is empty on a dry run and when the
-// password is encrypted.
-type LAPSPassword struct {
-	Computer *Computer
-	// Source is "windows" (msLAPS-Password), "windows-encrypted" (msLAPS-EncryptedPassword)
-	// or "legacy" (ms-Mcs-AdmPwd).
-	Source   string
-	Account  string // the managed local account (Windows LAPS names it; legacy LAPS does not)
-	Password secret.Secret
-	Updated  *time.Time // when the device last set it (Windows LAPS only)
-	Expires  *time.Time
-	// Encrypted: the password is stored DPAPI-NG encrypted and adkit cannot show it.
-	Encrypted bool
-	DryRun    bool
-}
-
-// EncryptedLAPSHint is what to do with an encrypted Windows LAPS password.
-const EncryptedLAPSHint = "the password is encrypted (Windows LAPS with DPAPI-NG); adkit cannot decrypt it: on Windows, as an authorized decryptor, run Get-LapsADPassword -Identity %s -AsPlainText"
-
 // ReadLAPSPassword reads a computer's local administrator password. The read is audited
 // like a change (action computer.laps_read, intent before, outcome after) and the password
 // never reaches the record. On a dry run nothing is read.
-func (c *Client) ReadLAPSPassword(ctx context.Context, ident string) (LAPSPassword, error) {
+func (c *Client) ReadLAPSPassword(ctx context.Context, ident string) (directory.LAPSPassword, error) {
 	pc, err := c.Computer(ctx, ident)
 	if err != nil {
-		return LAPSPassword{}, err
+		return directory.LAPSPassword{}, err
 	}
-	res := LAPSPassword{Computer: pc}
+	res := directory.LAPSPassword{Computer: pc}
 	attrs := []string{attrLAPSPassword, attrLAPSEncryptedPassword, attrLAPSExpiration, attrLegacyPassword, attrLegacyExpiration}
 	var missing error
 	// A read changes nothing, so the records carry no changes: the action says what was read,
@@ -70,7 +50,7 @@ func (c *Client) ReadLAPSPassword(ctx context.Context, ident string) (LAPSPasswo
 		if e == nil {
 			return &RefusedError{Reason: "the computer disappeared while its password was read", Err: errNoSuchObject}
 		}
-		if err := res.fill(e); err != nil {
+		if err := fillLAPS(&res, e); err != nil {
 			return err
 		}
 		switch {
@@ -83,7 +63,7 @@ func (c *Client) ReadLAPSPassword(ctx context.Context, ident string) (LAPSPasswo
 			// the confidential attribute was withheld from this account.
 			return fmt.Errorf("%w: reading the LAPS password", ErrPermission)
 		}
-		missing = &NoSecretError{What: "LAPS password", Computer: pc.Label(),
+		missing = &directory.NoSecretError{What: "LAPS password", Computer: pc.Label(),
 			Hint: "LAPS has stored no password for it: is LAPS enabled for it by policy, and has it applied the policy since?"}
 		return audit.Skipped("no LAPS password stored")
 	})
@@ -108,7 +88,7 @@ func (c *Client) ReadLAPSPassword(ctx context.Context, ident string) (LAPSPasswo
 }
 
 // fill parses the LAPS attributes of e, Windows LAPS first.
-func (r *LAPSPassword) fill(e *ldap.Entry) error {
+func fillLAPS(r *directory.LAPSPassword, e *ldap.Entry) error {
 	r.Expires = fileTime(e.GetAttributeValue(attrLAPSExpiration))
 	if v := e.GetAttributeValue(attrLAPSPassword); v != "" {
 		var j struct {
@@ -141,32 +121,14 @@ func (r *LAPSPassword) fill(e *ldap.Entry) error {
 	return nil
 }
 
-// NoSecretError is a computer that has no LAPS password or BitLocker recovery information
-// the bound account can see (exit 3: nothing found).
-type NoSecretError struct {
-	What     string
-	Computer string
-	Hint     string
-}
-
-func (e *NoSecretError) Error() string {
-	msg := fmt.Sprintf("no %s found for computer %s", e.What, e.Computer)
-	if e.Hint != "" {
-		msg += "; " + e.Hint
-	}
-	return msg
-}
-
-func (e *NoSecretError) Unwrap() error { return directory.ErrNotFound }
-
 // ExpireLAPSPassword sets the LAPS expiration time to now, so the device sets a new password
 // at its next LAPS cycle (within the hour, or at once after `gpupdate` or
 // Invoke-LapsPolicyProcessing on it): Set-LapsADPasswordExpirationTime and
 // Reset-AdmPwdPassword do the same. Both schemas are expired when both are in use.
-func (c *Client) ExpireLAPSPassword(ctx context.Context, ident string, now time.Time) (ComputerOutcome, error) {
+func (c *Client) ExpireLAPSPassword(ctx context.Context, ident string, now time.Time) (directory.ComputerOutcome, error) {
 	e, err := c.findOne(ctx, kindComputer, ident, computerAttributeList())
 	if err != nil {
-		return ComputerOutcome{}, err
+		return directory.ComputerOutcome{}, err
 	}
 	pc := computerFromEntry(e)
 	when := toFileTime(now)
@@ -179,7 +141,7 @@ func (c *Client) ExpireLAPSPassword(ctx context.Context, ident string, now time.
 		}
 	}
 	if len(changes) == 0 {
-		return ComputerOutcome{Computer: pc}, &NoSecretError{What: "LAPS expiration time", Computer: pc.Label(),
+		return directory.ComputerOutcome{Computer: pc}, &directory.NoSecretError{What: "LAPS expiration time", Computer: pc.Label(),
 			Hint: "LAPS does not manage it, so there is no password to expire"}
 	}
 	err = c.change(ctx, "computer.laps_expire", computerTarget(pc), changes, func(context.Context) error {
@@ -189,14 +151,8 @@ func (c *Client) ExpireLAPSPassword(ctx context.Context, ident string, now time.
 		return nil
 	})
 	if err != nil {
-		return ComputerOutcome{Computer: pc}, fmt.Errorf("expire the LAPS password of %s: %w", pc.Label(), err)
+		return directory.ComputerOutcome{Computer: pc}, fmt.Errorf("expire the LAPS password of %s: %w", pc.Label(), err)
 	}
 	note := "LAPS password expired; " + pc.Label() + " sets a new one at its next LAPS cycle (gpupdate or Invoke-LapsPolicyProcessing on it makes that now)"
-	return c.computerDryRunAware(ComputerOutcome{Computer: pc, Changed: true, Note: note}, "would expire the LAPS password"), nil
+	return c.computerDryRunAware(directory.ComputerOutcome{Computer: pc, Changed: true, Note: note}, "would expire the LAPS password"), nil
 }
-
-// lapsHintName is the name Get-LapsADPassword takes: the computer's name without "$".
-func lapsHintName(pc *Computer) string { return strings.TrimSuffix(pc.Label(), "$") }
-
-// EncryptedHint says how to read an encrypted password of pc on Windows.
-func EncryptedHint(pc *Computer) string { return fmt.Sprintf(EncryptedLAPSHint, lapsHintName(pc)) }

@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/computer/shared"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 	"github.com/adkit-dev/adkit/internal/secret"
@@ -18,10 +18,10 @@ import (
 
 type fakeFinder struct {
 	calls int
-	keys  ad.BitLockerKeys
+	keys  directory.BitLockerKeys
 }
 
-func (f *fakeFinder) FindBitLockerKeys(context.Context, string) (ad.BitLockerKeys, error) {
+func (f *fakeFinder) FindBitLockerKeys(context.Context, string) (directory.BitLockerKeys, error) {
 	f.calls++
 	return f.keys, nil
 }
@@ -50,8 +50,8 @@ func TestFindParsesItsArgument(t *testing.T) {
 }
 
 func TestFindNeedsTicketWhenRequiredAndShowsKeys(t *testing.T) {
-	pc := &ad.Computer{DN: "CN=WS-1,DC=corp", Name: "WS-1"}
-	fake := &fakeFinder{keys: ad.BitLockerKeys{Keys: []ad.BitLockerKey{{Computer: pc, KeyID: "4B1F0C2E-0000-0000-0000-000000000000",
+	pc := &directory.Computer{DN: "CN=WS-1,DC=corp", Name: "WS-1"}
+	fake := &fakeFinder{keys: directory.BitLockerKeys{Keys: []directory.BitLockerKey{{Computer: pc, KeyID: "4B1F0C2E-0000-0000-0000-000000000000",
 		RecoveryPassword: secret.New("111111-222222-333333-444444-555555-666666-077770-088880")}}}}
 	run := func(ticket string) (string, error) {
 		ios, _, out, _ := iostreams.Test()

@@ -13,6 +13,7 @@ import (
 	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/computer/shared"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 	"github.com/adkit-dev/adkit/internal/secret"
@@ -36,24 +37,24 @@ const fakePassword = "Fake-LAPS-Pa55-q7"
 
 type fakeLAPS struct {
 	reads, expires int
-	res            ad.LAPSPassword
+	res            directory.LAPSPassword
 	err            error
 }
 
-func (f *fakeLAPS) ReadLAPSPassword(_ context.Context, ident string) (ad.LAPSPassword, error) {
+func (f *fakeLAPS) ReadLAPSPassword(_ context.Context, ident string) (directory.LAPSPassword, error) {
 	f.reads++
 	return f.res, f.err
 }
 
-func (f *fakeLAPS) ExpireLAPSPassword(_ context.Context, ident string, _ time.Time) (ad.ComputerOutcome, error) {
+func (f *fakeLAPS) ExpireLAPSPassword(_ context.Context, ident string, _ time.Time) (directory.ComputerOutcome, error) {
 	f.expires++
-	return ad.ComputerOutcome{Computer: f.res.Computer, Changed: true, Note: "LAPS password expired"}, nil
+	return directory.ComputerOutcome{Computer: f.res.Computer, Changed: true, Note: "LAPS password expired"}, nil
 }
 
-func windowsLAPS() ad.LAPSPassword {
+func windowsLAPS() directory.LAPSPassword {
 	upd := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	exp := upd.Add(30 * 24 * time.Hour)
-	return ad.LAPSPassword{Computer: &ad.Computer{DN: "CN=WS-1,OU=WS,DC=corp", Name: "WS-1", SAMAccountName: "WS-1$"},
+	return directory.LAPSPassword{Computer: &directory.Computer{DN: "CN=WS-1,OU=WS,DC=corp", Name: "WS-1", SAMAccountName: "WS-1$"},
 		Source: "windows", Account: "Administrator", Password: secret.New(fakePassword), Updated: &upd, Expires: &exp}
 }
 
@@ -183,16 +184,16 @@ func TestLAPSExpireNowShowsNoPassword(t *testing.T) {
 	}
 }
 
-type fakeKeys struct{ keys ad.BitLockerKeys }
+type fakeKeys struct{ keys directory.BitLockerKeys }
 
-func (f fakeKeys) ReadBitLockerKeys(context.Context, string) (ad.BitLockerKeys, error) {
+func (f fakeKeys) ReadBitLockerKeys(context.Context, string) (directory.BitLockerKeys, error) {
 	return f.keys, nil
 }
 
 func TestBitLockerOutputAndOutFile(t *testing.T) {
-	pc := &ad.Computer{DN: "CN=WS-1,OU=WS,DC=corp", Name: "WS-1"}
+	pc := &directory.Computer{DN: "CN=WS-1,OU=WS,DC=corp", Name: "WS-1"}
 	t1 := time.Date(2026, 2, 14, 7, 30, 0, 0, time.UTC)
-	keys := ad.BitLockerKeys{Keys: []ad.BitLockerKey{{Computer: pc, KeyID: "C7D94A20-0000-0000-0000-000000000000", Created: &t1,
+	keys := directory.BitLockerKeys{Keys: []directory.BitLockerKey{{Computer: pc, KeyID: "C7D94A20-0000-0000-0000-000000000000", Created: &t1,
 		RecoveryPassword: secret.New("111111-222222-333333-444444-555555-666666-077770-088880")}}}
 	run := func(format output.Format, out string) (string, error) {
 		ios, _, stdout, _ := iostreams.Test()
@@ -225,17 +226,17 @@ func TestBitLockerOutputAndOutFile(t *testing.T) {
 
 type fakeDeleter struct {
 	calls int
-	snap  *ad.ComputerSnapshot
+	snap  *directory.ComputerSnapshot
 }
 
-func (f *fakeDeleter) DeleteComputer(_ context.Context, ident string, opts ad.DeleteComputerOptions) (ad.ComputerOutcome, *ad.ComputerSnapshot, error) {
+func (f *fakeDeleter) DeleteComputer(_ context.Context, ident string, opts directory.DeleteComputerOptions) (directory.ComputerOutcome, *directory.ComputerSnapshot, error) {
 	f.calls++
-	pc := &ad.Computer{DN: "CN=" + ident + ",OU=WS,DC=corp", Name: ident, SAMAccountName: ident + "$"}
-	f.snap = &ad.ComputerSnapshot{Version: 1, TakenAt: opts.Now, DN: pc.DN, SAMAccountName: pc.SAMAccountName}
+	pc := &directory.Computer{DN: "CN=" + ident + ",OU=WS,DC=corp", Name: ident, SAMAccountName: ident + "$"}
+	f.snap = &directory.ComputerSnapshot{Version: 1, TakenAt: opts.Now, DN: pc.DN, SAMAccountName: pc.SAMAccountName}
 	if err := opts.Save(f.snap); err != nil {
-		return ad.ComputerOutcome{Computer: pc}, f.snap, err
+		return directory.ComputerOutcome{Computer: pc}, f.snap, err
 	}
-	return ad.ComputerOutcome{Computer: pc, Changed: true, Note: "deleted"}, f.snap, nil
+	return directory.ComputerOutcome{Computer: pc, Changed: true, Note: "deleted"}, f.snap, nil
 }
 
 type answer bool
@@ -270,7 +271,7 @@ func TestDeleteConfirmsAndKeepsSnapshots(t *testing.T) {
 	if err != nil {
 		t.Fatalf("snapshot not written: %v", err)
 	}
-	var snap ad.ComputerSnapshot
+	var snap directory.ComputerSnapshot
 	if err := json.Unmarshal(data, &snap); err != nil || snap.DN != "CN=WS-1,OU=WS,DC=corp" {
 		t.Errorf("snapshot %s: %v %+v", path, err, snap)
 	}

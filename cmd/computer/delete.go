@@ -10,17 +10,17 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/computer/shared"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/config"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type computerDeleter interface {
-	DeleteComputer(ctx context.Context, ident string, opts ad.DeleteComputerOptions) (ad.ComputerOutcome, *ad.ComputerSnapshot, error)
+	DeleteComputer(ctx context.Context, ident string, opts directory.DeleteComputerOptions) (directory.ComputerOutcome, *directory.ComputerSnapshot, error)
 }
 
 type deleteOptions struct {
@@ -87,10 +87,10 @@ func deleteRun(ctx context.Context, opts *deleteOptions) error {
 	}
 	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
 		var path string
-		o, _, err := computers.DeleteComputer(ctx, t, ad.DeleteComputerOptions{
+		o, _, err := computers.DeleteComputer(ctx, t, directory.DeleteComputerOptions{
 			Force: opts.Force,
 			Now:   opts.Now(),
-			Save: func(s *ad.ComputerSnapshot) error {
+			Save: func(s *directory.ComputerSnapshot) error {
 				var err error
 				path, err = saveSnapshot(opts.SnapshotDir, s)
 				return err
@@ -106,7 +106,7 @@ func deleteRun(ctx context.Context, opts *deleteOptions) error {
 
 // saveSnapshot writes a computer's snapshot to its own file (0600: it names groups and SPNs)
 // and returns the path. The name carries the time, so a name deleted twice keeps both.
-func saveSnapshot(dir string, s *ad.ComputerSnapshot) (string, error) {
+func saveSnapshot(dir string, s *directory.ComputerSnapshot) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create snapshot directory: %w", err)
 	}

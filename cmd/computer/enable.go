@@ -5,16 +5,16 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/computer/shared"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type computerEnabler interface {
-	SetComputerEnabled(ctx context.Context, ident string, enable bool) (ad.ComputerOutcome, error)
+	SetComputerEnabled(ctx context.Context, ident string, enable bool) (directory.ComputerOutcome, error)
 }
 
 type enableOptions struct {

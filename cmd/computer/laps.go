@@ -7,18 +7,18 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/computer/shared"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 	"github.com/adkit-dev/adkit/internal/secretfile"
 )
 
 type lapsService interface {
-	ReadLAPSPassword(ctx context.Context, ident string) (ad.LAPSPassword, error)
-	ExpireLAPSPassword(ctx context.Context, ident string, now time.Time) (ad.ComputerOutcome, error)
+	ReadLAPSPassword(ctx context.Context, ident string) (directory.LAPSPassword, error)
+	ExpireLAPSPassword(ctx context.Context, ident string, now time.Time) (directory.ComputerOutcome, error)
 }
 
 type lapsOptions struct {
@@ -129,14 +129,14 @@ func lapsRun(ctx context.Context, opts *lapsOptions) error {
 	return writeLAPS(opts.IO, opts.Format, res, out, opts.PasswordOut, opts.Now())
 }
 
-func writeLAPS(ios *iostreams.IOStreams, format output.Format, res ad.LAPSPassword, out *secretfile.File, outPath string, now time.Time) error {
+func writeLAPS(ios *iostreams.IOStreams, format output.Format, res directory.LAPSPassword, out *secretfile.File, outPath string, now time.Time) error {
 	r := lapsReport{Computer: res.Computer.Label(), DN: res.Computer.DN, Source: res.Source, Account: res.Account,
 		PasswordUpdated: res.Updated, Expires: res.Expires, Encrypted: res.Encrypted}
 	shown := ""
 	switch {
 	case res.Encrypted:
 		out.Discard()
-		r.Note = ad.EncryptedHint(res.Computer)
+		r.Note = directory.EncryptedHint(res.Computer)
 		shown = "(encrypted: " + r.Note + ")"
 	case out != nil:
 		if err := out.Write(res.Password.Reveal()); err != nil {

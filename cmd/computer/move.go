@@ -5,16 +5,16 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/computer/shared"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type computerMover interface {
-	MoveComputer(ctx context.Context, ident, ou string) (ad.ComputerOutcome, error)
+	MoveComputer(ctx context.Context, ident, ou string) (directory.ComputerOutcome, error)
 }
 
 type moveOptions struct {

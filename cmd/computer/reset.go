@@ -5,16 +5,16 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/computer/shared"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type computerResetter interface {
-	ResetComputerPassword(ctx context.Context, ident string) (ad.ComputerOutcome, error)
+	ResetComputerPassword(ctx context.Context, ident string) (directory.ComputerOutcome, error)
 }
 
 type resetOptions struct {

@@ -11,15 +11,15 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type computerSearcher interface {
-	SearchComputers(ctx context.Context, q ad.ComputerQuery, now time.Time, fn func(*ad.Computer) error) error
+	SearchComputers(ctx context.Context, q directory.ComputerQuery, now time.Time, fn func(*directory.Computer) error) error
 }
 
 type searchOptions struct {
@@ -27,7 +27,7 @@ type searchOptions struct {
 	Computers func(context.Context) (computerSearcher, error)
 	Now       func() time.Time
 	Format    output.Format
-	Query     ad.ComputerQuery
+	Query     directory.ComputerQuery
 }
 
 func newCmdSearch(f *factory.Factory, runF func(*searchOptions) error) *cobra.Command {
@@ -83,25 +83,25 @@ func searchRun(ctx context.Context, opts *searchOptions) error {
 	}
 	if opts.Query.StaleDays > 0 {
 		fmt.Fprintf(opts.IO.ErrOut, "note: last logon comes from lastLogonTimestamp, which can lag by up to %d days\n",
-			int(ad.LastLogonReplicationLag.Hours()/24))
+			int(directory.LastLogonReplicationLag.Hours()/24))
 	}
 	now := opts.Now()
-	var emit func(*ad.Computer) error
+	var emit func(*directory.Computer) error
 	flush := func() error { return nil }
 	switch {
 	case opts.Format == output.FormatJSON:
 		arr := output.NewJSONArray(opts.IO.Out)
-		emit, flush = func(pc *ad.Computer) error { return arr.Add(pc) }, arr.Close
+		emit, flush = func(pc *directory.Computer) error { return arr.Add(pc) }, arr.Close
 	case opts.Format == output.FormatCSV:
 		w := csv.NewWriter(opts.IO.Out)
 		if err := w.Write(searchHeader); err != nil {
 			return err
 		}
-		emit = func(pc *ad.Computer) error { return w.Write(searchRow(pc, false, now)) }
+		emit = func(pc *directory.Computer) error { return w.Write(searchRow(pc, false, now)) }
 		flush = func() error { w.Flush(); return w.Error() }
 	case opts.Format == output.FormatTable || opts.IO.IsStdoutTTY():
 		t := output.Table{Header: []string{"Name", "DNS name", "Operating system", "Enabled", "Last logon", "LAPS", "DN"}}
-		emit = func(pc *ad.Computer) error { t.AddRow(searchRow(pc, true, now)...); return nil }
+		emit = func(pc *directory.Computer) error { t.AddRow(searchRow(pc, true, now)...); return nil }
 		flush = func() error {
 			if len(t.Rows) == 0 {
 				fmt.Fprintln(opts.IO.ErrOut, "no computers match")
@@ -111,7 +111,7 @@ func searchRun(ctx context.Context, opts *searchOptions) error {
 			return output.WriteTable(opts.IO.Out, t)
 		}
 	default:
-		emit = func(pc *ad.Computer) error {
+		emit = func(pc *directory.Computer) error {
 			return output.WritePlain(opts.IO.Out, output.Table{Rows: [][]string{searchRow(pc, false, now)}})
 		}
 	}
@@ -122,7 +122,7 @@ func searchRun(ctx context.Context, opts *searchOptions) error {
 	return err
 }
 
-func searchRow(pc *ad.Computer, human bool, now time.Time) []string {
+func searchRow(pc *directory.Computer, human bool, now time.Time) []string {
 	last := ""
 	switch {
 	case pc.LastLogon == nil && human:

@@ -9,15 +9,15 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type computerReader interface {
-	Computer(ctx context.Context, ident string) (*ad.Computer, error)
+	Computer(ctx context.Context, ident string) (*directory.Computer, error)
 }
 
 type showOptions struct {
@@ -60,7 +60,7 @@ func showRun(ctx context.Context, opts *showOptions) error {
 	if err != nil {
 		return err
 	}
-	var found []*ad.Computer
+	var found []*directory.Computer
 	runErr := cmdutil.EachTarget(ctx, opts.IO.ErrOut, opts.Targets, func(ctx context.Context, ident string) error {
 		pc, err := computers.Computer(ctx, ident)
 		if err != nil {
@@ -119,7 +119,7 @@ var showHeader = []string{
 
 // detailRow is a computer's fields in showHeader's order; for people times are worded and the
 // last logon carries lastLogonTimestamp's lag.
-func detailRow(pc *ad.Computer, human bool, now time.Time) []string {
+func detailRow(pc *directory.Computer, human bool, now time.Time) []string {
 	when := func(t *time.Time, unset string) string {
 		switch {
 		case t == nil && human:

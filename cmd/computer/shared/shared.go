@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 	"github.com/adkit-dev/adkit/internal/secretfile"
@@ -75,7 +75,7 @@ func Confirm(ios *iostreams.IOStreams, c cmdutil.Confirmer, yes, dryRun bool, ve
 }
 
 // FromComputer converts a computer change for the per-target report.
-func FromComputer(o ad.ComputerOutcome) cmdutil.Outcome {
+func FromComputer(o directory.ComputerOutcome) cmdutil.Outcome {
 	out := cmdutil.Outcome{Changed: o.Changed, WouldChange: o.WouldChange, Note: o.Note}
 	if o.Computer != nil {
 		out.DN, out.Name = o.Computer.DN, o.Computer.SAMAccountName
@@ -98,7 +98,7 @@ var keyHeader = []string{"computer", "key_id", "created", "recovery_password", "
 
 // WriteKeys shows recovery keys, newest first, once: on stdout, or in a 0600 file when out
 // is not nil (stdout then says where they went).
-func WriteKeys(ios *iostreams.IOStreams, format output.Format, keys ad.BitLockerKeys, out *secretfile.File, outPath string) error {
+func WriteKeys(ios *iostreams.IOStreams, format output.Format, keys directory.BitLockerKeys, out *secretfile.File, outPath string) error {
 	if keys.DryRun {
 		out.Discard()
 		for _, k := range keys.Keys {
@@ -173,10 +173,10 @@ func OpenOut(flag, path string) (*secretfile.File, error) {
 
 // KeyReader reads a computer's recovery keys (ad.Client).
 type KeyReader interface {
-	ReadBitLockerKeys(ctx context.Context, ident string) (ad.BitLockerKeys, error)
+	ReadBitLockerKeys(ctx context.Context, ident string) (directory.BitLockerKeys, error)
 }
 
 // KeyFinder finds recovery keys by ID (ad.Client).
 type KeyFinder interface {
-	FindBitLockerKeys(ctx context.Context, idPrefix string) (ad.BitLockerKeys, error)
+	FindBitLockerKeys(ctx context.Context, idPrefix string) (directory.BitLockerKeys, error)
 }
