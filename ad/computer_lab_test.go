@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/labtest"
@@ -430,5 +431,24 @@ func TestLAPSExpireDelegatedHelpdeskLab(t *testing.T) {
 	}
 	if got := pairs(t, auditRecords(t, log, "computer.laps_expire")); strings.Join(got, ",") != "ok,error" {
 		t.Errorf("laps_expire outcomes = %v, want ok,error", got)
+	}
+}
+
+// A computer disable the directory made but whose answer was lost is read back: the log says
+// ok, not error, as for users.
+func TestComputerDisableWithoutAnAnswerIsReadBackLab(t *testing.T) {
+	c, log := labtest.Connect(t)
+	ctx := context.Background()
+	pc := newLabComputer(t, c, workstationsOU(c), nil)
+	if err := c.DisableComputerLosingTheAnswer(ctx, pc); err != nil {
+		t.Fatalf("a disable that was made, read back: error %v, want none", err)
+	}
+	in := lastIntent(t, log, "computer.disable")
+	outs := outcomesOf(t, log, in.OpID)
+	if len(outs) != 1 || outs[0].Result != audit.ResultOK || outs[0].Settled != audit.SettledReadBack {
+		t.Errorf("outcome = %+v; want ok, read_back", outs)
+	}
+	if got, _ := c.Computer(ctx, pc.Name); got.Enabled {
+		t.Error("the computer is still enabled")
 	}
 }
