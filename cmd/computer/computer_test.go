@@ -286,10 +286,3 @@ func TestDeleteConfirmsAndKeepsSnapshots(t *testing.T) {
 		t.Errorf("a second snapshot with the same name: err %v, want a refusal", err)
 	}
 }
-
-func TestConfirmNamesTheComputers(t *testing.T) {
-	got := shared.Names([]string{"a", "b", "c", "d", "e", "f", "g"})
-	if got != "a, b, c, d, e and 2 more" {
-		t.Errorf("Names = %q", got)
-	}
-}

@@ -64,7 +64,11 @@ unless --force: the recovery passwords are deleted with it, so read them first w
 				}
 				opts.SnapshotDir = filepath.Join(state, "computers")
 			}
-			opts.Targets, opts.Yes, opts.DryRun = args, f.Globals.Yes, f.Globals.DryRun
+			targets, err := cmdutil.ReadTargets(f.IO.In, args)
+			if err != nil {
+				return err
+			}
+			opts.Targets, opts.Yes, opts.DryRun = targets, f.Globals.Yes, f.Globals.DryRun
 			if runF != nil {
 				return runF(opts)
 			}

@@ -52,7 +52,11 @@ func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions)
 		if opts.Format, err = f.Globals.Format(); err != nil {
 			return err
 		}
-		opts.Targets, opts.Yes, opts.DryRun = args, f.Globals.Yes, f.Globals.DryRun
+		targets, err := cmdutil.ReadTargets(f.IO.In, args)
+		if err != nil {
+			return err
+		}
+		opts.Targets, opts.Yes, opts.DryRun = targets, f.Globals.Yes, f.Globals.DryRun
 		if runF != nil {
 			return runF(opts)
 		}

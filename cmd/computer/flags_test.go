@@ -2,6 +2,7 @@ package computer
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,5 +99,46 @@ func TestFlagsReachTheOptions(t *testing.T) {
 	}
 	if q := search.Query; q.StaleDays != 90 || q.OSGlob != "Windows 10*" || q.NameGlob != "WS-*" || !q.Disabled {
 		t.Errorf("search query = %+v", q)
+	}
+}
+
+// Every verb that takes several computers reads them from stdin ("-") too, so a search can be
+// piped into a change: adkit computer search --stale 180 | adkit computer disable - --yes.
+func TestVerbsReadComputersFromStdin(t *testing.T) {
+	const list = "WS-1\n# retired last week\n\nWS-2\tCN=WS-2,OU=Workstations,DC=x\n"
+	for _, tt := range []struct {
+		name string
+		cmd  func(f *factory.Factory, got *[]string) *cobra.Command
+		cli  string
+	}{
+		{"show", func(f *factory.Factory, got *[]string) *cobra.Command {
+			return newCmdShow(f, func(o *showOptions) error { *got = o.Targets; return nil })
+		}, "-"},
+		{"disable", func(f *factory.Factory, got *[]string) *cobra.Command {
+			return newCmdDisable(f, func(o *enableOptions) error { *got = o.Targets; return nil })
+		}, "-"},
+		{"move", func(f *factory.Factory, got *[]string) *cobra.Command {
+			return newCmdMove(f, func(o *moveOptions) error { *got = o.Targets; return nil })
+		}, "- --ou OU=Old,DC=x"},
+		{"reset", func(f *factory.Factory, got *[]string) *cobra.Command {
+			return newCmdReset(f, func(o *resetOptions) error { *got = o.Targets; return nil })
+		}, "-"},
+		{"delete", func(f *factory.Factory, got *[]string) *cobra.Command {
+			return newCmdDelete(f, func(o *deleteOptions) error { *got = o.Targets; return nil })
+		}, "- --snapshot-dir ."},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := testFactory()
+			ios, stdin, _, _ := iostreams.Test()
+			stdin.WriteString(list)
+			f.IO = ios
+			var got []string
+			if err := execute(t, tt.cmd(f, &got), tt.cli); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(got, ",") != "WS-1,WS-2" {
+				t.Errorf("targets = %q, want WS-1 and WS-2 from stdin", got)
+			}
+		})
 	}
 }

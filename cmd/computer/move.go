@@ -44,9 +44,13 @@ applies at each computer's next policy refresh (gpupdate, or within about 90 min
 				return err
 			}
 			if opts.OU == "" {
-				return cmdutil.FlagErrorf("--ou is required: the distinguished name of the OU to move %s to", shared.Names(args))
+				return cmdutil.FlagErrorf("--ou is required: the distinguished name of the OU to move %s to", cmdutil.NameList(args))
 			}
-			opts.Targets, opts.Yes, opts.DryRun = args, f.Globals.Yes, f.Globals.DryRun
+			targets, err := cmdutil.ReadTargets(f.IO.In, args)
+			if err != nil {
+				return err
+			}
+			opts.Targets, opts.Yes, opts.DryRun = targets, f.Globals.Yes, f.Globals.DryRun
 			if runF != nil {
 				return runF(opts)
 			}

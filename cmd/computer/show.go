@@ -46,7 +46,11 @@ computer and when its password expires; the password itself is read with "comput
 			if opts.Format, err = f.Globals.Format(); err != nil {
 				return err
 			}
-			opts.Targets = args
+			targets, err := cmdutil.ReadTargets(f.IO.In, args)
+			if err != nil {
+				return err
+			}
+			opts.Targets = targets
 			if runF != nil {
 				return runF(opts)
 			}

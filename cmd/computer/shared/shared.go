@@ -42,15 +42,6 @@ func CheckTicket(required func() (bool, error), ticket, what string) error {
 	return nil
 }
 
-// Names lists targets the way a confirmation names them: the first few and how many more.
-func Names(targets []string) string {
-	const shown = 5
-	if len(targets) <= shown {
-		return strings.Join(targets, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(targets[:shown], ", "), len(targets)-shown)
-}
-
 // Confirm asks before a destructive change on computers, on a terminal, naming them; without
 // one it requires --yes. --dry-run needs no answer: it changes nothing.
 func Confirm(ios *iostreams.IOStreams, c cmdutil.Confirmer, yes, dryRun bool, verb string, targets []string, warning string) error {
@@ -58,9 +49,9 @@ func Confirm(ios *iostreams.IOStreams, c cmdutil.Confirmer, yes, dryRun bool, ve
 		return nil
 	}
 	if !ios.CanPrompt() {
-		return cmdutil.FlagErrorf("%s %s needs --yes when not run from a terminal (or try --dry-run first); nothing was changed", strings.ToLower(verb[:1])+verb[1:], Names(targets))
+		return cmdutil.FlagErrorf("%s %s needs --yes when not run from a terminal (or try --dry-run first); nothing was changed", strings.ToLower(verb[:1])+verb[1:], cmdutil.NameList(targets))
 	}
-	msg := fmt.Sprintf("%s %d computer(s): %s?", verb, len(targets), Names(targets))
+	msg := fmt.Sprintf("%s %d computer(s): %s?", verb, len(targets), cmdutil.NameList(targets))
 	if warning != "" {
 		msg += " " + warning
 	}
