@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/go-ldap/ldap/v3"
 
@@ -23,6 +24,7 @@ type Client struct {
 	groups   groupCache
 	members  memberCache
 	lists    memberLists
+	tried    []string // DCs that did not answer before this one
 }
 
 // Connect dials, secures and binds, and reads the rootDSE. trail receives every change the
@@ -31,29 +33,56 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 	if trail == nil {
 		return nil, errors.New("connect: an audit trail is required")
 	}
-	ep, err := parseEndpoint(cfg.URL)
-	if err != nil {
-		return nil, err
+	urls := cfg.Candidates
+	if len(urls) == 0 {
+		urls = []string{cfg.URL}
 	}
-	conn, err := dial(ctx, cfg, ep)
-	if err != nil {
-		return nil, err
+	// Fail over to the next DC only when one does not answer (dial or rootDSE); a refused bind
+	// is the same on every DC of the domain and stops here, so a wrong password is not tried
+	// against every DC (each try counts towards the bind account's lockout).
+	var tried []string
+	for i, u := range urls {
+		ep, err := parseEndpoint(u)
+		if err != nil {
+			return nil, err
+		}
+		conn, err := dial(ctx, cfg, ep)
+		if err == nil {
+			stop := closeOnInterrupt(ctx, conn)
+			var info ServerInfo
+			if info, err = readRootDSE(conn); err != nil {
+				stop()
+				conn.Close()
+				err = &ConnectError{Server: ep.hostPort, Reason: err.Error(), Err: err}
+			} else {
+				client, err := setUp(conn, cfg, ep, info, trail)
+				stop()
+				if err != nil && errors.Is(ctx.Err(), context.Canceled) {
+					return nil, fmt.Errorf("connect to %s: %w", ep.hostPort, context.Canceled)
+				}
+				if client != nil {
+					client.tried = tried
+				}
+				return client, err
+			}
+		}
+		if errors.Is(err, context.Canceled) || len(urls) == 1 {
+			return nil, err
+		}
+		cfg.debugf("%s does not answer: %v", ep.hostPort, err)
+		tried = append(tried, fmt.Sprintf("%s (%v)", ep.hostPort, err))
+		if i == len(urls)-1 {
+			return nil, fmt.Errorf("no domain controller answered; tried %s: %w", strings.Join(tried, ", "), err)
+		}
 	}
-	defer closeOnInterrupt(ctx, conn)()
-	client, err := setUp(conn, cfg, ep, trail)
-	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
-		return nil, fmt.Errorf("connect to %s: %w", ep.hostPort, context.Canceled)
-	}
-	return client, err
+	return nil, errors.New("connect: no domain controller to try")
 }
 
+// Tried names the DCs that did not answer before this one did (empty when the first answered).
+func (c *Client) Tried() []string { return c.tried }
+
 // setUp reads the rootDSE and binds on a new connection, closing it on failure.
-func setUp(conn *ldap.Conn, cfg Config, ep endpoint, trail *audit.Trail) (*Client, error) {
-	info, err := readRootDSE(conn)
-	if err != nil {
-		conn.Close()
-		return nil, &ConnectError{Server: ep.hostPort, Reason: err.Error(), Err: err}
-	}
+func setUp(conn *ldap.Conn, cfg Config, ep endpoint, info ServerInfo, trail *audit.Trail) (*Client, error) {
 	identity, err := bind(conn, cfg, ep, info)
 	if err != nil {
 		conn.Close()

@@ -10,6 +10,9 @@ import (
 type Config struct {
 	// URL is ldaps://host[:636] or ldap://host[:389]; with ldap:// StartTLS is mandatory.
 	URL string
+	// Candidates, when set, are URLs tried in order instead of URL (DCs found by DNS SRV):
+	// the next is tried when one does not answer.
+	Candidates []string
 	// BaseDN overrides the rootDSE's defaultNamingContext.
 	BaseDN string
 	// BindUser is a UPN (user@domain), a down-level name (DOMAIN\user) or a DN.

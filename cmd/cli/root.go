@@ -21,7 +21,7 @@ import (
 // connectionFlags are the settings that may also come from the environment or a profile:
 // only the ones the user sets are passed on, so an unset flag never hides ADKIT_*.
 var connectionFlags = []string{
-	"profile", "target", "ldap-url", "base-dn", "bind-user", "bind-password-file", "kerberos",
+	"profile", "target", "ldap-url", "domain", "site", "dns-server", "dc", "pdc", "base-dn", "bind-user", "bind-password-file", "kerberos",
 	"ca-file", "tls-skip-verify", "graph-url", "audit-log", "timeout", "syslog",
 }
 
@@ -108,6 +108,11 @@ Every change is written to a tamper-evident audit log before and after it is mad
 	pf.String("profile", "", "config profile to use (env ADKIT_PROFILE)")
 	pf.String("target", "", "directory for user and group commands: ad or entra (env ADKIT_TARGET)")
 	pf.String("ldap-url", "", "domain controller: ldaps://host[:636] or ldap://host (StartTLS) (env ADKIT_LDAP_URL)")
+	pf.String("domain", "", "AD domain whose DCs are found by DNS SRV, e.g. corp.example.com (env ADKIT_DOMAIN)")
+	pf.String("site", "", "AD site whose DCs --domain tries first (env ADKIT_SITE)")
+	pf.String("dns-server", "", "DNS server host:port asked for --domain's SRV records instead of the system's (env ADKIT_DNS_SERVER)")
+	pf.String("dc", "", "use this domain controller (host name, or an ldaps:// or ldap:// URL) (env ADKIT_DC)")
+	pf.Bool("pdc", false, "use the domain's PDC emulator (env ADKIT_PDC=1)")
 	pf.String("base-dn", "", "search base (default: the rootDSE's defaultNamingContext) (env ADKIT_BASE_DN)")
 	pf.String("bind-user", "", "bind account: user@domain, DOMAIN\\user or a DN (env ADKIT_BIND_USER)")
 	pf.String("bind-password-file", "", "file holding the bind password (or env ADKIT_BIND_PASSWORD; else a prompt on a terminal)")

@@ -8,6 +8,8 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"os/user"
 	"runtime"
@@ -149,8 +151,8 @@ func (f *Factory) connectAD(ctx context.Context) (*ad.Client, error) {
 	if s.Target == "entra" {
 		return nil, cmdutil.FlagErrorf("this command works on Active Directory, but the target is entra (--target / ADKIT_TARGET)")
 	}
-	if s.LDAPURL == "" {
-		return nil, cmdutil.FlagErrorf("no domain controller configured: set --ldap-url or ADKIT_LDAP_URL (for example ldaps://dc1.corp.example.com), or a profile in the config file")
+	if s.LDAPURL == "" && s.Domain == "" && s.DC == "" {
+		return nil, cmdutil.FlagErrorf("no domain controller configured: set --ldap-url or ADKIT_LDAP_URL (for example ldaps://dc1.corp.example.com), --domain to find the DCs by DNS, or a profile in the config file")
 	}
 	trail, err := f.Trail()
 	if err != nil {
@@ -165,7 +167,7 @@ func (f *Factory) connectAD(ctx context.Context) (*ad.Client, error) {
 		}
 	}
 	cfg := ad.Config{
-		URL:           s.LDAPURL,
+		URL:           dcURL(s.DC, s.LDAPURL),
 		BaseDN:        s.BaseDN,
 		BindUser:      s.BindUser,
 		Kerberos:      s.Kerberos,
@@ -185,9 +187,37 @@ func (f *Factory) connectAD(ctx context.Context) (*ad.Client, error) {
 	}
 	connectCtx, cancel := context.WithTimeout(ctx, s.Timeout)
 	defer cancel()
+	if s.DC == "" && s.Domain != "" && (s.LDAPURL == "" || s.PDC) {
+		// --domain: the DCs the DNS locator names, in RFC 2782 order, each tried in turn.
+		dcs, err := ad.LocateDCs(connectCtx, ad.LocateOptions{Domain: s.Domain, Site: s.Site, DNSServer: s.DNSServer})
+		if err != nil {
+			return nil, cmdutil.FlagErrorf("%v", err)
+		}
+		for _, dc := range dcs {
+			cfg.Candidates = append(cfg.Candidates, dc.URL())
+		}
+	}
 	c, err := ad.Connect(connectCtx, cfg, trail)
 	if err != nil {
 		return nil, err
+	}
+	if tried := c.Tried(); len(tried) > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "note: using %s; these did not answer: %s\n", c.Server(), strings.Join(tried, ", "))
+	}
+	if s.PDC && s.DC == "" {
+		pdc, err := c.PDCEmulator(connectCtx)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		if !strings.EqualFold(pdc, c.Server()) && !strings.EqualFold(pdc, c.Info().DNSHostName) {
+			c.Close()
+			cfg.Candidates = nil
+			cfg.URL = dcURL(pdc, s.LDAPURL)
+			if c, err = ad.Connect(connectCtx, cfg, trail); err != nil {
+				return nil, fmt.Errorf("connect to the PDC emulator %s: %w", pdc, err)
+			}
+		}
 	}
 	c.CloseOnInterrupt(ctx)
 	return c, nil
@@ -304,4 +334,23 @@ func checkCAFile(path string) error {
 		return cmdutil.FlagErrorf("CA file %s holds no PEM certificate: pass the domain's CA certificate (-----BEGIN CERTIFICATE-----)", path)
 	}
 	return nil
+}
+
+// dcURL is the URL for --dc NAME: NAME itself when it is a URL, else NAME with the scheme and
+// port of --ldap-url (ldaps:// when there is none), so a pinned DC is reached the same way.
+func dcURL(name, ldapURL string) string {
+	if name == "" {
+		return ldapURL
+	}
+	if strings.Contains(name, "://") {
+		return name
+	}
+	if u, err := url.Parse(ldapURL); err == nil && u.Host != "" {
+		u.Host = name
+		if p := u.Port(); p != "" {
+			u.Host = net.JoinHostPort(name, p)
+		}
+		return u.String()
+	}
+	return "ldaps://" + name
 }

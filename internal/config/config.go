@@ -29,8 +29,15 @@ type File struct {
 
 // Profile holds the settings of one directory. Keys mirror the flag names with underscores.
 type Profile struct {
-	Target           string `yaml:"target"`
-	LDAPURL          string `yaml:"ldap_url"`
+	Target  string `yaml:"target"`
+	LDAPURL string `yaml:"ldap_url"`
+	// Domain finds the DCs by DNS SRV (_ldap._tcp.dc._msdcs.DOMAIN); Site prefers that AD
+	// site's DCs; DNSServer (host:port) is asked instead of the system resolver; PDC sends
+	// every command to the PDC emulator.
+	Domain           string `yaml:"domain"`
+	Site             string `yaml:"site"`
+	DNSServer        string `yaml:"dns_server"`
+	PDC              bool   `yaml:"pdc"`
 	BaseDN           string `yaml:"base_dn"`
 	BindUser         string `yaml:"bind_user"`
 	BindPasswordFile string `yaml:"bind_password_file"`

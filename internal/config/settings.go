@@ -7,9 +7,16 @@ import (
 
 // Settings are the resolved connection and audit settings for one run.
 type Settings struct {
-	Profile          string // the profile used, "" when none
-	Target           string // "ad" or "entra"; "" means decide from what is configured
-	LDAPURL          string
+	Profile string // the profile used, "" when none
+	Target  string // "ad" or "entra"; "" means decide from what is configured
+	LDAPURL string
+	// Domain, Site and DNSServer find the DCs by DNS SRV (--domain, --site, --dns-server);
+	// DC pins one DC by name and PDC asks for the PDC emulator (--dc, --pdc).
+	Domain           string
+	Site             string
+	DNSServer        string
+	DC               string
+	PDC              bool
 	BaseDN           string
 	BindUser         string
 	BindPasswordFile string
@@ -48,6 +55,13 @@ func Resolve(flags Flags, getenv func(string) string, file *File) (*Settings, er
 	}
 	s.Target = pick("target", "ADKIT_TARGET", p.Target)
 	s.LDAPURL = pick("ldap-url", "ADKIT_LDAP_URL", p.LDAPURL)
+	s.Domain = pick("domain", "ADKIT_DOMAIN", p.Domain)
+	s.Site = pick("site", "ADKIT_SITE", p.Site)
+	s.DNSServer = pick("dns-server", "ADKIT_DNS_SERVER", p.DNSServer)
+	s.DC = pick("dc", "ADKIT_DC", "")
+	if s.PDC, err = pickBool(flags["pdc"], getenv("ADKIT_PDC"), p.PDC); err != nil {
+		return nil, fmt.Errorf("ADKIT_PDC: %w", err)
+	}
 	s.BaseDN = pick("base-dn", "ADKIT_BASE_DN", p.BaseDN)
 	s.BindUser = pick("bind-user", "ADKIT_BIND_USER", p.BindUser)
 	s.BindPasswordFile = pick("bind-password-file", "ADKIT_BIND_PASSWORD_FILE", p.BindPasswordFile)
