@@ -32,6 +32,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"graph-server":  graphServerCmd,
 			"silent-server": silentServerCmd,
+			"dns-server":    dnsServerCmd,
 		},
 		Setup: func(env *testscript.Env) error {
 			// Each script gets its own audit log and config; the lab's connection settings pass through.

@@ -187,14 +187,18 @@ func (f *Factory) connectAD(ctx context.Context) (*ad.Client, error) {
 	}
 	connectCtx, cancel := context.WithTimeout(ctx, s.Timeout)
 	defer cancel()
-	if s.DC == "" && s.Domain != "" && (s.LDAPURL == "" || s.PDC) {
-		// --domain: the DCs the DNS locator names, in RFC 2782 order, each tried in turn.
+	if s.DC == "" && s.Domain != "" {
+		// --domain: the DCs the DNS locator names, in RFC 2782 order, each tried in turn;
+		// --ldap-url, when also set, is the last resort after them.
 		dcs, err := ad.LocateDCs(connectCtx, ad.LocateOptions{Domain: s.Domain, Site: s.Site, DNSServer: s.DNSServer})
 		if err != nil {
 			return nil, cmdutil.FlagErrorf("%v", err)
 		}
 		for _, dc := range dcs {
 			cfg.Candidates = append(cfg.Candidates, dc.URL())
+		}
+		if s.LDAPURL != "" {
+			cfg.Candidates = append(cfg.Candidates, s.LDAPURL)
 		}
 	}
 	c, err := ad.Connect(connectCtx, cfg, trail)

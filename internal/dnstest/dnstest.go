@@ -6,6 +6,7 @@ package dnstest
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ type SRV struct {
 type Server struct {
 	Addr string // host:port to give --dns-server
 	conn net.PacketConn
+	done chan struct{}
 	mu   sync.Mutex
 	srv  map[string][]SRV // keyed by lower-case name without the trailing dot
 	asks []string         // the names asked, in order
@@ -30,18 +32,32 @@ type Server struct {
 // Start listens on 127.0.0.1 and stops when the test ends.
 func Start(t testing.TB, table map[string][]SRV) *Server {
 	t.Helper()
+	s, err := Listen(table)
+	if err != nil {
+		t.Fatalf("dnstest: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Listen starts a server on 127.0.0.1; Close stops it.
+func Listen(table map[string][]SRV) (*Server, error) {
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("dnstest: listen: %v", err)
+		return nil, fmt.Errorf("listen: %w", err)
 	}
-	s := &Server{Addr: pc.LocalAddr().String(), conn: pc, srv: map[string][]SRV{}}
+	s := &Server{Addr: pc.LocalAddr().String(), conn: pc, srv: map[string][]SRV{}, done: make(chan struct{})}
 	for name, recs := range table {
 		s.srv[strings.ToLower(strings.TrimSuffix(name, "."))] = recs
 	}
-	done := make(chan struct{})
-	go func() { defer close(done); s.serve() }()
-	t.Cleanup(func() { pc.Close(); <-done })
-	return s
+	go func() { defer close(s.done); s.serve() }()
+	return s, nil
+}
+
+// Close stops the server and waits for it.
+func (s *Server) Close() {
+	s.conn.Close()
+	<-s.done
 }
 
 // Asked returns the names asked so far.
