@@ -25,6 +25,7 @@ type Client struct {
 	members  memberCache
 	lists    memberLists
 	tried    []string // DCs that did not answer before this one
+	url      string   // the URL this DC was reached by
 }
 
 // Connect dials, secures and binds, and reads the rootDSE. trail receives every change the
@@ -62,6 +63,7 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 				}
 				if client != nil {
 					client.tried = tried
+					client.url = u
 				}
 				return client, err
 			}

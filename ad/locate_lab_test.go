@@ -97,3 +97,30 @@ func TestLabPDCEmulator(t *testing.T) {
 		t.Fatalf("PDC emulator = %q, want the lab DC %q", pdc, want)
 	}
 }
+
+// TestLabDomainControllers: the lab's one DC is listed from the configuration partition with
+// its site, as the PDC emulator, answering, with a USN that grows when something changes.
+func TestLabDomainControllers(t *testing.T) {
+	c, _ := labtest.Connect(t)
+	ctx := context.Background()
+	dcs, err := c.DomainControllers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dcs) != 1 {
+		t.Fatalf("DomainControllers() = %+v; want the lab's one DC", dcs)
+	}
+	dc := dcs[0]
+	if !strings.EqualFold(dc.Host, c.Info().DNSHostName) || dc.Site == "" || !dc.PDC || !dc.Answers || !dc.Connected ||
+		!strings.HasPrefix(dc.ServerDN, "CN=") {
+		t.Fatalf("DC = %+v; want the connected DC, with a site, PDC, answering", dc)
+	}
+	newLabUser(t, c, staffOU(c)) // a change: the USN must move
+	again, err := c.DomainControllers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again[0].HighestCommittedUSN <= dc.HighestCommittedUSN {
+		t.Fatalf("highestCommittedUSN %d then %d after a change; want it to grow", dc.HighestCommittedUSN, again[0].HighestCommittedUSN)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/completion"
 	"github.com/adkit-dev/adkit/cmd/computer"
+	"github.com/adkit-dev/adkit/cmd/dc"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/cmd/group"
 	"github.com/adkit-dev/adkit/cmd/logcmd"
@@ -37,6 +38,7 @@ func nouns() []noun {
 		{"group", group.NewCmdGroup},
 		{"computer", computer.NewCmdComputer},
 		{"bitlocker", bitlocker.NewCmdBitLocker},
+		{"dc", dc.NewCmdDC},
 		{"onboard", onboard.NewCmdOnboard},
 		{"offboard", offboard.NewCmdOffboard},
 		{"log", logcmd.NewCmdLog},

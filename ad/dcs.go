@@ -1,0 +1,134 @@
+package ad
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+// DomainController is one DC of the domain as the configuration partition describes it, and
+// what its own rootDSE said when asked.
+type DomainController struct {
+	Host string `json:"host"` // the server object's dNSHostName
+	Site string `json:"site"` // the AD site the server object sits in
+	// PDC is true for the holder of the PDC emulator role (fSMORoleOwner on the domain head).
+	PDC bool `json:"pdc"`
+	// Answers says whether the DC's rootDSE could be read just now; Error says why not.
+	Answers bool   `json:"answers"`
+	Error   string `json:"error,omitempty"`
+	// HighestCommittedUSN is the DC's own change counter. USNs are local to each DC: they say
+	// that a DC is moving, not how far behind another it is (compare one DC over time).
+	HighestCommittedUSN int64 `json:"highest_committed_usn,omitempty"`
+	// ServerDN is the server object under CN=Sites in the configuration partition.
+	ServerDN string `json:"server_dn"`
+	// Connected is true for the DC this command is talking to.
+	Connected bool `json:"connected"`
+}
+
+// DomainControllers lists the DCs of the domain: every server object under CN=Sites that has
+// an nTDSDSA child (a DC, not just a site-link member) and whose serverReference lies in this
+// domain; each is asked for its rootDSE (anonymously, before any bind) to show whether it
+// answers and its highestCommittedUSN.
+func (c *Client) DomainControllers(ctx context.Context) ([]DomainController, error) {
+	if c.info.ConfigurationContext == "" {
+		return nil, fmt.Errorf("list domain controllers: the rootDSE of %s names no configuration partition", c.server)
+	}
+	stop := closeOnInterrupt(ctx, c.conn)
+	res, err := c.conn.SearchWithPaging(ldap.NewSearchRequest("CN=Sites,"+c.info.ConfigurationContext,
+		ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
+		"(objectClass=nTDSDSA)", []string{"distinguishedName"}, nil), c.cfg.pageSize())
+	stop()
+	if err != nil {
+		return nil, fmt.Errorf("list domain controllers: search the configuration partition: %w", err)
+	}
+	pdcOwner, err := c.readOne(ctx, c.info.DefaultNamingContext, "fSMORoleOwner")
+	if err != nil {
+		return nil, fmt.Errorf("list domain controllers: read the PDC role owner: %w", err)
+	}
+	var out []DomainController
+	for _, e := range res.Entries {
+		dsa, err := ldap.ParseDN(e.DN)
+		if err != nil || len(dsa.RDNs) < 4 {
+			continue
+		}
+		// The parent as the server wrote it ("CN=NTDS Settings," has no escaped comma).
+		server := e.DN[strings.Index(e.DN, ",")+1:]
+		stop := closeOnInterrupt(ctx, c.conn)
+		sr, err := c.conn.Search(ldap.NewSearchRequest(server, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false,
+			"(objectClass=server)", []string{"dNSHostName", "serverReference"}, nil))
+		stop()
+		if err != nil || len(sr.Entries) != 1 {
+			continue
+		}
+		ref := sr.Entries[0].GetAttributeValue("serverReference")
+		if ref != "" && !strings.HasSuffix(strings.ToLower(ref), ","+strings.ToLower(c.info.DefaultNamingContext)) {
+			continue // a DC of another domain of the forest
+		}
+		dc := DomainController{
+			Host:     sr.Entries[0].GetAttributeValue("dNSHostName"),
+			Site:     dsa.RDNs[3].Attributes[0].Value, // CN=NTDS Settings,CN=DC,CN=Servers,CN=SITE,…
+			PDC:      strings.EqualFold(e.DN, pdcOwner),
+			ServerDN: server,
+		}
+		dc.Connected = strings.EqualFold(dc.Host, c.info.DNSHostName)
+		out = append(out, dc)
+	}
+	for i := range out {
+		out[i].probe(ctx, c)
+	}
+	return out, nil
+}
+
+// probe reads the DC's highestCommittedUSN from its rootDSE: over this connection for the DC
+// connected to (its dNSHostName may not be how it was reached), else by dialling it the way
+// the connected DC was reached (scheme and port), with the same certificate checks.
+func (dc *DomainController) probe(ctx context.Context, c *Client) {
+	read := func(conn *ldap.Conn) error {
+		res, err := conn.Search(ldap.NewSearchRequest("", ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false,
+			"(objectClass=*)", []string{"highestCommittedUSN"}, nil))
+		if err != nil {
+			return err
+		}
+		if len(res.Entries) != 1 {
+			return fmt.Errorf("no rootDSE")
+		}
+		dc.HighestCommittedUSN, _ = strconv.ParseInt(res.Entries[0].GetAttributeValue("highestCommittedUSN"), 10, 64)
+		return nil
+	}
+	var err error
+	if dc.Connected {
+		err = read(c.conn)
+	} else {
+		var ep endpoint
+		if ep, err = parseEndpoint(c.urlFor(dc.Host)); err == nil {
+			var conn *ldap.Conn
+			if conn, err = dial(ctx, c.cfg, ep); err == nil {
+				err = read(conn)
+				conn.Close()
+			}
+		}
+	}
+	dc.Answers = err == nil
+	if err != nil {
+		dc.Error = err.Error()
+	}
+}
+
+// urlFor is the URL to reach another DC the way this one was reached (scheme and port).
+func (c *Client) urlFor(host string) string {
+	raw := c.url
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		if p := u.Port(); p != "" {
+			u.Host = net.JoinHostPort(host, p)
+		} else {
+			u.Host = host
+		}
+		return u.String()
+	}
+	return "ldaps://" + host
+}
