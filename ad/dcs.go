@@ -9,32 +9,15 @@ import (
 	"strings"
 
 	"github.com/go-ldap/ldap/v3"
-)
 
-// DomainController is one DC of the domain as the configuration partition describes it, and
-// what its own rootDSE said when asked.
-type DomainController struct {
-	Host string `json:"host"` // the server object's dNSHostName
-	Site string `json:"site"` // the AD site the server object sits in
-	// PDC is true for the holder of the PDC emulator role (fSMORoleOwner on the domain head).
-	PDC bool `json:"pdc"`
-	// Answers says whether the DC's rootDSE could be read just now; Error says why not.
-	Answers bool   `json:"answers"`
-	Error   string `json:"error,omitempty"`
-	// HighestCommittedUSN is the DC's own change counter. USNs are local to each DC: they say
-	// that a DC is moving, not how far behind another it is (compare one DC over time).
-	HighestCommittedUSN int64 `json:"highest_committed_usn,omitempty"`
-	// ServerDN is the server object under CN=Sites in the configuration partition.
-	ServerDN string `json:"server_dn"`
-	// Connected is true for the DC this command is talking to.
-	Connected bool `json:"connected"`
-}
+	"github.com/adkit-dev/adkit/internal/directory"
+)
 
 // DomainControllers lists the DCs of the domain: every server object under CN=Sites that has
 // an nTDSDSA child (a DC, not just a site-link member) and whose serverReference lies in this
 // domain; each is asked for its rootDSE (anonymously, before any bind) to show whether it
 // answers and its highestCommittedUSN.
-func (c *Client) DomainControllers(ctx context.Context) ([]DomainController, error) {
+func (c *Client) DomainControllers(ctx context.Context) ([]directory.DomainController, error) {
 	if c.info.ConfigurationContext == "" {
 		return nil, fmt.Errorf("list domain controllers: the rootDSE of %s names no configuration partition", c.server)
 	}
@@ -50,7 +33,7 @@ func (c *Client) DomainControllers(ctx context.Context) ([]DomainController, err
 	if err != nil {
 		return nil, fmt.Errorf("list domain controllers: read the PDC role owner: %w", err)
 	}
-	var out []DomainController
+	var out []directory.DomainController
 	for _, e := range res.Entries {
 		dsa, err := ldap.ParseDN(e.DN)
 		if err != nil || len(dsa.RDNs) < 4 {
@@ -69,7 +52,7 @@ func (c *Client) DomainControllers(ctx context.Context) ([]DomainController, err
 		if ref != "" && !strings.HasSuffix(strings.ToLower(ref), ","+strings.ToLower(c.info.DefaultNamingContext)) {
 			continue // a DC of another domain of the forest
 		}
-		dc := DomainController{
+		dc := directory.DomainController{
 			Host:     sr.Entries[0].GetAttributeValue("dNSHostName"),
 			Site:     dsa.RDNs[3].Attributes[0].Value, // CN=NTDS Settings,CN=DC,CN=Servers,CN=SITE,…
 			PDC:      strings.EqualFold(e.DN, pdcOwner),
@@ -79,7 +62,7 @@ func (c *Client) DomainControllers(ctx context.Context) ([]DomainController, err
 		out = append(out, dc)
 	}
 	for i := range out {
-		out[i].probe(ctx, c)
+		probe(ctx, c, &out[i])
 	}
 	return out, nil
 }
@@ -87,7 +70,7 @@ func (c *Client) DomainControllers(ctx context.Context) ([]DomainController, err
 // probe reads the DC's highestCommittedUSN from its rootDSE: over this connection for the DC
 // connected to (its dNSHostName may not be how it was reached), else by dialling it the way
 // the connected DC was reached (scheme and port), with the same certificate checks.
-func (dc *DomainController) probe(ctx context.Context, c *Client) {
+func probe(ctx context.Context, c *Client, dc *directory.DomainController) {
 	read := func(conn *ldap.Conn) error {
 		res, err := conn.Search(ldap.NewSearchRequest("", ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false,
 			"(objectClass=*)", []string{"highestCommittedUSN"}, nil))
