@@ -24,7 +24,7 @@ func (c *Client) DomainControllers(ctx context.Context) ([]directory.DomainContr
 	stop := closeOnInterrupt(ctx, c.conn)
 	res, err := c.conn.SearchWithPaging(ldap.NewSearchRequest("CN=Sites,"+c.info.ConfigurationContext,
 		ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
-		"(objectClass=nTDSDSA)", []string{"distinguishedName"}, nil), c.cfg.pageSize())
+		"(objectClass=nTDSDSA)", []string{"distinguishedName", "invocationId"}, nil), c.cfg.pageSize())
 	stop()
 	if err != nil {
 		return nil, fmt.Errorf("list domain controllers: search the configuration partition: %w", err)
@@ -53,10 +53,11 @@ func (c *Client) DomainControllers(ctx context.Context) ([]directory.DomainContr
 			continue // a DC of another domain of the forest
 		}
 		dc := directory.DomainController{
-			Host:     sr.Entries[0].GetAttributeValue("dNSHostName"),
-			Site:     dsa.RDNs[3].Attributes[0].Value, // CN=NTDS Settings,CN=DC,CN=Servers,CN=SITE,…
-			PDC:      strings.EqualFold(e.DN, pdcOwner),
-			ServerDN: server,
+			Host:         sr.Entries[0].GetAttributeValue("dNSHostName"),
+			Site:         dsa.RDNs[3].Attributes[0].Value, // CN=NTDS Settings,CN=DC,CN=Servers,CN=SITE,…
+			PDC:          strings.EqualFold(e.DN, pdcOwner),
+			ServerDN:     server,
+			InvocationID: guidString(e.GetRawAttributeValue("invocationId")),
 		}
 		dc.Connected = strings.EqualFold(dc.Host, c.info.DNSHostName)
 		out = append(out, dc)

@@ -145,3 +145,6 @@ func (c *Client) DisableComputerLosingTheAnswer(ctx context.Context, pc *directo
 		return lostAnswer()
 	})
 }
+
+// OriginOf exposes the replPropertyMetaData decoder to the tests.
+var OriginOf = originOf

@@ -19,6 +19,7 @@ func NewCmdUser(f *factory.Factory) *cobra.Command {
 	cmd.AddCommand(
 		newCmdShow(f, nil),
 		newCmdUnlock(f, nil),
+		newCmdLockoutStatus(f, nil),
 		newCmdResetPassword(f, nil),
 		newCmdEnable(f, nil),
 		newCmdDisable(f, nil),

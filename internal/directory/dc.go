@@ -1,5 +1,7 @@
 package directory
 
+import "time"
+
 // DomainController is one DC of the domain as the configuration partition describes it, and
 // what its own rootDSE said when asked.
 type DomainController struct {
@@ -15,6 +17,42 @@ type DomainController struct {
 	HighestCommittedUSN int64 `json:"highest_committed_usn,omitempty"`
 	// ServerDN is the server object under CN=Sites in the configuration partition.
 	ServerDN string `json:"server_dn"`
+	// InvocationID identifies the DC's copy of the directory in replication metadata.
+	InvocationID string `json:"invocation_id"`
 	// Connected is true for the DC this command is talking to.
 	Connected bool `json:"connected"`
+}
+
+// DCLockout is one row of `user lockout-status`: the lockout-related attributes of one account
+// as one DC holds them. badPwdCount, badPasswordTime and lastLogon are never replicated, so
+// each DC has its own; lockoutTime and pwdLastSet replicate, but only after a while.
+type DCLockout struct {
+	DC                  string     `json:"dc"`
+	Site                string     `json:"site"`
+	PDC                 bool       `json:"pdc"`
+	Answers             bool       `json:"answers"`
+	Error               string     `json:"error,omitempty"`
+	Locked              bool       `json:"locked"`
+	BadPwdCount         int        `json:"bad_pwd_count"`
+	LastBadPasswordTime *time.Time `json:"last_bad_password_time"`
+	LockoutTime         *time.Time `json:"lockout_time"`
+	PwdLastSet          *time.Time `json:"pwd_last_set"`
+	LastLogon           *time.Time `json:"last_logon"`
+	// LockoutOrigin is the DC where the lockoutTime this DC holds was written, decoded from
+	// the attribute's replication metadata (replPropertyMetaData); "" when never locked.
+	LockoutOrigin string `json:"lockout_origin,omitempty"`
+}
+
+// LockoutStatus is the result of `user lockout-status`.
+type LockoutStatus struct {
+	User string      `json:"user"`
+	DN   string      `json:"dn"`
+	DCs  []DCLockout `json:"dcs"`
+	// LockoutEnds is when the lockout ends by itself (lockoutTime plus the duration of the
+	// policy or PSO that applies); null when not locked or when only an unlock ends it.
+	LockoutEnds   *time.Time `json:"lockout_ends"`
+	LockoutPolicy string     `json:"lockout_policy,omitempty"`
+	// Origin is the DC where the newest lockout was made: its Security log (event 4740)
+	// names the client machine that sent the bad passwords.
+	Origin string `json:"origin,omitempty"`
 }
