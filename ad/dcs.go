@@ -24,7 +24,7 @@ func (c *Client) DomainControllers(ctx context.Context) ([]directory.DomainContr
 	stop := closeOnInterrupt(ctx, c.conn)
 	res, err := c.conn.SearchWithPaging(ldap.NewSearchRequest("CN=Sites,"+c.info.ConfigurationContext,
 		ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
-		"(objectClass=nTDSDSA)", []string{"distinguishedName", "invocationId"}, nil), c.cfg.pageSize())
+		"(objectClass=nTDSDSA)", []string{"distinguishedName", "invocationId", "objectClass"}, nil), c.cfg.pageSize())
 	stop()
 	if err != nil {
 		return nil, fmt.Errorf("list domain controllers: search the configuration partition: %w", err)
@@ -57,6 +57,7 @@ func (c *Client) DomainControllers(ctx context.Context) ([]directory.DomainContr
 			Site:         dsa.RDNs[3].Attributes[0].Value, // CN=NTDS Settings,CN=DC,CN=Servers,CN=SITE,…
 			PDC:          strings.EqualFold(e.DN, pdcOwner),
 			ServerDN:     server,
+			Writable:     !hasValue(e.GetAttributeValues("objectClass"), "nTDSDSARO"),
 			InvocationID: guidString(e.GetRawAttributeValue("invocationId")),
 		}
 		dc.Connected = strings.EqualFold(dc.Host, c.info.DNSHostName)
@@ -115,4 +116,13 @@ func (c *Client) urlFor(host string) string {
 		return u.String()
 	}
 	return "ldaps://" + host
+}
+
+func hasValue(values []string, want string) bool {
+	for _, v := range values {
+		if strings.EqualFold(v, want) {
+			return true
+		}
+	}
+	return false
 }

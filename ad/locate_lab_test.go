@@ -111,7 +111,7 @@ func TestLabDomainControllers(t *testing.T) {
 		t.Fatalf("DomainControllers() = %+v; want the lab's one DC", dcs)
 	}
 	dc := dcs[0]
-	if !strings.EqualFold(dc.Host, c.Info().DNSHostName) || dc.Site == "" || !dc.PDC || !dc.Answers || !dc.Connected ||
+	if !strings.EqualFold(dc.Host, c.Info().DNSHostName) || dc.Site == "" || !dc.PDC || !dc.Answers || !dc.Connected || !dc.Writable ||
 		!strings.HasPrefix(dc.ServerDN, "CN=") {
 		t.Fatalf("DC = %+v; want the connected DC, with a site, PDC, answering", dc)
 	}

@@ -2,6 +2,7 @@ package ad_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -47,5 +48,39 @@ func TestLabLockoutStatusAfterRealLockout(t *testing.T) {
 	}
 	if r := st.DCs[0]; r.Locked || r.LockoutTime != nil || r.BadPwdCount != 0 || st.Origin != "" || st.LockoutEnds != nil {
 		t.Fatalf("after unlock: %+v, ends %v, origin %q; want clear", r, st.LockoutEnds, st.Origin)
+	}
+}
+
+// TestLabUnlockAllDCs: with the lab's one DC, --all-dcs unlocks there, in one audited change
+// naming the DC, and says per DC what it did; a second run finds nothing to do.
+func TestLabUnlockAllDCs(t *testing.T) {
+	c, logPath := labtest.Connect(t)
+	ctx := context.Background()
+	u, _ := newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) { nu.SAMAccountName = labtest.UniqueName("i14-") })
+	lockOut(t, c, u.SAMAccountName)
+
+	out, err := c.UnlockAllDCs(ctx, u.SAMAccountName)
+	host := c.Info().DNSHostName
+	if err != nil || !out.Changed || !strings.Contains(out.Note, host+": unlocked") {
+		t.Fatalf("UnlockAllDCs = %+v, %v; want changed with %q", out, err, host+": unlocked")
+	}
+	if got := readUser(t, c, u.SAMAccountName); got.Locked || got.BadPwdCount != 0 {
+		t.Fatalf("after UnlockAllDCs: locked=%v badPwdCount=%d", got.Locked, got.BadPwdCount)
+	}
+	out, err = c.UnlockAllDCs(ctx, u.SAMAccountName)
+	if err != nil || out.Changed || !strings.Contains(out.Note, "was not locked") {
+		t.Fatalf("second UnlockAllDCs = %+v, %v; want nothing to do", out, err)
+	}
+	recs := auditRecords(t, logPath, "user.unlock")
+	if got := pairs(t, recs); strings.Join(got, ",") != "ok,skipped" {
+		t.Fatalf("user.unlock outcomes = %v, want [ok skipped]", got)
+	}
+	for _, r := range recs {
+		if r.Server != c.Server() || r.Target.DN != u.DN {
+			t.Errorf("record server %q target %q; want %q, %q", r.Server, r.Target.DN, c.Server(), u.DN)
+		}
+	}
+	if _, err := c.UnlockAllDCs(ctx, "no-such-i14-user"); !errors.Is(err, directory.ErrNotFound) {
+		t.Fatalf("unknown account: %v; want not found", err)
 	}
 }

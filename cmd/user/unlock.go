@@ -14,6 +14,7 @@ import (
 
 type unlocker interface {
 	Unlock(ctx context.Context, ident string) (directory.Outcome, error)
+	UnlockAllDCs(ctx context.Context, ident string) (directory.Outcome, error)
 }
 
 type unlockOptions struct {
@@ -22,6 +23,7 @@ type unlockOptions struct {
 	Target  func() (string, error)
 	Format  output.Format
 	Targets []string
+	AllDCs  bool
 }
 
 func newCmdUnlock(f *factory.Factory, runF func(*unlockOptions) error) *cobra.Command {
@@ -30,13 +32,18 @@ func newCmdUnlock(f *factory.Factory, runF func(*unlockOptions) error) *cobra.Co
 		Target: f.Target,
 		Users:  func(ctx context.Context) (unlocker, error) { return f.AD(ctx) },
 	}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "unlock USER...",
 		Short: "Unlock locked-out accounts",
 		Long: `Clear the lockout of one or more accounts (lockoutTime=0, which also resets the bad
-password count). An account that is not locked is left alone and reported as such.`,
+password count). An account that is not locked is left alone and reported as such.
+
+With --all-dcs the unlock is made on every writable domain controller, each its own audit
+record naming that DC: the user can log on now wherever they hit, without waiting for
+replication, and each DC's own bad-password count is reset (see docs/domain-controllers.md).`,
 		Example: `  adkit user unlock jdoe --ticket INC-1234
-  adkit user search --locked -o json | jq -r '.[].sam_account_name' | xargs adkit user unlock`,
+  adkit user search --locked -o json | jq -r '.[].sam_account_name' | xargs adkit user unlock
+  adkit user unlock jdoe --all-dcs --ticket INC-1234`,
 		Args: cmdutil.MinimumArgs(1, "USER: the account to unlock"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
@@ -52,6 +59,8 @@ password count). An account that is not locked is left alone and reported as suc
 			return unlockRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.AllDCs, "all-dcs", false, "unlock on every writable domain controller, not only the one connected to")
+	return cmd
 }
 
 func unlockRun(ctx context.Context, opts *unlockOptions) error {
@@ -68,7 +77,11 @@ func unlockRun(ctx context.Context, opts *unlockOptions) error {
 		return err
 	}
 	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
-		o, err := users.Unlock(ctx, t)
+		unlock := users.Unlock
+		if opts.AllDCs {
+			unlock = users.UnlockAllDCs
+		}
+		o, err := unlock(ctx, t)
 		return cmdutil.FromAD(o), err
 	})
 }

@@ -19,6 +19,8 @@ type DomainController struct {
 	ServerDN string `json:"server_dn"`
 	// InvocationID identifies the DC's copy of the directory in replication metadata.
 	InvocationID string `json:"invocation_id"`
+	// Writable is false for a read-only DC (RODC), where changes cannot be made.
+	Writable bool `json:"writable"`
 	// Connected is true for the DC this command is talking to.
 	Connected bool `json:"connected"`
 }
