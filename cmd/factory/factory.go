@@ -41,6 +41,10 @@ type Globals struct {
 	DeviceCode bool
 	// Set holds the connection flags the user actually gave, by flag name.
 	Set config.Flags
+	// PreferPDC is set by commands that change passwords: with --domain they go to the PDC
+	// emulator, which other DCs ask when a password does not match, so the new one works at
+	// once everywhere (on Windows; see docs/domain-controllers.md).
+	PreferPDC bool
 }
 
 // Factory hands out dependencies. The func fields are memoized: a command that asks twice
@@ -208,7 +212,7 @@ func (f *Factory) connectAD(ctx context.Context) (*ad.Client, error) {
 	if tried := c.Tried(); len(tried) > 0 {
 		fmt.Fprintf(f.IO.ErrOut, "note: using %s; these did not answer: %s\n", c.Server(), strings.Join(tried, ", "))
 	}
-	if s.PDC && s.DC == "" {
+	if (s.PDC || (f.Globals.PreferPDC && s.Domain != "")) && s.DC == "" {
 		pdc, err := c.PDCEmulator(connectCtx)
 		if err != nil {
 			c.Close()

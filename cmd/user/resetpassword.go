@@ -61,6 +61,7 @@ could read it.`,
   pass show onboarding/jdoe | adkit user reset-password jdoe --password-stdin --no-must-change`,
 		Args: cmdutil.ExactArgs(1, "USER: the account whose password to reset"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.Globals.PreferPDC = true // with --domain: the PDC emulator, see Globals.PreferPDC
 			var err error
 			if opts.Format, err = f.Globals.Format(); err != nil {
 				return err
