@@ -38,6 +38,15 @@ type Profile struct {
 	AuditLog         string `yaml:"audit_log"`
 	Timeout          string `yaml:"timeout"`
 	Syslog           string `yaml:"syslog"`
+	// LogSigningKey is the Ed25519 private key (adkit log keygen) with which each run ends by
+	// signing a checkpoint of the audit log. A path, never the key itself.
+	LogSigningKey string `yaml:"log_signing_key"`
+	// RequireApproval makes apply --plan refuse a plan that MinApprovers (default 1) people
+	// other than the planner have not approved with adkit plan approve.
+	RequireApproval bool `yaml:"require_approval"`
+	MinApprovers    int  `yaml:"min_approvers"`
+	// PlanMaxAge is how old a plan may be when applied, e.g. 72h (default 7 days).
+	PlanMaxAge string `yaml:"plan_max_age"`
 }
 
 // Path returns where the config file is looked for: $ADKIT_CONFIG, else

@@ -29,11 +29,6 @@ const (
 	KindOffboard = "offboard"
 )
 
-// DefaultMaxAge is how old a plan may be when it is applied, unless the profile's plan_max_age
-// says otherwise: a week covers a change board's cycle; much older, and the directory it was
-// checked against is a memory.
-const DefaultMaxAge = 7 * 24 * time.Hour
-
 // ErrRefused marks every reason apply refuses a plan file: edited, too old, not approved,
 // or the directory changed under it. Nothing is changed when it is returned.
 var ErrRefused = errors.New("plan refused")
