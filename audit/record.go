@@ -48,8 +48,11 @@ type Record struct {
 	Changes   []Change `json:"changes"`
 	Result    string   `json:"result,omitempty"`
 	Error     string   `json:"error,omitempty"`
-	PrevHash  string   `json:"prev_hash"`
-	Hash      string   `json:"hash"`
+	// Plan is the SHA-256 of the saved plan (apply --plan) the change carries out; absent
+	// otherwise, so records without it hash as they always did.
+	Plan     string `json:"plan,omitempty"`
+	PrevHash string `json:"prev_hash"`
+	Hash     string `json:"hash"`
 }
 
 // MarshalJSON encodes a nil Changes as [] so that every record has the same

@@ -12,6 +12,7 @@ import (
 	"github.com/adkit-dev/adkit/cmd/logcmd"
 	"github.com/adkit-dev/adkit/cmd/offboard"
 	"github.com/adkit-dev/adkit/cmd/onboard"
+	"github.com/adkit-dev/adkit/cmd/plancmd"
 	"github.com/adkit-dev/adkit/cmd/user"
 	versioncmd "github.com/adkit-dev/adkit/cmd/version"
 )
@@ -36,6 +37,7 @@ func nouns() []noun {
 		{"onboard", onboard.NewCmdOnboard},
 		{"offboard", offboard.NewCmdOffboard},
 		{"log", logcmd.NewCmdLog},
+		{"plan", plancmd.NewCmdPlan},
 		{"audit", auditcmd.NewCmdAudit},
 		{"version", versioncmd.NewCmdVersion},
 		{"completion", completion.NewCmdCompletion},

@@ -35,6 +35,9 @@ type Globals struct {
 	Verbose bool
 	// DeviceCode signs in to Entra ID interactively (--device-code).
 	DeviceCode bool
+	// Plan is the SHA-256 of the saved plan an apply --plan carries out: every audit record of
+	// the run names it. Set by the command before the trail is first used.
+	Plan string
 	// Set holds the connection flags the user actually gave, by flag name.
 	Set config.Flags
 }
@@ -152,6 +155,7 @@ func (f *Factory) buildTrail() (*audit.Trail, error) {
 		Ticket: f.Globals.Ticket,
 		Reason: f.Globals.Reason,
 		DryRun: f.Globals.DryRun,
+		Plan:   f.Globals.Plan,
 	}), nil
 }
 

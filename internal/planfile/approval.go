@@ -80,7 +80,9 @@ func ReadApprovals(planPath string) ([]Approval, error) {
 // same directory identity. Either is enough to refuse a self-approval: a second pair of eyes
 // means a second person, not a second login.
 func SamePerson(a, b audit.Actor) bool {
-	eq := func(x, y string) bool { return x != "" && strings.EqualFold(strings.TrimSpace(x), strings.TrimSpace(y)) }
+	eq := func(x, y string) bool {
+		return x != "" && strings.EqualFold(strings.TrimSpace(x), strings.TrimSpace(y))
+	}
 	return eq(a.OSUser, b.OSUser) || eq(a.BindIdentity, b.BindIdentity)
 }
 
@@ -171,18 +173,19 @@ func RequireApprovals(l *Loaded, vs []Verdict, min int) error {
 	var why []string
 	for _, v := range vs {
 		if !v.Counted {
-			why = append(why, fmt.Sprintf("approval by %s not counted: %s", who(v.Approval.Approver), v.Why))
+			why = append(why, fmt.Sprintf("approval by %s not counted: %s", Who(v.Approval.Approver), v.Why))
 		}
 	}
 	msg := fmt.Sprintf("the profile requires %d approval(s) by someone other than the planner (%s), and it has %d. "+
-		"Ask a colleague to run: adkit plan approve %s --ticket TICKET", min, who(l.PlannedBy), n, l.Path)
+		"Ask a colleague to run: adkit plan approve %s --ticket TICKET", min, Who(l.PlannedBy), n, l.Path)
 	if len(why) > 0 {
 		msg += " (" + strings.Join(why, "; ") + ")"
 	}
 	return &RefusedError{Path: l.Path, Reason: msg}
 }
 
-func who(a audit.Actor) string {
+// Who names a technician for messages: OS user, directory identity, host.
+func Who(a audit.Actor) string {
 	s := a.OSUser
 	if a.BindIdentity != "" {
 		s += " as " + a.BindIdentity

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/internal/directory"
 )
 
 // Format is the value of a plan file's "format" field; a reader refuses any other.
@@ -186,7 +187,8 @@ func (e *DriftError) Error() string {
 	return b.String()
 }
 
-func (e *DriftError) Unwrap() error { return ErrRefused }
+// Unwrap makes a refusal exit 2 (invalid input: the plan), as the spec's table says.
+func (e *DriftError) Unwrap() []error { return []error{ErrRefused, directory.ErrInvalidInput} }
 
 // RefusedError is apply's refusal of the file itself.
 type RefusedError struct {
@@ -198,7 +200,7 @@ func (e *RefusedError) Error() string {
 	return fmt.Sprintf("plan %s refused: %s; nothing was changed", e.Path, e.Reason)
 }
 
-func (e *RefusedError) Unwrap() error { return ErrRefused }
+func (e *RefusedError) Unwrap() []error { return []error{ErrRefused, directory.ErrInvalidInput} }
 
 // Digest returns the SHA-256 of the file's JSON without its "digest" field, computed over a
 // canonical encoding (keys sorted, no insignificant space) so that re-indenting the file does
