@@ -97,11 +97,11 @@ func showRun(_ context.Context, opts *showOptions) error {
 		}
 		t.AddRow(strconv.Itoa(r.Row), r.Action, r.Name, strings.Join(facts, "; "))
 	}
-	if opts.Format == output.FormatTable {
+	if opts.Format == output.FormatTable || opts.Format == output.FormatAuto {
 		// The header says what a table cannot: who, when, against what, approved by whom.
 		w := opts.IO.ErrOut
-		fmt.Fprintf(w, "%s plan %s\n  sha256:     %s\n  planned by: %s (host %s) at %s (%s old)\n  directory:  %s %s (%s)\n",
-			l.Kind, l.Path, l.SHA256, planfile.Who(l.PlannedBy), l.PlannedBy.Host, l.CreatedAt.UTC().Format(time.RFC3339),
+		fmt.Fprintf(w, "%s plan %s\n  sha256:     %s\n  planned by: %s at %s (%s old)\n  directory:  %s %s (%s)\n",
+			l.Kind, l.Path, l.SHA256, planfile.Who(l.PlannedBy), l.CreatedAt.UTC().Format(time.RFC3339),
 			opts.Now().Sub(l.CreatedAt).Round(time.Minute), l.Directory, l.Server, l.Domain)
 		for _, in := range l.Inputs {
 			fmt.Fprintf(w, "  input:      %s %s sha256 %s\n", in.Role, in.Path, in.SHA256)

@@ -231,8 +231,9 @@ func canonicalDigest(raw []byte) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// Write seals f with its digest and writes it to path (mode 0600: it names accounts and
-// people), refusing to replace an existing file. It returns the file's SHA-256, the hash
+// Write seals f with its digest and writes it to path, refusing to replace an existing file.
+// Mode 0640: the approver, another OS account, must read it (through the team's group), and
+// no one else should (it names people and accounts). It returns the file's SHA-256, the hash
 // approvals are bound to.
 func Write(path string, f *File) (string, error) {
 	f.Format = Format
@@ -246,7 +247,7 @@ func Write(path string, f *File) (string, error) {
 		return "", fmt.Errorf("write plan %s: %w", path, err)
 	}
 	data = append(data, '\n')
-	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
 	if errors.Is(err, os.ErrExist) {
 		return "", fmt.Errorf("write plan: %s already exists; a plan is never overwritten (it may be approved already): choose another name", path)
 	}
