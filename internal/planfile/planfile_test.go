@@ -26,8 +26,8 @@ func writePlan(t *testing.T) (string, string) {
 	path := filepath.Join(t.TempDir(), "hires.plan")
 	f := &File{Kind: KindOnboard, CreatedAt: created, PlannedBy: planner, Directory: "ad", Server: "dc1", Domain: "DC=corp",
 		Inputs: []Input{{Role: "csv", Path: "hires.csv", SHA256: strings.Repeat("a", 64)}},
-		Rows: []Row{NewRow(2, "create", "jsmith", []Fact{{"name:jsmith", Free}, {"ou:OU=Staff", Exists}})},
-		Plan: json.RawMessage(`{"entries":[{"row":2,"sam_account_name":"jsmith","note":"<&>"}]}`)}
+		Rows:   []Row{NewRow(2, "create", "jsmith", []Fact{{"name:jsmith", Free}, {"ou:OU=Staff", Exists}})},
+		Plan:   json.RawMessage(`{"entries":[{"row":2,"sam_account_name":"jsmith","note":"<&>"}]}`)}
 	sum, err := Write(path, f)
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +51,9 @@ func TestWriteReadRoundTrip(t *testing.T) {
 
 func TestEditedPlanRefused(t *testing.T) {
 	for name, edit := range map[string]func(string) string{
-		"a username":         func(s string) string { return strings.Replace(s, `"sam_account_name": "jsmith"`, `"sam_account_name": "jsmith9"`, 1) },
+		"a username": func(s string) string {
+			return strings.Replace(s, `"sam_account_name": "jsmith"`, `"sam_account_name": "jsmith9"`, 1)
+		},
 		"the planner":        func(s string) string { return strings.Replace(s, `"os_user": "alice"`, `"os_user": "carol"`, 1) },
 		"a fact":             func(s string) string { return strings.Replace(s, `"value": "free"`, `"value": "taken"`, 1) },
 		"the creation time":  func(s string) string { return strings.Replace(s, "2026-12-01T09", "2026-12-09T09", 1) },
