@@ -15,7 +15,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"strings"
 	"time"
 )
 
@@ -256,6 +255,3 @@ func VerifySigned(r io.Reader, pub ed25519.PublicKey) (SignedResult, error) {
 	}
 	return res, err
 }
-
-// IsCheckpoint says whether a record is a signed checkpoint (not a change).
-func IsCheckpoint(r *Record) bool { return strings.EqualFold(r.Action, CheckpointAction) }
