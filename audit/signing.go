@@ -108,26 +108,26 @@ func writeNew(path string, data []byte, mode os.FileMode) error {
 func LoadSigningKey(path string) (ed25519.PrivateKey, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("log signing key: %w", err)
+		return nil, fmt.Errorf("private key: %w", err)
 	}
 	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("log signing key %s is readable by others (mode %04o): run chmod 600 %s", path, fi.Mode().Perm(), path)
+		return nil, fmt.Errorf("private key %s is readable by others (mode %04o): run chmod 600 %s", path, fi.Mode().Perm(), path)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("log signing key: %w", err)
+		return nil, fmt.Errorf("private key: %w", err)
 	}
 	block, _ := pem.Decode(data)
 	if block == nil || block.Type != pemPrivate {
-		return nil, fmt.Errorf("log signing key %s: not a PEM private key (make one with adkit log keygen)", path)
+		return nil, fmt.Errorf("private key %s: not a PEM private key (make one with adkit log keygen)", path)
 	}
 	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("log signing key %s: not a valid private key", path)
+		return nil, fmt.Errorf("private key %s: not a valid private key", path)
 	}
 	priv, ok := k.(ed25519.PrivateKey)
 	if !ok {
-		return nil, fmt.Errorf("log signing key %s: not an Ed25519 key", path)
+		return nil, fmt.Errorf("private key %s: not an Ed25519 key", path)
 	}
 	return priv, nil
 }

@@ -2,6 +2,7 @@ package plancmd
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"time"
 
@@ -24,6 +25,8 @@ type approveOptions struct {
 	Ticket string
 	Reason string
 	DryRun bool
+	// KeyFile is --key: the approver's Ed25519 private key, to sign the approval with.
+	KeyFile string
 }
 
 func newCmdApprove(f *factory.Factory, runF func(*approveOptions) error) *cobra.Command {
@@ -46,10 +49,15 @@ audit records do (OS user, host, the directory identity of your profile), and is
 in the audit log as a plan.approve record; a line is added to PLAN.approvals pointing at
 that record. apply --plan counts an approval only if its record is in the audit log.
 
+When the profile lists approvers (OS user: public key file), only their approvals count, and
+each must be signed with the approver's own key: --key FILE, a key made with 'adkit log
+keygen' whose FILE.pub the profile lists under your OS user name.
+
 Read the plan first with 'adkit plan show PLAN'. The planner cannot approve their own
 plan. Approving needs no connection to the directory.`,
 		Example: `  adkit plan show hires.plan
-  adkit plan approve hires.plan --ticket CHG-2041 --reason "checked against HR's list"`,
+  adkit plan approve hires.plan --ticket CHG-2041 --reason "checked against HR's list"
+  adkit plan approve hires.plan --ticket CHG-2041 --key ~/.config/adkit/approver.key`,
 		Args: cmdutil.ExactArgs(1, "PLAN: a file written by onboard plan --out or offboard plan --out"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Path, opts.Ticket, opts.Reason, opts.DryRun = args[0], f.Globals.Ticket, f.Globals.Reason, f.Globals.DryRun
@@ -62,6 +70,7 @@ plan. Approving needs no connection to the directory.`,
 			return approveRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().StringVar(&opts.KeyFile, "key", "", "sign the approval with your Ed25519 private key (required when the profile lists approvers)")
 	return cmd
 }
 
@@ -85,6 +94,10 @@ func approveRun(ctx context.Context, opts *approveOptions) error {
 		return &planfile.RefusedError{Path: l.Path, Reason: fmt.Sprintf("you (%s) made this plan; an approval must come from someone else. Ask a colleague to run adkit plan approve %s",
 			planfile.Who(me), l.Path)}
 	}
+	priv, err := approvalKey(opts.KeyFile, pol.Approvers, me)
+	if err != nil {
+		return err
+	}
 	trail, err := opts.Trail()
 	if err != nil {
 		return err
@@ -101,10 +114,14 @@ func approveRun(ctx context.Context, opts *approveOptions) error {
 		},
 	}
 	err = trail.Do(ctx, op, func(ctx context.Context) error {
-		return planfile.AppendApproval(l.Path, planfile.Approval{
+		a := planfile.Approval{
 			PlanSHA256: l.SHA256, Approver: me, Time: opts.Now().UTC().Format(time.RFC3339),
 			Ticket: opts.Ticket, Reason: opts.Reason, OpID: audit.OperationID(ctx), AuditLog: pol.AuditLog,
-		})
+		}
+		if priv != nil {
+			a.Sign(priv)
+		}
+		return planfile.AppendApproval(l.Path, a)
 	})
 	if err != nil {
 		return err
@@ -116,4 +133,34 @@ func approveRun(ctx context.Context, opts *approveOptions) error {
 	fmt.Fprintf(opts.IO.Out, "✓ approved %s (sha256 %s) as %s; recorded in %s and the audit log\n",
 		l.Path, l.SHA256, planfile.Who(me), planfile.ApprovalsPath(l.Path))
 	return nil
+}
+
+// approvalKey loads --key and checks it against the profile's approvers, so that an approval
+// that would not count is refused now rather than at apply time.
+func approvalKey(keyFile string, approvers map[string]string, me audit.Actor) (ed25519.PrivateKey, error) {
+	if keyFile == "" {
+		if len(approvers) > 0 {
+			return nil, cmdutil.FlagErrorf("the profile lists approvers, so an approval must be signed: give --key FILE (your private key; the profile lists FILE.pub under %s)", me.OSUser)
+		}
+		return nil, nil
+	}
+	priv, err := audit.LoadSigningKey(keyFile)
+	if err != nil {
+		return nil, &cmdutil.FlagError{Err: err}
+	}
+	if len(approvers) == 0 {
+		return priv, nil
+	}
+	path, ok := approvers[me.OSUser]
+	if !ok {
+		return nil, cmdutil.FlagErrorf("you (%s) are not among the profile's approvers, so your approval would not count", me.OSUser)
+	}
+	pub, err := audit.LoadPublicKey(path)
+	if err != nil {
+		return nil, &cmdutil.FlagError{Err: fmt.Errorf("profile approvers: %s: %w", me.OSUser, err)}
+	}
+	if !pub.Equal(priv.Public()) {
+		return nil, cmdutil.FlagErrorf("--key %s is not the key the profile's approvers list for %s (%s)", keyFile, me.OSUser, path)
+	}
+	return priv, nil
 }

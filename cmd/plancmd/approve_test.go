@@ -35,10 +35,15 @@ func setup(t *testing.T) (string, string) {
 
 func approveAs(t *testing.T, me audit.Actor, planPath, logPath string) error {
 	t.Helper()
+	return approveWith(t, me, planPath, Policy{MinApprovers: 1, MaxAge: 7 * 24 * time.Hour, AuditLog: logPath}, "")
+}
+
+func approveWith(t *testing.T, me audit.Actor, planPath string, pol Policy, key string) error {
+	t.Helper()
 	ios, _, _, _ := iostreams.Test()
-	pol := Policy{MinApprovers: 1, MaxAge: 7 * 24 * time.Hour, AuditLog: logPath}
+	logPath := pol.AuditLog
 	return approveRun(context.Background(), &approveOptions{
-		IO: ios, Now: func() time.Time { return now }, Path: planPath, Ticket: "CHG-7",
+		IO: ios, Now: func() time.Time { return now }, Path: planPath, Ticket: "CHG-7", KeyFile: key,
 		Me:     func() (audit.Actor, error) { return me, nil },
 		Policy: func() (Policy, error) { return pol, nil },
 		Trail: func() (*audit.Trail, error) {
@@ -109,5 +114,34 @@ func TestApprovalOfEditedPlanDoesNotCount(t *testing.T) {
 	_, err = Open(planPath, planfile.KindOnboard, pol, now)
 	if !errors.Is(err, planfile.ErrRefused) || !strings.Contains(err.Error(), "another version of the plan") {
 		t.Fatalf("approval of the earlier version: want a refusal saying so, got %v", err)
+	}
+}
+
+func TestSignedApprovalWithApprovers(t *testing.T) {
+	planPath, logPath := setup(t)
+	dir := t.TempDir()
+	bobKey := filepath.Join(dir, "bob.key")
+	bobPub, _, err := audit.GenerateSigningKey(bobKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := Policy{MinApprovers: 1, MaxAge: 7 * 24 * time.Hour, AuditLog: logPath, Approvers: map[string]string{"bob": bobPub}}
+	if err := approveWith(t, bob, planPath, pol, ""); err == nil || !strings.Contains(err.Error(), "give --key FILE") {
+		t.Fatalf("unsigned approval with approvers listed: want a usage error, got %v", err)
+	}
+	if err := approveWith(t, bob, planPath, pol, bobKey); err != nil {
+		t.Fatalf("bob signs: %v", err)
+	}
+	o, err := Open(planPath, planfile.KindOnboard, pol, now)
+	if err != nil {
+		t.Fatalf("signed approval refused: %v", err)
+	}
+	if len(o.Approvals) != 1 || o.Approvals[0].Signature == "" {
+		t.Fatalf("want bob's signed approval counted, got %+v", o.Approvals)
+	}
+	// Bob applying his own approval: it does not count.
+	pol.Me = bob
+	if _, err := Open(planPath, planfile.KindOnboard, pol, now); err == nil || !strings.Contains(err.Error(), "the one applying") {
+		t.Fatalf("approver applying: want a refusal, got %v", err)
 	}
 }

@@ -3,6 +3,7 @@
 package plancmd
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -37,6 +38,9 @@ type Policy struct {
 	MinApprovers int
 	MaxAge       time.Duration
 	AuditLog     string
+	Approvers    map[string]string // OS user → public key file (profile key approvers)
+	// Me is who is running this command: at apply, their own approvals do not count.
+	Me audit.Actor
 }
 
 // PolicyOf reads the policy from the settings.
@@ -45,7 +49,7 @@ func PolicyOf(f *factory.Factory) (Policy, error) {
 	if err != nil {
 		return Policy{}, err
 	}
-	return Policy{MinApprovers: s.MinApprovers, MaxAge: s.PlanMaxAge, AuditLog: s.AuditLog}, nil
+	return Policy{MinApprovers: s.MinApprovers, MaxAge: s.PlanMaxAge, AuditLog: s.AuditLog, Approvers: s.Approvers, Me: f.Actor(s)}, nil
 }
 
 // Opened is a plan file that passed every check apply makes before it looks at the
@@ -68,7 +72,8 @@ func Open(path, kind string, pol Policy, now time.Time) (*Opened, error) {
 	if err := l.CheckAge(now, pol.MaxAge); err != nil {
 		return nil, err
 	}
-	vs, err := verdicts(l, pol.AuditLog)
+	me := pol.Me
+	vs, err := verdicts(l, pol, &me)
 	if err != nil {
 		return nil, err
 	}
@@ -80,22 +85,40 @@ func Open(path, kind string, pol Policy, now time.Time) (*Opened, error) {
 	return &Opened{Loaded: l, Approvals: planfile.Counted(vs)}, nil
 }
 
-// verdicts checks the plan's approvals against the audit log.
-func verdicts(l *planfile.Loaded, auditLog string) ([]planfile.Verdict, error) {
+// verdicts checks the plan's approvals against the audit log and the approvers' keys;
+// applier, if set, is who would apply it.
+func verdicts(l *planfile.Loaded, pol Policy, applier *audit.Actor) ([]planfile.Verdict, error) {
 	approvals, err := planfile.ReadApprovals(l.Path)
 	if err != nil || len(approvals) == 0 {
 		return nil, err
 	}
-	var log io.Reader
-	file, err := os.Open(auditLog)
+	keys, err := approverKeys(pol.Approvers)
+	if err != nil {
+		return nil, err
+	}
+	c := planfile.Checker{Applier: applier, Approvers: keys}
+	file, err := os.Open(pol.AuditLog)
 	switch {
 	case err == nil:
 		defer file.Close()
-		log = file
+		c.Log = file
 	case !errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("open audit log to check the plan's approvals: %w", err)
 	}
-	return planfile.CheckApprovals(l, approvals, log)
+	return c.Check(l, approvals)
+}
+
+// approverKeys loads the profile's approvers' public keys.
+func approverKeys(files map[string]string) (map[string]ed25519.PublicKey, error) {
+	keys := make(map[string]ed25519.PublicKey, len(files))
+	for user, path := range files {
+		pub, err := audit.LoadPublicKey(path)
+		if err != nil {
+			return nil, &cmdutil.FlagError{Err: fmt.Errorf("profile approvers: %s: %w", user, err)}
+		}
+		keys[user] = pub
+	}
+	return keys, nil
 }
 
 // CheckTarget refuses a plan made against another directory than the one connected to.

@@ -17,11 +17,11 @@ import (
 )
 
 type showOptions struct {
-	IO       *iostreams.IOStreams
-	Format   output.Format
-	Path     string
-	AuditLog func() (string, error)
-	Now      func() time.Time
+	IO     *iostreams.IOStreams
+	Format output.Format
+	Path   string
+	Policy func() (Policy, error)
+	Now    func() time.Time
 }
 
 // ShowReport is `plan show -o json`: the plan file as it is, with its hash and what each
@@ -40,13 +40,7 @@ type approvalVerdict struct {
 }
 
 func newCmdShow(f *factory.Factory, runF func(*showOptions) error) *cobra.Command {
-	opts := &showOptions{IO: f.IO, Now: f.Now, AuditLog: func() (string, error) {
-		s, err := f.Settings()
-		if err != nil {
-			return "", err
-		}
-		return s.AuditLog, nil
-	}}
+	opts := &showOptions{IO: f.IO, Now: f.Now, Policy: func() (Policy, error) { return PolicyOf(f) }}
 	cmd := &cobra.Command{
 		Use:   "show PLAN",
 		Short: "Print a saved plan: who planned it, against what, each row and its approvals",
@@ -77,11 +71,12 @@ func showRun(_ context.Context, opts *showOptions) error {
 	if err != nil {
 		return err
 	}
-	logPath, err := opts.AuditLog()
+	pol, err := opts.Policy()
 	if err != nil {
 		return err
 	}
-	vs, err := verdicts(l, logPath)
+	// Whether each approval counts for anyone applying: the viewer's own are not excluded.
+	vs, err := verdicts(l, pol, nil)
 	if err != nil {
 		return err
 	}

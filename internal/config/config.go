@@ -47,6 +47,9 @@ type Profile struct {
 	MinApprovers    int  `yaml:"min_approvers"`
 	// PlanMaxAge is how old a plan may be when applied, e.g. 72h (default 7 days).
 	PlanMaxAge string `yaml:"plan_max_age"`
+	// Approvers, when set, are the only people whose approvals count: OS user name → the
+	// public key file their approvals must be signed with (plan approve --key).
+	Approvers map[string]string `yaml:"approvers"`
 }
 
 // Path returns where the config file is looked for: $ADKIT_CONFIG, else

@@ -25,6 +25,7 @@ type Settings struct {
 	// apply --plan uses it: 0 unless require_approval (then at least 1) or min_approvers.
 	MinApprovers int
 	PlanMaxAge   time.Duration
+	Approvers    map[string]string // OS user → public key file; empty: approvals need no signature
 }
 
 // DefaultPlanMaxAge is how old a saved plan may be when applied: a week covers a change
@@ -65,7 +66,7 @@ func Resolve(flags Flags, getenv func(string) string, file *File) (*Settings, er
 	if p.MinApprovers < 0 {
 		return nil, fmt.Errorf("min_approvers %d is negative", p.MinApprovers)
 	}
-	s.MinApprovers = p.MinApprovers
+	s.MinApprovers, s.Approvers = p.MinApprovers, p.Approvers
 	if p.RequireApproval && s.MinApprovers == 0 {
 		s.MinApprovers = 1
 	}

@@ -3,6 +3,8 @@ package planfile
 import (
 	"bufio"
 	"bytes"
+	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +30,10 @@ type Approval struct {
 	Reason     string      `json:"reason,omitempty"`
 	OpID       string      `json:"op_id"` // the plan.approve records in the audit log
 	AuditLog   string      `json:"audit_log"`
+	// KeyID and Signature: the approver's Ed25519 signature (plan approve --key), required
+	// when the profile lists approvers.
+	KeyID     string `json:"key_id,omitempty"`
+	Signature string `json:"signature,omitempty"`
 }
 
 // ApprovalsPath is where a plan's approvals are kept: beside it, PLAN.approvals.
@@ -93,20 +99,33 @@ type Verdict struct {
 	Why      string // why it does not count
 }
 
-// CheckApprovals decides which approvals count for plan l: bound to its hash, by someone
-// other than the planner, once per person, and backed by a successful plan.approve record
-// in the audit log (log, read with audit.ReadRecords). An approval line whose record is not
-// in the log is treated as forged: anyone who can write the approvals file can write a line,
-// but adding a record to the log is itself recorded in the chain (and, with a signing key,
-// under a signed checkpoint).
-func CheckApprovals(l *Loaded, approvals []Approval, log io.Reader) ([]Verdict, error) {
+// Checker decides which approvals count.
+type Checker struct {
+	// Log is the audit log apply writes to (nil: none yet); an approval counts only if it
+	// holds its plan.approve record.
+	Log io.Reader
+	// Applier is who runs apply, if known: their own approvals do not count, so that the
+	// person who carries out a change cannot also be its second pair of eyes — whatever the
+	// plan file says about who planned it.
+	Applier *audit.Actor
+	// Approvers, when not empty, are the only people whose approvals count, by OS user, each
+	// with the public key their approval must be signed with (profile key approvers).
+	Approvers map[string]ed25519.PublicKey
+}
+
+// Check decides which approvals count for plan l: bound to its hash, by someone other than
+// the planner and the applier, once per person, backed by a successful plan.approve record in
+// the audit log and, with Approvers, signed by the approver's registered key. An approval line
+// whose record is not in the log is treated as forged: anyone who can write the approvals file
+// can write a line. What that proves, and what it does not, is in docs/plan-file.md.
+func (c Checker) Check(l *Loaded, approvals []Approval) ([]Verdict, error) {
 	type rec struct {
 		actor  audit.Actor
 		target string
 	}
 	byOp := map[string]rec{}
-	if log != nil {
-		err := audit.ReadRecords(log, audit.Filter{Action: ApprovalAction}, func(r audit.Record) error {
+	if c.Log != nil {
+		err := audit.ReadRecords(c.Log, audit.Filter{Action: ApprovalAction}, func(r audit.Record) error {
 			if r.Event == audit.EventOutcome && r.Result == audit.ResultOK && !r.DryRun {
 				byOp[r.OpID] = rec{actor: r.Actor, target: r.Target.ID}
 			}
@@ -126,27 +145,61 @@ func CheckApprovals(l *Loaded, approvals []Approval, log io.Reader) ([]Verdict, 
 			v.Why = "it approves another version of the plan (the plan file changed after it was approved)"
 		case SamePerson(a.Approver, l.PlannedBy):
 			v.Why = "the approver is the planner"
+		case c.Applier != nil && SamePerson(a.Approver, *c.Applier):
+			v.Why = "the approver is the one applying the plan"
 		case !inLog:
 			v.Why = "the audit log has no plan.approve record for it (op_id " + a.OpID + "): forged, or approved against another audit log"
 		case r.target != l.SHA256 || !sameActor(r.actor, a.Approver):
 			v.Why = "it does not match its plan.approve record in the audit log"
-		default:
-			dup := false
-			for _, c := range counted {
-				if SamePerson(c, a.Approver) {
-					dup = true
+		case len(c.Approvers) > 0:
+			v.Why = c.checkSignature(a)
+		}
+		if v.Why == "" {
+			for _, p := range counted {
+				if SamePerson(p, a.Approver) {
+					v.Why = "the same approver approved more than once"
 				}
 			}
-			if dup {
-				v.Why = "the same approver approved more than once"
-			} else {
-				v.Counted = true
-				counted = append(counted, a.Approver)
-			}
+		}
+		if v.Why == "" {
+			v.Counted = true
+			counted = append(counted, a.Approver)
 		}
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// checkSignature says why a's signature does not count, or "".
+func (c Checker) checkSignature(a Approval) string {
+	pub, ok := c.Approvers[a.Approver.OSUser]
+	switch {
+	case !ok:
+		return fmt.Sprintf("%s is not in the profile's approvers", a.Approver.OSUser)
+	case a.Signature == "":
+		return "it is not signed, and the profile's approvers require a signed approval (plan approve --key)"
+	}
+	sig, err := base64.StdEncoding.DecodeString(a.Signature)
+	if err != nil || !ed25519.Verify(pub, a.signedMessage(), sig) {
+		return fmt.Sprintf("its signature is not by %s's registered key: forged, or signed with another key", a.Approver.OSUser)
+	}
+	return ""
+}
+
+// approvalDomain separates approval signatures from anything else a key might sign.
+const approvalDomain = "adkit-plan-approval/1"
+
+// signedMessage is what an approver's key signs: the plan's hash and everything the approval
+// says about itself.
+func (a Approval) signedMessage() []byte {
+	return []byte(fmt.Sprintf("%s\nplan_sha256=%s\nop_id=%s\nos_user=%s\nbind_identity=%s\nhost=%s\ntime=%s\nticket=%s\n",
+		approvalDomain, a.PlanSHA256, a.OpID, a.Approver.OSUser, a.Approver.BindIdentity, a.Approver.Host, a.Time, a.Ticket))
+}
+
+// Sign signs the approval with the approver's private key.
+func (a *Approval) Sign(priv ed25519.PrivateKey) {
+	a.KeyID = audit.KeyID(priv.Public().(ed25519.PublicKey))
+	a.Signature = base64.StdEncoding.EncodeToString(ed25519.Sign(priv, a.signedMessage()))
 }
 
 func sameActor(a, b audit.Actor) bool {

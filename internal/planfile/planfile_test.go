@@ -3,6 +3,7 @@ package planfile
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"os"
@@ -148,7 +149,7 @@ func verdictsFor(t *testing.T, l *Loaded, logPath string, as []Approval) []Verdi
 		t.Fatal(err)
 	}
 	defer f.Close()
-	vs, err := CheckApprovals(l, as, f)
+	vs, err := Checker{Log: f}.Check(l, as)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,4 +215,69 @@ func TestApprovals(t *testing.T) {
 			t.Fatal("two approvals required, one person approved twice: want a refusal")
 		}
 	})
+}
+
+func TestApplierIsNotApprover(t *testing.T) {
+	path, sum := writePlan(t)
+	l, _ := Read(path)
+	logPath, op := logWith(t, approver, sum)
+	f, _ := os.Open(logPath)
+	defer f.Close()
+	// Bob approved; bob also applies: a plan file claiming someone else planned it must not
+	// let one person be both the implementer and the second pair of eyes.
+	vs, err := Checker{Log: f, Applier: &approver}.Check(l, []Approval{{PlanSHA256: sum, Approver: approver, OpID: op}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs[0].Counted || !strings.Contains(vs[0].Why, "the one applying") {
+		t.Fatalf("want not counted (approver applies), got %+v", vs[0])
+	}
+}
+
+func TestSignedApprovals(t *testing.T) {
+	path, sum := writePlan(t)
+	l, _ := Read(path)
+	logPath, op := logWith(t, approver, sum)
+	dir := t.TempDir()
+	bobPub, _, err := audit.GenerateSigningKey(filepath.Join(dir, "bob.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := audit.GenerateSigningKey(filepath.Join(dir, "mallory.key")); err != nil {
+		t.Fatal(err)
+	}
+	bobKey, _ := audit.LoadSigningKey(filepath.Join(dir, "bob.key"))
+	malKey, _ := audit.LoadSigningKey(filepath.Join(dir, "mallory.key"))
+	pub, _ := audit.LoadPublicKey(bobPub)
+	approvers := map[string]ed25519.PublicKey{"bob": pub}
+
+	check := func(a Approval) Verdict {
+		f, _ := os.Open(logPath)
+		defer f.Close()
+		vs, err := Checker{Log: f, Approvers: approvers}.Check(l, []Approval{a})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return vs[0]
+	}
+	base := Approval{PlanSHA256: sum, Approver: approver, OpID: op, Time: "2026-12-01T10:00:00Z", Ticket: "CHG-1"}
+
+	signed := base
+	signed.Sign(bobKey)
+	if v := check(signed); !v.Counted {
+		t.Fatalf("bob's signed approval: %s", v.Why)
+	}
+	if v := check(base); v.Counted || !strings.Contains(v.Why, "not signed") {
+		t.Fatalf("unsigned approval with approvers set: want not counted, got %+v", v)
+	}
+	forged := base
+	forged.Sign(malKey) // someone who can write the log and the approvals file, but has not bob's key
+	if v := check(forged); v.Counted || !strings.Contains(v.Why, "not by bob's registered key") {
+		t.Fatalf("approval signed with another key: want not counted, got %+v", v)
+	}
+	altered := signed
+	altered.Ticket = "CHG-999" // the signature covers what the approval says
+	if v := check(altered); v.Counted {
+		t.Fatal("an approval altered after signing counted")
+	}
 }
