@@ -57,13 +57,13 @@ type applyOptions struct {
 func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Command {
 	opts := &applyOptions{
 		IO: f.IO, Trail: f.Trail, Confirmer: f.Prompter, Now: f.Now,
-		Dir:     func(ctx context.Context) (offboarder, error) { return f.AD(ctx) },
-		Mode:    func(tpl string) (string, error) { return entraMode(f, tpl) },
-		Entra:   func(ctx context.Context) (cloudDirectory, error) { return f.EntraAlongside(ctx) },
-		Cloud:   f.Entra,
-		Policy:  func() (plancmd.Policy, error) { return plancmd.PolicyOf(f) },
-		UsePlan: func(h string) { f.Globals.Plan = h },
+		Dir:   func(ctx context.Context) (offboarder, error) { return f.AD(ctx) },
+		Mode:  func(tpl string) (string, error) { return entraMode(f, tpl) },
+		Entra: func(ctx context.Context) (cloudDirectory, error) { return f.EntraAlongside(ctx) },
+		Cloud: f.Entra,
 	}
+	opts.Policy = func() (plancmd.Policy, error) { return plancmd.PolicyOf(f) }
+	opts.UsePlan = func(h string) { f.Globals.Plan = h }
 	cmd := &cobra.Command{
 		Use:   "apply (CSV | --user USER... | --plan PLAN) [--template FILE] [--results-out FILE] [--snapshot-dir DIR]",
 		Short: "Offboard the leavers, saving a snapshot of each account first; safe to re-run",

@@ -56,10 +56,10 @@ type applyOptions struct {
 
 func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Command {
 	opts := &applyOptions{
-		IO: f.IO, Trail: f.Trail, Confirmer: f.Prompter, Now: f.Now,
-		Policy:  func() (plancmd.Policy, error) { return plancmd.PolicyOf(f) },
-		UsePlan: func(h string) { f.Globals.Plan = h },
+		IO: f.IO, Trail: f.Trail, Confirmer: f.Prompter,
 	}
+	opts.Now, opts.Policy = f.Now, func() (plancmd.Policy, error) { return plancmd.PolicyOf(f) }
+	opts.UsePlan = func(h string) { f.Globals.Plan = h }
 	opts.Dir = func(ctx context.Context) (applier, error) { return onboardDirectory[applier](ctx, f, opts.Template) }
 	opts.DirFor = func(ctx context.Context, tpl *onboarding.Template) (applier, error) {
 		return onboardDirectoryFor[applier](ctx, f, tpl)
