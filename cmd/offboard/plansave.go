@@ -84,10 +84,7 @@ func savePlan(opts *planOptions, prep *prepared[onboarding.LeaverDirectory], ent
 	if err != nil {
 		return fmt.Errorf("save plan: %w", err)
 	}
-	kind, server, domain := audit.DirectoryAD, "", ""
-	if prep.mode == modeCloud {
-		kind = audit.DirectoryEntra
-	}
+	kind, server, domain := directoryOf(prep.mode), "", ""
 	if s, ok := any(prep.dir).(interface{ Server() string }); ok {
 		server = s.Server()
 	}
@@ -145,7 +142,7 @@ func openSavedPlan(opts *applyOptions) (*plancmd.Opened, *input, string, error) 
 // by row, and refuses with the rows that differ. Nothing is re-planned silently: when it
 // returns, the plan in prep does what the saved plan said, row for row.
 func checkSavedPlan(opts *applyOptions, o *plancmd.Opened, prep *prepared[offboarder]) error {
-	if err := o.CheckTarget(o.Directory, prep.dir.Server()); err != nil {
+	if err := o.CheckTarget(directoryOf(prep.mode), prep.dir.Server()); err != nil {
 		return err
 	}
 	if len(prep.plan.Entries) != len(o.Rows) {
@@ -157,4 +154,12 @@ func checkSavedPlan(opts *applyOptions, o *plancmd.Opened, prep *prepared[offboa
 	fmt.Fprintf(opts.IO.ErrOut, "plan %s (sha256 %s, made %s by %s; %d approval(s)): all %d rows checked against the directory, unchanged\n",
 		o.Path, o.SHA256, o.CreatedAt.UTC().Format(time.RFC3339), planfile.Who(o.PlannedBy), len(o.Approvals), len(o.Rows))
 	return nil
+}
+
+// directoryOf is where a run of the mode makes its changes: Entra ID for cloud-only leavers.
+func directoryOf(mode string) string {
+	if mode == modeCloud {
+		return audit.DirectoryEntra
+	}
+	return audit.DirectoryAD
 }
