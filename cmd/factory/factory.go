@@ -144,7 +144,7 @@ func (f *Factory) buildTrail() (*audit.Trail, error) {
 		// rather than after changes that then go unsigned.
 		priv, err := audit.LoadSigningKey(s.LogSigningKey)
 		if err != nil {
-			return nil, &cmdutil.FlagError{Err: err}
+			return nil, &cmdutil.FlagError{Err: fmt.Errorf("log_signing_key: %w", err)}
 		}
 		sink = countingSink{Sink: sink, wrote: &f.sealer.wrote}
 		f.sealer.arm(fileLog, priv, actor, forward, f.Now)
