@@ -51,7 +51,7 @@ type applyOptions struct {
 	// Plan is --plan: a saved plan (offboard plan --out) to apply exactly (plansave.go).
 	Plan    string
 	Policy  func() (plancmd.Policy, error)
-	UsePlan func(sha256 string) // every audit record of the run names the plan's hash
+	UsePlan func(sha256, ticket string) // every audit record of the run names the plan's hash
 }
 
 func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Command {
@@ -63,7 +63,12 @@ func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Comm
 		Cloud: f.Entra,
 	}
 	opts.Policy = func() (plancmd.Policy, error) { return plancmd.PolicyOf(f) }
-	opts.UsePlan = func(h string) { f.Globals.Plan = h }
+	opts.UsePlan = func(h, ticket string) {
+		f.Globals.Plan = h
+		if f.Globals.Ticket == "" { // the change ticket the plan was made and approved under
+			f.Globals.Ticket = ticket
+		}
+	}
 	cmd := &cobra.Command{
 		Use:   "apply (CSV | --user USER... | --plan PLAN) [--template FILE] [--results-out FILE] [--snapshot-dir DIR]",
 		Short: "Offboard the leavers, saving a snapshot of each account first; safe to re-run",
@@ -132,6 +137,9 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		var mode string
 		if saved, in, mode, err = openSavedPlan(opts); err != nil {
 			return err
+		}
+		if opts.Ticket == "" { // the description stamp names the plan's ticket, as the records do
+			opts.Ticket = saved.Ticket
 		}
 		if prep, err = prepareFrom(ctx, opts.IO, &opts.Source, in, mode, opts.Dir, opts.Entra, opts.Cloud); err != nil {
 			return err

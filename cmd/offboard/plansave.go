@@ -133,7 +133,7 @@ func openSavedPlan(opts *applyOptions) (*plancmd.Opened, *input, string, error) 
 		in.Sheet.Leavers = append(in.Sheet.Leavers, onboarding.Leaver{Row: l.Row, EmployeeID: l.EmployeeID, Username: l.Username, Email: l.Email, Ident: l.Ident, Problems: l.Problems})
 	}
 	if opts.UsePlan != nil {
-		opts.UsePlan(o.SHA256)
+		opts.UsePlan(o.SHA256, o.Ticket)
 	}
 	return o, in, body.Mode, nil
 }

@@ -51,7 +51,7 @@ type applyOptions struct {
 	Now    func() time.Time
 	DirFor func(context.Context, *onboarding.Template) (applier, error)
 	// UsePlan makes every audit record of the run name the plan's hash.
-	UsePlan func(sha256 string)
+	UsePlan func(sha256, ticket string)
 }
 
 func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Command {
@@ -59,7 +59,12 @@ func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Comm
 		IO: f.IO, Trail: f.Trail, Confirmer: f.Prompter,
 	}
 	opts.Now, opts.Policy = f.Now, func() (plancmd.Policy, error) { return plancmd.PolicyOf(f) }
-	opts.UsePlan = func(h string) { f.Globals.Plan = h }
+	opts.UsePlan = func(h, ticket string) {
+		f.Globals.Plan = h
+		if f.Globals.Ticket == "" { // the change ticket the plan was made and approved under
+			f.Globals.Ticket = ticket
+		}
+	}
 	opts.Dir = func(ctx context.Context) (applier, error) { return onboardDirectory[applier](ctx, f, opts.Template) }
 	opts.DirFor = func(ctx context.Context, tpl *onboarding.Template) (applier, error) {
 		return onboardDirectoryFor[applier](ctx, f, tpl)

@@ -68,7 +68,7 @@ func openSavedPlan(opts *applyOptions) (*plancmd.Opened, *input, error) {
 		return nil, nil, &planfile.RefusedError{Path: o.Path, Reason: fmt.Sprintf("its template does not parse (%v)", err)}
 	}
 	if opts.UsePlan != nil {
-		opts.UsePlan(o.SHA256)
+		opts.UsePlan(o.SHA256, o.Ticket)
 	}
 	return o, &input{Template: tpl, TemplatePath: o.Template.Path}, nil
 }

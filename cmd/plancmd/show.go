@@ -2,6 +2,7 @@ package plancmd
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -84,13 +85,14 @@ func showRun(_ context.Context, opts *showOptions) error {
 	for _, v := range vs {
 		report.Approvals = append(report.Approvals, approvalVerdict{Approval: v.Approval, Counts: v.Counted, Why: v.Why})
 	}
-	t := output.Table{Header: []string{"Row", "Action", "Account", "Depends on"}}
+	changes := changesByRow(l.Plan)
+	t := output.Table{Header: []string{"Row", "Action", "Account", "Changes", "Depends on"}}
 	for _, r := range l.Rows {
 		var facts []string
 		for _, fa := range r.Facts {
 			facts = append(facts, fa.Key+" = "+fa.Value)
 		}
-		t.AddRow(strconv.Itoa(r.Row), r.Action, r.Name, strings.Join(facts, "; "))
+		t.AddRow(strconv.Itoa(r.Row), r.Action, r.Name, changes[r.Row], strings.Join(facts, "; "))
 	}
 	if opts.Format == output.FormatTable || opts.Format == output.FormatAuto {
 		// The header says what a table cannot: who, when, against what, approved by whom.
@@ -116,4 +118,54 @@ func showRun(_ context.Context, opts *showOptions) error {
 		}
 	}
 	return output.Print(opts.IO, opts.Format, t, report)
+}
+
+// planEntry is what show reads of either kind of plan's entries: onboarding and offboarding
+// entries share these JSON names (docs/plan-file.md).
+type planEntry struct {
+	Row            int      `json:"row"`
+	Action         string   `json:"action"`
+	DN             string   `json:"dn"`
+	Groups         []string `json:"groups"`
+	GroupsToRemove []string `json:"groups_to_remove"`
+	MoveTo         string   `json:"move_to"`
+	Reason         string   `json:"reason"`
+}
+
+// changesByRow says in a few words what each row will change, for the approver's table.
+func changesByRow(raw json.RawMessage) map[int]string {
+	var body struct {
+		Entries []planEntry `json:"entries"`
+	}
+	out := map[int]string{}
+	if json.Unmarshal(raw, &body) != nil {
+		return out
+	}
+	for _, e := range body.Entries {
+		var parts []string
+		switch e.Action {
+		case "create":
+			parts = append(parts, "create "+e.DN)
+			for _, g := range e.Groups {
+				parts = append(parts, "+"+g)
+			}
+		case "offboard":
+			parts = append(parts, "disable, new random password")
+			for _, g := range e.GroupsToRemove {
+				parts = append(parts, "-"+g)
+			}
+			if e.MoveTo != "" {
+				parts = append(parts, "move to "+e.MoveTo)
+			}
+		case "skip":
+			for _, g := range e.Groups {
+				parts = append(parts, "ensure +"+g)
+			}
+		}
+		if e.Reason != "" {
+			parts = append(parts, "("+e.Reason+")")
+		}
+		out[e.Row] = strings.Join(parts, ", ")
+	}
+	return out
 }
