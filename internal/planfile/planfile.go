@@ -54,7 +54,7 @@ type File struct {
 	// Plan is the plan itself, exactly as `plan -o json` shows its entries (onboard: the
 	// onboarding plan; offboard: the leavers plan with the leavers read and the rules).
 	Plan json.RawMessage `json:"plan"`
-	// Digest is the SHA-256 of the file's content without this field (see Digest): it catches
+	// Digest is the SHA-256 of the file's content without this field (see ComputeDigest): it catches
 	// an edit by hand or a damaged copy. It does not stop someone who recomputes it; an
 	// approval, bound to the whole file's hash, does.
 	Digest string `json:"digest"`
@@ -202,7 +202,7 @@ func (e *RefusedError) Error() string {
 
 func (e *RefusedError) Unwrap() []error { return []error{ErrRefused, directory.ErrInvalidInput} }
 
-// Digest returns the SHA-256 of the file's JSON without its "digest" field, computed over a
+// ComputeDigest returns the SHA-256 of the file's JSON without its "digest" field, computed over a
 // canonical encoding (keys sorted, no insignificant space) so that re-indenting the file does
 // not change it but changing any value does.
 func (f *File) ComputeDigest() (string, error) {
