@@ -146,6 +146,9 @@ func (o *Opened) RunChanges() []audit.Change {
 
 // Save writes a plan file and tells the technician what comes next.
 func Save(errOut io.Writer, path string, f *planfile.File) error {
+	if path == "-" {
+		return cmdutil.FlagErrorf("--out needs a file name: a plan is a file that is approved and applied later (for the plan on stdout, use -o json)")
+	}
 	sum, err := planfile.Write(path, f)
 	if err != nil {
 		return &cmdutil.FlagError{Err: err}

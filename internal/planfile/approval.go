@@ -75,7 +75,9 @@ func ReadApprovals(planPath string) ([]Approval, error) {
 		}
 		var a Approval
 		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
-			return nil, fmt.Errorf("read approvals %s line %d: %w", ApprovalsPath(planPath), n, err)
+			// A garbled line is someone's editing: refuse, rather than guess what it meant.
+			return nil, &RefusedError{Path: planPath, Reason: fmt.Sprintf("line %d of %s is not an approval (%v): remove the line, and have the plan approved again if needed",
+				n, ApprovalsPath(planPath), err)}
 		}
 		out = append(out, a)
 	}
