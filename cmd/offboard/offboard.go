@@ -15,7 +15,6 @@ import (
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/graph"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/planfile"
 	"github.com/adkit-dev/adkit/onboarding"
@@ -174,7 +173,7 @@ type prepared[D onboarding.LeaverDirectory] struct {
 // prepare reads the leavers, decides the mode (modeOf nil: AD only), connects and plans.
 func prepare[D onboarding.LeaverDirectory](ctx context.Context, ios *iostreams.IOStreams, src *sourceOptions,
 	modeOf func(template string) (string, error), primary func(context.Context) (D, error),
-	entra func(context.Context) (cloudDirectory, error), cloudOnlyDir func(context.Context) (*graph.Client, error)) (*prepared[D], error) {
+	entra func(context.Context) (cloudDirectory, error), cloudOnlyDir func(context.Context) (cloudOnlyDirectory, error)) (*prepared[D], error) {
 	in, err := src.read(ios.In)
 	if err != nil {
 		return nil, err
@@ -191,7 +190,7 @@ func prepare[D onboarding.LeaverDirectory](ctx context.Context, ios *iostreams.I
 // prepareFrom is prepare for leavers already read and a mode already decided (a saved plan's).
 func prepareFrom[D onboarding.LeaverDirectory](ctx context.Context, ios *iostreams.IOStreams, src *sourceOptions, in *input, mode string,
 	primary func(context.Context) (D, error), entra func(context.Context) (cloudDirectory, error),
-	cloudOnlyDir func(context.Context) (*graph.Client, error)) (*prepared[D], error) {
+	cloudOnlyDir func(context.Context) (cloudOnlyDirectory, error)) (*prepared[D], error) {
 	dir, cloud, co, err := directories(ctx, primary, entra, cloudOnlyDir, mode, src, in)
 	if err != nil {
 		return nil, err

@@ -10,7 +10,7 @@ import (
 
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/cmd/plancmd"
-	"github.com/adkit-dev/adkit/graph"
+	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 	"github.com/adkit-dev/adkit/internal/planfile"
@@ -22,7 +22,7 @@ type planOptions struct {
 	Dir    func(context.Context) (onboarding.LeaverDirectory, error)
 	Mode   func(template string) (string, error) // nil: AD only
 	Entra  func(context.Context) (cloudDirectory, error)
-	Cloud  func(context.Context) (*graph.Client, error)
+	Cloud  func(context.Context) (cloudOnlyDirectory, error)
 	Format output.Format
 	Source sourceOptions
 	// Out saves the plan for offboard apply --plan (plansave.go); NewFile starts the file.
@@ -34,7 +34,7 @@ func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Comman
 	opts := &planOptions{IO: f.IO, Dir: func(ctx context.Context) (onboarding.LeaverDirectory, error) { return f.AD(ctx) },
 		Mode:  func(tpl string) (string, error) { return entraMode(f, tpl) },
 		Entra: func(ctx context.Context) (cloudDirectory, error) { return f.EntraAlongside(ctx) },
-		Cloud: f.Entra,
+		Cloud: func(ctx context.Context) (cloudOnlyDirectory, error) { return f.Entra(ctx) },
 		NewFile: func(kind, directory, server, domain string) (*planfile.File, error) {
 			return plancmd.NewFile(f, kind, directory, server, domain)
 		},
@@ -111,7 +111,7 @@ func where(p *onboarding.LeaverPlan) string {
 	return s
 }
 
-func groupNames(dns []string) string { return strings.Join(names(dns), ", ") }
+func groupNames(dns []string) string { return strings.Join(dn.CommonNames(dns), ", ") }
 
 // planEntry is a plan -o json entry: the leaver's, and with Entra ID what is taken there.
 type planEntry struct {

@@ -148,7 +148,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	// and plans against the accounts the first one made, instead of a stale picture.
 	var creds *credentialsFile
 	if opts.CredentialsOut != "" && !opts.DryRun {
-		if creds, err = openCredentials(opts.CredentialsOut, opts.IO.Out, func() {
+		if creds, err = openCredentials(opts.CredentialsOut, opts.IO.Out, in.Template.Entra.WantsTAP(), func() {
 			fmt.Fprintf(opts.IO.ErrOut, "waiting: another adkit run is using %s\n", opts.CredentialsOut)
 		}); err != nil {
 			return err
@@ -230,7 +230,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 			Progress:  func(r onboarding.Result) { bar.Done(r.Status, describe(r)) },
 		})
 		if err == nil && opts.Entra != nil {
-			results, err = opts.Entra(ctx, dir, in.Template, p, results)
+			results, err = opts.Entra(ctx, dir, in.Template, p, results, creds)
 		}
 		return runError(results, err)
 	}

@@ -25,16 +25,36 @@ type credentialsFile struct {
 	w       *csv.Writer
 	created bool // this run created the file: remove it again if no password went in
 	lines   int  // passwords written
+	// tap: the template issues Temporary Access Passes (entra.first_sign_in: tap), which get
+	// three more columns; password lines leave them empty.
+	tap bool
 }
 
 var credentialsHeader = []string{"sam_account_name", "user_principal_name", "display_name", "password", "must_change"}
 
+// tapColumns are added to the header when the template issues Temporary Access Passes.
+var tapColumns = []string{"temporary_access_pass", "tap_valid_from", "tap_valid_until"}
+
+func (c *credentialsFile) header() []string {
+	if c.tap {
+		return append(append([]string(nil), credentialsHeader...), tapColumns...)
+	}
+	return credentialsHeader
+}
+
+// writeTAP records a Temporary Access Pass issued to a new account: a line of its own, after
+// the account's password line (the pass exists only once the account does).
+func (c *credentialsFile) writeTAP(r onboarding.Result, p onboarding.FirstPass) error {
+	return c.write([]string{r.SAMAccountName, r.UserPrincipalName, r.DisplayName, "", "", p.Pass.Reveal(),
+		p.Start.UTC().Format(time.RFC3339), p.End.UTC().Format(time.RFC3339)})
+}
+
 // openCredentials opens path for appending with mode 0600 ("-" is stdout, when asked for) and
 // locks it for the run; waitNote is called if another run holds it.
-func openCredentials(path string, stdout io.Writer, waitNote func()) (*credentialsFile, error) {
+func openCredentials(path string, stdout io.Writer, tap bool, waitNote func()) (*credentialsFile, error) {
 	if path == "-" {
-		c := &credentialsFile{w: csv.NewWriter(stdout)}
-		return c, c.write(credentialsHeader)
+		c := &credentialsFile{w: csv.NewWriter(stdout), tap: tap}
+		return c, c.write(c.header())
 	}
 	file, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
@@ -50,10 +70,10 @@ func openCredentials(path string, stdout io.Writer, waitNote func()) (*credentia
 		file.Close()
 		return nil, fmt.Errorf("credentials file: %w", err)
 	}
-	c := &credentialsFile{file: file, w: csv.NewWriter(file)}
+	c := &credentialsFile{file: file, w: csv.NewWriter(file), tap: tap}
 	if info, err := file.Stat(); err == nil && info.Size() == 0 {
 		c.created = true
-		if err := c.write(credentialsHeader); err != nil {
+		if err := c.write(c.header()); err != nil {
 			file.Close()
 			return nil, err
 		}
@@ -111,7 +131,11 @@ type recordingProvisioner struct {
 }
 
 func (r recordingProvisioner) CreateAccount(ctx context.Context, a onboarding.NewAccount) (*directory.User, bool, error) {
-	err := r.creds.write([]string{a.SAMAccountName, a.UserPrincipalName, a.DisplayName, a.Password.Reveal(), strconv.FormatBool(a.MustChangePassword)})
+	line := []string{a.SAMAccountName, a.UserPrincipalName, a.DisplayName, a.Password.Reveal(), strconv.FormatBool(a.MustChangePassword)}
+	if r.creds.tap {
+		line = append(line, "", "", "")
+	}
+	err := r.creds.write(line)
 	if err == nil {
 		r.creds.mu.Lock()
 		r.creds.lines++

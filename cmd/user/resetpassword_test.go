@@ -13,7 +13,6 @@ import (
 
 	"github.com/google/shlex"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
@@ -29,13 +28,13 @@ type fakeResetter struct {
 	unlocked bool
 }
 
-func (f *fakeResetter) ResetPassword(_ context.Context, ident string, opts ad.ResetOptions) (ad.ResetResult, error) {
+func (f *fakeResetter) ResetPassword(_ context.Context, ident string, opts directory.ResetOptions) (directory.ResetResult, error) {
 	f.calls++
 	u := &directory.User{DN: "CN=" + ident + ",OU=Staff,DC=corp", SAMAccountName: ident}
 	if f.err != nil {
-		return ad.ResetResult{Outcome: ad.Outcome{User: u}}, f.err
+		return directory.ResetResult{Outcome: directory.Outcome{User: u}}, f.err
 	}
-	return ad.ResetResult{Outcome: ad.Outcome{User: u, Changed: true, Note: "password reset"},
+	return directory.ResetResult{Outcome: directory.Outcome{User: u, Changed: true, Note: "password reset"},
 		Password: secret.New("Generated-Passw0rd!"), Generated: true, Unlocked: f.unlocked && opts.Unlock}, nil
 }
 
