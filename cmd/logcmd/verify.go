@@ -44,6 +44,9 @@ type VerifyReport struct {
 	SignedHash   string `json:"signed_hash,omitempty"`
 	SignedTime   string `json:"signed_time,omitempty"`
 	UnsignedTail *int   `json:"unsigned_records,omitempty"`
+	// Unsettled are the changes whose outcome is unknown or missing; they do not fail the
+	// check (the chain is intact), but someone should look.
+	Unsettled []UnsettledIntent `json:"unsettled"`
 }
 
 func newCmdVerify(f *factory.Factory, runF func(*verifyOptions) error) *cobra.Command {
@@ -87,7 +90,7 @@ checkpoint fails when --public-key is given.`,
 	return cmd
 }
 
-func verifyRun(_ context.Context, opts *verifyOptions) error {
+func verifyRun(ctx context.Context, opts *verifyOptions) error {
 	file, err := os.Open(opts.Path)
 	// With a checkpoint or a key, a missing log is not "nothing to verify": it was signed for.
 	if errors.Is(err, os.ErrNotExist) && opts.Checkpoint == "" && opts.PublicKey == "" {
@@ -151,6 +154,11 @@ func verifyRun(_ context.Context, opts *verifyOptions) error {
 		report.KeyID, report.Signatures, report.SignedSeq, report.SignedHash, report.SignedTime, report.UnsignedTail =
 			signed.KeyID, &signed.Checkpoints, &signed.SignedSeq, signed.SignedHash, signed.SignedTime, &signed.Unsigned
 	}
+	open, err := audit.Open(ctx, audit.OpenFileLog(opts.Path))
+	if err != nil && report.OK {
+		return fmt.Errorf("read %s: %w", opts.Path, err)
+	}
+	report.Unsettled = unsettledJSON(open)
 	if report.OK && opts.WriteCheckpoint != "" {
 		if err := audit.WriteCheckpoint(opts.WriteCheckpoint, res.Checkpoint(opts.Now())); err != nil {
 			return err
@@ -176,6 +184,17 @@ func verifyRun(_ context.Context, opts *verifyOptions) error {
 		}
 		if opts.WriteCheckpoint != "" {
 			fmt.Fprintf(opts.IO.Out, "checkpoint written to %s (seq %d)\n", opts.WriteCheckpoint, res.LastSeq)
+		}
+	}
+	if opts.Format != output.FormatJSON && len(report.Unsettled) > 0 {
+		fmt.Fprintf(opts.IO.Out, "! %d change(s) without a known outcome (the request got no answer, or the process ended before writing it);\n"+
+			"  running the same command again settles them; 'adkit log show --unsettled' lists them:\n", len(report.Unsettled))
+		for i, u := range report.Unsettled {
+			if i == 10 {
+				fmt.Fprintf(opts.IO.Out, "  … and %d more\n", len(report.Unsettled)-10)
+				break
+			}
+			fmt.Fprintf(opts.IO.Out, "  seq %d  %s  %s  %s  (op_id %s)\n", u.Intent.Seq, u.Intent.Action, targetName(u.Intent.Target), u.Outcome, u.Intent.OpID)
 		}
 	}
 	if !report.OK {
