@@ -129,6 +129,7 @@ require_approval / min_approvers ask for, is refused the same way.`,
 }
 
 func applyRun(ctx context.Context, opts *applyOptions) error {
+	opts.Source.snapshotDir = opts.SnapshotDir // a leaver's first snapshot says when its offboarding began
 	var prep *prepared[offboarder]
 	var saved *plancmd.Opened
 	var err error
@@ -236,6 +237,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		err = trail.Do(ctx, runOp, run)
 	}
 	bar.Finish()
+	results = withUnattempted(p.Entries, results)
 	if werr := writeResults(opts, results); werr != nil {
 		return errors.Join(err, werr)
 	}
