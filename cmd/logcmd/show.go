@@ -99,6 +99,17 @@ func showRun(_ context.Context, opts *showOptions) error {
 		// Stream a JSON array so a large log is never held in memory.
 		return writeJSONArray(opts, file)
 	}
+	if opts.Format == output.FormatCSV {
+		// The records' own fields, as -o json names them (actor_os_user, target_dn, …).
+		records := []audit.Record{}
+		if err := audit.ReadRecords(file, opts.Filter, func(r audit.Record) error {
+			records = append(records, r)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("read audit log %s: %w", opts.Path, err)
+		}
+		return output.WriteRecordsCSV(opts.IO.Out, records)
+	}
 	// People get local times and a detail cut to fit a line; scripts get every byte.
 	human := opts.Format == output.FormatTable || (opts.Format == output.FormatAuto && opts.IO.IsStdoutTTY())
 	t := output.Table{Header: []string{"Seq", "Time", "Event", "Action", "Target", "Result", "Ticket", "Actor", "Detail"}}
@@ -116,9 +127,6 @@ func showRun(_ context.Context, opts *showOptions) error {
 	})
 	if err != nil {
 		return fmt.Errorf("read audit log %s: %w", opts.Path, err)
-	}
-	if opts.Format == output.FormatCSV {
-		return output.WriteCSV(opts.IO.Out, t)
 	}
 	return output.Print(opts.IO, opts.Format, t, nil)
 }
