@@ -40,10 +40,13 @@ type applyOptions struct {
 	Parallel       int
 	CredentialsOut string
 	ResultsOut     string
-	Yes            bool
-	DryRun         bool
-	Entra          entraStep     // the cloud half (entra.go)
-	SyncTimeout    time.Duration // --sync-timeout; negative: the template's
+	// Excel: start --credentials-out and --results-out with a UTF-8 byte-order mark so that
+	// Excel shows accents; nil decides from the HR file (see excelFiles).
+	Excel       *bool
+	Yes         bool
+	DryRun      bool
+	Entra       entraStep     // the cloud half (entra.go)
+	SyncTimeout time.Duration // --sync-timeout; negative: the template's
 }
 
 func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Command {
@@ -52,6 +55,7 @@ func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Comm
 	}
 	opts.Dir = func(ctx context.Context) (applier, error) { return onboardDirectory[applier](ctx, f, opts.Template) }
 	opts.Entra = newEntraStep(f, f.IO, &opts.SyncTimeout)
+	var excel bool
 	cmd := &cobra.Command{
 		Use:   "apply CSV --template FILE --credentials-out FILE",
 		Short: "Create the accounts, set their groups and managers; safe to re-run",
@@ -62,7 +66,12 @@ contractors) expiry. Rows run --parallel at a time; a failed row does not stop t
 
 Initial passwords go to --credentials-out (mode 0600, appended to, written before each
 account is created so that none is ever lost), never to the audit log; '-' prints them on
-stdout. --results-out writes one line per input row.
+stdout. Its lines carry the HR file's row and employee ID and are in row order once the run
+ends. --results-out writes one line per input row.
+
+When the HR file came from Excel or Windows (a byte-order mark, UTF-16 or Windows-1252),
+both files start with a UTF-8 byte-order mark too, so that Excel shows "Siobhán" and not
+"SiobhÃ¡n"; --excel and --excel=false decide it yourself.
 
 Safe to re-run: rows whose employee ID already has an account are not created again, and
 their missing group memberships are added, so a run that was interrupted finishes the job.
@@ -81,6 +90,9 @@ reported as not attempted: run the same command again once it answers.`,
 					onboarding.MaxParallel, opts.Parallel, onboarding.DefaultParallel)
 			}
 			opts.CSV, opts.Yes, opts.DryRun = args[0], f.Globals.Yes, f.Globals.DryRun
+			if cmd.Flags().Changed("excel") {
+				opts.Excel = &excel
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -91,6 +103,7 @@ reported as not attempted: run the same command again once it answers.`,
 	cmd.Flags().IntVar(&opts.Parallel, "parallel", onboarding.DefaultParallel, "rows worked on at once")
 	cmd.Flags().StringVar(&opts.CredentialsOut, "credentials-out", "", "append new accounts' initial passwords to FILE (mode 0600); '-' for stdout")
 	cmd.Flags().StringVar(&opts.ResultsOut, "results-out", "", "write one result line per input row to FILE (CSV)")
+	cmd.Flags().BoolVar(&excel, "excel", false, "start --credentials-out and --results-out with a UTF-8 byte-order mark, for Excel (default: when the HR file came from Excel)")
 	cmd.Flags().DurationVar(&opts.SyncTimeout, "sync-timeout", -1, "entra.mode hybrid: how long to wait for Entra Connect (default: the template's entra.sync_timeout, else 10m)")
 	return cmd
 }
@@ -102,14 +115,20 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	}
 	// Lock the credentials file before planning: a second run of the same file then waits
 	// and plans against the accounts the first one made, instead of a stale picture.
+	excel := excelFiles(opts.Excel, in.Sheet)
 	var creds *credentialsFile
 	if opts.CredentialsOut != "" && !opts.DryRun {
-		if creds, err = openCredentials(opts.CredentialsOut, opts.IO.Out, func() {
+		if creds, err = openCredentials(opts.CredentialsOut, opts.IO.Out, excel, func() {
 			fmt.Fprintf(opts.IO.ErrOut, "waiting: another adkit run is using %s\n", opts.CredentialsOut)
 		}); err != nil {
 			return err
 		}
-		defer creds.Close()
+		defer func() {
+			// Every password is in the file already; only its order is at stake here.
+			if err := creds.Close(); err != nil {
+				fmt.Fprintf(opts.IO.ErrOut, "warning: %s keeps its lines in the order the accounts were made (its row column gives the HR file's order): %v\n", opts.CredentialsOut, err)
+			}
+		}()
 	}
 	dir, p, err := planInput(ctx, opts.IO, opts.Dir, in)
 	if err != nil {
@@ -124,7 +143,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		if err != nil {
 			return err
 		}
-		if err := writeResults(opts, results); err != nil {
+		if err := writeResults(opts, excel, results); err != nil {
 			return err
 		}
 		return cmdutil.FlagErrorf("every row is invalid; nothing was created or changed: fix the rows (see the messages above, or run onboard plan) and run apply again")
@@ -144,7 +163,13 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	}
 	var prov onboarding.Provisioner = dir
 	if creds != nil {
-		prov = recordingProvisioner{Provisioner: dir, creds: creds}
+		rows := map[string]int{}
+		for _, e := range p.Entries {
+			if e.Action == onboarding.ActionCreate {
+				rows[e.EmployeeID] = e.Row
+			}
+		}
+		prov = recordingProvisioner{Provisioner: dir, creds: creds, rows: rows}
 	}
 	trail, err := opts.Trail()
 	if err != nil {
@@ -190,7 +215,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	}
 	bar.Finish()
 	if results != nil {
-		if werr := writeResults(opts, results); werr != nil {
+		if werr := writeResults(opts, excel, results); werr != nil {
 			return werr
 		}
 		if note := unreachableNote(results); note != "" {
@@ -281,11 +306,28 @@ func describe(r onboarding.Result) string {
 	return s
 }
 
-func writeResults(opts *applyOptions, results []onboarding.Result) error {
+// excelFiles says whether the files written for people start with a UTF-8 byte-order mark:
+// as --excel says, else when the HR file came from Excel or Windows — a byte-order mark
+// (Excel's "CSV UTF-8", "Unicode Text") or the Windows code page (Excel's plain "CSV") —
+// because the people who sent it will open the credentials and results in Excel too.
+func excelFiles(flag *bool, sheet *onboarding.Sheet) bool {
+	if flag != nil {
+		return *flag
+	}
+	return sheet.BOM || sheet.Encoding != onboarding.EncodingUTF8
+}
+
+func writeResults(opts *applyOptions, excel bool, results []onboarding.Result) error {
 	if opts.ResultsOut != "" {
 		file, err := os.Create(opts.ResultsOut)
 		if err != nil {
 			return fmt.Errorf("results file: %w", err)
+		}
+		if excel {
+			if _, err := file.Write(utf8BOM); err != nil {
+				file.Close()
+				return fmt.Errorf("results file: %w", err)
+			}
 		}
 		if err := onboarding.WriteResultsCSV(file, results); err != nil {
 			file.Close()
