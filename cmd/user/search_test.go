@@ -1,15 +1,11 @@
 package user
 
 import (
-	"bytes"
 	"testing"
-	"time"
 
-	"github.com/google/shlex"
-
+	"github.com/adkit-dev/adkit/cmd/cmdtest"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
 )
 
 func TestSearchInactiveFlag(t *testing.T) {
@@ -24,15 +20,7 @@ func TestSearchInactiveFlag(t *testing.T) {
 		{"--inactive -5", true, 0},
 		{"--enabled --disabled", true, 0},
 	} {
-		ios, _, _, _ := iostreams.Test()
-		f := &factory.Factory{IO: ios, Globals: &factory.Globals{}, Now: time.Now}
-		var got *searchOptions
-		cmd := newCmdSearch(f, func(o *searchOptions) error { got = o; return nil })
-		args, _ := shlex.Split(tt.cli)
-		cmd.SetArgs(args)
-		cmd.SetOut(&bytes.Buffer{})
-		cmd.SetErr(&bytes.Buffer{})
-		err := cmd.Execute()
+		got, err := cmdtest.Parse(cmdtest.Factory(factory.Globals{}, nil), newCmdSearch, tt.cli)
 		if tt.wantErr {
 			if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 				t.Errorf("search %s: exit %d (%v), want 2", tt.cli, cmdutil.ExitCode(err), err)
