@@ -62,8 +62,12 @@ func csvCases() []csvCase {
 		{path: "group remove", args: []string{"Engineers", "jdoe", "clee1", "--dry-run"}},
 		{path: "onboard plan", args: []string{"@DIR@/hires.csv", "--template", "@DIR@/tpl.yaml"}},
 		{path: "onboard apply", args: []string{"@DIR@/hires.csv", "--template", "@DIR@/tpl.yaml", "--dry-run"}},
+		{path: "onboard plan", args: []string{"@DIR@/hires.csv", "--template", "@DIR@/cloud.yaml"}, entra: true},
+		{path: "onboard apply", args: []string{"@DIR@/hires.csv", "--template", "@DIR@/cloud.yaml", "--dry-run"}, entra: true},
 		{path: "offboard plan", args: []string{"--user", "dformer", "--user", "jdoe"}},
 		{path: "offboard apply", args: []string{"--user", "dformer", "--user", "jdoe", "--dry-run", "-y"}},
+		{path: "offboard plan", args: []string{"--user", "jdoe@corp.example.com", "--user", "bwayne@corp.example.com"}, entra: true},
+		{path: "offboard apply", args: []string{"--user", "jdoe@corp.example.com", "--dry-run", "-y"}, entra: true},
 		{path: "offboard restore", args: []string{"jdoe", "--snapshot", "@DIR@/none.json", "--dry-run"}},
 		{path: "audit checks"},
 		{path: "audit checks", entra: true},
@@ -266,6 +270,8 @@ func writeCSVFixtures(t *testing.T, dir string) {
 			"Csv,Probe,i12h-csv-0001,Engineering,Tester\nJohn,Doe,E1002,Engineering,Software Engineer\n",
 		"tpl.yaml": "upn_suffix: lab.adkit.test\nmail_domain: lab.adkit.test\n" +
 			"ou:\n  default: OU=Staff,DC=lab,DC=adkit,DC=test\ngroups:\n  all: [Staff]\n",
+		"cloud.yaml": "upn_suffix: corp.example.com\nentra:\n  mode: cloud\n  groups: [eng-all]\n" +
+			"  licenses: [ENTERPRISEPACK]\n  usage_location: US\n",
 		"old.json": `{"version":1,"generated_at":"2026-01-01T00:00:00Z","directory":"lab.adkit.test","groups":[` +
 			`{"name":"Domain Admins","sam_account_name":"Domain Admins","sid":"S-1-5-21-1-512","dn":"CN=Domain Admins,CN=Users,DC=lab,DC=adkit,DC=test","members":[]}],"accounts":[]}`,
 		"new.json": `{"version":1,"generated_at":"2026-01-02T00:00:00Z","directory":"lab.adkit.test","groups":[` +
