@@ -71,7 +71,7 @@ ends. --results-out writes one line per input row.
 
 When the HR file came from Excel or Windows (a byte-order mark, UTF-16 or Windows-1252),
 both files start with a UTF-8 byte-order mark too, so that Excel shows "Siobhán" and not
-"SiobhÃ¡n"; --excel and --excel=false decide it yourself.
+"SiobhÃ¡n"; --excel or --excel=false overrides that.
 
 Safe to re-run: rows whose employee ID already has an account are not created again, and
 their missing group memberships are added, so a run that was interrupted finishes the job.
@@ -99,7 +99,7 @@ reported as not attempted: run the same command again once it answers.`,
 			return applyRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Template, "template", "", "onboarding template (YAML)")
+	cmd.Flags().StringVar(&opts.Template, "template", "", "onboarding template (YAML; every key: docs/onboarding-template.md)")
 	cmd.Flags().IntVar(&opts.Parallel, "parallel", onboarding.DefaultParallel, "rows worked on at once")
 	cmd.Flags().StringVar(&opts.CredentialsOut, "credentials-out", "", "append new accounts' initial passwords to FILE (mode 0600); '-' for stdout")
 	cmd.Flags().StringVar(&opts.ResultsOut, "results-out", "", "write one result line per input row to FILE (CSV)")
