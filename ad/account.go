@@ -16,15 +16,6 @@ import (
 	"github.com/adkit-dev/adkit/internal/secret"
 )
 
-// Outcome says what a change did to one account, for the per-target report.
-type Outcome struct {
-	User    *directory.User
-	Changed bool   // false: nothing needed doing (e.g. the account was not locked), or a dry run
-	Note    string // what happened, in words
-	// WouldChange is set on a dry run for a change that would have been made.
-	WouldChange bool
-}
-
 // target is how an account appears on audit records.
 func target(u *directory.User) audit.Target {
 	return audit.Target{DN: u.DN, Name: u.Name()}
@@ -42,10 +33,10 @@ func (c *Client) modify(ctx context.Context, action string, u *directory.User, c
 
 // Unlock clears the lockout of an account (lockoutTime=0, which also resets badPwdCount).
 // An account that is not locked is left alone and reported as such.
-func (c *Client) Unlock(ctx context.Context, ident string) (Outcome, error) {
+func (c *Client) Unlock(ctx context.Context, ident string) (directory.Outcome, error) {
 	u, err := c.User(ctx, ident)
 	if err != nil {
-		return Outcome{}, err
+		return directory.Outcome{}, err
 	}
 	changes := []audit.Change{{Attribute: "lockoutTime", Before: fileTimeText(u.LockoutTime), After: "0"}}
 	if !u.Locked && u.LockoutTime == nil {
@@ -53,27 +44,27 @@ func (c *Client) Unlock(ctx context.Context, ident string) (Outcome, error) {
 			return audit.Skipped("account was not locked")
 		})
 		if err := ignoreSkipped(err); err != nil { // nil on a dry run too: nothing to do either way
-			return Outcome{User: u}, err
+			return directory.Outcome{User: u}, err
 		}
-		return Outcome{User: u, Note: "was not locked"}, nil
+		return directory.Outcome{User: u, Note: "was not locked"}, nil
 	}
 	req := ldap.NewModifyRequest(u.DN, nil)
 	req.Replace("lockoutTime", []string{"0"})
 	if err := c.modify(ctx, "user.unlock", u, changes, req); err != nil {
-		return Outcome{User: u}, fmt.Errorf("unlock %s: %w", u.Name(), err)
+		return directory.Outcome{User: u}, fmt.Errorf("unlock %s: %w", u.Name(), err)
 	}
 	note := "unlocked"
 	if !u.Locked {
 		note = "lockout had expired; cleared"
 	}
-	return c.dryRunAware(Outcome{User: u, Changed: true, Note: note}, "would unlock"), nil
+	return c.dryRunAware(directory.Outcome{User: u, Changed: true, Note: note}, "would unlock"), nil
 }
 
 // SetEnabled enables or disables an account by flipping ACCOUNTDISABLE in userAccountControl.
-func (c *Client) SetEnabled(ctx context.Context, ident string, enable bool) (Outcome, error) {
+func (c *Client) SetEnabled(ctx context.Context, ident string, enable bool) (directory.Outcome, error) {
 	e, err := c.findOne(ctx, kindUser, ident, userAttributeList())
 	if err != nil {
-		return Outcome{}, err
+		return directory.Outcome{}, err
 	}
 	u := userFromEntry(e)
 	action, verb := "user.disable", "disable"
@@ -95,53 +86,30 @@ func (c *Client) SetEnabled(ctx context.Context, ident string, enable bool) (Out
 			return audit.Skipped("account was already " + state)
 		})
 		if err := ignoreSkipped(err); err != nil { // nil on a dry run too: nothing to do either way
-			return Outcome{User: u}, err
+			return directory.Outcome{User: u}, err
 		}
-		return Outcome{User: u, Note: "was already " + state}, nil
+		return directory.Outcome{User: u, Note: "was already " + state}, nil
 	}
 	req := ldap.NewModifyRequest(u.DN, nil)
 	req.Replace("userAccountControl", []string{strconv.Itoa(next)})
 	if err := c.modify(ctx, action, u, changes, req); err != nil {
-		return Outcome{User: u}, fmt.Errorf("%s %s: %w", verb, u.Name(), err)
+		return directory.Outcome{User: u}, fmt.Errorf("%s %s: %w", verb, u.Name(), err)
 	}
-	return c.dryRunAware(Outcome{User: u, Changed: true, Note: verb + "d"}, "would "+verb), nil
-}
-
-// ResetOptions controls a password reset.
-type ResetOptions struct {
-	// Password is the new password; empty means generate one the policy accepts.
-	Password secret.Secret
-	// MustChange sets "must change password at next logon" (pwdLastSet=0).
-	MustChange bool
-	// Unlock also clears a lockout, in the same modify.
-	Unlock bool
-	// Length is the generated password's minimum length (the policy's minimum may raise it).
-	Length int
-}
-
-// ResetResult is a reset's outcome and, when adkit generated it, the new password.
-type ResetResult struct {
-	Outcome
-	Password  secret.Secret
-	Generated bool
-	Policy    PasswordPolicy
-	// Unlocked: the reset also cleared a lockout (or, on a dry run, would have). False when
-	// Unlock was asked for but the account was not locked.
-	Unlocked bool
+	return c.dryRunAware(directory.Outcome{User: u, Changed: true, Note: verb + "d"}, "would "+verb), nil
 }
 
 // ResetPassword sets a new password (unicodePwd, over TLS) and, in the same atomic modify,
 // must-change and unlock when asked, so a half-done reset cannot happen.
-func (c *Client) ResetPassword(ctx context.Context, ident string, opts ResetOptions) (ResetResult, error) {
+func (c *Client) ResetPassword(ctx context.Context, ident string, opts directory.ResetOptions) (directory.ResetResult, error) {
 	u, err := c.User(ctx, ident)
 	if err != nil {
-		return ResetResult{}, err
+		return directory.ResetResult{}, err
 	}
 	policy, err := c.PasswordPolicyFor(ctx, u.DN)
 	if err != nil {
-		return ResetResult{}, err
+		return directory.ResetResult{}, err
 	}
-	res := ResetResult{Outcome: Outcome{User: u}, Password: opts.Password, Policy: policy}
+	res := directory.ResetResult{Outcome: directory.Outcome{User: u}, Password: opts.Password, Policy: policy}
 	if res.Password.IsZero() {
 		length := max(opts.Length, policy.MinLength, password.MinLength)
 		p, err := password.Generate(length)
@@ -183,7 +151,7 @@ func (c *Client) ResetPassword(ctx context.Context, ident string, opts ResetOpti
 	return res, nil
 }
 
-func complexityNote(p PasswordPolicy) string {
+func complexityNote(p directory.PasswordPolicy) string {
 	if p.Complexity {
 		return ", three of: lower case, upper case, digits, symbols"
 	}
@@ -208,7 +176,7 @@ func fileTimeText(t *time.Time) string {
 }
 
 // dryRunAware rewords an outcome when nothing was actually changed.
-func (c *Client) dryRunAware(o Outcome, would string) Outcome {
+func (c *Client) dryRunAware(o directory.Outcome, would string) directory.Outcome {
 	if c.DryRun() {
 		o.Changed, o.WouldChange = false, true
 		o.Note = would + " (dry run: nothing changed)"

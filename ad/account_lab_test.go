@@ -68,7 +68,7 @@ func TestResetPasswordGeneratedWithoutMustChange(t *testing.T) {
 	u, oldPW := newLabUser(t, c, staffOU(c))
 	upn := u.SAMAccountName + "@" + labDomain
 
-	res, err := c.ResetPassword(ctx, u.SAMAccountName, ad.ResetOptions{})
+	res, err := c.ResetPassword(ctx, u.SAMAccountName, directory.ResetOptions{})
 	if err != nil {
 		t.Fatalf("ResetPassword: %v", err)
 	}
@@ -120,7 +120,7 @@ func TestResetPasswordPolicyMustChangeAndUnlock(t *testing.T) {
 
 	// A chosen password that is too weak is refused before anything is sent.
 	before := readUser(t, c, sam)
-	_, err := c.ResetPassword(ctx, sam, ad.ResetOptions{Password: secret.New("short")})
+	_, err := c.ResetPassword(ctx, sam, directory.ResetOptions{Password: secret.New("short")})
 	used = append(used, "short")
 	if !errors.Is(err, directory.ErrInvalidInput) {
 		t.Fatalf("weak password: error = %v, want invalid input", err)
@@ -135,7 +135,7 @@ func TestResetPasswordPolicyMustChangeAndUnlock(t *testing.T) {
 	// Must change at next logon: the password is right but the bind is refused, and says why.
 	pw1 := testPassword()
 	used = append(used, pw1)
-	res, err := c.ResetPassword(ctx, sam, ad.ResetOptions{Password: secret.New(pw1), MustChange: true})
+	res, err := c.ResetPassword(ctx, sam, directory.ResetOptions{Password: secret.New(pw1), MustChange: true})
 	if err != nil {
 		t.Fatalf("reset with must-change: %v", err)
 	}
@@ -157,7 +157,7 @@ func TestResetPasswordPolicyMustChangeAndUnlock(t *testing.T) {
 	pw2 := "lower case only 7"
 	used = append(used, pw2)
 	before = readUser(t, c, sam)
-	_, err = c.ResetPassword(ctx, sam, ad.ResetOptions{Password: secret.New(pw2)})
+	_, err = c.ResetPassword(ctx, sam, directory.ResetOptions{Password: secret.New(pw2)})
 	if errors.Is(err, directory.ErrInvalidInput) {
 		t.Fatalf("adkit's pre-check now refuses %q itself (%v): pick another password only the DC refuses", pw2, err)
 	}
@@ -176,7 +176,7 @@ func TestResetPasswordPolicyMustChangeAndUnlock(t *testing.T) {
 	lockOut(t, c, sam)
 	pw3 := testPassword()
 	used = append(used, pw3)
-	res, err = c.ResetPassword(ctx, sam, ad.ResetOptions{Password: secret.New(pw3), Unlock: true})
+	res, err = c.ResetPassword(ctx, sam, directory.ResetOptions{Password: secret.New(pw3), Unlock: true})
 	if err != nil {
 		t.Fatalf("reset with unlock: %v", err)
 	}
@@ -192,7 +192,7 @@ func TestResetPasswordPolicyMustChangeAndUnlock(t *testing.T) {
 	// --unlock on an account that is not locked: nothing was unlocked, and the result says so.
 	pw4 := testPassword()
 	used = append(used, pw4)
-	res, err = c.ResetPassword(ctx, sam, ad.ResetOptions{Password: secret.New(pw4), Unlock: true})
+	res, err = c.ResetPassword(ctx, sam, directory.ResetOptions{Password: secret.New(pw4), Unlock: true})
 	if err != nil || res.Unlocked || strings.Contains(res.Note, "unlocked") {
 		t.Errorf("reset with unlock of an unlocked account: Unlocked %v, note %q, err %v; want not unlocked", res.Unlocked, res.Note, err)
 	}
@@ -224,7 +224,7 @@ func TestHelpdeskDelegation(t *testing.T) {
 	sam, upn := u.SAMAccountName, u.SAMAccountName+"@"+labDomain
 
 	// Reset (with must-change) and unlock are delegated for users under OU=Staff.
-	res, err := hd.ResetPassword(ctx, sam, ad.ResetOptions{MustChange: true})
+	res, err := hd.ResetPassword(ctx, sam, directory.ResetOptions{MustChange: true})
 	if err != nil {
 		t.Fatalf("help desk resets a Staff user: %v", err)
 	}
@@ -254,7 +254,7 @@ func TestHelpdeskDelegation(t *testing.T) {
 
 	// adm-jdoe is in OU=Admins, outside the delegation.
 	before := readUser(t, admin, "adm-jdoe")
-	_, err = hd.ResetPassword(ctx, "adm-jdoe", ad.ResetOptions{})
+	_, err = hd.ResetPassword(ctx, "adm-jdoe", directory.ResetOptions{})
 	if !errors.Is(err, ad.ErrPermission) || !strings.Contains(err.Error(), "not permitted") {
 		t.Fatalf("help desk resets adm-jdoe: error = %v, want ErrPermission saying \"not permitted\"", err)
 	}

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/go-ldap/ldap/v3"
 )
 
 // fileTimeEpochDiff is the number of 100 ns intervals between 1601-01-01 and 1970-01-01.
@@ -144,21 +142,4 @@ func encodeSID(s string) ([]byte, bool) {
 		binary.LittleEndian.PutUint32(b[8+4*i:], uint32(v))
 	}
 	return b, true
-}
-
-// CommonName is the readable value of a DN's first RDN: "CN=Smith\, Jr.,OU=x" → "Smith, Jr.".
-// A DN that does not parse is returned as it is.
-func CommonName(dn string) string {
-	parsed, err := ldap.ParseDN(dn)
-	if err != nil || len(parsed.RDNs) == 0 || len(parsed.RDNs[0].Attributes) == 0 {
-		return dn
-	}
-	return parsed.RDNs[0].Attributes[0].Value
-}
-
-// ParentDN is the DN of the container an object lives in: "CN=Smith\, Jr.,OU=Staff,DC=x" →
-// "OU=Staff,DC=x".
-func ParentDN(dn string) string {
-	_, parent := splitRDN(dn)
-	return parent
 }

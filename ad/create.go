@@ -4,46 +4,15 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/password"
 	"github.com/adkit-dev/adkit/internal/secret"
 )
-
-// NewUser describes an account to create.
-type NewUser struct {
-	GivenName         string
-	Surname           string
-	DisplayName       string // default "Given Surname"; also the CN
-	SAMAccountName    string
-	UserPrincipalName string // default sam@<domain DNS name>
-	OU                string // default the domain's Users container
-	Mail              string
-	EmployeeID        string
-	Department        string
-	Title             string
-	Manager           string // any user identity; resolved to a DN
-	Description       string
-	AccountExpires    *time.Time
-	Password          secret.Secret // empty: generate one the policy accepts
-	PasswordLength    int
-	MustChange        bool
-	Groups            []string // group identities
-	UsageLocation     string   // Entra ID only (--usage-location, or --like's)
-}
-
-// CreateResult is the new account, its groups and, when generated, its password.
-type CreateResult struct {
-	User      *directory.User
-	DN        string
-	Groups    []GroupRef
-	Password  secret.Secret
-	Generated bool
-}
 
 // DomainDNSName turns the domain's naming context (DC=corp,DC=example,DC=com) into its DNS
 // name (corp.example.com), the default UPN suffix.
@@ -66,8 +35,8 @@ func (c *Client) DomainDNSName() string {
 // CreateUser creates an enabled account with a password, then adds it to its groups. Every
 // name is resolved and checked before anything is written, so bad input (an unknown group or
 // manager, a taken logon name, a missing OU) changes nothing.
-func (c *Client) CreateUser(ctx context.Context, nu NewUser) (CreateResult, error) {
-	var res CreateResult
+func (c *Client) CreateUser(ctx context.Context, nu directory.NewUser) (directory.CreateResult, error) {
+	var res directory.CreateResult
 	if strings.TrimSpace(nu.GivenName) == "" || strings.TrimSpace(nu.Surname) == "" {
 		return res, fmt.Errorf("%w: a new account needs a given name and a surname", directory.ErrInvalidInput)
 	}
@@ -233,33 +202,32 @@ func (c *Client) NamesInUse(ctx context.Context, names []string) (map[string]boo
 }
 
 // MoveUser moves an account to another OU, keeping its name.
-func (c *Client) MoveUser(ctx context.Context, ident, ou string) (Outcome, error) {
+func (c *Client) MoveUser(ctx context.Context, ident, ou string) (directory.Outcome, error) {
 	if _, err := ldap.ParseDN(ou); err != nil {
-		return Outcome{}, fmt.Errorf("%w: --ou %q is not a valid distinguished name: %v", directory.ErrInvalidInput, ou, err)
+		return directory.Outcome{}, fmt.Errorf("%w: --ou %q is not a valid distinguished name: %v", directory.ErrInvalidInput, ou, err)
 	}
 	u, err := c.User(ctx, ident)
 	if err != nil {
-		return Outcome{}, err
+		return directory.Outcome{}, err
 	}
 	if e, err := c.readEntry(ctx, ou, "(objectClass=*)", []string{"objectClass"}); err != nil {
-		return Outcome{User: u}, err
+		return directory.Outcome{User: u}, err
 	} else if e == nil {
-		return Outcome{User: u}, &directory.NotFoundError{Kind: "OU", Ident: ou}
+		return directory.Outcome{User: u}, &directory.NotFoundError{Kind: "OU", Ident: ou}
 	} else if !isContainer(e.GetAttributeValues("objectClass")) {
 		// Said before the directory answers with a naming violation nobody can read.
-		return Outcome{User: u}, fmt.Errorf("%w: --ou %q is a %s, not an OU or container; give the DN of the OU to move %s to",
+		return directory.Outcome{User: u}, fmt.Errorf("%w: --ou %q is a %s, not an OU or container; give the DN of the OU to move %s to",
 			directory.ErrInvalidInput, ou, lastClass(e.GetAttributeValues("objectClass")), u.Name())
 	}
-	dn, err := ldap.ParseDN(u.DN)
-	if err != nil || len(dn.RDNs) < 2 {
-		return Outcome{User: u}, fmt.Errorf("move %s: cannot parse its DN %q", u.Name(), u.DN)
+	if parsed, err := ldap.ParseDN(u.DN); err != nil || len(parsed.RDNs) < 2 {
+		return directory.Outcome{User: u}, fmt.Errorf("move %s: cannot parse its DN %q", u.Name(), u.DN)
 	}
-	rdn, parent := splitRDN(u.DN)
+	rdn, parent := dn.Split(u.DN)
 	if dnEqual(parent, ou) {
 		err := c.change(ctx, "user.move", target(u), []audit.Change{{Attribute: "ou", Before: parent, After: ou}}, func(context.Context) error {
 			return audit.Skipped("already in " + ou)
 		})
-		return Outcome{User: u, Note: "already in " + ou}, ignoreSkipped(err)
+		return directory.Outcome{User: u, Note: "already in " + ou}, ignoreSkipped(err)
 	}
 	req := ldap.NewModifyDNRequest(u.DN, rdn, true, ou)
 	err = c.change(ctx, "user.move", target(u), []audit.Change{{Attribute: "ou", Before: parent, After: ou}}, func(context.Context) error {
@@ -269,9 +237,9 @@ func (c *Client) MoveUser(ctx context.Context, ident, ou string) (Outcome, error
 		return nil
 	})
 	if err != nil {
-		return Outcome{User: u}, fmt.Errorf("move %s to %s: %w", u.Name(), ou, err)
+		return directory.Outcome{User: u}, fmt.Errorf("move %s to %s: %w", u.Name(), ou, err)
 	}
-	return c.dryRunAware(Outcome{User: u, Changed: true, Note: "moved to " + ou}, "would move to "+ou), nil
+	return c.dryRunAware(directory.Outcome{User: u, Changed: true, Note: "moved to " + ou}, "would move to "+ou), nil
 }
 
 // containerClasses are the object classes a user account can be moved into.
@@ -292,21 +260,6 @@ func lastClass(classes []string) string {
 		return "object"
 	}
 	return classes[len(classes)-1]
-}
-
-// splitRDN cuts a DN at its first unescaped comma: "CN=Smith\, Jr.,OU=x" gives "CN=Smith\, Jr."
-// and "OU=x". A backslash escapes the next character, so "CN=a\\,OU=x" (a value ending in a
-// backslash) is cut after the escaped backslash.
-func splitRDN(dn string) (rdn, parent string) {
-	for i := 0; i < len(dn); i++ {
-		switch dn[i] {
-		case '\\':
-			i++ // skip the escaped character (or the first digit of a \XX escape)
-		case ',':
-			return dn[:i], dn[i+1:]
-		}
-	}
-	return dn, ""
 }
 
 func dnEqual(a, b string) bool {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/labtest"
 	"github.com/adkit-dev/adkit/internal/secret"
@@ -27,7 +26,7 @@ func TestCreateUserWithEverything(t *testing.T) {
 
 	sam := labtest.UniqueName("n")
 	expires := time.Now().Add(90 * 24 * time.Hour).UTC().Truncate(time.Second)
-	nu := ad.NewUser{
+	nu := directory.NewUser{
 		GivenName:      "Nina",
 		Surname:        "New-" + sam,
 		SAMAccountName: sam,
@@ -100,7 +99,7 @@ func TestCreateUserWithEverything(t *testing.T) {
 	// The account's primary group is already a membership: listing it is not an error.
 	sam2 := labtest.UniqueName("n")
 	deleteUserAtCleanup(t, c, sam2)
-	res2, err := c.CreateUser(ctx, ad.NewUser{GivenName: "Pat", Surname: sam2, SAMAccountName: sam2, OU: staffOU(c),
+	res2, err := c.CreateUser(ctx, directory.NewUser{GivenName: "Pat", Surname: sam2, SAMAccountName: sam2, OU: staffOU(c),
 		Password: secret.New(testPassword()), Groups: []string{"Domain Users", g1}})
 	if err != nil {
 		t.Fatalf("CreateUser with Domain Users among its groups: %v", err)
@@ -114,14 +113,14 @@ func TestCreateUserRefusesBadInputAndCreatesNothing(t *testing.T) {
 	t.Parallel()
 	c, logPath := labtest.Connect(t)
 	ctx := context.Background()
-	existing, _ := newLabUser(t, c, staffOU(c), func(nu *ad.NewUser) { nu.Mail = nu.SAMAccountName + ".mail@" + labDomain })
+	existing, _ := newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) { nu.Mail = nu.SAMAccountName + ".mail@" + labDomain })
 
-	fresh := func() ad.NewUser {
+	fresh := func() directory.NewUser {
 		sam := labtest.UniqueName("x")
 		deleteUserAtCleanup(t, c, sam) // in case a refusal is not one
-		return ad.NewUser{GivenName: "Refused", Surname: sam, SAMAccountName: sam, OU: staffOU(c), Password: secret.New(testPassword())}
+		return directory.NewUser{GivenName: "Refused", Surname: sam, SAMAccountName: sam, OU: staffOU(c), Password: secret.New(testPassword())}
 	}
-	assertNotCreated := func(t *testing.T, nu ad.NewUser) {
+	assertNotCreated := func(t *testing.T, nu directory.NewUser) {
 		t.Helper()
 		if !strings.EqualFold(nu.SAMAccountName, existing.SAMAccountName) {
 			_, err := c.User(ctx, nu.SAMAccountName)
@@ -138,31 +137,31 @@ func TestCreateUserRefusesBadInputAndCreatesNothing(t *testing.T) {
 
 	tests := []struct {
 		name  string
-		edit  func(*ad.NewUser)
+		edit  func(*directory.NewUser)
 		check func(error) bool
 		want  string
 	}{
-		{"taken sam", func(nu *ad.NewUser) { nu.SAMAccountName = existing.SAMAccountName },
+		{"taken sam", func(nu *directory.NewUser) { nu.SAMAccountName = existing.SAMAccountName },
 			func(err error) bool { return errors.Is(err, directory.ErrInvalidInput) }, "already used"},
-		{"taken sam, other case", func(nu *ad.NewUser) { nu.SAMAccountName = strings.ToUpper(existing.SAMAccountName) },
+		{"taken sam, other case", func(nu *directory.NewUser) { nu.SAMAccountName = strings.ToUpper(existing.SAMAccountName) },
 			func(err error) bool { return errors.Is(err, directory.ErrInvalidInput) }, "already used"},
-		{"taken mail", func(nu *ad.NewUser) { nu.Mail = existing.Mail },
+		{"taken mail", func(nu *directory.NewUser) { nu.Mail = existing.Mail },
 			func(err error) bool { return errors.Is(err, directory.ErrInvalidInput) }, "already used"},
-		{"taken UPN", func(nu *ad.NewUser) { nu.UserPrincipalName = existing.UserPrincipalName },
+		{"taken UPN", func(nu *directory.NewUser) { nu.UserPrincipalName = existing.UserPrincipalName },
 			func(err error) bool { return errors.Is(err, directory.ErrInvalidInput) }, "already used"},
-		{"unknown group", func(nu *ad.NewUser) { nu.Groups = []string{"Staff", "No Such Group"} },
+		{"unknown group", func(nu *directory.NewUser) { nu.Groups = []string{"Staff", "No Such Group"} },
 			func(err error) bool { var nf *directory.NotFoundError; return errors.As(err, &nf) }, "No Such Group"},
-		{"unknown manager", func(nu *ad.NewUser) { nu.Manager = "nosuchmanager" },
+		{"unknown manager", func(nu *directory.NewUser) { nu.Manager = "nosuchmanager" },
 			func(err error) bool { var nf *directory.NotFoundError; return errors.As(err, &nf) }, "manager"},
-		{"missing OU", func(nu *ad.NewUser) { nu.OU = "OU=Nowhere," + c.BaseDN() },
+		{"missing OU", func(nu *directory.NewUser) { nu.OU = "OU=Nowhere," + c.BaseDN() },
 			func(err error) bool { var nf *directory.NotFoundError; return errors.As(err, &nf) }, "OU=Nowhere"},
-		{"weak password", func(nu *ad.NewUser) { nu.Password = secret.New("short") },
+		{"weak password", func(nu *directory.NewUser) { nu.Password = secret.New("short") },
 			func(err error) bool { return errors.Is(err, directory.ErrInvalidInput) }, "shorter"},
-		{"sam too long", func(nu *ad.NewUser) { nu.SAMAccountName = "abcdefghijklmnopqrstu" },
+		{"sam too long", func(nu *directory.NewUser) { nu.SAMAccountName = "abcdefghijklmnopqrstu" },
 			func(err error) bool { return errors.Is(err, directory.ErrInvalidInput) }, "longer than 20"},
-		{"sam with a bad character", func(nu *ad.NewUser) { nu.SAMAccountName = "a*b" },
+		{"sam with a bad character", func(nu *directory.NewUser) { nu.SAMAccountName = "a*b" },
 			func(err error) bool { return errors.Is(err, directory.ErrInvalidInput) }, "does not allow"},
-		{"no surname", func(nu *ad.NewUser) { nu.Surname = " " },
+		{"no surname", func(nu *directory.NewUser) { nu.Surname = " " },
 			func(err error) bool { return errors.Is(err, directory.ErrInvalidInput) }, "surname"},
 	}
 	for _, tt := range tests {
@@ -190,7 +189,7 @@ func TestCreateUserEscapesTheDN(t *testing.T) {
 		`#Hash; "Quoted" <Angle> ` + labtest.UniqueName(""),
 		`Ends With Backslash ` + labtest.UniqueName("") + `\`,
 	} {
-		u, _ := newLabUser(t, c, staffOU(c), func(nu *ad.NewUser) { nu.DisplayName = display })
+		u, _ := newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) { nu.DisplayName = display })
 		dn, err := ldap.ParseDN(u.DN)
 		if err != nil {
 			t.Fatalf("%q: the directory's DN %q does not parse: %v", display, u.DN, err)

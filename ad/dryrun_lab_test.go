@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/labtest"
 	"github.com/adkit-dev/adkit/internal/secret"
 )
@@ -29,7 +29,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 		t.Fatal("a client on a dry-run trail does not say it is a dry run")
 	}
 
-	wouldChange := func(what string, o ad.Outcome, err error) {
+	wouldChange := func(what string, o directory.Outcome, err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatalf("dry-run %s: %v", what, err)
@@ -41,9 +41,9 @@ func TestDryRunChangesNothing(t *testing.T) {
 	o, err := dry.Unlock(ctx, u.SAMAccountName)
 	wouldChange("unlock", o, err)
 	newPW := testPassword()
-	r, err := dry.ResetPassword(ctx, u.SAMAccountName, ad.ResetOptions{Password: secret.New(newPW), MustChange: true, Unlock: true})
+	r, err := dry.ResetPassword(ctx, u.SAMAccountName, directory.ResetOptions{Password: secret.New(newPW), MustChange: true, Unlock: true})
 	wouldChange("reset", r.Outcome, err)
-	gen, err := dry.ResetPassword(ctx, u.SAMAccountName, ad.ResetOptions{})
+	gen, err := dry.ResetPassword(ctx, u.SAMAccountName, directory.ResetOptions{})
 	wouldChange("reset (generated)", gen.Outcome, err)
 	g, err := dry.ResolveGroup(ctx, gname)
 	if err != nil {
@@ -57,7 +57,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	wouldChange("move", o, err)
 	sam := labtest.UniqueName("d")
 	deleteUserAtCleanup(t, admin, sam) // only if the dry run created it after all
-	created, err := dry.CreateUser(ctx, ad.NewUser{GivenName: "Dry", Surname: sam, SAMAccountName: sam, OU: staffOU(admin), Groups: []string{gname}})
+	created, err := dry.CreateUser(ctx, directory.NewUser{GivenName: "Dry", Surname: sam, SAMAccountName: sam, OU: staffOU(admin), Groups: []string{gname}})
 	if err != nil {
 		t.Fatalf("dry-run create: %v", err)
 	}

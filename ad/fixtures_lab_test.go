@@ -42,11 +42,11 @@ func testPassword() string {
 
 // newLabUser creates an enabled account in ou with a known password (no must-change) and
 // deletes it when the test ends. edit may adjust the request.
-func newLabUser(t *testing.T, admin *ad.Client, ou string, edit ...func(*ad.NewUser)) (*directory.User, string) {
+func newLabUser(t *testing.T, admin *ad.Client, ou string, edit ...func(*directory.NewUser)) (*directory.User, string) {
 	t.Helper()
 	sam := labtest.UniqueName("t")
 	pw := testPassword()
-	nu := ad.NewUser{
+	nu := directory.NewUser{
 		GivenName:      "Test",
 		Surname:        sam,
 		SAMAccountName: sam,

@@ -116,26 +116,17 @@ func memberWindow(start int) string {
 	return fmt.Sprintf("member;range=%d-%d", start, start+memberRangeStep-1)
 }
 
-// Membership is one group a user belongs to, and how.
-type Membership struct {
-	DN             string   `json:"dn"`
-	SAMAccountName string   `json:"sam_account_name"`
-	Direct         bool     `json:"direct"`
-	Primary        bool     `json:"primary"`
-	Via            []string `json:"via"` // the chain of groups from the user's direct group to this one's member
-}
-
 // UserGroups lists the groups of a user: direct ones (memberOf plus the primary group, which
 // memberOf leaves out) and, when recursive, every group reached through nesting, each with
 // the chain of groups it is reached through. Cycles end the walk, they do not loop it.
-func (c *Client) UserGroups(ctx context.Context, ident string, recursive bool) (*directory.User, []Membership, error) {
+func (c *Client) UserGroups(ctx context.Context, ident string, recursive bool) (*directory.User, []directory.Membership, error) {
 	u, err := c.User(ctx, ident)
 	if err != nil {
 		return nil, nil, err
 	}
-	seen := map[string]*Membership{}
+	seen := map[string]*directory.Membership{}
 	var order []string
-	add := func(dn string, m Membership) bool {
+	add := func(dn string, m directory.Membership) bool {
 		key := strings.ToLower(dn)
 		if _, ok := seen[key]; ok {
 			return false
@@ -147,14 +138,14 @@ func (c *Client) UserGroups(ctx context.Context, ident string, recursive bool) (
 	}
 	var frontier []string
 	for _, g := range u.MemberOf {
-		if add(g, Membership{Direct: true, Via: []string{}}) {
+		if add(g, directory.Membership{Direct: true, Via: []string{}}) {
 			frontier = append(frontier, g)
 		}
 	}
 	if primary, err := c.primaryGroup(ctx, u); err != nil {
 		return nil, nil, err
 	} else if primary != nil {
-		if add(primary.DN, Membership{Direct: true, Primary: true, SAMAccountName: primary.GetAttributeValue("sAMAccountName"), Via: []string{}}) {
+		if add(primary.DN, directory.Membership{Direct: true, Primary: true, SAMAccountName: primary.GetAttributeValue("sAMAccountName"), Via: []string{}}) {
 			frontier = append(frontier, primary.DN)
 		}
 	}
@@ -176,14 +167,14 @@ func (c *Client) UserGroups(ctx context.Context, ident string, recursive bool) (
 			}
 			for _, parent := range e.GetAttributeValues("memberOf") {
 				via := append(append([]string{}, m.Via...), m.DN)
-				if add(parent, Membership{Via: via}) {
+				if add(parent, directory.Membership{Via: via}) {
 					next = append(next, parent)
 				}
 			}
 		}
 		frontier = next
 	}
-	out := make([]Membership, 0, len(order))
+	out := make([]directory.Membership, 0, len(order))
 	for _, k := range order {
 		out = append(out, *seen[k])
 	}
@@ -240,29 +231,17 @@ func (c *Client) entriesByDN(ctx context.Context, dns []string, class string, at
 	return out, nil
 }
 
-// Member is one member of a group, and how it is a member.
-type Member struct {
-	DN             string   `json:"dn"`
-	SAMAccountName string   `json:"sam_account_name"`
-	DisplayName    string   `json:"display_name"`
-	Class          string   `json:"class"` // user, group, computer, contact, foreign
-	Enabled        *bool    `json:"enabled,omitempty"`
-	Direct         bool     `json:"direct"`
-	Primary        bool     `json:"primary"`
-	Via            []string `json:"via"` // the chain of nested groups below the group asked about
-}
-
 // GroupMembers lists a group's members: the member attribute (read range by range), the
 // accounts whose primary group it is, and, when recursive, the members of nested groups,
 // each with the chain of groups it is a member through. Each object is listed once, at its
 // shortest path; cycles end the walk.
-func (c *Client) GroupMembers(ctx context.Context, ident string, recursive bool) (*directory.Group, []Member, error) {
+func (c *Client) GroupMembers(ctx context.Context, ident string, recursive bool) (*directory.Group, []directory.Member, error) {
 	g, err := c.Group(ctx, ident)
 	if err != nil {
 		return nil, nil, err
 	}
 	seen := map[string]bool{strings.ToLower(g.DN): true}
-	var out []Member
+	var out []directory.Member
 	type level struct {
 		group string
 		via   []string
@@ -296,7 +275,7 @@ func (c *Client) GroupMembers(ctx context.Context, ident string, recursive bool)
 			byDN[strings.ToLower(e.DN)] = e
 		}
 		for _, dn := range fresh {
-			m := Member{DN: dn, Class: "foreign", Direct: len(lv.via) == 0, Via: lv.via}
+			m := directory.Member{DN: dn, Class: "foreign", Direct: len(lv.via) == 0, Via: lv.via}
 			e := byDN[strings.ToLower(dn)]
 			if e != nil {
 				m = memberFromEntry(e, m)
@@ -326,7 +305,7 @@ func (c *Client) GroupMembers(ctx context.Context, ident string, recursive bool)
 	return g, out, nil
 }
 
-func memberFromEntry(e *ldap.Entry, m Member) Member {
+func memberFromEntry(e *ldap.Entry, m directory.Member) directory.Member {
 	m.DN = e.DN
 	m.SAMAccountName = e.GetAttributeValue("sAMAccountName")
 	m.DisplayName = e.GetAttributeValue("displayName")
@@ -350,20 +329,20 @@ func memberFromEntry(e *ldap.Entry, m Member) Member {
 
 // primaryMembers finds the accounts whose primaryGroupID is this group's RID: they are
 // members although the group's member attribute does not list them (Domain Users, say).
-func (c *Client) primaryMembers(ctx context.Context, g *directory.Group) ([]Member, error) {
+func (c *Client) primaryMembers(ctx context.Context, g *directory.Group) ([]directory.Member, error) {
 	i := strings.LastIndex(g.ObjectSID, "-")
 	if i < 0 {
 		return nil, nil
 	}
 	rid := g.ObjectSID[i+1:]
-	var out []Member
+	var out []directory.Member
 	err := c.searchEach(ctx, c.info.DefaultNamingContext, "(primaryGroupID="+ldap.EscapeFilter(rid)+")",
 		[]string{"sAMAccountName", "displayName", "objectClass", "userAccountControl", "objectSid"}, func(e *ldap.Entry) error {
 			// The RID is only meaningful in the group's own domain.
 			if !strings.HasPrefix(sidString(e.GetRawAttributeValue("objectSid")), g.ObjectSID[:i]+"-") {
 				return nil
 			}
-			out = append(out, memberFromEntry(e, Member{Direct: true, Primary: true, Via: []string{}}))
+			out = append(out, memberFromEntry(e, directory.Member{Direct: true, Primary: true, Via: []string{}}))
 			return nil
 		})
 	return out, err

@@ -17,9 +17,9 @@ import (
 func groupDN(c *ad.Client, cn string) string { return "CN=" + cn + ",OU=Groups," + c.BaseDN() }
 
 // membershipsByName indexes memberships by sAMAccountName and fails on a group listed twice.
-func membershipsByName(t *testing.T, ms []ad.Membership) map[string]ad.Membership {
+func membershipsByName(t *testing.T, ms []directory.Membership) map[string]directory.Membership {
 	t.Helper()
-	out := map[string]ad.Membership{}
+	out := map[string]directory.Membership{}
 	dns := map[string]bool{}
 	for _, m := range ms {
 		if dns[strings.ToLower(m.DN)] {
@@ -34,9 +34,9 @@ func membershipsByName(t *testing.T, ms []ad.Membership) map[string]ad.Membershi
 	return out
 }
 
-func membersByName(t *testing.T, ms []ad.Member) map[string]ad.Member {
+func membersByName(t *testing.T, ms []directory.Member) map[string]directory.Member {
 	t.Helper()
-	out := map[string]ad.Member{}
+	out := map[string]directory.Member{}
 	for _, m := range ms {
 		k := strings.ToLower(m.SAMAccountName)
 		if _, dup := out[k]; dup {

@@ -111,15 +111,3 @@ func TestParseEndpoint(t *testing.T) {
 		}
 	}
 }
-
-func TestCommonName(t *testing.T) {
-	for dn, want := range map[string]string{
-		`CN=James Smith\, Jr.,OU=Staff,DC=x`: "James Smith, Jr.",
-		"CN=Tier1,OU=Groups,DC=x":            "Tier1",
-		"not a dn":                           "not a dn",
-	} {
-		if got := CommonName(dn); got != want {
-			t.Errorf("CommonName(%q) = %q, want %q", dn, got, want)
-		}
-	}
-}

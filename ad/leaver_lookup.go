@@ -8,6 +8,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/dn"
 )
 
 // GroupDNs resolves group names (any accepted form) to their DNs, in order.
@@ -53,7 +54,7 @@ func (c *Client) groupNames(ctx context.Context, dns []string) (map[string]strin
 	for _, e := range entries {
 		name := e.GetAttributeValue("sAMAccountName")
 		if name == "" {
-			name = CommonName(e.DN)
+			name = dn.CommonName(e.DN)
 		}
 		out[normDN(e.DN)] = name
 	}

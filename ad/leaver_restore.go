@@ -9,21 +9,9 @@ import (
 
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/secret"
 )
-
-// RestoreResult says what RestoreLeaver did.
-type RestoreResult struct {
-	User          *directory.User // as it is now (on a dry run: as it was)
-	Steps         []Step
-	GroupsAdded   []string // DNs
-	MissingGroups []string // groups of the snapshot that no longer exist; not restored
-	Password      secret.Secret
-	Generated     bool
-}
-
-// Changed reports whether any step changed (or, on a dry run, would change) something.
-func (r RestoreResult) Changed() bool { return anyChanged(r.Steps) }
 
 // RestoreLeaver puts a rehire back as the snapshot shows them: moved back to their OU, in
 // their groups again (groups deleted since are skipped and listed), their description and
@@ -31,8 +19,8 @@ func (r RestoreResult) Changed() bool { return anyChanged(r.Steps) }
 // newPassword is empty) and, last, enabled. Each step is an audited change; a step whose
 // result is already so is recorded as skipped, except the password, which is new every time.
 // The snapshot's domain, account and OU are checked before anything changes.
-func (c *Client) RestoreLeaver(ctx context.Context, s *LeaverSnapshot, newPassword secret.Secret) (RestoreResult, error) {
-	var res RestoreResult
+func (c *Client) RestoreLeaver(ctx context.Context, s *directory.LeaverSnapshot, newPassword secret.Secret) (directory.RestoreResult, error) {
+	var res directory.RestoreResult
 	if d := c.DomainDNSName(); s.Domain != "" && !strings.EqualFold(s.Domain, d) {
 		return res, fmt.Errorf("%w: the snapshot is of an account in %s, but adkit is connected to %s", directory.ErrInvalidInput, s.Domain, d)
 	}
@@ -47,7 +35,7 @@ func (c *Client) RestoreLeaver(ctx context.Context, s *LeaverSnapshot, newPasswo
 		return res, fmt.Errorf("restore %s: its old OU is gone: %w; recreate it, or restore and then move the account with adkit user move", u.Name(), err)
 	}
 	res.User = u
-	fail := func(err error) (RestoreResult, error) {
+	fail := func(err error) (directory.RestoreResult, error) {
 		return res, fmt.Errorf("restore %s: %w; the steps before this one are done, run restore again to finish", u.Name(), err)
 	}
 
@@ -82,7 +70,7 @@ func (c *Client) RestoreLeaver(ctx context.Context, s *LeaverSnapshot, newPasswo
 		res.Steps = append(res.Steps, step("user.update", o))
 	}
 
-	r, err := c.ResetPassword(ctx, u.DN, ResetOptions{Password: newPassword, MustChange: true})
+	r, err := c.ResetPassword(ctx, u.DN, directory.ResetOptions{Password: newPassword, MustChange: true})
 	if err != nil {
 		return fail(err)
 	}
@@ -103,7 +91,7 @@ func (c *Client) RestoreLeaver(ctx context.Context, s *LeaverSnapshot, newPasswo
 }
 
 // rejoinGroups adds the account back to the snapshot's groups that still exist.
-func (c *Client) rejoinGroups(ctx context.Context, u *directory.User, groups []string, res *RestoreResult) error {
+func (c *Client) rejoinGroups(ctx context.Context, u *directory.User, groups []string, res *directory.RestoreResult) error {
 	names, err := c.groupNames(ctx, groups)
 	if err != nil {
 		return err
@@ -114,7 +102,7 @@ func (c *Client) rejoinGroups(ctx context.Context, u *directory.User, groups []s
 			res.MissingGroups = append(res.MissingGroups, g)
 			continue
 		}
-		o, err := c.ensureMembership(ctx, GroupRef{DN: g, SAMAccountName: name}, u, true)
+		o, err := c.ensureMembership(ctx, directory.GroupRef{DN: g, SAMAccountName: name}, u, true)
 		if err != nil {
 			return err
 		}
@@ -127,23 +115,23 @@ func (c *Client) rejoinGroups(ctx context.Context, u *directory.User, groups []s
 }
 
 // restoreManager sets the manager back when that account still exists.
-func (c *Client) restoreManager(ctx context.Context, u *directory.User, manager string) (Outcome, error) {
+func (c *Client) restoreManager(ctx context.Context, u *directory.User, manager string) (directory.Outcome, error) {
 	change := audit.Change{Attribute: "manager", Before: "", After: manager}
 	if e, err := c.readEntry(ctx, manager, "(objectClass=user)", []string{"1.1"}); err != nil {
-		return Outcome{User: u}, err
+		return directory.Outcome{User: u}, err
 	} else if e == nil {
-		return c.skip(ctx, "user.update", u, change, "manager "+CommonName(manager)+" no longer exists; not restored")
+		return c.skip(ctx, "user.update", u, change, "manager "+dn.CommonName(manager)+" no longer exists; not restored")
 	}
 	req := ldap.NewModifyRequest(u.DN, nil)
 	req.Replace("manager", []string{manager})
 	if err := c.modify(ctx, "user.update", u, []audit.Change{change}, req); err != nil {
-		return Outcome{User: u}, fmt.Errorf("set the manager of %s: %w", u.Name(), err)
+		return directory.Outcome{User: u}, fmt.Errorf("set the manager of %s: %w", u.Name(), err)
 	}
-	return c.dryRunAware(Outcome{User: u, Changed: true, Note: "manager restored"}, "would restore the manager"), nil
+	return c.dryRunAware(directory.Outcome{User: u, Changed: true, Note: "manager restored"}, "would restore the manager"), nil
 }
 
 // setDescription replaces (or, with "", clears) the description, skipping when it already is so.
-func (c *Client) setDescription(ctx context.Context, u *directory.User, desc, note string) (Outcome, error) {
+func (c *Client) setDescription(ctx context.Context, u *directory.User, desc, note string) (directory.Outcome, error) {
 	change := audit.Change{Attribute: "description", Before: u.Description, After: desc}
 	if u.Description == desc {
 		return c.skip(ctx, "user.update", u, change, "description already as wanted")
@@ -155,9 +143,9 @@ func (c *Client) setDescription(ctx context.Context, u *directory.User, desc, no
 		req.Replace("description", []string{desc})
 	}
 	if err := c.modify(ctx, "user.update", u, []audit.Change{change}, req); err != nil {
-		return Outcome{User: u}, fmt.Errorf("set the description of %s: %w", u.Name(), err)
+		return directory.Outcome{User: u}, fmt.Errorf("set the description of %s: %w", u.Name(), err)
 	}
-	return c.dryRunAware(Outcome{User: u, Changed: true, Note: note}, "would set the description"), nil
+	return c.dryRunAware(directory.Outcome{User: u, Changed: true, Note: note}, "would set the description"), nil
 }
 
 // skip records a change that has nothing to do, as the other changes of this package do.

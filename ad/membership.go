@@ -15,19 +15,13 @@ import (
 	"github.com/adkit-dev/adkit/internal/directory"
 )
 
-// GroupRef is a resolved group: enough to change its membership without reading its members.
-type GroupRef struct {
-	DN             string
-	SAMAccountName string
-}
-
 // ResolveGroup finds one group by any accepted name, reading none of its members.
-func (c *Client) ResolveGroup(ctx context.Context, ident string) (GroupRef, error) {
+func (c *Client) ResolveGroup(ctx context.Context, ident string) (directory.GroupRef, error) {
 	e, err := c.findOne(ctx, kindGroup, ident, []string{"sAMAccountName"})
 	if err != nil {
-		return GroupRef{}, err
+		return directory.GroupRef{}, err
 	}
-	return GroupRef{DN: e.DN, SAMAccountName: e.GetAttributeValue("sAMAccountName")}, nil
+	return directory.GroupRef{DN: e.DN, SAMAccountName: e.GetAttributeValue("sAMAccountName")}, nil
 }
 
 // isMember asks the directory whether dn is a direct member of the group with a base search,
@@ -41,34 +35,34 @@ func (c *Client) isMember(ctx context.Context, groupDN, memberDN string) (bool, 
 }
 
 // AddMember adds a user to a group. Already a member: nothing changes and Outcome says so.
-func (c *Client) AddMember(ctx context.Context, g GroupRef, userIdent string) (Outcome, error) {
+func (c *Client) AddMember(ctx context.Context, g directory.GroupRef, userIdent string) (directory.Outcome, error) {
 	return c.setMember(ctx, g, userIdent, true)
 }
 
 // RemoveMember removes a user from a group. Not a member: nothing changes and Outcome says so.
 // Primary-group membership cannot be removed this way; AD refuses and the message says why.
-func (c *Client) RemoveMember(ctx context.Context, g GroupRef, userIdent string) (Outcome, error) {
+func (c *Client) RemoveMember(ctx context.Context, g directory.GroupRef, userIdent string) (directory.Outcome, error) {
 	return c.setMember(ctx, g, userIdent, false)
 }
 
-func (c *Client) setMember(ctx context.Context, g GroupRef, userIdent string, add bool) (Outcome, error) {
+func (c *Client) setMember(ctx context.Context, g directory.GroupRef, userIdent string, add bool) (directory.Outcome, error) {
 	u, err := c.User(ctx, userIdent)
 	var nf *directory.NotFoundError
 	if errors.As(err, &nf) {
 		// "user not found" for a group's name sends the technician looking for an account
 		// that was never meant: say what it is.
 		if _, gerr := c.findOne(ctx, kindGroup, userIdent, []string{"1.1"}); gerr == nil {
-			return Outcome{}, fmt.Errorf("%w: %q is a group, not a user: adkit group add and remove change user members only",
+			return directory.Outcome{}, fmt.Errorf("%w: %q is a group, not a user: adkit group add and remove change user members only",
 				directory.ErrInvalidInput, userIdent)
 		}
 	}
 	if err != nil {
-		return Outcome{}, err
+		return directory.Outcome{}, err
 	}
 	return c.ensureMembership(ctx, g, u, add)
 }
 
-func (c *Client) ensureMembership(ctx context.Context, g GroupRef, u *directory.User, add bool) (Outcome, error) {
+func (c *Client) ensureMembership(ctx context.Context, g directory.GroupRef, u *directory.User, add bool) (directory.Outcome, error) {
 	action, change := "group.add_member", audit.Change{Attribute: "group", After: g.DN}
 	if !add {
 		action, change = "group.remove_member", audit.Change{Attribute: "group", Before: g.DN}
@@ -78,17 +72,17 @@ func (c *Client) ensureMembership(ctx context.Context, g GroupRef, u *directory.
 	var err error
 	if !member {
 		if member, err = c.isMember(ctx, g.DN, u.DN); err != nil {
-			return Outcome{User: u}, fmt.Errorf("check membership of %s in %s: %w", u.Name(), g.SAMAccountName, err)
+			return directory.Outcome{User: u}, fmt.Errorf("check membership of %s in %s: %w", u.Name(), g.SAMAccountName, err)
 		}
 	}
 	// The primary group's membership comes from primaryGroupID; member does not list it.
 	primary := false
 	if !member {
 		if primary, err = c.isPrimaryGroup(ctx, g.DN, u); err != nil {
-			return Outcome{User: u}, fmt.Errorf("check membership of %s in %s: %w", u.Name(), g.SAMAccountName, err)
+			return directory.Outcome{User: u}, fmt.Errorf("check membership of %s in %s: %w", u.Name(), g.SAMAccountName, err)
 		}
 		if primary && !add {
-			return Outcome{User: u}, fmt.Errorf("remove %s from %s: %w", u.Name(), g.SAMAccountName, &RefusedError{
+			return directory.Outcome{User: u}, fmt.Errorf("remove %s from %s: %w", u.Name(), g.SAMAccountName, &RefusedError{
 				Reason: g.SAMAccountName + " is the account's primary group; AD keeps that membership until another primary group is set"})
 		}
 		member = primary
@@ -105,9 +99,9 @@ func (c *Client) ensureMembership(ctx context.Context, g GroupRef, u *directory.
 			return audit.Skipped(note)
 		})
 		if err := ignoreSkipped(err); err != nil { // nil on a dry run too: nothing to do either way
-			return Outcome{User: u}, err
+			return directory.Outcome{User: u}, err
 		}
-		return Outcome{User: u, Note: note}, nil
+		return directory.Outcome{User: u, Note: note}, nil
 	}
 	req := ldap.NewModifyRequest(g.DN, nil)
 	if add {
@@ -119,7 +113,7 @@ func (c *Client) ensureMembership(ctx context.Context, g GroupRef, u *directory.
 	if raced := alreadyDone(err, add); raced != "" {
 		// Another run made the same change between our check and our write: the state we
 		// wanted is there, so this is not a failure.
-		return Outcome{User: u, Note: raced + " " + g.SAMAccountName}, nil
+		return directory.Outcome{User: u, Note: raced + " " + g.SAMAccountName}, nil
 	}
 	if errors.Is(err, ErrPermission) {
 		// The right that is missing is on the group, not on the account being added.
@@ -134,12 +128,12 @@ func (c *Client) ensureMembership(ctx context.Context, g GroupRef, u *directory.
 		if !add {
 			verb = "remove %s from %s"
 		}
-		return Outcome{User: u}, fmt.Errorf(verb+": %w", u.Name(), g.SAMAccountName, err)
+		return directory.Outcome{User: u}, fmt.Errorf(verb+": %w", u.Name(), g.SAMAccountName, err)
 	}
 	if add {
-		return c.dryRunAware(Outcome{User: u, Changed: true, Note: "added to " + g.SAMAccountName}, "would add to "+g.SAMAccountName), nil
+		return c.dryRunAware(directory.Outcome{User: u, Changed: true, Note: "added to " + g.SAMAccountName}, "would add to "+g.SAMAccountName), nil
 	}
-	return c.dryRunAware(Outcome{User: u, Changed: true, Note: "removed from " + g.SAMAccountName}, "would remove from "+g.SAMAccountName), nil
+	return c.dryRunAware(directory.Outcome{User: u, Changed: true, Note: "removed from " + g.SAMAccountName}, "would remove from "+g.SAMAccountName), nil
 }
 
 // isPrimaryGroup reports whether the group is the account's primary group: the group whose

@@ -11,39 +11,9 @@ import (
 
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/lazyregexp"
 )
-
-// OffboardOptions says how to offboard.
-type OffboardOptions struct {
-	// DisabledOU is where leavers go; "" leaves the account where it is.
-	DisabledOU string
-	// KeepGroups (any group names) keep their membership; every other direct group is left.
-	KeepGroups []string
-	// Ticket is written into the description stamp.
-	Ticket string
-	// Now dates the description stamp; zero means now.
-	Now time.Time
-}
-
-// Step is one change of an offboarding or a restore, as the per-account report shows it.
-type Step struct {
-	Action      string `json:"action"` // the audit action, e.g. user.disable
-	Changed     bool   `json:"changed"`
-	WouldChange bool   `json:"would_change,omitempty"`
-	Note        string `json:"note"`
-}
-
-// OffboardResult says what Offboard did to one account.
-type OffboardResult struct {
-	User          *directory.User // as found before the first step
-	DN            string          // where the account is now (on a dry run: still is)
-	Steps         []Step
-	GroupsRemoved []string // DNs
-}
-
-// Changed reports whether any step changed (or, on a dry run, would change) something.
-func (r OffboardResult) Changed() bool { return anyChanged(r.Steps) }
 
 // Offboard turns the account a snapshot was taken of into a leaver: disabled, with a random
 // password nobody knows, out of every direct group but the kept ones (the primary group stays:
@@ -52,20 +22,20 @@ func (r OffboardResult) Changed() bool { return anyChanged(r.Steps) }
 // recorded as skipped, so running Offboard again on an account a previous run left half done
 // finishes the job, and on a finished one changes nothing. It stops at the first step that
 // fails. Names (the kept groups, the OU) are checked before anything is changed.
-func (c *Client) Offboard(ctx context.Context, s *LeaverSnapshot, opts OffboardOptions) (OffboardResult, error) {
+func (c *Client) Offboard(ctx context.Context, s *directory.LeaverSnapshot, opts directory.OffboardOptions) (directory.OffboardResult, error) {
 	keep, err := c.keepSet(ctx, opts.KeepGroups)
 	if err != nil {
-		return OffboardResult{}, err
+		return directory.OffboardResult{}, err
 	}
 	if err := c.CheckOU(ctx, opts.DisabledOU); err != nil {
-		return OffboardResult{}, err
+		return directory.OffboardResult{}, err
 	}
 	u, err := c.snapshotAccount(ctx, s)
 	if err != nil {
-		return OffboardResult{}, err
+		return directory.OffboardResult{}, err
 	}
-	res := OffboardResult{User: u, DN: u.DN}
-	fail := func(err error) (OffboardResult, error) {
+	res := directory.OffboardResult{User: u, DN: u.DN}
+	fail := func(err error) (directory.OffboardResult, error) {
 		return res, fmt.Errorf("offboard %s: %w; the steps before this one are done, run offboard again to finish", u.Name(), err)
 	}
 	stamped := leaverStamp.MatchString(u.Description)
@@ -81,8 +51,8 @@ func (c *Client) Offboard(ctx context.Context, s *LeaverSnapshot, opts OffboardO
 		o, err = c.skip(ctx, "user.reset_password", u, audit.Change{Attribute: "unicodePwd", Secret: true},
 			"password already replaced when the account was offboarded")
 	} else {
-		var r ResetResult
-		r, err = c.ResetPassword(ctx, u.DN, ResetOptions{Length: scrambleLength})
+		var r directory.ResetResult
+		r, err = c.ResetPassword(ctx, u.DN, directory.ResetOptions{Length: scrambleLength})
 		o = r.Outcome
 		if o.Changed {
 			o.Note = "password replaced with a random one nobody was told"
@@ -116,7 +86,7 @@ func (c *Client) Offboard(ctx context.Context, s *LeaverSnapshot, opts OffboardO
 		}
 		res.Steps = append(res.Steps, step("user.move", o))
 		if o.Changed {
-			rdn, _ := splitRDN(u.DN)
+			rdn, _ := dn.Split(u.DN)
 			res.DN = rdn + "," + opts.DisabledOU
 		}
 	}
@@ -129,7 +99,7 @@ const scrambleLength = 64
 
 // leaveGroups removes the account from its direct groups except the kept ones. It tries
 // every group before reporting a failure, so one refused group does not keep the others.
-func (c *Client) leaveGroups(ctx context.Context, u *directory.User, keep map[string]bool) ([]string, []Step, error) {
+func (c *Client) leaveGroups(ctx context.Context, u *directory.User, keep map[string]bool) ([]string, []directory.Step, error) {
 	var drop []string
 	for _, g := range u.MemberOf {
 		if !keep[normDN(g)] {
@@ -141,10 +111,10 @@ func (c *Client) leaveGroups(ctx context.Context, u *directory.User, keep map[st
 		return nil, nil, err
 	}
 	var removed []string
-	var steps []Step
+	var steps []directory.Step
 	var errs []error
 	for _, g := range drop {
-		o, err := c.ensureMembership(ctx, GroupRef{DN: g, SAMAccountName: names[normDN(g)]}, u, false)
+		o, err := c.ensureMembership(ctx, directory.GroupRef{DN: g, SAMAccountName: names[normDN(g)]}, u, false)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -157,15 +127,15 @@ func (c *Client) leaveGroups(ctx context.Context, u *directory.User, keep map[st
 	return removed, steps, errors.Join(errs...)
 }
 
-func (c *Client) skip(ctx context.Context, action string, u *directory.User, change audit.Change, note string) (Outcome, error) {
+func (c *Client) skip(ctx context.Context, action string, u *directory.User, change audit.Change, note string) (directory.Outcome, error) {
 	err := c.change(ctx, action, target(u), []audit.Change{change}, func(context.Context) error {
 		return audit.Skipped(note)
 	})
-	return Outcome{User: u, Note: note}, ignoreSkipped(err)
+	return directory.Outcome{User: u, Note: note}, ignoreSkipped(err)
 }
 
 // snapshotAccount finds the account a snapshot is of, wherever it is now.
-func (c *Client) snapshotAccount(ctx context.Context, s *LeaverSnapshot) (*directory.User, error) {
+func (c *Client) snapshotAccount(ctx context.Context, s *directory.LeaverSnapshot) (*directory.User, error) {
 	if s.ObjectGUID != "" {
 		return c.User(ctx, s.ObjectGUID)
 	}
@@ -195,7 +165,7 @@ const stampSeparator = " — previous description: "
 const maxDescription = 1024
 
 // stampDescription is "Left 2026-11-22 (ticket INC-1) — previous description: ...".
-func stampDescription(opts OffboardOptions, previous string) string {
+func stampDescription(opts directory.OffboardOptions, previous string) string {
 	now := opts.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -222,17 +192,8 @@ func previousDescription(stamped string) string {
 // IsLeaverStamp reports whether a description is one Offboard wrote.
 func IsLeaverStamp(description string) bool { return leaverStamp.MatchString(description) }
 
-func step(action string, o Outcome) Step {
-	return Step{Action: action, Changed: o.Changed, WouldChange: o.WouldChange, Note: o.Note}
-}
-
-func anyChanged(steps []Step) bool {
-	for _, s := range steps {
-		if s.Changed || s.WouldChange {
-			return true
-		}
-	}
-	return false
+func step(action string, o directory.Outcome) directory.Step {
+	return directory.Step{Action: action, Changed: o.Changed, WouldChange: o.WouldChange, Note: o.Note}
 }
 
 // normDN is a DN's comparison key: parsed and re-joined in lower case, so that spacing and

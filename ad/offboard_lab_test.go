@@ -44,7 +44,7 @@ func newLeaver(t *testing.T, c *ad.Client) leaverFixture {
 		f.groups[i] = newLabGroup(t, c, "", n, n, "")
 	}
 	f.keep = names[2]
-	f.user, f.pw = newLabUser(t, c, staffOU(c), func(nu *ad.NewUser) {
+	f.user, f.pw = newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) {
 		nu.Groups = names[:]
 		nu.Manager = f.manager.SAMAccountName
 		nu.Description = "Sales rep, 3rd floor"
@@ -91,13 +91,13 @@ func TestOffboardThenRestore(t *testing.T) {
 	}
 	// What a snapshot file holds reads back the same.
 	data, _ := json.Marshal(snap)
-	back, err := ad.ParseLeaverSnapshot(data)
+	back, err := directory.ParseLeaverSnapshot(data)
 	if err != nil || back.DN != snap.DN || !sameDNs(back.Groups, snap.Groups) {
 		t.Fatalf("snapshot JSON round trip: %+v, %v", back, err)
 	}
 
 	day := time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC)
-	opts := ad.OffboardOptions{DisabledOU: leaversOU(c), KeepGroups: []string{f.keep}, Ticket: "INC-1", Now: day}
+	opts := directory.OffboardOptions{DisabledOU: leaversOU(c), KeepGroups: []string{f.keep}, Ticket: "INC-1", Now: day}
 	res, err := c.Offboard(ctx, snap, opts)
 	if err != nil {
 		t.Fatalf("Offboard: %v", err)
@@ -225,7 +225,7 @@ func TestOffboardFinishesAHalfDoneAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.Offboard(ctx, snap, ad.OffboardOptions{DisabledOU: leaversOU(c), KeepGroups: []string{f.keep}})
+	res, err := c.Offboard(ctx, snap, directory.OffboardOptions{DisabledOU: leaversOU(c), KeepGroups: []string{f.keep}})
 	if err != nil {
 		t.Fatalf("Offboard of a half-done account: %v", err)
 	}
@@ -256,7 +256,7 @@ func TestOffboardDryRunChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := c.Offboard(ctx, snap, ad.OffboardOptions{DisabledOU: leaversOU(c), KeepGroups: []string{f.keep}, Ticket: "INC-2"})
+	res, err := c.Offboard(ctx, snap, directory.OffboardOptions{DisabledOU: leaversOU(c), KeepGroups: []string{f.keep}, Ticket: "INC-2"})
 	if err != nil {
 		t.Fatalf("dry-run Offboard: %v", err)
 	}
@@ -294,11 +294,11 @@ func TestOffboardRefusesUnknownNamesBeforeChanging(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Offboard(ctx, snap, ad.OffboardOptions{KeepGroups: []string{"No Such Group " + u.SAMAccountName}})
+	_, err = c.Offboard(ctx, snap, directory.OffboardOptions{KeepGroups: []string{"No Such Group " + u.SAMAccountName}})
 	if !errors.Is(err, directory.ErrNotFound) || !strings.Contains(err.Error(), "No Such Group") {
 		t.Errorf("unknown keep group: %v, want not found naming it", err)
 	}
-	_, err = c.Offboard(ctx, snap, ad.OffboardOptions{DisabledOU: "OU=Nowhere," + c.BaseDN()})
+	_, err = c.Offboard(ctx, snap, directory.OffboardOptions{DisabledOU: "OU=Nowhere," + c.BaseDN()})
 	if !errors.Is(err, directory.ErrNotFound) || !strings.Contains(err.Error(), "OU=Nowhere") {
 		t.Errorf("unknown leavers OU: %v, want not found naming it", err)
 	}
@@ -320,8 +320,8 @@ func TestLeaverLookups(t *testing.T) {
 	c, _ := labtest.Connect(t)
 	ctx := context.Background()
 	id := labtest.UniqueName("D")
-	a, _ := newLabUser(t, c, staffOU(c), func(nu *ad.NewUser) { nu.EmployeeID = id; nu.Mail = nu.SAMAccountName + ".m@" + labDomain })
-	b, _ := newLabUser(t, c, staffOU(c), func(nu *ad.NewUser) {})
+	a, _ := newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) { nu.EmployeeID = id; nu.Mail = nu.SAMAccountName + ".m@" + labDomain })
+	b, _ := newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) {})
 	// Two accounts with one employee ID: both are reported, so the plan can call it ambiguous.
 	replaceAttrForTest(t, b.DN, "employeeID", id)
 	byID, err := c.UsersByEmployeeID(ctx, []string{strings.ToUpper(id), "nobody-" + id})
@@ -374,7 +374,7 @@ func replaceAttrForTest(t *testing.T, dn, attr, value string) {
 
 func TestParseLeaverSnapshotRefusesBadFiles(t *testing.T) {
 	good := `{"version":1,"directory":"ad","dn":"CN=A,OU=X,DC=x","ou":"OU=X,DC=x","sam_account_name":"a","groups":["CN=G,DC=x"]}`
-	if _, err := ad.ParseLeaverSnapshot([]byte(good)); err != nil {
+	if _, err := directory.ParseLeaverSnapshot([]byte(good)); err != nil {
 		t.Fatalf("a good snapshot: %v", err)
 	}
 	for name, in := range map[string]string{
@@ -387,7 +387,7 @@ func TestParseLeaverSnapshotRefusesBadFiles(t *testing.T) {
 		"missing DN":    strings.Replace(good, `"dn":"CN=A,OU=X,DC=x",`, ``, 1),
 		"unknown shape": `[1,2]`,
 	} {
-		if _, err := ad.ParseLeaverSnapshot([]byte(in)); !errors.Is(err, directory.ErrInvalidInput) {
+		if _, err := directory.ParseLeaverSnapshot([]byte(in)); !errors.Is(err, directory.ErrInvalidInput) {
 			t.Errorf("%s: error = %v, want invalid input", name, err)
 		}
 	}

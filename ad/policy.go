@@ -5,36 +5,25 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-)
 
-// PasswordPolicy is the password and lockout policy that applies to an account: the domain's,
-// or a fine-grained password policy (PSO) when one applies.
-type PasswordPolicy struct {
-	MinLength        int           `json:"min_length"`
-	Complexity       bool          `json:"complexity"`
-	HistoryLength    int           `json:"history_length"`
-	MaxAge           time.Duration `json:"max_age"` // 0: passwords never expire
-	MinAge           time.Duration `json:"min_age"`
-	LockoutThreshold int           `json:"lockout_threshold"`
-	LockoutDuration  time.Duration `json:"lockout_duration"`
-	Source           string        `json:"source"` // the DN the policy was read from
-}
+	"github.com/adkit-dev/adkit/internal/directory"
+)
 
 const pwdPropertiesComplex = 0x1
 
 // DomainPasswordPolicy reads the policy from the domain head.
-func (c *Client) DomainPasswordPolicy(ctx context.Context) (PasswordPolicy, error) {
+func (c *Client) DomainPasswordPolicy(ctx context.Context) (directory.PasswordPolicy, error) {
 	domain := c.info.DefaultNamingContext
 	e, err := c.readEntry(ctx, domain, "(objectClass=*)", []string{
 		"minPwdLength", "pwdProperties", "pwdHistoryLength", "maxPwdAge", "minPwdAge", "lockoutThreshold", "lockoutDuration",
 	})
 	if err != nil {
-		return PasswordPolicy{}, fmt.Errorf("read password policy: %w", err)
+		return directory.PasswordPolicy{}, fmt.Errorf("read password policy: %w", err)
 	}
 	if e == nil {
-		return PasswordPolicy{}, fmt.Errorf("read password policy: domain object %s not found", domain)
+		return directory.PasswordPolicy{}, fmt.Errorf("read password policy: domain object %s not found", domain)
 	}
-	return PasswordPolicy{
+	return directory.PasswordPolicy{
 		MinLength:        attrInt(e, "minPwdLength"),
 		Complexity:       attrInt(e, "pwdProperties")&pwdPropertiesComplex != 0,
 		HistoryLength:    attrInt(e, "pwdHistoryLength"),
@@ -48,7 +37,7 @@ func (c *Client) DomainPasswordPolicy(ctx context.Context) (PasswordPolicy, erro
 
 // PasswordPolicyFor returns the policy in force for one account: its resultant PSO if it has
 // one and the bind account may read it, else the domain's.
-func (c *Client) PasswordPolicyFor(ctx context.Context, userDN string) (PasswordPolicy, error) {
+func (c *Client) PasswordPolicyFor(ctx context.Context, userDN string) (directory.PasswordPolicy, error) {
 	domain, err := c.DomainPasswordPolicy(ctx)
 	if err != nil {
 		return domain, err
@@ -68,7 +57,7 @@ func (c *Client) PasswordPolicyFor(ctx context.Context, userDN string) (Password
 	if err != nil || pe == nil {
 		return domain, nil //nolint:nilerr // as above
 	}
-	return PasswordPolicy{
+	return directory.PasswordPolicy{
 		MinLength:        attrInt(pe, "msDS-MinimumPasswordLength"),
 		Complexity:       pe.GetAttributeValue("msDS-PasswordComplexityEnabled") == "TRUE",
 		HistoryLength:    attrInt(pe, "msDS-PasswordHistoryLength"),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/dn"
 )
 
 // The methods in this file serve bulk work (onboarding): each takes many names and answers
@@ -292,7 +293,7 @@ func (c *Client) addEntry(ctx context.Context, a directory.NewAccount) error {
 // few groups thousands of times.
 type groupCache struct {
 	mu   sync.Mutex
-	refs map[string]GroupRef
+	refs map[string]directory.GroupRef
 }
 
 // EnsureMember makes the user a member of the group, and says whether it had to.
@@ -304,7 +305,7 @@ func (c *Client) EnsureMember(ctx context.Context, group, userDN string) (bool, 
 	u, err := c.members.user(ctx, c, userDN)
 	if errors.Is(err, directory.ErrNotFound) && c.DryRun() {
 		// A dry run did not create the account it is now adding: record what would happen.
-		tgt := audit.Target{DN: userDN, Name: CommonName(userDN)}
+		tgt := audit.Target{DN: userDN, Name: dn.CommonName(userDN)}
 		return true, c.change(ctx, "group.add_member", tgt, []audit.Change{{Attribute: "group", After: g.DN}}, noop)
 	}
 	if err != nil {
@@ -392,7 +393,7 @@ func (m *memberCache) user(ctx context.Context, c *Client, dn string) (*director
 	return u, nil
 }
 
-func (c *Client) cachedGroup(ctx context.Context, ident string) (GroupRef, error) {
+func (c *Client) cachedGroup(ctx context.Context, ident string) (directory.GroupRef, error) {
 	c.groups.mu.Lock()
 	defer c.groups.mu.Unlock()
 	key := strings.ToLower(ident)
@@ -404,7 +405,7 @@ func (c *Client) cachedGroup(ctx context.Context, ident string) (GroupRef, error
 		return g, err
 	}
 	if c.groups.refs == nil {
-		c.groups.refs = map[string]GroupRef{}
+		c.groups.refs = map[string]directory.GroupRef{}
 	}
 	c.groups.refs[key] = g
 	return g, nil

@@ -175,7 +175,7 @@ func TestUserDisplayNameWithBackslash(t *testing.T) {
 	c, _ := labtest.Connect(t)
 	ctx := context.Background()
 	display := `Sales\EMEA ` + labtest.UniqueName("d")
-	u, _ := newLabUser(t, c, staffOU(c), func(nu *ad.NewUser) { nu.DisplayName = display })
+	u, _ := newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) { nu.DisplayName = display })
 	for _, ident := range []string{display, `ADKITLAB\` + u.SAMAccountName} {
 		got, err := c.User(ctx, ident)
 		if err != nil {

@@ -12,38 +12,13 @@ import (
 	"github.com/adkit-dev/adkit/internal/directory"
 )
 
-// UserQuery selects users for `user search`. The conditions are ANDed.
-type UserQuery struct {
-	Locked               bool
-	Disabled             bool
-	Enabled              bool
-	PasswordExpired      bool
-	PasswordNeverExpires bool
-	NeverLoggedOn        bool
-	// InactiveDays selects accounts whose last logon (lastLogonTimestamp) is older than this
-	// many days, or that never logged on and were created before then.
-	InactiveDays int
-	// NameGlob matches sAMAccountName, userPrincipalName, displayName or cn; '*' is the only
-	// wildcard, everything else is literal.
-	NameGlob string
-	// OU limits the search to this subtree.
-	OU string
-	// Guests selects guest (B2B) accounts, which only Entra ID has.
-	Guests bool
-}
-
-// LastLogonReplicationLag is how far lastLogonTimestamp may lag the truth: AD only updates it
-// when the previous value is older than about 14 days (msDS-LogonTimeSyncInterval, randomised
-// by up to 5 days), so an "inactive" search cannot be more precise than this.
-const LastLogonReplicationLag = 14 * 24 * time.Hour
-
 const (
 	matchBitAnd = "1.2.840.113556.1.4.803"
 )
 
-// filter builds the LDAP filter; conditions the server cannot evaluate exactly (lockout
-// expiry, computed password expiry) are narrowed here and finished in keep.
-func (q UserQuery) filter(now time.Time) (string, error) {
+// userFilter builds the LDAP filter; conditions the server cannot evaluate exactly (lockout
+// expiry, computed password expiry) are narrowed here and finished in keepUser.
+func userFilter(q directory.UserQuery, now time.Time) (string, error) {
 	if q.Enabled && q.Disabled {
 		return "", fmt.Errorf("%w: --enabled and --disabled exclude each other", directory.ErrInvalidInput)
 	}
@@ -84,8 +59,8 @@ func (q UserQuery) filter(now time.Time) (string, error) {
 	return "(&" + strings.Join(parts, "") + ")", nil
 }
 
-// keep applies what the filter could only approximate.
-func (q UserQuery) keep(u *directory.User) bool {
+// keepUser applies what the filter could only approximate.
+func keepUser(q directory.UserQuery, u *directory.User) bool {
 	if q.Locked && !u.Locked {
 		return false // lockoutTime is set but the lockout duration has passed
 	}
@@ -108,8 +83,8 @@ func escapeGlob(glob string) string {
 }
 
 // SearchUsers streams the users matching q to fn, page by page.
-func (c *Client) SearchUsers(ctx context.Context, q UserQuery, now time.Time, fn func(*directory.User) error) error {
-	filter, err := q.filter(now)
+func (c *Client) SearchUsers(ctx context.Context, q directory.UserQuery, now time.Time, fn func(*directory.User) error) error {
+	filter, err := userFilter(q, now)
 	if err != nil {
 		return err
 	}
@@ -122,7 +97,7 @@ func (c *Client) SearchUsers(ctx context.Context, q UserQuery, now time.Time, fn
 	}
 	err = c.searchEach(ctx, base, filter, userAttributeList(), func(e *ldap.Entry) error {
 		u := userFromEntry(e)
-		if !q.keep(u) {
+		if !keepUser(q, u) {
 			return nil
 		}
 		return fn(u)

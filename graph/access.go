@@ -10,7 +10,6 @@ import (
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
 )
@@ -18,7 +17,7 @@ import (
 // membership is one user to add to one group.
 type membership struct {
 	user  *directory.User
-	group ad.GroupRef
+	group directory.GroupRef
 }
 
 // addMemberships adds users to groups, 20 additions per $batch, each audited on its own as
@@ -77,7 +76,7 @@ func (c *Client) GrantAccess(ctx context.Context, items []directory.CloudAccess)
 	found := c.resolveUsers(ctx, idents)
 
 	// Groups: each distinct name once.
-	groups := map[string]ad.GroupRef{}
+	groups := map[string]directory.GroupRef{}
 	groupErr := map[string]error{}
 	for _, it := range items {
 		for _, g := range it.Groups {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/password"
@@ -18,7 +17,7 @@ import (
 const minPasswordLength = 8
 
 // passwordPolicy is Entra ID's fixed policy, in the AD client's terms.
-var passwordPolicy = ad.PasswordPolicy{MinLength: minPasswordLength, Complexity: true, Source: "Entra ID password policy"}
+var passwordPolicy = directory.PasswordPolicy{MinLength: minPasswordLength, Complexity: true, Source: "Entra ID password policy"}
 
 // patch sends one PATCH /users/{id} through the audit trail.
 func (c *Client) patch(ctx context.Context, action string, u *directory.User, changes []audit.Change, body models.Userable, perm string) error {
@@ -32,10 +31,10 @@ func (c *Client) patch(ctx context.Context, action string, u *directory.User, ch
 
 // SetEnabled enables or disables sign-in (accountEnabled). Disabling does not end sessions
 // already open: RevokeSessions does.
-func (c *Client) SetEnabled(ctx context.Context, ident string, enable bool) (ad.Outcome, error) {
+func (c *Client) SetEnabled(ctx context.Context, ident string, enable bool) (directory.Outcome, error) {
 	m, err := c.findUser(ctx, ident, userSelect)
 	if err != nil {
-		return ad.Outcome{}, err
+		return directory.Outcome{}, err
 	}
 	u := userFromModel(m)
 	action, verb, state := "user.disable", "disable", "disabled"
@@ -49,22 +48,22 @@ func (c *Client) SetEnabled(ctx context.Context, ident string, enable bool) (ad.
 	body := models.NewUser()
 	body.SetAccountEnabled(&enable)
 	if err := c.patch(ctx, action, u, changes, body, "User.EnableDisableAccount.All"); err != nil {
-		return ad.Outcome{User: u}, fmt.Errorf("%s %s: %w", verb, u.UserPrincipalName, err)
+		return directory.Outcome{User: u}, fmt.Errorf("%s %s: %w", verb, u.UserPrincipalName, err)
 	}
 	u.Enabled = enable
-	return c.dryRunAware(ad.Outcome{User: u, Changed: true, Note: verb + "d"}, "would "+verb), nil
+	return c.dryRunAware(directory.Outcome{User: u, Changed: true, Note: verb + "d"}, "would "+verb), nil
 }
 
 // ResetPassword sets a new password through passwordProfile, generated unless opts.Password
 // is given, and forceChangePasswordNextSignIn when opts.MustChange. Entra ID has no lockout to
 // clear: opts.Unlock only adds a note.
-func (c *Client) ResetPassword(ctx context.Context, ident string, opts ad.ResetOptions) (ad.ResetResult, error) {
+func (c *Client) ResetPassword(ctx context.Context, ident string, opts directory.ResetOptions) (directory.ResetResult, error) {
 	m, err := c.findUser(ctx, ident, userSelect)
 	if err != nil {
-		return ad.ResetResult{}, err
+		return directory.ResetResult{}, err
 	}
 	u := userFromModel(m)
-	res := ad.ResetResult{Outcome: ad.Outcome{User: u}, Password: opts.Password, Policy: passwordPolicy}
+	res := directory.ResetResult{Outcome: directory.Outcome{User: u}, Password: opts.Password, Policy: passwordPolicy}
 	if res.Password.IsZero() {
 		p, err := password.Generate(max(opts.Length, password.MinLength))
 		if err != nil {
@@ -105,10 +104,10 @@ func (c *Client) ResetPassword(ctx context.Context, ident string, opts ad.ResetO
 // RevokeSessions invalidates the user's refresh tokens and session cookies
 // (revokeSignInSessions), so that they must sign in again everywhere; access tokens already
 // issued live until they expire (about an hour).
-func (c *Client) RevokeSessions(ctx context.Context, ident string) (ad.Outcome, error) {
+func (c *Client) RevokeSessions(ctx context.Context, ident string) (directory.Outcome, error) {
 	m, err := c.findUser(ctx, ident, userSelect)
 	if err != nil {
-		return ad.Outcome{}, err
+		return directory.Outcome{}, err
 	}
 	u := userFromModel(m)
 	changes := []audit.Change{{Attribute: "signInSessionsValidFromDateTime", After: "now"}}
@@ -117,7 +116,7 @@ func (c *Client) RevokeSessions(ctx context.Context, ident string) (ad.Outcome, 
 		return explain(err, "User.RevokeSessions.All")
 	})
 	if err != nil {
-		return ad.Outcome{User: u}, fmt.Errorf("revoke sessions of %s: %w", u.UserPrincipalName, err)
+		return directory.Outcome{User: u}, fmt.Errorf("revoke sessions of %s: %w", u.UserPrincipalName, err)
 	}
-	return c.dryRunAware(ad.Outcome{User: u, Changed: true, Note: "sessions revoked; the user must sign in again"}, "would revoke sessions"), nil
+	return c.dryRunAware(directory.Outcome{User: u, Changed: true, Note: "sessions revoked; the user must sign in again"}, "would revoke sessions"), nil
 }

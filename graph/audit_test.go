@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/internal/directory"
 )
 
 // Every change writes an intent before and an outcome after, with directory "entra", the
@@ -20,7 +20,7 @@ func TestEveryChangeIsAudited(t *testing.T) {
 	}
 	must(e.client.SetEnabled(ctx, "jdoe", false))
 	must(e.client.SetEnabled(ctx, "jdoe", true))
-	reset, err := e.client.ResetPassword(ctx, "jdoe", ad.ResetOptions{MustChange: true})
+	reset, err := e.client.ResetPassword(ctx, "jdoe", directory.ResetOptions{MustChange: true})
 	must(nil, err)
 	must(e.client.RevokeSessions(ctx, "jdoe"))
 	g, err := e.client.ResolveGroup(ctx, "Helpdesk")
@@ -29,7 +29,7 @@ func TestEveryChangeIsAudited(t *testing.T) {
 	must(e.client.RemoveMember(ctx, g, "jdoe"))
 	must(e.client.AssignLicense(ctx, "asmith", "ENTERPRISEPACK", ""))
 	must(e.client.RemoveLicense(ctx, "asmith", "ENTERPRISEPACK"))
-	created, err := e.client.CreateUser(ctx, ad.NewUser{UserPrincipalName: "aud.it@corp.example.com", GivenName: "Aud", Surname: "It"})
+	created, err := e.client.CreateUser(ctx, directory.NewUser{UserPrincipalName: "aud.it@corp.example.com", GivenName: "Aud", Surname: "It"})
 	must(nil, err)
 
 	want := []string{"user.disable", "user.enable", "user.reset_password", "user.revoke_sessions", "group.add_member",

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
 )
@@ -22,16 +21,16 @@ func userTarget(u *directory.User) audit.Target {
 }
 
 // skip records a change that needed no doing.
-func (c *Client) skip(ctx context.Context, action string, u *directory.User, changes []audit.Change, note string) (ad.Outcome, error) {
+func (c *Client) skip(ctx context.Context, action string, u *directory.User, changes []audit.Change, note string) (directory.Outcome, error) {
 	err := c.change(ctx, action, userTarget(u), changes, func(context.Context) error { return audit.Skipped(note) })
 	if err := ignoreSkipped(err); err != nil { // nil on a dry run too: nothing to do either way
-		return ad.Outcome{User: u}, err
+		return directory.Outcome{User: u}, err
 	}
-	return ad.Outcome{User: u, Note: note}, nil
+	return directory.Outcome{User: u, Note: note}, nil
 }
 
 // dryRunAware rewords an outcome when nothing was actually changed.
-func (c *Client) dryRunAware(o ad.Outcome, would string) ad.Outcome {
+func (c *Client) dryRunAware(o directory.Outcome, would string) directory.Outcome {
 	if c.DryRun() {
 		o.Changed, o.WouldChange = false, true
 		o.Note = would + " (dry run: nothing changed)"

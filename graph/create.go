@@ -7,7 +7,6 @@ import (
 
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/password"
@@ -19,8 +18,8 @@ import (
 // changes nothing; then the account is created and added to its groups in one $batch. The
 // password is generated unless given. OU and AccountExpires do not exist in Entra ID and are
 // refused rather than ignored.
-func (c *Client) CreateUser(ctx context.Context, nu ad.NewUser) (ad.CreateResult, error) {
-	var res ad.CreateResult
+func (c *Client) CreateUser(ctx context.Context, nu directory.NewUser) (directory.CreateResult, error) {
+	var res directory.CreateResult
 	switch {
 	case strings.TrimSpace(nu.GivenName) == "" || strings.TrimSpace(nu.Surname) == "":
 		return res, fmt.Errorf("%w: a new account needs a given name and a surname", directory.ErrInvalidInput)
@@ -96,7 +95,7 @@ func (c *Client) CreateUser(ctx context.Context, nu ad.NewUser) (ad.CreateResult
 	return res, nil
 }
 
-func appendGroup(list []ad.GroupRef, g ad.GroupRef) []ad.GroupRef {
+func appendGroup(list []directory.GroupRef, g directory.GroupRef) []directory.GroupRef {
 	for _, x := range list {
 		if strings.EqualFold(x.DN, g.DN) {
 			return list

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/graph/graphtest"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/secret"
@@ -14,7 +13,7 @@ import (
 
 func TestCreateUserThroughSDK(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	res, err := e.client.CreateUser(e.ctx(), ad.NewUser{
+	res, err := e.client.CreateUser(e.ctx(), directory.NewUser{
 		UserPrincipalName: "zoe.new@corp.example.com", SAMAccountName: "zoe.new", GivenName: "Zoë", Surname: "New",
 		EmployeeID: "E9001", Department: "Sales", Title: "Rep", Manager: "asmith@corp.example.com",
 		UsageLocation: "DE", MustChange: true, Groups: []string{"Staff", "VPN Users", "staff"},
@@ -64,23 +63,23 @@ func TestCreateUserThroughSDK(t *testing.T) {
 func TestCreateUserRefusals(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	ctx := e.ctx()
-	_, err := e.client.CreateUser(ctx, ad.NewUser{UserPrincipalName: "jdoe@corp.example.com", GivenName: "J", Surname: "D"})
+	_, err := e.client.CreateUser(ctx, directory.NewUser{UserPrincipalName: "jdoe@corp.example.com", GivenName: "J", Surname: "D"})
 	if err == nil || !strings.Contains(err.Error(), "an account with that userPrincipalName already exists") || !errors.Is(err, directory.ErrInvalidInput) {
 		t.Errorf("duplicate UPN: %v", err)
 	}
-	_, err = e.client.CreateUser(ctx, ad.NewUser{UserPrincipalName: "weak@corp.example.com", GivenName: "W", Surname: "K", Password: secret.New("password")})
+	_, err = e.client.CreateUser(ctx, directory.NewUser{UserPrincipalName: "weak@corp.example.com", GivenName: "W", Surname: "K", Password: secret.New("password")})
 	if err == nil || !strings.Contains(err.Error(), "does not meet Entra ID's requirements") || !errors.Is(err, directory.ErrInvalidInput) {
 		t.Errorf("weak password: %v", err)
 	}
-	_, err = e.client.CreateUser(ctx, ad.NewUser{UserPrincipalName: "x@nowhere.example", GivenName: "X", Surname: "Y"})
+	_, err = e.client.CreateUser(ctx, directory.NewUser{UserPrincipalName: "x@nowhere.example", GivenName: "X", Surname: "Y"})
 	if err == nil || !strings.Contains(err.Error(), "not a verified domain") || !errors.Is(err, directory.ErrInvalidInput) {
 		t.Errorf("domain: %v", err)
 	}
-	_, err = e.client.CreateUser(ctx, ad.NewUser{UserPrincipalName: "m@corp.example.com", GivenName: "M", Surname: "N", Manager: "nobody@corp.example.com"})
+	_, err = e.client.CreateUser(ctx, directory.NewUser{UserPrincipalName: "m@corp.example.com", GivenName: "M", Surname: "N", Manager: "nobody@corp.example.com"})
 	if !errors.Is(err, directory.ErrNotFound) {
 		t.Errorf("manager: %v", err)
 	}
-	_, err = e.client.CreateUser(ctx, ad.NewUser{UserPrincipalName: "dup.emp@corp.example.com", GivenName: "M", Surname: "N", EmployeeID: "E1001"})
+	_, err = e.client.CreateUser(ctx, directory.NewUser{UserPrincipalName: "dup.emp@corp.example.com", GivenName: "M", Surname: "N", EmployeeID: "E1001"})
 	if err == nil || !strings.Contains(err.Error(), "E1001 already has an account: jdoe@corp.example.com") {
 		t.Errorf("employee id: %v", err)
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/internal/directory"
 )
 
@@ -76,12 +75,12 @@ func (c *Client) Group(ctx context.Context, ident string) (*directory.Group, err
 
 // ResolveGroup finds one group by any accepted name, reading none of its members. In the
 // GroupRef, DN holds the object id (Entra ID has no DNs) and SAMAccountName the display name.
-func (c *Client) ResolveGroup(ctx context.Context, ident string) (ad.GroupRef, error) {
+func (c *Client) ResolveGroup(ctx context.Context, ident string) (directory.GroupRef, error) {
 	m, err := c.findGroup(ctx, ident, []string{"id", "displayName"})
 	if err != nil {
-		return ad.GroupRef{}, err
+		return directory.GroupRef{}, err
 	}
-	return ad.GroupRef{DN: str(m.GetId()), SAMAccountName: str(m.GetDisplayName())}, nil
+	return directory.GroupRef{DN: str(m.GetId()), SAMAccountName: str(m.GetDisplayName())}, nil
 }
 
 // members lists a group's direct members, or with transitive every object below it.
@@ -169,7 +168,7 @@ func (c *Client) parentsOf(ctx context.Context, ids []string) (map[string][]obje
 // through nesting (transitiveMemberOf), each with the chain of groups it is reached through.
 // The chains come from the nested groups' own memberships, read 20 groups per $batch.
 // Directory roles, which Graph lists among memberships, are left out: they are not groups.
-func (c *Client) UserGroups(ctx context.Context, ident string, recursive bool) (*directory.User, []ad.Membership, error) {
+func (c *Client) UserGroups(ctx context.Context, ident string, recursive bool) (*directory.User, []directory.Membership, error) {
 	m, err := c.findUser(ctx, ident, userSelect)
 	if err != nil {
 		return nil, nil, err
@@ -190,9 +189,9 @@ func (c *Client) UserGroups(ctx context.Context, ident string, recursive bool) (
 	for _, g := range direct {
 		u.MemberOf = append(u.MemberOf, g.DisplayName)
 	}
-	out := make([]ad.Membership, 0, len(direct))
+	out := make([]directory.Membership, 0, len(direct))
 	for _, g := range direct {
-		out = append(out, ad.Membership{DN: g.ID, SAMAccountName: g.DisplayName, Direct: true, Via: []string{}})
+		out = append(out, directory.Membership{DN: g.ID, SAMAccountName: g.DisplayName, Direct: true, Via: []string{}})
 	}
 	if recursive {
 		tresp, err := c.usersAPI().ByUserId(u.ID).TransitiveMemberOf().Get(ctx, &users.ItemTransitiveMemberOfRequestBuilderGetRequestConfiguration{
@@ -211,7 +210,7 @@ func (c *Client) UserGroups(ctx context.Context, ident string, recursive bool) (
 		}
 		out = append(out, nested...)
 	}
-	slices.SortStableFunc(out, func(a, b ad.Membership) int {
+	slices.SortStableFunc(out, func(a, b directory.Membership) int {
 		if a.Direct != b.Direct {
 			if a.Direct {
 				return -1
@@ -225,7 +224,7 @@ func (c *Client) UserGroups(ctx context.Context, ident string, recursive bool) (
 
 // nestedMemberships finds, for every group in all that is not in direct, the shortest chain
 // of groups leading to it from a direct group: a breadth-first walk up the groups' parents.
-func (c *Client) nestedMemberships(ctx context.Context, direct, all []object) ([]ad.Membership, error) {
+func (c *Client) nestedMemberships(ctx context.Context, direct, all []object) ([]directory.Membership, error) {
 	inSet := map[string]object{}
 	var ids []string
 	for _, g := range all {
@@ -249,7 +248,7 @@ func (c *Client) nestedMemberships(ctx context.Context, direct, all []object) ([
 		seen[strings.ToLower(g.ID)] = true
 		queue = append(queue, node{g: g, via: []string{}})
 	}
-	var out []ad.Membership
+	var out []directory.Membership
 	for len(queue) > 0 {
 		n := queue[0]
 		queue = queue[1:]
@@ -260,7 +259,7 @@ func (c *Client) nestedMemberships(ctx context.Context, direct, all []object) ([
 			}
 			seen[k] = true
 			via := append(slices.Clone(n.via), n.g.DisplayName)
-			out = append(out, ad.Membership{DN: p.ID, SAMAccountName: p.DisplayName, Via: via})
+			out = append(out, directory.Membership{DN: p.ID, SAMAccountName: p.DisplayName, Via: via})
 			queue = append(queue, node{g: p, via: via})
 		}
 	}
@@ -268,7 +267,7 @@ func (c *Client) nestedMemberships(ctx context.Context, direct, all []object) ([
 	// between the reads) is still listed, without a chain.
 	for k, g := range inSet {
 		if !seen[k] {
-			out = append(out, ad.Membership{DN: g.ID, SAMAccountName: g.DisplayName, Via: []string{}})
+			out = append(out, directory.Membership{DN: g.ID, SAMAccountName: g.DisplayName, Via: []string{}})
 		}
 	}
 	return out, nil
@@ -279,7 +278,7 @@ func (c *Client) nestedMemberships(ctx context.Context, direct, all []object) ([
 // are members. The chains come from the nested groups' own member lists, read 20 groups per
 // $batch. In each Member, DN holds the object id and SAMAccountName the UPN of a user or the
 // display name of anything else.
-func (c *Client) GroupMembers(ctx context.Context, ident string, recursive bool) (*directory.Group, []ad.Member, error) {
+func (c *Client) GroupMembers(ctx context.Context, ident string, recursive bool) (*directory.Group, []directory.Member, error) {
 	m, err := c.findGroup(ctx, ident, groupSelect)
 	if err != nil {
 		return nil, nil, err
@@ -292,7 +291,7 @@ func (c *Client) GroupMembers(ctx context.Context, ident string, recursive bool)
 	for _, o := range direct {
 		g.Members = append(g.Members, o.name())
 	}
-	out := make([]ad.Member, 0, len(direct))
+	out := make([]directory.Member, 0, len(direct))
 	for _, o := range direct {
 		out = append(out, memberFromObject(o, true, []string{}))
 	}
@@ -348,8 +347,8 @@ func (c *Client) GroupMembers(ctx context.Context, ident string, recursive bool)
 	return g, out, nil
 }
 
-func memberFromObject(o object, direct bool, via []string) ad.Member {
-	return ad.Member{
+func memberFromObject(o object, direct bool, via []string) directory.Member {
+	return directory.Member{
 		DN:             o.ID,
 		SAMAccountName: o.name(),
 		DisplayName:    o.DisplayName,

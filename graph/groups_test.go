@@ -7,12 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/graph/graphtest"
 	"github.com/adkit-dev/adkit/internal/directory"
 )
 
-func describeMemberships(ms []ad.Membership) string {
+func describeMemberships(ms []directory.Membership) string {
 	var parts []string
 	for _, m := range ms {
 		how := "direct"

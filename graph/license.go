@@ -11,7 +11,6 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
 )
@@ -74,19 +73,19 @@ func (c *Client) findSKU(ctx context.Context, name string) (sku, error) {
 // AssignLicense gives a user a licence (a SKU part number such as ENTERPRISEPACK, or a SKU
 // id). usageLocation (ISO 3166 alpha-2, e.g. "US") is set first if the user has none: Graph
 // refuses to license a user without one. Empty: such a user fails, saying so.
-func (c *Client) AssignLicense(ctx context.Context, ident, skuName, usageLocation string) (ad.Outcome, error) {
+func (c *Client) AssignLicense(ctx context.Context, ident, skuName, usageLocation string) (directory.Outcome, error) {
 	outs, errs, err := c.AssignLicenses(ctx, []string{ident}, skuName, usageLocation)
 	if err != nil {
-		return ad.Outcome{}, err
+		return directory.Outcome{}, err
 	}
 	return outs[0], errs[0]
 }
 
 // RemoveLicense takes a licence away from a user.
-func (c *Client) RemoveLicense(ctx context.Context, ident, skuName string) (ad.Outcome, error) {
+func (c *Client) RemoveLicense(ctx context.Context, ident, skuName string) (directory.Outcome, error) {
 	outs, errs, err := c.RemoveLicenses(ctx, []string{ident}, skuName)
 	if err != nil {
-		return ad.Outcome{}, err
+		return directory.Outcome{}, err
 	}
 	return outs[0], errs[0]
 }
@@ -94,12 +93,12 @@ func (c *Client) RemoveLicense(ctx context.Context, ident, skuName string) (ad.O
 // AssignLicenses gives many users a licence: users are looked up, usage locations set and
 // licences assigned 20 per $batch, each change audited on its own. It returns, per user, the
 // outcome and error; the last error is for the SKU as a whole (unknown, too few left).
-func (c *Client) AssignLicenses(ctx context.Context, idents []string, skuName, usageLocation string) ([]ad.Outcome, []error, error) {
+func (c *Client) AssignLicenses(ctx context.Context, idents []string, skuName, usageLocation string) ([]directory.Outcome, []error, error) {
 	return split(c.editLicenses(ctx, idents, skuName, usageLocation, true))
 }
 
 // RemoveLicenses takes a licence away from many users, 20 per $batch.
-func (c *Client) RemoveLicenses(ctx context.Context, idents []string, skuName string) ([]ad.Outcome, []error, error) {
+func (c *Client) RemoveLicenses(ctx context.Context, idents []string, skuName string) ([]directory.Outcome, []error, error) {
 	return split(c.editLicenses(ctx, idents, skuName, "", false))
 }
 
@@ -177,7 +176,7 @@ func (c *Client) editLicenses(ctx context.Context, idents []string, skuName, usa
 			return c.batchErrors(ctx, reqs, "LicenseAssignment.ReadWrite.All")
 		})
 		for k, e := range chunk {
-			o := ad.Outcome{User: e.r.user}
+			o := directory.Outcome{User: e.r.user}
 			if errs[k] != nil {
 				results[e.i].Outcome, results[e.i].Err = o, fmt.Errorf("%s %s %s: %w", verb, s.PartNumber, e.r.user.UserPrincipalName, errs[k])
 				continue

@@ -8,24 +8,23 @@ import (
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
 )
 
 // result is what a bulk change did to one of its targets.
 type result struct {
-	Outcome ad.Outcome
+	Outcome directory.Outcome
 	Err     error
 }
 
 // split turns results into the parallel slices the bulk methods return, so that callers
 // (the command tree) need no type from this package.
-func split(rs []result, err error) ([]ad.Outcome, []error, error) {
+func split(rs []result, err error) ([]directory.Outcome, []error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	outs, errs := make([]ad.Outcome, len(rs)), make([]error, len(rs))
+	outs, errs := make([]directory.Outcome, len(rs)), make([]error, len(rs))
 	for i, r := range rs {
 		outs[i], errs[i] = r.Outcome, r.Err
 	}
@@ -33,31 +32,31 @@ func split(rs []result, err error) ([]ad.Outcome, []error, error) {
 }
 
 // AddMember adds a user to a group. Already a member: nothing changes and Outcome says so.
-func (c *Client) AddMember(ctx context.Context, g ad.GroupRef, userIdent string) (ad.Outcome, error) {
+func (c *Client) AddMember(ctx context.Context, g directory.GroupRef, userIdent string) (directory.Outcome, error) {
 	outs, errs := c.AddMembers(ctx, g, []string{userIdent})
 	return outs[0], errs[0]
 }
 
 // RemoveMember removes a user from a group. Not a member: nothing changes and Outcome says so.
-func (c *Client) RemoveMember(ctx context.Context, g ad.GroupRef, userIdent string) (ad.Outcome, error) {
+func (c *Client) RemoveMember(ctx context.Context, g directory.GroupRef, userIdent string) (directory.Outcome, error) {
 	outs, errs := c.RemoveMembers(ctx, g, []string{userIdent})
 	return outs[0], errs[0]
 }
 
 // AddMembers adds users to a group: the users are looked up 20 per $batch, then added 20 per
 // $batch, each addition audited on its own. It returns each user's outcome and error.
-func (c *Client) AddMembers(ctx context.Context, g ad.GroupRef, idents []string) ([]ad.Outcome, []error) {
+func (c *Client) AddMembers(ctx context.Context, g directory.GroupRef, idents []string) ([]directory.Outcome, []error) {
 	outs, errs, _ := split(c.editMembers(ctx, g, idents, true), nil)
 	return outs, errs
 }
 
 // RemoveMembers removes users from a group, 20 per $batch.
-func (c *Client) RemoveMembers(ctx context.Context, g ad.GroupRef, idents []string) ([]ad.Outcome, []error) {
+func (c *Client) RemoveMembers(ctx context.Context, g directory.GroupRef, idents []string) ([]directory.Outcome, []error) {
 	outs, errs, _ := split(c.editMembers(ctx, g, idents, false), nil)
 	return outs, errs
 }
 
-func (c *Client) editMembers(ctx context.Context, g ad.GroupRef, idents []string, add bool) []result {
+func (c *Client) editMembers(ctx context.Context, g directory.GroupRef, idents []string, add bool) []result {
 	results := make([]result, len(idents))
 	users := c.resolveUsers(ctx, idents)
 	// chs are the changes to send; which[k] is the index in idents of chs[k].
@@ -113,8 +112,8 @@ func membershipFailure(f failure, group string, add bool) error {
 	return f.explain("GroupMember.ReadWrite.All", nil)
 }
 
-func (c *Client) membershipOutcome(u *directory.User, g ad.GroupRef, add bool, err error) (ad.Outcome, error) {
-	o := ad.Outcome{User: u}
+func (c *Client) membershipOutcome(u *directory.User, g directory.GroupRef, add bool, err error) (directory.Outcome, error) {
+	o := directory.Outcome{User: u}
 	if err != nil {
 		if skipped := ignoreSkipped(err); skipped == nil {
 			o.Note = err.Error()

@@ -11,7 +11,6 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
 )
@@ -361,30 +360,20 @@ func (c *Client) OffboardCloud(ctx context.Context, items []directory.CloudOffbo
 	return out
 }
 
-// CloudRestoreResult says what RestoreCloudLeaver did.
-type CloudRestoreResult struct {
-	User          *directory.User
-	Steps         []ad.Step
-	GroupsAdded   []string
-	MissingGroups []string
-	Licenses      []string // assigned again
-	Password      ad.ResetResult
-}
-
 // RestoreCloudLeaver puts a cloud-only rehire back as the snapshot shows them: in their
 // groups again (groups deleted since are listed and skipped), their licences back, a new
 // password that must be changed at the next sign-in (generated when opts.Password is
 // empty) and, last, sign-in enabled if it was before. Each step is audited; steps already so
 // are recorded as skipped, except the password, which is new every time.
-func (c *Client) RestoreCloudLeaver(ctx context.Context, s *directory.CloudRevocation, opts ad.ResetOptions) (CloudRestoreResult, error) {
-	var res CloudRestoreResult
+func (c *Client) RestoreCloudLeaver(ctx context.Context, s *directory.CloudRevocation, opts directory.ResetOptions) (directory.CloudRestoreResult, error) {
+	var res directory.CloudRestoreResult
 	r := c.resolveUsers(ctx, []string{s.ID})[0]
 	if r.err != nil {
 		return res, r.err
 	}
 	res.User = r.user
 	c.forgetGroups(s.ID)
-	fail := func(err error) (CloudRestoreResult, error) {
+	fail := func(err error) (directory.CloudRestoreResult, error) {
 		return res, fmt.Errorf("restore %s: %w; the steps before this one are done, run restore again to finish", r.user.UserPrincipalName, err)
 	}
 	var pairs []membership
@@ -396,19 +385,19 @@ func (c *Client) RestoreCloudLeaver(ctx context.Context, s *directory.CloudRevoc
 			}
 			return fail(err)
 		}
-		pairs = append(pairs, membership{user: r.user, group: ad.GroupRef{DN: g.ID, SAMAccountName: g.Name}})
+		pairs = append(pairs, membership{user: r.user, group: directory.GroupRef{DN: g.ID, SAMAccountName: g.Name}})
 	}
 	for k, err := range c.addMemberships(ctx, pairs) {
 		name := pairs[k].group.SAMAccountName
 		switch {
 		case errors.Is(err, audit.ErrSkipped):
-			res.Steps = append(res.Steps, ad.Step{Action: "group.add_member", Note: "already a member of " + name})
+			res.Steps = append(res.Steps, directory.Step{Action: "group.add_member", Note: "already a member of " + name})
 		case err != nil:
 			return fail(fmt.Errorf("add to %s: %w", name, err))
 		default:
 			res.GroupsAdded = append(res.GroupsAdded, name)
-			o := c.dryRunAware(ad.Outcome{Changed: true, Note: "added to " + name}, "would add to "+name)
-			res.Steps = append(res.Steps, ad.Step{Action: "group.add_member", Changed: o.Changed, WouldChange: o.WouldChange, Note: o.Note})
+			o := c.dryRunAware(directory.Outcome{Changed: true, Note: "added to " + name}, "would add to "+name)
+			res.Steps = append(res.Steps, directory.Step{Action: "group.add_member", Changed: o.Changed, WouldChange: o.WouldChange, Note: o.Note})
 		}
 	}
 	for _, l := range s.Licenses {
@@ -416,7 +405,7 @@ func (c *Client) RestoreCloudLeaver(ctx context.Context, s *directory.CloudRevoc
 		if err != nil {
 			return fail(err)
 		}
-		res.Steps = append(res.Steps, ad.Step{Action: "user.assign_license", Changed: o.Changed, WouldChange: o.WouldChange, Note: o.Note})
+		res.Steps = append(res.Steps, directory.Step{Action: "user.assign_license", Changed: o.Changed, WouldChange: o.WouldChange, Note: o.Note})
 		if o.Changed || o.WouldChange {
 			res.Licenses = append(res.Licenses, l)
 		}
@@ -436,13 +425,13 @@ func (c *Client) RestoreCloudLeaver(ctx context.Context, s *directory.CloudRevoc
 		return fail(err)
 	}
 	res.Password = pw
-	res.Steps = append(res.Steps, ad.Step{Action: "user.reset_password", Changed: pw.Changed, WouldChange: pw.WouldChange, Note: pw.Note})
+	res.Steps = append(res.Steps, directory.Step{Action: "user.reset_password", Changed: pw.Changed, WouldChange: pw.WouldChange, Note: pw.Note})
 	if s.Enabled || s.Disabled {
 		o, err := c.SetEnabled(ctx, s.ID, true)
 		if err != nil {
 			return fail(err)
 		}
-		res.Steps = append(res.Steps, ad.Step{Action: "user.enable", Changed: o.Changed, WouldChange: o.WouldChange, Note: o.Note})
+		res.Steps = append(res.Steps, directory.Step{Action: "user.enable", Changed: o.Changed, WouldChange: o.WouldChange, Note: o.Note})
 		if o.User != nil {
 			res.User = o.User
 		}
@@ -453,29 +442,29 @@ func (c *Client) RestoreCloudLeaver(ctx context.Context, s *directory.CloudRevoc
 // restoreManager sets the snapshot's manager (a UPN) back when the account has none now, as
 // the AD restore does: offboarding leaves the manager alone, but someone may have cleared it
 // since. A manager who has left too is recorded as skipped, not an error.
-func (c *Client) restoreManager(ctx context.Context, account *directory.User, manager string) (ad.Step, error) {
+func (c *Client) restoreManager(ctx context.Context, account *directory.User, manager string) (directory.Step, error) {
 	now, err := c.findUser(ctx, account.ID, []string{"id"}, managerExpand)
 	if err != nil {
-		return ad.Step{}, fmt.Errorf("read the manager of %s: %w", account.UserPrincipalName, err)
+		return directory.Step{}, fmt.Errorf("read the manager of %s: %w", account.UserPrincipalName, err)
 	}
 	if m, ok := now.GetManager().(models.Userable); ok && m != nil {
-		return ad.Step{}, nil // still has one: nothing to put back
+		return directory.Step{}, nil // still has one: nothing to put back
 	}
 	ids, err := c.ManagersByMail(ctx, []string{manager})
 	if err != nil {
-		return ad.Step{}, err
+		return directory.Step{}, err
 	}
 	id, found := ids[manager]
 	if !found {
 		o, err := c.skip(ctx, "user.update", account, []audit.Change{{Attribute: "manager", After: manager}},
 			"manager "+manager+" no longer exists; not restored")
-		return ad.Step{Action: "user.update", Note: o.Note}, err
+		return directory.Step{Action: "user.update", Note: o.Note}, err
 	}
 	if err := c.SetManager(ctx, account, id); err != nil {
-		return ad.Step{}, err
+		return directory.Step{}, err
 	}
-	o := c.dryRunAware(ad.Outcome{Changed: true, Note: "manager set back to " + manager}, "would set the manager back to "+manager)
-	return ad.Step{Action: "user.update", Changed: o.Changed, WouldChange: o.WouldChange, Note: o.Note}, nil
+	o := c.dryRunAware(directory.Outcome{Changed: true, Note: "manager set back to " + manager}, "would set the manager back to "+manager)
+	return directory.Step{Action: "user.update", Changed: o.Changed, WouldChange: o.WouldChange, Note: o.Note}, nil
 }
 
 // The leaver lookups of offboarding's planner (onboarding.LeaverDirectory), for cloud-only

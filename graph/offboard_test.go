@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/adkit-dev/adkit/ad"
-	"github.com/adkit-dev/adkit/graph"
 	"github.com/adkit-dev/adkit/graph/graphtest"
 	"github.com/adkit-dev/adkit/internal/directory"
 )
@@ -104,7 +102,7 @@ func TestOffboardCloudInBulk(t *testing.T) {
 	}
 
 	// Restore one: groups, licence, new password (must change), enabled.
-	r, err := e.client.RestoreCloudLeaver(e.ctx(), s, ad.ResetOptions{})
+	r, err := e.client.RestoreCloudLeaver(e.ctx(), s, directory.ResetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +118,7 @@ func TestOffboardCloudInBulk(t *testing.T) {
 	// Someone cleared the manager since: restore puts it back (audited as user.update); a
 	// manager who has left too is recorded as skipped, not an error.
 	ten.UpdateUser("leaver03@corp.example.com", func(u *graphtest.User) { u.ManagerID = "" })
-	if r, err = e.client.RestoreCloudLeaver(e.ctx(), s, ad.ResetOptions{}); err != nil {
+	if r, err = e.client.RestoreCloudLeaver(e.ctx(), s, directory.ResetOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := ten.User("leaver03@corp.example.com").ManagerID; got != id("asmith@corp.example.com") || !hasStep(r, "manager set back to asmith@corp.example.com") {
@@ -129,7 +127,7 @@ func TestOffboardCloudInBulk(t *testing.T) {
 	ten.UpdateUser("leaver03@corp.example.com", func(u *graphtest.User) { u.ManagerID = "" })
 	gone := *s
 	gone.Manager = "left.too@corp.example.com"
-	if r, err = e.client.RestoreCloudLeaver(e.ctx(), &gone, ad.ResetOptions{}); err != nil {
+	if r, err = e.client.RestoreCloudLeaver(e.ctx(), &gone, directory.ResetOptions{}); err != nil {
 		t.Fatalf("a manager who left too: %v", err)
 	}
 	if !hasStep(r, "manager left.too@corp.example.com no longer exists; not restored") || ten.User("leaver03@corp.example.com").ManagerID != "" {
@@ -137,7 +135,7 @@ func TestOffboardCloudInBulk(t *testing.T) {
 	}
 }
 
-func hasStep(r graph.CloudRestoreResult, note string) bool {
+func hasStep(r directory.CloudRestoreResult, note string) bool {
 	for _, st := range r.Steps {
 		if strings.Contains(st.Note, note) {
 			return true

@@ -9,7 +9,6 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/internal/directory"
 )
 
@@ -20,7 +19,7 @@ const pageSize int32 = 999
 // password expiry flag to query and no OUs: those conditions are refused as unsupported.
 // --inactive uses signInActivity (AuditLog.Read.All): users whose last sign-in is older than
 // the cutoff, and users who never signed in and were created before it.
-func (c *Client) SearchUsers(ctx context.Context, q ad.UserQuery, now time.Time, fn func(*directory.User) error) error {
+func (c *Client) SearchUsers(ctx context.Context, q directory.UserQuery, now time.Time, fn func(*directory.User) error) error {
 	if err := checkQuery(q); err != nil {
 		return err
 	}
@@ -59,7 +58,7 @@ func (c *Client) SearchUsers(ctx context.Context, q ad.UserQuery, now time.Time,
 	return nil
 }
 
-func checkQuery(q ad.UserQuery) error {
+func checkQuery(q directory.UserQuery) error {
 	switch {
 	case q.Enabled && q.Disabled:
 		return fmt.Errorf("%w: --enabled and --disabled exclude each other", directory.ErrInvalidInput)
@@ -103,7 +102,7 @@ func permFor(sel []string) string {
 
 // serverFilter is the $filter for the conditions Graph evaluates (standard queries only, so
 // no ConsistencyLevel header is needed).
-func serverFilter(q ad.UserQuery) string {
+func serverFilter(q directory.UserQuery) string {
 	var parts []string
 	switch {
 	case q.Enabled:
@@ -127,7 +126,7 @@ func serverFilter(q ad.UserQuery) string {
 // keeper applies every condition to one user: what the server filter could not express (the
 // rest of a glob, password policies, never signed in) and, after a signInActivity query,
 // everything else.
-func keeper(q ad.UserQuery, now time.Time) func(models.Userable, *directory.User) bool {
+func keeper(q directory.UserQuery, now time.Time) func(models.Userable, *directory.User) bool {
 	cutoff := now.AddDate(0, 0, -q.InactiveDays)
 	return func(m models.Userable, u *directory.User) bool {
 		switch {

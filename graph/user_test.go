@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/graph/graphtest"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/secret"
@@ -114,7 +113,7 @@ func TestSetEnabled(t *testing.T) {
 
 func TestResetPassword(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	res, err := e.client.ResetPassword(e.ctx(), "asmith@corp.example.com", ad.ResetOptions{MustChange: true})
+	res, err := e.client.ResetPassword(e.ctx(), "asmith@corp.example.com", directory.ResetOptions{MustChange: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +128,7 @@ func TestResetPassword(t *testing.T) {
 
 	// A chosen password that breaks the rules is refused before anything is sent.
 	before := e.srv.Count("PATCH", "/users/*")
-	_, err = e.client.ResetPassword(e.ctx(), "asmith@corp.example.com", ad.ResetOptions{Password: secret.New("short")})
+	_, err = e.client.ResetPassword(e.ctx(), "asmith@corp.example.com", directory.ResetOptions{Password: secret.New("short")})
 	if !errors.Is(err, directory.ErrInvalidInput) || e.srv.Count("PATCH", "/users/*") != before {
 		t.Errorf("weak password: %v", err)
 	}
@@ -137,7 +136,7 @@ func TestResetPassword(t *testing.T) {
 	// Graph's own refusal (a banned password, say) is worded as a policy problem.
 	e.srv.Fail(graphtest.Fault{Method: "PATCH", Path: "/users/*", Times: 1, Status: 400, Code: "Request_BadRequest",
 		Message: "The specified password does not comply with password complexity requirements. Please provide a different password."})
-	_, err = e.client.ResetPassword(e.ctx(), "asmith@corp.example.com", ad.ResetOptions{Password: secret.New("Password123!")})
+	_, err = e.client.ResetPassword(e.ctx(), "asmith@corp.example.com", directory.ResetOptions{Password: secret.New("Password123!")})
 	if !errors.Is(err, directory.ErrInvalidInput) || !strings.Contains(err.Error(), "does not meet Entra ID's requirements") {
 		t.Errorf("refused password: %v", err)
 	}

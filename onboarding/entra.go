@@ -91,6 +91,7 @@ func (v *validator) entra(t *Template) {
 	default:
 		v.addf("entra.mode %q: use cloud (accounts made in Entra ID), hybrid (made in AD, then given cloud groups and licences once synchronised) or none (Active Directory only)", e.Mode)
 	}
+	v.firstSignIn(e)
 	if e.SyncTimeout != "" {
 		if d, err := time.ParseDuration(e.SyncTimeout); err != nil || d < 0 {
 			v.addf("entra.sync_timeout %q is not a duration such as 30m or 90s", e.SyncTimeout)

@@ -34,6 +34,9 @@ type CloudResult struct {
 	GroupsAdded   []string `json:"groups_added"`
 	Licenses      []string `json:"licenses"`
 	LicensesAdded []string `json:"licenses_added"`
+	// The Temporary Access Pass issued for entra.first_sign_in: tap (never the pass itself).
+	TAPValidFrom  string `json:"tap_valid_from,omitempty"`
+	TAPValidUntil string `json:"tap_valid_until,omitempty"`
 }
 
 // CloudOptions tune ApplyCloud.
@@ -53,6 +56,12 @@ type CloudOptions struct {
 	Now   func() time.Time
 	// Waiting, if set, hears how many accounts are still awaited before each wait.
 	Waiting func(missing int, next time.Duration)
+	// Passes, when set (entra.first_sign_in: tap), issues a Temporary Access Pass of
+	// PassLifetime (0: the policy's default) to every account this run created, once it is
+	// in Entra ID; DeliverPass writes it to the credentials file.
+	Passes       PassIssuer
+	PassLifetime time.Duration
+	DeliverPass  func(r Result, p FirstPass) error
 }
 
 // ApplyCloud is onboarding's second half on Entra ID: after Apply made (or found) the
@@ -83,7 +92,8 @@ func ApplyCloud(ctx context.Context, plan *PlanResult, results []Result, dir Clo
 	seen := map[string]bool{}
 	for i, r := range results {
 		e := entries[r.Row]
-		if e == nil || (len(e.CloudGroups) == 0 && len(e.Licenses) == 0) {
+		wantsPass := opts.Passes != nil && r.Status == StatusCreated
+		if e == nil || (len(e.CloudGroups) == 0 && len(e.Licenses) == 0 && !wantsPass) {
 			continue
 		}
 		switch r.Status {
@@ -114,6 +124,11 @@ func ApplyCloud(ctx context.Context, plan *PlanResult, results []Result, dir Clo
 		return results, nil
 	}
 
+	// created: rows whose account this run made (a pending row loses its created status).
+	created := map[int]bool{}
+	for _, i := range todo {
+		created[i] = results[i].Status == StatusCreated
+	}
 	found := map[int]*directory.User{}
 	deadline := opts.Now().Add(opts.Timeout)
 	wait := opts.FirstPoll
@@ -169,6 +184,10 @@ func ApplyCloud(ctx context.Context, plan *PlanResult, results []Result, dir Clo
 		if u == nil {
 			if opts.Hybrid {
 				r.Status, r.Error = StatusPending, NotSyncedMessage
+				if opts.Passes != nil && r.Status == StatusPending && created[i] {
+					// A re-run finds the account made and issues no pass: say how to give one.
+					r.Error += "; then issue its Temporary Access Pass: adkit user tap " + r.UserPrincipalName
+				}
 			} else {
 				r.Status = StatusFailed
 				r.Error = joinErr(r.Error, "the account was not found in Entra ID (employee ID "+r.EmployeeID+"); run apply again")
@@ -177,6 +196,12 @@ func ApplyCloud(ctx context.Context, plan *PlanResult, results []Result, dir Clo
 		}
 		e := entries[r.Row]
 		r.Entra = &CloudResult{ID: u.ID, Groups: []string{}, GroupsAdded: []string{}, Licenses: []string{}, LicensesAdded: []string{}}
+		if opts.Passes != nil && r.Status == StatusCreated {
+			issuePass(ctx, r, u.ID, opts)
+		}
+		if len(e.CloudGroups) == 0 && len(e.Licenses) == 0 {
+			continue
+		}
 		items = append(items, directory.CloudAccess{User: u.ID, Groups: e.CloudGroups, Licenses: e.Licenses, UsageLocation: e.UsageLocation})
 		itemRow = append(itemRow, i)
 	}

@@ -75,9 +75,11 @@ type EntraRules struct {
 	GroupsByDepartment map[string][]string `yaml:"groups_by_department"`
 	Licenses           []string            `yaml:"licenses"`
 	UsageLocation      string              `yaml:"usage_location"`
-	Groups             []string            `yaml:"groups"`       // cloud groups for every hire
-	Mode               string              `yaml:"mode"`         // cloud | hybrid | "" (not applied)
-	SyncTimeout        string              `yaml:"sync_timeout"` // hybrid: how long to wait for sync, e.g. 30m
+	Groups             []string            `yaml:"groups"`        // cloud groups for every hire
+	Mode               string              `yaml:"mode"`          // cloud | hybrid | "" (not applied)
+	SyncTimeout        string              `yaml:"sync_timeout"`  // hybrid: how long to wait for sync, e.g. 30m
+	FirstSignIn        string              `yaml:"first_sign_in"` // password | tap (entra_tap.go)
+	TAPLifetime        string              `yaml:"tap_lifetime"`  // first_sign_in tap: e.g. 8h
 }
 
 // OffboardRules is read by the leaver commands.

@@ -90,11 +90,12 @@ func commandGlobals(path string) []string {
 		return nil
 	case "log show", "log verify", "audit diff":
 		return []string{o}
-	case "user show", "user groups", "user search", "group show", "group members",
+	case "user show", "user groups", "user search", "user mfa", "user sign-ins", "group show", "group members",
 		"onboard plan", "offboard plan", "audit run", "audit checks", "audit snapshot":
 		return read
 	case "user license assign", "user license remove", "user unlock", "user enable", "user disable",
 		"user move", "user reset-password", "user create", "user revoke-sessions",
+		"user mfa reset", "user tap", "user risk",
 		"group add", "group remove", "onboard apply", "offboard apply", "offboard restore":
 		return change
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
@@ -83,7 +83,7 @@ func RunChanges(ctx context.Context, ios *iostreams.IOStreams, format output.For
 }
 
 // FromAD converts an Active Directory outcome.
-func FromAD(o ad.Outcome) Outcome {
+func FromAD(o directory.Outcome) Outcome {
 	out := Outcome{Changed: o.Changed, WouldChange: o.WouldChange, Note: o.Note}
 	if o.User != nil {
 		out.DN, out.Name = o.User.DN, o.User.Name()

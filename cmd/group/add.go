@@ -5,24 +5,24 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type membershipEditor interface {
-	ResolveGroup(ctx context.Context, ident string) (ad.GroupRef, error)
-	AddMember(ctx context.Context, g ad.GroupRef, userIdent string) (ad.Outcome, error)
-	RemoveMember(ctx context.Context, g ad.GroupRef, userIdent string) (ad.Outcome, error)
+	ResolveGroup(ctx context.Context, ident string) (directory.GroupRef, error)
+	AddMember(ctx context.Context, g directory.GroupRef, userIdent string) (directory.Outcome, error)
+	RemoveMember(ctx context.Context, g directory.GroupRef, userIdent string) (directory.Outcome, error)
 }
 
 // bulkMembershipEditor changes many memberships in few requests (Entra ID's $batch),
 // returning each user's outcome and error in order.
 type bulkMembershipEditor interface {
-	AddMembers(ctx context.Context, g ad.GroupRef, users []string) ([]ad.Outcome, []error)
-	RemoveMembers(ctx context.Context, g ad.GroupRef, users []string) ([]ad.Outcome, []error)
+	AddMembers(ctx context.Context, g directory.GroupRef, users []string) ([]directory.Outcome, []error)
+	RemoveMembers(ctx context.Context, g directory.GroupRef, users []string) ([]directory.Outcome, []error)
 }
 
 type editOptions struct {
@@ -103,14 +103,14 @@ func editRun(ctx context.Context, opts *editOptions) error {
 
 // bulkChange makes every change at once and hands the results out, target by target, in the
 // order RunChanges asks for them (the order of opts.Users).
-func bulkChange(ctx context.Context, bulk bulkMembershipEditor, g ad.GroupRef, opts *editOptions) func(context.Context, ad.GroupRef, string) (ad.Outcome, error) {
+func bulkChange(ctx context.Context, bulk bulkMembershipEditor, g directory.GroupRef, opts *editOptions) func(context.Context, directory.GroupRef, string) (directory.Outcome, error) {
 	edit := bulk.RemoveMembers
 	if opts.Add {
 		edit = bulk.AddMembers
 	}
 	outs, errs := edit(ctx, g, opts.Users)
 	next := 0
-	return func(context.Context, ad.GroupRef, string) (ad.Outcome, error) {
+	return func(context.Context, directory.GroupRef, string) (directory.Outcome, error) {
 		i := next
 		next++
 		return outs[i], errs[i]

@@ -7,16 +7,16 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type memberLister interface {
-	GroupMembers(ctx context.Context, ident string, recursive bool) (*directory.Group, []ad.Member, error)
+	GroupMembers(ctx context.Context, ident string, recursive bool) (*directory.Group, []directory.Member, error)
 }
 
 type membersOptions struct {
@@ -65,7 +65,7 @@ func membersRun(ctx context.Context, opts *membersOptions) error {
 		return &cmdutil.TargetError{Target: opts.Target, Err: err}
 	}
 	if members == nil {
-		members = []ad.Member{} // an empty group is [] in JSON, not null
+		members = []directory.Member{} // an empty group is [] in JSON, not null
 	}
 	t := output.Table{Header: []string{"Member", "Class", "Enabled", "How", "DN"}}
 	for _, m := range members {
@@ -78,18 +78,14 @@ func membersRun(ctx context.Context, opts *membersOptions) error {
 	return output.Print(opts.IO, opts.Format, t, members)
 }
 
-func how(m ad.Member) string {
+func how(m directory.Member) string {
 	switch {
 	case m.Primary && m.Direct:
 		return "primary group"
 	case m.Direct:
 		return "direct"
 	}
-	names := make([]string, len(m.Via))
-	for i, dn := range m.Via {
-		names[i] = ad.CommonName(dn)
-	}
-	s := "via " + strings.Join(names, " → ")
+	s := "via " + strings.Join(dn.CommonNames(m.Via), " → ")
 	if m.Primary {
 		s += " (primary group)"
 	}

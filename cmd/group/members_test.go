@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
@@ -13,7 +12,7 @@ import (
 
 type fakeMembers struct{}
 
-func (fakeMembers) GroupMembers(_ context.Context, ident string, _ bool) (*directory.Group, []ad.Member, error) {
+func (fakeMembers) GroupMembers(_ context.Context, ident string, _ bool) (*directory.Group, []directory.Member, error) {
 	return &directory.Group{DN: "CN=" + ident + ",DC=corp", SAMAccountName: ident}, nil, nil
 }
 

@@ -9,11 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/graph"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
@@ -24,8 +22,8 @@ import (
 // offboarder is what apply needs from a directory.
 type offboarder interface {
 	onboarding.LeaverDirectory
-	SnapshotLeaver(ctx context.Context, ident string) (*ad.LeaverSnapshot, error)
-	Offboard(ctx context.Context, s *ad.LeaverSnapshot, opts ad.OffboardOptions) (ad.OffboardResult, error)
+	SnapshotLeaver(ctx context.Context, ident string) (*directory.LeaverSnapshot, error)
+	Offboard(ctx context.Context, s *directory.LeaverSnapshot, opts directory.OffboardOptions) (directory.OffboardResult, error)
 	Server() string
 }
 
@@ -36,7 +34,7 @@ type applyOptions struct {
 	Mode func(template string) (string, error)
 	// Entra signs in to Entra ID alongside AD (hybrid); Cloud is the directory of a cloud-only run.
 	Entra       func(context.Context) (cloudDirectory, error)
-	Cloud       func(context.Context) (*graph.Client, error)
+	Cloud       func(context.Context) (cloudOnlyDirectory, error)
 	Trail       func() (*audit.Trail, error)
 	Confirmer   cmdutil.Confirmer
 	Now         func() time.Time
@@ -55,7 +53,7 @@ func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Comm
 		Dir:   func(ctx context.Context) (offboarder, error) { return f.AD(ctx) },
 		Mode:  func(tpl string) (string, error) { return entraMode(f, tpl) },
 		Entra: func(ctx context.Context) (cloudDirectory, error) { return f.EntraAlongside(ctx) },
-		Cloud: f.Entra,
+		Cloud: func(ctx context.Context) (cloudOnlyDirectory, error) { return f.Entra(ctx) },
 	}
 	cmd := &cobra.Command{
 		Use:   "apply (CSV | --user USER...) [--template FILE] [--results-out FILE] [--snapshot-dir DIR]",
@@ -114,7 +112,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	}
 	counts := p.Counts()
 	a := &applier{dir: dir, dryRun: opts.DryRun, cloudDir: cloud, cloud: map[int]*cloudPlan{},
-		opts: ad.OffboardOptions{DisabledOU: p.DisabledOU, KeepGroups: in.Rules.KeepGroups, Ticket: opts.Ticket, Now: opts.Now()}}
+		opts: directory.OffboardOptions{DisabledOU: p.DisabledOU, KeepGroups: in.Rules.KeepGroups, Ticket: opts.Ticket, Now: opts.Now()}}
 	if counts[onboarding.ActionOffboard] > 0 && !opts.DryRun {
 		store, err := openSnapshotStore(opts.SnapshotDir)
 		if err != nil {
@@ -209,7 +207,7 @@ func confirm(opts *applyOptions, p *onboarding.LeaverPlan) error {
 
 // snapshotSaver keeps the snapshots (a *snapshotStore; a fake in tests).
 type snapshotSaver interface {
-	write(*ad.LeaverSnapshot) (string, error)
+	write(*directory.LeaverSnapshot) (string, error)
 	earlier(sam string) []string
 }
 
@@ -219,7 +217,7 @@ type applier struct {
 	cloudDir cloudDirectory     // nil: AD only
 	cloud    map[int]*cloudPlan // by row
 	store    snapshotSaver      // nil on a dry run: a dry run writes nothing
-	opts     ad.OffboardOptions
+	opts     directory.OffboardOptions
 	dryRun   bool
 }
 

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdtest"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 	"github.com/adkit-dev/adkit/onboarding"
@@ -96,12 +96,12 @@ func (fx *applyFixture) results(t *testing.T) []result {
 func TestApplySavesTheSnapshotBeforeChanging(t *testing.T) {
 	fx := newApplyFixture(t, false, "jdoe")
 	var seen []string
-	fx.dir.onOffboard = func(s *ad.LeaverSnapshot) {
+	fx.dir.onOffboard = func(s *directory.LeaverSnapshot) {
 		// The moment the account is changed, its snapshot is on disk, private, with the ticket.
 		files, _ := filepath.Glob(filepath.Join(fx.opts.SnapshotDir, "*.json"))
 		for _, f := range files {
 			info, _ := os.Stat(f)
-			var got ad.LeaverSnapshot
+			var got directory.LeaverSnapshot
 			_ = json.Unmarshal([]byte(readFile(t, f)), &got)
 			if info.Mode().Perm() == 0o600 && got.DN == s.DN && got.Ticket == "INC-7" {
 				seen = append(seen, filepath.Base(f))

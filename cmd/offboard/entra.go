@@ -8,10 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/graph"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/onboarding"
 )
@@ -66,6 +64,14 @@ func entraMode(f *factory.Factory, templatePath string) (string, error) {
 type cloudDirectory interface {
 	CloudLeavers(ctx context.Context, keys []directory.CloudKey) ([]*directory.CloudRevocation, []error, error)
 	OffboardCloud(ctx context.Context, items []directory.CloudOffboard) []directory.CloudOffboardResult
+}
+
+// cloudOnlyDirectory is Entra ID as the directory of a cloud-only run: where the leavers are
+// found, and where they are offboarded, in bulk.
+type cloudOnlyDirectory interface {
+	onboarding.LeaverDirectory
+	cloudDirectory
+	Server() string
 }
 
 // cloudPlan is what offboarding will take from one leaver in Entra ID.
@@ -308,23 +314,23 @@ func (a *applier) offboardCloud(ctx context.Context, results []result) {
 // cloudOnly offboards cloud-only leavers through the same applier: the snapshot is the
 // Entra ID account read by planCloud, and the changes are all made in bulk afterwards.
 type cloudOnly struct {
-	*graph.Client
+	cloudOnlyDirectory
 	snaps map[string]*directory.CloudRevocation // object id (lower case) → snapshot
 }
 
-func (c *cloudOnly) SnapshotLeaver(_ context.Context, id string) (*ad.LeaverSnapshot, error) {
+func (c *cloudOnly) SnapshotLeaver(_ context.Context, id string) (*directory.LeaverSnapshot, error) {
 	s := c.snaps[strings.ToLower(id)]
 	if s == nil {
 		return nil, &directory.NotFoundError{Kind: "Entra ID user", Ident: id}
 	}
-	return &ad.LeaverSnapshot{Version: ad.LeaverSnapshotVersion, TakenAt: time.Now().UTC(), Directory: directory.KindEntra,
+	return &directory.LeaverSnapshot{Version: directory.LeaverSnapshotVersion, TakenAt: time.Now().UTC(), Directory: directory.KindEntra,
 		Server: c.Server(), SAMAccountName: s.UPN, UserPrincipalName: s.UPN, DisplayName: s.DisplayName, EmployeeID: s.EmployeeID,
 		Enabled: s.Enabled, Manager: s.Manager, Groups: []string{}, Entra: s}, nil
 }
 
 // Offboard changes nothing by itself: offboardCloud does it all, in bulk.
-func (c *cloudOnly) Offboard(context.Context, *ad.LeaverSnapshot, ad.OffboardOptions) (ad.OffboardResult, error) {
-	return ad.OffboardResult{}, nil
+func (c *cloudOnly) Offboard(context.Context, *directory.LeaverSnapshot, directory.OffboardOptions) (directory.OffboardResult, error) {
+	return directory.OffboardResult{}, nil
 }
 
 // remember keeps the snapshots planCloud read, for SnapshotLeaver.
@@ -344,7 +350,7 @@ func (c *cloudOnly) remember(cps []*cloudPlan) {
 // signs in to Entra ID before anything is read, so that a bad credential stops it before any
 // change. Entra ID has no OUs: a cloud-only run ignores the template's offboard.disabled_ou.
 func directories[D any](ctx context.Context, primary func(context.Context) (D, error), entra func(context.Context) (cloudDirectory, error),
-	cloud func(context.Context) (*graph.Client, error), mode string, src *sourceOptions, in *input) (D, cloudDirectory, *cloudOnly, error) {
+	cloud func(context.Context) (cloudOnlyDirectory, error), mode string, src *sourceOptions, in *input) (D, cloudDirectory, *cloudOnly, error) {
 	var zero D
 	switch mode {
 	case modeCloud:
@@ -355,7 +361,7 @@ func directories[D any](ctx context.Context, primary func(context.Context) (D, e
 		if err != nil {
 			return zero, nil, nil, err
 		}
-		co := &cloudOnly{Client: c, snaps: map[string]*directory.CloudRevocation{}}
+		co := &cloudOnly{cloudOnlyDirectory: c, snaps: map[string]*directory.CloudRevocation{}}
 		return any(co).(D), c, co, nil
 	case modeHybrid:
 		c, err := entra(ctx)

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/secret"
@@ -26,7 +25,7 @@ type fakeDir struct {
 	users      map[string]*directory.User
 	offboarded []string
 	// onOffboard, if set, runs when Offboard is called (to look at the disk at that moment).
-	onOffboard  func(s *ad.LeaverSnapshot)
+	onOffboard  func(s *directory.LeaverSnapshot)
 	offboardErr error
 	restored    []string
 	restoreErr  error
@@ -97,35 +96,35 @@ func (d *fakeDir) CheckOU(_ context.Context, dn string) error {
 
 func (d *fakeDir) Server() string { return "dc1.corp" }
 
-func (d *fakeDir) SnapshotLeaver(_ context.Context, ident string) (*ad.LeaverSnapshot, error) {
+func (d *fakeDir) SnapshotLeaver(_ context.Context, ident string) (*directory.LeaverSnapshot, error) {
 	u := d.find(ident)
 	if u == nil {
 		return nil, &directory.NotFoundError{Kind: "user", Ident: ident}
 	}
-	return &ad.LeaverSnapshot{Version: 1, TakenAt: time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC), Directory: "ad",
+	return &directory.LeaverSnapshot{Version: 1, TakenAt: time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC), Directory: "ad",
 		DN: u.DN, OU: testOU, SAMAccountName: u.SAMAccountName, ObjectGUID: u.ObjectGUID, Groups: u.MemberOf, Enabled: u.Enabled}, nil
 }
 
-func (d *fakeDir) Offboard(_ context.Context, s *ad.LeaverSnapshot, opts ad.OffboardOptions) (ad.OffboardResult, error) {
+func (d *fakeDir) Offboard(_ context.Context, s *directory.LeaverSnapshot, opts directory.OffboardOptions) (directory.OffboardResult, error) {
 	if d.onOffboard != nil {
 		d.onOffboard(s)
 	}
 	d.offboarded = append(d.offboarded, s.SAMAccountName)
-	res := ad.OffboardResult{DN: s.DN, GroupsRemoved: s.Groups,
-		Steps: []ad.Step{{Action: "user.disable", Changed: true, Note: "disabled"}}}
+	res := directory.OffboardResult{DN: s.DN, GroupsRemoved: s.Groups,
+		Steps: []directory.Step{{Action: "user.disable", Changed: true, Note: "disabled"}}}
 	return res, d.offboardErr
 }
 
-func (d *fakeDir) RestoreLeaver(_ context.Context, s *ad.LeaverSnapshot, pw secret.Secret) (ad.RestoreResult, error) {
+func (d *fakeDir) RestoreLeaver(_ context.Context, s *directory.LeaverSnapshot, pw secret.Secret) (directory.RestoreResult, error) {
 	d.restored = append(d.restored, s.SAMAccountName)
 	if d.restoreErr != nil {
-		return ad.RestoreResult{}, d.restoreErr
+		return directory.RestoreResult{}, d.restoreErr
 	}
 	u := *d.find(s.SAMAccountName)
 	u.Enabled = true
-	return ad.RestoreResult{User: &u, Password: secret.New("Fresh-Pa55word-xyz"), Generated: true,
+	return directory.RestoreResult{User: &u, Password: secret.New("Fresh-Pa55word-xyz"), Generated: true,
 		GroupsAdded: []string{testSales}, MissingGroups: []string{"CN=Gone,DC=corp"},
-		Steps: []ad.Step{{Action: "user.enable", Changed: true, Note: "enabled"}}}, nil
+		Steps: []directory.Step{{Action: "user.enable", Changed: true, Note: "enabled"}}}, nil
 }
 
 // fakeConfirmer answers every question with answer and remembers it.
@@ -142,7 +141,7 @@ func (c *fakeConfirmer) Confirm(msg string, _ bool) (bool, error) {
 // failingSaver cannot save any snapshot.
 type failingSaver struct{}
 
-func (failingSaver) write(s *ad.LeaverSnapshot) (string, error) {
+func (failingSaver) write(s *directory.LeaverSnapshot) (string, error) {
 	return "", errors.New("save snapshot of " + s.SAMAccountName + ": no space left on device")
 }
 func (failingSaver) earlier(string) []string { return nil }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/graph"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/onboarding"
 )
@@ -165,7 +164,7 @@ type prepared[D onboarding.LeaverDirectory] struct {
 // prepare reads the leavers, decides the mode (modeOf nil: AD only), connects and plans.
 func prepare[D onboarding.LeaverDirectory](ctx context.Context, ios *iostreams.IOStreams, src *sourceOptions,
 	modeOf func(template string) (string, error), primary func(context.Context) (D, error),
-	entra func(context.Context) (cloudDirectory, error), cloudOnlyDir func(context.Context) (*graph.Client, error)) (*prepared[D], error) {
+	entra func(context.Context) (cloudDirectory, error), cloudOnlyDir func(context.Context) (cloudOnlyDirectory, error)) (*prepared[D], error) {
 	in, err := src.read(ios.In)
 	if err != nil {
 		return nil, err

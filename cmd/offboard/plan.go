@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/graph"
+	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 	"github.com/adkit-dev/adkit/onboarding"
@@ -20,7 +20,7 @@ type planOptions struct {
 	Dir    func(context.Context) (onboarding.LeaverDirectory, error)
 	Mode   func(template string) (string, error) // nil: AD only
 	Entra  func(context.Context) (cloudDirectory, error)
-	Cloud  func(context.Context) (*graph.Client, error)
+	Cloud  func(context.Context) (cloudOnlyDirectory, error)
 	Format output.Format
 	Source sourceOptions
 }
@@ -29,7 +29,7 @@ func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Comman
 	opts := &planOptions{IO: f.IO, Dir: func(ctx context.Context) (onboarding.LeaverDirectory, error) { return f.AD(ctx) },
 		Mode:  func(tpl string) (string, error) { return entraMode(f, tpl) },
 		Entra: func(ctx context.Context) (cloudDirectory, error) { return f.EntraAlongside(ctx) },
-		Cloud: f.Entra,
+		Cloud: func(ctx context.Context) (cloudOnlyDirectory, error) { return f.Entra(ctx) },
 	}
 	cmd := &cobra.Command{
 		Use:   "plan (CSV | --user USER...) [--template FILE]",
@@ -98,7 +98,7 @@ func where(p *onboarding.LeaverPlan) string {
 	return s
 }
 
-func groupNames(dns []string) string { return strings.Join(names(dns), ", ") }
+func groupNames(dns []string) string { return strings.Join(dn.CommonNames(dns), ", ") }
 
 // planEntry is a plan -o json entry: the leaver's, and with Entra ID what is taken there.
 type planEntry struct {

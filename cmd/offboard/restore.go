@@ -8,10 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/graph"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
@@ -22,7 +20,7 @@ import (
 // restorer is what restore needs from a directory.
 type restorer interface {
 	User(ctx context.Context, ident string) (*directory.User, error)
-	RestoreLeaver(ctx context.Context, s *ad.LeaverSnapshot, newPassword secret.Secret) (ad.RestoreResult, error)
+	RestoreLeaver(ctx context.Context, s *directory.LeaverSnapshot, newPassword secret.Secret) (directory.RestoreResult, error)
 }
 
 type restoreOptions struct {
@@ -83,16 +81,16 @@ Entra ID: groups and licences back, a new password (must change), sign-in enable
 
 // restoreJSON is `restore -o json`. password is there only when it was not written to a file.
 type restoreJSON struct {
-	DN                 string    `json:"dn"`
-	SAMAccountName     string    `json:"sam_account_name"`
-	Enabled            bool      `json:"enabled"`
-	GroupsAdded        []string  `json:"groups_added"`
-	MissingGroups      []string  `json:"missing_groups"`
-	MustChangePassword bool      `json:"must_change_password"`
-	DryRun             bool      `json:"dry_run"`
-	Password           string    `json:"password,omitempty"`
-	PasswordFile       string    `json:"password_file,omitempty"`
-	Steps              []ad.Step `json:"steps"`
+	DN                 string           `json:"dn"`
+	SAMAccountName     string           `json:"sam_account_name"`
+	Enabled            bool             `json:"enabled"`
+	GroupsAdded        []string         `json:"groups_added"`
+	MissingGroups      []string         `json:"missing_groups"`
+	MustChangePassword bool             `json:"must_change_password"`
+	DryRun             bool             `json:"dry_run"`
+	Password           string           `json:"password,omitempty"`
+	PasswordFile       string           `json:"password_file,omitempty"`
+	Steps              []directory.Step `json:"steps"`
 }
 
 func restoreRun(ctx context.Context, opts *restoreOptions) error {
@@ -157,7 +155,7 @@ func restoreRun(ctx context.Context, opts *restoreOptions) error {
 	return printRestore(opts, res)
 }
 
-func printRestore(opts *restoreOptions, res ad.RestoreResult) error {
+func printRestore(opts *restoreOptions, res directory.RestoreResult) error {
 	showPassword := res.Generated && opts.PasswordOut == "" && !opts.DryRun
 	if opts.Format == output.FormatJSON {
 		out := restoreJSON{DN: res.User.DN, SAMAccountName: res.User.SAMAccountName, Enabled: res.User.Enabled,
@@ -209,13 +207,13 @@ func nonNil(s []string) []string {
 
 // licenser gives licences back in Entra ID.
 type licenser interface {
-	AssignLicense(ctx context.Context, ident, skuName, usageLocation string) (ad.Outcome, error)
+	AssignLicense(ctx context.Context, ident, skuName, usageLocation string) (directory.Outcome, error)
 }
 
 // relicense gives a hybrid rehire the licences of their snapshot back, each audited
 // (user.assign_license); one already held is skipped.
-func relicense(ctx context.Context, lic licenser, s *directory.CloudRevocation) ([]ad.Step, error) {
-	var steps []ad.Step
+func relicense(ctx context.Context, lic licenser, s *directory.CloudRevocation) ([]directory.Step, error) {
+	var steps []directory.Step
 	var errs []error
 	for _, l := range s.Licenses {
 		o, err := lic.AssignLicense(ctx, s.ID, l, "")
@@ -224,7 +222,7 @@ func relicense(ctx context.Context, lic licenser, s *directory.CloudRevocation) 
 			continue
 		}
 		note := "Entra ID: " + o.Note
-		steps = append(steps, ad.Step{Action: "user.assign_license", Changed: o.Changed, WouldChange: o.WouldChange, Note: note})
+		steps = append(steps, directory.Step{Action: "user.assign_license", Changed: o.Changed, WouldChange: o.WouldChange, Note: note})
 	}
 	return steps, errors.Join(errs...)
 }
@@ -232,12 +230,12 @@ func relicense(ctx context.Context, lic licenser, s *directory.CloudRevocation) 
 // cloudRestorer restores a cloud-only leaver.
 type cloudRestorer interface {
 	User(ctx context.Context, ident string) (*directory.User, error)
-	RestoreCloudLeaver(ctx context.Context, s *directory.CloudRevocation, opts ad.ResetOptions) (graph.CloudRestoreResult, error)
+	RestoreCloudLeaver(ctx context.Context, s *directory.CloudRevocation, opts directory.ResetOptions) (directory.CloudRestoreResult, error)
 }
 
 // cloudRestoreRun restores a cloud-only leaver from an Entra ID snapshot: groups and licences
 // back, a new password (must change), sign-in enabled.
-func cloudRestoreRun(ctx context.Context, opts *restoreOptions, snap *ad.LeaverSnapshot) error {
+func cloudRestoreRun(ctx context.Context, opts *restoreOptions, snap *directory.LeaverSnapshot) error {
 	if opts.Cloud == nil {
 		return cmdutil.FlagErrorf("the snapshot is of an Entra ID account: run with --target entra")
 	}
@@ -259,7 +257,7 @@ func cloudRestoreRun(ctx context.Context, opts *restoreOptions, snap *ad.LeaverS
 			return &cmdutil.FlagError{Err: fmt.Errorf("--password-out: %w; nothing was changed", err)}
 		}
 	}
-	cr, err := dir.RestoreCloudLeaver(ctx, snap.Entra, ad.ResetOptions{})
+	cr, err := dir.RestoreCloudLeaver(ctx, snap.Entra, directory.ResetOptions{})
 	if err != nil {
 		pwFile.Discard()
 		return &cmdutil.TargetError{Target: opts.Target, Err: err}
@@ -267,7 +265,7 @@ func cloudRestoreRun(ctx context.Context, opts *restoreOptions, snap *ad.LeaverS
 	if cr.User.SAMAccountName == "" {
 		cr.User.SAMAccountName = cr.User.UserPrincipalName
 	}
-	res := ad.RestoreResult{User: cr.User, Steps: cr.Steps, GroupsAdded: cr.GroupsAdded, MissingGroups: cr.MissingGroups,
+	res := directory.RestoreResult{User: cr.User, Steps: cr.Steps, GroupsAdded: cr.GroupsAdded, MissingGroups: cr.MissingGroups,
 		Password: cr.Password.Password, Generated: cr.Password.Generated}
 	if pwFile != nil {
 		if err := pwFile.Write(res.Password.Reveal()); err != nil {

@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
@@ -34,17 +35,17 @@ func (e *rowError) Unwrap() error { return e.kind }
 
 // result is what happened to one leaver: a line of -o json and of --results-out.
 type result struct {
-	Row            int       `json:"row"`
-	EmployeeID     string    `json:"employee_id"`
-	SAMAccountName string    `json:"sam_account_name"`
-	DN             string    `json:"dn"` // where the account is now
-	Status         string    `json:"status"`
-	GroupsRemoved  []string  `json:"groups_removed"`
-	Snapshot       string    `json:"snapshot"`
-	Error          string    `json:"error,omitempty"`
-	Note           string    `json:"note,omitempty"`
-	Input          string    `json:"input"`
-	Steps          []ad.Step `json:"steps,omitempty"`
+	Row            int              `json:"row"`
+	EmployeeID     string           `json:"employee_id"`
+	SAMAccountName string           `json:"sam_account_name"`
+	DN             string           `json:"dn"` // where the account is now
+	Status         string           `json:"status"`
+	GroupsRemoved  []string         `json:"groups_removed"`
+	Snapshot       string           `json:"snapshot"`
+	Error          string           `json:"error,omitempty"`
+	Note           string           `json:"note,omitempty"`
+	Input          string           `json:"input"`
+	Steps          []directory.Step `json:"steps,omitempty"`
 	// Entra is what was taken in Entra ID (hybrid and cloud-only runs).
 	Entra *cloudResult `json:"entra,omitempty"`
 	err   error
@@ -66,7 +67,7 @@ func (r result) line() string {
 	case r.Error != "":
 		s += ": " + r.Error
 	case len(r.GroupsRemoved) > 0:
-		s += " -" + strings.Join(names(r.GroupsRemoved), ", -")
+		s += " -" + strings.Join(dn.CommonNames(r.GroupsRemoved), ", -")
 	}
 	return s
 }
@@ -101,7 +102,7 @@ func writeResults(opts *applyOptions, results []result) error {
 	for _, r := range results {
 		detail := r.Error
 		if detail == "" {
-			detail = strings.Join(names(r.GroupsRemoved), ", ")
+			detail = strings.Join(dn.CommonNames(r.GroupsRemoved), ", ")
 			switch {
 			case detail != "" && r.Status == statusWouldOffboard:
 				detail = "would be removed from " + detail
@@ -149,12 +150,4 @@ func writeResultsCSV(path string, results []result) error {
 		return fmt.Errorf("results file: %w", err)
 	}
 	return nil
-}
-
-func names(dns []string) []string {
-	out := make([]string, len(dns))
-	for i, dn := range dns {
-		out[i] = ad.CommonName(dn)
-	}
-	return out
 }

@@ -11,9 +11,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/internal/config"
+	"github.com/adkit-dev/adkit/internal/directory"
 )
 
 // defaultSnapshotDir is $XDG_STATE_HOME/adkit/leavers (~/.local/state/adkit/leavers).
@@ -39,7 +39,7 @@ func openSnapshotStore(dir string) (*snapshotStore, error) {
 
 // write saves a snapshot as <sam>-<UTC time>.json, mode 0600, never over another file, and
 // synced to disk before it returns: the account is changed only once its snapshot is safe.
-func (s *snapshotStore) write(snap *ad.LeaverSnapshot) (path string, err error) {
+func (s *snapshotStore) write(snap *directory.LeaverSnapshot) (path string, err error) {
 	data, err := json.MarshalIndent(snap, "", "  ")
 	if err != nil {
 		return "", fmt.Errorf("encode snapshot of %s: %w", snap.SAMAccountName, err)
@@ -107,7 +107,7 @@ func fileSafe(name string) string {
 const maxSnapshotSize = 1 << 20
 
 // readSnapshot reads and checks a snapshot file. Any problem is a usage error (exit 2).
-func readSnapshot(path string) (*ad.LeaverSnapshot, error) {
+func readSnapshot(path string) (*directory.LeaverSnapshot, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &cmdutil.FlagError{Err: fmt.Errorf("open snapshot: %w", err)}
@@ -120,7 +120,7 @@ func readSnapshot(path string) (*ad.LeaverSnapshot, error) {
 	if len(data) > maxSnapshotSize {
 		return nil, cmdutil.FlagErrorf("snapshot %s is larger than %d bytes; it is not a leaver snapshot", path, maxSnapshotSize)
 	}
-	s, err := ad.ParseLeaverSnapshot(data)
+	s, err := directory.ParseLeaverSnapshot(data)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", path, err)
 	}

@@ -118,7 +118,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	excel := excelFiles(opts.Excel, in.Sheet)
 	var creds *credentialsFile
 	if opts.CredentialsOut != "" && !opts.DryRun {
-		if creds, err = openCredentials(opts.CredentialsOut, opts.IO.Out, excel, func() {
+		if creds, err = openCredentials(opts.CredentialsOut, opts.IO.Out, in.Template.Entra.WantsTAP(), excel, func() {
 			fmt.Fprintf(opts.IO.ErrOut, "waiting: another adkit run is using %s\n", opts.CredentialsOut)
 		}); err != nil {
 			return err
@@ -201,7 +201,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 			Progress:  func(r onboarding.Result) { bar.Done(r.Status, describe(r)) },
 		})
 		if err == nil && opts.Entra != nil {
-			results, err = opts.Entra(ctx, dir, in.Template, p, results)
+			results, err = opts.Entra(ctx, dir, in.Template, p, results, creds)
 		}
 		return runError(results, err)
 	}

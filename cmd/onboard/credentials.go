@@ -50,17 +50,25 @@ type credentialsFile struct {
 // version (without row and employee_id) is appended to in its own columns.
 var credentialsHeader = []string{"row", "employee_id", "sam_account_name", "user_principal_name", "display_name", "password", "must_change"}
 
+// tapColumns are added to the header when the template issues Temporary Access Passes
+// (entra.first_sign_in: tap); password lines leave them empty.
+var tapColumns = []string{"temporary_access_pass", "tap_valid_from", "tap_valid_until"}
+
 // utf8BOM starts a file written for Excel: without it Excel reads UTF-8 as the Windows code
 // page and shows "SiobhÃ¡n" for Siobhán.
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // openCredentials opens path for appending with mode 0600 ("-" is stdout, when asked for) and
-// locks it for the run; waitNote is called if another run holds it. A new file starts with a
-// UTF-8 byte-order mark when excel is set.
-func openCredentials(path string, stdout io.Writer, excel bool, waitNote func()) (*credentialsFile, error) {
+// locks it for the run; waitNote is called if another run holds it. tap adds the Temporary
+// Access Pass columns; a new file starts with a UTF-8 byte-order mark when excel is set.
+func openCredentials(path string, stdout io.Writer, tap, excel bool, waitNote func()) (*credentialsFile, error) {
+	header := credentialsHeader
+	if tap {
+		header = append(slices.Clone(credentialsHeader), tapColumns...)
+	}
 	if path == "-" {
-		c := &credentialsFile{w: csv.NewWriter(stdout), columns: credentialsHeader}
-		return c, c.write(credentialsHeader)
+		c := &credentialsFile{w: csv.NewWriter(stdout), columns: header}
+		return c, c.write(header)
 	}
 	file, err := openLocked(path, waitNote)
 	if err != nil {
@@ -70,7 +78,7 @@ func openCredentials(path string, stdout io.Writer, excel bool, waitNote func())
 		file.Close()
 		return nil, fmt.Errorf("credentials file: %w", err)
 	}
-	c := &credentialsFile{file: file, path: path, w: csv.NewWriter(file), columns: credentialsHeader}
+	c := &credentialsFile{file: file, path: path, w: csv.NewWriter(file), columns: header}
 	info, err := file.Stat()
 	if err != nil {
 		file.Close()
@@ -84,17 +92,17 @@ func openCredentials(path string, stdout io.Writer, excel bool, waitNote func())
 				return nil, fmt.Errorf("write credentials: %w", err)
 			}
 		}
-		if err := c.write(credentialsHeader); err != nil {
+		if err := c.write(header); err != nil {
 			file.Close()
 			return nil, err
 		}
-		c.start = int64(len(csvLine(credentialsHeader)))
+		c.start = int64(len(csvLine(header)))
 		if excel {
 			c.start += int64(len(utf8BOM))
 		}
 		return c, nil
 	}
-	if c.columns, err = existingColumns(file, path); err != nil {
+	if c.columns, err = existingColumns(file, tap); err != nil {
 		file.Close()
 		return nil, &onboarding.InputError{What: "credentials file " + path, Problems: []string{err.Error()}}
 	}
@@ -132,7 +140,7 @@ func openLocked(path string, waitNote func()) (*os.File, error) {
 
 // existingColumns reads the header of a credentials file written before, so that this run
 // appends lines the header describes.
-func existingColumns(file *os.File, path string) ([]string, error) {
+func existingColumns(file *os.File, tap bool) ([]string, error) {
 	line, err := bufio.NewReader(io.NewSectionReader(file, 0, 1<<16)).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("read its header: %w", err)
@@ -142,13 +150,17 @@ func existingColumns(file *os.File, path string) ([]string, error) {
 		return nil, fmt.Errorf("its first line is not a CSV header (%w); give --credentials-out a new file", err)
 	}
 	for _, h := range header {
-		if !slices.Contains(credentialsHeader, h) {
+		if !slices.Contains(credentialsHeader, h) && !slices.Contains(tapColumns, h) {
 			return nil, fmt.Errorf("it has a column %q adkit does not write (its columns: %s); give --credentials-out a new file",
 				h, strings.Join(header, ","))
 		}
 	}
 	if !slices.Contains(header, "password") {
 		return nil, fmt.Errorf("it has no password column (its columns: %s); give --credentials-out a new file", strings.Join(header, ","))
+	}
+	if tap && !slices.Contains(header, "temporary_access_pass") {
+		return nil, fmt.Errorf("the template issues Temporary Access Passes (entra.first_sign_in: tap) and the file has no column for them (its columns: %s); give --credentials-out a new file",
+			strings.Join(header, ","))
 	}
 	return header, nil
 }
@@ -181,22 +193,38 @@ func (c *credentialsFile) write(record []string) error {
 
 // add writes one account's line, in the file's columns, before the account is created.
 func (c *credentialsFile) add(row int, a onboarding.NewAccount) error {
-	values := map[string]string{
+	if err := c.write(c.record(map[string]string{
 		"row": strconv.Itoa(row), "employee_id": a.EmployeeID, "sam_account_name": a.SAMAccountName,
 		"user_principal_name": a.UserPrincipalName, "display_name": a.DisplayName,
 		"password": a.Password.Reveal(), "must_change": strconv.FormatBool(a.MustChangePassword),
-	}
-	record := make([]string, len(c.columns))
-	for i, col := range c.columns {
-		record[i] = values[col]
-	}
-	if err := c.write(record); err != nil {
+	})); err != nil {
 		return err
 	}
 	c.mu.Lock()
 	c.lines++
 	c.mu.Unlock()
 	return nil
+}
+
+// writeTAP records a Temporary Access Pass issued to a new account: a line of its own, after
+// the account's password line (the pass exists only once the account does); sorting by row
+// keeps it after that line.
+func (c *credentialsFile) writeTAP(r onboarding.Result, p onboarding.FirstPass) error {
+	return c.write(c.record(map[string]string{
+		"row": strconv.Itoa(r.Row), "employee_id": r.EmployeeID, "sam_account_name": r.SAMAccountName,
+		"user_principal_name": r.UserPrincipalName, "display_name": r.DisplayName,
+		"temporary_access_pass": p.Pass.Reveal(),
+		"tap_valid_from":        p.Start.UTC().Format(time.RFC3339), "tap_valid_until": p.End.UTC().Format(time.RFC3339),
+	}))
+}
+
+// record lays values out in the file's columns; a column without a value is empty.
+func (c *credentialsFile) record(values map[string]string) []string {
+	record := make([]string, len(c.columns))
+	for i, col := range c.columns {
+		record[i] = values[col]
+	}
+	return record
 }
 
 // Close puts this run's lines in row order (see credentialsFile) and releases the file. An

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/internal/directory"
@@ -63,7 +64,7 @@ func readCSV(t *testing.T, path string) (bom bool, records [][]string) {
 // the row and the employee ID.
 func TestCredentialsWrittenBeforeEachCreateAndSortedByRow(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "creds.csv")
-	creds, err := openCredentials(path, nil, false, func() {})
+	creds, err := openCredentials(path, nil, false, false, func() {})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func TestCredentialsWrittenBeforeEachCreateAndSortedByRow(t *testing.T) {
 func TestCredentialsAppendKeepsEarlierRunsAndTheBOM(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "creds.csv")
 	for run, batch := range [][]int{{5, 3}, {8, 2}} {
-		creds, err := openCredentials(path, nil, true, func() {})
+		creds, err := openCredentials(path, nil, false, true, func() {})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -164,7 +165,7 @@ func TestCredentialsOlderAndForeignFiles(t *testing.T) {
 	if err := os.WriteFile(old, []byte(oldText), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	creds, err := openCredentials(old, nil, true, func() {})
+	creds, err := openCredentials(old, nil, false, true, func() {})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +188,7 @@ func TestCredentialsOlderAndForeignFiles(t *testing.T) {
 	if err := os.WriteFile(foreign, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err = openCredentials(foreign, nil, false, func() {})
+	_, err = openCredentials(foreign, nil, false, false, func() {})
 	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), `column "name"`) || !strings.Contains(err.Error(), "foreign.csv") {
 		t.Errorf("foreign file: exit %d, %v", cmdutil.ExitCode(err), err)
 	}
@@ -204,7 +205,7 @@ func TestCredentialsSecondRunFollowsTheReplacedFile(t *testing.T) {
 	for _, firstCreates := range []bool{true, false} {
 		t.Run(fmt.Sprintf("first run creates accounts: %v", firstCreates), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "creds.csv")
-			first, err := openCredentials(path, nil, false, func() {})
+			first, err := openCredentials(path, nil, false, false, func() {})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -223,7 +224,7 @@ func TestCredentialsSecondRunFollowsTheReplacedFile(t *testing.T) {
 			}
 			second := make(chan opened, 1)
 			go func() {
-				c, err := openCredentials(path, nil, false, func() { close(waiting) })
+				c, err := openCredentials(path, nil, false, false, func() { close(waiting) })
 				second <- opened{c, err}
 			}()
 			<-waiting // the second run holds the old file open and waits for its lock
@@ -297,5 +298,62 @@ func TestResultsOutForExcel(t *testing.T) {
 	}
 	if bom, _ := readCSV(t, path); bom {
 		t.Error("a BOM without Excel")
+	}
+}
+
+// With entra.first_sign_in: tap each hire has a password line, written before the account is
+// made, and a pass line once the pass is issued; sorted by row, each pass follows its
+// account's password. A file without the pass columns is refused (exit 2) for such a run.
+func TestCredentialsTAPLinesFollowTheirPassword(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "creds.csv")
+	creds, err := openCredentials(path, nil, true, false, func() {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []int{3, 2} {
+		row, a := hire(r)
+		if err := creds.add(row, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	for _, r := range []int{3, 2} {
+		_, a := hire(r)
+		res := onboarding.Result{Row: r, EmployeeID: a.EmployeeID, SAMAccountName: a.SAMAccountName,
+			UserPrincipalName: a.UserPrincipalName, DisplayName: a.DisplayName}
+		if err := creds.writeTAP(res, onboarding.FirstPass{Pass: secret.New(fmt.Sprintf("tap-%d", r)), Start: start, End: start.Add(8 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := creds.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, records := readCSV(t, path)
+	var got []string
+	for _, rec := range records[1:] {
+		got = append(got, rec[0]+":"+rec[5]+"|"+rec[7]+"|"+rec[8])
+	}
+	want := "2:pw-2-Aa1!||,2:|tap-2|2026-12-07T08:00:00Z,3:pw-3-Aa1!||,3:|tap-3|2026-12-07T08:00:00Z"
+	if strings.Join(got, ",") != want || len(records[0]) != 10 {
+		t.Errorf("lines %q (header %q), want %s", got, records[0], want)
+	}
+
+	again, err := openCredentials(path, nil, true, false, func() {}) // has the pass columns: fine
+	if err != nil {
+		t.Fatalf("a file with the pass columns: %v", err)
+	}
+	again.Close()
+	plain := filepath.Join(t.TempDir(), "plain.csv")
+	c, err := openCredentials(plain, nil, false, false, func() {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, a := hire(2)
+	if err := c.add(row, a); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if _, err := openCredentials(plain, nil, true, false, func() {}); cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "Temporary Access Pass") {
+		t.Errorf("a file without the pass columns for a tap run: exit %d, %v", cmdutil.ExitCode(err), err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/onboarding"
 )
@@ -59,14 +60,14 @@ func onboardDirectory[D any](ctx context.Context, f *factory.Factory, templatePa
 
 // entraStep is the cloud half of apply: nil when the template has no entra.mode.
 type entraStep func(ctx context.Context, dir applier, tpl *onboarding.Template, plan *onboarding.PlanResult,
-	results []onboarding.Result) ([]onboarding.Result, error)
+	results []onboarding.Result, creds *credentialsFile) ([]onboarding.Result, error)
 
 // newEntraStep grants the cloud groups and licences: through the same client in cloud mode,
 // through a second sign-in (Entra ID credentials alongside the AD ones) in hybrid mode,
 // after waiting for the accounts to be synchronised.
 func newEntraStep(f *factory.Factory, ios *iostreams.IOStreams, syncTimeout *time.Duration) entraStep {
 	return func(ctx context.Context, dir applier, tpl *onboarding.Template, plan *onboarding.PlanResult,
-		results []onboarding.Result) ([]onboarding.Result, error) {
+		results []onboarding.Result, creds *credentialsFile) ([]onboarding.Result, error) {
 		if tpl.Entra.Mode == "" {
 			return results, nil
 		}
@@ -87,8 +88,34 @@ func newEntraStep(f *factory.Factory, ios *iostreams.IOStreams, syncTimeout *tim
 			}
 			cloud = c
 		}
+		if tpl.Entra.WantsTAP() {
+			issuer, ok := cloud.(tapCreator)
+			if !ok {
+				return results, cmdutil.Unsupported("entra.first_sign_in: tap needs Entra ID")
+			}
+			opts.Passes, opts.PassLifetime = passIssuer{issuer}, tpl.Entra.PassLifetime()
+			if creds != nil {
+				opts.DeliverPass = creds.writeTAP
+			}
+		}
 		return onboarding.ApplyCloud(ctx, plan, results, cloud, opts)
 	}
+}
+
+// tapCreator is the graph client's Temporary Access Pass.
+type tapCreator interface {
+	CreateTAP(ctx context.Context, ident string, opts directory.TAPOptions) (directory.TAP, error)
+}
+
+// passIssuer adapts the graph client to onboarding's PassIssuer.
+type passIssuer struct{ c tapCreator }
+
+func (p passIssuer) IssueFirstSignInPass(ctx context.Context, userID string, lifetime time.Duration) (onboarding.FirstPass, error) {
+	t, err := p.c.CreateTAP(ctx, userID, directory.TAPOptions{Lifetime: lifetime})
+	if err != nil {
+		return onboarding.FirstPass{}, err
+	}
+	return onboarding.FirstPass{Pass: t.Pass, Start: t.Start, End: t.End, OneTime: t.OneTime}, nil
 }
 
 // kindOf names the directory for the run's audit record.

@@ -7,10 +7,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 	"github.com/adkit-dev/adkit/internal/secretfile"
@@ -20,7 +20,7 @@ import (
 type creator interface {
 	onboarding.Directory
 	User(ctx context.Context, ident string) (*directory.User, error)
-	CreateUser(ctx context.Context, nu ad.NewUser) (ad.CreateResult, error)
+	CreateUser(ctx context.Context, nu directory.NewUser) (directory.CreateResult, error)
 	DomainDNSName() string
 	DryRun() bool
 }
@@ -29,7 +29,7 @@ type createOptions struct {
 	IO          *iostreams.IOStreams
 	Users       func(context.Context) (creator, error)
 	Format      output.Format
-	New         ad.NewUser
+	New         directory.NewUser
 	Like        string
 	Template    string
 	PasswordOut string
@@ -158,7 +158,7 @@ func createRun(ctx context.Context, opts *createOptions) error {
 
 // handOverPassword writes or shows the initial password of an account that was created
 // although the command as a whole failed, and says where it went in the returned error.
-func handOverPassword(opts *createOptions, res ad.CreateResult, out *secretfile.File, err error) error {
+func handOverPassword(opts *createOptions, res directory.CreateResult, out *secretfile.File, err error) error {
 	if out != nil {
 		if werr := out.Write(res.Password.Reveal()); werr != nil {
 			return fmt.Errorf("%w; writing its initial password to %s failed too (%v): reset the password with adkit user reset-password", err, opts.PasswordOut, werr)
@@ -174,13 +174,13 @@ func handOverPassword(opts *createOptions, res ad.CreateResult, out *secretfile.
 }
 
 // copyFromColleague fills what --like copies, unless the technician gave it explicitly.
-func copyFromColleague(ctx context.Context, dir creator, like string, nu *ad.NewUser) error {
+func copyFromColleague(ctx context.Context, dir creator, like string, nu *directory.NewUser) error {
 	c, err := dir.User(ctx, like)
 	if err != nil {
 		return fmt.Errorf("--like: %w", err)
 	}
 	if nu.OU == "" && c.DN != "" { // Entra ID accounts have no DN, nor OU
-		nu.OU = ad.ParentDN(c.DN)
+		nu.OU = dn.Parent(c.DN)
 	}
 	if nu.UsageLocation == "" {
 		nu.UsageLocation = c.UsageLocation
@@ -208,7 +208,7 @@ type createdJSON struct {
 	PasswordFile       string   `json:"password_file,omitempty"`
 }
 
-func reportCreated(opts *createOptions, res ad.CreateResult, out *secretfile.File, dryRun bool) error {
+func reportCreated(opts *createOptions, res directory.CreateResult, out *secretfile.File, dryRun bool) error {
 	if out != nil && !res.Generated {
 		out.Discard()
 	} else if out != nil {

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
@@ -40,10 +39,10 @@ func (f *fakeCreator) User(_ context.Context, ident string) (*directory.User, er
 func (f *fakeCreator) DomainDNSName() string { return "corp.example.com" }
 func (f *fakeCreator) DryRun() bool          { return false }
 
-func (f *fakeCreator) CreateUser(_ context.Context, nu ad.NewUser) (ad.CreateResult, error) {
+func (f *fakeCreator) CreateUser(_ context.Context, nu directory.NewUser) (directory.CreateResult, error) {
 	f.calls++
 	dn := "CN=" + nu.GivenName + " " + nu.Surname + ",CN=Users,DC=corp"
-	res := ad.CreateResult{DN: dn, User: &directory.User{DN: dn, SAMAccountName: nu.SAMAccountName},
+	res := directory.CreateResult{DN: dn, User: &directory.User{DN: dn, SAMAccountName: nu.SAMAccountName},
 		Password: secret.New("Initial-Passw0rd!"), Generated: true}
 	if f.groupErr != nil {
 		return res, f.groupErr
@@ -58,7 +57,7 @@ func runCreate(t *testing.T, dir *fakeCreator, passwordOut string) (stdout strin
 		IO:          ios,
 		Users:       func(context.Context) (creator, error) { return dir, nil },
 		Format:      output.FormatAuto,
-		New:         ad.NewUser{GivenName: "Ann", Surname: "Lee", SAMAccountName: "alee", MustChange: true},
+		New:         directory.NewUser{GivenName: "Ann", Surname: "Lee", SAMAccountName: "alee", MustChange: true},
 		PasswordOut: passwordOut,
 	}
 	err = createRun(context.Background(), opts)
@@ -97,7 +96,7 @@ func TestCreateHandsOverThePasswordWhenALaterStepFails(t *testing.T) {
 	nothing := filepath.Join(t.TempDir(), "none.txt")
 	ios, _, _, _ := iostreams.Test()
 	opts := &createOptions{IO: ios, Format: output.FormatAuto, PasswordOut: nothing,
-		New: ad.NewUser{GivenName: "Ann", Surname: "Lee", SAMAccountName: "alee"},
+		New: directory.NewUser{GivenName: "Ann", Surname: "Lee", SAMAccountName: "alee"},
 		Users: func(context.Context) (creator, error) {
 			return refusingCreator{&fakeCreator{}}, nil
 		}}
@@ -111,6 +110,6 @@ func TestCreateHandsOverThePasswordWhenALaterStepFails(t *testing.T) {
 
 type refusingCreator struct{ *fakeCreator }
 
-func (refusingCreator) CreateUser(context.Context, ad.NewUser) (ad.CreateResult, error) {
-	return ad.CreateResult{}, errors.New("not permitted")
+func (refusingCreator) CreateUser(context.Context, directory.NewUser) (directory.CreateResult, error) {
+	return directory.CreateResult{}, errors.New("not permitted")
 }

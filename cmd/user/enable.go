@@ -5,15 +5,15 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type enabler interface {
-	SetEnabled(ctx context.Context, ident string, enable bool) (ad.Outcome, error)
+	SetEnabled(ctx context.Context, ident string, enable bool) (directory.Outcome, error)
 }
 
 type enableOptions struct {

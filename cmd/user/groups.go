@@ -6,16 +6,16 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type groupLister interface {
-	UserGroups(ctx context.Context, ident string, recursive bool) (*directory.User, []ad.Membership, error)
+	UserGroups(ctx context.Context, ident string, recursive bool) (*directory.User, []directory.Membership, error)
 }
 
 type groupsOptions struct {
@@ -75,9 +75,5 @@ func how(direct, primary bool, via []string) string {
 	case direct:
 		return "direct"
 	}
-	names := make([]string, len(via))
-	for i, dn := range via {
-		names[i] = ad.CommonName(dn)
-	}
-	return "via " + strings.Join(names, " → ")
+	return "via " + strings.Join(dn.CommonNames(via), " → ")
 }

@@ -5,16 +5,16 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type licenser interface {
-	AssignLicense(ctx context.Context, ident, sku, usageLocation string) (ad.Outcome, error)
-	RemoveLicense(ctx context.Context, ident, sku string) (ad.Outcome, error)
+	AssignLicense(ctx context.Context, ident, sku, usageLocation string) (directory.Outcome, error)
+	RemoveLicense(ctx context.Context, ident, sku string) (directory.Outcome, error)
 }
 
 type licenseOptions struct {
@@ -85,7 +85,7 @@ func licenseRun(ctx context.Context, opts *licenseOptions) error {
 		return err
 	}
 	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, []string{opts.User}, func(ctx context.Context, u string) (cmdutil.Outcome, error) {
-		var o ad.Outcome
+		var o directory.Outcome
 		var err error
 		if opts.Assign {
 			o, err = users.AssignLicense(ctx, u, opts.SKU, opts.UsageLocation)

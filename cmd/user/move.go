@@ -5,15 +5,15 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type mover interface {
-	MoveUser(ctx context.Context, ident, ou string) (ad.Outcome, error)
+	MoveUser(ctx context.Context, ident, ou string) (directory.Outcome, error)
 }
 
 type moveOptions struct {

@@ -7,9 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 	"github.com/adkit-dev/adkit/internal/password"
@@ -19,7 +19,7 @@ import (
 )
 
 type passwordResetter interface {
-	ResetPassword(ctx context.Context, ident string, opts ad.ResetOptions) (ad.ResetResult, error)
+	ResetPassword(ctx context.Context, ident string, opts directory.ResetOptions) (directory.ResetResult, error)
 }
 
 type resetOptions struct {
@@ -123,7 +123,7 @@ func resetRun(ctx context.Context, opts *resetOptions) error {
 			return err
 		}
 	}
-	res, err := users.ResetPassword(ctx, opts.Target, ad.ResetOptions{
+	res, err := users.ResetPassword(ctx, opts.Target, directory.ResetOptions{
 		Password: chosen, MustChange: !opts.NoMustChange, Unlock: opts.Unlock, Length: opts.Length,
 	})
 	if err != nil {

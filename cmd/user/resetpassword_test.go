@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdtest"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
@@ -26,13 +25,13 @@ type fakeResetter struct {
 	unlocked bool
 }
 
-func (f *fakeResetter) ResetPassword(_ context.Context, ident string, opts ad.ResetOptions) (ad.ResetResult, error) {
+func (f *fakeResetter) ResetPassword(_ context.Context, ident string, opts directory.ResetOptions) (directory.ResetResult, error) {
 	f.calls++
 	u := &directory.User{DN: "CN=" + ident + ",OU=Staff,DC=corp", SAMAccountName: ident}
 	if f.err != nil {
-		return ad.ResetResult{Outcome: ad.Outcome{User: u}}, f.err
+		return directory.ResetResult{Outcome: directory.Outcome{User: u}}, f.err
 	}
-	return ad.ResetResult{Outcome: ad.Outcome{User: u, Changed: true, Note: "password reset"},
+	return directory.ResetResult{Outcome: directory.Outcome{User: u, Changed: true, Note: "password reset"},
 		Password: secret.New("Generated-Passw0rd!"), Generated: true, Unlocked: f.unlocked && opts.Unlock}, nil
 }
 

@@ -5,15 +5,15 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type sessionRevoker interface {
-	RevokeSessions(ctx context.Context, ident string) (ad.Outcome, error)
+	RevokeSessions(ctx context.Context, ident string) (directory.Outcome, error)
 }
 
 type revokeOptions struct {

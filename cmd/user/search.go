@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
@@ -20,7 +19,7 @@ import (
 )
 
 type userSearcher interface {
-	SearchUsers(ctx context.Context, q ad.UserQuery, now time.Time, fn func(*directory.User) error) error
+	SearchUsers(ctx context.Context, q directory.UserQuery, now time.Time, fn func(*directory.User) error) error
 }
 
 type searchOptions struct {
@@ -29,7 +28,7 @@ type searchOptions struct {
 	Target func() (string, error)
 	Now    func() time.Time
 	Format output.Format
-	Query  ad.UserQuery
+	Query  directory.UserQuery
 }
 
 func newCmdSearch(f *factory.Factory, runF func(*searchOptions) error) *cobra.Command {
@@ -88,7 +87,7 @@ func searchRun(ctx context.Context, opts *searchOptions) error {
 	}
 	if t, _ := opts.Target(); opts.Query.InactiveDays > 0 && t != "entra" {
 		fmt.Fprintf(opts.IO.ErrOut, "note: last logon comes from lastLogonTimestamp, which can lag by up to %d days\n",
-			int(ad.LastLogonReplicationLag.Hours()/24))
+			int(directory.LastLogonReplicationLag.Hours()/24))
 	}
 	now := opts.Now()
 	var (

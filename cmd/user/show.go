@@ -56,18 +56,40 @@ distinguished name or objectGUID. With -o json one USER gives an object, several
 	}
 }
 
+// riskReader is what Entra ID adds to user show: the Identity Protection risk, read by object
+// id. The AD client does not have it.
+type riskReader interface {
+	RiskOf(ctx context.Context, id string) (directory.RiskState, error)
+}
+
+// shownUser is an account as user show prints it: the directory's fields, and on Entra ID the
+// sign-in risk when it is readable (it needs P2 and IdentityRiskyUser.Read.All; without them
+// the fields are left out and the rest is shown as before).
+type shownUser struct {
+	*directory.User
+	RiskLevel *string `json:"risk_level,omitempty"`
+	RiskState *string `json:"risk_state,omitempty"`
+}
+
 func showRun(ctx context.Context, opts *showOptions) error {
 	users, err := opts.Users(ctx)
 	if err != nil {
 		return err
 	}
-	var found []*directory.User
+	risk, _ := users.(riskReader)
+	var found []shownUser
 	runErr := cmdutil.EachTarget(ctx, opts.IO.ErrOut, opts.Targets, func(ctx context.Context, ident string) error {
 		u, err := users.User(ctx, ident)
 		if err != nil {
 			return err
 		}
-		found = append(found, u)
+		s := shownUser{User: u}
+		if risk != nil && u.ID != "" {
+			if r, err := risk.RiskOf(ctx, u.ID); err == nil {
+				s.RiskLevel, s.RiskState = &r.Level, &r.State
+			}
+		}
+		found = append(found, s)
 		return nil
 	})
 	if len(found) == 0 {
@@ -79,7 +101,7 @@ func showRun(ctx context.Context, opts *showOptions) error {
 	return runErr
 }
 
-func printUsers(opts *showOptions, users []*directory.User) error {
+func printUsers(opts *showOptions, users []shownUser) error {
 	switch opts.Format {
 	case output.FormatJSON:
 		if len(opts.Targets) == 1 {
@@ -89,7 +111,7 @@ func printUsers(opts *showOptions, users []*directory.User) error {
 	case output.FormatCSV:
 		t := output.Table{Header: csvHeader}
 		for _, u := range users {
-			t.AddRow(csvRow(u)...)
+			t.AddRow(csvRow(u.User)...)
 		}
 		return output.WriteCSV(opts.IO.Out, t)
 	}
@@ -98,7 +120,11 @@ func printUsers(opts *showOptions, users []*directory.User) error {
 		if i > 0 && human {
 			fmt.Fprintln(opts.IO.Out)
 		}
-		t := detailTable(u, opts.Now(), human)
+		t := detailTable(u.User, opts.Now(), human)
+		if u.RiskLevel != nil {
+			t.AddRow("risk_level", *u.RiskLevel)
+			t.AddRow("risk_state", *u.RiskState)
+		}
 		var err error
 		if human {
 			err = output.WriteTable(opts.IO.Out, t)

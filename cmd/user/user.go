@@ -28,6 +28,10 @@ func NewCmdUser(f *factory.Factory) *cobra.Command {
 		newCmdCreate(f, nil),
 		newCmdRevokeSessions(f, nil),
 		newCmdLicense(f),
+		newCmdMFA(f, nil),
+		newCmdTAP(f, nil),
+		newCmdSignIns(f, nil),
+		newCmdRisk(f, nil),
 	)
 	return cmd
 }

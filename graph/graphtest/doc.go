@@ -13,6 +13,11 @@
 // certificate assertion, device code and refresh token grants). Every API request must
 // carry a bearer token the server issued, so a test proves authentication is wired.
 //
+// It also serves the help-desk APIs (authmethods.go, signins.go): authentication methods by
+// type with their documented refusals, Temporary Access Passes under a policy
+// (SetTAPPolicy), sign-in logs (AddSignIn; P1 and AuditLog.Read.All required) and risky
+// users (SetRisk; P2, 404 for a user never at risk, Prefer: include-unknown-enum-members).
+//
 // AuditTenant seeds what the Entra ID audit checks look for. Tests can inject throttling and
 // failures (Fail), read the request log (Requests, Count) and
 // inspect or change the tenant (Tenant) directly.

@@ -18,6 +18,10 @@ import (
 //	                                or RoleManagement.Read.All (not Directory.Read.All); and
 //	                                without a P2 licence 400 AadPremiumLicenseRequired
 //	userRegistrationDetails         AuditLog.Read.All (or UserAuthenticationMethod.Read.All)
+//	authentication methods          UserAuthenticationMethod.Read.All (ReadWrite.All to delete or
+//	                                create a pass): 403 accessDenied "Request Authorization failed"
+//	auditLogs/signIns               AuditLog.Read.All: 403 Authentication_MSGraphPermissionMissing
+//	riskyUsers                      IdentityRiskyUser.Read.All (ReadWrite.All to act)
 type permissions struct {
 	mu      sync.Mutex
 	limited bool

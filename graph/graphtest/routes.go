@@ -15,6 +15,19 @@ func (s *Server) routes() *router {
 	rt.handle("PUT /users/{user}/manager/$ref", s.putManagerRef)
 	rt.handle("GET /me", s.getMe)
 
+	// Authentication methods: "methods" first, so that it is not taken for a collection.
+	rt.handle("GET /users/{user}/authentication/methods", s.listAuthMethods)
+	rt.handle("GET /users/{user}/authentication/methods/{id}", s.getAuthMethod)
+	rt.handle("POST /users/{user}/authentication/temporaryAccessPassMethods", s.createTAP)
+	rt.handle("GET /users/{user}/authentication/{collection}", s.methodCollection)
+	rt.handle("GET /users/{user}/authentication/{collection}/{id}", s.methodItem)
+	rt.handle("DELETE /users/{user}/authentication/{collection}/{id}", s.methodItem)
+	rt.handle("GET /auditLogs/signIns", s.listSignIns)
+	rt.handle("POST /identityProtection/riskyUsers/confirmSafe", s.riskAction("confirmedSafe", "none", "adminConfirmedAccountSafe"))
+	rt.handle("POST /identityProtection/riskyUsers/dismiss", s.riskAction("dismissed", "none", "adminDismissedAllRiskForUser"))
+	rt.handle("POST /identityProtection/riskyUsers/confirmCompromised", s.riskAction("confirmedCompromised", "high", "adminConfirmedUserCompromised"))
+	rt.handle("GET /identityProtection/riskyUsers/{id}", s.getRiskyUser)
+
 	rt.handle("GET /groups", s.listGroups)
 	rt.handle("GET /groups/{group}", s.getGroup)
 	rt.handle("GET /groups/{group}/members", s.members(false))
@@ -33,6 +46,7 @@ func (s *Server) routes() *router {
 	rt.handle("GET /roleManagement/directory/roleEligibilitySchedules", s.roleEligibilitySchedules)
 
 	rt.handle("GET /reports/authenticationMethods/userRegistrationDetails", s.userRegistrationDetails)
+	rt.handle("GET /reports/authenticationMethods/userRegistrationDetails/{id}", s.userRegistrationDetail)
 
 	rt.handle("POST /$batch", s.batch)
 	return rt

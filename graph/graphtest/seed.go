@@ -30,6 +30,12 @@ const (
 //	admin@adkitlab.onmicrosoft.com  Global Administrator
 //	user01..user07@corp.example.com  filler, so lists take several pages
 //
+// Authentication methods (besides every user's password): jdoe has a mobile and an alternate
+// mobile phone, Microsoft Authenticator and a FIDO2 key whose id starts with '-'; asmith a
+// FIDO2 key. Sign-in logs: asmith failed with a wrong password, smart lockout and a
+// Conditional Access block in the last hour, after a success 3 hours ago; bwayne (disabled)
+// failed an hour ago. Risk: user01 is at medium risk; nobody else has ever been at risk.
+//
 // Groups: Staff ⊃ Engineers ⊃ Platform (nested), VPN Users, Helpdesk, eng-all (Microsoft 365).
 // SKUs: ENTERPRISEPACK (25 units), SPE_E5 (1 unit, in use), EMS (0 units).
 func DefaultTenant(now time.Time) *Tenant {
@@ -77,6 +83,7 @@ func DefaultTenant(now time.Time) *Tenant {
 	t.AddRole(&Role{TemplateID: RoleGlobalAdministrator, DisplayName: "Global Administrator", Members: []string{admin.ID}})
 	t.AddRole(&Role{TemplateID: RoleHelpdeskAdministrator, DisplayName: "Helpdesk Administrator", Members: []string{asmith.ID}})
 	t.AddRole(&Role{TemplateID: RoleUserAdministrator, DisplayName: "User Administrator"})
+	seedHelpDesk(t, now)
 	return t
 }
 
@@ -154,4 +161,40 @@ func AuditTenant(now time.Time) *Tenant {
 	t.AddEligible(RoleGlobalAdministrator, pimAdmin.ID)
 	t.AddEligible(RoleSecurityAdministrator, pimGroup.ID)
 	return t
+}
+
+// JdoeFIDO2ID is jdoe's FIDO2 key: base64url, starting with '-' as such ids may.
+const JdoeFIDO2ID = "-Yk3pFqZx_2bQm0wLr9TnA2"
+
+func seedHelpDesk(t *Tenant, now time.Time) {
+	ago := func(d time.Duration) time.Time { return now.Add(-d).UTC().Truncate(time.Second) }
+	day := 24 * time.Hour
+	jdoe := "jdoe@corp.example.com"
+	t.AddAuthMethod(jdoe, &AuthMethod{Type: "phoneMethods", PhoneType: "mobile", PhoneNumber: "+1 2065550123"})
+	t.AddAuthMethod(jdoe, &AuthMethod{Type: "phoneMethods", PhoneType: "alternateMobile", PhoneNumber: "+1 2065550199"})
+	t.AddAuthMethod(jdoe, &AuthMethod{Type: "microsoftAuthenticatorMethods", DisplayName: "John's iPhone", Created: ago(300 * day)})
+	t.AddAuthMethod(jdoe, &AuthMethod{ID: JdoeFIDO2ID, Type: "fido2Methods", DisplayName: "Work key", Model: "YubiKey 5 NFC", Created: ago(100 * day)})
+	t.AddAuthMethod("asmith@corp.example.com", &AuthMethod{Type: "fido2Methods", DisplayName: "Desk key", Model: "YubiKey 5C", Created: ago(50 * day)})
+
+	asmith := "asmith@corp.example.com"
+	t.AddSignIn(&SignIn{UserPrincipalName: asmith, Time: ago(3 * time.Hour), App: "Office 365 Exchange Online", ClientApp: "Browser",
+		IPAddress: "203.0.113.7", City: "London", Country: "GB"})
+	t.AddSignIn(&SignIn{UserPrincipalName: asmith, Time: ago(50 * time.Minute), App: "Office 365 Exchange Online", ClientApp: "Mobile Apps and Desktop clients",
+		IPAddress: "203.0.113.7", City: "London", Country: "GB", ErrorCode: 50126,
+		FailureReason: "Invalid username or password or Invalid on premise username or password."})
+	t.AddSignIn(&SignIn{UserPrincipalName: asmith, Time: ago(40 * time.Minute), App: "Office 365 Exchange Online", ClientApp: "Mobile Apps and Desktop clients",
+		IPAddress: "203.0.113.7", City: "London", Country: "GB", ErrorCode: 50053,
+		FailureReason: "Account is locked because user tried to sign in too many times with an incorrect user ID or password."})
+	t.AddSignIn(&SignIn{UserPrincipalName: asmith, Time: ago(10 * time.Minute), App: "Microsoft Teams", ClientApp: "Browser",
+		IPAddress: "198.51.100.20", City: "Lagos", Country: "NG", ErrorCode: 53003,
+		FailureReason: "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.",
+		CAPolicies: []CAPolicyResult{{ID: StableID("ca:geo"), DisplayName: "Block sign-ins outside allowed countries", Result: "failure"},
+			{ID: StableID("ca:mfa"), DisplayName: "Require MFA for all users", Result: "notApplied"}}})
+	t.AddSignIn(&SignIn{UserPrincipalName: asmith, Time: ago(5 * time.Minute), App: "Microsoft Teams", ClientApp: "Mobile Apps and Desktop clients",
+		IPAddress: "203.0.113.7", City: "London", Country: "GB", NonInteractive: true})
+	t.AddSignIn(&SignIn{UserPrincipalName: "bwayne@corp.example.com", Time: ago(time.Hour), App: "Microsoft Office", ClientApp: "Browser",
+		IPAddress: "192.0.2.44", City: "Gotham", Country: "US", ErrorCode: 50057,
+		FailureReason: "The user account is disabled."})
+
+	t.SetRisk("user01@corp.example.com", RiskyUser{Level: "medium", State: "atRisk", Detail: "none", Updated: ago(2 * time.Hour)})
 }

@@ -28,6 +28,8 @@ type Tenant struct {
 	// noP2: the tenant has no Entra ID P2 (or ID Governance) licence, so Privileged Identity
 	// Management's endpoints refuse (SetP2Licence).
 	noP2 bool
+	// entra is the help-desk side: TAP policy, sign-in logs, risky users, P1 (signins.go).
+	entra entraState
 }
 
 // User is an Entra ID user. Password and ForceChangePasswordNextSignIn record the last
@@ -61,6 +63,9 @@ type User struct {
 	ManagerID                     string
 	// MFA registration, for reports/authenticationMethods/userRegistrationDetails.
 	MethodsRegistered []string
+	// AuthMethods are the registered authentication methods besides the password
+	// (authmethods.go).
+	AuthMethods []*AuthMethod
 	// ExternalUserState is a guest's invitation state: "PendingAcceptance" or "Accepted"
 	// (null for members), changed at ExternalUserStateChangeDateTime.
 	ExternalUserState               string

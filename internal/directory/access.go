@@ -80,3 +80,13 @@ type CloudOffboardResult struct {
 func (r CloudOffboardResult) Changed() bool {
 	return r.Disabled || r.SessionsRevoked || len(r.LicensesRemoved)+len(r.GroupsRemoved) > 0
 }
+
+// CloudRestoreResult says what restoring a cloud-only leaver from its snapshot did.
+type CloudRestoreResult struct {
+	User          *User
+	Steps         []Step
+	GroupsAdded   []string
+	MissingGroups []string
+	Licenses      []string // assigned again
+	Password      ResetResult
+}

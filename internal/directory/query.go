@@ -1,0 +1,28 @@
+package directory
+
+import "time"
+
+// UserQuery selects users for `user search`. The conditions are ANDed.
+type UserQuery struct {
+	Locked               bool
+	Disabled             bool
+	Enabled              bool
+	PasswordExpired      bool
+	PasswordNeverExpires bool
+	NeverLoggedOn        bool
+	// InactiveDays selects accounts whose last logon (lastLogonTimestamp) is older than this
+	// many days, or that never logged on and were created before then.
+	InactiveDays int
+	// NameGlob matches sAMAccountName, userPrincipalName, displayName or cn; '*' is the only
+	// wildcard, everything else is literal.
+	NameGlob string
+	// OU limits the search to this subtree.
+	OU string
+	// Guests selects guest (B2B) accounts, which only Entra ID has.
+	Guests bool
+}
+
+// LastLogonReplicationLag is how far lastLogonTimestamp may lag the truth: AD only updates it
+// when the previous value is older than about 14 days (msDS-LogonTimeSyncInterval, randomised
+// by up to 5 days), so an "inactive" search cannot be more precise than this.
+const LastLogonReplicationLag = 14 * 24 * time.Hour
