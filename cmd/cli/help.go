@@ -243,6 +243,7 @@ Connection flags:
 			fmt.Fprintf(w, "  %-*s  %s\n", width, flagColumn(pf, fl.Name), fl.Usage)
 		}
 	})
+	fmt.Fprint(w, "\nOther config keys:\n  require_ticket_for_secrets\n      LAPS and BitLocker reads need --ticket (config key require_ticket_for_secrets)\n")
 	fmt.Fprint(w, "\nOther environment variables:\n")
 	for _, kv := range otherEnvironment() {
 		fmt.Fprintf(w, "  %s\n      %s\n", kv[0], kv[1])
