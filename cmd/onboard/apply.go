@@ -41,10 +41,13 @@ type applyOptions struct {
 	Parallel       int
 	CredentialsOut string
 	ResultsOut     string
-	Yes            bool
-	DryRun         bool
-	Entra          entraStep     // the cloud half (entra.go)
-	SyncTimeout    time.Duration // --sync-timeout; negative: the template's
+	// Excel: start --credentials-out and --results-out with a UTF-8 byte-order mark so that
+	// Excel shows accents; nil decides from the HR file (see excelFiles).
+	Excel       *bool
+	Yes         bool
+	DryRun      bool
+	Entra       entraStep     // the cloud half (entra.go)
+	SyncTimeout time.Duration // --sync-timeout; negative: the template's
 	// Plan is --plan: apply this saved plan instead of planning (plansave.go).
 	Plan   string
 	Policy func() (plancmd.Policy, error)
@@ -70,6 +73,7 @@ func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Comm
 		return onboardDirectoryFor[applier](ctx, f, tpl)
 	}
 	opts.Entra = newEntraStep(f, f.IO, &opts.SyncTimeout)
+	var excel bool
 	cmd := &cobra.Command{
 		Use:   "apply CSV --template FILE --credentials-out FILE",
 		Short: "Create the accounts, set their groups and managers; safe to re-run",
@@ -80,7 +84,12 @@ contractors) expiry. Rows run --parallel at a time; a failed row does not stop t
 
 Initial passwords go to --credentials-out (mode 0600, appended to, written before each
 account is created so that none is ever lost), never to the audit log; '-' prints them on
-stdout. --results-out writes one line per input row.
+stdout. Its lines carry the HR file's row and employee ID and are in row order once the run
+ends. --results-out writes one line per input row.
+
+When the HR file came from Excel or Windows (a byte-order mark, UTF-16 or Windows-1252),
+both files start with a UTF-8 byte-order mark too, so that Excel shows "Siobhán" and not
+"SiobhÃ¡n"; --excel or --excel=false overrides that.
 
 Safe to re-run: rows whose employee ID already has an account are not created again, and
 their missing group memberships are added, so a run that was interrupted finishes the job.
@@ -114,6 +123,9 @@ username taken since, an OU gone): the rows are listed, and a new plan is needed
 					onboarding.MaxParallel, opts.Parallel, onboarding.DefaultParallel)
 			}
 			opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
+			if cmd.Flags().Changed("excel") {
+				opts.Excel = &excel
+			}
 			if len(args) > 0 {
 				opts.CSV = args[0]
 			}
@@ -123,11 +135,12 @@ username taken since, an OU gone): the rows are listed, and a new plan is needed
 			return applyRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Template, "template", "", "onboarding template (YAML)")
+	cmd.Flags().StringVar(&opts.Template, "template", "", "onboarding template (YAML; every key: docs/onboarding-template.md)")
 	cmd.Flags().IntVar(&opts.Parallel, "parallel", onboarding.DefaultParallel, "rows worked on at once")
 	cmd.Flags().StringVar(&opts.CredentialsOut, "credentials-out", "", "append new accounts' initial passwords to FILE (mode 0600); '-' for stdout")
 	cmd.Flags().StringVar(&opts.ResultsOut, "results-out", "", "write one result line per input row to FILE (CSV)")
 	cmd.Flags().StringVar(&opts.Plan, "plan", "", "apply this saved plan (onboard plan --out) exactly, instead of a CSV file")
+	cmd.Flags().BoolVar(&excel, "excel", false, "start --credentials-out and --results-out with a UTF-8 byte-order mark, for Excel (default: when the HR file came from Excel)")
 	cmd.Flags().DurationVar(&opts.SyncTimeout, "sync-timeout", -1, "entra.mode hybrid: how long to wait for Entra Connect (default: the template's entra.sync_timeout, else 10m)")
 	return cmd
 }
@@ -146,14 +159,20 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	}
 	// Lock the credentials file before planning: a second run of the same file then waits
 	// and plans against the accounts the first one made, instead of a stale picture.
+	excel := excelFiles(opts.Excel, in.Sheet)
 	var creds *credentialsFile
 	if opts.CredentialsOut != "" && !opts.DryRun {
-		if creds, err = openCredentials(opts.CredentialsOut, opts.IO.Out, in.Template.Entra.WantsTAP(), func() {
+		if creds, err = openCredentials(opts.CredentialsOut, opts.IO.Out, in.Template.Entra.WantsTAP(), excel, func() {
 			fmt.Fprintf(opts.IO.ErrOut, "waiting: another adkit run is using %s\n", opts.CredentialsOut)
 		}); err != nil {
 			return err
 		}
-		defer creds.Close()
+		defer func() {
+			// Every password is in the file already; only its order is at stake here.
+			if err := creds.Close(); err != nil {
+				fmt.Fprintf(opts.IO.ErrOut, "warning: %s keeps its lines in the order the accounts were made (its row column gives the HR file's order): %v\n", opts.CredentialsOut, err)
+			}
+		}()
 	}
 	var dir applier
 	var p *onboarding.PlanResult
@@ -174,7 +193,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		if err != nil {
 			return err
 		}
-		if err := writeResults(opts, results); err != nil {
+		if err := writeResults(opts, excel, results); err != nil {
 			return err
 		}
 		return cmdutil.FlagErrorf("every row is invalid; nothing was created or changed: fix the rows (see the messages above, or run onboard plan) and run apply again")
@@ -194,7 +213,13 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	}
 	var prov onboarding.Provisioner = dir
 	if creds != nil {
-		prov = recordingProvisioner{Provisioner: dir, creds: creds}
+		rows := map[string]int{}
+		for _, e := range p.Entries {
+			if e.Action == onboarding.ActionCreate {
+				rows[e.EmployeeID] = e.Row
+			}
+		}
+		prov = recordingProvisioner{Provisioner: dir, creds: creds, rows: rows}
 	}
 	trail, err := opts.Trail()
 	if err != nil {
@@ -255,7 +280,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	}
 	bar.Finish()
 	if results != nil {
-		if werr := writeResults(opts, results); werr != nil {
+		if werr := writeResults(opts, excel, results); werr != nil {
 			return werr
 		}
 		var ir interruptedRun
@@ -384,11 +409,28 @@ func describe(r onboarding.Result) string {
 	return s
 }
 
-func writeResults(opts *applyOptions, results []onboarding.Result) error {
+// excelFiles says whether the files written for people start with a UTF-8 byte-order mark:
+// as --excel says, else when the HR file came from Excel or Windows — a byte-order mark
+// (Excel's "CSV UTF-8", "Unicode Text") or the Windows code page (Excel's plain "CSV") —
+// because the people who sent it will open the credentials and results in Excel too.
+func excelFiles(flag *bool, sheet *onboarding.Sheet) bool {
+	if flag != nil {
+		return *flag
+	}
+	return sheet.BOM || sheet.Encoding != onboarding.EncodingUTF8
+}
+
+func writeResults(opts *applyOptions, excel bool, results []onboarding.Result) error {
 	if opts.ResultsOut != "" {
 		file, err := os.Create(opts.ResultsOut)
 		if err != nil {
 			return fmt.Errorf("results file: %w", err)
+		}
+		if excel {
+			if _, err := file.Write(utf8BOM); err != nil {
+				file.Close()
+				return fmt.Errorf("results file: %w", err)
+			}
 		}
 		if err := onboarding.WriteResultsCSV(file, results); err != nil {
 			file.Close()

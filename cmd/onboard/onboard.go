@@ -28,7 +28,10 @@ func NewCmdOnboard(f *factory.Factory) *cobra.Command {
 		Long: `Onboard new hires from the CSV file HR sends. 'plan' shows what would be done and changes
 nothing; 'apply' does it. The employee ID is the key: a row whose employee ID already has an
 account is not created again, so running apply again after any failure finishes the job
-without duplicates.`,
+without duplicates.
+
+The template's keys, their defaults and examples: docs/onboarding-template.md in adkit's
+repository; examples/onboarding.yaml is a complete one.`,
 	}
 	cmd.AddCommand(newCmdPlan(f, nil), newCmdApply(f, nil))
 	return cmd
@@ -47,7 +50,7 @@ type input struct {
 // a usage error (exit 2), before the directory is touched.
 func readInput(stdin io.Reader, csvPath, templatePath string) (*input, error) {
 	if templatePath == "" {
-		return nil, cmdutil.FlagErrorf("--template is required: the YAML file that says how rows become accounts (see the spec's onboarding template)")
+		return nil, cmdutil.FlagErrorf("--template is required: the YAML file that says how rows become accounts (every key: docs/onboarding-template.md)")
 	}
 	tplText, err := os.ReadFile(templatePath)
 	if err != nil {

@@ -54,7 +54,7 @@ func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Comman
 			return planRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Template, "template", "", "onboarding template (YAML)")
+	cmd.Flags().StringVar(&opts.Template, "template", "", "onboarding template (YAML; every key: docs/onboarding-template.md)")
 	cmd.Flags().StringVar(&opts.Out, "out", "", "also save the plan to PLAN, for approval (adkit plan approve) and onboard apply --plan")
 	return cmd
 }
