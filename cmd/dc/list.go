@@ -42,7 +42,7 @@ objects under CN=Sites that hold NTDS Settings), with:
 
 Every DC is asked directly, verifying its certificate like any connection.`,
 		Example: `  adkit dc list
-  adkit --domain corp.example.com dc list -o json`,
+  ADKIT_DOMAIN=corp.example.com adkit dc list -o json`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error

@@ -42,7 +42,7 @@ lockout_origin is the DC where the lockout was written (from lockoutTime's repli
 metadata). That DC's Security log, event 4740, names the machine that sent the bad passwords:
 a phone with an old password, a mapped drive, a service. See docs/domain-controllers.md.`,
 		Example: `  adkit user lockout-status jdoe
-  adkit --domain corp.example.com user lockout-status jdoe -o json`,
+  ADKIT_DOMAIN=corp.example.com adkit user lockout-status jdoe -o json`,
 		Args: cmdutil.ExactArgs(1, "USER: the account to look at"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
@@ -78,7 +78,11 @@ func lockoutStatusRun(ctx context.Context, opts *lockoutStatusOptions) error {
 		t.AddRow(r.DC, r.Site, yesNo(r.PDC), yesNo(r.Answers), yesNo(r.Locked), strconv.Itoa(r.BadPwdCount),
 			ts(r.LastBadPasswordTime), ts(r.LockoutTime), ts(r.PwdLastSet), ts(r.LastLogon), r.LockoutOrigin, r.Error)
 	}
-	if err := output.Print(opts.IO, opts.Format, t, st); err != nil {
+	var data any = st
+	if opts.Format == output.FormatCSV {
+		data = st.DCs // one CSV row per DC, as in the table
+	}
+	if err := output.Print(opts.IO, opts.Format, t, data); err != nil {
 		return err
 	}
 	if opts.Format == output.FormatJSON || opts.Format == output.FormatCSV {
