@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/labtest"
@@ -82,5 +83,29 @@ func TestLabUnlockAllDCs(t *testing.T) {
 	}
 	if _, err := c.UnlockAllDCs(ctx, "no-such-i14-user"); !errors.Is(err, directory.ErrNotFound) {
 		t.Fatalf("unknown account: %v; want not found", err)
+	}
+}
+
+// TestLabSearchInactiveExact: --exact takes each account's newest lastLogon from the DCs (one
+// paged search per DC) and reports no DC as missing when all answer. The lab's accounts are
+// hours old, so the search runs "two days from now" to make them candidates.
+func TestLabSearchInactiveExact(t *testing.T) {
+	c, _ := labtest.Connect(t)
+	ctx := context.Background()
+	u, _ := newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) { nu.SAMAccountName = labtest.UniqueName("i14-") })
+	var missing []string
+	q := directory.UserQuery{InactiveDays: 1, Exact: true, NameGlob: u.SAMAccountName,
+		MissingDCs: func(dc string, err error) { missing = append(missing, dc+": "+err.Error()) }}
+	var got []*directory.User
+	err := c.SearchUsers(ctx, q, time.Now().Add(48*time.Hour), func(x *directory.User) error { got = append(got, x); return nil })
+	if err != nil || len(got) != 1 || got[0].DN != u.DN || len(missing) != 0 {
+		t.Fatalf("exact search = %v, %v, missing %v; want %s alone and every DC read", got, err, missing, u.SAMAccountName)
+	}
+	// A logon seen by a DC within the window keeps the account out of an exact search: here
+	// "now" is the real now and the window 1 day; the account was created today, so it is no
+	// candidate either way, and the search must say nothing is missing.
+	got = nil
+	if err := c.SearchUsers(ctx, q, time.Now(), func(x *directory.User) error { got = append(got, x); return nil }); err != nil || len(got) != 0 {
+		t.Fatalf("exact search now = %v, %v; want none (created today)", got, err)
 	}
 }

@@ -95,10 +95,27 @@ func (c *Client) SearchUsers(ctx context.Context, q directory.UserQuery, now tim
 		}
 		base = q.OU
 	}
+	var newest map[string]time.Time
+	if q.Exact && q.InactiveDays > 0 {
+		// lastLogonTimestamp never runs ahead of the newest lastLogon, so the filter's candidates
+		// include every truly inactive account; each DC's lastLogon then decides.
+		if newest, err = c.newestLastLogons(ctx, base, filter, q.MissingDCs); err != nil {
+			return err
+		}
+	}
+	cutoff := now.AddDate(0, 0, -q.InactiveDays)
 	err = c.searchEach(ctx, base, filter, userAttributeList(), func(e *ldap.Entry) error {
 		u := userFromEntry(e)
 		if !keepUser(q, u) {
 			return nil
+		}
+		if newest != nil {
+			if t, ok := newest[strings.ToLower(u.DN)]; ok && (u.LastLogon == nil || t.After(*u.LastLogon)) {
+				u.LastLogon = &t
+			}
+			if u.LastLogon != nil && u.LastLogon.After(cutoff) {
+				return nil // a DC saw a logon that lastLogonTimestamp has not caught up with
+			}
 		}
 		return fn(u)
 	})
@@ -107,4 +124,49 @@ func (c *Client) SearchUsers(ctx context.Context, q directory.UserQuery, now tim
 		return &directory.NotFoundError{Kind: "OU", Ident: q.OU}
 	}
 	return err
+}
+
+// newestLastLogons runs one paged search per DC for the accounts matching filter and returns,
+// by lower-case DN, the newest lastLogon any DC holds. A DC that does not answer is passed to
+// missing (its logons are then unknown), not a failure of the search.
+func (c *Client) newestLastLogons(ctx context.Context, base, filter string, missing func(string, error)) (map[string]time.Time, error) {
+	dcs, err := c.DomainControllers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	newest := map[string]time.Time{}
+	for _, dc := range dcs {
+		on := c
+		if !dc.Connected {
+			cfg := c.cfg
+			cfg.URL, cfg.Candidates = c.urlFor(dc.Host), nil
+			other, err := Connect(ctx, cfg, c.trail)
+			if err != nil {
+				if missing != nil {
+					missing(dc.Host, err)
+				}
+				continue
+			}
+			defer other.Close()
+			on = other
+		}
+		err := on.searchEach(ctx, base, filter, []string{"lastLogon"}, func(e *ldap.Entry) error {
+			if t := fileTime(e.GetAttributeValue("lastLogon")); t != nil {
+				k := strings.ToLower(e.DN)
+				if old, ok := newest[k]; !ok || t.After(old) {
+					newest[k] = *t
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			if missing != nil {
+				missing(dc.Host, err)
+			}
+		}
+	}
+	return newest, nil
 }

@@ -70,6 +70,7 @@ may have logged on up to 14 days more recently than it shows.`,
 	fl.BoolVar(&q.Locked, "locked", false, "locked-out accounts")
 	fl.BoolVar(&q.Disabled, "disabled", false, "disabled accounts")
 	fl.BoolVar(&q.Enabled, "enabled", false, "enabled accounts")
+	fl.BoolVar(&q.Exact, "exact", false, "with --inactive: the newest lastLogon over every domain controller, one search per DC, instead of lastLogonTimestamp")
 	fl.StringVar(&inactive, "inactive", "", "no logon for `DAYS` days (90 or 90d; by lastLogonTimestamp), or never logged on and older than that")
 	fl.BoolVar(&q.PasswordExpired, "password-expired", false, "accounts whose password has expired")
 	fl.BoolVar(&q.PasswordNeverExpires, "password-never-expires", false, "accounts whose password never expires")
@@ -87,7 +88,17 @@ func searchRun(ctx context.Context, opts *searchOptions) error {
 	if err != nil {
 		return err
 	}
-	if t, _ := opts.Target(); opts.Query.InactiveDays > 0 && t != "entra" {
+	if opts.Query.Exact && opts.Query.InactiveDays == 0 {
+		return cmdutil.FlagErrorf("--exact goes with --inactive DAYS")
+	}
+	var missing []string
+	opts.Query.MissingDCs = func(dc string, err error) { missing = append(missing, fmt.Sprintf("%s (%v)", dc, err)) }
+	defer func() {
+		if len(missing) > 0 {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: these domain controllers did not answer, so logons there are not counted and some accounts listed may not be inactive: %s\n", strings.Join(missing, ", "))
+		}
+	}()
+	if t, _ := opts.Target(); opts.Query.InactiveDays > 0 && !opts.Query.Exact && t != "entra" {
 		fmt.Fprintf(opts.IO.ErrOut, "note: last logon comes from lastLogonTimestamp, which can lag by up to %d days\n",
 			int(directory.LastLogonReplicationLag.Hours()/24))
 	}

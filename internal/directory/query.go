@@ -13,6 +13,12 @@ type UserQuery struct {
 	// InactiveDays selects accounts whose last logon (lastLogonTimestamp) is older than this
 	// many days, or that never logged on and were created before then.
 	InactiveDays int
+	// Exact, with InactiveDays, decides by the newest lastLogon over every DC (lastLogon is
+	// kept per DC and never replicated) instead of the lagging lastLogonTimestamp. DCs that did
+	// not answer are reported through MissingDCs.
+	Exact bool
+	// MissingDCs, when set, is told about each DC an Exact search could not read.
+	MissingDCs func(dc string, err error)
 	// NameGlob matches sAMAccountName, userPrincipalName, displayName or cn; '*' is the only
 	// wildcard, everything else is literal.
 	NameGlob string
