@@ -119,8 +119,24 @@ func (c *Client) SearchComputers(ctx context.Context, q directory.ComputerQuery,
 		}
 		base = q.OU
 	}
+	var newest map[string]time.Time
+	if q.Exact && q.StaleDays > 0 {
+		if newest, err = c.newestLastLogons(ctx, base, filter, q.MissingDCs); err != nil {
+			return err
+		}
+	}
+	cutoff := now.AddDate(0, 0, -q.StaleDays)
 	err = c.searchEach(ctx, base, filter, computerAttributeList(), func(e *ldap.Entry) error {
-		return fn(computerFromEntry(e))
+		pc := computerFromEntry(e)
+		if newest != nil {
+			if t, ok := newest[strings.ToLower(pc.DN)]; ok && (pc.LastLogon == nil || t.After(*pc.LastLogon)) {
+				pc.LastLogon = &t
+			}
+			if pc.LastLogon != nil && pc.LastLogon.After(cutoff) {
+				return nil // a DC saw a logon that lastLogonTimestamp has not caught up with
+			}
+		}
+		return fn(pc)
 	})
 	var re *RefusedError
 	if q.OU != "" && errors.As(err, &re) && errors.Is(re.Err, errNoSuchObject) {

@@ -109,3 +109,17 @@ func TestLabSearchInactiveExact(t *testing.T) {
 		t.Fatalf("exact search now = %v, %v; want none (created today)", got, err)
 	}
 }
+
+// TestLabSearchStaleExact: computers take the same per-DC path; the seeded PCs are hours old,
+// so "two days from now" with --stale 1 lists them, with every DC read.
+func TestLabSearchStaleExact(t *testing.T) {
+	c, _ := labtest.Connect(t)
+	var missing []string
+	q := directory.ComputerQuery{StaleDays: 1, Exact: true,
+		MissingDCs: func(dc string, err error) { missing = append(missing, dc+": "+err.Error()) }}
+	n := 0
+	err := c.SearchComputers(context.Background(), q, time.Now().Add(48*time.Hour), func(*directory.Computer) error { n++; return nil })
+	if err != nil || n == 0 || len(missing) != 0 {
+		t.Fatalf("exact stale search: %d computers, %v, missing %v; want the seeded computers, every DC read", n, err, missing)
+	}
+}

@@ -65,6 +65,7 @@ so --stale 90 lists computers not seen for at least 90 days by that measure.`,
 		},
 	}
 	fl := cmd.Flags()
+	fl.BoolVar(&q.Exact, "exact", false, "with --stale: the newest lastLogon over every domain controller, one search per DC")
 	fl.IntVar(&q.StaleDays, "stale", 0, "no logon for `DAYS` days (by lastLogonTimestamp, which lags up to 14 days), or never logged on and older than that")
 	fl.BoolVar(&q.Disabled, "disabled", false, "disabled computer accounts")
 	fl.BoolVar(&q.Enabled, "enabled", false, "enabled computer accounts")
@@ -81,7 +82,17 @@ func searchRun(ctx context.Context, opts *searchOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Query.StaleDays > 0 {
+	if opts.Query.Exact && opts.Query.StaleDays == 0 {
+		return cmdutil.FlagErrorf("--exact goes with --stale DAYS")
+	}
+	var missing []string
+	opts.Query.MissingDCs = func(dc string, err error) { missing = append(missing, fmt.Sprintf("%s (%v)", dc, err)) }
+	defer func() {
+		if len(missing) > 0 {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: these domain controllers did not answer, so logons there are not counted and some computers listed may not be stale: %s\n", strings.Join(missing, ", "))
+		}
+	}()
+	if opts.Query.StaleDays > 0 && !opts.Query.Exact {
 		fmt.Fprintf(opts.IO.ErrOut, "note: last logon comes from lastLogonTimestamp, which can lag by up to %d days\n",
 			int(directory.LastLogonReplicationLag.Hours()/24))
 	}

@@ -64,8 +64,11 @@ type ComputerQuery struct {
 	// StaleDays selects computers whose lastLogonTimestamp is older than this many days, or
 	// that never logged on and were created before then.
 	StaleDays int
-	Disabled  bool
-	Enabled   bool
+	// Exact and MissingDCs: as UserQuery's, for --stale --exact.
+	Exact      bool
+	MissingDCs func(dc string, err error)
+	Disabled   bool
+	Enabled    bool
 	// OSGlob matches operatingSystem; NameGlob matches the name, DNS name or account name.
 	// '*' is the only wildcard.
 	OSGlob   string
