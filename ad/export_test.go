@@ -2,7 +2,6 @@ package ad
 
 import (
 	"context"
-	"errors"
 
 	"github.com/go-ldap/ldap/v3"
 
@@ -37,11 +36,6 @@ func (c *Client) ReadMemberListsAfter(n int) { c.lists.after = n }
 
 // MemberListHits is how many membership checks were answered from a member list.
 func (c *Client) MemberListHits() int64 { return c.lists.hits.Load() }
-
-// lostAnswer is what go-ldap reports when the connection closes under a waiting request.
-func lostAnswer() error {
-	return explainLDAPError(ldap.NewError(ldap.ErrorNetwork, errors.New("ldap: connection closed")))
-}
 
 // MoveLosingTheAnswer moves an account as MoveUser does, through change, and then reports the
 // connection lost, as if the answer had been lost on its way back (Ctrl-C closing the
@@ -91,4 +85,10 @@ func (c *Client) ModifyLosingTheAnswer(ctx context.Context, action string, u *di
 		}
 		return lostAnswer()
 	})
+}
+
+// AddMembersLosingTheAnswer is AddMembers whose bulk modify, once made, reports the
+// connection lost.
+func (c *Client) AddMembersLosingTheAnswer(ctx context.Context, group string, accounts []*directory.User, created bool) []directory.MemberAdd {
+	return c.addMembers(ctx, group, accounts, created, true)
 }

@@ -62,7 +62,24 @@ func (l *FileLog) Append(ctx context.Context, r *Record) error {
 	return nil
 }
 
-func (l *FileLog) append(r *Record) (err error) {
+// AppendAll appends the records in order under one lock and with one flush to disk: a bulk
+// change announces hundreds of memberships at once, and a flush per record cost more than the
+// directory's work (see docs/audit-log.md). Either every record is written or, on failure,
+// none is and rs are unchanged.
+func (l *FileLog) AppendAll(ctx context.Context, rs []*Record) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("audit: append to %s: %w", l.path, err)
+	}
+	if len(rs) == 0 {
+		return nil
+	}
+	if err := l.append(rs...); err != nil {
+		return fmt.Errorf("audit: append to %s: %w", l.path, err)
+	}
+	return nil
+}
+
+func (l *FileLog) append(rs ...*Record) (err error) {
 	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
 		return err
 	}
@@ -96,22 +113,29 @@ func (l *FileLog) append(r *Record) (err error) {
 		return err
 	}
 
-	rec := *r
-	rec.V = Version
-	rec.Seq = seq + 1
-	rec.PrevHash = prev
-	rec.Hash = ""
-	line, err := seal(&rec)
-	if err != nil {
-		return err
-	}
-	line = append(line, '\n')
-	if len(line) > maxLineSize {
-		return fmt.Errorf("record is %d bytes, over the %d byte limit", len(line), maxLineSize)
+	sealed := make([]Record, len(rs))
+	var buf []byte
+	for i, r := range rs {
+		rec := *r
+		rec.V = Version
+		rec.Seq = seq + 1
+		rec.PrevHash = prev
+		rec.Hash = ""
+		line, err := seal(&rec)
+		if err != nil {
+			return err
+		}
+		line = append(line, '\n')
+		if len(line) > maxLineSize {
+			return fmt.Errorf("record is %d bytes, over the %d byte limit", len(line), maxLineSize)
+		}
+		buf = append(buf, line...)
+		sealed[i] = rec
+		seq, prev = rec.Seq, rec.Hash
 	}
 	// One write, so that a reader never sees a record and its newline apart
 	// from each other unless the write itself failed.
-	if _, err := f.Write(line); err != nil {
+	if _, err := f.Write(buf); err != nil {
 		// Best effort: remove a partial line so the next append can
 		// continue the chain instead of refusing.
 		_ = f.Truncate(size)
@@ -120,7 +144,9 @@ func (l *FileLog) append(r *Record) (err error) {
 	if err := f.Sync(); err != nil {
 		return err
 	}
-	*r = rec
+	for i, r := range rs {
+		*r = sealed[i]
+	}
 	return nil
 }
 

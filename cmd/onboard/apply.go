@@ -144,7 +144,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	}
 	var prov onboarding.Provisioner = dir
 	if creds != nil {
-		prov = recordingProvisioner{Provisioner: dir, creds: creds}
+		prov = recording(dir, creds)
 	}
 	trail, err := opts.Trail()
 	if err != nil {

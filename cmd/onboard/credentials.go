@@ -148,6 +148,23 @@ func (r recordingProvisioner) CreateAccount(ctx context.Context, a onboarding.Ne
 	return r.Provisioner.CreateAccount(ctx, a)
 }
 
+// bulkRecordingProvisioner is a recordingProvisioner whose directory adds members in bulk:
+// the embedded interface would hide AddMembers, and Apply would fall back to a request per
+// membership.
+type bulkRecordingProvisioner struct {
+	recordingProvisioner
+	onboarding.BulkMembers
+}
+
+// recording wraps dir so that each create writes its credentials line first.
+func recording(dir onboarding.Provisioner, creds *credentialsFile) onboarding.Provisioner {
+	r := recordingProvisioner{Provisioner: dir, creds: creds}
+	if b, ok := dir.(onboarding.BulkMembers); ok {
+		return bulkRecordingProvisioner{recordingProvisioner: r, BulkMembers: b}
+	}
+	return r
+}
+
 // FoundExisting passes the settling of earlier runs' creates on (onboarding.Settler).
 func (r recordingProvisioner) FoundExisting(ctx context.Context, account *directory.User, employeeID string) error {
 	if s, ok := r.Provisioner.(onboarding.Settler); ok {

@@ -1,0 +1,228 @@
+package onboarding
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/adkit-dev/adkit/internal/directory"
+)
+
+// BulkMembers is implemented by a Provisioner that can add many accounts to a group in one
+// request (AD: one modify carrying many member values). Apply then adds the memberships of
+// the rows it has created, or found existing, a group at a time instead of one request per
+// row per group: on the lab DC each membership change costs time in proportion to the
+// group's size, and one request for hundreds of them costs little more than one for one
+// (docs/benchmarks.md).
+type BulkMembers interface {
+	// AddMembers adds the accounts to the group and says, for each in order, whether it added
+	// it, why not (already a member), or what failed. created says that this run created the
+	// accounts (nothing to look up first, as AddNewMember); otherwise it ensures them, as
+	// EnsureMember. A value the directory refuses must fail only its own account, and each
+	// membership is audited as its own change.
+	AddMembers(ctx context.Context, group string, accounts []*directory.User, created bool) []directory.MemberAdd
+}
+
+// DefaultMembersPerRequest is how many accounts join a group in one request. Measured on the
+// lab DC (docs/benchmarks.md): the time per membership falls steeply up to about a hundred
+// values a modify and little after; larger requests only hold more rows waiting for their
+// groups (and more to redo one by one if the directory refuses a request).
+const DefaultMembersPerRequest = 250
+
+// joiner adds the rows whose accounts exist to their groups, many accounts to a request. Each
+// group has at most one request under way: rows that arrive meanwhile wait, and the next
+// request takes all of them (up to size). So requests carry as many accounts as arrived while
+// the last one was being made — few while the directory answers quickly, more as a large
+// group makes each request slower — and a row waits at most about one request for each
+// group. A row is sent to done when all of its groups have been tried. A run killed with rows
+// waiting leaves accounts without some of their groups, which a re-run adds (the plan finds
+// the accounts and Apply ensures their groups), as after a kill between two groups of one row.
+type joiner struct {
+	a    *applier
+	bulk BulkMembers
+	size int
+	busy sync.WaitGroup // the groups' requests under way
+
+	mu    sync.Mutex
+	rows  map[int]*joining        // by entry index
+	queue map[queueKey]*waitQueue // rows waiting, per group and kind
+}
+
+type queueKey struct {
+	group   string // lower case
+	created bool   // accounts this run created, or existing ones
+}
+
+type waitQueue struct {
+	group string // as the template names it
+	rows  []int
+	busy  bool // a request for this group is under way; it takes the rows when done
+}
+
+// joining is a row waiting for its groups.
+type joining struct {
+	r        Result
+	groups   []string        // the plan's, in its order
+	in       map[string]bool // groups it is now known to be in, lower case
+	added    map[string]bool // those this run added
+	failures []string
+	notAdded []string // groups not tried, for the reason why
+	why      string
+	cut      bool // the interrupt stopped it
+	left     int  // groups not tried yet
+}
+
+func newJoiner(a *applier, b BulkMembers, size int) *joiner {
+	if size <= 0 {
+		size = DefaultMembersPerRequest
+	}
+	return &joiner{a: a, bulk: b, size: size, rows: map[int]*joining{}, queue: map[queueKey]*waitQueue{}}
+}
+
+// chunk is rows to add to one group in one request.
+type chunk struct {
+	key   queueKey
+	group string
+	rows  []int
+}
+
+// add queues row i for its groups, and starts a request for each group that has none under way.
+func (j *joiner) add(ctx context.Context, i int, groups []string, r Result, done chan<- finished) {
+	j.mu.Lock()
+	j.rows[i] = &joining{r: r, groups: groups, in: map[string]bool{}, added: map[string]bool{}, left: len(groups)}
+	var start []queueKey
+	for _, g := range groups {
+		k := queueKey{group: strings.ToLower(g), created: r.created}
+		q := j.queue[k]
+		if q == nil {
+			q = &waitQueue{group: g}
+			j.queue[k] = q
+		}
+		q.rows = append(q.rows, i)
+		if !q.busy {
+			q.busy = true
+			j.busy.Add(1)
+			start = append(start, k)
+		}
+	}
+	j.mu.Unlock()
+	for _, k := range start {
+		go j.drain(ctx, k, done)
+	}
+}
+
+// drain makes requests for one group until no row waits for it.
+func (j *joiner) drain(ctx context.Context, k queueKey, done chan<- finished) {
+	defer j.busy.Done()
+	for {
+		j.mu.Lock()
+		q := j.queue[k]
+		if len(q.rows) == 0 {
+			q.busy = false
+			j.mu.Unlock()
+			return
+		}
+		n := min(j.size, len(q.rows))
+		c := chunk{key: k, group: q.group, rows: slices.Clone(q.rows[:n])}
+		q.rows = q.rows[n:]
+		j.mu.Unlock()
+		j.flush(ctx, c, done)
+	}
+}
+
+// wait returns once every queued row has been tried and sent.
+func (j *joiner) wait() { j.busy.Wait() }
+
+// flush adds one chunk's rows to its group, records what happened to each row, and sends the
+// rows that have no group left to try.
+func (j *joiner) flush(ctx context.Context, c chunk, done chan<- finished) {
+	type outcome struct {
+		added    bool
+		fail     string
+		notTried string // why the group was not tried
+		cut      bool
+	}
+	outs := make([]outcome, len(c.rows))
+	switch {
+	case interrupted(ctx):
+		for k := range outs {
+			outs[k] = outcome{notTried: "interrupted", cut: true}
+		}
+	case j.a.halted() != nil:
+		for k := range outs {
+			outs[k] = outcome{notTried: j.a.unreachable()}
+		}
+	default:
+		accounts := make([]*directory.User, len(c.rows))
+		rowNums := make([]int, len(c.rows))
+		j.mu.Lock()
+		for k, i := range c.rows {
+			accounts[k] = j.rows[i].r.account
+			rowNums[k] = j.rows[i].r.Row
+		}
+		j.mu.Unlock()
+		res := j.bulk.AddMembers(ctx, c.group, accounts, c.key.created)
+		for k := range outs {
+			switch {
+			case k >= len(res):
+				outs[k] = outcome{fail: fmt.Sprintf("add to group %s: no answer for this account", c.group)}
+			case res[k].Err != nil:
+				j.a.stop(ctx, rowNums[k], res[k].Err)
+				outs[k] = outcome{fail: fmt.Sprintf("add to group %s: %v", c.group, res[k].Err), cut: interrupted(ctx)}
+			default:
+				outs[k] = outcome{added: res[k].Added}
+			}
+		}
+	}
+	var ready []finished
+	j.mu.Lock()
+	for k, i := range c.rows {
+		w := j.rows[i]
+		switch o := outs[k]; {
+		case o.notTried != "":
+			w.notAdded = append(w.notAdded, c.group)
+			w.why = o.notTried
+			w.cut = w.cut || o.cut
+		case o.fail != "":
+			w.failures = append(w.failures, o.fail)
+			w.cut = w.cut || o.cut
+		default:
+			w.in[c.key.group] = true
+			w.added[c.key.group] = w.added[c.key.group] || o.added
+		}
+		if w.left--; w.left == 0 {
+			delete(j.rows, i)
+			ready = append(ready, finished{i, w.result()})
+		}
+	}
+	j.mu.Unlock()
+	for _, f := range ready {
+		done <- f
+	}
+}
+
+// result is the row's result once every group has been tried, its groups in the plan's order.
+func (w *joining) result() Result {
+	r := w.r
+	r.joining = false
+	for _, g := range w.groups {
+		if k := strings.ToLower(g); w.in[k] {
+			r.Groups = append(r.Groups, g)
+			if w.added[k] {
+				r.GroupsAdded = append(r.GroupsAdded, g)
+			}
+		}
+	}
+	failures := w.failures
+	if len(w.notAdded) > 0 {
+		word := "group"
+		if len(w.notAdded) > 1 {
+			word = "groups"
+		}
+		failures = append(failures, fmt.Sprintf("%s %s not added: %s", word, strings.Join(w.notAdded, ", "), w.why))
+	}
+	finishRow(&r, failures, w.cut)
+	return r
+}
