@@ -114,6 +114,37 @@ func (c *Client) addMembers(ctx context.Context, group string, accounts []*direc
 	return res
 }
 
+// PrefetchMembers reads, for onboarding's existing accounts, what AddMembers will check:
+// the accounts (in searches of up to orBatch) and the member list of each group that more
+// than memberListAfter of them should be in (ranged retrieval, once). groups maps each group
+// to the DNs of the accounts that should be in it.
+func (c *Client) PrefetchMembers(ctx context.Context, groups map[string][]string) error {
+	var all []*directory.User
+	seen := map[string]bool{}
+	for _, dns := range groups {
+		for _, d := range dns {
+			if k := strings.ToLower(d); !seen[k] {
+				seen[k] = true
+				all = append(all, &directory.User{DN: d})
+			}
+		}
+	}
+	if _, err := c.readAccounts(ctx, all); err != nil {
+		return err
+	}
+	for group, dns := range groups {
+		if len(dns) <= c.lists.threshold() {
+			continue
+		}
+		g, err := c.cachedGroup(ctx, group)
+		if err != nil {
+			return err
+		}
+		c.lists.load(ctx, c, g.DN)
+	}
+	return nil
+}
+
 // chunkRefusedError is the directory refusing a modify that adds many members at once: the
 // outcome of each membership it carried, which is then tried alone.
 type chunkRefusedError struct {

@@ -3,8 +3,10 @@ package ad_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/adkit-dev/adkit/ad"
@@ -233,6 +235,79 @@ func TestBulkAddWithoutAnAnswerIsReadBack(t *testing.T) {
 	for i, r := range res {
 		if !errors.Is(r.Err, audit.ErrOutcomeUnknown) {
 			t.Errorf("account %d without read-back: %v; want outcome unknown", i, r.Err)
+		}
+	}
+}
+
+// TestPrefetchedRerunReadsRatherThanAsks: a re-run's existing accounts and their groups are
+// read before it starts (each account once, in one search for the lot; each group's member
+// list once); ensuring the memberships then asks the directory nothing per account, however
+// the accounts arrive — here one at a time, as rows finish in a run.
+func TestPrefetchedRerunReadsRatherThanAsks(t *testing.T) {
+	t.Parallel()
+	cfg := labtest.Config(t)
+	var mu sync.Mutex
+	var requests []string
+	cfg.Debug = func(format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		if strings.HasPrefix(msg, "search ") || strings.HasPrefix(msg, "read ") {
+			mu.Lock()
+			requests = append(requests, msg)
+			mu.Unlock()
+		}
+	}
+	trail, logPath := labtest.Trail(t, false)
+	c := labtest.ConnectWith(t, cfg, trail)
+	admin, _ := labtest.Connect(t)
+	c.ReadMemberListsAfter(2) // more than 2 accounts per group: read its list
+	ctx := context.Background()
+	g1, g2 := labtest.UniqueName("i17p"), labtest.UniqueName("i17p")
+	newLabGroup(t, admin, "", g1, g1, "")
+	newLabGroup(t, admin, "", g2, g2, "")
+	var accounts []*directory.User
+	for range 4 {
+		u := newAccount(t, admin, "i17p")
+		for _, g := range []string{g1, g2} {
+			if added, err := admin.AddNewMember(ctx, g, u); err != nil || !added {
+				t.Fatalf("set up: add %s to %s: %v, %v", u.DN, g, added, err)
+			}
+		}
+		accounts = append(accounts, &directory.User{DN: u.DN, SAMAccountName: u.SAMAccountName})
+	}
+	dns := []string{accounts[0].DN, accounts[1].DN, accounts[2].DN, accounts[3].DN}
+	if err := c.PrefetchMembers(ctx, map[string][]string{g1: dns, g2: dns}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	before := len(requests)
+	mu.Unlock()
+	if before > 8 { // 1 account search + per group: resolve, member list (1 range), SID at most
+		t.Errorf("prefetch made %d requests, want a handful:\n%s", before, strings.Join(requests, "\n"))
+	}
+	for _, g := range []string{g1, g2} {
+		for i, u := range accounts {
+			res := c.AddMembers(ctx, g, []*directory.User{u}, false)
+			if res[0].Err != nil || res[0].Added || !strings.Contains(res[0].Note, "already a member of "+g) {
+				t.Errorf("%s, account %d: %+v; want already a member", g, i, res[0])
+			}
+		}
+	}
+	mu.Lock()
+	after := requests[before:]
+	mu.Unlock()
+	if len(after) != 0 {
+		t.Errorf("ensuring 8 memberships after the prefetch asked the directory %d times:\n%s", len(after), strings.Join(after, "\n"))
+	}
+	if hits := c.MemberListHits(); hits != 8 {
+		t.Errorf("%d checks answered from the member lists, want 8", hits)
+	}
+	intents, outcomes := membershipOps(t, logPath)
+	if len(intents) != 8 {
+		t.Fatalf("%d group.add_member intents, want 8 (one per membership)", len(intents))
+	}
+	for _, in := range intents {
+		if outs := outcomes[in.OpID]; len(outs) != 1 || outs[0].Result != audit.ResultSkipped {
+			t.Errorf("%s: outcomes %+v; want skipped", in.Target.DN, outs)
 		}
 	}
 }

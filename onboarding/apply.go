@@ -143,6 +143,7 @@ func Apply(ctx context.Context, plan *PlanResult, p Provisioner, opts ApplyOptio
 	a := &applier{p: p, passwords: opts.Passwords, length: plan.PasswordLength, mustChange: plan.MustChangePassword}
 	if b, ok := p.(BulkMembers); ok {
 		a.joiner = newJoiner(a, b, opts.MembersPerRequest)
+		prefetch(ctx, p, plan.Entries)
 	}
 	entries := plan.Entries
 	byRow := make(map[int]int, len(entries)) // row → entry index

@@ -25,6 +25,34 @@ type BulkMembers interface {
 	AddMembers(ctx context.Context, group string, accounts []*directory.User, created bool) []directory.MemberAdd
 }
 
+// MemberPrefetcher is implemented by a BulkMembers that can read, before Apply starts, what
+// ensuring existing accounts' groups will ask about: the accounts, and the member lists of
+// the groups many of them should be in. A re-run that has nothing to do then reads each
+// group's members once and the accounts in a few searches, instead of asking per account.
+type MemberPrefetcher interface {
+	PrefetchMembers(ctx context.Context, groups map[string][]string) error // group → account DNs
+}
+
+// prefetch tells p what the existing rows' memberships will need. A failure only costs speed:
+// each check asks the directory instead.
+func prefetch(ctx context.Context, p Provisioner, entries []Entry) {
+	f, ok := p.(MemberPrefetcher)
+	if !ok {
+		return
+	}
+	groups := map[string][]string{}
+	for _, e := range entries {
+		if e.Action == ActionSkip && e.DN != "" {
+			for _, g := range e.Groups {
+				groups[g] = append(groups[g], e.DN)
+			}
+		}
+	}
+	if len(groups) > 0 {
+		_ = f.PrefetchMembers(ctx, groups)
+	}
+}
+
 // DefaultMembersPerRequest is how many accounts join a group in one request. Measured on the
 // lab DC (docs/benchmarks.md): the time per membership falls steeply up to about a hundred
 // values a modify and little after; larger requests only hold more rows waiting for their

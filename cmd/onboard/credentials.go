@@ -156,9 +156,27 @@ type bulkRecordingProvisioner struct {
 	onboarding.BulkMembers
 }
 
+type bulkPrefetcher interface {
+	onboarding.BulkMembers
+	onboarding.MemberPrefetcher
+}
+
+// prefetchingRecordingProvisioner also passes PrefetchMembers on.
+type prefetchingRecordingProvisioner struct {
+	bulkRecordingProvisioner
+	prefetcher onboarding.MemberPrefetcher
+}
+
+func (p prefetchingRecordingProvisioner) PrefetchMembers(ctx context.Context, groups map[string][]string) error {
+	return p.prefetcher.PrefetchMembers(ctx, groups)
+}
+
 // recording wraps dir so that each create writes its credentials line first.
 func recording(dir onboarding.Provisioner, creds *credentialsFile) onboarding.Provisioner {
 	r := recordingProvisioner{Provisioner: dir, creds: creds}
+	if b, ok := dir.(bulkPrefetcher); ok {
+		return prefetchingRecordingProvisioner{bulkRecordingProvisioner: bulkRecordingProvisioner{recordingProvisioner: r, BulkMembers: b}, prefetcher: b}
+	}
 	if b, ok := dir.(onboarding.BulkMembers); ok {
 		return bulkRecordingProvisioner{recordingProvisioner: r, BulkMembers: b}
 	}

@@ -16,12 +16,22 @@ func (bulkProvisioner) AddMembers(context.Context, string, []*directory.User, bo
 	return nil
 }
 
+type prefetchingProvisioner struct{ bulkProvisioner }
+
+func (prefetchingProvisioner) PrefetchMembers(context.Context, map[string][]string) error { return nil }
+
 // TestRecordingKeepsBulkMembers: wrapping the directory to write credentials lines must not
 // hide its bulk membership adds (Apply would fall back to one request per membership), nor
 // invent them for a directory that has none.
 func TestRecordingKeepsBulkMembers(t *testing.T) {
 	if _, ok := recording(bulkProvisioner{}, &credentialsFile{}).(onboarding.BulkMembers); !ok {
 		t.Error("the recording provisioner hides the directory's AddMembers")
+	}
+	if _, ok := recording(bulkProvisioner{}, &credentialsFile{}).(onboarding.MemberPrefetcher); ok {
+		t.Error("the recording provisioner claims a prefetch the directory does not have")
+	}
+	if _, ok := recording(prefetchingProvisioner{}, &credentialsFile{}).(onboarding.MemberPrefetcher); !ok {
+		t.Error("the recording provisioner hides the directory's PrefetchMembers")
 	}
 	if _, ok := recording(plainProvisioner{}, &credentialsFile{}).(onboarding.BulkMembers); ok {
 		t.Error("the recording provisioner claims bulk adds for a directory without them")
