@@ -185,7 +185,7 @@ func Apply(ctx context.Context, plan *PlanResult, p Provisioner, opts ApplyOptio
 		close(jobs)
 		wg.Wait()
 		if a.joiner != nil {
-			a.joiner.wait()
+			a.joiner.finish()
 		}
 		close(done)
 	}()

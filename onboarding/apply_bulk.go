@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/adkit-dev/adkit/internal/directory"
 )
@@ -59,24 +60,34 @@ func prefetch(ctx context.Context, p Provisioner, entries []Entry) {
 // groups (and more to redo one by one if the directory refuses a request).
 const DefaultMembersPerRequest = 250
 
-// joiner adds the rows whose accounts exist to their groups, many accounts to a request. Each
-// group has at most one request under way: rows that arrive meanwhile wait, and the next
-// request takes all of them (up to size). So requests carry as many accounts as arrived while
-// the last one was being made — few while the directory answers quickly, more as a large
-// group makes each request slower — and a row waits at most about one request for each
-// group. A row is sent to done when all of its groups have been tried. A run killed with rows
-// waiting leaves accounts without some of their groups, which a re-run adds (the plan finds
-// the accounts and Apply ensures their groups), as after a kill between two groups of one row.
+// joiner adds the rows whose accounts exist to their groups, many accounts to a request. Rows
+// wait per group; a group's request is made when size rows wait, when the first of them has
+// waited a pause, or when no more rows will come. The pause is joinPauseFactor times the
+// group's last request (at least joinPauseMin, at most joinPauseMax): Samba's time for a
+// membership change grows with the group's size, so a large group gets fewer, fuller
+// requests, and no group's requests take more than about a twentieth of the time. One request
+// per group is under way at a time. A row is sent to done when all of its groups have been
+// tried. A run killed with rows waiting leaves accounts without some of their groups — at most
+// the rows of one pause — which a re-run adds (the plan finds the accounts and Apply ensures
+// their groups), as after a kill between two groups of one row.
 type joiner struct {
-	a    *applier
-	bulk BulkMembers
-	size int
-	busy sync.WaitGroup // the groups' requests under way
+	a       *applier
+	bulk    BulkMembers
+	size    int
+	busy    sync.WaitGroup // the groups' drains
+	closing chan struct{}  // closed when no more rows will come
 
 	mu    sync.Mutex
 	rows  map[int]*joining        // by entry index
 	queue map[queueKey]*waitQueue // rows waiting, per group and kind
 }
+
+// The pause of a group's waiting rows (see joiner).
+const (
+	joinPauseMin    = 250 * time.Millisecond
+	joinPauseMax    = 5 * time.Second
+	joinPauseFactor = 20
+)
 
 type queueKey struct {
 	group   string // lower case
@@ -86,7 +97,9 @@ type queueKey struct {
 type waitQueue struct {
 	group string // as the template names it
 	rows  []int
-	busy  bool // a request for this group is under way; it takes the rows when done
+	since time.Time     // when the first waiting row came
+	pause time.Duration // how long a row may wait
+	kick  chan struct{} // wakes the drain: a first row, or a full request
 }
 
 // joining is a row waiting for its groups.
@@ -106,7 +119,8 @@ func newJoiner(a *applier, b BulkMembers, size int) *joiner {
 	if size <= 0 {
 		size = DefaultMembersPerRequest
 	}
-	return &joiner{a: a, bulk: b, size: size, rows: map[int]*joining{}, queue: map[queueKey]*waitQueue{}}
+	return &joiner{a: a, bulk: b, size: size, closing: make(chan struct{}),
+		rows: map[int]*joining{}, queue: map[queueKey]*waitQueue{}}
 }
 
 // chunk is rows to add to one group in one request.
@@ -116,52 +130,83 @@ type chunk struct {
 	rows  []int
 }
 
-// add queues row i for its groups, and starts a request for each group that has none under way.
+// add queues row i for its groups; a group seen for the first time gets its drain.
 func (j *joiner) add(ctx context.Context, i int, groups []string, r Result, done chan<- finished) {
 	j.mu.Lock()
+	defer j.mu.Unlock()
 	j.rows[i] = &joining{r: r, groups: groups, in: map[string]bool{}, added: map[string]bool{}, left: len(groups)}
-	var start []queueKey
 	for _, g := range groups {
 		k := queueKey{group: strings.ToLower(g), created: r.created}
 		q := j.queue[k]
 		if q == nil {
-			q = &waitQueue{group: g}
+			q = &waitQueue{group: g, pause: joinPauseMin, kick: make(chan struct{}, 1)}
 			j.queue[k] = q
+			j.busy.Add(1)
+			go j.drain(ctx, k, q, done)
 		}
 		q.rows = append(q.rows, i)
-		if !q.busy {
-			q.busy = true
-			j.busy.Add(1)
-			start = append(start, k)
+		if len(q.rows) == 1 {
+			q.since = time.Now()
 		}
-	}
-	j.mu.Unlock()
-	for _, k := range start {
-		go j.drain(ctx, k, done)
+		if len(q.rows) == 1 || len(q.rows) == j.size {
+			select {
+			case q.kick <- struct{}{}:
+			default: // a wake-up is pending already
+			}
+		}
 	}
 }
 
-// drain makes requests for one group until no row waits for it.
-func (j *joiner) drain(ctx context.Context, k queueKey, done chan<- finished) {
+// drain makes one group's requests until no more rows will come and none waits.
+func (j *joiner) drain(ctx context.Context, k queueKey, q *waitQueue, done chan<- finished) {
 	defer j.busy.Done()
 	for {
+		last := false
+		select {
+		case <-j.closing:
+			last = true
+		default:
+		}
+		now := ctx.Err() != nil || last // interrupted: the waiting rows are failed at once
 		j.mu.Lock()
-		q := j.queue[k]
-		if len(q.rows) == 0 {
-			q.busy = false
+		n := len(q.rows)
+		if n == 0 && last {
 			j.mu.Unlock()
 			return
 		}
-		n := min(j.size, len(q.rows))
-		c := chunk{key: k, group: q.group, rows: slices.Clone(q.rows[:n])}
-		q.rows = q.rows[n:]
+		var wait <-chan time.Time
+		if n > 0 && (now || n >= j.size || time.Since(q.since) >= q.pause) {
+			c := chunk{key: k, group: q.group, rows: slices.Clone(q.rows[:min(n, j.size)])}
+			q.rows = q.rows[len(c.rows):]
+			q.since = time.Now()
+			j.mu.Unlock()
+			took := time.Now()
+			j.flush(ctx, c, done)
+			q.pause = min(max(joinPauseFactor*time.Since(took), joinPauseMin), joinPauseMax) // only this goroutine uses pause
+			continue
+		}
+		if n > 0 {
+			wait = time.After(q.pause - time.Since(q.since))
+		}
 		j.mu.Unlock()
-		j.flush(ctx, c, done)
+		interrupt := ctx.Done()
+		if now {
+			interrupt = nil // already seen: wait for rows, or the end
+		}
+		select {
+		case <-q.kick:
+		case <-wait:
+		case <-j.closing:
+		case <-interrupt:
+		}
 	}
 }
 
-// wait returns once every queued row has been tried and sent.
-func (j *joiner) wait() { j.busy.Wait() }
+// finish says no more rows will come, and returns once every queued row has been sent.
+func (j *joiner) finish() {
+	close(j.closing)
+	j.busy.Wait()
+}
 
 // flush adds one chunk's rows to its group, records what happened to each row, and sends the
 // rows that have no group left to try.
