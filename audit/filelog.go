@@ -56,7 +56,7 @@ func (l *FileLog) Append(ctx context.Context, r *Record) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("audit: append to %s: %w", l.path, err)
 	}
-	if err := l.append(r); err != nil {
+	if err := l.append(func(int64, string) (Record, error) { return *r, nil }, r); err != nil {
 		return fmt.Errorf("audit: append to %s: %w", l.path, err)
 	}
 	return nil
@@ -73,13 +73,26 @@ func (l *FileLog) AppendAll(ctx context.Context, rs []*Record) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	if err := l.append(rs...); err != nil {
+	builds := make([]func(int64, string) (Record, error), len(rs))
+	for i, r := range rs {
+		builds[i] = func(int64, string) (Record, error) { return *r, nil }
+	}
+	if err := l.appendMany(builds, rs); err != nil {
 		return fmt.Errorf("audit: append to %s: %w", l.path, err)
 	}
 	return nil
 }
 
-func (l *FileLog) append(rs ...*Record) (err error) {
+// append chains the record that build makes, given the seq and hash of the log's last
+// record, and stores the written record in out. build runs under the lock, so a record that
+// must name the record before it (a signed checkpoint) names the one it follows.
+func (l *FileLog) append(build func(lastSeq int64, lastHash string) (Record, error), out *Record) error {
+	return l.appendMany([]func(int64, string) (Record, error){build}, []*Record{out})
+}
+
+// appendMany is append for several records, chained one after the other, written with one
+// write and one flush.
+func (l *FileLog) appendMany(builds []func(lastSeq int64, lastHash string) (Record, error), outs []*Record) (err error) {
 	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
 		return err
 	}
@@ -113,10 +126,13 @@ func (l *FileLog) append(rs ...*Record) (err error) {
 		return err
 	}
 
-	sealed := make([]Record, len(rs))
+	sealed := make([]Record, len(builds))
 	var buf []byte
-	for i, r := range rs {
-		rec := *r
+	for i, build := range builds {
+		rec, err := build(seq, prev)
+		if err != nil {
+			return err
+		}
 		rec.V = Version
 		rec.Seq = seq + 1
 		rec.PrevHash = prev
@@ -144,8 +160,8 @@ func (l *FileLog) append(rs ...*Record) (err error) {
 	if err := f.Sync(); err != nil {
 		return err
 	}
-	for i, r := range rs {
-		*r = sealed[i]
+	for i, out := range outs {
+		*out = sealed[i]
 	}
 	return nil
 }

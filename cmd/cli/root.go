@@ -5,13 +5,16 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/adkit-dev/adkit/cmd/auditcmd"
+	"github.com/adkit-dev/adkit/cmd/bitlocker"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/completion"
+	"github.com/adkit-dev/adkit/cmd/computer"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/cmd/group"
 	"github.com/adkit-dev/adkit/cmd/logcmd"
 	"github.com/adkit-dev/adkit/cmd/offboard"
 	"github.com/adkit-dev/adkit/cmd/onboard"
+	"github.com/adkit-dev/adkit/cmd/plancmd"
 	"github.com/adkit-dev/adkit/cmd/user"
 	versioncmd "github.com/adkit-dev/adkit/cmd/version"
 )
@@ -33,9 +36,12 @@ func nouns() []noun {
 	return []noun{
 		{"user", user.NewCmdUser},
 		{"group", group.NewCmdGroup},
+		{"computer", computer.NewCmdComputer},
+		{"bitlocker", bitlocker.NewCmdBitLocker},
 		{"onboard", onboard.NewCmdOnboard},
 		{"offboard", offboard.NewCmdOffboard},
 		{"log", logcmd.NewCmdLog},
+		{"plan", plancmd.NewCmdPlan},
 		{"audit", auditcmd.NewCmdAudit},
 		{"version", versioncmd.NewCmdVersion},
 		{"completion", completion.NewCmdCompletion},

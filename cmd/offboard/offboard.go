@@ -4,16 +4,20 @@ package offboard
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/planfile"
 	"github.com/adkit-dev/adkit/onboarding"
 )
 
@@ -57,11 +61,14 @@ type sourceOptions struct {
 	DisabledOU string
 	KeepGroups []string
 	keepGiven  bool
+	// snapshotDir is where leaver snapshots are kept: the first one of a leaver says when its
+	// offboarding began (see planCloud). "": none are looked at.
+	snapshotDir string
 }
 
 func (s *sourceOptions) addFlags(cmd *cobra.Command) {
 	// StringArray, not StringSlice: a DN has commas in it.
-	cmd.Flags().StringArrayVar(&s.Users, "user", nil, "a leaver's account (any name adkit accepts); repeat for several; instead of a CSV file")
+	cmd.Flags().StringArrayVar(&s.Users, "user", nil, "a leaver's account (any name adkit accepts); repeat for several, or - / @FILE for a list; instead of a CSV file")
 	cmd.Flags().StringVar(&s.Template, "template", "", "onboarding template (YAML) whose offboard: section gives the leavers OU and the groups to keep")
 	cmd.Flags().StringVar(&s.DisabledOU, "disabled-ou", "", "move leavers to this OU (DN) (default: the template's offboard.disabled_ou; none: they stay)")
 	cmd.Flags().StringArrayVar(&s.KeepGroups, "keep-group", nil, "a group leavers stay in; repeat for several (default: the template's offboard.keep_groups)")
@@ -88,6 +95,8 @@ type input struct {
 	Sheet *onboarding.LeaverSheet
 	Rules onboarding.LeaverRules
 	Label string // how the run names its input on the audit record
+	// SHA256 and TemplateSHA256 are the files' hashes, for a saved plan.
+	SHA256, TemplateSHA256 string
 }
 
 // read reads the template and the leavers. Any problem with them is a usage error (exit 2),
@@ -101,6 +110,9 @@ func (s *sourceOptions) read(stdin io.Reader) (*input, error) {
 			return nil, err
 		}
 		cols, in.Rules = tpl.LeaverColumns(), onboarding.LeaverRules{DisabledOU: tpl.Offboard.DisabledOU, KeepGroups: tpl.Offboard.KeepGroups}
+		if in.TemplateSHA256, err = planfile.HashFile(s.Template); err != nil {
+			return nil, &cmdutil.FlagError{Err: fmt.Errorf("template: %w", err)}
+		}
 	}
 	if s.DisabledOU != "" {
 		in.Rules.DisabledOU = s.DisabledOU
@@ -109,8 +121,13 @@ func (s *sourceOptions) read(stdin io.Reader) (*input, error) {
 		in.Rules.KeepGroups = s.KeepGroups
 	}
 	if len(s.Users) > 0 {
-		in.Sheet = onboarding.LeaversFromArgs(s.Users)
-		in.Label = "--user " + strings.Join(s.Users, " --user ")
+		// --user - and --user @FILE name the leavers in a list, as every USER... argument may.
+		users, err := cmdutil.ReadTargets(stdin, s.Users)
+		if err != nil {
+			return nil, err
+		}
+		in.Sheet = onboarding.LeaversFromArgs(users)
+		in.Label = "--user " + strings.Join(users, " --user ")
 		return in, nil
 	}
 	var r io.Reader = stdin
@@ -122,11 +139,12 @@ func (s *sourceOptions) read(stdin io.Reader) (*input, error) {
 		defer file.Close()
 		r = file
 	}
-	sheet, err := onboarding.ReadLeaversCSV(r, cols)
+	h := sha256.New()
+	sheet, err := onboarding.ReadLeaversCSV(io.TeeReader(r, h), cols)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.CSV, err)
 	}
-	in.Sheet, in.Label = sheet, s.CSV
+	in.Sheet, in.Label, in.SHA256 = sheet, s.CSV, hex.EncodeToString(h.Sum(nil))
 	return in, nil
 }
 
@@ -175,6 +193,13 @@ func prepare[D onboarding.LeaverDirectory](ctx context.Context, ios *iostreams.I
 			return nil, err
 		}
 	}
+	return prepareFrom(ctx, ios, src, in, mode, primary, entra, cloudOnlyDir)
+}
+
+// prepareFrom is prepare for leavers already read and a mode already decided (a saved plan's).
+func prepareFrom[D onboarding.LeaverDirectory](ctx context.Context, ios *iostreams.IOStreams, src *sourceOptions, in *input, mode string,
+	primary func(context.Context) (D, error), entra func(context.Context) (cloudDirectory, error),
+	cloudOnlyDir func(context.Context) (cloudOnlyDirectory, error)) (*prepared[D], error) {
 	dir, cloud, co, err := directories(ctx, primary, entra, cloudOnlyDir, mode, src, in)
 	if err != nil {
 		return nil, err
@@ -185,7 +210,8 @@ func prepare[D onboarding.LeaverDirectory](ctx context.Context, ios *iostreams.I
 	}
 	cps := make([]*cloudPlan, len(p.Entries))
 	if cloud != nil {
-		if cps, err = planCloud(ctx, cloud, p, mode); err != nil {
+		began := func(name string) (time.Time, bool) { return offboardingBegan(src.snapshotDir, name) }
+		if cps, err = planCloud(ctx, cloud, p, mode, began); err != nil {
 			return nil, err
 		}
 		co.remember(cps)

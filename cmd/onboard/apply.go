@@ -14,6 +14,7 @@ import (
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/cmd/plancmd"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 	"github.com/adkit-dev/adkit/internal/password"
@@ -44,13 +45,30 @@ type applyOptions struct {
 	DryRun         bool
 	Entra          entraStep     // the cloud half (entra.go)
 	SyncTimeout    time.Duration // --sync-timeout; negative: the template's
+	// Plan is --plan: apply this saved plan instead of planning (plansave.go).
+	Plan   string
+	Policy func() (plancmd.Policy, error)
+	Now    func() time.Time
+	DirFor func(context.Context, *onboarding.Template) (applier, error)
+	// UsePlan makes every audit record of the run name the plan's hash.
+	UsePlan func(sha256, ticket string)
 }
 
 func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Command {
 	opts := &applyOptions{
 		IO: f.IO, Trail: f.Trail, Confirmer: f.Prompter,
 	}
+	opts.Now, opts.Policy = f.Now, func() (plancmd.Policy, error) { return plancmd.PolicyOf(f) }
+	opts.UsePlan = func(h, ticket string) {
+		f.Globals.Plan = h
+		if f.Globals.Ticket == "" { // the change ticket the plan was made and approved under
+			f.Globals.Ticket = ticket
+		}
+	}
 	opts.Dir = func(ctx context.Context) (applier, error) { return onboardDirectory[applier](ctx, f, opts.Template) }
+	opts.DirFor = func(ctx context.Context, tpl *onboarding.Template) (applier, error) {
+		return onboardDirectoryFor[applier](ctx, f, tpl)
+	}
 	opts.Entra = newEntraStep(f, f.IO, &opts.SyncTimeout)
 	cmd := &cobra.Command{
 		Use:   "apply CSV --template FILE --credentials-out FILE",
@@ -67,10 +85,25 @@ stdout. --results-out writes one line per input row.
 Safe to re-run: rows whose employee ID already has an account are not created again, and
 their missing group memberships are added, so a run that was interrupted finishes the job.
 If the domain controller becomes unreachable, no new row is started and the rest are
-reported as not attempted: run the same command again once it answers.`,
+reported as not attempted: run the same command again once it answers.
+
+With --plan PLAN (written by 'onboard plan --out'), no CSV or template is read: the saved
+plan is applied exactly. It is refused (exit 2, nothing changed) if the file was edited, is
+older than the profile's plan_max_age (default 7 days), lacks the approvals the profile's
+require_approval / min_approvers ask for, or if the directory changed under any row (a
+username taken since, an OU gone): the rows are listed, and a new plan is needed.`,
 		Example: `  adkit onboard apply new-hires.csv --template onboarding.yaml \
-      --credentials-out creds.csv --results-out results.csv --ticket HR-2026-47`,
-		Args: cmdutil.ExactArgs(1, "CSV: the HR file (or - for standard input)"),
+      --credentials-out creds.csv --results-out results.csv --ticket HR-2026-47
+  adkit onboard apply --plan hires.plan --credentials-out creds.csv --ticket CHG-2041`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if opts.Plan != "" {
+				if len(args) > 0 || opts.Template != "" {
+					return cmdutil.FlagErrorf("--plan applies a saved plan, which holds its CSV rows and template: give no CSV file and no --template")
+				}
+				return nil
+			}
+			return cmdutil.ExactArgs(1, "CSV: the HR file (or - for standard input)")(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if opts.Format, err = f.Globals.Format(); err != nil {
@@ -80,7 +113,10 @@ reported as not attempted: run the same command again once it answers.`,
 				return cmdutil.FlagErrorf("--parallel must be between 1 and %d (got %d); the default is %d",
 					onboarding.MaxParallel, opts.Parallel, onboarding.DefaultParallel)
 			}
-			opts.CSV, opts.Yes, opts.DryRun = args[0], f.Globals.Yes, f.Globals.DryRun
+			opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
+			if len(args) > 0 {
+				opts.CSV = args[0]
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -91,14 +127,22 @@ reported as not attempted: run the same command again once it answers.`,
 	cmd.Flags().IntVar(&opts.Parallel, "parallel", onboarding.DefaultParallel, "rows worked on at once")
 	cmd.Flags().StringVar(&opts.CredentialsOut, "credentials-out", "", "append new accounts' initial passwords to FILE (mode 0600); '-' for stdout")
 	cmd.Flags().StringVar(&opts.ResultsOut, "results-out", "", "write one result line per input row to FILE (CSV)")
+	cmd.Flags().StringVar(&opts.Plan, "plan", "", "apply this saved plan (onboard plan --out) exactly, instead of a CSV file")
 	cmd.Flags().DurationVar(&opts.SyncTimeout, "sync-timeout", -1, "entra.mode hybrid: how long to wait for Entra Connect (default: the template's entra.sync_timeout, else 10m)")
 	return cmd
 }
 
 func applyRun(ctx context.Context, opts *applyOptions) error {
-	in, err := readInput(opts.IO.In, opts.CSV, opts.Template)
+	var in *input
+	var saved *plancmd.Opened
+	var err error
+	if opts.Plan != "" {
+		saved, in, err = openSavedPlan(opts)
+	} else {
+		in, err = readInput(opts.IO.In, opts.CSV, opts.Template)
+	}
 	if err != nil {
-		return err // bad input: exit 2, nothing written
+		return err // bad input or a refused plan: exit 2, nothing written
 	}
 	// Lock the credentials file before planning: a second run of the same file then waits
 	// and plans against the accounts the first one made, instead of a stale picture.
@@ -111,7 +155,13 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		}
 		defer creds.Close()
 	}
-	dir, p, err := planInput(ctx, opts.IO, opts.Dir, in)
+	var dir applier
+	var p *onboarding.PlanResult
+	if saved != nil {
+		dir, p, err = checkSavedPlan(ctx, opts, saved, in)
+	} else {
+		dir, p, err = planInput(ctx, opts.IO, opts.Dir, in)
+	}
 	if err != nil {
 		return err
 	}
@@ -165,14 +215,21 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 			{Attribute: "skip", After: counts[onboarding.ActionSkip]}, {Attribute: "invalid", After: counts[onboarding.ActionInvalid]},
 		},
 	}
+	if saved != nil { // the run names the plan it carried out, by hash, and who approved it
+		runOp.Target.Name = saved.Path
+		runOp.Changes = append(runOp.Changes, saved.RunChanges()...)
+	}
 	// The run record brackets the per-account records: intent before the first, outcome after
 	// the last, with the tally. In a dry run the trail does not call the function, so the
 	// dry run's per-account records are made by calling Apply outside it.
 	apply := func(ctx context.Context) error {
 		var err error
 		results, err = onboarding.Apply(ctx, p, prov, onboarding.ApplyOptions{
-			Parallel:  opts.Parallel,
-			Passwords: func(n int) (secret.Secret, error) { s, err := password.Generate(n); return secret.New(s), err },
+			Parallel: opts.Parallel,
+			Passwords: func(n int) (secret.Secret, error) {
+				s, err := password.GenerateAs(in.Template.Password.Format, n)
+				return secret.New(s), err
+			},
 			Progress: func(r onboarding.Result) {
 				if r.Status == onboarding.StatusNotAttempted && r.Error == "not started: interrupted" {
 					return // the interrupt is said once, at the end, with the count

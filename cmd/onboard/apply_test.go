@@ -98,3 +98,35 @@ func TestRunErrorUnreachable(t *testing.T) {
 		t.Errorf("note = %q", n)
 	}
 }
+
+func TestNewCmdApplyPlanFlag(t *testing.T) {
+	for _, tc := range []struct {
+		cli, wantErr string
+	}{
+		{cli: "--plan hires.plan"},
+		{cli: "--plan hires.plan hires.csv", wantErr: "give no CSV file and no --template"},
+		{cli: "--plan hires.plan --template t.yaml", wantErr: "give no CSV file and no --template"},
+		{cli: "--template t.yaml", wantErr: "CSV"},
+	} {
+		t.Run(tc.cli, func(t *testing.T) {
+			ios, _, _, _ := iostreams.Test()
+			f := &factory.Factory{IO: ios, Globals: &factory.Globals{}, Now: time.Now}
+			var got *applyOptions
+			cmd := newCmdApply(f, func(o *applyOptions) error { got = o; return nil })
+			args, _ := shlex.Split(tc.cli)
+			cmd.SetArgs(args)
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.Execute()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+					t.Fatalf("error = %v (exit %d), want exit 2 saying %q", err, cmdutil.ExitCode(err), tc.wantErr)
+				}
+				return
+			}
+			if err != nil || got.Plan != "hires.plan" || got.CSV != "" {
+				t.Fatalf("err %v, opts %+v: want the plan and no CSV", err, got)
+			}
+		})
+	}
+}

@@ -111,9 +111,17 @@ func TestResolveErrors(t *testing.T) {
 }
 
 func TestParseRejectsUnknownKeys(t *testing.T) {
-	_, err := Parse(strings.NewReader("profiles:\n  corp:\n    ldap-url: ldaps://x\n"))
-	if err == nil || !strings.Contains(err.Error(), "ldap-url") {
-		t.Errorf("error = %v, want it to name the unknown key", err)
+	for _, tt := range []struct{ yaml, want string }{
+		{"profiles:\n  corp:\n    ldap-url: ldaps://x\n", "parse: line 3: unknown key ldap-url; did you mean ldap_url?"},
+		{"profiles:\n  corp:\n    ldap_url: ldaps://x\n    bind_pasword_file: /p\n",
+			"parse: line 4: unknown key bind_pasword_file; did you mean bind_password_file?"},
+		{"default_profil: corp\n", "parse: line 1: unknown key default_profil; did you mean default_profile?"},
+		{"profiles:\n  corp:\n    colour: blue\n", "parse: line 3: unknown key colour (known keys: target, ldap_url,"},
+	} {
+		_, err := Parse(strings.NewReader(tt.yaml))
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) || strings.Contains(err.Error(), "config.Profile") {
+			t.Errorf("error = %v, want %q", err, tt.want)
+		}
 	}
 }
 
@@ -144,5 +152,34 @@ func TestPath(t *testing.T) {
 		if got, _ := Path(env(c.env)); got != c.want {
 			t.Errorf("Path(%v) = %q, want %q", c.env, got, c.want)
 		}
+	}
+}
+
+// require_ticket_for_secrets comes from the profile; the environment can add it but not
+// take it away.
+func TestRequireTicketForSecrets(t *testing.T) {
+	on := mustParse(t, "profiles:\n  corp:\n    ldap_url: ldaps://dc1\n    require_ticket_for_secrets: true\n")
+	off := mustParse(t, "profiles:\n  corp:\n    ldap_url: ldaps://dc1\n")
+	for _, tt := range []struct {
+		name string
+		file *File
+		env  map[string]string
+		want bool
+	}{
+		{"profile on", on, nil, true},
+		{"profile off", off, nil, false},
+		{"env adds it", off, map[string]string{"ADKIT_REQUIRE_TICKET_FOR_SECRETS": "1"}, true},
+		{"env cannot remove it", on, map[string]string{"ADKIT_REQUIRE_TICKET_FOR_SECRETS": "0"}, true},
+	} {
+		s, err := Resolve(nil, env(tt.env), tt.file)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if s.RequireTicketForSecrets != tt.want {
+			t.Errorf("%s: RequireTicketForSecrets = %v, want %v", tt.name, s.RequireTicketForSecrets, tt.want)
+		}
+	}
+	if _, err := Resolve(nil, env(map[string]string{"ADKIT_REQUIRE_TICKET_FOR_SECRETS": "maybe"}), off); err == nil {
+		t.Error("a bad ADKIT_REQUIRE_TICKET_FOR_SECRETS was accepted")
 	}
 }
