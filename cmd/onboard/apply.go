@@ -217,7 +217,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 				rows[e.EmployeeID] = e.Row
 			}
 		}
-		prov = recordingProvisioner{Provisioner: dir, creds: creds, rows: rows}
+		prov = recording(dir, creds, rows)
 	}
 	trail, err := opts.Trail()
 	if err != nil {
