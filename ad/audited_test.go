@@ -70,7 +70,8 @@ func isConnWrite(call *ast.CallExpr) bool {
 }
 
 // insideChange reports whether the innermost function literal around the call is an
-// argument of a call to .change.
+// argument of a call to .change or .changeAll (which writes an intent and an outcome for each
+// of its changes).
 func insideChange(stack []ast.Node) bool {
 	for i := len(stack) - 1; i > 0; i-- {
 		lit, ok := stack[i].(*ast.FuncLit)
@@ -82,7 +83,7 @@ func insideChange(stack []ast.Node) bool {
 			return false
 		}
 		sel, ok := call.Fun.(*ast.SelectorExpr)
-		if !ok || sel.Sel.Name != "change" {
+		if !ok || sel.Sel.Name != "change" && sel.Sel.Name != "changeAll" {
 			return false
 		}
 		for _, arg := range call.Args {

@@ -173,6 +173,40 @@ func (c *Client) change(ctx context.Context, action string, target audit.Target,
 	return err
 }
 
+// changeAll is change for many changes that one request makes (a modify carrying many
+// member values): each target gets its own intent and outcome (audit.Trail.DoAll), written
+// all at once, and apply is called once with the lot. apply returns nil when every change
+// was made, or one error per target. check reads the lot back when the request got no answer.
+func (c *Client) changeAll(ctx context.Context, action string, targets []audit.Target, changes [][]audit.Change,
+	check func(context.Context) ([]bool, error), apply func(context.Context) []error) []error {
+	ops := make([]audit.Operation, len(targets))
+	for i, tgt := range targets {
+		ops[i] = audit.Operation{Action: action, Directory: "ad", Server: c.server, Target: tgt, Changes: changes[i]}
+	}
+	errs := c.trail.DoAll(ctx, audit.Batch{Ops: ops, Check: check}, func(ctx context.Context) []error {
+		errs := apply(ctx)
+		for i := range errs {
+			errs[i] = noAnswer(ctx, errs[i])
+		}
+		return errs
+	})
+	if errs == nil {
+		errs = make([]error, len(targets))
+	}
+	if c.DryRun() {
+		return errs
+	}
+	for i, err := range errs {
+		switch {
+		case errors.Is(err, audit.ErrSkipped):
+			_ = c.settleEarlier(ctx, action, targets[i], changes[i], "a later run found it already done ("+err.Error()+")")
+		case err == nil:
+			_ = c.supersedeEarlier(ctx, action, targets[i], changes[i], "not made by this request: a later run made the change")
+		}
+	}
+	return errs
+}
+
 // actionWords says an audit action the way a person would.
 func actionWords(action string) string {
 	switch action {

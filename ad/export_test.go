@@ -2,7 +2,6 @@ package ad
 
 import (
 	"context"
-	"errors"
 	"strconv"
 
 	"github.com/go-ldap/ldap/v3"
@@ -76,11 +75,6 @@ func (c *Client) TreeDeleteForTest(_ context.Context, dn string) error {
 	return c.conn.Del(ldap.NewDelRequest(dn, []ldap.Control{ldap.NewControlString(controlTreeDelete, true, "")}))
 }
 
-// lostAnswer is what go-ldap reports when the connection closes under a waiting request.
-func lostAnswer() error {
-	return explainLDAPError(ldap.NewError(ldap.ErrorNetwork, errors.New("ldap: connection closed")))
-}
-
 // MoveLosingTheAnswer moves an account as MoveUser does, through change, and then reports the
 // connection lost, as if the answer had been lost on its way back (Ctrl-C closing the
 // connection, the network dropping): the directory has made the move, adkit heard nothing.
@@ -144,6 +138,12 @@ func (c *Client) DisableComputerLosingTheAnswer(ctx context.Context, pc *directo
 		}
 		return lostAnswer()
 	})
+}
+
+// AddMembersLosingTheAnswer is AddMembers whose bulk modify, once made, reports the
+// connection lost.
+func (c *Client) AddMembersLosingTheAnswer(ctx context.Context, group string, accounts []*directory.User, created bool) []directory.MemberAdd {
+	return c.addMembers(ctx, group, accounts, created, true)
 }
 
 // OriginOf exposes the replPropertyMetaData decoder to the tests.

@@ -185,6 +185,73 @@ type memberList struct {
 	checks  int
 	once    sync.Once
 	members map[string]bool // member DNs, lower case; nil when reading failed
+	read    atomic.Bool     // once has run
+
+	sidOnce sync.Once
+	sid     string // the group's SID, for primary-group checks
+	sidErr  error
+}
+
+// entry returns the group's memberList, made on first use.
+func (l *memberLists) entry(groupDN string) *memberList {
+	key := strings.ToLower(groupDN)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.groups == nil {
+		l.groups = map[string]*memberList{}
+	}
+	m := l.groups[key]
+	if m == nil {
+		m = &memberList{}
+		l.groups[key] = m
+	}
+	return m
+}
+
+// load reads the group's member list, once per run, and returns it (member DNs, lower case),
+// or nil if it could not be read.
+func (l *memberLists) load(ctx context.Context, c *Client, groupDN string) map[string]bool {
+	m := l.entry(groupDN)
+	m.once.Do(func() { m.members = readMemberList(ctx, c, groupDN); m.read.Store(true) })
+	return m.members
+}
+
+// threshold is how many checks on one group go to the directory before its list is read.
+func (l *memberLists) threshold() int {
+	if l.after > 0 {
+		return l.after
+	}
+	return memberListAfter
+}
+
+// loaded reports whether the group's member list has been read already.
+func (l *memberLists) loaded(groupDN string) bool { return l.entry(groupDN).read.Load() }
+
+// sid returns the group's SID, read once per run.
+func (l *memberLists) sid(ctx context.Context, c *Client, groupDN string) (string, error) {
+	m := l.entry(groupDN)
+	m.sidOnce.Do(func() {
+		e, err := c.readEntry(ctx, groupDN, "(objectClass=group)", []string{"objectSid"})
+		switch {
+		case err != nil:
+			m.sidErr = err
+		case e != nil:
+			m.sid = sidString(e.GetRawAttributeValue("objectSid"))
+		}
+	})
+	return m.sid, m.sidErr
+}
+
+func readMemberList(ctx context.Context, c *Client, groupDN string) map[string]bool {
+	dns, err := c.rangedMembers(ctx, groupDN)
+	if err != nil {
+		return nil // each check asks the directory, as before
+	}
+	members := make(map[string]bool, len(dns))
+	for _, d := range dns {
+		members[strings.ToLower(d)] = true
+	}
+	return members
 }
 
 // memberListAfter is how many checks on one group go to the directory before its member list
@@ -214,16 +281,7 @@ func (l *memberLists) holds(ctx context.Context, c *Client, groupDN, dn string) 
 	if !read {
 		return false
 	}
-	m.once.Do(func() {
-		dns, err := c.rangedMembers(ctx, groupDN)
-		if err != nil {
-			return // each check asks the directory, as before
-		}
-		m.members = make(map[string]bool, len(dns))
-		for _, d := range dns {
-			m.members[strings.ToLower(d)] = true
-		}
-	})
+	m.once.Do(func() { m.members = readMemberList(ctx, c, groupDN); m.read.Store(true) })
 	if m.members[strings.ToLower(dn)] {
 		l.hits.Add(1)
 		return true

@@ -38,7 +38,8 @@ func (c *Client) searchOr(ctx context.Context, class string, values []string, cl
 }
 
 // ExistingByEmployeeID returns the accounts that already carry the given employee IDs, keyed by
-// the ID as stored.
+// the ID as stored. The accounts are remembered (memberCache) for the membership checks that
+// follow in a re-run, which would otherwise read each one again.
 func (c *Client) ExistingByEmployeeID(ctx context.Context, ids []string) (map[string]*directory.User, error) {
 	out := map[string]*directory.User{}
 	err := c.searchOr(ctx, kindUser.class, nonEmpty(ids), func(v string) string {
@@ -51,6 +52,7 @@ func (c *Client) ExistingByEmployeeID(ctx context.Context, ids []string) (map[st
 	if err != nil {
 		return nil, fmt.Errorf("look up employee IDs: %w", err)
 	}
+	c.members.remember(out)
 	return out, nil
 }
 
@@ -390,6 +392,20 @@ func (c *Client) SetManager(ctx context.Context, u *directory.User, managerDN st
 type memberCache struct {
 	mu   sync.Mutex
 	byDN map[string]*directory.User
+}
+
+// remember adds accounts read whole (userAttributeList) to the cache. Each is copied: the
+// caller may change its own.
+func (m *memberCache) remember(users map[string]*directory.User) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.byDN == nil {
+		m.byDN = map[string]*directory.User{}
+	}
+	for _, u := range users {
+		cp := *u
+		m.byDN[strings.ToLower(u.DN)] = &cp
+	}
 }
 
 func (m *memberCache) user(ctx context.Context, c *Client, dn string) (*directory.User, error) {

@@ -9,4 +9,8 @@ import (
 var (
 	_ onboarding.Directory   = (*ad.Client)(nil)
 	_ onboarding.Provisioner = (*ad.Client)(nil)
+	// Memberships are added many to a request (issue 17).
+	_ onboarding.BulkMembers      = (*ad.Client)(nil)
+	_ onboarding.MemberPrefetcher = (*ad.Client)(nil)
+	_ onboarding.Settler          = (*ad.Client)(nil)
 )

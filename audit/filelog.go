@@ -62,10 +62,37 @@ func (l *FileLog) Append(ctx context.Context, r *Record) error {
 	return nil
 }
 
+// AppendAll appends the records in order under one lock and with one flush to disk: a bulk
+// change announces hundreds of memberships at once, and a flush per record cost more than the
+// directory's work (see docs/audit-log.md). Either every record is written or, on failure,
+// none is and rs are unchanged.
+func (l *FileLog) AppendAll(ctx context.Context, rs []*Record) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("audit: append to %s: %w", l.path, err)
+	}
+	if len(rs) == 0 {
+		return nil
+	}
+	builds := make([]func(int64, string) (Record, error), len(rs))
+	for i, r := range rs {
+		builds[i] = func(int64, string) (Record, error) { return *r, nil }
+	}
+	if err := l.appendMany(builds, rs); err != nil {
+		return fmt.Errorf("audit: append to %s: %w", l.path, err)
+	}
+	return nil
+}
+
 // append chains the record that build makes, given the seq and hash of the log's last
 // record, and stores the written record in out. build runs under the lock, so a record that
 // must name the record before it (a signed checkpoint) names the one it follows.
-func (l *FileLog) append(build func(lastSeq int64, lastHash string) (Record, error), out *Record) (err error) {
+func (l *FileLog) append(build func(lastSeq int64, lastHash string) (Record, error), out *Record) error {
+	return l.appendMany([]func(int64, string) (Record, error){build}, []*Record{out})
+}
+
+// appendMany is append for several records, chained one after the other, written with one
+// write and one flush.
+func (l *FileLog) appendMany(builds []func(lastSeq int64, lastHash string) (Record, error), outs []*Record) (err error) {
 	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
 		return err
 	}
@@ -99,25 +126,32 @@ func (l *FileLog) append(build func(lastSeq int64, lastHash string) (Record, err
 		return err
 	}
 
-	rec, err := build(seq, prev)
-	if err != nil {
-		return err
-	}
-	rec.V = Version
-	rec.Seq = seq + 1
-	rec.PrevHash = prev
-	rec.Hash = ""
-	line, err := seal(&rec)
-	if err != nil {
-		return err
-	}
-	line = append(line, '\n')
-	if len(line) > maxLineSize {
-		return fmt.Errorf("record is %d bytes, over the %d byte limit", len(line), maxLineSize)
+	sealed := make([]Record, len(builds))
+	var buf []byte
+	for i, build := range builds {
+		rec, err := build(seq, prev)
+		if err != nil {
+			return err
+		}
+		rec.V = Version
+		rec.Seq = seq + 1
+		rec.PrevHash = prev
+		rec.Hash = ""
+		line, err := seal(&rec)
+		if err != nil {
+			return err
+		}
+		line = append(line, '\n')
+		if len(line) > maxLineSize {
+			return fmt.Errorf("record is %d bytes, over the %d byte limit", len(line), maxLineSize)
+		}
+		buf = append(buf, line...)
+		sealed[i] = rec
+		seq, prev = rec.Seq, rec.Hash
 	}
 	// One write, so that a reader never sees a record and its newline apart
 	// from each other unless the write itself failed.
-	if _, err := f.Write(line); err != nil {
+	if _, err := f.Write(buf); err != nil {
 		// Best effort: remove a partial line so the next append can
 		// continue the chain instead of refusing.
 		_ = f.Truncate(size)
@@ -126,7 +160,9 @@ func (l *FileLog) append(build func(lastSeq int64, lastHash string) (Record, err
 	if err := f.Sync(); err != nil {
 		return err
 	}
-	*out = rec
+	for i, out := range outs {
+		*out = sealed[i]
+	}
 	return nil
 }
 

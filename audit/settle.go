@@ -110,21 +110,23 @@ func Open(ctx context.Context, src RecordSource) ([]Record, error) {
 	return openIn(ctx, src.EachRecord)
 }
 
-// openIn is Open over the records each yields.
+// openIn is Open over the records each yields. An intent is dropped as soon as its outcome
+// settles it, so memory follows what is open, not the length of the log read (a bulk run
+// writes thousands of records).
 func openIn(ctx context.Context, each func(context.Context, func(Record) error) error) ([]Record, error) {
-	idx := map[string]int{}
-	var open []Record
-	settled := map[string]bool{}
+	open := map[string]*Record{}
+	var order []string // op_ids of the intents, in log order
 	err := each(ctx, func(r Record) error {
 		switch {
 		case r.Event == EventIntent && !r.DryRun:
-			idx[r.OpID] = len(open)
-			open = append(open, r)
+			rc := r
+			open[r.OpID] = &rc
+			order = append(order, r.OpID)
 		case r.Event == EventOutcome && r.Result != ResultUnknown:
-			settled[r.OpID] = true
+			delete(open, r.OpID)
 		case r.Event == EventOutcome: // unknown: still open, but say why
-			if i, ok := idx[r.OpID]; ok {
-				open[i].Result, open[i].Note = r.Result, r.Note
+			if in, ok := open[r.OpID]; ok {
+				in.Result, in.Note = r.Result, r.Note
 			}
 		}
 		return nil
@@ -132,10 +134,14 @@ func openIn(ctx context.Context, each func(context.Context, func(Record) error) 
 	if err != nil {
 		return nil, err
 	}
-	out := open[:0]
-	for _, r := range open {
-		if !settled[r.OpID] {
-			out = append(out, r)
+	if order == nil {
+		return nil, nil // as before: no intent at all is nil, all settled is empty
+	}
+	out := []Record{}
+	for _, id := range order {
+		if r, ok := open[id]; ok {
+			out = append(out, *r)
+			delete(open, id) // an op_id written twice is listed once
 		}
 	}
 	return out, nil

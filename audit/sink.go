@@ -51,3 +51,41 @@ func (m *Multi) Append(ctx context.Context, r *Record) error {
 	}
 	return nil
 }
+
+// BatchSink is a Sink that can append many records at once: [FileLog] writes them under one
+// lock with one flush to disk. [Trail.DoAll] uses it when the sink has it.
+type BatchSink interface {
+	Sink
+	AppendAll(ctx context.Context, rs []*Record) error
+}
+
+// AppendAll appends rs to the primary sink, all at once if it can, and then each to the
+// others.
+func (m *Multi) AppendAll(ctx context.Context, rs []*Record) error {
+	if err := appendAll(ctx, m.primary, rs); err != nil {
+		return err
+	}
+	for _, s := range m.others {
+		for _, r := range rs {
+			rc := *r
+			rc.Changes = slices.Clone(r.Changes)
+			if err := s.Append(ctx, &rc); err != nil && m.onError != nil {
+				m.onError(fmt.Errorf("audit: secondary sink: %w", err))
+			}
+		}
+	}
+	return nil
+}
+
+// appendAll appends rs to s, in one go when s is a BatchSink and one by one otherwise.
+func appendAll(ctx context.Context, s Sink, rs []*Record) error {
+	if b, ok := s.(BatchSink); ok {
+		return b.AppendAll(ctx, rs)
+	}
+	for _, r := range rs {
+		if err := s.Append(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}

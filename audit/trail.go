@@ -189,15 +189,24 @@ func (t *Trail) Do(ctx context.Context, op Operation, apply func(ctx context.Con
 // "error" is recorded only when the read-back shows the change was not made; without a
 // read-back the result is "unknown", which a later run settles.
 func (t *Trail) settleNoAnswer(ctx context.Context, op Operation, out *Record, applyErr error) error {
-	out.Result, out.Note = ResultUnknown, "no answer came: "+applyErr.Error()
 	if op.Check == nil {
-		out.Note += "; a later run that finds the change made settles it"
-		return unknownError{applyErr}
+		return noAnswerOutcome(out, applyErr, false, false, nil)
 	}
 	made, err := op.Check(ctx)
+	return noAnswerOutcome(out, applyErr, true, made, err)
+}
+
+// noAnswerOutcome fills in the outcome of a change whose request got no answer from what
+// reading it back found (checked: a read-back was made; made, checkErr: what it said) and
+// returns the error Do returns (see settleNoAnswer).
+func noAnswerOutcome(out *Record, applyErr error, checked, made bool, checkErr error) error {
+	out.Result, out.Note = ResultUnknown, "no answer came: "+applyErr.Error()
 	switch {
-	case err != nil:
-		out.Note += "; reading it back failed (" + err.Error() + "); a later run that finds the change made settles it"
+	case !checked:
+		out.Note += "; a later run that finds the change made settles it"
+		return unknownError{applyErr}
+	case checkErr != nil:
+		out.Note += "; reading it back failed (" + checkErr.Error() + "); a later run that finds the change made settles it"
 		return unknownError{applyErr}
 	case made:
 		out.Result, out.Settled = ResultOK, SettledReadBack

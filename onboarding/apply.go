@@ -58,6 +58,9 @@ type ApplyOptions struct {
 	// Progress, if set, is called once per row as it finishes, never from two goroutines at
 	// once, so it may write to a terminal without locking.
 	Progress func(Result)
+	// MembersPerRequest is how many accounts join a group in one request when the
+	// Provisioner is a BulkMembers; 0 means DefaultMembersPerRequest.
+	MembersPerRequest int
 }
 
 // DefaultParallel is enough to hide a domain controller's latency without being mistaken for
@@ -112,6 +115,7 @@ type Result struct {
 
 	account *directory.User // the account, once known to exist; nil otherwise
 	created bool            // this run created it
+	joining bool            // its groups are left to the joiner
 }
 
 // Apply carries out a plan: it creates the accounts of create entries, opts.Parallel at a time,
@@ -137,6 +141,10 @@ func Apply(ctx context.Context, plan *PlanResult, p Provisioner, opts ApplyOptio
 	workers = min(workers, MaxParallel)
 
 	a := &applier{p: p, passwords: opts.Passwords, length: plan.PasswordLength, mustChange: plan.MustChangePassword}
+	if b, ok := p.(BulkMembers); ok {
+		a.joiner = newJoiner(a, b, opts.MembersPerRequest)
+		prefetch(ctx, p, plan.Entries)
+	}
 	entries := plan.Entries
 	byRow := make(map[int]int, len(entries)) // row → entry index
 	for i, e := range entries {
@@ -144,10 +152,6 @@ func Apply(ctx context.Context, plan *PlanResult, p Provisioner, opts ApplyOptio
 	}
 	later := func(i int) bool { return needsManager(entries[i]) }
 
-	type finished struct {
-		i int
-		r Result
-	}
 	jobs := make(chan int)
 	done := make(chan finished)
 	var wg sync.WaitGroup
@@ -156,7 +160,12 @@ func Apply(ctx context.Context, plan *PlanResult, p Provisioner, opts ApplyOptio
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				done <- finished{i, a.row(ctx, entries[i])}
+				r := a.row(ctx, entries[i])
+				if r.joining { // its groups are added with other rows', and it is sent then
+					a.joiner.add(ctx, i, entries[i].Groups, r, done)
+					continue
+				}
+				done <- finished{i, r}
 			}
 		}()
 	}
@@ -175,6 +184,9 @@ func Apply(ctx context.Context, plan *PlanResult, p Provisioner, opts ApplyOptio
 		}
 		close(jobs)
 		wg.Wait()
+		if a.joiner != nil {
+			a.joiner.finish()
+		}
 		close(done)
 	}()
 
@@ -202,6 +214,12 @@ func Apply(ctx context.Context, plan *PlanResult, p Provisioner, opts ApplyOptio
 	return results, nil
 }
 
+// finished is a row's result, with the entry's index, once the row is done.
+type finished struct {
+	i int
+	r Result
+}
+
 // needsManager: the entry's manager is set after the accounts exist, in Apply's second pass.
 func needsManager(e Entry) bool {
 	switch e.Action {
@@ -215,6 +233,7 @@ func needsManager(e Entry) bool {
 
 type applier struct {
 	p          Provisioner
+	joiner     *joiner // set when p adds members in bulk
 	passwords  PasswordGenerator
 	length     int
 	mustChange bool
@@ -332,6 +351,10 @@ func (a *applier) row(ctx context.Context, e Entry) Result {
 			return r
 		}
 	}
+	if a.joiner != nil && len(e.Groups) > 0 {
+		r.joining = true
+		return r
+	}
 	var failures []string
 	cut := false // the interrupt stopped the row
 	for i, g := range e.Groups {
@@ -362,6 +385,12 @@ func (a *applier) row(ctx context.Context, e Entry) Result {
 			r.GroupsAdded = append(r.GroupsAdded, g)
 		}
 	}
+	finishRow(&r, failures, cut)
+	return r
+}
+
+// finishRow sets the status (and error) of a row whose groups have all been tried.
+func finishRow(r *Result, failures []string, cut bool) {
 	switch {
 	case len(failures) > 0:
 		r.Status = StatusFailed
@@ -382,7 +411,6 @@ func (a *applier) row(ctx context.Context, e Entry) Result {
 	default:
 		r.Status = StatusSkipped
 	}
-	return r
 }
 
 // create makes the account and fills in r from what the directory returned.

@@ -34,9 +34,20 @@ func statuses(results []Result) map[int]string {
 	return out
 }
 
+// TestApplyAndRerun runs with a directory that adds members one request at a time and with
+// one that adds them in bulk (BulkMembers, as AD does): the results must be the same.
 func TestApplyAndRerun(t *testing.T) {
+	t.Run("per membership", func(t *testing.T) { testApplyAndRerun(t, false) })
+	t.Run("in bulk", func(t *testing.T) { testApplyAndRerun(t, true) })
+}
+
+func testApplyAndRerun(t *testing.T, bulk bool) {
 	ctx := context.Background()
 	d := corpDomain()
+	var p Provisioner = d
+	if bulk {
+		p = &bulkDomain{fakeDomain: d}
+	}
 	plan := planHRExport(t, d)
 	josé := entryFor(t, plan, 3)
 	// Row 5 cannot be created this time; row 3 is created but one of its groups fails.
@@ -45,7 +56,7 @@ func TestApplyAndRerun(t *testing.T) {
 
 	var progress []int
 	var inProgress atomic.Int32
-	results, err := Apply(ctx, plan, d, ApplyOptions{
+	results, err := Apply(ctx, plan, p, ApplyOptions{
 		Parallel:  3,
 		Passwords: counterPasswords(),
 		Progress: func(r Result) {
@@ -143,7 +154,7 @@ func TestApplyAndRerun(t *testing.T) {
 	// created, the half-done row completed, and nobody is created twice.
 	createdBefore := len(d.users)
 	plan2 := planHRExport(t, d)
-	results2, err := Apply(ctx, plan2, d, ApplyOptions{Passwords: counterPasswords()})
+	results2, err := Apply(ctx, plan2, p, ApplyOptions{Passwords: counterPasswords()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,13 +192,21 @@ func TestApplyAndRerun(t *testing.T) {
 	}
 
 	// A third run has nothing left to do.
-	results3, err := Apply(ctx, planHRExport(t, d), d, ApplyOptions{Passwords: counterPasswords()})
+	results3, err := Apply(ctx, planHRExport(t, d), p, ApplyOptions{Passwords: counterPasswords()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range results3 {
 		if r.Status != StatusSkipped && r.Status != StatusInvalid {
 			t.Errorf("third run row %d: %s", r.Row, r.Status)
+		}
+	}
+	if bulk {
+		if n := d.calls["AddNewMember"] + d.calls["EnsureMember"]; n != 0 {
+			t.Errorf("%d memberships were added one request each with a directory that adds them in bulk", n)
+		}
+		if d.calls["AddMembers"] == 0 || d.calls["AddMembers"] >= d.asked["AddMembers"] {
+			t.Errorf("%d bulk requests for %d memberships: want several accounts a request", d.calls["AddMembers"], d.asked["AddMembers"])
 		}
 	}
 }
@@ -324,4 +343,50 @@ func readCSVLines(t *testing.T, s string) [][]string {
 		t.Fatal(err)
 	}
 	return lines
+}
+
+// cancellingBulk cancels the run right after its first create, as Ctrl-C would.
+type cancellingBulk struct {
+	*bulkDomain
+	cancel context.CancelFunc
+	once   sync.Once
+}
+
+func (c *cancellingBulk) CreateAccount(ctx context.Context, a NewAccount) (*directory.User, bool, error) {
+	u, created, err := c.bulkDomain.CreateAccount(ctx, a)
+	c.once.Do(c.cancel)
+	return u, created, err
+}
+
+// TestApplyBulkInterruptedWhileWaiting: a row whose account was created and which was waiting
+// for its groups' request when the run was interrupted says so, keeps its password, and is
+// interrupted, not failed; no request is made for it after the interrupt.
+func TestApplyBulkInterruptedWhileWaiting(t *testing.T) {
+	d := corpDomain()
+	plan := planHRExport(t, d)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p := &cancellingBulk{bulkDomain: &bulkDomain{fakeDomain: d}, cancel: cancel}
+	results, err := Apply(ctx, plan, p, ApplyOptions{Parallel: 1, Passwords: counterPasswords()})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error = %v, want context.Canceled", err)
+	}
+	var created []Result
+	for _, r := range results {
+		if !r.Password.IsZero() {
+			created = append(created, r)
+		}
+	}
+	if len(created) != 1 {
+		t.Fatalf("%d rows have a password, want the 1 created before the interrupt", len(created))
+	}
+	r := created[0]
+	if r.Status != StatusInterrupted || !strings.HasPrefix(r.Error, "account created, but groups ") ||
+		!strings.Contains(r.Error, "not added: interrupted") || len(r.Groups) != 0 {
+		t.Errorf("the row created before the interrupt: status %s, error %q, groups %v; want interrupted, its groups not added",
+			r.Status, r.Error, r.Groups)
+	}
+	if n := d.calls["AddMembers"]; n != 0 {
+		t.Errorf("%d membership requests after the interrupt", n)
+	}
 }

@@ -247,3 +247,23 @@ func (d *fakeDomain) isMember(group, userDN string) bool {
 	defer d.mu.Unlock()
 	return d.members[group][strings.ToLower(userDN)]
 }
+
+// bulkDomain is a fakeDomain that adds members many to a request (BulkMembers), as the AD
+// client does; a value that fails fails its own account only, as the AD client's retry per
+// member makes it (tested against the lab DC in ad).
+type bulkDomain struct{ *fakeDomain }
+
+func (b *bulkDomain) AddMembers(_ context.Context, group string, accounts []*directory.User, _ bool) []directory.MemberAdd {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.count("AddMembers", len(accounts))
+	res := make([]directory.MemberAdd, len(accounts))
+	for i, u := range accounts {
+		added, err := b.addMember(group, u.DN)
+		res[i] = directory.MemberAdd{Added: added, Err: err}
+		if !added && err == nil {
+			res[i].Note = "already a member of " + group
+		}
+	}
+	return res
+}

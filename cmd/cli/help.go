@@ -93,15 +93,23 @@ func commandGlobals(path string) []string {
 		return nil
 	case "completion":
 		return nil
-	case "log show", "log verify", "audit diff":
+	case "log show", "log verify", "audit diff", "plan show":
 		return []string{o}
+	case "log keygen":
+		return nil
+	case "plan approve":
+		return []string{"ticket", "reason"}
 	case "user show", "user groups", "user search", "user mfa", "user sign-ins", "user lockout-status", "dc list", "group show", "group members",
-		"onboard plan", "offboard plan", "audit run", "audit checks", "audit snapshot":
+		"onboard plan", "offboard plan", "audit run", "audit checks", "audit snapshot",
+		"computer show", "computer search":
 		return read
 	case "user license assign", "user license remove", "user unlock", "user enable", "user disable",
 		"user move", "user reset-password", "user create", "user revoke-sessions",
 		"user mfa reset", "user tap", "user risk",
-		"group add", "group remove", "onboard apply", "offboard apply", "offboard restore":
+		"group add", "group remove", "onboard apply", "offboard apply", "offboard restore",
+		"user set", "user rename", "group create", "group delete", "group set", "group sync", "group restore",
+		"computer enable", "computer disable", "computer move", "computer delete", "computer reset",
+		"computer laps", "computer bitlocker", "bitlocker find": // a secret read is audited like a change
 		return change
 	}
 	return everydayGlobals()
@@ -248,7 +256,17 @@ Connection flags:
 			fmt.Fprintf(w, "  %-*s  %s\n", width, flagColumn(pf, fl.Name), fl.Usage)
 		}
 	})
-	fmt.Fprint(w, "\nOther config keys:\n  require_ticket_for_secrets\n      LAPS and BitLocker reads need --ticket (config key require_ticket_for_secrets)\n")
+	fmt.Fprint(w, "\nOther config keys (policy, so no flags):\n")
+	for _, kv := range [][2]string{
+		{"require_ticket_for_secrets", "LAPS and BitLocker reads need --ticket"},
+		{"require_approval", "apply --plan needs an approval by someone other than the planner (docs/plan-file.md)"},
+		{"min_approvers", "... at least this many approvals (implies require_approval)"},
+		{"plan_max_age", "how old a plan may be when approved or applied (default 168h)"},
+		{"approvers", "only these OS users' approvals count, each signed with the public key listed"},
+		{"log_signing_key", "Ed25519 key (adkit log keygen): each run ends with a signed checkpoint (ADKIT_LOG_SIGNING_KEY)"},
+	} {
+		fmt.Fprintf(w, "  %s\n      %s (config key %s)\n", kv[0], kv[1], kv[0])
+	}
 	fmt.Fprint(w, "\nOther environment variables:\n")
 	for _, kv := range otherEnvironment() {
 		fmt.Fprintf(w, "  %s\n      %s\n", kv[0], kv[1])

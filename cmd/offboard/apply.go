@@ -72,10 +72,8 @@ func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Comm
 		Short: "Offboard the leavers, saving a snapshot of each account first; safe to re-run",
 		Long: `Offboard every leaver the plan says to: disable the account, set a random password nobody is
 told, remove it from its groups except the kept ones (its primary group stays: AD requires
-one), stamp its description ("Left 2026-11-22 (ticket INC-1) — previous description: ..."),
-and move it to the leavers OU (named "Maria Garcia (mgarcia)" there when another
-"Maria Garcia" is already in it). Each step is its own audit record; the run is bracketed by
-an offboard.run record.
+one), stamp its description, and move it to the leavers OU (as "Maria Garcia (mgarcia)"
+when another "Maria Garcia" is already there). Each step is its own audit record.
 
 Before an account is touched, a snapshot of it (DN, OU, groups, manager, flags, description)
 is saved to --snapshot-dir as <username>-<time>.json, mode 0600, in a directory only you can

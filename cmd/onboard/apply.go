@@ -97,10 +97,8 @@ If the domain controller becomes unreachable, no new row is started and the rest
 reported as not attempted: run the same command again once it answers.
 
 With --plan PLAN (written by 'onboard plan --out'), no CSV or template is read: the saved
-plan is applied exactly. It is refused (exit 2, nothing changed) if the file was edited, is
-older than the profile's plan_max_age (default 7 days), lacks the approvals the profile's
-require_approval / min_approvers ask for, or if the directory changed under any row (a
-username taken since, an OU gone): the rows are listed, and a new plan is needed.`,
+plan is applied exactly, or refused (exit 2, nothing changed, the rows listed) when it was
+edited, is too old, lacks approvals or the directory changed under a row (docs/plan-file.md).`,
 		Example: `  adkit onboard apply new-hires.csv --template onboarding.yaml \
       --credentials-out creds.csv --results-out results.csv --ticket HR-2026-47
   adkit onboard apply --plan hires.plan --credentials-out creds.csv --ticket CHG-2041`,
@@ -219,7 +217,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 				rows[e.EmployeeID] = e.Row
 			}
 		}
-		prov = recordingProvisioner{Provisioner: dir, creds: creds, rows: rows}
+		prov = recording(dir, creds, rows)
 	}
 	trail, err := opts.Trail()
 	if err != nil {
@@ -416,6 +414,9 @@ func describe(r onboarding.Result) string {
 func excelFiles(flag *bool, sheet *onboarding.Sheet) bool {
 	if flag != nil {
 		return *flag
+	}
+	if sheet == nil { // a saved plan: the HR file is not read again, only its rows
+		return false
 	}
 	return sheet.BOM || sheet.Encoding != onboarding.EncodingUTF8
 }

@@ -328,6 +328,41 @@ func (r recordingProvisioner) CreateAccount(ctx context.Context, a onboarding.Ne
 	return r.Provisioner.CreateAccount(ctx, a)
 }
 
+// bulkRecordingProvisioner is a recordingProvisioner whose directory adds members in bulk:
+// the embedded interface would hide AddMembers, and Apply would fall back to a request per
+// membership.
+type bulkRecordingProvisioner struct {
+	recordingProvisioner
+	onboarding.BulkMembers
+}
+
+type bulkPrefetcher interface {
+	onboarding.BulkMembers
+	onboarding.MemberPrefetcher
+}
+
+// prefetchingRecordingProvisioner also passes PrefetchMembers on.
+type prefetchingRecordingProvisioner struct {
+	bulkRecordingProvisioner
+	prefetcher onboarding.MemberPrefetcher
+}
+
+func (p prefetchingRecordingProvisioner) PrefetchMembers(ctx context.Context, groups map[string][]string) error {
+	return p.prefetcher.PrefetchMembers(ctx, groups)
+}
+
+// recording wraps dir so that each create writes its credentials line first.
+func recording(dir onboarding.Provisioner, creds *credentialsFile, rows map[string]int) onboarding.Provisioner {
+	r := recordingProvisioner{Provisioner: dir, creds: creds, rows: rows}
+	if b, ok := dir.(bulkPrefetcher); ok {
+		return prefetchingRecordingProvisioner{bulkRecordingProvisioner: bulkRecordingProvisioner{recordingProvisioner: r, BulkMembers: b}, prefetcher: b}
+	}
+	if b, ok := dir.(onboarding.BulkMembers); ok {
+		return bulkRecordingProvisioner{recordingProvisioner: r, BulkMembers: b}
+	}
+	return r
+}
+
 // FoundExisting passes the settling of earlier runs' creates on (onboarding.Settler).
 func (r recordingProvisioner) FoundExisting(ctx context.Context, account *directory.User, employeeID string) error {
 	if s, ok := r.Provisioner.(onboarding.Settler); ok {

@@ -26,3 +26,10 @@ type Member struct {
 	Primary        bool     `json:"primary"`
 	Via            []string `json:"via"` // the chain of nested groups below the group asked about
 }
+
+// MemberAdd is what became of one account of a bulk membership add.
+type MemberAdd struct {
+	Added bool   // this run made it a member
+	Note  string // when not added and no error: why ("already a member of Staff")
+	Err   error
+}

@@ -14,8 +14,12 @@
 # mode=csv       the HR file adkit reads (header + N rows)
 # mode=template  adkit's onboarding template for it
 # mode=ldif      what ldapadd applies: per hire, one add (unicodePwd, userAccountControl 512,
-#                pwdLastSet 0) then one modify per group (add: member) — adkit's requests in
-#                adkit's order, without its lookups
+#                pwdLastSet 0) then one modify per group (add: member) — the memberships
+#                written one per hire per group
+# mode=ldifbulk  the same adds, then one modify per group adding every hire (add: member with
+#                N values): how an administrator who knows LDAP writes it
+# mode=contacts  N contacts (CN=Member <i>) in ou and, after them, one modify per 5,000 adding
+#                them to the first group of the list: the existing members of a large group
 # mode=samba     a shell script: per hire, samba-tool user create then samba-tool group
 #                addmembers per group (rows first .. first+N-1)
 BEGIN {
@@ -43,6 +47,19 @@ BEGIN {
 		print "  must_change: true"
 		exit
 	}
+	if (mode == "contacts") {
+		for (i = 0; i < rows; i++)
+			printf "dn: CN=Member %06d,%s\nchangetype: add\nobjectClass: contact\n\n", i, ou
+		for (i = 0; i < rows; i++) {
+			if (i % 5000 == 0) {
+				if (i > 0) print "-\n"
+				print "dn: CN=" grp[1] "," ou "\nchangetype: modify\nadd: member"
+			}
+			printf "member: CN=Member %06d,%s\n", i, ou
+		}
+		if (rows > 0) print "-\n"
+		exit
+	}
 	for (i = first; i < first + rows; i++) {
 		given = giv[i % 10 + 1]
 		Given = toupper(substr(given, 1, 1)) substr(given, 2)
@@ -55,7 +72,7 @@ BEGIN {
 		mail = given "." last "@" mail_domain
 		if (mode == "csv") {
 			print Given "," Last "," id ",Engineering,Engineer,alice.smith@lab.adkit.test,2026-12-01"
-		} else if (mode == "ldif") {
+		} else if (mode == "ldif" || mode == "ldifbulk") {
 			print "dn: " dn
 			print "changetype: add"
 			print "objectClass: top"
@@ -76,6 +93,8 @@ BEGIN {
 			print "userAccountControl: 512"
 			print "pwdLastSet: 0"
 			print ""
+			members[i] = dn
+			if (mode == "ldifbulk") continue
 			for (g = 1; g <= n; g++) {
 				print "dn: CN=" grp[g] "," ou
 				print "changetype: modify"
@@ -92,6 +111,16 @@ BEGIN {
 				sam, password, Given, Last, mail, rel, samba_url, samba_conf
 			for (g = 1; g <= n; g++)
 				printf "samba-tool group addmembers '%s' %s -H '%s' -s '%s' >/dev/null\n", grp[g], sam, samba_url, samba_conf
+		}
+	}
+	if (mode == "ldifbulk") {
+		for (g = 1; g <= n; g++) {
+			print "dn: CN=" grp[g] "," ou
+			print "changetype: modify"
+			print "add: member"
+			for (i = first; i < first + rows; i++) print "member: " members[i]
+			print "-"
+			print ""
 		}
 	}
 }
