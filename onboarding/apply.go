@@ -399,7 +399,7 @@ func finishRow(r *Result, failures []string, cut bool) {
 		}
 		r.Error = strings.Join(failures, "; ")
 		if !strings.HasSuffix(r.Error, "re-run the same command to finish") {
-			r.Error += "; run apply again to finish"
+			r.Error += "; re-run the same command to finish"
 		}
 		if r.created {
 			r.Error = "account created, but " + r.Error
