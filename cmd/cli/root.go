@@ -10,6 +10,7 @@ import (
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/cmd/group"
 	"github.com/adkit-dev/adkit/cmd/logcmd"
+	"github.com/adkit-dev/adkit/cmd/login"
 	"github.com/adkit-dev/adkit/cmd/offboard"
 	"github.com/adkit-dev/adkit/cmd/onboard"
 	"github.com/adkit-dev/adkit/cmd/user"
@@ -20,7 +21,7 @@ import (
 // only the ones the user sets are passed on, so an unset flag never hides ADKIT_*.
 var connectionFlags = []string{
 	"profile", "target", "ldap-url", "base-dn", "bind-user", "bind-password-file", "kerberos",
-	"ca-file", "tls-skip-verify", "graph-url", "audit-log", "timeout", "syslog",
+	"ca-file", "tls-skip-verify", "graph-url", "auth", "audit-log", "timeout", "syslog",
 }
 
 // noun is a top-level command ("user", "group", …) and how to build it with its subtree.
@@ -36,6 +37,8 @@ func nouns() []noun {
 		{"onboard", onboard.NewCmdOnboard},
 		{"offboard", offboard.NewCmdOffboard},
 		{"log", logcmd.NewCmdLog},
+		{"login", login.NewCmdLogin},
+		{"logout", login.NewCmdLogout},
 		{"audit", auditcmd.NewCmdAudit},
 		{"version", versioncmd.NewCmdVersion},
 		{"completion", completion.NewCmdCompletion},
@@ -111,7 +114,8 @@ Every change is written to a tamper-evident audit log before and after it is mad
 	pf.String("ca-file", "", "PEM bundle of CAs to trust for the domain controller's certificate (env ADKIT_CA_FILE)")
 	pf.Bool("tls-skip-verify", false, "do not verify the server certificate; labs only (env ADKIT_TLS_SKIP_VERIFY=1)")
 	pf.String("graph-url", "", "Microsoft Graph endpoint (env ADKIT_GRAPH_URL)")
-	pf.BoolVar(&g.DeviceCode, "device-code", false, "sign in to Entra ID as yourself with a device code, instead of AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH")
+	pf.BoolVar(&g.DeviceCode, "device-code", false, "sign in to Entra ID as yourself with a device code (the same as --auth device-code)")
+	pf.String("auth", "", "where Entra ID credentials come from: env, browser, device-code, azure-cli, workload or managed-identity (env ADKIT_AUTH; default: AZURE_* secret or certificate, then AZURE_FEDERATED_TOKEN_FILE, then adkit login, then az)")
 	pf.String("audit-log", "", "audit log path (env ADKIT_AUDIT_LOG; default ~/.local/state/adkit/audit.jsonl)")
 	pf.String("timeout", "", "timeout for connecting and for each directory request, e.g. 30s (env ADKIT_TIMEOUT)")
 	pf.String("syslog", "", "also send audit records to this RFC 5424 collector: udp://host:port or tcp://host:port (env ADKIT_SYSLOG)")

@@ -17,9 +17,12 @@ type Settings struct {
 	CAFile           string
 	TLSSkipVerify    bool
 	GraphURL         string
-	AuditLog         string
-	Timeout          time.Duration
-	Syslog           string // host:port of an RFC 5424 collector, "udp://" or "tcp://" prefixed
+	// Auth is where Entra ID credentials come from (--auth): env, browser, device-code,
+	// azure-cli, workload, managed-identity; "" is the default chain.
+	Auth     string
+	AuditLog string
+	Timeout  time.Duration
+	Syslog   string // host:port of an RFC 5424 collector, "udp://" or "tcp://" prefixed
 }
 
 // Flags is what was given on the command line: only flags the user actually set are present,
@@ -50,6 +53,7 @@ func Resolve(flags Flags, getenv func(string) string, file *File) (*Settings, er
 	s.BindPasswordFile = pick("bind-password-file", "ADKIT_BIND_PASSWORD_FILE", p.BindPasswordFile)
 	s.CAFile = pick("ca-file", "ADKIT_CA_FILE", p.CAFile)
 	s.GraphURL = first(pick("graph-url", "ADKIT_GRAPH_URL", p.GraphURL), DefaultGraphURL)
+	s.Auth = pick("auth", "ADKIT_AUTH", p.Auth)
 	s.AuditLog = pick("audit-log", "ADKIT_AUDIT_LOG", p.AuditLog)
 	s.Syslog = pick("syslog", "ADKIT_SYSLOG", p.Syslog)
 
