@@ -214,6 +214,13 @@ func (s *signIn) personCredential(cfg Config, source AuthSource, opts azcore.Cli
 			}
 		}
 		if cache, err = cfg.Login.openCache(); err != nil {
+			if !cfg.Login.Plaintext || !errors.Is(err, ErrNoCredentialStore) {
+				return err
+			}
+			// No store, and the technician opted in to a plaintext file.
+			s.identity = strings.TrimPrefix(s.identity, "app:"+cfg.ClientID)
+			plain, err := newPlainCredential(cfg, tenant, client, record, source == AuthBrowser, s.failures)
+			s.cred, s.user = plain, plain
 			return err
 		}
 	}
@@ -249,14 +256,19 @@ const defaultPublicClientID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 // again when one is there to do it, and keeps the new sign-in for the profile.
 func (s *signIn) token(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
 	tok, err := s.cred.GetToken(ctx, opts)
-	var required *azidentity.AuthenticationRequiredError
-	if err == nil || !errors.As(err, &required) || !s.interactive || s.user == nil {
+	if err == nil || !loginRequired(err) || !s.interactive || s.user == nil {
 		return tok, err
 	}
 	if _, err := s.authenticate(ctx, opts); err != nil {
 		return azcore.AccessToken{}, err
 	}
 	return s.cred.GetToken(ctx, opts)
+}
+
+// loginRequired reports a person's sign-in that cannot be renewed silently.
+func loginRequired(err error) bool {
+	var required *azidentity.AuthenticationRequiredError
+	return errors.As(err, &required) || errors.Is(err, errPlainLoginRequired)
 }
 
 // authenticate signs the person in interactively and saves who signed in for the profile.

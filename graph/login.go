@@ -29,6 +29,13 @@ type LoginStore struct {
 	Profile string
 	// RecordDir holds the AuthenticationRecords, e.g. ~/.local/state/adkit/entra-login.
 	RecordDir string
+	// Plaintext is the technician's opt-in (ADKIT_TOKEN_CACHE=plaintext) to keeping the
+	// tokens in a 0600 file, unencrypted, where this machine has no store to encrypt them
+	// with. Where there is a store, it is used all the same.
+	Plaintext bool
+
+	// noStore makes the store unusable, as in a container without keyctl (tests).
+	noStore error
 }
 
 func (l LoginStore) enabled() bool { return l.RecordDir != "" }
@@ -102,6 +109,11 @@ func (l LoginStore) CachePath() (string, error) {
 
 // storeName says in words where the tokens are kept, for `adkit login status`.
 func (l LoginStore) storeName() string {
+	if l.Plaintext {
+		if _, err := os.Stat(l.plainCachePath()); err == nil {
+			return l.plainCachePath() + ", unencrypted (mode 0600; ADKIT_TOKEN_CACHE=plaintext: this machine has no credential store)"
+		}
+	}
 	p, _ := l.CachePath()
 	switch runtime.GOOS {
 	case "linux":
@@ -228,7 +240,7 @@ func Logout(cfg Config) (removed bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	for _, p := range []string{l.recordPath(), cachePath, cachePath + ".cae", cachePath + ".lockfile"} {
+	for _, p := range []string{l.recordPath(), cachePath, cachePath + ".cae", cachePath + ".lockfile", l.plainCachePath()} {
 		switch err := os.Remove(p); {
 		case err == nil:
 			removed = true

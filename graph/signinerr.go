@@ -87,6 +87,9 @@ func (r *failureRecorder) Do(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// CloseIdleConnections is for MSAL's public client (the plaintext cache's path).
+func (r *failureRecorder) CloseIdleConnections() { r.next.CloseIdleConnections() }
+
 func (r *failureRecorder) last() (*tokenError, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -124,8 +127,7 @@ func signInReason(code string) (reason, hint string, ok bool) {
 // that cannot be renewed as "run adkit login", network and TLS failures by explainTransport.
 func (s *signIn) explain(err error) error {
 	refusal, netErr := s.failures.last()
-	var required *azidentity.AuthenticationRequiredError
-	if errors.As(err, &required) {
+	if loginRequired(err) {
 		ce := &ConnectError{Reason: "your Entra ID sign-in" + s.login.forProfile() + " has expired or was revoked, and adkit does not start a new sign-in in the middle of a command",
 			Hint: "run adkit login" + s.login.profileFlag() + ", then run this command again", Err: errors.Join(ErrLoginRequired, err)}
 		if refusal != nil {

@@ -92,7 +92,7 @@ func (f *Factory) loginStore(s *config.Settings) (graph.LoginStore, error) {
 	if err != nil {
 		return graph.LoginStore{}, err
 	}
-	return graph.LoginStore{Profile: s.Profile, RecordDir: filepath.Join(dir, "entra-login")}, nil
+	return graph.LoginStore{Profile: s.Profile, RecordDir: filepath.Join(dir, "entra-login"), Plaintext: s.TokenCache == "plaintext"}, nil
 }
 
 // entraConfig builds the graph settings from --graph-url and the Azure SDK's variables.
