@@ -110,9 +110,26 @@ func (c *Client) BindIdentity() string { return c.identity }
 
 // change is the only way the Client modifies the directory: the trail records the intent,
 // runs apply (unless this is a dry run), and records the outcome.
+//
+// A request that got no answer (Ctrl-C closed the connection under it, it timed out, the
+// connection was lost) is not recorded as an error: the trail reads the object back on a
+// fresh connection and records "ok" when it finds the change made, else "unknown". A change
+// found already made (apply says skipped), or made now, settles the open intents of earlier
+// runs for it. (The log is read for them once per process, on the first change.)
 func (c *Client) change(ctx context.Context, action string, target audit.Target, changes []audit.Change, apply func(context.Context) error) error {
-	op := audit.Operation{Action: action, Directory: "ad", Server: c.server, Target: target, Changes: changes}
-	err := c.trail.Do(ctx, op, apply)
+	op := audit.Operation{Action: action, Directory: "ad", Server: c.server, Target: target, Changes: changes,
+		Check: c.readBack(action, target, changes)}
+	err := c.trail.Do(ctx, op, func(ctx context.Context) error { return noAnswer(ctx, apply(ctx)) })
+	// Settling earlier runs' open intents is not a condition of this change, which is made
+	// and recorded: a failure to write a settling record leaves them open (log verify lists
+	// them), it does not turn this change into a failure.
+	switch {
+	case c.DryRun():
+	case errors.Is(err, audit.ErrSkipped):
+		_ = c.settleEarlier(ctx, action, target, changes, "a later run found it already done ("+err.Error()+")")
+	case err == nil:
+		_ = c.supersedeEarlier(ctx, action, target, changes, "not made by this request: a later run made the change")
+	}
 	if errors.Is(err, ErrPermission) {
 		// Say who was refused what, on whom, and what to do: the usual cause is a help-desk
 		// account whose delegation does not reach this OU.

@@ -87,7 +87,24 @@ func (c *Client) CreateUser(ctx context.Context, nu directory.NewUser) (director
 		}
 		res.Groups = append(res.Groups, ref)
 	}
-	res.DN = "CN=" + ldap.EscapeDN(nu.DisplayName) + "," + nu.OU
+	// A CN must be unique in its OU: when the name is taken there, the account is named the
+	// way onboarding names a second "Ana Silva", "Ana Silva (asilva2)". Checked here, before
+	// anything is written, so a dry run finds the clash the real run would hit.
+	cn := cutCN(nu.DisplayName)
+	plain := "CN=" + ldap.EscapeDN(cn) + "," + nu.OU
+	alt := "CN=" + ldap.EscapeDN(cnWithUsername(nu.DisplayName, nu.SAMAccountName)) + "," + nu.OU
+	used, err := c.DNsInUse(ctx, []string{plain, alt})
+	if err != nil {
+		return res, err
+	}
+	switch {
+	case !used[plain]:
+		res.DN = plain
+	case !used[alt]:
+		res.DN, res.Renamed = alt, fmt.Sprintf("%q is already taken in %s, so the account is named %q", cn, nu.OU, cnWithUsername(nu.DisplayName, nu.SAMAccountName))
+	default:
+		return res, fmt.Errorf("%w: both %s and %s already exist: pick another display name (--display-name) or OU", directory.ErrInvalidInput, plain, alt)
+	}
 
 	policy, err := c.DomainPasswordPolicy(ctx)
 	if err != nil {
@@ -203,43 +220,94 @@ func (c *Client) NamesInUse(ctx context.Context, names []string) (map[string]boo
 
 // MoveUser moves an account to another OU, keeping its name.
 func (c *Client) MoveUser(ctx context.Context, ident, ou string) (directory.Outcome, error) {
+	o, _, err := c.moveUser(ctx, ident, ou, false)
+	return o, err
+}
+
+// moveUser moves an account to another OU. With renameOnClash, an account whose name is
+// already taken there is renamed the way onboarding names a second "Ana Silva":
+// "CN=Ana Silva (asilva2)"; otherwise the directory's refusal is the answer. movedDN is where
+// the account is (or, on a dry run, would be) afterwards.
+func (c *Client) moveUser(ctx context.Context, ident, ou string, renameOnClash bool) (o directory.Outcome, movedDN string, err error) {
 	if _, err := ldap.ParseDN(ou); err != nil {
-		return directory.Outcome{}, fmt.Errorf("%w: --ou %q is not a valid distinguished name: %v", directory.ErrInvalidInput, ou, err)
+		return directory.Outcome{}, "", fmt.Errorf("%w: --ou %q is not a valid distinguished name: %v", directory.ErrInvalidInput, ou, err)
 	}
 	u, err := c.User(ctx, ident)
 	if err != nil {
-		return directory.Outcome{}, err
+		return directory.Outcome{}, "", err
 	}
 	if e, err := c.readEntry(ctx, ou, "(objectClass=*)", []string{"objectClass"}); err != nil {
-		return directory.Outcome{User: u}, err
+		return directory.Outcome{User: u}, "", err
 	} else if e == nil {
-		return directory.Outcome{User: u}, &directory.NotFoundError{Kind: "OU", Ident: ou}
+		return directory.Outcome{User: u}, "", &directory.NotFoundError{Kind: "OU", Ident: ou}
 	} else if !isContainer(e.GetAttributeValues("objectClass")) {
 		// Said before the directory answers with a naming violation nobody can read.
-		return directory.Outcome{User: u}, fmt.Errorf("%w: --ou %q is a %s, not an OU or container; give the DN of the OU to move %s to",
+		return directory.Outcome{User: u}, "", fmt.Errorf("%w: --ou %q is a %s, not an OU or container; give the DN of the OU to move %s to",
 			directory.ErrInvalidInput, ou, lastClass(e.GetAttributeValues("objectClass")), u.Name())
 	}
-	if parsed, err := ldap.ParseDN(u.DN); err != nil || len(parsed.RDNs) < 2 {
-		return directory.Outcome{User: u}, fmt.Errorf("move %s: cannot parse its DN %q", u.Name(), u.DN)
+	parsed, err := ldap.ParseDN(u.DN)
+	if err != nil || len(parsed.RDNs) < 2 {
+		return directory.Outcome{User: u}, "", fmt.Errorf("move %s: cannot parse its DN %q", u.Name(), u.DN)
 	}
 	rdn, parent := dn.Split(u.DN)
+	changes := []audit.Change{{Attribute: "ou", Before: parent, After: ou}}
 	if dnEqual(parent, ou) {
-		err := c.change(ctx, "user.move", target(u), []audit.Change{{Attribute: "ou", Before: parent, After: ou}}, func(context.Context) error {
+		err := c.change(ctx, "user.move", target(u), changes, func(context.Context) error {
 			return audit.Skipped("already in " + ou)
 		})
-		return directory.Outcome{User: u, Note: "already in " + ou}, ignoreSkipped(err)
+		return directory.Outcome{User: u, Note: "already in " + ou}, u.DN, ignoreSkipped(err)
+	}
+	note, would := "moved to "+ou, "would move to "+ou
+	if renameOnClash {
+		cn := parsed.RDNs[0].Attributes[0].Value
+		taken, err := c.readEntry(ctx, rdn+","+ou, "(objectClass=*)", []string{"1.1"})
+		if err != nil {
+			return directory.Outcome{User: u}, "", err
+		}
+		if taken != nil {
+			alt := cnWithUsername(cn, u.SAMAccountName)
+			if other, err := c.readEntry(ctx, "CN="+ldap.EscapeDN(alt)+","+ou, "(objectClass=*)", []string{"1.1"}); err != nil {
+				return directory.Outcome{User: u}, "", err
+			} else if other != nil {
+				return directory.Outcome{User: u}, "", &RefusedError{Reason: fmt.Sprintf("both %q and %q are taken in %s: rename one of them, then run again", cn, alt, ou)}
+			}
+			rdn = "CN=" + ldap.EscapeDN(alt)
+			changes = append(changes, audit.Change{Attribute: "cn", Before: cn, After: alt})
+			named := fmt.Sprintf(", named %q there (%q is taken)", alt, cn)
+			note, would = note+named, would+named
+		}
 	}
 	req := ldap.NewModifyDNRequest(u.DN, rdn, true, ou)
-	err = c.change(ctx, "user.move", target(u), []audit.Change{{Attribute: "ou", Before: parent, After: ou}}, func(context.Context) error {
+	err = c.change(ctx, "user.move", target(u), changes, func(context.Context) error {
 		if err := c.conn.ModifyDN(req); err != nil {
 			return explainLDAPError(err)
 		}
 		return nil
 	})
 	if err != nil {
-		return directory.Outcome{User: u}, fmt.Errorf("move %s to %s: %w", u.Name(), ou, err)
+		return directory.Outcome{User: u}, "", fmt.Errorf("move %s to %s: %w", u.Name(), ou, err)
 	}
-	return c.dryRunAware(directory.Outcome{User: u, Changed: true, Note: "moved to " + ou}, "would move to "+ou), nil
+	return c.dryRunAware(directory.Outcome{User: u, Changed: true, Note: note}, would), rdn + "," + ou, nil
+}
+
+// cutCN is a display name as a CN: AD's cn holds at most 64 characters.
+func cutCN(display string) string {
+	r := []rune(display)
+	if len(r) <= 64 {
+		return display
+	}
+	return strings.TrimSpace(string(r[:64]))
+}
+
+// cnWithUsername is onboarding's answer to a name already taken in an OU: the (domain-unique)
+// logon name added, "Ana Silva (asilva2)", cut to AD's 64 characters for cn.
+func cnWithUsername(cn, sam string) string {
+	suffix := " (" + sam + ")"
+	r := []rune(cn)
+	if max := 64 - len([]rune(suffix)); len(r) > max {
+		cn = strings.TrimSpace(string(r[:max]))
+	}
+	return cn + suffix
 }
 
 // containerClasses are the object classes a user account can be moved into.

@@ -2,8 +2,13 @@ package ad
 
 import (
 	"context"
+	"errors"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/dn"
 )
 
 // Test-only hooks: the lab tests create and remove their own objects, which adkit itself
@@ -32,3 +37,58 @@ func (c *Client) ReadMemberListsAfter(n int) { c.lists.after = n }
 
 // MemberListHits is how many membership checks were answered from a member list.
 func (c *Client) MemberListHits() int64 { return c.lists.hits.Load() }
+
+// lostAnswer is what go-ldap reports when the connection closes under a waiting request.
+func lostAnswer() error {
+	return explainLDAPError(ldap.NewError(ldap.ErrorNetwork, errors.New("ldap: connection closed")))
+}
+
+// MoveLosingTheAnswer moves an account as MoveUser does, through change, and then reports the
+// connection lost, as if the answer had been lost on its way back (Ctrl-C closing the
+// connection, the network dropping): the directory has made the move, adkit heard nothing.
+func (c *Client) MoveLosingTheAnswer(ctx context.Context, u *directory.User, ou string) error {
+	rdn, parent := dn.Split(u.DN)
+	req := ldap.NewModifyDNRequest(u.DN, rdn, true, ou)
+	return c.change(ctx, "user.move", target(u), []audit.Change{{Attribute: "ou", Before: parent, After: ou}}, func(context.Context) error {
+		if err := c.conn.ModifyDN(req); err != nil {
+			return explainLDAPError(err)
+		}
+		return lostAnswer()
+	})
+}
+
+// CreateLosingTheAnswer creates an account (no password: disabled) through change, and then
+// reports the connection lost.
+func (c *Client) CreateLosingTheAnswer(ctx context.Context, dn, sam, employeeID string) error {
+	req := ldap.NewAddRequest(dn, nil)
+	req.Attribute("objectClass", []string{"top", "person", "organizationalPerson", "user"})
+	req.Attribute("sAMAccountName", []string{sam})
+	req.Attribute("employeeID", []string{employeeID})
+	changes := []audit.Change{{Attribute: "sAMAccountName", After: sam}, {Attribute: "employeeID", After: employeeID}}
+	return c.change(ctx, "user.create", audit.Target{DN: dn, Name: sam}, changes, func(context.Context) error {
+		if err := c.conn.Add(req); err != nil {
+			return explainLDAPError(err)
+		}
+		return lostAnswer()
+	})
+}
+
+// BreakReadBackForTest points the Client's fresh connections (the read-back's) at a port
+// nobody listens on, as when the domain controller went away with the answer; the returned
+// function undoes it.
+func (c *Client) BreakReadBackForTest() (undo func()) {
+	url := c.cfg.URL
+	c.cfg.URL = "ldaps://127.0.0.1:1"
+	return func() { c.cfg.URL = url }
+}
+
+// ModifyLosingTheAnswer runs one modify through change, as the account and membership
+// changes do, and then reports the connection lost.
+func (c *Client) ModifyLosingTheAnswer(ctx context.Context, action string, u *directory.User, changes []audit.Change, req *ldap.ModifyRequest) error {
+	return c.change(ctx, action, target(u), changes, func(context.Context) error {
+		if err := c.conn.Modify(req); err != nil {
+			return explainLDAPError(err)
+		}
+		return lostAnswer()
+	})
+}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
-	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/lazyregexp"
 )
 
@@ -81,13 +80,15 @@ func (c *Client) Offboard(ctx context.Context, s *directory.LeaverSnapshot, opts
 	res.Steps = append(res.Steps, step("user.update", o))
 
 	if opts.DisabledOU != "" {
-		if o, err = c.MoveUser(ctx, u.DN, opts.DisabledOU); err != nil {
+		// Another leaver of the same name may be there already: rename on clash, as
+		// onboarding does, or the move would fail on every run for ever.
+		var moved string
+		if o, moved, err = c.moveUser(ctx, u.DN, opts.DisabledOU, true); err != nil {
 			return fail(err)
 		}
 		res.Steps = append(res.Steps, step("user.move", o))
 		if o.Changed {
-			rdn, _ := dn.Split(u.DN)
-			res.DN = rdn + "," + opts.DisabledOU
+			res.DN = moved
 		}
 	}
 	return res, nil

@@ -411,3 +411,42 @@ func kinit(t *testing.T, principal, pw string) error {
 	}
 	return nil
 }
+
+// A leaver whose name is already taken in the leavers OU (another "Maria Garcia" left before)
+// is moved under the name onboarding would give it, instead of failing on every run for ever;
+// the re-run finds it there and changes nothing.
+func TestOffboardRenamesOnANameTakenInTheLeaversOU(t *testing.T) {
+	t.Parallel()
+	c, logPath := labtest.Connect(t)
+	ctx := context.Background()
+	surname := "Garcia-" + labtest.UniqueName("m")
+	first, _ := newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) { nu.GivenName, nu.Surname = "Maria", surname })
+	if _, err := c.MoveUser(ctx, first.SAMAccountName, leaversOU(c)); err != nil {
+		t.Fatalf("the namesake who left before: %v", err)
+	}
+	second, _ := newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) {
+		nu.GivenName, nu.Surname = "Maria", surname
+		nu.OU = salesOU(c) // the same name, in another OU
+	})
+	snap, err := c.SnapshotLeaver(ctx, second.SAMAccountName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Offboard(ctx, snap, directory.OffboardOptions{DisabledOU: leaversOU(c), Ticket: "INC-9"})
+	if err != nil {
+		t.Fatalf("offboard with the name taken in the leavers OU: %v", err)
+	}
+	want := "CN=Maria " + surname + " (" + second.SAMAccountName + ")," + leaversOU(c)
+	if got := readUser(t, c, second.SAMAccountName); !strings.EqualFold(got.DN, want) || !strings.EqualFold(res.DN, want) {
+		t.Errorf("moved to %s (result says %s); want %s", got.DN, res.DN, want)
+	}
+	moves := auditRecords(t, logPath, "user.move")
+	last := moves[len(moves)-1]
+	if last.Result != audit.ResultOK || len(last.Changes) != 2 || last.Changes[1].Attribute != "cn" {
+		t.Errorf("the move's outcome = %+v; want ok, with the cn change", last)
+	}
+	again, err := c.Offboard(ctx, snap, directory.OffboardOptions{DisabledOU: leaversOU(c), Ticket: "INC-9"})
+	if err != nil || again.Changed() {
+		t.Errorf("re-run: %+v, %v; want nothing left to do", again.Steps, err)
+	}
+}

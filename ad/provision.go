@@ -219,11 +219,31 @@ func (c *Client) CreateAccount(ctx context.Context, a directory.NewAccount) (*di
 		}
 		for id, existing := range found {
 			if strings.EqualFold(id, a.EmployeeID) {
+				// An earlier run may have sent this create and never heard back: its intent
+				// is settled now that the account is found.
+				changes := []audit.Change{{Attribute: "employeeID", After: a.EmployeeID}}
+				for _, tgt := range []audit.Target{{DN: existing.DN, Name: existing.Name()}, {DN: a.DN, Name: a.SAMAccountName}} {
+					if err := c.settleEarlier(ctx, "user.create", tgt, changes, "a later run found the account "+existing.DN+" with employee ID "+a.EmployeeID); err != nil {
+						return nil, false, err
+					}
+				}
 				return existing, false, nil
 			}
 		}
 	}
 	return nil, false, err
+}
+
+// FoundExisting is told by onboarding that the account of a row already exists (the plan
+// found its employee ID): an earlier run that sent its create and was interrupted before the
+// answer left the intent open, and this settles it.
+func (c *Client) FoundExisting(ctx context.Context, u *directory.User, employeeID string) error {
+	if employeeID == "" || c.DryRun() {
+		return nil
+	}
+	return c.settleEarlier(ctx, "user.create", audit.Target{DN: u.DN, Name: u.Name()},
+		[]audit.Change{{Attribute: "employeeID", After: employeeID}},
+		"a later run found the account "+u.DN+" with employee ID "+employeeID)
 }
 
 // addAccount writes the account, through the audit trail, and reads it back.

@@ -33,6 +33,8 @@ var errIncompleteTail = errors.New("last line is incomplete (no trailing newline
 // of goroutines and processes share one log.
 type FileLog struct {
 	path string
+	// window is how much of the log's end RecentRecords reads; 0 means settleWindow.
+	window int64
 }
 
 // OpenFileLog returns a FileLog for path. It does not touch the filesystem;

@@ -24,6 +24,9 @@ type Filter struct {
 	Ticket string
 }
 
+// Match reports whether f selects r.
+func (f Filter) Match(r *Record) bool { return f.match(r) }
+
 func (f Filter) match(r *Record) bool {
 	if !f.Since.IsZero() {
 		t, err := time.Parse(time.RFC3339Nano, r.Time)

@@ -16,6 +16,20 @@ const (
 	ResultOK      = "ok"
 	ResultError   = "error"
 	ResultSkipped = "skipped"
+	// ResultUnknown: the request was sent and no answer came (interrupt, timeout, lost
+	// connection), and reading the object back was not possible. A later outcome with the
+	// same op_id settles it (see [Trail.SettleEarlier]).
+	ResultUnknown = "unknown"
+)
+
+// Values of Record.Settled: how an outcome whose request got no answer was decided.
+const (
+	// SettledReadBack: the object was read back (on a fresh connection if need be) before
+	// the outcome was written.
+	SettledReadBack = "read_back"
+	// SettledLater: a later run found the change made and wrote this outcome for the
+	// earlier intent, with its op_id.
+	SettledLater = "later"
 )
 
 // Values of Record.Directory.
@@ -48,8 +62,14 @@ type Record struct {
 	Changes   []Change `json:"changes"`
 	Result    string   `json:"result,omitempty"`
 	Error     string   `json:"error,omitempty"`
-	PrevHash  string   `json:"prev_hash"`
-	Hash      string   `json:"hash"`
+	// Note says more about an outcome that is not an error: why a result is unknown, or how
+	// it was settled.
+	Note string `json:"note,omitempty"`
+	// Settled is set on an outcome decided after its request got no answer: SettledReadBack
+	// or SettledLater.
+	Settled  string `json:"settled,omitempty"`
+	PrevHash string `json:"prev_hash"`
+	Hash     string `json:"hash"`
 }
 
 // MarshalJSON encodes a nil Changes as [] so that every record has the same

@@ -142,7 +142,7 @@ func (s *SyslogSink) message(r *Record) ([]byte, error) {
 		return nil, err
 	}
 	severity := severityNotice
-	if r.Result == ResultError {
+	if r.Result == ResultError || r.Result == ResultUnknown {
 		severity = severityWarning
 	}
 	timestamp := "-"

@@ -27,6 +27,23 @@ type skippedError string
 func (e skippedError) Error() string        { return string(e) }
 func (e skippedError) Is(target error) bool { return target == ErrSkipped }
 
+// ErrNoAnswer marks an apply error that means the request was sent, or may have been, and
+// no answer came: the run was interrupted, the request timed out or the connection was lost.
+// The directory may or may not have made the change, so the outcome is not "error".
+var ErrNoAnswer = errors.New("no answer came from the directory")
+
+// ErrOutcomeUnknown is wrapped by the error [Trail.Do] returns when a change got no answer
+// and reading it back was not possible: the outcome recorded is "unknown".
+var ErrOutcomeUnknown = errors.New("outcome unknown")
+
+// unknownError is a change whose outcome is not known; it reads as the cause and what to do.
+type unknownError struct{ err error }
+
+func (e unknownError) Error() string {
+	return e.err.Error() + "; whether the change was made is not known: run the same command again, it finds out and settles the audit log"
+}
+func (e unknownError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.err} }
+
 // Trail is the single path through which every directory change goes. It
 // brackets each change with an intent and an outcome record and refuses to
 // make a change it could not announce.
@@ -39,6 +56,8 @@ type Trail struct {
 	reason string
 	dryRun bool
 	now    func() time.Time
+	// pending holds the open intents of earlier runs, for SettleEarlier.
+	pending *pending
 }
 
 // TrailOptions configures a Trail. Actor, Ticket and Reason are copied into
@@ -60,12 +79,13 @@ func NewTrail(o TrailOptions) *Trail {
 		now = time.Now
 	}
 	return &Trail{
-		sink:   o.Sink,
-		actor:  o.Actor,
-		ticket: o.Ticket,
-		reason: o.Reason,
-		dryRun: o.DryRun,
-		now:    now,
+		sink:    o.Sink,
+		actor:   o.Actor,
+		ticket:  o.Ticket,
+		reason:  o.Reason,
+		dryRun:  o.DryRun,
+		now:     now,
+		pending: &pending{},
 	}
 }
 
@@ -79,6 +99,12 @@ type Operation struct {
 	Server    string
 	Target    Target
 	Changes   []Change
+	// Check, if set, reads the object back and reports whether the change is in the
+	// directory. Do calls it when apply's error wraps ErrNoAnswer, so that the outcome says
+	// what happened instead of "unknown". It is called with a context that is not cancelled
+	// (the interrupt that caused the missing answer has already happened) and must bound
+	// itself.
+	Check func(ctx context.Context) (made bool, err error)
 }
 
 // Do records op's intent, makes the change by calling apply, and records
@@ -102,7 +128,15 @@ func (t *Trail) Do(ctx context.Context, op Operation, apply func(ctx context.Con
 		return fmt.Errorf("%w: %s: no audit sink configured", ErrAuditUnavailable, op.Action)
 	}
 
+	if err := ctx.Err(); err != nil {
+		// Interrupted before anything was sent: nothing to announce, nothing changed. Not
+		// "audit log unavailable", which would send the technician looking at the log.
+		return fmt.Errorf("%s not started: %w", op.Action, err)
+	}
 	intent := t.intent(op)
+	if t.pending != nil {
+		t.pending.mine(intent.OpID)
+	}
 	if err := t.write(ctx, intent); err != nil {
 		return fmt.Errorf("%w: %s not attempted: %w", ErrAuditUnavailable, op.Action, err)
 	}
@@ -125,14 +159,17 @@ func (t *Trail) Do(ctx context.Context, op Operation, apply func(ctx context.Con
 	applyErr := apply(ctx)
 	done = true
 
-	result, msg := ResultOK, ""
+	out := t.outcome(intent, ResultOK, "")
 	switch {
 	case errors.Is(applyErr, ErrSkipped):
-		result, msg = ResultSkipped, applyErr.Error()
+		out.Result, out.Error = ResultSkipped, applyErr.Error()
+	case errors.Is(applyErr, ErrNoAnswer):
+		applyErr = t.settleNoAnswer(octx, op, &out, applyErr)
 	case applyErr != nil:
-		result, msg = ResultError, applyErr.Error()
+		out.Result, out.Error = ResultError, applyErr.Error()
 	}
-	if err := t.write(octx, t.outcome(intent, result, msg)); err != nil {
+	out.Time = t.timestamp()
+	if err := t.write(octx, out); err != nil {
 		if applyErr != nil {
 			return fmt.Errorf("%w: %s failed (%w) and its outcome was not recorded: %w",
 				ErrAuditUnavailable, op.Action, applyErr, err)
@@ -141,6 +178,35 @@ func (t *Trail) Do(ctx context.Context, op Operation, apply func(ctx context.Con
 			ErrAuditUnavailable, op.Action, err)
 	}
 	return applyErr
+}
+
+// settleNoAnswer decides the outcome of a change whose request got no answer, by reading the
+// object back when op can, and returns the error Do returns: nil when the change is made,
+// applyErr when it is not, and an error wrapping ErrOutcomeUnknown when nobody can tell yet.
+// "error" is recorded only when the read-back shows the change was not made; without a
+// read-back the result is "unknown", which a later run settles.
+func (t *Trail) settleNoAnswer(ctx context.Context, op Operation, out *Record, applyErr error) error {
+	out.Result, out.Note = ResultUnknown, "no answer came: "+applyErr.Error()
+	if op.Check == nil {
+		out.Note += "; a later run that finds the change made settles it"
+		return unknownError{applyErr}
+	}
+	made, err := op.Check(ctx)
+	switch {
+	case err != nil:
+		out.Note += "; reading it back failed (" + err.Error() + "); a later run that finds the change made settles it"
+		return unknownError{applyErr}
+	case made:
+		out.Result, out.Settled = ResultOK, SettledReadBack
+		out.Note = "no answer came (" + applyErr.Error() + "); read back afterwards: the change is made"
+		return nil
+	default:
+		// Not there — yet: the directory may still be working on a request whose connection
+		// was closed under it (seen on Samba: the add lands just after a read-back). So this
+		// is not "error"; a later run that makes the change, or finds it made, settles it.
+		out.Note += "; read back afterwards: not made (as far as the directory showed then); a later run settles it"
+		return unknownError{applyErr}
+	}
 }
 
 func (op Operation) validate() error {

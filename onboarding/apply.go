@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/secret"
 )
@@ -39,6 +40,14 @@ type Provisioner interface {
 	SetManager(ctx context.Context, account *directory.User, managerDN string) error
 }
 
+// Settler is implemented by a Provisioner whose audit log can settle what an earlier run
+// left open: told that a row's account already exists, it records the outcome of an earlier
+// run's create that was sent and never answered (Ctrl-C, a lost connection), so that the log
+// agrees with the directory.
+type Settler interface {
+	FoundExisting(ctx context.Context, account *directory.User, employeeID string) error
+}
+
 // PasswordGenerator returns a new random password of the given length.
 type PasswordGenerator func(length int) (secret.Secret, error)
 
@@ -66,10 +75,16 @@ const (
 	StatusSkipped   = "skipped"   // nothing to do
 	StatusFailed    = "failed"    // see Error; run apply again to finish
 	StatusInvalid   = "invalid"   // the plan refused the row; see Error
-	// StatusNotAttempted: the directory became unreachable before the row was started; run
-	// apply again to do it.
+	// StatusNotAttempted: the directory became unreachable, or the run was interrupted,
+	// before the row was started; run apply again to do it.
 	StatusNotAttempted = "not_attempted"
+	// StatusInterrupted: the run was interrupted (Ctrl-C) while the row was under way; Error
+	// says how far it got. Run apply again to finish it.
+	StatusInterrupted = "interrupted"
 )
+
+// notStartedInterrupted is the error of a row an interrupt kept from starting.
+const notStartedInterrupted = "not started: interrupted"
 
 // Result is what happened to one row.
 type Result struct {
@@ -106,7 +121,8 @@ type Result struct {
 // others — except when the directory becomes unreachable: then no new row is started, the rows
 // under way finish, and the rest are StatusNotAttempted (a re-run does them).
 // The results, one per entry, are sorted by row. The error is non-nil only if Apply could not
-// run at all or ctx was cancelled (rows not started then fail with the context's error).
+// run at all or ctx was cancelled: an interrupt (Ctrl-C) leaves the rows not started
+// StatusNotAttempted ("not started: interrupted") and those under way StatusInterrupted.
 func Apply(ctx context.Context, plan *PlanResult, p Provisioner, opts ApplyOptions) ([]Result, error) {
 	if plan == nil || p == nil {
 		return nil, errors.New("apply onboarding: a plan and a provisioner are required")
@@ -146,6 +162,10 @@ func Apply(ctx context.Context, plan *PlanResult, p Provisioner, opts ApplyOptio
 	}
 	go func() {
 		for i := range entries {
+			if interrupted(ctx) {
+				done <- finished{i, a.notStarted(entries[i], notStartedInterrupted)}
+				continue
+			}
 			if a.halted() != nil {
 				// The directory is gone: starting more rows would only wait for --timeout.
 				done <- finished{i, a.notAttempted(entries[i])}
@@ -209,9 +229,14 @@ type haltCause struct {
 	err error
 }
 
+// interrupted reports whether the technician interrupted the run (Ctrl-C). Closing the
+// connection is how an interrupt ends a waiting request, so the errors that follow say the
+// connection was lost: they are the interrupt, not a domain controller gone away.
+func interrupted(ctx context.Context) bool { return errors.Is(ctx.Err(), context.Canceled) }
+
 // stop records that the directory is unreachable, if err says so, and reports whether it did.
-func (a *applier) stop(row int, err error) bool {
-	if !errors.Is(err, directory.ErrUnreachable) {
+func (a *applier) stop(ctx context.Context, row int, err error) bool {
+	if interrupted(ctx) || !errors.Is(err, directory.ErrUnreachable) {
 		return false
 	}
 	a.haltOnce.Do(func() { a.halt.Store(&haltCause{row: row, err: err}) })
@@ -241,6 +266,12 @@ func newResult(e Entry) Result {
 // notAttempted is the result of a row not started because the directory went away. Rows
 // that need no directory work keep their own status.
 func (a *applier) notAttempted(e Entry) Result {
+	return a.notStarted(e, "not attempted: "+a.unreachable())
+}
+
+// notStarted is the result of a row not started, for the reason why. Rows that need no
+// directory work keep their own status.
+func (a *applier) notStarted(e Entry, why string) Result {
 	r := newResult(e)
 	switch {
 	case e.Action == ActionInvalid:
@@ -248,7 +279,7 @@ func (a *applier) notAttempted(e Entry) Result {
 	case e.Action == ActionSkip && (e.DN == "" || len(e.Groups) == 0 && !needsManager(e)):
 		r.Status = StatusSkipped
 	default:
-		r.Status, r.Error = StatusNotAttempted, "not attempted: "+a.unreachable()
+		r.Status, r.Error = StatusNotAttempted, why
 	}
 	return r
 }
@@ -257,6 +288,14 @@ func (a *applier) row(ctx context.Context, e Entry) Result {
 	r := newResult(e)
 	if e.Action == ActionSkip && e.DN != "" {
 		r.account = &directory.User{DN: e.DN, SAMAccountName: e.SAMAccountName, UserPrincipalName: e.UserPrincipalName, DisplayName: e.DisplayName}
+	}
+	if r.account != nil && !interrupted(ctx) {
+		if s, ok := a.p.(Settler); ok {
+			if err := s.FoundExisting(ctx, r.account, e.EmployeeID); err != nil {
+				r.Status, r.Error = StatusFailed, err.Error()
+				return r
+			}
+		}
 	}
 	switch {
 	case e.Action == ActionInvalid:
@@ -271,8 +310,8 @@ func (a *applier) row(ctx context.Context, e Entry) Result {
 	}
 	if err := ctx.Err(); err != nil {
 		r.Status, r.Error = StatusFailed, "not started: "+err.Error()
-		if errors.Is(err, context.Canceled) {
-			r.Error = "not started: the run was interrupted; run the same command again to finish"
+		if interrupted(ctx) {
+			r.Status, r.Error = StatusNotAttempted, notStartedInterrupted
 		}
 		return r
 	}
@@ -281,13 +320,26 @@ func (a *applier) row(ctx context.Context, e Entry) Result {
 	}
 	if e.Action == ActionCreate {
 		if err := a.create(ctx, e, &r); err != nil {
-			a.stop(e.Row, err)
+			a.stop(ctx, e.Row, err)
 			r.Status, r.Error = StatusFailed, err.Error()
+			switch {
+			case errors.Is(err, context.Canceled) && !errors.Is(err, audit.ErrNoAnswer):
+				// Interrupted before the create was sent: the row was not started.
+				return a.notStarted(e, notStartedInterrupted)
+			case interrupted(ctx):
+				r.Status = StatusInterrupted
+			}
 			return r
 		}
 	}
 	var failures []string
+	cut := false // the interrupt stopped the row
 	for i, g := range e.Groups {
+		if interrupted(ctx) {
+			failures = append(failures, fmt.Sprintf("groups %s not added: interrupted", strings.Join(e.Groups[i:], ", ")))
+			cut = true
+			break
+		}
 		if a.halted() != nil {
 			failures = append(failures, fmt.Sprintf("groups %s not added: %s", strings.Join(e.Groups[i:], ", "), a.unreachable()))
 			break
@@ -300,8 +352,9 @@ func (a *applier) row(ctx context.Context, e Entry) Result {
 			added, err = a.p.EnsureMember(ctx, g, r.DN)
 		}
 		if err != nil {
-			a.stop(e.Row, err)
+			a.stop(ctx, e.Row, err)
 			failures = append(failures, fmt.Sprintf("add to group %s: %v", g, err))
+			cut = cut || interrupted(ctx)
 			continue
 		}
 		r.Groups = append(r.Groups, g)
@@ -312,6 +365,9 @@ func (a *applier) row(ctx context.Context, e Entry) Result {
 	switch {
 	case len(failures) > 0:
 		r.Status = StatusFailed
+		if cut {
+			r.Status = StatusInterrupted
+		}
 		r.Error = strings.Join(failures, "; ")
 		if !strings.HasSuffix(r.Error, "re-run the same command to finish") {
 			r.Error += "; run apply again to finish"
@@ -372,7 +428,7 @@ func (a *applier) setManager(ctx context.Context, e Entry, r *Result, results []
 		return // the row failed, or was not attempted, before its account existed
 	}
 	fail := func(msg string) {
-		if r.Status != StatusFailed || r.Error == "" {
+		if (r.Status != StatusFailed && r.Status != StatusInterrupted) || r.Error == "" {
 			r.Error = msg
 			if r.created {
 				r.Error = "account created, but " + msg
@@ -380,7 +436,12 @@ func (a *applier) setManager(ctx context.Context, e Entry, r *Result, results []
 		} else {
 			r.Error += "; " + msg
 		}
-		r.Status = StatusFailed
+		if r.Status != StatusInterrupted {
+			r.Status = StatusFailed
+		}
+		if interrupted(ctx) {
+			r.Status = StatusInterrupted
+		}
 	}
 	managerDN := e.Manager
 	if e.ManagerRow > 0 {
@@ -397,11 +458,15 @@ func (a *applier) setManager(ctx context.Context, e Entry, r *Result, results []
 		return
 	}
 	if err := ctx.Err(); err != nil {
-		fail(fmt.Sprintf("manager %s not set: %v", e.ManagerEmail, err))
+		why := err.Error()
+		if interrupted(ctx) {
+			why = "interrupted; run apply again to finish"
+		}
+		fail(fmt.Sprintf("manager %s not set: %s", e.ManagerEmail, why))
 		return
 	}
 	if err := a.p.SetManager(ctx, r.account, managerDN); err != nil {
-		a.stop(e.Row, err)
+		a.stop(ctx, e.Row, err)
 		fail(fmt.Sprintf("set manager %s: %v; run apply again to finish", e.ManagerEmail, err))
 		return
 	}

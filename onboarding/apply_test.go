@@ -273,9 +273,12 @@ func TestApplyCancelled(t *testing.T) {
 			t.Errorf("row %d was worked on after cancellation", r.Row)
 		}
 		if r.Status == StatusFailed {
+			t.Errorf("row %d is failed (%s): a row an interrupt kept from starting did not fail", r.Row, r.Error)
+		}
+		if r.Status == StatusNotAttempted {
 			notStarted++
-			if !strings.Contains(r.Error, "interrupted; run the same command again") {
-				t.Errorf("row %d says %q; want it to say the run was interrupted and how to finish", r.Row, r.Error)
+			if r.Error != "not started: interrupted" || strings.Contains(r.Error, "unreachable") {
+				t.Errorf("row %d says %q; want \"not started: interrupted\"", r.Row, r.Error)
 			}
 		}
 	}

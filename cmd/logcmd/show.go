@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -23,6 +24,8 @@ type showOptions struct {
 	Format output.Format
 	Filter audit.Filter
 	Now    func() time.Time
+	// Unsettled lists only the intents whose outcome is unknown or missing.
+	Unsettled bool
 }
 
 func newCmdShow(f *factory.Factory, runF func(*showOptions) error) *cobra.Command {
@@ -31,9 +34,19 @@ func newCmdShow(f *factory.Factory, runF func(*showOptions) error) *cobra.Comman
 	cmd := &cobra.Command{
 		Use:   "show",
 		Short: "List audit records, newest last",
+		Long: `List audit records, newest last. Every change has an intent record, written before the
+directory is touched, and an outcome record after it: ok, error (the directory refused it),
+skipped (nothing to do, or a dry run) or unknown (the request got no answer — Ctrl-C, a
+timeout, a lost connection — and could not be read back). A later run that finds such a
+change made writes its outcome then, with the same op_id (settled: later).
+
+--unsettled lists the intents whose outcome is still unknown or missing (a process killed
+between the two records). A log whose hash chain is broken is still shown, after a warning:
+run 'adkit log verify' to see where.`,
 		Example: `  adkit log show --since 24h
   adkit log show --ticket INC-1234 -o json
-  adkit log show --action user.reset_password --target jdoe`,
+  adkit log show --action user.reset_password --account jdoe
+  adkit log show --unsettled`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -56,7 +69,9 @@ func newCmdShow(f *factory.Factory, runF func(*showOptions) error) *cobra.Comman
 	}
 	cmd.Flags().StringVar(&since, "since", "", "only records at or after TIME: RFC 3339, a date (2026-01-31) or a duration ago (24h, 7d)")
 	cmd.Flags().StringVar(&opts.Filter.Action, "action", "", "only this action, e.g. user.unlock")
-	cmd.Flags().StringVar(&opts.Filter.Target, "target", "", "only records whose target DN, id or name contains this")
+	// Not --target: that is the global flag naming the directory (ad or entra).
+	cmd.Flags().StringVar(&opts.Filter.Target, "account", "", "only records whose target (account or group) DN, id or name contains this")
+	cmd.Flags().BoolVar(&opts.Unsettled, "unsettled", false, "only the changes whose outcome is unknown or missing")
 	cmd.Flags().StringVar(&opts.Filter.Ticket, "ticket", "", "only records for this ticket")
 	return cmd
 }
@@ -81,7 +96,7 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("--since %q: use an RFC 3339 time, a date such as 2026-01-31, or a duration such as 24h or 7d", s)
 }
 
-func showRun(_ context.Context, opts *showOptions) error {
+func showRun(ctx context.Context, opts *showOptions) error {
 	file, err := os.Open(opts.Path)
 	if errors.Is(err, os.ErrNotExist) {
 		fmt.Fprintf(opts.IO.ErrOut, "no audit log yet at %s\n", opts.Path)
@@ -94,6 +109,17 @@ func showRun(_ context.Context, opts *showOptions) error {
 		return fmt.Errorf("open audit log: %w", err)
 	}
 	defer file.Close()
+	// A tampered log is still shown — it may be all there is — but not without a word.
+	if res, err := audit.Verify(file); err == nil && res.Problem != nil {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: %s fails verification at line %d (%s): records may have been changed or removed; 'adkit log verify' fails on it. Showing it anyway.\n",
+			opts.Path, res.Problem.Line, res.Problem.Reason)
+	}
+	if _, err := file.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("read audit log %s: %w", opts.Path, err)
+	}
+	if opts.Unsettled {
+		return showUnsettled(ctx, opts)
+	}
 
 	if opts.Format == output.FormatJSON {
 		// Stream a JSON array so a large log is never held in memory.
@@ -123,6 +149,78 @@ func showRun(_ context.Context, opts *showOptions) error {
 	return output.Print(opts.IO, opts.Format, t, nil)
 }
 
+// showUnsettled lists the intents still open: their outcome unknown, or never written.
+func showUnsettled(ctx context.Context, opts *showOptions) error {
+	open, err := audit.Open(ctx, audit.OpenFileLog(opts.Path))
+	if err != nil {
+		return fmt.Errorf("read audit log %s: %w", opts.Path, err)
+	}
+	kept := make([]audit.Record, 0, len(open))
+	for _, r := range open {
+		if opts.Filter.Match(&r) {
+			kept = append(kept, r)
+		}
+	}
+	if opts.Format == output.FormatJSON {
+		return output.WriteJSON(opts.IO.Out, unsettledJSON(kept))
+	}
+	human := opts.Format == output.FormatTable || (opts.Format == output.FormatAuto && opts.IO.IsStdoutTTY())
+	t := output.Table{Header: []string{"Seq", "Time", "OpID", "Action", "Target", "Outcome", "Ticket", "Actor", "Detail"}}
+	for _, r := range kept {
+		when, d := r.Time, unsettledDetail(r)
+		if human {
+			if tm, err := time.Parse(time.RFC3339Nano, r.Time); err == nil {
+				when = tm.Local().Format("2006-01-02 15:04:05")
+			}
+			d = shorten(d, 70)
+		}
+		t.AddRow(fmt.Sprint(r.Seq), when, r.OpID, r.Action, targetName(r.Target), outcomeState(r), r.Ticket,
+			r.Actor.OSUser+"@"+r.Actor.Host, d)
+	}
+	if opts.Format == output.FormatCSV {
+		return output.WriteCSV(opts.IO.Out, t)
+	}
+	if len(kept) == 0 && opts.Format != output.FormatJSON {
+		fmt.Fprintln(opts.IO.ErrOut, "no unsettled changes: every intent has an outcome")
+		return nil
+	}
+	return output.Print(opts.IO, opts.Format, t, nil)
+}
+
+// UnsettledIntent is one entry of `log show --unsettled -o json` and of `log verify -o json`'s
+// unsettled list: the intent record, and what is known of its outcome.
+type UnsettledIntent struct {
+	Outcome string       `json:"outcome"` // "unknown" or "missing"
+	Note    string       `json:"note,omitempty"`
+	Intent  audit.Record `json:"intent"`
+}
+
+func unsettledJSON(rs []audit.Record) []UnsettledIntent {
+	out := make([]UnsettledIntent, 0, len(rs))
+	for _, r := range rs {
+		u := UnsettledIntent{Outcome: outcomeState(r), Note: r.Note}
+		r.Result, r.Note = "", "" // they came from the outcome; the intent is shown as written
+		u.Intent = r
+		out = append(out, u)
+	}
+	return out
+}
+
+// outcomeState is "unknown" for an intent whose outcome says so, "missing" for one without.
+func outcomeState(r audit.Record) string {
+	if r.Result == audit.ResultUnknown {
+		return "unknown"
+	}
+	return "missing"
+}
+
+func unsettledDetail(r audit.Record) string {
+	if r.Note != "" {
+		return r.Note
+	}
+	return detail(r)
+}
+
 func writeJSONArray(opts *showOptions, file *os.File) error {
 	arr := output.NewJSONArray(opts.IO.Out)
 	if err := audit.ReadRecords(file, opts.Filter, func(r audit.Record) error { return arr.Add(r) }); err != nil {
@@ -144,6 +242,11 @@ func targetName(t audit.Target) string {
 
 func result(r audit.Record) string {
 	s := r.Result
+	if r.Settled == audit.SettledLater {
+		s += " (settled later)"
+	} else if r.Settled == audit.SettledReadBack {
+		s += " (read back)"
+	}
 	if r.Event == "intent" {
 		s = "-"
 	}
@@ -156,6 +259,9 @@ func result(r audit.Record) string {
 func detail(r audit.Record) string {
 	if r.Error != "" {
 		return r.Error
+	}
+	if r.Note != "" {
+		return r.Note
 	}
 	parts := make([]string, 0, len(r.Changes))
 	for _, c := range r.Changes {

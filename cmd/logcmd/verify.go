@@ -35,6 +35,9 @@ type VerifyReport struct {
 	BadLine    int    `json:"bad_line,omitempty"`
 	Problem    string `json:"problem,omitempty"`
 	Checkpoint string `json:"checkpoint,omitempty"`
+	// Unsettled are the changes whose outcome is unknown or missing; they do not fail the
+	// check (the chain is intact), but someone should look.
+	Unsettled []UnsettledIntent `json:"unsettled"`
 }
 
 func newCmdVerify(f *factory.Factory, runF func(*verifyOptions) error) *cobra.Command {
@@ -70,7 +73,7 @@ now (store it somewhere the log's writers cannot change) and verify against it l
 	return cmd
 }
 
-func verifyRun(_ context.Context, opts *verifyOptions) error {
+func verifyRun(ctx context.Context, opts *verifyOptions) error {
 	file, err := os.Open(opts.Path)
 	if errors.Is(err, os.ErrNotExist) && opts.Checkpoint == "" {
 		fmt.Fprintf(opts.IO.ErrOut, "no audit log at %s: nothing to verify\n", opts.Path)
@@ -99,6 +102,11 @@ func verifyRun(_ context.Context, opts *verifyOptions) error {
 	if res.Problem != nil {
 		report.BadLine, report.Problem = res.Problem.Line, res.Problem.Reason
 	}
+	open, err := audit.Open(ctx, audit.OpenFileLog(opts.Path))
+	if err != nil && report.OK {
+		return fmt.Errorf("read %s: %w", opts.Path, err)
+	}
+	report.Unsettled = unsettledJSON(open)
 	if report.OK && opts.WriteCheckpoint != "" {
 		if err := audit.WriteCheckpoint(opts.WriteCheckpoint, res.Checkpoint(opts.Now())); err != nil {
 			return err
@@ -116,6 +124,17 @@ func verifyRun(_ context.Context, opts *verifyOptions) error {
 		fmt.Fprintln(opts.IO.Out)
 		if opts.WriteCheckpoint != "" {
 			fmt.Fprintf(opts.IO.Out, "checkpoint written to %s (seq %d)\n", opts.WriteCheckpoint, res.LastSeq)
+		}
+	}
+	if opts.Format != output.FormatJSON && len(report.Unsettled) > 0 {
+		fmt.Fprintf(opts.IO.Out, "! %d change(s) without a known outcome (the request got no answer, or the process ended before writing it);\n"+
+			"  running the same command again settles them; 'adkit log show --unsettled' lists them:\n", len(report.Unsettled))
+		for i, u := range report.Unsettled {
+			if i == 10 {
+				fmt.Fprintf(opts.IO.Out, "  … and %d more\n", len(report.Unsettled)-10)
+				break
+			}
+			fmt.Fprintf(opts.IO.Out, "  seq %d  %s  %s  %s  (op_id %s)\n", u.Intent.Seq, u.Intent.Action, targetName(u.Intent.Target), u.Outcome, u.Intent.OpID)
 		}
 	}
 	if !report.OK {

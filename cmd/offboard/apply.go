@@ -61,17 +61,19 @@ func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Comm
 		Long: `Offboard every leaver the plan says to: disable the account, set a random password nobody is
 told, remove it from its groups except the kept ones (its primary group stays: AD requires
 one), stamp its description ("Left 2026-11-22 (ticket INC-1) — previous description: ..."),
-and move it to the leavers OU. Each step is its own audit record; the run is bracketed by an
-offboard.run record.
+and move it to the leavers OU (named "Maria Garcia (mgarcia)" there when another
+"Maria Garcia" is already in it). Each step is its own audit record; the run is bracketed by
+an offboard.run record.
 
 Before an account is touched, a snapshot of it (DN, OU, groups, manager, flags, description)
 is saved to --snapshot-dir as <username>-<time>.json, mode 0600, in a directory only you can
-read. An account whose snapshot cannot be saved is not changed. 'offboard restore' puts a
+read. An account whose snapshot cannot be saved is not changed. A re-run for an account
+whose offboarding is under way keeps the snapshot taken before any change. 'offboard restore' puts a
 rehire back from that file.
 
 Offboarding is destructive: without a terminal to ask on, --yes is required. A failed
 account does not stop the others (exit 4). Safe to re-run: steps already done are skipped,
-so a run that stopped half way finishes the job.`,
+so a run that stopped half way (Ctrl-C, a lost connection) finishes the job.`,
 		Example: `  adkit offboard apply leavers.csv --template onboarding.yaml --ticket HR-2026-48 --results-out done.csv
   adkit offboard apply --user jdoe --disabled-ou OU=Leavers,DC=corp,DC=example,DC=com --ticket INC-1234
   adkit offboard apply leavers.csv --template onboarding.yaml --dry-run`,
@@ -150,12 +152,29 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	run := func(ctx context.Context) error {
 		results = results[:0]
 		for _, e := range p.Entries {
+			if errors.Is(ctx.Err(), context.Canceled) {
+				// The technician's own act: the rest are not started, and say so.
+				r := result{Row: e.Row, EmployeeID: e.EmployeeID, SAMAccountName: e.SAMAccountName, DN: e.DN, Input: e.Input,
+					GroupsRemoved: []string{}, Status: statusNotAttempted, Error: "not started: interrupted", err: context.Canceled}
+				results = append(results, r)
+				continue
+			}
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			r := a.one(ctx, e)
+			if r.err != nil && errors.Is(ctx.Err(), context.Canceled) {
+				r.Status = statusInterrupted
+				if !errors.Is(r.err, audit.ErrNoAnswer) {
+					// Stopped between two steps, not during one: nothing is in doubt.
+					r.Error = "interrupted between two steps (the steps before are done, nothing is in doubt); run the same command again to finish"
+				}
+			}
 			bar.Done(r.Status, r.line())
 			results = append(results, r)
+		}
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return interruptedRun{summary: interruptSummary(results)}
 		}
 		if a.cloudDir != nil {
 			a.offboardCloud(ctx, results)
@@ -174,7 +193,39 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	if werr := writeResults(opts, results); werr != nil {
 		return errors.Join(err, werr)
 	}
+	var ir interruptedRun
+	if errors.As(err, &ir) {
+		fmt.Fprintf(opts.IO.ErrOut, "interrupted (Ctrl-C): %s. Run the same command again to finish: "+
+			"it skips the steps already done, keeps the snapshots taken before any change, and settles in the audit log what was under way.\n", ir.summary)
+	}
 	return err
+}
+
+// interruptedRun is a run the technician stopped (Ctrl-C). Its summary has been said on
+// stderr already, so the error is silent; it is still an interruption (context.Canceled).
+type interruptedRun struct{ summary string }
+
+func (e interruptedRun) Error() string   { return "interrupted: " + e.summary }
+func (e interruptedRun) Unwrap() []error { return []error{cmdutil.ErrSilent, context.Canceled} }
+
+// interruptSummary counts what an interrupted run did.
+func interruptSummary(results []result) string {
+	var done, underWay, notStarted int
+	for _, r := range results {
+		switch {
+		case r.Status == statusInterrupted:
+			underWay++
+		case r.Status == statusNotAttempted:
+			notStarted++
+		case r.err == nil:
+			done++
+		}
+	}
+	s := fmt.Sprintf("%d leaver(s) done, %d not started", done, notStarted)
+	if underWay > 0 {
+		s += fmt.Sprintf(", %d stopped under way (see their lines)", underWay)
+	}
+	return s
 }
 
 // confirm guards the destructive part: a question on a terminal, --yes without one.
@@ -208,7 +259,8 @@ func confirm(opts *applyOptions, p *onboarding.LeaverPlan) error {
 // snapshotSaver keeps the snapshots (a *snapshotStore; a fake in tests).
 type snapshotSaver interface {
 	write(*directory.LeaverSnapshot) (string, error)
-	earlier(sam string) []string
+	// first is the account's snapshot taken before its offboarding changed anything.
+	first(sam, guid, disabledOU string) (string, *directory.LeaverSnapshot)
 }
 
 // applier offboards one planned leaver at a time.
@@ -245,12 +297,21 @@ func (a *applier) one(ctx context.Context, e onboarding.LeaverEntry) result {
 	}
 	snap.Ticket = a.opts.Ticket
 	if a.store != nil {
-		earlier := a.store.earlier(snap.SAMAccountName)
-		if r.Snapshot, err = a.store.write(snap); err != nil {
-			return r.fail(statusFailed, fmt.Errorf("%w; the account was not changed", err))
-		}
-		if len(earlier) > 0 {
-			r.Note = "an earlier snapshot exists (" + earlier[0] + "); to undo the first offboarding, restore from that one"
+		// The snapshot taken before any change is the one that counts. An account whose
+		// offboarding is under way (a run stopped half way) keeps it: saving its half-done
+		// state would give a restore back no groups.
+		first, _ := a.store.first(snap.SAMAccountName, snap.ObjectGUID, a.opts.DisabledOU)
+		switch {
+		case first != "" && offboardingBegun(snap, a.opts.DisabledOU):
+			r.Snapshot = first
+			r.Note = "offboarding was under way: kept the snapshot taken before it changed anything"
+		default:
+			if r.Snapshot, err = a.store.write(snap); err != nil {
+				return r.fail(statusFailed, fmt.Errorf("%w; the account was not changed", err))
+			}
+			if first != "" {
+				r.Note = "an earlier snapshot exists (" + first + "); to undo that earlier offboarding, restore from that one"
+			}
 		}
 	}
 	res, err := a.dir.Offboard(ctx, snap, a.opts)

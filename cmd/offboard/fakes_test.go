@@ -11,6 +11,7 @@ import (
 
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/secret"
 )
 
@@ -102,7 +103,8 @@ func (d *fakeDir) SnapshotLeaver(_ context.Context, ident string) (*directory.Le
 		return nil, &directory.NotFoundError{Kind: "user", Ident: ident}
 	}
 	return &directory.LeaverSnapshot{Version: 1, TakenAt: time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC), Directory: "ad",
-		DN: u.DN, OU: testOU, SAMAccountName: u.SAMAccountName, ObjectGUID: u.ObjectGUID, Groups: u.MemberOf, Enabled: u.Enabled}, nil
+		DN: u.DN, OU: dn.Parent(u.DN), SAMAccountName: u.SAMAccountName, ObjectGUID: u.ObjectGUID, Groups: u.MemberOf, Enabled: u.Enabled,
+		Description: u.Description}, nil
 }
 
 func (d *fakeDir) Offboard(_ context.Context, s *directory.LeaverSnapshot, opts directory.OffboardOptions) (directory.OffboardResult, error) {
@@ -144,7 +146,7 @@ type failingSaver struct{}
 func (failingSaver) write(s *directory.LeaverSnapshot) (string, error) {
 	return "", errors.New("save snapshot of " + s.SAMAccountName + ": no space left on device")
 }
-func (failingSaver) earlier(string) []string { return nil }
+func (failingSaver) first(string, string, string) (string, *directory.LeaverSnapshot) { return "", nil }
 
 func testTrail(t *testing.T, dryRun bool) (func() (*audit.Trail, error), string) {
 	t.Helper()

@@ -33,6 +33,7 @@ type restoreOptions struct {
 	Format      output.Format
 	Target      string
 	Snapshot    string
+	SnapshotDir string // where to look when Snapshot is not given
 	PasswordOut string
 	DryRun      bool
 }
@@ -42,13 +43,18 @@ func newCmdRestore(f *factory.Factory, runF func(*restoreOptions) error) *cobra.
 		Cloud: func(ctx context.Context) (cloudRestorer, error) { return f.Entra(ctx) },
 		Entra: func(ctx context.Context) (licenser, error) { return f.EntraAlongside(ctx) }}
 	cmd := &cobra.Command{
-		Use:   "restore USER --snapshot FILE [--password-out FILE]",
+		Use:   "restore USER [--snapshot FILE] [--password-out FILE]",
 		Short: "Put a rehire back as their leaver snapshot shows them",
 		Long: `Restore an offboarded account from the snapshot 'offboard apply' saved: move it back to its
 OU, add it back to its groups (groups deleted since are listed and skipped), put its
 description and manager back, set a new generated password that must be changed at the next
 logon, and enable it. Each step is its own audit record; steps already so are skipped, so
 running it again is safe (it sets yet another password).
+
+Without --snapshot, the snapshot is looked for in --snapshot-dir (where 'offboard apply'
+saves them): of the snapshots of this account, the one taken before its latest offboarding
+changed anything. A run of 'offboard apply' that had to be repeated keeps that first
+snapshot and never saves the half-done state over it.
 
 The snapshot must be of this account (adkit compares its objectGUID). The new password is
 printed once on stdout, or written to --password-out with mode 0600; it is never logged.
@@ -57,15 +63,18 @@ A hybrid leaver's snapshot also lists the Entra ID licences offboarding removed:
 assigned again. A cloud-only leaver's snapshot (taken with --target entra) is restored in
 Entra ID: groups and licences back, a new password (must change), sign-in enabled.`,
 		Example: `  adkit offboard restore jdoe --snapshot ~/.local/state/adkit/leavers/jdoe-20261122T093000Z.json --ticket HR-2027-3
-  adkit offboard restore jdoe --snapshot jdoe.json --password-out /secure/jdoe.txt`,
+  adkit offboard restore jdoe --snapshot jdoe.json --password-out /secure/jdoe.txt
+  adkit offboard restore jdoe --ticket HR-2027-3`,
 		Args: cmdutil.ExactArgs(1, "USER: the account to restore"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if opts.Format, err = f.Globals.Format(output.FormatTable, output.FormatJSON); err != nil {
 				return err
 			}
-			if opts.Snapshot == "" {
-				return cmdutil.FlagErrorf("--snapshot is required: the file 'offboard apply' saved for this account")
+			if opts.Snapshot == "" && opts.SnapshotDir == "" {
+				if opts.SnapshotDir, err = defaultSnapshotDir(f.Getenv); err != nil {
+					return err
+				}
 			}
 			opts.Target, opts.DryRun = args[0], f.Globals.DryRun
 			if runF != nil {
@@ -74,7 +83,8 @@ Entra ID: groups and licences back, a new password (must change), sign-in enable
 			return restoreRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Snapshot, "snapshot", "", "the account's snapshot file, saved by offboard apply")
+	cmd.Flags().StringVar(&opts.Snapshot, "snapshot", "", "the account's snapshot file, saved by offboard apply (default: the one taken before its latest offboarding changed anything, from --snapshot-dir)")
+	cmd.Flags().StringVar(&opts.SnapshotDir, "snapshot-dir", "", "where offboard apply saved the snapshots (default $XDG_STATE_HOME/adkit/leavers)")
 	cmd.Flags().StringVar(&opts.PasswordOut, "password-out", "", "write the new password to FILE (mode 0600) instead of stdout")
 	return cmd
 }
@@ -94,6 +104,14 @@ type restoreJSON struct {
 }
 
 func restoreRun(ctx context.Context, opts *restoreOptions) error {
+	if opts.Snapshot == "" {
+		path, err := findSnapshot(ctx, opts)
+		if err != nil {
+			return err
+		}
+		opts.Snapshot = path
+		fmt.Fprintf(opts.IO.ErrOut, "using the snapshot taken before the offboarding changed anything: %s\n", path)
+	}
 	snap, err := readSnapshot(opts.Snapshot)
 	if err != nil {
 		return err
@@ -274,4 +292,26 @@ func cloudRestoreRun(ctx context.Context, opts *restoreOptions, snap *directory.
 		}
 	}
 	return printRestore(opts, res)
+}
+
+// findSnapshot picks the snapshot restore uses when none is named: of the account's snapshots
+// in the snapshot directory (its logon name, its objectGUID), the newest taken before an
+// offboarding had begun (preChange); if every one shows an offboarding under way (the account
+// was disabled before it was first offboarded), the oldest.
+func findSnapshot(ctx context.Context, opts *restoreOptions) (string, error) {
+	dir, err := opts.Dir(ctx)
+	if err != nil {
+		return "", err
+	}
+	u, err := dir.User(ctx, opts.Target)
+	if err != nil {
+		return "", err
+	}
+	store := &snapshotStore{dir: opts.SnapshotDir}
+	path, _ := store.first(u.SAMAccountName, u.ObjectGUID, "")
+	if path == "" {
+		return "", cmdutil.FlagErrorf("no snapshot of %s in %s: name the file with --snapshot (or the directory with --snapshot-dir)",
+			u.Name(), opts.SnapshotDir)
+	}
+	return path, nil
 }

@@ -128,7 +128,6 @@ func TestRestoreRefusesBeforeChanging(t *testing.T) {
 
 func TestNewCmdRestoreAndPlanFlags(t *testing.T) {
 	for cli, want := range map[string]string{
-		"restore jdoe":                              "--snapshot is required",
 		"restore --snapshot s.json":                 "missing USER",
 		"restore jdoe --snapshot s.json -o csv":     "output format",
 		"plan":                                      "missing the leavers",

@@ -21,6 +21,11 @@ const (
 	statusFailed        = "failed"
 	statusInvalid       = "invalid"
 	statusNotFound      = "not_found"
+	// statusNotAttempted: the run was interrupted (Ctrl-C) before the leaver was started.
+	statusNotAttempted = "not_attempted"
+	// statusInterrupted: the run was interrupted while the leaver was under way; the steps
+	// say how far it got, and a re-run finishes it.
+	statusInterrupted = "interrupted"
 )
 
 // rowError is a leaver the plan refused: its message is the plan's reason, and it counts as

@@ -88,6 +88,33 @@ func (s *snapshotStore) earlier(sam string) []string {
 	return matches // Glob sorts, and the names sort by time
 }
 
+// first returns the snapshot of the account (its logon name and objectGUID) that counts as
+// the one taken before its offboarding changed anything: the newest that shows no offboarding
+// under way, else the oldest. "" when there is none. disabledOU may be "".
+func (s *snapshotStore) first(sam, guid, disabledOU string) (string, *directory.LeaverSnapshot) {
+	var oldest string
+	var oldestSnap *directory.LeaverSnapshot
+	paths := s.earlier(sam)
+	for i := len(paths) - 1; i >= 0; i-- {
+		snap, err := readSnapshot(paths[i])
+		if err != nil || guid != "" && !strings.EqualFold(snap.ObjectGUID, guid) {
+			continue
+		}
+		if !offboardingBegun(snap, disabledOU) {
+			return paths[i], snap
+		}
+		oldest, oldestSnap = paths[i], snap
+	}
+	return oldest, oldestSnap
+}
+
+// offboardingBegun reports whether an account, as a snapshot shows it, already carries a step
+// of an offboarding: disabled (the first step), description stamped, or in the leavers OU. A
+// snapshot of such an account is not the "before" picture a restore needs.
+func offboardingBegun(s *directory.LeaverSnapshot, disabledOU string) bool {
+	return !s.Enabled || directory.IsLeaverStamp(s.Description) || disabledOU != "" && strings.EqualFold(strings.ReplaceAll(s.OU, " ", ""), strings.ReplaceAll(disabledOU, " ", ""))
+}
+
 // fileSafe keeps letters, digits, dot, dash and underscore; a logon name may hold more.
 func fileSafe(name string) string {
 	safe := strings.Map(func(r rune) rune {

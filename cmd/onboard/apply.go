@@ -173,10 +173,18 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		results, err = onboarding.Apply(ctx, p, prov, onboarding.ApplyOptions{
 			Parallel:  opts.Parallel,
 			Passwords: func(n int) (secret.Secret, error) { s, err := password.Generate(n); return secret.New(s), err },
-			Progress:  func(r onboarding.Result) { bar.Done(r.Status, describe(r)) },
+			Progress: func(r onboarding.Result) {
+				if r.Status == onboarding.StatusNotAttempted && r.Error == "not started: interrupted" {
+					return // the interrupt is said once, at the end, with the count
+				}
+				bar.Done(r.Status, describe(r))
+			},
 		})
 		if err == nil && opts.Entra != nil {
 			results, err = opts.Entra(ctx, dir, in.Template, p, results, creds)
+		}
+		if err != nil && errors.Is(ctx.Err(), context.Canceled) && results != nil {
+			return interruptedRun{summary: interruptSummary(results)}
 		}
 		return runError(results, err)
 	}
@@ -193,11 +201,47 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		if werr := writeResults(opts, results); werr != nil {
 			return werr
 		}
+		var ir interruptedRun
+		if errors.As(err, &ir) {
+			// Said once, here, with what to do; the rows' lines do not repeat it.
+			fmt.Fprintf(opts.IO.ErrOut, "interrupted (Ctrl-C): %s. Run the same command again to finish: "+
+				"it skips what is done, creates no account twice and settles in the audit log what was under way.\n", ir.summary)
+			return ir
+		}
 		if note := unreachableNote(results); note != "" {
 			fmt.Fprintln(opts.IO.ErrOut, note)
 		}
 	}
 	return err
+}
+
+// interruptedRun is a bulk run the technician stopped (Ctrl-C). Its summary has been said on
+// stderr already, so the error is silent; it is still an interruption (context.Canceled).
+type interruptedRun struct{ summary string }
+
+func (e interruptedRun) Error() string   { return "interrupted: " + e.summary }
+func (e interruptedRun) Unwrap() []error { return []error{cmdutil.ErrSilent, context.Canceled} }
+
+// interruptSummary counts what an interrupted run did: rows finished, rows under way when
+// it was interrupted, rows not started.
+func interruptSummary(results []onboarding.Result) string {
+	var done, underWay, notStarted int
+	for _, r := range results {
+		switch r.Status {
+		case onboarding.StatusInterrupted:
+			underWay++
+		case onboarding.StatusNotAttempted:
+			notStarted++
+		case onboarding.StatusInvalid, onboarding.StatusFailed:
+		default:
+			done++
+		}
+	}
+	s := fmt.Sprintf("%s done, %s not started", count(done, "row"), count(notStarted, "row"))
+	if underWay > 0 {
+		s += fmt.Sprintf(", %s stopped under way (see their lines)", count(underWay, "row"))
+	}
+	return s
 }
 
 // runError turns row failures into the spec's exit codes: 4 when some rows failed, 2 when
@@ -216,7 +260,7 @@ func runError(results []onboarding.Result, err error) error {
 			failed++
 		case onboarding.StatusInvalid:
 			invalid++
-		case onboarding.StatusNotAttempted:
+		case onboarding.StatusNotAttempted, onboarding.StatusInterrupted:
 			notAttempted++
 		default:
 			ok++
@@ -271,7 +315,9 @@ func describe(r onboarding.Result) string {
 	if r.SAMAccountName == "" {
 		s = fmt.Sprintf("row %d (employee ID %s)", r.Row, r.EmployeeID)
 	}
-	if r.Status == onboarding.StatusNotAttempted {
+	if r.Status == onboarding.StatusNotAttempted && r.Error == "not started: interrupted" {
+		s += ": not started (interrupted)" // what to do is said once, at the end
+	} else if r.Status == onboarding.StatusNotAttempted {
 		s += ": not attempted" // the reason is said once, at the end
 	} else if r.Error != "" {
 		s += ": " + r.Error

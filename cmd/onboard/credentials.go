@@ -147,3 +147,11 @@ func (r recordingProvisioner) CreateAccount(ctx context.Context, a onboarding.Ne
 	}
 	return r.Provisioner.CreateAccount(ctx, a)
 }
+
+// FoundExisting passes the settling of earlier runs' creates on (onboarding.Settler).
+func (r recordingProvisioner) FoundExisting(ctx context.Context, account *directory.User, employeeID string) error {
+	if s, ok := r.Provisioner.(onboarding.Settler); ok {
+		return s.FoundExisting(ctx, account, employeeID)
+	}
+	return nil
+}

@@ -239,6 +239,9 @@ func reportCreated(opts *createOptions, res directory.CreateResult, out *secretf
 		status = opts.IO.ErrOut // piped: stdout carries the password alone
 	}
 	fmt.Fprintf(status, "✓ %s %s: %s\n", res.User.Name(), verb, firstNonEmpty(res.DN, res.User.ID, res.User.UserPrincipalName))
+	if res.Renamed != "" {
+		fmt.Fprintf(status, "  note: %s\n", res.Renamed)
+	}
 	for _, g := range groups {
 		fmt.Fprintf(status, "  + %s\n", g)
 	}

@@ -99,4 +99,7 @@ type CreateResult struct {
 	Groups    []GroupRef
 	Password  secret.Secret
 	Generated bool
+	// Renamed says why the account's CN is not its display name (the name was taken in the
+	// OU); "" when it is.
+	Renamed string
 }

@@ -125,3 +125,21 @@ func (s *LeaverSnapshot) Matches(u *User) error {
 	}
 	return nil
 }
+
+// IsLeaverStamp reports whether a description starts with the stamp offboarding writes,
+// "Left 2026-11-22" (the same rule as ad's: the date followed by no more word characters).
+func IsLeaverStamp(description string) bool {
+	const prefix, date = "Left ", "2006-01-02"
+	if len(description) < len(prefix)+len(date) || !strings.HasPrefix(description, prefix) {
+		return false
+	}
+	if _, err := time.Parse(date, description[len(prefix):len(prefix)+len(date)]); err != nil {
+		return false
+	}
+	rest := description[len(prefix)+len(date):]
+	if rest == "" {
+		return true
+	}
+	c := rest[0]
+	return !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z')
+}
