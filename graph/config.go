@@ -40,6 +40,9 @@ type Config struct {
 	// Interactive lets a command sign a person in (device code, browser) when the saved
 	// sign-in is missing or cannot be renewed; without it the command says "run adkit login".
 	Interactive bool
+	// saving is set by Login: the sign-in must be kept, so a machine with no credential
+	// store is an error rather than a sign-in for this run only.
+	saving bool
 	// DevicePrompt is shown the device-code message ("To sign in, use a web browser to open
 	// the page … and enter the code …"); it must not block.
 	DevicePrompt func(message string)

@@ -214,6 +214,12 @@ func (s *signIn) personCredential(cfg Config, source AuthSource, opts azcore.Cli
 			}
 		}
 		if cache, err = cfg.Login.openCache(); err != nil {
+			if errors.Is(err, ErrNoCredentialStore) && !cfg.Login.Plaintext && !cfg.saving && source != authLogin {
+				// --device-code or --auth browser on a command, on a machine with no store:
+				// sign in for this command only, as adkit always did, and keep nothing.
+				s.login = LoginStore{}
+				return s.memoryCredential(cfg, source, opts, tenant, client)
+			}
 			if !cfg.Login.Plaintext || !errors.Is(err, ErrNoCredentialStore) {
 				return err
 			}
@@ -227,6 +233,19 @@ func (s *signIn) personCredential(cfg Config, source AuthSource, opts azcore.Cli
 	if s.identity == "app:"+cfg.ClientID {
 		s.identity = ""
 	}
+	return s.azidentityCredential(cfg, source, opts, tenant, client, cache, record)
+}
+
+// memoryCredential is a person's credential whose tokens live in this process only.
+func (s *signIn) memoryCredential(cfg Config, source AuthSource, opts azcore.ClientOptions, tenant, client string) error {
+	if s.identity == "app:"+cfg.ClientID {
+		s.identity = ""
+	}
+	return s.azidentityCredential(cfg, source, opts, tenant, client, azidentity.Cache{}, azidentity.AuthenticationRecord{})
+}
+
+func (s *signIn) azidentityCredential(cfg Config, source AuthSource, opts azcore.ClientOptions, tenant, client string,
+	cache azidentity.Cache, record azidentity.AuthenticationRecord) error {
 	if source == AuthBrowser {
 		cred, err := azidentity.NewInteractiveBrowserCredential(&azidentity.InteractiveBrowserCredentialOptions{
 			ClientOptions: opts, TenantID: tenant, ClientID: client, Cache: cache, AuthenticationRecord: record,

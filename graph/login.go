@@ -192,7 +192,7 @@ func Login(ctx context.Context, cfg Config) (directory.Login, error) {
 	if !cfg.Login.enabled() {
 		return directory.Login{}, errors.New("login: no place to keep the sign-in (LoginStore.RecordDir)")
 	}
-	cfg.Interactive = true
+	cfg.Interactive, cfg.saving = true, true
 	s, scopes, err := prepareSignIn(cfg)
 	if err != nil {
 		return directory.Login{}, err

@@ -40,6 +40,16 @@ func TestNoCredentialStoreNeedsThePlaintextOptIn(t *testing.T) {
 	if _, err := os.Stat(store.plainCachePath()); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("a token file was written without the opt-in (%v)", err)
 	}
+	// --device-code on a command still works there, for that command only: nothing is kept.
+	trail := audit.NewTrail(audit.TrailOptions{Sink: audit.OpenFileLog(t.TempDir() + "/audit.jsonl")})
+	once := cfg
+	once.Interactive = true
+	if c, err := Connect(context.Background(), once, trail); err != nil || c.BindIdentity() != upn {
+		t.Fatalf("--device-code on a command without a store: %v", err)
+	}
+	if entries, _ := os.ReadDir(store.RecordDir); len(entries) != 0 {
+		t.Errorf("a sign-in for one command left %d files in %s", len(entries), store.RecordDir)
+	}
 
 	cfg.Login.Plaintext = true
 	srv.SetTokenLifetime(4 * time.Minute) // stale at once: every command renews
@@ -53,7 +63,6 @@ func TestNoCredentialStoreNeedsThePlaintextOptIn(t *testing.T) {
 	}
 	cmd := cfg
 	cmd.Auth, cmd.Interactive = "", false
-	trail := audit.NewTrail(audit.TrailOptions{Sink: audit.OpenFileLog(t.TempDir() + "/audit.jsonl")})
 	for range 2 {
 		c, err := Connect(context.Background(), cmd, trail)
 		if err != nil {
@@ -63,8 +72,8 @@ func TestNoCredentialStoreNeedsThePlaintextOptIn(t *testing.T) {
 			t.Errorf("BindIdentity = %q", c.BindIdentity())
 		}
 	}
-	if n := srv.Grants("device_code"); n != 1 {
-		t.Errorf("%d device-code sign-ins, want the login's only", n)
+	if n := srv.Grants("device_code"); n != 2 {
+		t.Errorf("%d device-code sign-ins, want the one-command one and the login's only", n)
 	}
 	if n := srv.Grants("refresh_token"); n < 2 {
 		t.Errorf("%d refresh-token grants, want one per command at least", n)

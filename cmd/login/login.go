@@ -29,7 +29,10 @@ type loginOptions struct {
 }
 
 // NewCmdLogin returns `adkit login` and its `status` subcommand.
-func NewCmdLogin(f *factory.Factory) *cobra.Command {
+func NewCmdLogin(f *factory.Factory) *cobra.Command { return newCmdLogin(f, nil) }
+
+// newCmdLogin takes runF for tests: it receives the options instead of signing in.
+func newCmdLogin(f *factory.Factory, runF func(*loginOptions) error) *cobra.Command {
 	opts := &loginOptions{IO: f.IO, Signer: f}
 	var browser bool
 	cmd := &cobra.Command{
@@ -64,6 +67,9 @@ Where the sign-in is kept and how it is protected: docs/entra-sign-in.md.`,
 				opts.Method = factory.LoginBrowser
 			default:
 				opts.Method = factory.LoginDeviceCode
+			}
+			if runF != nil {
+				return runF(opts)
 			}
 			return loginRun(cmd.Context(), opts)
 		},
