@@ -159,7 +159,11 @@ func credential(cfg Config, hc *http.Client) (*signIn, error) {
 			ClientOptions: opts, ClientID: cfg.ClientID, TenantID: cfg.TenantID, TokenFilePath: cfg.FederatedTokenFile,
 			DisableInstanceDiscovery: true})
 	case AuthManagedIdentity:
-		mi := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: opts}
+		// azidentity wants an *http.Client here (on Service Fabric it pins the endpoint's
+		// certificate on that client's transport): adkit's, without the failure recorder.
+		miOpts := opts
+		miOpts.Transport = hc
+		mi := &azidentity.ManagedIdentityCredentialOptions{ClientOptions: miOpts}
 		s.identity = "managed-identity"
 		if cfg.ClientID != "" {
 			mi.ID = azidentity.ClientID(cfg.ClientID)

@@ -22,7 +22,11 @@ func (f *Factory) EntraLogin(ctx context.Context, method LoginMethod) (directory
 	if err != nil {
 		return directory.Login{}, err
 	}
-	cfg, err := f.entraConfig(s)
+	// The method is login's own flag: --auth or ADKIT_AUTH (meant for other commands) does not
+	// conflict with it.
+	forLogin := *s
+	forLogin.Auth = ""
+	cfg, err := f.entraConfig(&forLogin)
 	if err != nil {
 		return directory.Login{}, err
 	}
@@ -38,7 +42,9 @@ func (f *Factory) EntraLoginStatus(ctx context.Context) (st directory.Login, ok 
 	if err != nil {
 		return directory.Login{}, false, err
 	}
-	cfg, err := f.entraConfig(s)
+	forStatus := *s
+	forStatus.Auth = ""
+	cfg, err := f.entraConfig(&forStatus)
 	if err != nil {
 		return directory.Login{}, false, err
 	}
