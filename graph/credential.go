@@ -202,6 +202,8 @@ func (s *signIn) personCredential(cfg Config, source AuthSource, opts azcore.Cli
 		cache  azidentity.Cache
 		record azidentity.AuthenticationRecord
 	)
+	// A person: audit records name them once known (the saved record, else the token or /me).
+	s.identity = ""
 	if cfg.Login.enabled() {
 		saved, err := cfg.Login.record()
 		if err != nil {
@@ -212,10 +214,10 @@ func (s *signIn) personCredential(cfg Config, source AuthSource, opts azcore.Cli
 			if source == authLogin {
 				// Renew as what signed in: the record's application and tenant.
 				tenant, client = saved.TenantID, saved.ClientID
-				s.identity = saved.Username
 			} else if saved.ClientID != firstNonEmpty(client, defaultPublicClientID) {
 				record = azidentity.AuthenticationRecord{} // another app: its tokens are not ours
 			}
+			s.identity = record.Username
 		}
 		if cache, err = cfg.Login.openCache(); err != nil {
 			if errors.Is(err, ErrNoCredentialStore) && !cfg.Login.Plaintext && !cfg.saving && source != authLogin {
@@ -228,23 +230,17 @@ func (s *signIn) personCredential(cfg Config, source AuthSource, opts azcore.Cli
 				return err
 			}
 			// No store, and the technician opted in to a plaintext file.
-			s.identity = strings.TrimPrefix(s.identity, "app:"+cfg.ClientID)
 			plain, err := newPlainCredential(cfg, tenant, client, record, source == AuthBrowser, s.failures)
 			s.cred, s.user = plain, plain
 			return err
 		}
-	}
-	if s.identity == "app:"+cfg.ClientID {
-		s.identity = ""
 	}
 	return s.azidentityCredential(cfg, source, opts, tenant, client, cache, record)
 }
 
 // memoryCredential is a person's credential whose tokens live in this process only.
 func (s *signIn) memoryCredential(cfg Config, source AuthSource, opts azcore.ClientOptions, tenant, client string) error {
-	if s.identity == "app:"+cfg.ClientID {
-		s.identity = ""
-	}
+	s.identity = ""
 	return s.azidentityCredential(cfg, source, opts, tenant, client, azidentity.Cache{}, azidentity.AuthenticationRecord{})
 }
 
