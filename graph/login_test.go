@@ -123,6 +123,9 @@ func TestLoginOnceThenCommandsWithoutSigningInAgain(t *testing.T) {
 	if l.srv.Count("GET", "/me") != 0 {
 		t.Errorf("GET /me was read: the saved sign-in names the technician")
 	}
+	if n := l.srv.Count("GET", "/common/discovery/instance"); n != 0 {
+		t.Errorf("instance discovery was called %d times: it must be off", n)
+	}
 	st, ok, err := graph.LoginStatus(context.Background(), l.config())
 	if err != nil || !ok || !st.Valid || st.User != technician || st.ExpiresOn.IsZero() || st.Store == "" {
 		t.Errorf("LoginStatus = %+v, %v, %v", st, ok, err)
@@ -289,6 +292,9 @@ func TestWorkloadIdentityWithATokenFile(t *testing.T) {
 	}
 	if c.BindIdentity() != "app:"+srv.ClientID() || srv.Grants("client_credentials") != 1 {
 		t.Errorf("BindIdentity %q, %d client-credentials grants", c.BindIdentity(), srv.Grants("client_credentials"))
+	}
+	if n := srv.Count("GET", "/common/discovery/instance"); n != 0 {
+		t.Errorf("instance discovery was called %d times: it must be off", n)
 	}
 
 	// A token from another branch matches no federated credential: said with its code.
