@@ -121,7 +121,7 @@ func dial(ctx context.Context, cfg Config, ep endpoint) (*ldap.Conn, error) {
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return nil, fmt.Errorf("connect to %s: %w", ep.hostPort, context.Canceled)
 		}
-		return nil, explainDialError(ep, err)
+		return nil, explainDialError(ep, err, cfg.CAFile)
 	}
 	conn.SetTimeout(cfg.timeout())
 	return conn, nil

@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,4 +82,73 @@ func testCertificate(t *testing.T, name string) ([]byte, tls.Certificate) {
 		t.Fatal(err)
 	}
 	return certPEM, cert
+}
+
+// An expired CA in --ca-file is blamed, not the domain controller's certificate; a CA that did
+// not sign the DC's certificate is named as the wrong one, rather than telling the technician
+// to pass the --ca-file they just passed.
+func TestDialBlamesTheCAFile(t *testing.T) {
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "Old Lab CA"},
+		NotBefore: time.Now().Add(-2 * 365 * 24 * time.Hour), NotAfter: time.Now().Add(-365 * 24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	leafKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	leafTmpl := &x509.Certificate{SerialNumber: big.NewInt(8), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, KeyUsage: x509.KeyUsageDigitalSignature}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &leafKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leafDER}, PrivateKey: leafKey}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_ = c.(*tls.Conn).Handshake()
+			c.Close()
+		}
+	}()
+	ep, err := parseEndpoint("ldaps://" + ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	expired := filepath.Join(dir, "old-ca.pem")
+	other := filepath.Join(dir, "other.pem")
+	otherPEM, _ := testCertificate(t, "Other CA")
+	if err := os.WriteFile(expired, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(other, otherPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		caFile string
+		want   []string
+	}{
+		{expired, []string{"the CA certificate in " + expired + " (Old Lab CA) is outside its validity period", "get the domain's current CA certificate"}},
+		{other, []string{"not signed by the CA in " + other, "check that " + other + " is this domain's CA certificate"}},
+	} {
+		_, err := dial(context.Background(), Config{CAFile: tt.caFile, Timeout: 5 * time.Second}, ep)
+		for _, w := range tt.want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error = %v, want %q", filepath.Base(tt.caFile), err, w)
+			}
+		}
+		if err != nil && (strings.Contains(err.Error(), "renew the domain controller's certificate") || strings.Contains(err.Error(), "pass the domain's CA certificate")) {
+			t.Errorf("%s: error = %v blames the wrong thing", filepath.Base(tt.caFile), err)
+		}
+	}
 }

@@ -3,12 +3,15 @@ package ad
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/adkit-dev/adkit/internal/lazyregexp"
 	"github.com/go-ldap/ldap/v3"
@@ -35,7 +38,11 @@ func (e *ConnectError) Error() string {
 
 func (e *ConnectError) Unwrap() error { return e.Err }
 
-func explainDialError(ep endpoint, err error) error {
+// explainDialError words a failed dial or TLS handshake. caFile is --ca-file ("" for the
+// system's CAs): a verification failure is then blamed on it when it is the cause — a CA in
+// it expired, or it is not the CA that signed the DC's certificate — rather than telling the
+// technician to pass the file they just passed, or to renew the DC's certificate.
+func explainDialError(ep endpoint, err error, caFile string) error {
 	ce := &ConnectError{Server: ep.hostPort, Err: err}
 	var dnsErr *net.DNSError
 	var unknownCA x509.UnknownAuthorityError
@@ -50,6 +57,22 @@ func explainDialError(ep endpoint, err error) error {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		ce.Reason = "connection refused"
 		ce.Hint = "is the domain controller up and listening? LDAPS is port 636, LDAP with StartTLS 389"
+	case errors.As(err, &invalidCert) && invalidCert.Cert != nil && invalidCert.Cert.IsCA && invalidCert.Reason == x509.Expired,
+		errors.As(err, &unknownCA) && strings.Contains(err.Error(), "expired") && expiredCA(caFile) != nil:
+		ca := invalidCert.Cert
+		if ca == nil || !ca.IsCA {
+			ca = expiredCA(caFile)
+		}
+		where := "the CA certificate"
+		if caFile != "" {
+			where += " in " + caFile
+		}
+		ce.Reason = fmt.Sprintf("%s (%s) is outside its validity period (%s to %s), so the domain controller's certificate cannot be trusted",
+			where, ca.Subject.CommonName, ca.NotBefore.UTC().Format("2006-01-02"), ca.NotAfter.UTC().Format("2006-01-02"))
+		ce.Hint = "get the domain's current CA certificate (the one that issued the domain controller's certificate) and pass it with --ca-file or ADKIT_CA_FILE"
+	case errors.As(err, &unknownCA) && caFile != "":
+		ce.Reason = fmt.Sprintf("its TLS certificate is not signed by the CA in %s", caFile)
+		ce.Hint = "check that " + caFile + " is this domain's CA certificate, the one that issued the domain controller's certificate"
 	case errors.As(err, &unknownCA):
 		ce.Reason = "its TLS certificate is not signed by a CA this machine trusts"
 		ce.Hint = "pass the domain's CA certificate with --ca-file or ADKIT_CA_FILE"
@@ -77,6 +100,31 @@ func explainDialError(ep endpoint, err error) error {
 		ce.Reason = err.Error()
 	}
 	return ce
+}
+
+// expiredCA is the first certificate in the PEM file at path that is not valid now, or nil
+// (no file, unreadable, or all valid).
+func expiredCA(path string) *x509.Certificate {
+	if path == "" {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	now := time.Now()
+	for {
+		var block *pem.Block
+		if block, data = pem.Decode(data); block == nil {
+			return nil
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		if c, err := x509.ParseCertificate(block.Bytes); err == nil && (now.After(c.NotAfter) || now.Before(c.NotBefore)) {
+			return c
+		}
+	}
 }
 
 // adDataCode pulls the Windows error code out of AD's diagnostic message, e.g.

@@ -13,7 +13,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/rolemanagement"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
-	"github.com/adkit-dev/adkit/audit/check"
+	"github.com/adkit-dev/adkit/audit/inventory"
 )
 
 // Permissions the audit's reads need, for the "not permitted" messages.
@@ -46,9 +46,9 @@ const (
 // RoleEligibilitySchedule.Read.Directory (Directory.Read.All does not grant it) and an Entra
 // ID P2 licence: without either, the inventory warns (EligibleGap, Warnings) and holds the
 // active assignments only.
-func (c *Client) AuditInventory(ctx context.Context, opts check.EntraLoadOptions) (*check.EntraInventory, error) {
+func (c *Client) AuditInventory(ctx context.Context, opts inventory.EntraLoadOptions) (*inventory.EntraInventory, error) {
 	start := c.requests.Load()
-	inv := &check.EntraInventory{Directory: check.EntraDirectory, GroupMembers: map[string][]check.EntraPrincipal{}}
+	inv := &inventory.EntraInventory{Directory: inventory.EntraDirectory, GroupMembers: map[string][]inventory.EntraPrincipal{}}
 	if err := c.readRoleDefinitions(ctx, inv); err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (c *Client) roleManagementAPI() *rolemanagement.DirectoryRequestBuilder {
 	return rolemanagement.NewRoleManagementRequestBuilderInternal(c.pathParameters(), c.adapter).Directory()
 }
 
-func (c *Client) readRoleDefinitions(ctx context.Context, inv *check.EntraInventory) error {
+func (c *Client) readRoleDefinitions(ctx context.Context, inv *inventory.EntraInventory) error {
 	api := c.roleManagementAPI().RoleDefinitions()
 	first, err := api.Get(ctx, &rolemanagement.DirectoryRoleDefinitionsRequestBuilderGetRequestConfiguration{
 		QueryParameters: &rolemanagement.DirectoryRoleDefinitionsRequestBuilderGetQueryParameters{Select: []string{"id", "displayName", "templateId"}},
@@ -104,7 +104,7 @@ func (c *Client) readRoleDefinitions(ctx context.Context, inv *check.EntraInvent
 		return api.WithUrl(u).Get(ctx, nil)
 	}, func(p models.UnifiedRoleDefinitionCollectionResponseable) {
 		for _, d := range p.GetValue() {
-			inv.Roles = append(inv.Roles, check.EntraRole{ID: str(d.GetId()), TemplateID: str(d.GetTemplateId()), DisplayName: str(d.GetDisplayName())})
+			inv.Roles = append(inv.Roles, inventory.EntraRole{ID: str(d.GetId()), TemplateID: str(d.GetTemplateId()), DisplayName: str(d.GetDisplayName())})
 		}
 	})
 	if err != nil {
@@ -113,7 +113,7 @@ func (c *Client) readRoleDefinitions(ctx context.Context, inv *check.EntraInvent
 	return nil
 }
 
-func (c *Client) readRoleAssignments(ctx context.Context, inv *check.EntraInventory) error {
+func (c *Client) readRoleAssignments(ctx context.Context, inv *inventory.EntraInventory) error {
 	api := c.roleManagementAPI().RoleAssignments()
 	first, err := api.Get(ctx, &rolemanagement.DirectoryRoleAssignmentsRequestBuilderGetRequestConfiguration{
 		QueryParameters: &rolemanagement.DirectoryRoleAssignmentsRequestBuilderGetQueryParameters{Expand: []string{"principal"}},
@@ -122,13 +122,13 @@ func (c *Client) readRoleAssignments(ctx context.Context, inv *check.EntraInvent
 		return api.WithUrl(u).Get(ctx, nil)
 	}, func(p models.UnifiedRoleAssignmentCollectionResponseable) {
 		for _, a := range p.GetValue() {
-			pr := check.EntraPrincipal{ID: str(a.GetPrincipalId()), Kind: "unknown"}
+			pr := inventory.EntraPrincipal{ID: str(a.GetPrincipalId()), Kind: "unknown"}
 			if m := a.GetPrincipal(); m != nil {
 				pr = principalFromModel(m)
 			} else {
 				inv.Warnings = append(inv.Warnings, fmt.Sprintf("role assignment %s: principal %s not returned (deleted?)", str(a.GetId()), pr.ID))
 			}
-			inv.Assignments = append(inv.Assignments, check.EntraAssignment{
+			inv.Assignments = append(inv.Assignments, inventory.EntraAssignment{
 				RoleDefinitionID: str(a.GetRoleDefinitionId()), Principal: pr, Scope: str(a.GetDirectoryScopeId())})
 		}
 	})
@@ -140,24 +140,24 @@ func (c *Client) readRoleAssignments(ctx context.Context, inv *check.EntraInvent
 
 // readEligibleAssignments adds the PIM eligible assignments to the active ones. Refused for
 // want of the permission or of an Entra ID P2 licence, it warns and leaves them out.
-func (c *Client) readEligibleAssignments(ctx context.Context, inv *check.EntraInventory) error {
+func (c *Client) readEligibleAssignments(ctx context.Context, inv *inventory.EntraInventory) error {
 	api := c.roleManagementAPI().RoleEligibilitySchedules()
 	first, err := api.Get(ctx, &rolemanagement.DirectoryRoleEligibilitySchedulesRequestBuilderGetRequestConfiguration{
 		QueryParameters: &rolemanagement.DirectoryRoleEligibilitySchedulesRequestBuilderGetQueryParameters{Expand: []string{"principal"}},
 	})
-	var eligible []check.EntraAssignment
+	var eligible []inventory.EntraAssignment
 	var warnings []string
 	err = pages(first, err, func(u string) (models.UnifiedRoleEligibilityScheduleCollectionResponseable, error) {
 		return api.WithUrl(u).Get(ctx, nil)
 	}, func(p models.UnifiedRoleEligibilityScheduleCollectionResponseable) {
 		for _, a := range p.GetValue() {
-			pr := check.EntraPrincipal{ID: str(a.GetPrincipalId()), Kind: "unknown"}
+			pr := inventory.EntraPrincipal{ID: str(a.GetPrincipalId()), Kind: "unknown"}
 			if m := a.GetPrincipal(); m != nil {
 				pr = principalFromModel(m)
 			} else {
 				warnings = append(warnings, fmt.Sprintf("eligible role assignment %s: principal %s not returned (deleted?)", str(a.GetId()), pr.ID))
 			}
-			eligible = append(eligible, check.EntraAssignment{
+			eligible = append(eligible, inventory.EntraAssignment{
 				RoleDefinitionID: str(a.GetRoleDefinitionId()), Principal: pr, Scope: str(a.GetDirectoryScopeId()), Eligible: true})
 		}
 	})
@@ -197,12 +197,12 @@ func unlicensed(f failure) bool {
 	return false
 }
 
-func principalFromModel(m models.DirectoryObjectable) check.EntraPrincipal {
+func principalFromModel(m models.DirectoryObjectable) inventory.EntraPrincipal {
 	o := objectFromModel(m)
-	p := check.EntraPrincipal{ID: o.ID, Kind: strings.TrimPrefix(o.Type, "#microsoft.graph."), DisplayName: o.DisplayName,
+	p := inventory.EntraPrincipal{ID: o.ID, Kind: strings.TrimPrefix(o.Type, "#microsoft.graph."), DisplayName: o.DisplayName,
 		UserPrincipalName: o.UPN, Enabled: o.AccountEnabled}
 	if sp, ok := m.(models.ServicePrincipalable); ok {
-		p.Kind = check.PrincipalServicePrincipal
+		p.Kind = inventory.PrincipalServicePrincipal
 		p.AppID = str(sp.GetAppId())
 	}
 	if p.Kind == "" {
@@ -212,11 +212,11 @@ func principalFromModel(m models.DirectoryObjectable) check.EntraPrincipal {
 }
 
 // readRoleGroups reads the members of the groups holding roles, level by level.
-func (c *Client) readRoleGroups(ctx context.Context, inv *check.EntraInventory) error {
+func (c *Client) readRoleGroups(ctx context.Context, inv *inventory.EntraInventory) error {
 	var level []string
 	queued := map[string]bool{}
-	queue := func(p check.EntraPrincipal) {
-		if k := strings.ToLower(p.ID); p.Kind == check.PrincipalGroup && !queued[k] {
+	queue := func(p inventory.EntraPrincipal) {
+		if k := strings.ToLower(p.ID); p.Kind == inventory.PrincipalGroup && !queued[k] {
 			queued[k] = true
 			level = append(level, p.ID)
 		}
@@ -231,9 +231,9 @@ func (c *Client) readRoleGroups(ctx context.Context, inv *check.EntraInventory) 
 		}
 		level = nil
 		for id, objs := range children {
-			members := make([]check.EntraPrincipal, 0, len(objs))
+			members := make([]inventory.EntraPrincipal, 0, len(objs))
 			for _, o := range objs {
-				p := check.EntraPrincipal{ID: o.ID, Kind: o.class(), DisplayName: o.DisplayName, UserPrincipalName: o.UPN, Enabled: o.AccountEnabled}
+				p := inventory.EntraPrincipal{ID: o.ID, Kind: o.class(), DisplayName: o.DisplayName, UserPrincipalName: o.UPN, Enabled: o.AccountEnabled}
 				members = append(members, p)
 				queue(p)
 			}
@@ -253,7 +253,7 @@ func explainAs(err error, perm string) error {
 	return explain(err, perm)
 }
 
-func (c *Client) readAuditUsers(ctx context.Context, inv *check.EntraInventory, signIns bool) error {
+func (c *Client) readAuditUsers(ctx context.Context, inv *inventory.EntraInventory, signIns bool) error {
 	sel := strings.Split(auditUserProps, ",")
 	if signIns {
 		err := c.listAuditUsers(ctx, inv, append(sel, "signInActivity"))
@@ -276,7 +276,7 @@ func (c *Client) readAuditUsers(ctx context.Context, inv *check.EntraInventory, 
 }
 
 // listAuditUsers pages through every user; errors are the SDK's, unexplained.
-func (c *Client) listAuditUsers(ctx context.Context, inv *check.EntraInventory, sel []string) error {
+func (c *Client) listAuditUsers(ctx context.Context, inv *inventory.EntraInventory, sel []string) error {
 	top := pageSize
 	first, err := c.usersAPI().Get(ctx, &users.UsersRequestBuilderGetRequestConfiguration{
 		QueryParameters: &users.UsersRequestBuilderGetQueryParameters{Select: sel, Top: &top},
@@ -290,8 +290,8 @@ func (c *Client) listAuditUsers(ctx context.Context, inv *check.EntraInventory, 
 	})
 }
 
-func auditUserFromModel(m models.Userable) check.EntraUser {
-	u := check.EntraUser{
+func auditUserFromModel(m models.Userable) inventory.EntraUser {
+	u := inventory.EntraUser{
 		ID:                      str(m.GetId()),
 		UserPrincipalName:       str(m.GetUserPrincipalName()),
 		DisplayName:             str(m.GetDisplayName()),
@@ -321,7 +321,7 @@ func timeOf(t *time.Time) time.Time {
 
 // readRegistration marks the users the registration report lists as not registered for MFA.
 // The report is filtered on the server, so only those come back.
-func (c *Client) readRegistration(ctx context.Context, inv *check.EntraInventory) error {
+func (c *Client) readRegistration(ctx context.Context, inv *inventory.EntraInventory) error {
 	api := reports.NewReportsRequestBuilderInternal(c.pathParameters(), c.adapter).AuthenticationMethods().UserRegistrationDetails()
 	filter := "isMfaRegistered eq false"
 	first, err := api.Get(ctx, &reports.AuthenticationMethodsUserRegistrationDetailsRequestBuilderGetRequestConfiguration{

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	abstractions "github.com/microsoft/kiota-abstractions-go"
@@ -104,6 +105,7 @@ func (c *Client) sendBatch(ctx context.Context, reqs []*abstractions.RequestInfo
 		if err != nil {
 			return nil, fmt.Errorf("build batch: %w", err)
 		}
+		writeBody(item)
 		ids[k] = *item.GetId()
 	}
 	// Sent here rather than with br.Send so that a failed $batch comes back as an OData error
@@ -140,4 +142,32 @@ func (c *Client) sendBatch(ctx context.Context, reqs []*abstractions.RequestInfo
 		out[k] = r
 	}
 	return out, nil
+}
+
+// writeBody gives a batched write (POST, PATCH, PUT) what Graph requires of it: a body, {}
+// when the request has none (revokeSignInSessions), and a Content-Type header. Without them
+// Graph refuses the whole $batch ("Write request id : … does not contain Content-Type header
+// or body.", microsoftgraph/microsoft-graph-docs issue 6682); the core library copies only
+// what the request has. DELETE is sent as it is: OData gives it no body.
+func writeBody(item msgraphcore.BatchItem) {
+	switch strings.ToUpper(str(item.GetMethod())) {
+	case "POST", "PATCH", "PUT":
+	default:
+		return
+	}
+	if item.GetBody() == nil {
+		item.SetBody(msgraphcore.RequestBody{})
+	}
+	headers := item.GetHeaders()
+	if headers == nil {
+		headers = msgraphcore.RequestHeader{}
+	}
+	for k, v := range headers {
+		if strings.EqualFold(k, "Content-Type") && v != "" {
+			item.SetHeaders(headers)
+			return
+		}
+	}
+	headers["Content-Type"] = "application/json"
+	item.SetHeaders(headers)
 }

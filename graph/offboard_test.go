@@ -42,7 +42,7 @@ func TestOffboardCloudInBulk(t *testing.T) {
 	}
 	s := snaps[3]
 	if errs[3] != nil || s.UPN != "leaver03@corp.example.com" || len(s.Licenses) != 1 || s.Licenses[0] != "ENTERPRISEPACK" ||
-		len(s.Groups) != 3 || !s.Enabled || s.Manager != "asmith@corp.example.com" || s.SessionsValidFrom != nil {
+		len(s.Groups) != 3 || !s.Enabled || s.Manager != "asmith@corp.example.com" || s.SessionsValidFrom == nil || !s.SessionsValidFrom.Equal(e.srv.Tenant().User(s.UPN).CreatedDateTime) {
 		t.Fatalf("snapshot: %+v %v", s, errs[3])
 	}
 	// Look-up: 2 filters in 1 $batch; groups: 25 users in 2.

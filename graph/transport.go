@@ -26,8 +26,18 @@ func baseTransport(cfg Config) http.RoundTripper {
 
 // graphHTTPClient is the client the Graph request adapter uses: Kiota's middleware in a fixed
 // order. (kiota-http-go builds its default list from a map, so its order changes from run to
-// run.) Retry is outermost, so a retried request goes through compression again, which then
-// sees the body already compressed and leaves it alone; the retry handler rewinds the body.
+// run.)
+//
+// Request bodies are sent uncompressed: Kiota's compression handler is left out. Behind the
+// retry handler it labels the shared header map "Content-Encoding: gzip" but gzips only its
+// own shallow copy of the request (each handler calls req.WithContext), so a write throttled
+// with 429 was resent with the gzip label and the plain JSON body, and Graph refused it with
+// 400 (microsoft/kiota-http-go issue 183). In front of the retry handler it would work only
+// while no handler below replaced the body, and its 415 fallback hands the retry handler a
+// body that cannot be rewound. adkit's bodies are a few hundred bytes (a $batch of 20 a few
+// kilobytes): compressing them saves nothing worth that. Responses are still compressed (the
+// transport asks for gzip and undoes it). The retry handler rewinds the body, which the
+// request adapter makes seekable, before each resend.
 func graphHTTPClient(cfg Config, base http.RoundTripper) *http.Client {
 	retry := khttp.RetryHandlerOptions{
 		MaxRetries: 3,
@@ -45,7 +55,6 @@ func graphHTTPClient(cfg Config, base http.RoundTripper) *http.Client {
 		msgraphcore.NewGraphTelemetryHandler(&msgraphcore.GraphClientOptions{GraphServiceVersion: "v1.0"}),
 		khttp.NewRetryHandlerWithOptions(retry),
 		khttp.NewRedirectHandler(),
-		khttp.NewCompressionHandler(),
 		khttp.NewParametersNameDecodingHandler(),
 		khttp.NewUserAgentHandler(),
 	}

@@ -313,7 +313,7 @@ REF="$WORK/ldapsearch-dump.sh"
 	printf '"${L[@]}" "${SD[@]}" -s base %q objectSid ms-DS-MachineAccountQuota nTSecurityDescriptor\n' '(objectClass=*)'
 	printf '"${L[@]}" "${PR[@]}" %q sAMAccountName objectSid objectClass memberOf adminCount\n' \
 		'(|(objectClass=group)(objectClass=foreignSecurityPrincipal))'
-	printf '"${L[@]}" "${PR[@]}" %q sAMAccountName objectSid objectClass userAccountControl memberOf primaryGroupID lastLogonTimestamp pwdLastSet whenCreated adminCount servicePrincipalName\n' \
+	printf '"${L[@]}" "${PR[@]}" %q sAMAccountName objectSid objectClass userAccountControl memberOf primaryGroupID lastLogonTimestamp pwdLastSet whenCreated adminCount servicePrincipalName dNSHostName msDS-AllowedToDelegateTo msDS-AllowedToActOnBehalfOfOtherIdentity\n' \
 		'(objectClass=user)'
 	printf '"${L[@]}" "${PR[@]}" "${SD[@]}" %q objectClass nTSecurityDescriptor\n' \
 		'(|(objectClass=organizationalUnit)(objectClass=container))'

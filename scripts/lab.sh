@@ -38,7 +38,7 @@ HELPDESK_PW='Helpd3sk-Lab-Pa55!'
 # Our own tools talk to 127.0.0.1: OpenLDAP's libldap checks a server
 # certificate for "localhost" against the machine's host name instead.
 LDAPS_URL=ldaps://127.0.0.1
-PACKAGES=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind krb5-user ldap-utils openssl)
+PACKAGES=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind krb5-user ldap-utils openssl ldb-tools)
 # Samba tasks we need: LDAP(S)/GC, CLDAP, Kerberos (kdc + kpasswd), DCE/RPC.
 SERVER_SERVICES="rpc, ldap, cldap, kdc"
 

@@ -25,7 +25,9 @@ func TestControlRights(t *testing.T) {
 		{"reset password means nothing on a group", ACE{Mask: adsRightControlAccess, ObjectType: guidResetPassword}, targetGroup, nil},
 		{"write member", ACE{Mask: adsRightWriteProperty, ObjectType: guidMember}, targetGroup, []Right{RightWriteMember}},
 		{"add self", ACE{Mask: adsRightSelf, ObjectType: guidMember}, targetGroup, []Right{RightAddSelf}},
-		{"DCSync", ACE{Mask: adsRightControlAccess, ObjectType: guidGetChangesAll}, targetDomain, []Right{RightDCSync}},
+		// DCSync needs both rights: unexpectedControl pairs them (TestDCSyncNeedsBothRights).
+		{"Get-Changes-All", ACE{Mask: adsRightControlAccess, ObjectType: guidGetChangesAll}, targetDomain, []Right{RightGetChangesAll}},
+		{"Get-Changes", ACE{Mask: adsRightControlAccess, ObjectType: guidGetChanges}, targetDomain, []Right{rightGetChanges}},
 		{"gPLink", ACE{Mask: adsRightWriteProperty, ObjectType: guidGPLink}, targetDomain, []Right{RightWriteGPLink}},
 		{"key credentials", ACE{Mask: adsRightWriteProperty, ObjectType: guidKeyCredentialLink}, targetComputer, []Right{RightWriteKeyCredential}},
 		{"RBCD on a computer", ACE{Mask: adsRightWriteProperty, ObjectType: guidAllowedToActOnBe}, targetComputer, []Right{RightWriteRBCD}},
@@ -86,6 +88,9 @@ func aclFixture() *Inventory {
 	}
 	domainDACL := append(slices.Clone(expected),
 		allowObject(helpers, adsRightControlAccess, guidGetChangesAll),
+		allowObject(helpers, adsRightControlAccess, guidGetChanges),
+		// Get-Changes-All alone: not DCSync, its own finding.
+		allowObject(helper, adsRightControlAccess, guidGetChangesAll),
 		// Inherit-only: applies below the domain object, not to it.
 		ACE{Type: aceTypeAccessAllowed, Flags: aceFlagContainerInherit | aceFlagInheritOnly, Mask: writeDAC, SID: sidEveryone},
 		// A deny entry grants nothing.
@@ -129,6 +134,7 @@ func TestACLChecks(t *testing.T) {
 	r := runAll(t, aclFixture(), Options{})
 	want := map[string][]string{
 		"acl-domain-head":         {"Helpers: DCSync on " + testDomainDN + "; the group has 1 member account"},
+		"acl-get-changes-all":     {"helper: DS-Replication-Get-Changes-All (without Get-Changes) on " + testDomainDN},
 		"acl-adminsdholder":       {"helper: Owner on " + dnAdminSDHolder},
 		"acl-privileged-groups":   {"Everyone: GenericAll on DnsAdmins", "Helpers: WriteMember on Domain Admins; the group has 1 member account"},
 		"acl-privileged-accounts": {"Helpers: ResetPassword on adm, admsvc; the group has 1 member account"},

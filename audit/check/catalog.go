@@ -29,7 +29,7 @@ type Check struct {
 
 // Catalog returns every check, in the order reports list findings of equal severity.
 func Catalog() []Check {
-	return slices.Concat(privilegeChecks(), accountChecks(), kerberosChecks(), domainChecks(), aclChecks(), driftChecks())
+	return slices.Concat(privilegeChecks(), accountChecks(), kerberosChecks(), delegationChecks(), domainChecks(), aclChecks(), driftChecks())
 }
 
 // EntraCatalog returns every Entra ID check, in report order for equal severities.

@@ -7,8 +7,9 @@ import (
 )
 
 const aclExpected = "Expected trustees are not reported: SYSTEM, Administrators, Domain Admins, Enterprise " +
-	"Admins, the domain controllers, SELF and CREATOR OWNER. Deny entries are not subtracted, so a " +
-	"grant that a deny entry cancels is still listed."
+	"Admins, the domain controllers, SELF and CREATOR OWNER. Deny entries are evaluated as Windows " +
+	"does (in DACL order: explicit deny before allow, inherited entries after explicit ones), so a " +
+	"grant a deny entry cancels is not listed."
 
 func aclChecks() []Check {
 	return []Check{
@@ -22,7 +23,23 @@ func aclChecks() []Check {
 			Fix: "Remove the entry from the domain object's permissions (Active Directory Users and Computers, " +
 				"Advanced Features, domain Properties, Security), or make the trustee part of tier 0 on purpose.",
 			NeedsACLs: true,
-			find:      aclFinding(func(s *scan, o *SecuredObject) (targetKind, bool) { return targetDomain, s.isDomainHead(o) }),
+			find: withSplitDCSync(aclFindingOf(func(s *scan, o *SecuredObject) (targetKind, bool) { return targetDomain, s.isDomainHead(o) },
+				func(r Right) bool { return r != RightGetChangesAll })),
+		},
+		{
+			ID:       "acl-get-changes-all",
+			Severity: SeverityMedium,
+			Title:    "Replicating Directory Changes All without Replicating Directory Changes (one grant short of DCSync)",
+			Why: "DS-Replication-Get-Changes-All lets its holder replicate secrets (password hashes), but the " +
+				"replication request also needs DS-Replication-Get-Changes (MS-DRSR 4.1.10.5.20): alone it is " +
+				"not DCSync, yet whoever is later given Get-Changes, or already holds it through another " +
+				"entry or group, can read every password hash. Holders of both are reported as DCSync by " +
+				"acl-domain-head. " + aclExpected,
+			Fix: "Remove the Replicating Directory Changes All entry from the domain object's permissions unless " +
+				"the trustee is a directory synchronisation account that needs it (which then needs both rights).",
+			NeedsACLs: true,
+			find: aclFindingOf(func(s *scan, o *SecuredObject) (targetKind, bool) { return targetDomain, s.isDomainHead(o) },
+				func(r Right) bool { return r == RightGetChangesAll }),
 		},
 		{
 			ID:       "acl-adminsdholder",
@@ -140,9 +157,27 @@ func (s *scan) unexpectedControl(o *SecuredObject, kind targetKind) []control {
 	if o.SD.DACL == nil {
 		add(sidEveryone, RightGenericAll) // no DACL at all grants everyone everything
 	}
-	for _, ace := range o.SD.DACL {
-		if ace.Allows() && ace.AppliesToObject() {
-			add(ace.SID, controlRights(ace, kind)...)
+	for _, ace := range s.effectiveAllows(o.SD.DACL) {
+		add(ace.SID, controlRights(ace, kind)...)
+	}
+	return pairReplication(out)
+}
+
+// pairReplication turns each trustee's replication rights into what they amount to: both
+// Get-Changes and Get-Changes-All are DCSync (MS-DRSR 4.1.10.5.20: IDL_DRSGetNCChanges
+// checks both for secret attributes); Get-Changes-All alone stays as it is, its own finding;
+// Get-Changes alone replicates no secrets and is dropped.
+func pairReplication(cs []control) []control {
+	out := cs[:0]
+	for _, c := range cs {
+		all, changes := slices.Contains(c.rights, RightGetChangesAll), slices.Contains(c.rights, rightGetChanges)
+		c.rights = slices.DeleteFunc(c.rights, func(r Right) bool { return r == rightGetChanges })
+		if all && changes {
+			i := slices.Index(c.rights, RightGetChangesAll)
+			c.rights[i] = RightDCSync
+		}
+		if len(c.rights) > 0 {
+			out = append(out, c)
 		}
 	}
 	return out
@@ -152,6 +187,12 @@ func (s *scan) unexpectedControl(o *SecuredObject, kind targetKind) []control {
 // same rights on several objects gets one line naming them all: a default that hands one
 // group control of every privileged group reads as one fact, not ten.
 func aclFinding(match func(*scan, *SecuredObject) (targetKind, bool)) func(*scan) []Finding {
+	return aclFindingOf(match, func(Right) bool { return true })
+}
+
+// aclFindingOf is aclFinding over the rights keep accepts, so that two checks can split the
+// rights on one object between them.
+func aclFindingOf(match func(*scan, *SecuredObject) (targetKind, bool), keep func(Right) bool) func(*scan) []Finding {
 	return func(s *scan) []Finding {
 		type line struct{ trustee, rights string }
 		targets := map[line][]string{}
@@ -163,7 +204,11 @@ func aclFinding(match func(*scan, *SecuredObject) (targetKind, bool)) func(*scan
 				continue
 			}
 			for _, c := range s.unexpectedControl(o, kind) {
-				l := line{c.trustee, joinRights(c.rights)}
+				rights := slices.DeleteFunc(c.rights, func(r Right) bool { return !keep(r) })
+				if len(rights) == 0 {
+					continue
+				}
+				l := line{c.trustee, joinRights(rights)}
 				if _, seen := targets[l]; !seen {
 					order = append(order, l)
 				}
@@ -174,7 +219,12 @@ func aclFinding(match func(*scan, *SecuredObject) (targetKind, bool)) func(*scan
 		for _, l := range order {
 			names := targets[l]
 			slices.SortFunc(names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
-			objects = append(objects, s.trusteeObject(l.trustee, fmt.Sprintf("%s on %s", l.rights, strings.Join(names, ", "))))
+			full, brief := briefList(names, "objects")
+			o := s.trusteeObject(l.trustee, fmt.Sprintf("%s on %s", l.rights, full))
+			if brief != "" {
+				o.Brief = s.trusteeObject(l.trustee, fmt.Sprintf("%s on %s", l.rights, brief)).Detail
+			}
+			objects = append(objects, o)
 		}
 		return single(objects)
 	}
@@ -265,4 +315,67 @@ func resetRightText(a ACE) string {
 	default:
 		return "All extended rights (includes Reset Password)"
 	}
+}
+
+// withSplitDCSync adds to the domain-head finding the accounts that hold the two halves of
+// DCSync through different trustees (Get-Changes through one group, Get-Changes-All through
+// another, or one of them directly): no single trustee's line says DCSync for them, but their
+// token holds both SIDs, and the access check grants both rights.
+func withSplitDCSync(find func(*scan) []Finding) func(*scan) []Finding {
+	return func(s *scan) []Finding {
+		findings := find(s)
+		extra := s.splitDCSync()
+		if len(extra) == 0 {
+			return findings
+		}
+		if len(findings) == 0 {
+			return single(extra)
+		}
+		findings[0].Objects = append(findings[0].Objects, extra...)
+		return findings
+	}
+}
+
+// splitDCSync lists the accounts whose Get-Changes and Get-Changes-All come from different
+// unexpected trustees on the domain object (a trustee holding both is reported on its own).
+func (s *scan) splitDCSync() []Object {
+	var changes, all, both []string
+	for i := range s.inv.Secured {
+		o := &s.inv.Secured[i]
+		if !s.isDomainHead(o) || o.SD == nil {
+			continue
+		}
+		for _, c := range s.unexpectedControl(o, targetDomain) {
+			switch {
+			case slices.Contains(c.rights, RightDCSync):
+				both = append(both, c.trustee) // reported as the trustee's own line
+			case slices.Contains(c.rights, RightGetChangesAll):
+				all = append(all, c.trustee)
+			}
+		}
+		for _, ace := range s.effectiveAllows(o.SD.DACL) {
+			if slices.Contains(controlRights(ace, targetDomain), rightGetChanges) && !expectedTrustee(ace.SID, s.inv.DomainSID) &&
+				!slices.Contains(changes, ace.SID) {
+				changes = append(changes, ace.SID)
+			}
+		}
+	}
+	if len(all) == 0 || len(changes) == 0 {
+		return nil
+	}
+	var out []Object
+	for i := range s.inv.Accounts {
+		a := &s.inv.Accounts[i]
+		viaAll := slices.IndexFunc(all, func(t string) bool { return s.tokenHolds(a.SID, t) })
+		viaChanges := slices.IndexFunc(changes, func(t string) bool { return s.tokenHolds(a.SID, t) })
+		if viaAll < 0 || viaChanges < 0 || all[viaAll] == changes[viaChanges] ||
+			slices.ContainsFunc(both, func(t string) bool { return s.tokenHolds(a.SID, t) }) {
+			continue
+		}
+		_, gc, _, _ := s.principal(changes[viaChanges])
+		_, gca, _, _ := s.principal(all[viaAll])
+		out = append(out, s.accountObject(int32(i), fmt.Sprintf("DCSync on %s: Get-Changes through %s, Get-Changes-All through %s",
+			s.inv.DomainDN, gc, gca)))
+	}
+	return out
 }

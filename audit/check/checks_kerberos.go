@@ -42,6 +42,21 @@ func kerberosChecks() []Check {
 			find: uacFinding(uacDontRequirePreauth, "Kerberos pre-authentication not required (userAccountControl 0x400000)", nil),
 		},
 		{
+			ID:       "disabled-kerberos-exposure",
+			Severity: SeverityLow,
+			Title:    "Disabled user accounts with a servicePrincipalName or without Kerberos pre-authentication",
+			Why: "MS-KILE only requires the KDC to check the state of the client asking for a ticket " +
+				"(MS-KILE 3.3.5.7.1), not of the service the ticket is for: on this project's lab " +
+				"(a Samba AD DC) a disabled account with an SPN was still issued a service ticket, which " +
+				"can be cracked offline like any Kerberoasted one. Whether a KDC also answers AS requests " +
+				"for a disabled account without pre-authentication depends on the KDC. The risk is lower " +
+				"than for enabled accounts (a cracked password logs nobody on until the account is " +
+				"enabled again), but a password reused elsewhere, or a later re-enable, makes it real.",
+			Fix: "Remove the SPN (and set pre-authentication back) on accounts that are disabled for good, or " +
+				"delete them; re-enabling one should come with a new, long password.",
+			find: findDisabledKerberos,
+		},
+		{
 			ID:       "unconstrained-delegation",
 			Severity: SeverityHigh,
 			Title:    "Enabled accounts other than domain controllers trusted for unconstrained delegation",
@@ -114,6 +129,30 @@ func findKrbtgtAge(s *scan) []Finding {
 		}
 		if age := s.now.Sub(a.PasswordLastSet); age > krbtgtPasswordMaxAge {
 			objects = append(objects, s.accountObject(int32(i), fmt.Sprintf("password set %s (%d days ago)", day(a.PasswordLastSet), days(age))))
+		}
+	}
+	return single(objects)
+}
+
+// findDisabledKerberos reports disabled user accounts that the roasting checks leave out
+// because they are disabled: with an SPN, or without pre-authentication. krbtgt (disabled,
+// with kadmin/changepw) and trust accounts are not user accounts in that sense.
+func findDisabledKerberos(s *scan) []Finding {
+	var objects []Object
+	for i := range s.inv.Accounts {
+		a := &s.inv.Accounts[i]
+		if a.Enabled() || a.Computer || a.Krbtgt() || a.TrustAccount() {
+			continue
+		}
+		var what []string
+		if len(a.SPNs) > 0 {
+			what = append(what, spnText(a.SPNs))
+		}
+		if a.Has(uacDontRequirePreauth) {
+			what = append(what, "Kerberos pre-authentication not required (userAccountControl 0x400000)")
+		}
+		if len(what) > 0 {
+			objects = append(objects, s.accountObject(int32(i), s.withPrivilege(int32(i), "disabled; "+strings.Join(what, "; "))))
 		}
 	}
 	return single(objects)

@@ -13,6 +13,9 @@ import (
 
 const testDomainDN = "DC=corp,DC=example,DC=com"
 
+// testDomain is the fixture domain's SID.
+const testDomain = "S-1-5-21-1004336348-1177238915-682003330"
+
 var testNow = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
 func daysAgo(n int) time.Time { return testNow.Add(-time.Duration(n) * 24 * time.Hour) }

@@ -3,6 +3,7 @@ package check
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
 // groupSpec identifies a sensitive group. Groups are found by SID, never by name: names are
@@ -76,4 +77,21 @@ type privilegedGroup struct {
 type privilege struct {
 	group *privilegedGroup
 	h     holding
+}
+
+// PrivilegedSIDs names the objects whose security descriptors the ACL checks read besides the
+// domain head and the containers: the privileged groups, found by SID, and every account
+// that holds one of them through any nesting. An AD loader calls it on the groups and
+// accounts it has read (ad.Client.AuditInventory), so that which groups count as privileged
+// stays the checks' knowledge.
+func PrivilegedSIDs(inv *Inventory) []string {
+	s := newScan(inv, Options{Now: time.Now()})
+	var sids []string
+	for _, pg := range s.privileged {
+		sids = append(sids, inv.Groups[pg.index].SID)
+	}
+	for _, i := range s.privilegedAccounts() {
+		sids = append(sids, inv.Accounts[i].SID)
+	}
+	return sids
 }

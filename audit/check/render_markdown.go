@@ -33,7 +33,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 		p("**How to fix.** %s\n\n", mdEscape(f.Fix))
 		p("| Account | Detail | Path | DN |\n|---|---|---|---|\n")
 		for _, o := range f.Objects {
-			p("| %s | %s | %s | %s |\n", mdEscape(o.SAMAccountName), mdEscape(o.Detail), mdEscape(pathNames(o.Path)), mdEscape(o.DN))
+			p("| %s | %s | %s | %s |\n", mdEscape(o.SAMAccountName), mdEscape(o.Shown()), mdEscape(pathNames(o.Path)), mdEscape(o.DN))
 		}
 		p("\n")
 	}

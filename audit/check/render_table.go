@@ -12,7 +12,7 @@ func (r *Report) Table() output.Table {
 	t := output.Table{Header: []string{"Severity", "Check", "Account", "Detail", "Path"}}
 	for _, f := range r.Findings {
 		for _, o := range f.Objects {
-			t.AddRow(f.Severity.String(), f.Check, displayName(o), o.Detail, pathNames(o.Path))
+			t.AddRow(f.Severity.String(), f.Check, displayName(o), o.Shown(), pathNames(o.Path))
 		}
 	}
 	return t

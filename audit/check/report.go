@@ -2,6 +2,7 @@ package check
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -82,6 +83,32 @@ type Object struct {
 	// Management: the role can be activated at any time), or "mixed" for an object holding
 	// several roles, some active and some eligible; the detail says which. Empty elsewhere.
 	Assignment string `json:"assignment,omitempty"`
+	// Brief is Detail shortened for the formats a person reads (table, markdown, HTML) when
+	// it lists many objects: a count and the first few. Empty when Detail is short. JSON and
+	// CSV keep Detail, every name in it.
+	Brief string `json:"-"`
+}
+
+// Shown is the detail for a person to read: Brief when there is one, else Detail.
+func (o Object) Shown() string {
+	if o.Brief != "" {
+		return o.Brief
+	}
+	return o.Detail
+}
+
+// shownItems is how many names of a long list a row shows before counting the rest.
+const shownItems = 5
+
+// briefList joins items in full, and, for more than shownItems, also briefly: "N objects:
+// a, b, c, d, e and N-5 more". brief is empty for a short list.
+func briefList(items []string, noun string) (full, brief string) {
+	full = strings.Join(items, ", ")
+	if len(items) <= shownItems {
+		return full, ""
+	}
+	return full, fmt.Sprintf("%d %s: %s and %d more (all of them in -o json or csv)",
+		len(items), noun, strings.Join(items[:shownItems], ", "), len(items)-shownItems)
 }
 
 // AtLeast counts the findings as severe as threshold or more.

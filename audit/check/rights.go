@@ -32,6 +32,7 @@ const (
 const (
 	guidResetPassword     = "00299570-246d-11d0-a768-00aa006e0529" // User-Force-Change-Password
 	guidMember            = "bf9679c0-0de6-11d0-a285-00aa003049e2" // member, and the Self-Membership validated write
+	guidGetChanges        = "1131f6aa-9c07-11d1-f79f-00c04fc2dcd2" // DS-Replication-Get-Changes
 	guidGetChangesAll     = "1131f6ad-9c07-11d1-f79f-00c04fc2dcd2" // DS-Replication-Get-Changes-All: with Get-Changes, DCSync
 	guidKeyCredentialLink = "5b47d60f-6090-40b2-9f37-2a4de88f3063" // msDS-KeyCredentialLink ("shadow credentials")
 	guidAllowedToActOnBe  = "3f78c3e5-f79a-46bd-a0b8-9d18116ddc79" // msDS-AllowedToActOnBehalfOfOtherIdentity (RBCD)
@@ -57,6 +58,13 @@ const (
 	RightWriteMember        Right = "WriteMember"
 	RightAddSelf            Right = "AddSelf"
 	RightDCSync             Right = "DCSync"
+	// RightGetChangesAll is DS-Replication-Get-Changes-All without DS-Replication-Get-Changes:
+	// replicating secrets needs both (MS-DRSR 4.1.10.5.20), so alone it is one grant short of
+	// DCSync, and its own finding (acl-get-changes-all).
+	RightGetChangesAll Right = "DS-Replication-Get-Changes-All (without Get-Changes)"
+	// rightGetChanges is DS-Replication-Get-Changes: it replicates everything but secrets, and
+	// counts only as the other half of DCSync; it is never reported alone.
+	rightGetChanges         Right = "DS-Replication-Get-Changes"
 	RightWriteKeyCredential Right = "Write msDS-KeyCredentialLink"
 	RightWriteRBCD          Right = "Write msDS-AllowedToActOnBehalfOfOtherIdentity"
 	RightWriteGPLink        Right = "Write gPLink"
@@ -87,7 +95,7 @@ func (k targetKind) relevant(r Right) bool {
 		return k == targetUser || k == targetComputer
 	case RightWriteRBCD:
 		return k == targetComputer
-	case RightDCSync, RightWriteGPLink:
+	case RightDCSync, RightGetChangesAll, rightGetChanges, RightWriteGPLink:
 		return k == targetDomain
 	}
 	return false
@@ -110,7 +118,9 @@ func controlRights(a ACE, k targetKind) []Right {
 		case m&adsRightControlAccess != 0 && a.ObjectType == guidResetPassword:
 			add(RightResetPassword)
 		case m&adsRightControlAccess != 0 && a.ObjectType == guidGetChangesAll:
-			add(RightDCSync)
+			add(RightGetChangesAll) // DCSync when the same trustee holds Get-Changes: see pairReplication
+		case m&adsRightControlAccess != 0 && a.ObjectType == guidGetChanges:
+			add(rightGetChanges)
 		case m&adsRightWriteProperty != 0 && a.ObjectType == guidMember:
 			add(RightWriteMember)
 		case m&adsRightSelf != 0 && a.ObjectType == guidMember:

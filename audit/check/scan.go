@@ -24,6 +24,8 @@ type scan struct {
 	protected map[int32]bool
 
 	sids map[string]ref // every account, group and foreign principal by SID, for trustees
+	// nested caches, per group that a deny entry names, every principal nested in it.
+	nested map[int32]map[ref]bool
 }
 
 func newScan(inv *Inventory, opts Options) *scan {

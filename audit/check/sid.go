@@ -1,9 +1,6 @@
 package check
 
-import (
-	"strconv"
-	"strings"
-)
+import "github.com/adkit-dev/adkit/audit/inventory"
 
 // Well-known SIDs (MS-DTYP 2.4.2.4) the checks name or treat specially.
 const (
@@ -32,51 +29,15 @@ const (
 )
 
 // wellKnownName names the SIDs that have no object in the domain partition.
-func wellKnownName(sid string) (string, bool) {
-	switch sid {
-	case sidEveryone:
-		return "Everyone", true
-	case sidCreatorOwner:
-		return "CREATOR OWNER", true
-	case "S-1-3-1":
-		return "CREATOR GROUP", true
-	case "S-1-5-7":
-		return "ANONYMOUS LOGON", true
-	case sidEnterpriseDCs:
-		return "ENTERPRISE DOMAIN CONTROLLERS", true
-	case sidSelf:
-		return "SELF", true
-	case sidAuthenticatedUsers:
-		return "Authenticated Users", true
-	case sidSystem:
-		return "SYSTEM", true
-	case "S-1-5-19":
-		return "LOCAL SERVICE", true
-	case "S-1-5-20":
-		return "NETWORK SERVICE", true
-	}
-	return "", false
-}
+func wellKnownName(sid string) (string, bool) { return inventory.WellKnownName(sid) }
 
-// splitDomainSID splits a domain account's SID (S-1-5-21-a-b-c-RID) into the domain SID and
-// the RID; ok is false for anything else (well-known and builtin SIDs).
+// splitDomainSID splits a domain account's SID into the domain SID and the RID.
 func splitDomainSID(sid string) (domain string, rid uint32, ok bool) {
-	if !strings.HasPrefix(sid, "S-1-5-21-") {
-		return "", 0, false
-	}
-	i := strings.LastIndexByte(sid, '-')
-	r, err := strconv.ParseUint(sid[i+1:], 10, 32)
-	if err != nil || strings.Count(sid[:i], "-") < 4 {
-		return "", 0, false
-	}
-	return sid[:i], uint32(r), true
+	return inventory.SplitDomainSID(sid)
 }
 
 // ridOf is the RID of a domain SID, or 0.
-func ridOf(sid string) uint32 {
-	_, rid, _ := splitDomainSID(sid)
-	return rid
-}
+func ridOf(sid string) uint32 { return inventory.RIDOf(sid) }
 
 // expectedTrustee reports whether a trustee is one AD itself grants control over the
 // sensitive objects, so that its permissions are not findings: SYSTEM, Administrators,

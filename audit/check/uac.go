@@ -1,20 +1,22 @@
 package check
 
-// userAccountControl bits (MS-ADTS 2.2.16).
+import "github.com/adkit-dev/adkit/audit/inventory"
+
+// userAccountControl bits (MS-ADTS 2.2.16), by the names the checks use.
 const (
-	uacAccountDisable          = 0x00000002
-	uacPasswordNotRequired     = 0x00000020
-	uacEncryptedTextPwdAllowed = 0x00000080
-	uacInterdomainTrustAccount = 0x00000800
-	uacServerTrustAccount      = 0x00002000
-	uacDontExpirePassword      = 0x00010000
-	uacSmartcardRequired       = 0x00040000
-	uacTrustedForDelegation    = 0x00080000
-	uacNotDelegated            = 0x00100000
-	uacUseDESKeyOnly           = 0x00200000
-	uacDontRequirePreauth      = 0x00400000
-	uacTrustedToAuthForDeleg   = 0x01000000
-	uacPartialSecretsAccount   = 0x04000000
+	uacAccountDisable          = inventory.UACAccountDisable
+	uacPasswordNotRequired     = inventory.UACPasswordNotRequired
+	uacEncryptedTextPwdAllowed = inventory.UACEncryptedTextPwdAllowed
+	uacInterdomainTrustAccount = inventory.UACInterdomainTrustAccount
+	uacServerTrustAccount      = inventory.UACServerTrustAccount
+	uacDontExpirePassword      = inventory.UACDontExpirePassword
+	uacSmartcardRequired       = inventory.UACSmartcardRequired
+	uacTrustedForDelegation    = inventory.UACTrustedForDelegation
+	uacNotDelegated            = inventory.UACNotDelegated
+	uacUseDESKeyOnly           = inventory.UACUseDESKeyOnly
+	uacDontRequirePreauth      = inventory.UACDontRequirePreauth
+	uacTrustedToAuthForDeleg   = inventory.UACTrustedToAuthForDeleg
+	uacPartialSecretsAccount   = inventory.UACPartialSecretsAccount
 )
 
 // uacFlag names a userAccountControl bit for snapshots and diffs.

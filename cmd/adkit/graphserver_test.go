@@ -38,7 +38,10 @@ func server(ts *testscript.TestScript) *graphtest.Server {
 //	                                  With audit it serves graphtest.AuditTenant
 //	graph-server permissions PERM...  grant the app only these Graph permissions
 //	graph-server p2 on|off            whether the tenant holds an Entra ID P2 licence (PIM)
-//	graph-server fail METHOD PATH TIMES STATUS [RETRY_AFTER]
+//	graph-server fail METHOD PATH TIMES STATUS [RETRY_AFTER] [single] [alternate]
+//	                                  METHOD WRITE: any write; PATH -: any path; single: only
+//	                                  requests on the wire, not $batch items; alternate: every
+//	                                  other matching request goes through (graphtest.Fault)
 //	graph-server token-lifetime D     access tokens issued from now on last D (e.g. 4m: MSAL
 //	                                  renews a token 5 minutes early, so 4m is stale at once)
 //	graph-server grants TYPE MIN      the token service granted at least MIN tokens of grant_type
@@ -108,8 +111,21 @@ func graphServerCmd(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("usage: graph-server fail METHOD PATH TIMES STATUS [RETRY_AFTER]")
 		}
 		f := graphtest.Fault{Method: args[1], Path: args[2], Times: atoi(ts, args[3]), Status: atoi(ts, args[4])}
+		if f.Path == "-" {
+			f.Path = ""
+		}
 		if len(args) > 5 {
 			f.RetryAfter = atoi(ts, args[5])
+		}
+		for _, a := range args[min(len(args), 6):] {
+			switch a {
+			case "single":
+				f.Single = true
+			case "alternate":
+				f.Alternate = true
+			default:
+				ts.Fatalf("graph-server fail: unknown option %q (single, alternate)", a)
+			}
 		}
 		server(ts).Fail(f)
 	case "count", "wire":

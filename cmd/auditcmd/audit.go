@@ -42,7 +42,7 @@ func loadFromAD(f *factory.Factory) inventoryLoader {
 		if err != nil {
 			return nil, err
 		}
-		return check.Load(ctx, c, opts)
+		return c.AuditInventory(ctx, opts, check.PrivilegedSIDs)
 	}
 }
 

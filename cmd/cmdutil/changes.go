@@ -90,3 +90,13 @@ func FromAD(o directory.Outcome) Outcome {
 	}
 	return out
 }
+
+// ChangeMark is the mark that leads a line about one change: "✓" for a change made, "~" for
+// one a dry run would make. Every command marks them alike (disable, create, reset-password,
+// group changes, restore), so that a dry run never reads as done.
+func ChangeMark(dryRun bool) string {
+	if dryRun {
+		return "~"
+	}
+	return "✓"
+}

@@ -5,10 +5,12 @@ package factory
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"os"
 	"os/user"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -157,6 +159,11 @@ func (f *Factory) connectAD(ctx context.Context) (*ad.Client, error) {
 	if s.TLSSkipVerify {
 		fmt.Fprintln(f.IO.ErrOut, "warning: TLS certificate verification is off (--tls-skip-verify); use this only in a lab")
 	}
+	if s.CAFile != "" && !s.TLSSkipVerify {
+		if err := checkCAFile(s.CAFile); err != nil {
+			return nil, err
+		}
+	}
 	cfg := ad.Config{
 		URL:           s.LDAPURL,
 		BaseDN:        s.BaseDN,
@@ -191,13 +198,13 @@ func (f *Factory) connectAD(ctx context.Context) (*ad.Client, error) {
 // It is never taken from argv.
 func (f *Factory) bindPassword(s *config.Settings) (secret.Secret, error) {
 	if path := f.Globals.Set["bind-password-file"]; path != "" {
-		return readPasswordFile(path)
+		return f.readPasswordFile(path)
 	}
 	if v := f.Getenv("ADKIT_BIND_PASSWORD"); v != "" {
 		return secret.New(v), nil
 	}
 	if s.BindPasswordFile != "" {
-		return readPasswordFile(s.BindPasswordFile)
+		return f.readPasswordFile(s.BindPasswordFile)
 	}
 	if f.IO.CanPrompt() {
 		return f.Prompter.Password(fmt.Sprintf("Password for %s:", s.BindUser))
@@ -205,7 +212,14 @@ func (f *Factory) bindPassword(s *config.Settings) (secret.Secret, error) {
 	return secret.Secret{}, cmdutil.FlagErrorf("no bind password for %s: use --bind-password-file FILE or ADKIT_BIND_PASSWORD (no terminal to ask on)", s.BindUser)
 }
 
-func readPasswordFile(path string) (secret.Secret, error) {
+// readPasswordFile reads the bind password from path. A file that group or others may read
+// is still used, with a warning, as ssh warns of a private key left open: the password is
+// the domain's, and anyone on this machine could take it.
+func (f *Factory) readPasswordFile(path string) (secret.Secret, error) {
+	if info, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
+		fmt.Fprintf(f.IO.ErrOut, "warning: bind password file %s can be read by others (mode %04o); make it yours alone: chmod 600 %s\n",
+			path, info.Mode().Perm(), path)
+	}
 	pw, err := secret.FromFile(path)
 	if errors.Is(err, secret.ErrEmpty) {
 		return pw, cmdutil.FlagErrorf("bind password file %s is empty", path)
@@ -276,4 +290,18 @@ func (f *Factory) Target() (string, error) {
 		return "", err
 	}
 	return f.target(s), nil
+}
+
+// checkCAFile makes a CA file that is missing or holds no certificate a usage error (exit
+// 2), as a missing password file is: the technician typed a wrong path, nothing is wrong
+// with the domain controller. The TLS handshake reads it again and trusts exactly it.
+func checkCAFile(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return &cmdutil.FlagError{Err: fmt.Errorf("CA file (--ca-file or ADKIT_CA_FILE): %w", err)}
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(data) {
+		return cmdutil.FlagErrorf("CA file %s holds no PEM certificate: pass the domain's CA certificate (-----BEGIN CERTIFICATE-----)", path)
+	}
+	return nil
 }

@@ -104,6 +104,7 @@ so a run that stopped half way (Ctrl-C, a lost connection) finishes the job.`,
 }
 
 func applyRun(ctx context.Context, opts *applyOptions) error {
+	opts.Source.snapshotDir = opts.SnapshotDir // a leaver's first snapshot says when its offboarding began
 	prep, err := prepare(ctx, opts.IO, &opts.Source, opts.Mode, opts.Dir, opts.Entra, opts.Cloud)
 	if err != nil {
 		return err
@@ -190,6 +191,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		err = trail.Do(ctx, runOp, run)
 	}
 	bar.Finish()
+	results = withUnattempted(p.Entries, results)
 	if werr := writeResults(opts, results); werr != nil {
 		return errors.Join(err, werr)
 	}

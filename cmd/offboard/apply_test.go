@@ -265,3 +265,46 @@ func TestApplyFromACSVFileWithTheTemplate(t *testing.T) {
 		t.Errorf("the run record does not name the file:\n%s", log)
 	}
 }
+
+// Interrupted after the first leaver: the results — and --results-out — still list every
+// row, those not reached as not_attempted with what to do, as onboarding's do.
+func TestApplyInterruptedListsEveryRow(t *testing.T) {
+	fx := newApplyFixture(t, false, "jdoe", "asmith")
+	fx.opts.ResultsOut = filepath.Join(t.TempDir(), "results.csv")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fx.dir.onOffboard = func(*directory.LeaverSnapshot) { cancel() } // Ctrl-C while jdoe is offboarded
+	err := applyRun(ctx, fx.opts)
+	if err == nil {
+		t.Fatal("an interrupted run reported success")
+	}
+	rs := fx.results(t)
+	if len(rs) != 2 || rs[0].Status != statusOffboarded || rs[1].Status != statusNotAttempted || rs[1].SAMAccountName != "asmith" ||
+		!strings.Contains(rs[1].Error, "not started") {
+		t.Fatalf("results: %+v", rs)
+	}
+	csv := readFile(t, fx.opts.ResultsOut)
+	if !strings.Contains(csv, ",jdoe,") || !strings.Contains(csv, ",asmith,") || !strings.Contains(csv, ",not_attempted,") {
+		t.Errorf("results file:\n%s", csv)
+	}
+	if n := len(fx.dir.offboarded); n != 1 {
+		t.Errorf("%d leavers offboarded after the interrupt, want 1", n)
+	}
+}
+
+// A run whose time runs out (not an interrupt) still lists every row.
+func TestApplyOutOfTimeListsEveryRow(t *testing.T) {
+	fx := newApplyFixture(t, false, "jdoe", "asmith")
+	fx.opts.ResultsOut = filepath.Join(t.TempDir(), "results.csv")
+	expired, cancel := context.WithDeadline(context.Background(), time.Unix(0, 0))
+	defer cancel()
+	err := applyRun(expired, fx.opts)
+	if err == nil {
+		t.Fatal("a run out of time reported success")
+	}
+	rs := fx.results(t)
+	if len(rs) != 2 || rs[0].Status != statusNotAttempted || rs[1].Status != statusNotAttempted ||
+		!strings.Contains(rs[1].Error, "run the same command again") {
+		t.Fatalf("results: %+v", rs)
+	}
+}

@@ -79,6 +79,8 @@ type cloudPlan struct {
 	Snapshot *directory.CloudRevocation
 	Item     directory.CloudOffboard
 	Missing  string // not (yet) in Entra ID, or ambiguous: why nothing is done there
+	// revokedAt is when the sessions were revoked since offboarding began; nil: not known to be.
+	revokedAt *time.Time
 }
 
 // work reports whether anything is left to take.
@@ -146,7 +148,13 @@ func (c *cloudPlan) words() string {
 // nothing). Cloud-only: matched by object id; disabled, sessions revoked, licences and the
 // groups not kept removed. A leaver with cloud work left whose account is otherwise done is
 // planned again (action offboard). The result is parallel to p.Entries.
-func planCloud(ctx context.Context, cloud cloudDirectory, p *onboarding.LeaverPlan, mode string) ([]*cloudPlan, error) {
+//
+// Whether sessions were revoked is not in the account: Graph gives signInSessionsValidFromDateTime
+// a value from the account's creation on, so a value proves nothing. They count as revoked
+// when that time is no earlier than when this leaver's offboarding began — the first snapshot
+// saved of it (began; nil: none kept) — less skewTolerance for the clocks of this machine and
+// of Graph. Without a snapshot they are revoked (again): harmless, and never left undone.
+func planCloud(ctx context.Context, cloud cloudDirectory, p *onboarding.LeaverPlan, mode string, began func(name string) (time.Time, bool)) ([]*cloudPlan, error) {
 	out := make([]*cloudPlan, len(p.Entries))
 	var keys []directory.CloudKey
 	var at []int
@@ -185,6 +193,11 @@ func planCloud(ctx context.Context, cloud cloudDirectory, p *onboarding.LeaverPl
 		}
 		s := c.Snapshot
 		c.Item = directory.CloudOffboard{Snapshot: s}
+		name := e.SAMAccountName // the name the snapshot files carry
+		if mode == modeCloud {
+			name = s.UPN
+		}
+		c.revokedAt = revokedSince(s, name, began)
 		if mode == modeCloud {
 			c.Item.Disable = true
 			for _, g := range s.Groups {
@@ -192,9 +205,9 @@ func planCloud(ctx context.Context, cloud cloudDirectory, p *onboarding.LeaverPl
 					c.Item.RemoveGroups = append(c.Item.RemoveGroups, g)
 				}
 			}
-			c.Item.Revoke = s.Enabled || s.SessionsValidFrom == nil || len(s.Licenses)+len(c.Item.RemoveGroups) > 0
+			c.Item.Revoke = s.Enabled || c.revokedAt == nil || len(s.Licenses)+len(c.Item.RemoveGroups) > 0
 		} else {
-			c.Item.Revoke = e.Action == onboarding.ActionOffboard || s.SessionsValidFrom == nil || len(s.Licenses) > 0
+			c.Item.Revoke = e.Action == onboarding.ActionOffboard || c.revokedAt == nil || len(s.Licenses) > 0
 		}
 		if e.Action == onboarding.ActionSkip && c.work() {
 			e.Action, e.Reason = onboarding.ActionOffboard, "the Entra ID account still has access to take"
@@ -202,11 +215,30 @@ func planCloud(ctx context.Context, cloud cloudDirectory, p *onboarding.LeaverPl
 		if mode == modeCloud && e.SAMAccountName == "" {
 			e.SAMAccountName = s.UPN
 		}
-		if mode == modeCloud && e.Action == onboarding.ActionOffboard && !c.work() {
-			e.Action, e.Reason = onboarding.ActionSkip, "already offboarded: disabled, sessions revoked, no licence, in no group that is not kept"
+		if mode == modeCloud && !c.work() {
+			// Also over the directory-neutral planner's reason, which knows nothing of sessions.
+			e.Action, e.Reason = onboarding.ActionSkip, "already offboarded: disabled, sessions revoked "+
+				c.revokedAt.UTC().Format(time.RFC3339)+", no licence, in no group that is not kept"
 		}
 	}
 	return out, nil
+}
+
+// skewTolerance is how far this machine's clock and Graph's may disagree when a revocation's
+// time is compared with a snapshot's.
+const skewTolerance = time.Minute
+
+// revokedSince is when the leaver's sessions were revoked, if that happened since its
+// offboarding began (see planCloud); nil otherwise.
+func revokedSince(s *directory.CloudRevocation, name string, began func(string) (time.Time, bool)) *time.Time {
+	if s.SessionsValidFrom == nil || began == nil {
+		return nil
+	}
+	start, ok := began(name)
+	if !ok || s.SessionsValidFrom.Before(start.Add(-skewTolerance)) {
+		return nil
+	}
+	return s.SessionsValidFrom
 }
 
 // cloudResult is what one leaver's Entra ID offboarding did: the "entra" of a result line.

@@ -57,7 +57,8 @@ func TestPlanCloudHybrid(t *testing.T) {
 		entry(2, "1", onboarding.ActionOffboard), entry(3, "2", onboarding.ActionSkip),
 		entry(4, "3", onboarding.ActionSkip), entry(5, "4", onboarding.ActionOffboard),
 	}}
-	cps, err := planCloud(context.Background(), cloud, p, modeHybrid)
+	began := func(name string) (time.Time, bool) { return revoked.Add(-time.Hour), name == "u3" }
+	cps, err := planCloud(context.Background(), cloud, p, modeHybrid, began)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,5 +104,32 @@ func TestPlanCloudHybrid(t *testing.T) {
 	}
 	if r := results[3]; r.Status != statusOffboarded || r.err != nil || !strings.Contains(r.Entra.words(false), "not in Entra ID (yet)") {
 		t.Errorf("missing in Entra ID: %+v %+v", r, r.Entra)
+	}
+}
+
+// Sessions count as revoked only when Graph's signInSessionsValidFromDateTime is no earlier
+// than the leaver's first snapshot (less a minute of clock skew): Graph has a value for every
+// account, from its creation on.
+func TestRevokedSince(t *testing.T) {
+	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	began := func(name string) (time.Time, bool) { return start, name == "jdoe@x" }
+	at := func(d time.Duration) *directory.CloudRevocation {
+		v := start.Add(d)
+		return &directory.CloudRevocation{SessionsValidFrom: &v}
+	}
+	for _, tt := range []struct {
+		name    string
+		s       *directory.CloudRevocation
+		revoked bool
+	}{
+		{"jdoe@x", at(2 * time.Second), true},        // revoked by the first run
+		{"jdoe@x", at(-30 * time.Second), true},      // Graph's clock a little behind
+		{"jdoe@x", at(-400 * 24 * time.Hour), false}, // the account's creation: never revoked
+		{"other@x", at(time.Hour), false},            // no snapshot: not known, so revoke
+		{"jdoe@x", &directory.CloudRevocation{}, false},
+	} {
+		if got := revokedSince(tt.s, tt.name, began) != nil; got != tt.revoked {
+			t.Errorf("%s, valid from %v: revoked = %v, want %v", tt.name, tt.s.SessionsValidFrom, got, tt.revoked)
+		}
 	}
 }

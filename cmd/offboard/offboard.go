@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -57,6 +58,9 @@ type sourceOptions struct {
 	DisabledOU string
 	KeepGroups []string
 	keepGiven  bool
+	// snapshotDir is where leaver snapshots are kept: the first one of a leaver says when its
+	// offboarding began (see planCloud). "": none are looked at.
+	snapshotDir string
 }
 
 func (s *sourceOptions) addFlags(cmd *cobra.Command) {
@@ -185,7 +189,8 @@ func prepare[D onboarding.LeaverDirectory](ctx context.Context, ios *iostreams.I
 	}
 	cps := make([]*cloudPlan, len(p.Entries))
 	if cloud != nil {
-		if cps, err = planCloud(ctx, cloud, p, mode); err != nil {
+		began := func(name string) (time.Time, bool) { return offboardingBegan(src.snapshotDir, name) }
+		if cps, err = planCloud(ctx, cloud, p, mode, began); err != nil {
 			return nil, err
 		}
 		co.remember(cps)

@@ -45,6 +45,12 @@ func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Comman
 			if err := opts.Source.complete(cmd, args); err != nil {
 				return err
 			}
+			// The snapshots apply keeps say when a leaver's offboarding began (whether its
+			// sessions were revoked since); without a state directory the plan just assumes
+			// sessions still need revoking.
+			if opts.Source.snapshotDir == "" {
+				opts.Source.snapshotDir, _ = defaultSnapshotDir(f.Getenv)
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -52,6 +58,7 @@ func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Comman
 		},
 	}
 	opts.Source.addFlags(cmd)
+	cmd.Flags().StringVar(&opts.Source.snapshotDir, "snapshot-dir", "", "where apply keeps the leavers' snapshots, to tell whether sessions were revoked (default $XDG_STATE_HOME/adkit/leavers)")
 	return cmd
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/output"
+	"github.com/adkit-dev/adkit/onboarding"
 )
 
 // Statuses of a result.
@@ -27,6 +28,27 @@ const (
 	// say how far it got, and a re-run finishes it.
 	statusInterrupted = "interrupted"
 )
+
+// withUnattempted appends a not_attempted result for every planned leaver the run did not
+// reach, so that the results — and --results-out — list every row, as onboarding's do. The
+// run lists those an interrupt left itself; this covers a run that stopped for another
+// reason (its time ran out).
+func withUnattempted(entries []onboarding.LeaverEntry, results []result) []result {
+	done := make(map[int]bool, len(results))
+	for _, r := range results {
+		done[r.Row] = true
+	}
+	for _, e := range entries {
+		if done[e.Row] {
+			continue
+		}
+		r := result{Row: e.Row, EmployeeID: e.EmployeeID, SAMAccountName: e.SAMAccountName, DN: e.DN, Input: e.Input,
+			Status: statusNotAttempted, GroupsRemoved: []string{},
+			Error: "not started: the run stopped before this row; run the same command again to finish"}
+		results = append(results, r)
+	}
+	return results
+}
 
 // rowError is a leaver the plan refused: its message is the plan's reason, and it counts as
 // the kind (directory.ErrInvalidInput or directory.ErrNotFound) for the exit code.

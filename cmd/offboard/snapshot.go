@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/internal/config"
@@ -152,4 +153,18 @@ func readSnapshot(path string) (*directory.LeaverSnapshot, error) {
 		return nil, fmt.Errorf("snapshot %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// offboardingBegan is when the first snapshot of the account name in dir was taken: when its
+// offboarding began. ok is false when dir holds none that can be read.
+func offboardingBegan(dir, name string) (time.Time, bool) {
+	if dir == "" || name == "" {
+		return time.Time{}, false
+	}
+	for _, path := range (&snapshotStore{dir: dir}).earlier(name) {
+		if s, err := readSnapshot(path); err == nil && !s.TakenAt.IsZero() && strings.EqualFold(s.SAMAccountName, name) {
+			return s.TakenAt, true
+		}
+	}
+	return time.Time{}, false
 }

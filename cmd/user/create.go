@@ -238,7 +238,7 @@ func reportCreated(opts *createOptions, res directory.CreateResult, out *secretf
 	if !opts.IO.IsStdoutTTY() {
 		status = opts.IO.ErrOut // piped: stdout carries the password alone
 	}
-	fmt.Fprintf(status, "✓ %s %s: %s\n", res.User.Name(), verb, firstNonEmpty(res.DN, res.User.ID, res.User.UserPrincipalName))
+	fmt.Fprintf(status, "%s %s %s: %s\n", cmdutil.ChangeMark(dryRun), res.User.Name(), verb, firstNonEmpty(res.DN, res.User.ID, res.User.UserPrincipalName))
 	if res.Renamed != "" {
 		fmt.Fprintf(status, "  note: %s\n", res.Renamed)
 	}

@@ -20,6 +20,7 @@ import (
 type fakeCreator struct {
 	calls    int
 	groupErr error
+	dryRun   bool
 }
 
 func (f *fakeCreator) ExistingByEmployeeID(context.Context, []string) (map[string]*directory.User, error) {
@@ -37,7 +38,7 @@ func (f *fakeCreator) User(_ context.Context, ident string) (*directory.User, er
 	return nil, &directory.NotFoundError{Kind: "user", Ident: ident}
 }
 func (f *fakeCreator) DomainDNSName() string { return "corp.example.com" }
-func (f *fakeCreator) DryRun() bool          { return false }
+func (f *fakeCreator) DryRun() bool          { return f.dryRun }
 
 func (f *fakeCreator) CreateUser(_ context.Context, nu directory.NewUser) (directory.CreateResult, error) {
 	f.calls++
@@ -112,4 +113,19 @@ type refusingCreator struct{ *fakeCreator }
 
 func (refusingCreator) CreateUser(context.Context, directory.NewUser) (directory.CreateResult, error) {
 	return directory.CreateResult{}, errors.New("not permitted")
+}
+
+// A dry run is marked "~" like disable's, never "✓" (done).
+func TestCreateDryRunMarker(t *testing.T) {
+	ios, _, out, errOut := iostreams.Test()
+	opts := &createOptions{IO: ios, Format: output.FormatAuto,
+		Users: func(context.Context) (creator, error) { return &fakeCreator{dryRun: true}, nil },
+		New:   directory.NewUser{GivenName: "Ann", Surname: "Lee", SAMAccountName: "alee", MustChange: true}}
+	if err := createRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	status := out.String() + errOut.String()
+	if !strings.Contains(status, "~ alee would be created") || strings.Contains(status, "✓") {
+		t.Errorf("dry run printed %q, want it marked ~", status)
+	}
 }

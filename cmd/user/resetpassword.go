@@ -157,13 +157,13 @@ func resetRun(ctx context.Context, opts *resetOptions) error {
 		if showPassword {
 			fmt.Fprintln(opts.IO.Out, res.Password.Reveal())
 		}
-		fmt.Fprintf(opts.IO.ErrOut, "✓ %s: %s\n", res.User.Name(), res.Note)
+		fmt.Fprintf(opts.IO.ErrOut, "%s %s: %s\n", cmdutil.ChangeMark(dryRun), res.User.Name(), res.Note)
 		if res.Generated && opts.PasswordOut != "" && !dryRun {
 			fmt.Fprintf(opts.IO.ErrOut, "New password written to %s (mode 0600)\n", opts.PasswordOut)
 		}
 		return nil
 	}
-	fmt.Fprintf(opts.IO.Out, "✓ %s: %s\n", res.User.Name(), res.Note)
+	fmt.Fprintf(opts.IO.Out, "%s %s: %s\n", cmdutil.ChangeMark(dryRun), res.User.Name(), res.Note)
 	switch {
 	case showPassword:
 		fmt.Fprintf(opts.IO.Out, "New password: %s\n", res.Password.Reveal())

@@ -26,6 +26,7 @@ type fakeResetter struct {
 	calls    int
 	err      error
 	unlocked bool
+	dryRun   bool // answer as a dry-run client does: would change, nothing changed
 }
 
 func (f *fakeResetter) ResetPassword(_ context.Context, ident string, opts directory.ResetOptions) (directory.ResetResult, error) {
@@ -34,8 +35,19 @@ func (f *fakeResetter) ResetPassword(_ context.Context, ident string, opts direc
 	if f.err != nil {
 		return directory.ResetResult{Outcome: directory.Outcome{User: u}}, f.err
 	}
+	if f.dryRun {
+		return directory.ResetResult{Outcome: directory.Outcome{User: u, WouldChange: true, Note: "would reset the password (dry run: nothing changed)"}}, nil
+	}
 	return directory.ResetResult{Outcome: directory.Outcome{User: u, Changed: true, Note: "password reset"},
 		Password: secret.New("Generated-Passw0rd!"), Generated: true, Unlocked: f.unlocked && opts.Unlock}, nil
+}
+
+// A dry run is marked "~" like disable's and the other commands', never "✓" (done).
+func TestResetPasswordDryRunMarker(t *testing.T) {
+	out, err := runReset(t, &fakeResetter{dryRun: true}, output.FormatTable, func(o *resetOptions) { o.DryRun = true })
+	if err != nil || !strings.HasPrefix(out, "~ jdoe: would reset") || strings.Contains(out, "✓") {
+		t.Errorf("dry run printed %q (%v), want it marked ~", out, err)
+	}
 }
 
 func runReset(t *testing.T, users *fakeResetter, format output.Format, mutate func(*resetOptions)) (stdout string, err error) {

@@ -34,6 +34,7 @@ type searchOptions struct {
 func newCmdSearch(f *factory.Factory, runF func(*searchOptions) error) *cobra.Command {
 	opts := &searchOptions{IO: f.IO, Now: f.Now, Target: f.Target, Users: func(ctx context.Context) (userSearcher, error) { return factory.Directory[userSearcher](ctx, f) }}
 	q := &opts.Query
+	var inactive string
 	cmd := &cobra.Command{
 		Use:   "search [flags]",
 		Short: "Find accounts: locked, disabled, inactive, expired passwords, by name",
@@ -43,7 +44,7 @@ over a large domain starts printing at once and does not hold every account in m
 --inactive uses lastLogonTimestamp, which AD replicates only every 9 to 14 days: an account
 may have logged on up to 14 days more recently than it shows.`,
 		Example: `  adkit user search --locked
-  adkit user search --inactive 90 --enabled -o csv > stale.csv
+  adkit user search --inactive 90d --enabled -o csv > stale.csv
   adkit user search --name 'j*' --ou "OU=Staff,DC=corp,DC=example,DC=com"`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -54,9 +55,10 @@ may have logged on up to 14 days more recently than it shows.`,
 			if q.Enabled && q.Disabled {
 				return cmdutil.FlagErrorf("--enabled and --disabled exclude each other")
 			}
-			// --inactive 0 would otherwise be read as "not given" and list every account.
-			if cmd.Flags().Changed("inactive") && q.InactiveDays <= 0 {
-				return cmdutil.FlagErrorf("--inactive takes a positive number of days, not %d", q.InactiveDays)
+			if cmd.Flags().Changed("inactive") {
+				if q.InactiveDays, err = parseDays(inactive); err != nil {
+					return err
+				}
 			}
 			if runF != nil {
 				return runF(opts)
@@ -68,7 +70,7 @@ may have logged on up to 14 days more recently than it shows.`,
 	fl.BoolVar(&q.Locked, "locked", false, "locked-out accounts")
 	fl.BoolVar(&q.Disabled, "disabled", false, "disabled accounts")
 	fl.BoolVar(&q.Enabled, "enabled", false, "enabled accounts")
-	fl.IntVar(&q.InactiveDays, "inactive", 0, "no logon for `DAYS` days (by lastLogonTimestamp), or never logged on and older than that")
+	fl.StringVar(&inactive, "inactive", "", "no logon for `DAYS` days (90 or 90d; by lastLogonTimestamp), or never logged on and older than that")
 	fl.BoolVar(&q.PasswordExpired, "password-expired", false, "accounts whose password has expired")
 	fl.BoolVar(&q.PasswordNeverExpires, "password-never-expires", false, "accounts whose password never expires")
 	fl.BoolVar(&q.NeverLoggedOn, "never-logged-on", false, "accounts that have never logged on")
@@ -149,4 +151,16 @@ func searchRow(u *directory.User, human bool, now time.Time) []string {
 	}
 	return []string{u.Name(), u.DisplayName, strconv.FormatBool(u.Enabled), strconv.FormatBool(u.Locked),
 		ts(u.LastLogon), ts(u.PwdLastSet), dn}
+}
+
+// parseDays reads --inactive: a positive whole number of days, with or without a "d" (as
+// log show --since 7d is written). 0 is refused: it would read as "not given" and list every
+// account.
+func parseDays(s string) (int, error) {
+	t := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), "d")
+	n, err := strconv.Atoi(t)
+	if err != nil || n <= 0 || strings.HasPrefix(t, "+") {
+		return 0, cmdutil.FlagErrorf("--inactive %q: give a positive number of days, such as 90 or 90d", s)
+	}
+	return n, nil
 }

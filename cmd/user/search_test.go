@@ -2,6 +2,7 @@ package user
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +21,10 @@ func TestSearchInactiveFlag(t *testing.T) {
 	}{
 		{"", false, 0},
 		{"--inactive 90", false, 90},
+		{"--inactive 90d", false, 90},
+		{"--inactive 90D", false, 90},
+		{"--inactive 90x", true, 0},
+		{"--inactive 3w", true, 0},
 		{"--inactive 0", true, 0}, // not "every account"
 		{"--inactive -5", true, 0},
 		{"--enabled --disabled", true, 0},
@@ -33,6 +38,9 @@ func TestSearchInactiveFlag(t *testing.T) {
 		cmd.SetOut(&bytes.Buffer{})
 		cmd.SetErr(&bytes.Buffer{})
 		err := cmd.Execute()
+		if err != nil && strings.Contains(err.Error(), "strconv") {
+			t.Errorf("search %s: the error shows Go internals: %v", tt.cli, err)
+		}
 		if tt.wantErr {
 			if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 				t.Errorf("search %s: exit %d (%v), want 2", tt.cli, cmdutil.ExitCode(err), err)

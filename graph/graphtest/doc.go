@@ -8,7 +8,9 @@
 // licence assignment, directory roles and role assignments (with $expand=principal; users,
 // role-assignable groups and service principals as principals), the authentication-methods
 // registration report, the app's Graph permissions (SetPermissions: 403 without them),
-// $filter/$select/$top/$count/$expand, @odata.nextLink paging with a small page size, $batch, gzip-compressed request bodies, and the OAuth 2.0 endpoints
+// $filter/$select/$top/$count/$expand, @odata.nextLink paging with a small page size, $batch
+// (a write in it without a body and Content-Type fails the whole batch, as on Graph),
+// gzip-compressed request bodies (one labelled gzip that is not is a 400), and the OAuth 2.0 endpoints
 // (OpenID configuration, instance discovery, token and device code; client secret,
 // certificate assertion, device code and refresh token grants). Every API request must
 // carry a bearer token the server issued, so a test proves authentication is wired.
@@ -19,6 +21,7 @@
 // users (SetRisk; P2, 404 for a user never at risk, Prefer: include-unknown-enum-members).
 //
 // AuditTenant seeds what the Entra ID audit checks look for. Tests can inject throttling and
-// failures (Fail), read the request log (Requests, Count) and
+// failures (Fail) — on one path, on every write (AnyWrite), only on requests sent on their own
+// (Single), once per request sent again (Alternate) — read the request log (Requests, Count) and
 // inspect or change the tenant (Tenant) directly.
 package graphtest

@@ -11,10 +11,17 @@ import (
 // refusal such as 403 Authorization_RequestDenied. Requests inside a $batch match too, and
 // then fail as that batch item, the way Graph throttles batch items individually.
 type Fault struct {
-	Method string // "" matches any method
-	Path   string // as for Server.Count: "/users/*/assignLicense", "/$batch"
+	Method string // "" matches any method; AnyWrite matches POST, PATCH, PUT and DELETE
+	Path   string // as for Server.Count: "/users/*/assignLicense", "/$batch"; "" matches any path
 	Times  int
 	Status int
+	// Single limits the fault to requests sent on their own, not inside a $batch: the single
+	// writes an endpoint throttles while it serves $batch.
+	Single bool
+	// Alternate answers only every other matching request (the first, the third, …), so that
+	// each request throttled once goes through when it is sent again. Times counts the
+	// requests answered with the fault.
+	Alternate bool
 	// RetryAfter, in seconds, is sent as the Retry-After header when positive.
 	RetryAfter int
 	// Code and Message fill the OData error body; defaults suit the status. On the token
@@ -24,34 +31,70 @@ type Fault struct {
 	Message string
 }
 
+// AnyWrite, as a Fault's Method, matches every write: POST, PATCH, PUT and DELETE.
+const AnyWrite = "WRITE"
+
 type faults struct {
 	mu   sync.Mutex
-	list []*Fault
+	list []*fault
+}
+
+type fault struct {
+	Fault
+	seen int // matching requests so far, for Alternate
 }
 
 // Fail queues f. Faults are matched in the order they were added.
 func (s *Server) Fail(f Fault) {
 	s.faults.mu.Lock()
 	defer s.faults.mu.Unlock()
-	c := f
-	s.faults.list = append(s.faults.list, &c)
+	s.faults.list = append(s.faults.list, &fault{Fault: f})
 }
 
+// Where a request arrived, for matching faults.
+const (
+	onWire  = iota // a Graph request on its own
+	inBatch        // an item of a $batch
+	toAuth         // the token service
+)
+
 // take returns the fault to inject for this request, if any, and counts it used.
-func (fs *faults) take(method, path string) *Fault {
+func (fs *faults) take(method, path string, where int) *Fault {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	for i, f := range fs.list {
-		if (f.Method == "" || strings.EqualFold(f.Method, method)) && pathMatch(f.Path, path) {
-			f.Times--
-			c := *f
-			if f.Times <= 0 {
-				fs.list = append(fs.list[:i], fs.list[i+1:]...)
-			}
-			return &c
+		if !f.matches(method, path, where) {
+			continue
 		}
+		f.seen++
+		if f.Alternate && f.seen%2 == 0 {
+			return nil // this one goes through
+		}
+		f.Times--
+		c := f.Fault
+		if f.Times <= 0 {
+			fs.list = append(fs.list[:i], fs.list[i+1:]...)
+		}
+		return &c
 	}
 	return nil
+}
+
+func (f *fault) matches(method, path string, where int) bool {
+	if f.Single && where == inBatch || f.Path == "" && where == toAuth {
+		return false // a fault for any path is a fault of Graph, not of sign-in
+	}
+	switch {
+	case f.Method == AnyWrite:
+		switch strings.ToUpper(method) {
+		case "POST", "PATCH", "PUT", "DELETE":
+		default:
+			return false
+		}
+	case f.Method != "" && !strings.EqualFold(f.Method, method):
+		return false
+	}
+	return f.Path == "" || pathMatch(f.Path, path)
 }
 
 // response is what a fault answers: status, headers and an OData error body.

@@ -168,13 +168,18 @@ type apiResponse struct {
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	body, gz, err := readBody(r)
 	entry := Request{Time: s.now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Gzip: gz, Body: string(body)}
+	api := strings.HasPrefix(r.URL.Path, "/v1.0/")
+	if api {
+		entry.Path = strings.TrimPrefix(r.URL.Path, "/v1.0")
+	}
 	var resp apiResponse
 	switch {
 	case err != nil:
-		resp = errorResponse(400, "BadRequest", "cannot read the request body: "+err.Error())
-	case strings.HasPrefix(r.URL.Path, "/v1.0/"):
-		entry.Path = strings.TrimPrefix(r.URL.Path, "/v1.0")
-		if f := s.faults.take(r.Method, entry.Path); f != nil {
+		// Graph cannot read the body (not gzip although labelled so), and says so in an OData
+		// error before it looks at anything else. The log keeps the raw bytes.
+		resp = errorResponse(400, "BadRequest", "The request body could not be read: "+err.Error()+".")
+	case api:
+		if f := s.faults.take(r.Method, entry.Path, onWire); f != nil {
 			resp.status, resp.headers, resp.body = f.response()
 		} else if p, ok := s.authenticate(r); !ok {
 			resp = p.failure
@@ -182,7 +187,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			resp = s.serveAPI(&apiRequest{method: r.Method, path: entry.Path, query: r.URL.Query(), header: r.Header, body: body, who: p})
 		}
 	default:
-		if f := s.faults.take(r.Method, r.URL.Path); f != nil {
+		if f := s.faults.take(r.Method, r.URL.Path, toAuth); f != nil {
 			resp = f.authResponse()
 		} else {
 			resp = s.serveAuth(r, body)
@@ -193,8 +198,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	writeResponse(w, resp)
 }
 
-// readBody reads the body, undoing gzip when Content-Encoding says so: the Kiota
-// compression handler gzips every request body, and Graph accepts that.
+// readBody reads the body, undoing gzip when Content-Encoding says so (Graph accepts gzip
+// request bodies). A body labelled gzip that is not gzip is an error, returned with the raw
+// bytes: that is what a client resending a compressed request with its original body sends
+// (microsoft/kiota-http-go issue 183), and Graph answers it 400.
 func readBody(r *http.Request) ([]byte, bool, error) {
 	if r.Body == nil {
 		return nil, false, nil
@@ -207,14 +214,13 @@ func readBody(r *http.Request) ([]byte, bool, error) {
 		return raw, false, nil
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		return nil, true, fmt.Errorf("gzip: %w", err)
+	if err == nil {
+		var out []byte
+		if out, err = io.ReadAll(zr); err == nil {
+			return out, true, nil
+		}
 	}
-	out, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, true, fmt.Errorf("gzip: %w", err)
-	}
-	return out, true, nil
+	return raw, true, fmt.Errorf("it is labelled Content-Encoding: gzip but is not gzip data (%w)", err)
 }
 
 func writeResponse(w http.ResponseWriter, resp apiResponse) {

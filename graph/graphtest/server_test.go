@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -584,5 +585,91 @@ func TestRoleEligibilitySchedules(t *testing.T) {
 	if msg, _ := r.body["error"].(map[string]any)["message"].(string); r.status != 400 || errCode(r) != "AadPremiumLicenseRequired" ||
 		!strings.Contains(msg, "P2") {
 		t.Errorf("without P2: %d %v", r.status, r.body)
+	}
+}
+
+// A body labelled gzip that is plain JSON — what a client resending a compressed request with
+// its original body sends (kiota-http-go issue 183) — is answered 400 with an OData error,
+// and the fault that throttles it never hides that.
+func TestBodyLabelledGzipMustBeGzip(t *testing.T) {
+	s := start(t, Options{})
+	tok := appToken(t, s)
+	r := call(t, s, tok, "PATCH", "/users/jdoe@corp.example.com", map[string]any{"accountEnabled": false}, "Content-Encoding", "gzip")
+	msg, _ := r.body["error"].(map[string]any)["message"].(string)
+	if r.status != 400 || errCode(r) != "BadRequest" || !strings.Contains(msg, "gzip") {
+		t.Fatalf("plain body labelled gzip: %d %v", r.status, r.body)
+	}
+	if !s.Tenant().User("jdoe@corp.example.com").AccountEnabled {
+		t.Error("the refused PATCH changed the account")
+	}
+	last := s.Requests()[len(s.Requests())-1]
+	if last.Path != "/users/jdoe@corp.example.com" || last.Status != 400 || !last.Gzip {
+		t.Errorf("logged as %+v", last)
+	}
+}
+
+// Faults for single writes: AnyWrite with Single throttles writes on the wire but not GETs
+// nor $batch items; Alternate lets every second matching request through.
+func TestFaultsForSingleWrites(t *testing.T) {
+	s := start(t, Options{})
+	tok := appToken(t, s)
+	s.Fail(Fault{Method: AnyWrite, Single: true, Alternate: true, Times: 2, Status: 429, RetryAfter: 1})
+	if r := call(t, s, tok, "GET", "/users/jdoe@corp.example.com", nil); r.status != 200 {
+		t.Errorf("GET: %d", r.status)
+	}
+	patch := func() int {
+		return call(t, s, tok, "PATCH", "/users/jdoe@corp.example.com", map[string]any{"jobTitle": "x"}).status
+	}
+	var got []int
+	for range 5 {
+		got = append(got, patch())
+	}
+	if want := []int{429, 204, 429, 204, 204}; !slices.Equal(got, want) {
+		t.Errorf("PATCH statuses %v, want %v", got, want)
+	}
+	s.Fail(Fault{Method: AnyWrite, Single: true, Times: 1, Status: 429})
+	b := call(t, s, tok, "POST", "/$batch", map[string]any{"requests": []any{map[string]any{"id": "1", "method": "PATCH",
+		"url": "/users/jdoe@corp.example.com", "body": map[string]any{"jobTitle": "y"}, "headers": map[string]string{"Content-Type": "application/json"}}}})
+	if b.status != 429 {
+		t.Errorf("$batch on the wire: %d, want 429", b.status)
+	}
+	b = call(t, s, tok, "POST", "/$batch", map[string]any{"requests": []any{map[string]any{"id": "1", "method": "PATCH",
+		"url": "/users/jdoe@corp.example.com", "body": map[string]any{"jobTitle": "y"}, "headers": map[string]string{"Content-Type": "application/json"}}}})
+	if b.status != 200 || s.Tenant().User("jdoe@corp.example.com").JobTitle != "y" {
+		t.Errorf("$batch after the fault: %d %v", b.status, b.body)
+	}
+}
+
+// A batched write without a body or without Content-Type fails the whole $batch as Graph
+// does; DELETE needs neither; {} with Content-Type is accepted.
+func TestBatchedWriteNeedsBodyAndContentType(t *testing.T) {
+	s := start(t, Options{})
+	tok := appToken(t, s)
+	revoke := "/users/jdoe@corp.example.com/revokeSignInSessions"
+	for name, item := range map[string]map[string]any{
+		"no body, no header": {"id": "r1", "method": "POST", "url": revoke},
+		"no body":            {"id": "r1", "method": "POST", "url": revoke, "headers": map[string]string{"Content-Type": "application/json"}},
+		"no header":          {"id": "r1", "method": "POST", "url": revoke, "body": map[string]any{}},
+	} {
+		r := call(t, s, tok, "POST", "/$batch", map[string]any{"requests": []any{
+			map[string]any{"id": "g1", "method": "GET", "url": "/users/jdoe@corp.example.com"}, item}})
+		msg, _ := r.body["error"].(map[string]any)["message"].(string)
+		if r.status != 400 || msg != "Write request id : r1 does not contain Content-Type header or body." {
+			t.Errorf("%s: %d %v", name, r.status, r.body)
+		}
+	}
+	if n := s.Count("GET", "/users/*"); n != 0 {
+		t.Errorf("a refused $batch ran %d of its items", n)
+	}
+	r := call(t, s, tok, "POST", "/$batch", map[string]any{"requests": []any{
+		map[string]any{"id": "r1", "method": "POST", "url": revoke, "body": map[string]any{}, "headers": map[string]string{"content-type": "application/json"}},
+		map[string]any{"id": "d1", "method": "DELETE", "url": "/groups/" + StableID("group:Staff") + "/members/" + StableID("user:asmith@corp.example.com") + "/$ref"}}})
+	if r.status != 200 || s.Count("POST", revoke) != 1 {
+		t.Fatalf("valid batch: %d %v", r.status, r.body)
+	}
+	for _, it := range r.body["responses"].([]any) {
+		if st := it.(map[string]any)["status"].(float64); st >= 400 {
+			t.Errorf("item: %v", it)
+		}
 	}
 }

@@ -58,7 +58,7 @@ type User struct {
 	LastSignIn                    *time.Time
 	Password                      string
 	ForceChangePasswordNextSignIn bool
-	SessionsValidFrom             *time.Time // set by revokeSignInSessions
+	SessionsValidFrom             *time.Time // the creation time, then set by revokeSignInSessions
 	AssignedLicenses              []string   // sku IDs
 	ManagerID                     string
 	// MFA registration, for reports/authenticationMethods/userRegistrationDetails.
@@ -154,6 +154,12 @@ func (t *Tenant) addUserLocked(u *User) {
 	}
 	if u.CreatedDateTime.IsZero() {
 		u.CreatedDateTime = time.Date(2023, 1, 2, 3, 4, 5, 0, time.UTC)
+	}
+	if u.SessionsValidFrom == nil {
+		// Graph never returns null here: an account whose sessions were never revoked reads
+		// as valid since its creation. A client cannot tell "revoked" from "not null".
+		at := u.CreatedDateTime
+		u.SessionsValidFrom = &at
 	}
 	t.users = append(t.users, u)
 }

@@ -9,11 +9,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/adkit-dev/adkit/internal/lazyregexp"
 )
 
 // File is the config file: named profiles, one per domain or tenant. Secrets are never stored
@@ -85,9 +88,90 @@ func Parse(r io.Reader) (*File, error) {
 	dec.KnownFields(true)
 	var f File
 	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			return nil, fmt.Errorf("parse: %w", unknownKeys(te))
+		}
 		return nil, fmt.Errorf("parse: %w", err)
 	}
 	return &f, nil
+}
+
+// unknownFieldRE matches yaml.v3's message for a key no field has, e.g. "line 5: field
+// bind_pasword_file not found in type config.Profile".
+var unknownFieldRE = lazyregexp.New(`^(line \d+): field (.+) not found in type config\.(\w+)$`)
+
+// unknownKeys rewords yaml.v3's errors for unknown keys in the file's own terms, with the
+// nearest known key when there is one: Go type names mean nothing to the person who made
+// the typo. Other errors are kept as they are.
+func unknownKeys(te *yaml.TypeError) error {
+	msgs := make([]string, len(te.Errors))
+	for i, m := range te.Errors {
+		msgs[i] = m
+		sub := unknownFieldRE.FindStringSubmatch(m)
+		if sub == nil {
+			continue
+		}
+		var known []string
+		switch sub[3] {
+		case "Profile":
+			known = yamlKeys(reflect.TypeFor[Profile]())
+		case "File":
+			known = yamlKeys(reflect.TypeFor[File]())
+		}
+		msgs[i] = fmt.Sprintf("%s: unknown key %s", sub[1], sub[2])
+		if near := nearest(sub[2], known); near != "" {
+			msgs[i] += "; did you mean " + near + "?"
+		} else if len(known) > 0 {
+			msgs[i] += " (known keys: " + strings.Join(known, ", ") + ")"
+		}
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+// yamlKeys lists the keys a struct type is decoded from.
+func yamlKeys(t reflect.Type) []string {
+	var keys []string
+	for i := range t.NumField() {
+		if k, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); k != "" && k != "-" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// nearest is the known key closest to key — the same once "-" is read as "_", or at most a
+// third of its letters away — or "" when none is close.
+func nearest(key string, known []string) string {
+	norm := strings.ToLower(strings.ReplaceAll(key, "-", "_"))
+	best, bestD := "", len(norm)/3+1
+	for _, k := range known {
+		if d := editDistance(norm, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, by bytes (keys are ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // Profile returns the named profile. An empty name picks the default profile, or the only

@@ -111,9 +111,17 @@ func TestResolveErrors(t *testing.T) {
 }
 
 func TestParseRejectsUnknownKeys(t *testing.T) {
-	_, err := Parse(strings.NewReader("profiles:\n  corp:\n    ldap-url: ldaps://x\n"))
-	if err == nil || !strings.Contains(err.Error(), "ldap-url") {
-		t.Errorf("error = %v, want it to name the unknown key", err)
+	for _, tt := range []struct{ yaml, want string }{
+		{"profiles:\n  corp:\n    ldap-url: ldaps://x\n", "parse: line 3: unknown key ldap-url; did you mean ldap_url?"},
+		{"profiles:\n  corp:\n    ldap_url: ldaps://x\n    bind_pasword_file: /p\n",
+			"parse: line 4: unknown key bind_pasword_file; did you mean bind_password_file?"},
+		{"default_profil: corp\n", "parse: line 1: unknown key default_profil; did you mean default_profile?"},
+		{"profiles:\n  corp:\n    colour: blue\n", "parse: line 3: unknown key colour (known keys: target, ldap_url,"},
+	} {
+		_, err := Parse(strings.NewReader(tt.yaml))
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) || strings.Contains(err.Error(), "config.Profile") {
+			t.Errorf("error = %v, want %q", err, tt.want)
+		}
 	}
 }
 

@@ -41,6 +41,12 @@ ADMINS="OU=Admins,$BASE"
 USER_CLASS=bf967aba-0de6-11d0-a285-00aa003049e2
 RESET_PASSWORD=00299570-246d-11d0-a768-00aa006e0529
 MEMBER_ATTR=bf9679c0-0de6-11d0-a285-00aa003049e2
+GET_CHANGES=1131f6aa-9c07-11d1-f79f-00c04fc2dcd2
+GET_CHANGES_ALL=1131f6ad-9c07-11d1-f79f-00c04fc2dcd2
+GET_CHANGES_FILTERED=89e95b76-444d-4c62-991a-0facbeda640c
+DC_HOST=adkitdc.lab.adkit.test
+DC_DN="CN=ADKITDC,OU=Domain Controllers,$BASE"
+SYSPY=/usr/bin/python3 # Samba's python bindings live in the system interpreter
 
 search() { ldapsearch -LLL -o ldif-wrap=no -o nettimeout=10 -H "$URL" -x -D "$ADMIN" -y "$ADMIN_PASS" "$@"; }
 
@@ -118,6 +124,11 @@ DA="CN=Domain Admins,CN=Users,$BASE"
 	group "Audit Resetters" "Audit Resetters" "$AUDIT" "$GLOBAL"
 	group "Audit SDHolder Writers" "Audit SDHolder Writers" "$AUDIT" "$GLOBAL"
 	group DnsAdmins DnsAdmins "CN=Users,$BASE" "$DOMAIN_LOCAL"
+	# Replication rights on the domain object (granted below): both halves of DCSync; Get-Changes-All
+	# alone; both, with Get-Changes-All taken back by an explicit deny entry.
+	group "Audit Replicators" "Audit Replicators" "$AUDIT" "$GLOBAL"
+	group "Audit Secrets Readers" "Audit Secrets Readers" "$AUDIT" "$GLOBAL"
+	group "Audit Denied Replicators" "Audit Denied Replicators" "$AUDIT" "$GLOBAL"
 
 	# Accounts. UAC: 512 normal, 514 disabled, +0x20 password not required, +0x80 reversible
 	# encryption, +0x80000 trusted for (unconstrained) delegation, +0x200000 DES only,
@@ -136,11 +147,32 @@ DA="CN=Domain Admins,CN=Users,$BASE"
 	user audit-orphan "$AUDIT" 512 "adminCount: 1"
 	user audit-lookalike "$AUDIT" 512
 	user audit-delegate "$AUDIT" 512
+	# Delegation (MS-SFU). +0x1000000 is TRUSTED_TO_AUTH_FOR_DELEGATION (protocol transition).
+	# audit-s4u-dc may delegate, with protocol transition, to the DC's CIFS and LDAP services;
+	# audit-s4u to the member server only; audit-kcd (Kerberos only) to the member server;
+	# audit-s4u-flag has the flag but no service to delegate to (nothing to report).
+	user audit-s4u-dc "$AUDIT" $((512 | 0x1000000)) "servicePrincipalName: HTTP/audit-s4u-dc.lab.adkit.test" \
+		"msDS-AllowedToDelegateTo: cifs/$DC_HOST" "msDS-AllowedToDelegateTo: ldap/$DC_HOST"
+	user audit-s4u "$AUDIT" $((512 | 0x1000000)) "servicePrincipalName: HTTP/audit-s4u.lab.adkit.test" \
+		"msDS-AllowedToDelegateTo: cifs/auditsrv01.lab.adkit.test"
+	user audit-kcd "$AUDIT" 512 "servicePrincipalName: HTTP/audit-kcd.lab.adkit.test" \
+		"msDS-AllowedToDelegateTo: cifs/auditsrv01.lab.adkit.test"
+	user audit-s4u-flag "$AUDIT" $((512 | 0x1000000))
+	# Disabled and without Kerberos pre-authentication (audit-kerb-off is the disabled one with an SPN).
+	user audit-asrep-off "$AUDIT" $((514 | 0x400000))
+	# The account resource-based constrained delegation (set offline below) lets act on behalf of users.
+	user audit-rbcd-actor "$AUDIT" 512
 	# Only for the end-to-end drift test, which adds it to Audit Ops and removes it again.
 	user audit-drift "$AUDIT" 512
 	# A member server trusted for unconstrained delegation (0x1000 workstation trust + 0x80000).
 	printf 'dn: CN=AUDITSRV01,%s\nobjectClass: top\nobjectClass: computer\ncn: AUDITSRV01\nsAMAccountName: AUDITSRV01$\n' "$AUDIT"
 	printf 'dNSHostName: auditsrv01.lab.adkit.test\nunicodePwd:: %s\nuserAccountControl: %s\n\n' "$PW" $((0x1000 | 0x80000))
+	# Member servers for resource-based constrained delegation: AUDITSRV02 lets audit-rbcd-actor act
+	# on behalf of users; AUDITSRV03 lists it too, behind a deny entry that cancels the grant.
+	for srv in AUDITSRV02 AUDITSRV03; do
+		printf 'dn: CN=%s,%s\nobjectClass: top\nobjectClass: computer\ncn: %s\nsAMAccountName: %s$\n' "$srv" "$AUDIT" "$srv" "$srv"
+		printf 'dNSHostName: %s.lab.adkit.test\nunicodePwd:: %s\nuserAccountControl: %s\n\n' "${srv,,}" "$PW" $((0x1000))
+	done
 
 	member "$DA" "CN=audit-adm-kerb,$ADMINS"
 	member "$DA" "CN=Audit Tier0,$AUDIT"
@@ -174,6 +206,42 @@ writers=$(sid_of "CN=Audit SDHolder Writers,$AUDIT") || die "no objectSid for Au
 add_ace "$ADMINS" "(OA;CIIO;CR;$RESET_PASSWORD;$USER_CLASS;$resetters)"
 add_ace "CN=Backup Operators,CN=Builtin,$BASE" "(OA;;WP;$MEMBER_ATTR;;$resetters)"
 add_ace "CN=AdminSDHolder,CN=System,$BASE" "(A;;WD;;;$writers)"
+
+# Replication rights on the domain object. dsacl puts each new entry first in the DACL, so the
+# deny entries, added after the grants, come before them (canonical order: explicit deny
+# first). Audit Replicators is also denied another replication right, which must not cancel
+# its DCSync.
+replicators=$(sid_of "CN=Audit Replicators,$AUDIT") || die "no objectSid for Audit Replicators"
+readers=$(sid_of "CN=Audit Secrets Readers,$AUDIT") || die "no objectSid for Audit Secrets Readers"
+denied=$(sid_of "CN=Audit Denied Replicators,$AUDIT") || die "no objectSid for Audit Denied Replicators"
+add_ace "$BASE" "(OA;;CR;$GET_CHANGES;;$replicators)"
+add_ace "$BASE" "(OA;;CR;$GET_CHANGES_ALL;;$replicators)"
+add_ace "$BASE" "(OA;;CR;$GET_CHANGES_ALL;;$readers)"
+add_ace "$BASE" "(OA;;CR;$GET_CHANGES;;$denied)"
+add_ace "$BASE" "(OA;;CR;$GET_CHANGES_ALL;;$denied)"
+add_ace "$BASE" "(OD;;CR;$GET_CHANGES_ALL;;$denied)"
+add_ace "$BASE" "(OD;;CR;$GET_CHANGES_FILTERED;;$replicators)"
+
+# Resource-based constrained delegation. Samba refuses msDS-AllowedToActOnBehalfOfOtherIdentity
+# over LDAP ("can only be modified as system"), so it is written with ldbmodify through sam.ldb's
+# module stack, as the system (as samba-tool dsacl writes descriptors above; the running DC
+# sees the change at once). The value is a self-relative security descriptor; Samba's python
+# bindings turn SDDL into it. `replace` makes a re-run a no-op in effect.
+actor=$(sid_of "CN=audit-rbcd-actor,$AUDIT") || die "no objectSid for audit-rbcd-actor"
+rbcd() { # rbcd DN SDDL
+	local value
+	value=$("$SYSPY" -c 'import base64, sys
+from samba.dcerpc import security
+from samba.ndr import ndr_pack
+sd = security.descriptor.from_sddl(sys.argv[1], security.dom_sid(sys.argv[2]))
+print(base64.b64encode(ndr_pack(sd)).decode())' "$2" "${actor%-*}") || die "encoding the RBCD descriptor for $1 failed"
+	printf 'dn: %s\nchangetype: modify\nreplace: msDS-AllowedToActOnBehalfOfOtherIdentity\nmsDS-AllowedToActOnBehalfOfOtherIdentity:: %s\n-\n' "$1" "$value" >"$tmp/rbcd.ldif"
+	ldbmodify -H "$SAM_LDB" "$tmp/rbcd.ldif" >/dev/null || die "writing msDS-AllowedToActOnBehalfOfOtherIdentity on $1 failed"
+}
+all_rights="CCDCLCSWRPWPDTLOCRSDRCWDWO"
+rbcd "CN=AUDITSRV02,$AUDIT" "O:BAD:(A;;$all_rights;;;$actor)"
+rbcd "CN=AUDITSRV03,$AUDIT" "O:BAD:(D;;$all_rights;;;$actor)(A;;$all_rights;;;$actor)"
+rbcd "$DC_DN" "O:BAD:(A;;$all_rights;;;$actor)"
 
 printf '%s' "$self_hash" >"$MARKER"
 log "done"

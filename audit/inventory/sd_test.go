@@ -1,4 +1,4 @@
-package check
+package inventory
 
 import (
 	"encoding/binary"
@@ -58,7 +58,7 @@ type testACE struct {
 func aceBytes(t testing.TB, a testACE) []byte {
 	t.Helper()
 	body := binary.LittleEndian.AppendUint32(nil, a.mask)
-	if a.typ == aceTypeAccessAllowedObject || a.typ == aceTypeAccessDeniedObject {
+	if a.typ == ACETypeAccessAllowedObject || a.typ == ACETypeAccessDeniedObject {
 		var flags uint32
 		var guids []byte
 		if a.objectType != "" {
@@ -108,14 +108,26 @@ func sdBytes(t testing.TB, owner, group string, aces ...testACE) []byte {
 
 const testDomain = "S-1-5-21-1004336348-1177238915-682003330"
 
+// Rights and GUIDs the descriptors of these tests carry (the checks name them in
+// audit/check/rights.go).
+const (
+	adsRightReadProperty  = 0x10
+	adsRightWriteProperty = 0x20
+	adsRightControlAccess = 0x100
+	writeDAC              = 0x40000
+	guidResetPassword     = "00299570-246d-11d0-a768-00aa006e0529"
+	guidMember            = "bf9679c0-0de6-11d0-a285-00aa003049e2"
+	classUser             = "bf967aba-0de6-11d0-a285-00aa003049e2"
+)
+
 func TestParseSecurityDescriptor(t *testing.T) {
 	aces := []testACE{
-		{typ: aceTypeAccessAllowed, mask: 0x000F01FF, sid: testDomain + "-512"},
-		{typ: aceTypeAccessAllowedObject, flags: aceFlagContainerInherit | aceFlagInheritOnly, mask: adsRightControlAccess,
+		{typ: ACETypeAccessAllowed, mask: 0x000F01FF, sid: testDomain + "-512"},
+		{typ: ACETypeAccessAllowedObject, flags: ACEFlagContainerInherit | ACEFlagInheritOnly, mask: adsRightControlAccess,
 			objectType: guidResetPassword, inherit: classUser, sid: testDomain + "-1105"},
-		{typ: aceTypeAccessAllowedObject, mask: adsRightWriteProperty, objectType: guidMember, sid: testDomain + "-1106"},
-		{typ: aceTypeAccessAllowedObject, flags: aceFlagInherited, mask: adsRightReadProperty, inherit: classUser, sid: "S-1-5-11"},
-		{typ: aceTypeAccessDenied, mask: writeDAC, sid: "S-1-1-0"},
+		{typ: ACETypeAccessAllowedObject, mask: adsRightWriteProperty, objectType: guidMember, sid: testDomain + "-1106"},
+		{typ: ACETypeAccessAllowedObject, flags: ACEFlagInherited, mask: adsRightReadProperty, inherit: classUser, sid: "S-1-5-11"},
+		{typ: ACETypeAccessDenied, mask: writeDAC, sid: "S-1-1-0"},
 	}
 	sd, err := ParseSecurityDescriptor(sdBytes(t, testDomain+"-512", "S-1-5-32-544", aces...))
 	if err != nil {
@@ -125,11 +137,11 @@ func TestParseSecurityDescriptor(t *testing.T) {
 		t.Errorf("owner %q group %q", sd.Owner, sd.Group)
 	}
 	want := []ACE{
-		{Type: aceTypeAccessAllowed, Mask: 0x000F01FF, SID: testDomain + "-512"},
-		{Type: aceTypeAccessAllowedObject, Flags: 0x0A, Mask: 0x100, ObjectType: guidResetPassword, InheritedObjectType: classUser, SID: testDomain + "-1105"},
-		{Type: aceTypeAccessAllowedObject, Mask: 0x20, ObjectType: guidMember, SID: testDomain + "-1106"},
-		{Type: aceTypeAccessAllowedObject, Flags: 0x10, Mask: 0x10, InheritedObjectType: classUser, SID: "S-1-5-11"},
-		{Type: aceTypeAccessDenied, Mask: 0x40000, SID: "S-1-1-0"},
+		{Type: ACETypeAccessAllowed, Mask: 0x000F01FF, SID: testDomain + "-512"},
+		{Type: ACETypeAccessAllowedObject, Flags: 0x0A, Mask: 0x100, ObjectType: guidResetPassword, InheritedObjectType: classUser, SID: testDomain + "-1105"},
+		{Type: ACETypeAccessAllowedObject, Mask: 0x20, ObjectType: guidMember, SID: testDomain + "-1106"},
+		{Type: ACETypeAccessAllowedObject, Flags: 0x10, Mask: 0x10, InheritedObjectType: classUser, SID: "S-1-5-11"},
+		{Type: ACETypeAccessDenied, Mask: 0x40000, SID: "S-1-1-0"},
 	}
 	if len(sd.DACL) != len(want) {
 		t.Fatalf("%d ACEs, want %d: %+v", len(sd.DACL), len(want), sd.DACL)
@@ -178,7 +190,7 @@ func TestParseSecurityDescriptorNoDACL(t *testing.T) {
 func TestParseSecurityDescriptorUnknownACEType(t *testing.T) {
 	b := sdBytes(t, "S-1-5-18", "S-1-5-18",
 		testACE{typ: 0x11, mask: 1, sid: "S-1-16-12288"}, // mandatory label
-		testACE{typ: aceTypeAccessAllowed, mask: writeDAC, sid: "S-1-1-0"})
+		testACE{typ: ACETypeAccessAllowed, mask: writeDAC, sid: "S-1-1-0"})
 	sd, err := ParseSecurityDescriptor(b)
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +202,7 @@ func TestParseSecurityDescriptorUnknownACEType(t *testing.T) {
 
 func TestParseSecurityDescriptorMalformed(t *testing.T) {
 	good := sdBytes(t, testDomain+"-512", "S-1-5-32-544",
-		testACE{typ: aceTypeAccessAllowedObject, mask: adsRightWriteProperty, objectType: guidMember, inherit: classUser, sid: testDomain + "-1106"})
+		testACE{typ: ACETypeAccessAllowedObject, mask: adsRightWriteProperty, objectType: guidMember, inherit: classUser, sid: testDomain + "-1106"})
 	daclOff := int(binary.LittleEndian.Uint32(good[16:]))
 	mutate := func(f func(b []byte) []byte) []byte {
 		b := append([]byte(nil), good...)
@@ -226,8 +238,8 @@ func TestParseSecurityDescriptorMalformed(t *testing.T) {
 
 func FuzzParseSecurityDescriptor(f *testing.F) {
 	f.Add(sdBytes(f, testDomain+"-512", "S-1-5-32-544",
-		testACE{typ: aceTypeAccessAllowedObject, mask: adsRightControlAccess, objectType: guidResetPassword, inherit: classUser, sid: testDomain + "-1105"},
-		testACE{typ: aceTypeAccessAllowed, mask: 0xF01FF, sid: "S-1-5-18"}))
+		testACE{typ: ACETypeAccessAllowedObject, mask: adsRightControlAccess, objectType: guidResetPassword, inherit: classUser, sid: testDomain + "-1105"},
+		testACE{typ: ACETypeAccessAllowed, mask: 0xF01FF, sid: "S-1-5-18"}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _ = ParseSecurityDescriptor(b) // must never panic
 	})

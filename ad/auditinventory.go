@@ -1,4 +1,4 @@
-package check
+package ad
 
 import (
 	"context"
@@ -8,39 +8,29 @@ import (
 	"strings"
 	"time"
 
-	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/audit/inventory"
 )
-
-// Directory is what Load reads: *ad.Client satisfies it.
-type Directory interface {
-	Search(ctx context.Context, filter string, attrs []string, opts ad.SearchOptions, fn func(*ad.Entry) error) error
-	Info() ad.ServerInfo
-	DomainDNSName() string
-}
-
-// LoadOptions say what to read.
-type LoadOptions struct {
-	// ACLs reads the security descriptors the ACL checks need: one search for OUs and
-	// containers, one per 100 privileged groups and accounts, and one per 100 trustee SIDs
-	// that no loaded object names (usually none).
-	ACLs bool
-}
 
 // sidBatch is how many SIDs one (|(objectSid=...)...) filter holds: large enough that a
 // typical domain needs one search, small enough to stay far below request size limits.
 const sidBatch = 100
 
-// Load reads the inventory of the domain in a fixed, small number of paged searches: the
+// AuditInventory reads the inventory of the domain in a fixed, small number of paged searches: the
 // domain object, all groups (with foreign principals), all user and computer accounts,
 // and, with ACLs, the descriptors of OUs and containers and of the privileged objects.
 // Nesting is resolved in memory afterwards; there is no search per account. Memory grows
 // with the number of accounts and memberships, not with the size of a search result:
 // results stream page by page.
-func Load(ctx context.Context, d Directory, opts LoadOptions) (*Inventory, error) {
-	l := &loader{d: d, inv: &Inventory{
-		Directory:  d.DomainDNSName(),
-		DomainDN:   d.Info().DefaultNamingContext,
-		Principals: map[string]Principal{},
+//
+// Which groups and accounts are privileged is the checks' knowledge, not the directory's:
+// privileged (check.PrivilegedSIDs) names, from the groups and accounts read, the SIDs whose
+// descriptors the ACL checks need. Without it only the domain head and the containers'
+// descriptors are read.
+func (c *Client) AuditInventory(ctx context.Context, opts inventory.LoadOptions, privileged func(*inventory.Inventory) []string) (*inventory.Inventory, error) {
+	l := &auditLoader{c: c, privileged: privileged, inv: &inventory.Inventory{
+		Directory:  c.DomainDNSName(),
+		DomainDN:   c.Info().DefaultNamingContext,
+		Principals: map[string]inventory.Principal{},
 	}}
 	if l.inv.DomainDN == "" {
 		return nil, fmt.Errorf("load inventory: the rootDSE has no defaultNamingContext")
@@ -60,24 +50,25 @@ func Load(ctx context.Context, d Directory, opts LoadOptions) (*Inventory, error
 	return l.inv, nil
 }
 
-type loader struct {
-	d   Directory
-	inv *Inventory
+type auditLoader struct {
+	c          *Client
+	privileged func(*inventory.Inventory) []string
+	inv        *inventory.Inventory
 	// groupDN maps a folded group DN to the group's own DN string, so that the many memberOf
 	// values naming one group share that one string instead of each holding a copy.
 	groupDN map[string]string
 }
 
-func (l *loader) search(ctx context.Context, filter string, attrs []string, opts ad.SearchOptions, fn func(*ad.Entry) error) error {
+func (l *auditLoader) search(ctx context.Context, filter string, attrs []string, opts SearchOptions, fn func(*Entry) error) error {
 	l.inv.Searches++
-	return l.d.Search(ctx, filter, attrs, opts, fn)
+	return l.c.Search(ctx, filter, attrs, opts, fn)
 }
 
-func (l *loader) loadDomain(ctx context.Context, acls bool) error {
+func (l *auditLoader) loadDomain(ctx context.Context, acls bool) error {
 	found := false
 	err := l.search(ctx, "(objectClass=*)", []string{"objectSid", "ms-DS-MachineAccountQuota"},
-		ad.SearchOptions{Base: l.inv.DomainDN, BaseOnly: true, SecurityDescriptor: acls},
-		func(e *ad.Entry) error {
+		SearchOptions{Base: l.inv.DomainDN, BaseOnly: true, SecurityDescriptor: acls},
+		func(e *Entry) error {
 			found = true
 			l.inv.DomainSID = e.SID()
 			if v := e.Value("ms-DS-MachineAccountQuota"); v != "" {
@@ -86,7 +77,7 @@ func (l *loader) loadDomain(ctx context.Context, acls bool) error {
 				}
 			}
 			if acls {
-				l.addSecured(e, ClassDomain)
+				l.addSecured(e, inventory.ClassDomain)
 			}
 			return nil
 		})
@@ -99,15 +90,15 @@ func (l *loader) loadDomain(ctx context.Context, acls bool) error {
 	return nil
 }
 
-func (l *loader) loadGroups(ctx context.Context) error {
+func (l *auditLoader) loadGroups(ctx context.Context) error {
 	attrs := []string{"sAMAccountName", "objectSid", "objectClass", "memberOf", "adminCount"}
-	err := l.search(ctx, "(|(objectClass=group)(objectClass=foreignSecurityPrincipal))", attrs, ad.SearchOptions{},
-		func(e *ad.Entry) error {
+	err := l.search(ctx, "(|(objectClass=group)(objectClass=foreignSecurityPrincipal))", attrs, SearchOptions{},
+		func(e *Entry) error {
 			if hasClass(e, "foreignSecurityPrincipal") {
-				l.inv.Foreign = append(l.inv.Foreign, ForeignPrincipal{DN: e.DN, SID: e.SID(), MemberOf: e.Values("memberOf")})
+				l.inv.Foreign = append(l.inv.Foreign, inventory.ForeignPrincipal{DN: e.DN, SID: e.SID(), MemberOf: e.Values("memberOf")})
 				return nil
 			}
-			l.inv.Groups = append(l.inv.Groups, Group{
+			l.inv.Groups = append(l.inv.Groups, inventory.Group{
 				DN: e.DN, SAMAccountName: e.Value("sAMAccountName"), SID: e.SID(),
 				AdminCount: e.Value("adminCount") == "1", MemberOf: e.Values("memberOf"),
 			})
@@ -118,7 +109,7 @@ func (l *loader) loadGroups(ctx context.Context) error {
 	}
 	l.groupDN = make(map[string]string, len(l.inv.Groups))
 	for _, g := range l.inv.Groups {
-		l.groupDN[foldDN(g.DN)] = g.DN
+		l.groupDN[strings.ToLower(g.DN)] = g.DN
 	}
 	for i := range l.inv.Groups {
 		l.inv.Groups[i].MemberOf = l.intern(l.inv.Groups[i].MemberOf)
@@ -132,33 +123,44 @@ func (l *loader) loadGroups(ctx context.Context) error {
 // intern replaces memberOf values by the shared DN strings of the groups they name. Values
 // naming no group of this domain (another domain's universal groups, on a global catalog)
 // are dropped: no check could use them.
-func (l *loader) intern(dns []string) []string {
+func (l *auditLoader) intern(dns []string) []string {
 	out := dns[:0]
 	for _, dn := range dns {
-		if canonical, ok := l.groupDN[foldDN(dn)]; ok {
+		if canonical, ok := l.groupDN[strings.ToLower(dn)]; ok {
 			out = append(out, canonical)
 		}
 	}
 	return slices.Clip(out)
 }
 
-func (l *loader) loadAccounts(ctx context.Context) error {
+func (l *auditLoader) loadAccounts(ctx context.Context) error {
 	attrs := []string{"sAMAccountName", "objectSid", "objectClass", "userAccountControl", "memberOf", "primaryGroupID",
-		"lastLogonTimestamp", "pwdLastSet", "whenCreated", "adminCount", "servicePrincipalName"}
+		"lastLogonTimestamp", "pwdLastSet", "whenCreated", "adminCount", "servicePrincipalName", "dNSHostName",
+		"msDS-AllowedToDelegateTo", "msDS-AllowedToActOnBehalfOfOtherIdentity"}
 	// objectClass=user includes computers (a subclass), inetOrgPerson and managed service accounts.
-	err := l.search(ctx, "(objectClass=user)", attrs, ad.SearchOptions{}, func(e *ad.Entry) error {
-		a := Account{
-			DN:              e.DN,
-			SAMAccountName:  e.Value("sAMAccountName"),
-			SID:             e.SID(),
-			Computer:        hasClass(e, "computer"),
-			UAC:             parseUint32(e.Value("userAccountControl")),
-			PrimaryGroupID:  parseUint32(e.Value("primaryGroupID")),
-			LastLogon:       fileTime(e.Value("lastLogonTimestamp")),
-			PasswordLastSet: fileTime(e.Value("pwdLastSet")),
-			Created:         generalizedTime(e.Value("whenCreated")),
-			AdminCount:      e.Value("adminCount") == "1",
-			MemberOf:        l.intern(e.Values("memberOf")),
+	err := l.search(ctx, "(objectClass=user)", attrs, SearchOptions{}, func(e *Entry) error {
+		a := inventory.Account{
+			DN:                  e.DN,
+			SAMAccountName:      e.Value("sAMAccountName"),
+			SID:                 e.SID(),
+			Computer:            hasClass(e, "computer"),
+			UAC:                 parseUint32(e.Value("userAccountControl")),
+			PrimaryGroupID:      parseUint32(e.Value("primaryGroupID")),
+			LastLogon:           timeOrZero(fileTime(e.Value("lastLogonTimestamp"))),
+			PasswordLastSet:     timeOrZero(fileTime(e.Value("pwdLastSet"))),
+			Created:             timeOrZero(generalizedTime(e.Value("whenCreated"))),
+			AdminCount:          e.Value("adminCount") == "1",
+			MemberOf:            l.intern(e.Values("memberOf")),
+			DNSHostName:         e.Value("dNSHostName"),
+			AllowedToDelegateTo: e.Values("msDS-AllowedToDelegateTo"),
+		}
+		if raw := e.Raw("msDS-AllowedToActOnBehalfOfOtherIdentity"); len(raw) > 0 {
+			sd, err := inventory.ParseSecurityDescriptor(raw)
+			if err != nil {
+				l.inv.Warnings = append(l.inv.Warnings, fmt.Sprintf("%s: msDS-AllowedToActOnBehalfOfOtherIdentity: %v", e.DN, err))
+			} else {
+				a.AllowedToActOnBehalf = sd
+			}
 		}
 		// Computers carry many SPNs and cannot be Kerberoasted in practice: keep users' only.
 		if !a.Computer {
@@ -175,10 +177,10 @@ func (l *loader) loadAccounts(ctx context.Context) error {
 
 // loadContainerACLs reads the descriptors of OUs and containers, AdminSDHolder among them:
 // delegations are set there.
-func (l *loader) loadContainerACLs(ctx context.Context) error {
+func (l *auditLoader) loadContainerACLs(ctx context.Context) error {
 	err := l.search(ctx, "(|(objectClass=organizationalUnit)(objectClass=container))", []string{"objectClass"},
-		ad.SearchOptions{SecurityDescriptor: true},
-		func(e *ad.Entry) error { l.addSecured(e, ClassContainer); return nil })
+		SearchOptions{SecurityDescriptor: true},
+		func(e *Entry) error { l.addSecured(e, inventory.ClassContainer); return nil })
 	if err != nil {
 		return fmt.Errorf("read OU and container permissions: %w", err)
 	}
@@ -187,23 +189,18 @@ func (l *loader) loadContainerACLs(ctx context.Context) error {
 
 // loadPrivilegedACLs reads the descriptors of the privileged groups and of every account
 // that holds one, by SID, in batches.
-func (l *loader) loadPrivilegedACLs(ctx context.Context) error {
-	s := newScan(l.inv, Options{Now: time.Now()})
-	var sids []string
-	for _, pg := range s.privileged {
-		sids = append(sids, l.inv.Groups[pg.index].SID)
+func (l *auditLoader) loadPrivilegedACLs(ctx context.Context) error {
+	if l.privileged == nil {
+		return nil
 	}
-	for _, i := range s.privilegedAccounts() {
-		sids = append(sids, l.inv.Accounts[i].SID)
-	}
-	err := l.searchSIDs(ctx, sids, []string{"objectClass"}, true, func(e *ad.Entry) {
+	err := l.searchSIDs(ctx, l.privileged(l.inv), []string{"objectClass"}, true, func(e *Entry) {
 		switch {
 		case hasClass(e, "computer"):
-			l.addSecured(e, ClassComputer)
+			l.addSecured(e, inventory.ClassComputer)
 		case hasClass(e, "group"):
-			l.addSecured(e, ClassGroup)
+			l.addSecured(e, inventory.ClassGroup)
 		default:
-			l.addSecured(e, ClassUser)
+			l.addSecured(e, inventory.ClassUser)
 		}
 	})
 	if err != nil {
@@ -214,7 +211,7 @@ func (l *loader) loadPrivilegedACLs(ctx context.Context) error {
 
 // resolveTrustees looks up the trustee SIDs that are none of the loaded principals: other
 // object classes, or SIDs of other domains and deleted objects (which stay unnamed).
-func (l *loader) resolveTrustees(ctx context.Context) error {
+func (l *auditLoader) resolveTrustees(ctx context.Context) error {
 	known := make(map[string]bool, len(l.inv.Accounts)+len(l.inv.Groups)+len(l.inv.Foreign))
 	for _, a := range l.inv.Accounts {
 		known[a.SID] = true
@@ -227,7 +224,7 @@ func (l *loader) resolveTrustees(ctx context.Context) error {
 	}
 	var unknown []string
 	want := func(sid string) {
-		if _, wk := wellKnownName(sid); sid != "" && !wk && !known[sid] && !strings.HasPrefix(sid, "S-1-5-32-") {
+		if _, wk := inventory.WellKnownName(sid); sid != "" && !wk && !known[sid] && !strings.HasPrefix(sid, "S-1-5-32-") {
 			known[sid] = true
 			unknown = append(unknown, sid)
 		}
@@ -238,12 +235,12 @@ func (l *loader) resolveTrustees(ctx context.Context) error {
 			want(ace.SID)
 		}
 	}
-	err := l.searchSIDs(ctx, unknown, []string{"sAMAccountName", "cn"}, false, func(e *ad.Entry) {
+	err := l.searchSIDs(ctx, unknown, []string{"sAMAccountName", "cn"}, false, func(e *Entry) {
 		name := e.Value("sAMAccountName")
 		if name == "" {
 			name = e.Value("cn")
 		}
-		l.inv.Principals[e.SID()] = Principal{DN: e.DN, Name: name}
+		l.inv.Principals[e.SID()] = inventory.Principal{DN: e.DN, Name: name}
 	})
 	if err != nil {
 		return fmt.Errorf("resolve trustee SIDs: %w", err)
@@ -252,11 +249,11 @@ func (l *loader) resolveTrustees(ctx context.Context) error {
 }
 
 // searchSIDs finds objects by SID, sidBatch at a time.
-func (l *loader) searchSIDs(ctx context.Context, sids []string, attrs []string, sd bool, fn func(*ad.Entry)) error {
+func (l *auditLoader) searchSIDs(ctx context.Context, sids []string, attrs []string, sd bool, fn func(*Entry)) error {
 	for batch := range slices.Chunk(sids, sidBatch) {
 		var terms strings.Builder
 		for _, sid := range batch {
-			if esc, ok := ad.EscapeSID(sid); ok {
+			if esc, ok := EscapeSID(sid); ok {
 				terms.WriteString("(objectSid=" + esc + ")")
 			}
 		}
@@ -264,8 +261,8 @@ func (l *loader) searchSIDs(ctx context.Context, sids []string, attrs []string, 
 			continue
 		}
 		filter := "(|" + terms.String() + ")"
-		if err := l.search(ctx, filter, slices.Concat(attrs, []string{"objectSid"}), ad.SearchOptions{SecurityDescriptor: sd},
-			func(e *ad.Entry) error { fn(e); return nil }); err != nil {
+		if err := l.search(ctx, filter, slices.Concat(attrs, []string{"objectSid"}), SearchOptions{SecurityDescriptor: sd},
+			func(e *Entry) error { fn(e); return nil }); err != nil {
 			return err
 		}
 	}
@@ -274,21 +271,29 @@ func (l *loader) searchSIDs(ctx context.Context, sids []string, attrs []string, 
 
 // addSecured parses an entry's nTSecurityDescriptor; an unreadable one becomes a warning,
 // so one odd object does not cost the whole audit.
-func (l *loader) addSecured(e *ad.Entry, class ObjectClass) {
+func (l *auditLoader) addSecured(e *Entry, class inventory.ObjectClass) {
 	raw := e.Raw("nTSecurityDescriptor")
 	if len(raw) == 0 {
 		l.inv.Warnings = append(l.inv.Warnings, fmt.Sprintf("%s: permissions not readable (no nTSecurityDescriptor returned)", e.DN))
 		return
 	}
-	sd, err := ParseSecurityDescriptor(raw)
+	sd, err := inventory.ParseSecurityDescriptor(raw)
 	if err != nil {
 		l.inv.Warnings = append(l.inv.Warnings, fmt.Sprintf("%s: %v", e.DN, err))
 		return
 	}
-	l.inv.Secured = append(l.inv.Secured, SecuredObject{DN: e.DN, Class: class, SID: e.SID(), SD: sd})
+	l.inv.Secured = append(l.inv.Secured, inventory.SecuredObject{DN: e.DN, Class: class, SID: e.SID(), SD: sd})
 }
 
-func hasClass(e *ad.Entry, class string) bool {
+// timeOrZero is a time attribute as the inventory holds it: the zero time for "not set".
+func timeOrZero(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}
+
+func hasClass(e *Entry, class string) bool {
 	return slices.ContainsFunc(e.Values("objectClass"), func(c string) bool { return strings.EqualFold(c, class) })
 }
 

@@ -1,4 +1,4 @@
-package check
+package inventory
 
 import (
 	"encoding/binary"
@@ -34,18 +34,18 @@ type ACE struct {
 
 // ACE types (MS-DTYP 2.4.4.1).
 const (
-	aceTypeAccessAllowed       = 0x00
-	aceTypeAccessDenied        = 0x01
-	aceTypeAccessAllowedObject = 0x05
-	aceTypeAccessDeniedObject  = 0x06
+	ACETypeAccessAllowed       = 0x00
+	ACETypeAccessDenied        = 0x01
+	ACETypeAccessAllowedObject = 0x05
+	ACETypeAccessDeniedObject  = 0x06
 )
 
 // ACE flags.
 const (
-	aceFlagObjectInherit    = 0x01
-	aceFlagContainerInherit = 0x02
-	aceFlagInheritOnly      = 0x08
-	aceFlagInherited        = 0x10
+	ACEFlagObjectInherit    = 0x01
+	ACEFlagContainerInherit = 0x02
+	ACEFlagInheritOnly      = 0x08
+	ACEFlagInherited        = 0x10
 )
 
 // Object ACE flags: which of the two GUIDs follow the mask.
@@ -59,19 +59,19 @@ const seDACLPresent = 0x0004
 
 // Allows reports whether the ACE grants (rather than denies) access.
 func (a ACE) Allows() bool {
-	return a.Type == aceTypeAccessAllowed || a.Type == aceTypeAccessAllowedObject
+	return a.Type == ACETypeAccessAllowed || a.Type == ACETypeAccessAllowedObject
 }
 
 // AppliesToObject reports whether the ACE takes effect on the object that holds it, rather
 // than only being handed down to children.
-func (a ACE) AppliesToObject() bool { return a.Flags&aceFlagInheritOnly == 0 }
+func (a ACE) AppliesToObject() bool { return a.Flags&ACEFlagInheritOnly == 0 }
 
 // Inherited reports whether the ACE was inherited from a parent rather than set here.
-func (a ACE) Inherited() bool { return a.Flags&aceFlagInherited != 0 }
+func (a ACE) Inherited() bool { return a.Flags&ACEFlagInherited != 0 }
 
 // InheritedByChildren reports whether child containers or objects receive the ACE.
 func (a ACE) InheritedByChildren() bool {
-	return a.Flags&(aceFlagContainerInherit|aceFlagObjectInherit) != 0
+	return a.Flags&(ACEFlagContainerInherit|ACEFlagObjectInherit) != 0
 }
 
 var errShort = errors.New("truncated")
@@ -156,7 +156,7 @@ func parseACE(b []byte) (ACE, error) {
 	ace := ACE{Type: b[0], Flags: b[1]}
 	body := b[4:]
 	switch ace.Type {
-	case aceTypeAccessAllowed, aceTypeAccessDenied:
+	case ACETypeAccessAllowed, ACETypeAccessDenied:
 		if len(body) < 4 {
 			return ace, fmt.Errorf("access mask %w", errShort)
 		}
@@ -166,7 +166,7 @@ func parseACE(b []byte) (ACE, error) {
 			return ace, err
 		}
 		ace.SID = sid
-	case aceTypeAccessAllowedObject, aceTypeAccessDeniedObject:
+	case ACETypeAccessAllowedObject, ACETypeAccessDeniedObject:
 		if len(body) < 8 {
 			return ace, fmt.Errorf("object ACE %w", errShort)
 		}
