@@ -112,7 +112,7 @@ func (c *Client) ResetPassword(ctx context.Context, ident string, opts directory
 	res := directory.ResetResult{Outcome: directory.Outcome{User: u}, Password: opts.Password, Policy: policy}
 	if res.Password.IsZero() {
 		length := max(opts.Length, policy.MinLength, password.MinLength)
-		p, err := password.Generate(length)
+		p, err := password.GenerateAs(opts.Format, length)
 		if err != nil {
 			return res, err
 		}

@@ -161,6 +161,32 @@ func actionWords(action string) string {
 		return "change group membership of"
 	case "group.remove_member":
 		return "change group membership of"
+	case "user.update":
+		return "change attributes of"
+	case "user.rename":
+		return "rename"
+	case "group.create":
+		return "create the group"
+	case "group.delete":
+		return "delete the group"
+	case "group.update":
+		return "change the group"
+	case "computer.enable":
+		return "enable the computer"
+	case "computer.disable":
+		return "disable the computer"
+	case "computer.move":
+		return "move the computer"
+	case "computer.delete":
+		return "delete the computer"
+	case "computer.reset_password":
+		return "reset the account password of the computer"
+	case "computer.laps_read":
+		return "read the LAPS password of"
+	case "computer.laps_expire":
+		return "expire the LAPS password of"
+	case "bitlocker.read":
+		return "read the BitLocker recovery information of"
 	}
 	return "change (" + action + ")"
 }

@@ -90,20 +90,14 @@ func (c *Client) CreateUser(ctx context.Context, nu directory.NewUser) (director
 	// A CN must be unique in its OU: when the name is taken there, the account is named the
 	// way onboarding names a second "Ana Silva", "Ana Silva (asilva2)". Checked here, before
 	// anything is written, so a dry run finds the clash the real run would hit.
-	cn := cutCN(nu.DisplayName)
-	plain := "CN=" + ldap.EscapeDN(cn) + "," + nu.OU
-	alt := "CN=" + ldap.EscapeDN(cnWithUsername(nu.DisplayName, nu.SAMAccountName)) + "," + nu.OU
-	used, err := c.DNsInUse(ctx, []string{plain, alt})
+	free, renamed, err := c.FreeUserDN(ctx, nu.DisplayName, nu.SAMAccountName, nu.OU, "")
 	if err != nil {
 		return res, err
 	}
-	switch {
-	case !used[plain]:
-		res.DN = plain
-	case !used[alt]:
-		res.DN, res.Renamed = alt, fmt.Sprintf("%q is already taken in %s, so the account is named %q", cn, nu.OU, cnWithUsername(nu.DisplayName, nu.SAMAccountName))
-	default:
-		return res, fmt.Errorf("%w: both %s and %s already exist: pick another display name (--display-name) or OU", directory.ErrInvalidInput, plain, alt)
+	res.DN = free
+	if renamed {
+		res.Renamed = fmt.Sprintf("%q is already taken in %s, so the account is named %q",
+			directory.UserCN(nu.DisplayName), nu.OU, directory.UserCNWith(nu.DisplayName, nu.SAMAccountName))
 	}
 
 	policy, err := c.DomainPasswordPolicy(ctx)
@@ -112,7 +106,7 @@ func (c *Client) CreateUser(ctx context.Context, nu directory.NewUser) (director
 	}
 	res.Password = nu.Password
 	if res.Password.IsZero() {
-		p, err := password.Generate(max(nu.PasswordLength, policy.MinLength, password.MinLength))
+		p, err := password.GenerateAs(nu.PasswordFormat, max(nu.PasswordLength, policy.MinLength, password.MinLength))
 		if err != nil {
 			return res, err
 		}
@@ -290,25 +284,9 @@ func (c *Client) moveUser(ctx context.Context, ident, ou string, renameOnClash b
 	return c.dryRunAware(directory.Outcome{User: u, Changed: true, Note: note}, would), rdn + "," + ou, nil
 }
 
-// cutCN is a display name as a CN: AD's cn holds at most 64 characters.
-func cutCN(display string) string {
-	r := []rune(display)
-	if len(r) <= 64 {
-		return display
-	}
-	return strings.TrimSpace(string(r[:64]))
-}
-
 // cnWithUsername is onboarding's answer to a name already taken in an OU: the (domain-unique)
-// logon name added, "Ana Silva (asilva2)", cut to AD's 64 characters for cn.
-func cnWithUsername(cn, sam string) string {
-	suffix := " (" + sam + ")"
-	r := []rune(cn)
-	if max := 64 - len([]rune(suffix)); len(r) > max {
-		cn = strings.TrimSpace(string(r[:max]))
-	}
-	return cn + suffix
-}
+// logon name added, "Ana Silva (asilva2)" — the one rule in directory.UserCNWith.
+func cnWithUsername(cn, sam string) string { return directory.UserCNWith(cn, sam) }
 
 // containerClasses are the object classes a user account can be moved into.
 var containerClasses = []string{"organizationalUnit", "container", "domainDNS", "builtinDomain"}

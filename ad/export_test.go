@@ -3,6 +3,7 @@ package ad
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/go-ldap/ldap/v3"
 
@@ -37,6 +38,43 @@ func (c *Client) ReadMemberListsAfter(n int) { c.lists.after = n }
 
 // MemberListHits is how many membership checks were answered from a member list.
 func (c *Client) MemberListHits() int64 { return c.lists.hits.Load() }
+
+// CreateComputerForTest creates a computer account with the given extra attributes, without
+// an audit record: adkit has no `computer create`.
+func (c *Client) CreateComputerForTest(_ context.Context, dn, name string, attrs map[string][]string) error {
+	req := ldap.NewAddRequest(dn, nil)
+	req.Attribute("objectClass", []string{"top", "computer"})
+	req.Attribute("sAMAccountName", []string{name + "$"})
+	req.Attribute("userAccountControl", []string{"4096"})
+	for a, v := range attrs {
+		req.Attribute(a, v)
+	}
+	return c.conn.Add(req)
+}
+
+// AddForTest adds any object, without an audit record (BitLocker recovery information below
+// a test computer).
+func (c *Client) AddForTest(_ context.Context, dn string, attrs map[string][]string) error {
+	req := ldap.NewAddRequest(dn, nil)
+	for a, v := range attrs {
+		req.Attribute(a, v)
+	}
+	return c.conn.Add(req)
+}
+
+// ReadAttributeForTest reads one attribute of one object.
+func (c *Client) ReadAttributeForTest(ctx context.Context, dn, attr string) (string, error) {
+	e, err := c.readEntry(ctx, dn, "(objectClass=*)", []string{attr})
+	if err != nil || e == nil {
+		return "", err
+	}
+	return e.GetAttributeValue(attr), nil
+}
+
+// TreeDeleteForTest deletes an object and everything below it, without an audit record.
+func (c *Client) TreeDeleteForTest(_ context.Context, dn string) error {
+	return c.conn.Del(ldap.NewDelRequest(dn, []ldap.Control{ldap.NewControlString(controlTreeDelete, true, "")}))
+}
 
 // lostAnswer is what go-ldap reports when the connection closes under a waiting request.
 func lostAnswer() error {
@@ -86,6 +124,21 @@ func (c *Client) BreakReadBackForTest() (undo func()) {
 // changes do, and then reports the connection lost.
 func (c *Client) ModifyLosingTheAnswer(ctx context.Context, action string, u *directory.User, changes []audit.Change, req *ldap.ModifyRequest) error {
 	return c.change(ctx, action, target(u), changes, func(context.Context) error {
+		if err := c.conn.Modify(req); err != nil {
+			return explainLDAPError(err)
+		}
+		return lostAnswer()
+	})
+}
+
+// DisableComputerLosingTheAnswer disables a computer as SetComputerEnabled does, through
+// change, and then reports the connection lost.
+func (c *Client) DisableComputerLosingTheAnswer(ctx context.Context, pc *directory.Computer) error {
+	next := pc.UserAccountControl | uacAccountDisable
+	req := ldap.NewModifyRequest(pc.DN, nil)
+	req.Replace("userAccountControl", []string{strconv.Itoa(next)})
+	changes := []audit.Change{{Attribute: "userAccountControl", Before: pc.UserAccountControl, After: next}}
+	return c.change(ctx, "computer.disable", computerTarget(pc), changes, func(context.Context) error {
 		if err := c.conn.Modify(req); err != nil {
 			return explainLDAPError(err)
 		}

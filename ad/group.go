@@ -40,15 +40,7 @@ func (c *Client) Group(ctx context.Context, ident string) (*directory.Group, err
 
 func groupFromEntry(e *ldap.Entry) *directory.Group {
 	gt := attrInt(e, "groupType")
-	scope := "global"
-	switch {
-	case gt&groupTypeDomainLocal != 0:
-		scope = "domain_local"
-	case gt&groupTypeUniversal != 0:
-		scope = "universal"
-	case gt&groupTypeGlobal == 0:
-		scope = "builtin"
-	}
+	scope := groupScope(gt)
 	return &directory.Group{
 		DN:             e.DN,
 		SAMAccountName: e.GetAttributeValue("sAMAccountName"),

@@ -23,6 +23,9 @@ type objectKind struct {
 var (
 	kindUser  = objectKind{name: "user", class: "(&(objectCategory=person)(objectClass=user))", nameAttrs: []string{"sAMAccountName", "userPrincipalName", "mail", "displayName", "cn"}}
 	kindGroup = objectKind{name: "group", class: "(objectClass=group)", nameAttrs: []string{"sAMAccountName", "cn", "mail"}}
+	// A computer is named by its name (cn), its DNS name, or its sAMAccountName, which ends in
+	// "$"; "PC01" also matches "PC01$" (see identityFilter).
+	kindComputer = objectKind{name: "computer", class: "(objectClass=computer)", nameAttrs: []string{"sAMAccountName", "cn", "dNSHostName"}}
 )
 
 // maxCandidates bounds how many matches an ambiguity message lists.
@@ -56,8 +59,11 @@ func identityFilter(kind objectKind, ident string) (filter, dn string, err error
 	for _, a := range kind.nameAttrs {
 		fmt.Fprintf(&b, "(%s=%s)", a, v)
 	}
-	if strings.Contains(ident, "@") {
+	if strings.Contains(ident, "@") && kind.name != kindComputer.name {
 		fmt.Fprintf(&b, "(proxyAddresses=smtp:%s)", v)
+	}
+	if kind.name == kindComputer.name && !strings.HasSuffix(ident, "$") {
+		fmt.Fprintf(&b, "(sAMAccountName=%s$)", v)
 	}
 	b.WriteString("))")
 	return b.String(), "", nil

@@ -34,7 +34,9 @@ func (c *Client) isMember(ctx context.Context, groupDN, memberDN string) (bool, 
 	return e != nil, nil
 }
 
-// AddMember adds a user to a group. Already a member: nothing changes and Outcome says so.
+// AddMember adds a user, a group or a computer to a group (Add-ADGroupMember); a group whose
+// nesting would make a cycle is refused with the path that closes it. Already a member:
+// nothing changes and Outcome says so.
 func (c *Client) AddMember(ctx context.Context, g directory.GroupRef, userIdent string) (directory.Outcome, error) {
 	return c.setMember(ctx, g, userIdent, true)
 }
@@ -45,21 +47,17 @@ func (c *Client) RemoveMember(ctx context.Context, g directory.GroupRef, userIde
 	return c.setMember(ctx, g, userIdent, false)
 }
 
-func (c *Client) setMember(ctx context.Context, g directory.GroupRef, userIdent string, add bool) (directory.Outcome, error) {
-	u, err := c.User(ctx, userIdent)
-	var nf *directory.NotFoundError
-	if errors.As(err, &nf) {
-		// "user not found" for a group's name sends the technician looking for an account
-		// that was never meant: say what it is.
-		if _, gerr := c.findOne(ctx, kindGroup, userIdent, []string{"1.1"}); gerr == nil {
-			return directory.Outcome{}, fmt.Errorf("%w: %q is a group, not a user: adkit group add and remove change user members only",
-				directory.ErrInvalidInput, userIdent)
-		}
-	}
+func (c *Client) setMember(ctx context.Context, g directory.GroupRef, memberIdent string, add bool) (directory.Outcome, error) {
+	m, err := c.resolveMember(ctx, memberIdent)
 	if err != nil {
 		return directory.Outcome{}, err
 	}
-	return c.ensureMembership(ctx, g, u, add)
+	if add {
+		if err := c.checkNesting(ctx, g, m); err != nil {
+			return directory.Outcome{User: m.account}, err
+		}
+	}
+	return c.ensureMembership(ctx, g, m.account, add)
 }
 
 func (c *Client) ensureMembership(ctx context.Context, g directory.GroupRef, u *directory.User, add bool) (directory.Outcome, error) {

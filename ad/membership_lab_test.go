@@ -53,10 +53,10 @@ func TestAddAndRemoveMember(t *testing.T) {
 
 	_, err = c.AddMember(ctx, g, "nosuchuser")
 	mustNotFound(t, err, "AddMember(nosuchuser)")
-	// A group where a user was expected: said so, as bad input, not "user not found".
+	// The group itself: groups may be members now, but not of themselves (bad input).
 	_, err = c.AddMember(ctx, g, name)
-	if !errors.Is(err, directory.ErrInvalidInput) || !strings.Contains(err.Error(), "is a group, not a user") {
-		t.Errorf("AddMember(a group's name): err = %v", err)
+	if !errors.Is(err, directory.ErrInvalidInput) || !strings.Contains(err.Error(), "cannot be a member of itself") {
+		t.Errorf("AddMember(the group's own name): err = %v", err)
 	}
 
 	add := pairs(t, auditRecords(t, logPath, "group.add_member"))

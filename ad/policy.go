@@ -81,3 +81,25 @@ func adInterval(s string) time.Duration {
 	}
 	return time.Duration(n) * 100
 }
+
+// ExplainLockout fills in, for a locked account, when its lockout ends and whether it ends by
+// itself: lockoutTime plus the lockout duration of the policy that applies to it (its PSO, or
+// the domain's). A duration of 0 means the account stays locked until someone unlocks it.
+// An account that is not locked is left as it is.
+func (c *Client) ExplainLockout(ctx context.Context, u *directory.User) error {
+	if !u.Locked || u.LockoutTime == nil {
+		return nil
+	}
+	policy, err := c.PasswordPolicyFor(ctx, u.DN)
+	if err != nil {
+		return fmt.Errorf("read the lockout policy of %s: %w", u.Name(), err)
+	}
+	u.LockoutPolicy = policy.Source
+	byItself := policy.LockoutDuration > 0
+	u.UnlocksByItself = &byItself
+	if byItself {
+		end := u.LockoutTime.Add(policy.LockoutDuration)
+		u.LockoutEnds = &end
+	}
+	return nil
+}

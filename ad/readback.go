@@ -93,7 +93,8 @@ func (c *Client) readBack(action string, tgt audit.Target, changes []audit.Chang
 			filter = "(&(objectClass=user)(employeeID=" + ldap.EscapeFilter(id) + "))"
 		}
 		return c.checkWith(func(conn *ldap.Conn) (bool, error) { return exists(conn, tgt.DN, filter) })
-	case "user.move":
+	case "user.move", "computer.move":
+		// objectClass=user matches computer accounts too (computer derives from user).
 		ou := value("ou", true)
 		if ou == "" {
 			return nil
@@ -124,14 +125,19 @@ func (c *Client) readBack(action string, tgt audit.Target, changes []audit.Chang
 			member, err := exists(conn, group, "(member="+ldap.EscapeFilter(tgt.DN)+")")
 			return member == add, err
 		})
-	case "user.disable", "user.enable":
+	case "user.disable", "user.enable", "computer.disable", "computer.enable":
 		return c.checkWith(func(conn *ldap.Conn) (bool, error) {
 			e, err := readOne(conn, tgt.DN, "userAccountControl")
 			if err != nil || e == nil {
 				return false, err
 			}
 			uac, _ := strconv.Atoi(e.GetAttributeValue("userAccountControl"))
-			return (uac&uacAccountDisable != 0) == (action == "user.disable"), nil
+			return (uac&uacAccountDisable != 0) == strings.HasSuffix(action, ".disable"), nil
+		})
+	case "computer.delete":
+		return c.checkWith(func(conn *ldap.Conn) (bool, error) {
+			there, err := exists(conn, tgt.DN, "(objectClass=*)")
+			return !there, err
 		})
 	case "user.update":
 		if len(changes) != 1 || changes[0].Secret {
@@ -249,7 +255,7 @@ func (c *Client) settleEarlierAs(ctx context.Context, settle func(context.Contex
 	action string, tgt audit.Target, changes []audit.Change, note string) error {
 	key := ""
 	switch action {
-	case "group.add_member", "group.remove_member", "user.move", "user.update":
+	case "group.add_member", "group.remove_member", "user.move", "user.update", "computer.move":
 		key = firstAttr(changes)
 	case "user.create":
 		key = "employeeID" // the same person, whatever name the account ended up with

@@ -15,7 +15,7 @@ import (
 // what a change does (before values for the audit record).
 var userAttributes = []string{
 	"distinguishedName", "sAMAccountName", "userPrincipalName", "displayName", "givenName", "sn", "mail",
-	"userAccountControl", "msDS-User-Account-Control-Computed", "lockoutTime", "badPwdCount", "pwdLastSet",
+	"userAccountControl", "msDS-User-Account-Control-Computed", "lockoutTime", "badPwdCount", "badPasswordTime", "pwdLastSet",
 	"lastLogon", "lastLogonTimestamp", "whenCreated", "accountExpires", "employeeID", "department", "title",
 	"manager", "description", "memberOf", "primaryGroupID", "objectGUID", "objectSid",
 }
@@ -58,6 +58,7 @@ func userFromEntry(e *ldap.Entry) *directory.User {
 		Enabled:              uac&uacAccountDisable == 0,
 		LockoutTime:          lockout,
 		BadPwdCount:          attrInt(e, "badPwdCount"),
+		LastBadPasswordTime:  fileTime(e.GetAttributeValue("badPasswordTime")),
 		PwdLastSet:           fileTime(pwdLastSet),
 		PasswordNeverExpires: uac&uacDontExpirePassword != 0,
 		PasswordExpired:      computed&ufPasswordExpiredComputed != 0,

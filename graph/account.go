@@ -65,7 +65,7 @@ func (c *Client) ResetPassword(ctx context.Context, ident string, opts directory
 	u := userFromModel(m)
 	res := directory.ResetResult{Outcome: directory.Outcome{User: u}, Password: opts.Password, Policy: passwordPolicy}
 	if res.Password.IsZero() {
-		p, err := password.Generate(max(opts.Length, password.MinLength))
+		p, err := password.GenerateAs(opts.Format, max(opts.Length, password.MinLength))
 		if err != nil {
 			return res, err
 		}

@@ -60,7 +60,7 @@ func (c *Client) CreateUser(ctx context.Context, nu directory.NewUser) (director
 	}
 	res.Password = nu.Password
 	if res.Password.IsZero() {
-		p, err := password.Generate(max(nu.PasswordLength, password.MinLength))
+		p, err := password.GenerateAs(nu.PasswordFormat, max(nu.PasswordLength, password.MinLength))
 		if err != nil {
 			return res, err
 		}

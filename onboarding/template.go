@@ -68,6 +68,9 @@ type GroupRules struct {
 type PasswordRules struct {
 	Length     int  `yaml:"length"`
 	MustChange bool `yaml:"must_change"`
+	// Format is "random" (the default) or "readable": groups of four without look-alike
+	// characters (Kx7p-Rm4q-Tz9w-Bn3c), for passwords read out over the phone.
+	Format string `yaml:"format"`
 }
 
 // EntraRules is for hybrid and cloud-only tenants (see entra.go).

@@ -61,6 +61,17 @@ password: {must_change: false}
 	}
 }
 
+// password.format: readable is accepted and kept.
+func TestTemplatePasswordFormat(t *testing.T) {
+	tpl, err := ParseTemplate(strings.NewReader("upn_suffix: corp.example.com\nou: {default: \"OU=Staff,DC=corp,DC=example,DC=com\"}\npassword: {format: readable}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tpl.Password.Format != "readable" {
+		t.Errorf("password.format = %q", tpl.Password.Format)
+	}
+}
+
 func TestParseTemplateErrors(t *testing.T) {
 	const valid = "upn_suffix: corp.example.com\nou: {default: \"OU=Staff,DC=corp,DC=example,DC=com\"}\n"
 	tests := []struct {
@@ -89,6 +100,7 @@ func TestParseTemplateErrors(t *testing.T) {
 		{"duplicate key", valid + "upn_suffix: other.example.com\n", []string{`line 3: mapping key "upn_suffix" already defined at line 1`}},
 		{"keys differing in case", valid + "groups: {by_title: {Engineer: [a], engineer: [b]}}\n", []string{"groups.by_title has both \"Engineer\" and \"engineer\""}},
 		{"short password", valid + "password: {length: 8}\n", []string{"password.length is 8", "between 16 and 128"}},
+		{"unknown password format", valid + "password: {format: pronounceable}\n", []string{`password.format is "pronounceable"`, "random or readable"}},
 		{"usage location", valid + "entra: {usage_location: usa}\n", []string{"entra.usage_location \"usa\""}},
 		{"entra mode", valid + "entra: {mode: off}\n", []string{`entra.mode "off"`, "none (Active Directory only)"}},
 		{"same column twice", valid + "columns: {title: Department}\n", []string{"columns.department and columns.title both name the column \"Department\""}},

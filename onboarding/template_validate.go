@@ -2,6 +2,7 @@ package onboarding
 
 import (
 	"fmt"
+	"github.com/adkit-dev/adkit/internal/password"
 	"sort"
 	"strings"
 
@@ -42,6 +43,9 @@ func (t *Template) Validate() error {
 	v.names("groups.all", t.Groups.All)
 	v.nameMap("groups.by_department", t.Groups.ByDepartment)
 	v.nameMap("groups.by_title", t.Groups.ByTitle)
+	if f := t.Password.Format; f != "" && f != password.FormatRandom && f != password.FormatReadable {
+		v.addf("password.format is %q; use %s or %s", f, password.FormatRandom, password.FormatReadable)
+	}
 	if t.Password.Length < passwordMinLength || t.Password.Length > passwordMaxLength {
 		v.addf("password.length is %d; it must be between %d and %d", t.Password.Length, passwordMinLength, passwordMaxLength)
 	}

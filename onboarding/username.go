@@ -4,36 +4,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 
-	"golang.org/x/text/unicode/norm"
+	"github.com/adkit-dev/adkit/internal/directory"
 )
 
-// foldExtra covers letters that Unicode does not decompose into a base letter and a mark, so
-// that dropping marks alone would lose them.
-var foldExtra = map[rune]string{
-	'ß': "ss", 'æ': "ae", 'ø': "o", 'ł': "l", 'đ': "d", 'ð': "d", 'þ': "th",
-	'œ': "oe", 'ı': "i", 'ħ': "h", 'ŧ': "t", 'ŋ': "n", 'ĸ': "k",
-}
-
-// asciiFold turns a name into the letters and digits a username may hold: "Müller" → "muller",
-// "Ødegård" → "odegard", "O'Brien" → "obrien", "Smith, Jr." → "smithjr". NFKD rather than
-// NFD so that compatibility forms (ligatures, full-width letters) fold too. Anything with no
-// ASCII form (Cyrillic, CJK) is dropped; the caller notices when nothing is left.
-func asciiFold(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFKD.String(s) {
-		r = unicode.ToLower(r)
-		switch {
-		case unicode.Is(unicode.Mn, r):
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			b.WriteRune(r)
-		default:
-			b.WriteString(foldExtra[r])
-		}
-	}
-	return b.String()
-}
+// asciiFold is the shared folding rule (directory.ASCIIFold): user rename derives mail
+// addresses with it too.
+func asciiFold(s string) string { return directory.ASCIIFold(s) }
 
 // tidyName collapses runs of dots and trims separators from both ends: AD refuses a
 // sAMAccountName ending in a dot, and mail refuses a local part starting or ending with one.

@@ -38,6 +38,7 @@ HELPDESK_PW='Helpd3sk-Lab-Pa55!'
 # Our own tools talk to 127.0.0.1: OpenLDAP's libldap checks a server
 # certificate for "localhost" against the machine's host name instead.
 LDAPS_URL=ldaps://127.0.0.1
+# ldb-tools: ldbmodify/ldbsearch (the LAPS schema of lab/seed-computers.sh, among others).
 PACKAGES=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind krb5-user ldap-utils openssl ldb-tools)
 # Samba tasks we need: LDAP(S)/GC, CLDAP, Kerberos (kdc + kpasswd), DCE/RPC.
 SERVER_SERVICES="rpc, ldap, cldap, kdc"
@@ -539,6 +540,7 @@ cmd_up() {
 		log "pristine copy saved ($(since "$ts"))"
 	fi
 	ADKIT_LAB_DIR="$DIR" bash "$LAB_SCRIPTS/seed-audit.sh" || die "seeding the permission-audit fixtures failed"
+	ADKIT_LAB_DIR="$DIR" bash "$LAB_SCRIPTS/seed-computers.sh" || die "seeding the computers, LAPS schema and BitLocker fixtures failed"
 	log "lab is up ($(since "$t0") total). Use: eval \"\$($0 env)\""
 }
 

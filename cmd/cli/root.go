@@ -5,8 +5,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/adkit-dev/adkit/cmd/auditcmd"
+	"github.com/adkit-dev/adkit/cmd/bitlocker"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/completion"
+	"github.com/adkit-dev/adkit/cmd/computer"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/cmd/group"
 	"github.com/adkit-dev/adkit/cmd/logcmd"
@@ -34,6 +36,8 @@ func nouns() []noun {
 	return []noun{
 		{"user", user.NewCmdUser},
 		{"group", group.NewCmdGroup},
+		{"computer", computer.NewCmdComputer},
+		{"bitlocker", bitlocker.NewCmdBitLocker},
 		{"onboard", onboard.NewCmdOnboard},
 		{"offboard", offboard.NewCmdOffboard},
 		{"log", logcmd.NewCmdLog},

@@ -50,10 +50,15 @@ func newCmdEdit(f *factory.Factory, add bool, runF func(*editOptions) error) *co
 		},
 	}
 	cmd := &cobra.Command{
-		Use:     "add GROUP USER...",
-		Short:   "Add accounts to a group",
-		Example: `  adkit group add "VPN Users" jdoe asmith --ticket INC-1234`,
-		Args:    cmdutil.MinimumArgs(2, "GROUP and at least one USER"),
+		Use:   "add GROUP MEMBER...",
+		Short: "Add users, groups or computers to a group",
+		Long: `Add members to a group (Add-ADGroupMember). A MEMBER is a user (any USER form), else a group
+or a computer (PC042 or PC042$). A group that would end up inside itself is refused, with
+the chain of groups that closes the cycle. MEMBER may be "-" (stdin) or @FILE, one per line.`,
+		Example: `  adkit group add "VPN Users" jdoe asmith --ticket INC-1234
+  adkit group add "VPN Users" Engineers
+  adkit group add "VPN Users" - < new-starters.txt`,
+		Args: cmdutil.MinimumArgs(2, "GROUP and at least one MEMBER"),
 	}
 	if !add {
 		cmd.Use, cmd.Short = "remove GROUP USER...", "Remove accounts from a group"
@@ -64,7 +69,10 @@ func newCmdEdit(f *factory.Factory, add bool, runF func(*editOptions) error) *co
 		if opts.Format, err = f.Globals.Format(); err != nil {
 			return err
 		}
-		opts.Group, opts.Users = args[0], args[1:]
+		opts.Group = args[0]
+		if opts.Users, err = cmdutil.ReadTargets(f.IO.In, args[1:]); err != nil {
+			return err
+		}
 		opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
 		if runF != nil {
 			return runF(opts)
@@ -76,7 +84,7 @@ func newCmdEdit(f *factory.Factory, add bool, runF func(*editOptions) error) *co
 
 func editRun(ctx context.Context, opts *editOptions) error {
 	if !opts.Add {
-		if err := cmdutil.ConfirmBulk(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, len(opts.Users), "Remove from "+opts.Group); err != nil {
+		if err := cmdutil.ConfirmBulk(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, opts.Users, "Remove from "+opts.Group); err != nil {
 			return err
 		}
 	}

@@ -11,8 +11,9 @@ import (
 func NewCmdGroup(f *factory.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "group <command>",
-		Short: "Show groups, list members (nested too), add and remove members",
+		Short: "Show, create, change and delete groups; add, remove and sync members",
 	}
-	cmd.AddCommand(newCmdShow(f, nil), newCmdMembers(f, nil), newCmdAdd(f, nil), newCmdRemove(f, nil))
+	cmd.AddCommand(newCmdShow(f, nil), newCmdMembers(f, nil), newCmdAdd(f, nil), newCmdRemove(f, nil),
+		newCmdCreate(f, nil), newCmdDelete(f, nil), newCmdRestore(f, nil), newCmdSet(f, nil), newCmdSync(f, nil))
 	return cmd
 }

@@ -68,6 +68,10 @@ func membersRun(ctx context.Context, opts *membersOptions) error {
 		members = []directory.Member{} // an empty group is [] in JSON, not null
 	}
 	t := output.Table{Header: []string{"Member", "Class", "Enabled", "How", "DN"}}
+	if opts.Format == output.FormatCSV {
+		// CSV speaks snake_case like JSON, and so feeds `adkit group sync OTHER -` as it is.
+		t.Header = []string{"sam_account_name", "class", "enabled", "how", "dn"}
+	}
 	for _, m := range members {
 		enabled := ""
 		if m.Enabled != nil {

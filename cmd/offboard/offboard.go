@@ -65,7 +65,7 @@ type sourceOptions struct {
 
 func (s *sourceOptions) addFlags(cmd *cobra.Command) {
 	// StringArray, not StringSlice: a DN has commas in it.
-	cmd.Flags().StringArrayVar(&s.Users, "user", nil, "a leaver's account (any name adkit accepts); repeat for several; instead of a CSV file")
+	cmd.Flags().StringArrayVar(&s.Users, "user", nil, "a leaver's account (any name adkit accepts); repeat for several, or - / @FILE for a list; instead of a CSV file")
 	cmd.Flags().StringVar(&s.Template, "template", "", "onboarding template (YAML) whose offboard: section gives the leavers OU and the groups to keep")
 	cmd.Flags().StringVar(&s.DisabledOU, "disabled-ou", "", "move leavers to this OU (DN) (default: the template's offboard.disabled_ou; none: they stay)")
 	cmd.Flags().StringArrayVar(&s.KeepGroups, "keep-group", nil, "a group leavers stay in; repeat for several (default: the template's offboard.keep_groups)")
@@ -113,8 +113,13 @@ func (s *sourceOptions) read(stdin io.Reader) (*input, error) {
 		in.Rules.KeepGroups = s.KeepGroups
 	}
 	if len(s.Users) > 0 {
-		in.Sheet = onboarding.LeaversFromArgs(s.Users)
-		in.Label = "--user " + strings.Join(s.Users, " --user ")
+		// --user - and --user @FILE name the leavers in a list, as every USER... argument may.
+		users, err := cmdutil.ReadTargets(stdin, s.Users)
+		if err != nil {
+			return nil, err
+		}
+		in.Sheet = onboarding.LeaversFromArgs(users)
+		in.Label = "--user " + strings.Join(users, " --user ")
 		return in, nil
 	}
 	var r io.Reader = stdin

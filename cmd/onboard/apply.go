@@ -171,8 +171,11 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	apply := func(ctx context.Context) error {
 		var err error
 		results, err = onboarding.Apply(ctx, p, prov, onboarding.ApplyOptions{
-			Parallel:  opts.Parallel,
-			Passwords: func(n int) (secret.Secret, error) { s, err := password.Generate(n); return secret.New(s), err },
+			Parallel: opts.Parallel,
+			Passwords: func(n int) (secret.Secret, error) {
+				s, err := password.GenerateAs(in.Template.Password.Format, n)
+				return secret.New(s), err
+			},
 			Progress: func(r onboarding.Result) {
 				if r.Status == onboarding.StatusNotAttempted && r.Error == "not started: interrupted" {
 					return // the interrupt is said once, at the end, with the count

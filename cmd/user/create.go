@@ -40,6 +40,7 @@ type createOptions struct {
 func newCmdCreate(f *factory.Factory, runF func(*createOptions) error) *cobra.Command {
 	opts := &createOptions{IO: f.IO, Users: func(ctx context.Context) (creator, error) { return factory.Directory[creator](ctx, f) }}
 	nu := &opts.New
+	var readable bool
 	cmd := &cobra.Command{
 		Use:   "create --given-name G --surname S [flags]",
 		Short: "Create one account, optionally like a colleague's",
@@ -71,6 +72,7 @@ explicitly win.`,
 				nu.AccountExpires = &end
 			}
 			nu.MustChange = !opts.NoMust
+			nu.PasswordFormat = passwordFormat(readable)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -95,6 +97,7 @@ explicitly win.`,
 	fl.StringVar(&opts.Template, "template", "", "onboarding template whose username patterns to use")
 	fl.StringVar(&opts.PasswordOut, "password-out", "", "write the generated password to FILE (mode 0600) instead of stdout")
 	fl.BoolVar(&opts.NoMust, "no-must-change", false, "do not require a password change at first logon")
+	fl.BoolVar(&readable, "readable", false, "generate a password that reads well over the phone (Kx7p-Rm4q-Tz9w-Bn3c); the template key is password.format: readable")
 	fl.StringVar(&nu.UsageLocation, "usage-location", "", "Entra ID: the country (US, DE, ...) licences are assigned for (default: --like's)")
 	return cmd
 }
@@ -133,6 +136,9 @@ func createRun(ctx context.Context, opts *createOptions) error {
 		nu.UserPrincipalName = nu.SAMAccountName + "@" + suffix
 	}
 	nu.PasswordLength = tpl.Password.Length
+	if nu.PasswordFormat == "" {
+		nu.PasswordFormat = tpl.Password.Format
+	}
 	dryRun := dir.DryRun()
 	var out *secretfile.File
 	if opts.PasswordOut != "" && !dryRun {

@@ -55,7 +55,10 @@ func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions)
 		if opts.Format, err = f.Globals.Format(); err != nil {
 			return err
 		}
-		opts.Targets, opts.Yes, opts.DryRun = args, f.Globals.Yes, f.Globals.DryRun
+		if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
+			return err
+		}
+		opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
 		if runF != nil {
 			return runF(opts)
 		}
@@ -66,7 +69,7 @@ func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions)
 
 func setEnabledRun(ctx context.Context, opts *enableOptions) error {
 	if !opts.Enable {
-		if err := cmdutil.ConfirmBulk(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, len(opts.Targets), "Disable"); err != nil {
+		if err := cmdutil.ConfirmBulk(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, opts.Targets, "Disable"); err != nil {
 			return err
 		}
 	}

@@ -22,25 +22,35 @@ type groupsOptions struct {
 	IO        *iostreams.IOStreams
 	Users     func(context.Context) (groupLister, error)
 	Format    output.Format
-	Target    string
+	Targets   []string
 	Recursive bool
+}
+
+// userMembership is one row of `user groups` over several accounts: whose membership it is.
+type userMembership struct {
+	User string `json:"user"`
+	directory.Membership
 }
 
 func newCmdGroups(f *factory.Factory, runF func(*groupsOptions) error) *cobra.Command {
 	opts := &groupsOptions{IO: f.IO, Users: func(ctx context.Context) (groupLister, error) { return factory.Directory[groupLister](ctx, f) }}
 	cmd := &cobra.Command{
-		Use:   "groups USER",
-		Short: "List the groups an account belongs to",
+		Use:   "groups USER...",
+		Short: "List the groups accounts belong to",
 		Long: `List an account's groups, its primary group included. With --recursive, also every group
-it belongs to through nesting, each with the chain of groups it is reached through.`,
-		Example: "  adkit user groups jdoe --recursive",
-		Args:    cmdutil.ExactArgs(1, "USER: the account whose groups to list"),
+it belongs to through nesting, each with the chain of groups it is reached through.
+With several accounts (or "-" / @FILE: a list, one per line) each row starts with the
+account it is about (a "user" column/field).`,
+		Example: "  adkit user groups jdoe --recursive\n  adkit user groups jdoe asmith -o csv",
+		Args:    cmdutil.MinimumArgs(1, "USER: the account whose groups to list"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if opts.Format, err = f.Globals.Format(); err != nil {
 				return err
 			}
-			opts.Target = args[0]
+			if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -56,15 +66,43 @@ func groupsRun(ctx context.Context, opts *groupsOptions) error {
 	if err != nil {
 		return err
 	}
-	_, groups, err := users.UserGroups(ctx, opts.Target, opts.Recursive)
-	if err != nil {
-		return &cmdutil.TargetError{Target: opts.Target, Err: err}
+	if len(opts.Targets) == 1 {
+		_, groups, err := users.UserGroups(ctx, opts.Targets[0], opts.Recursive)
+		if err != nil {
+			return &cmdutil.TargetError{Target: opts.Targets[0], Err: err}
+		}
+		t := output.Table{Header: []string{"Group", "How", "DN"}}
+		if opts.Format == output.FormatCSV {
+			t.Header = []string{"sam_account_name", "how", "dn"} // CSV speaks snake_case, as JSON does
+		}
+		for _, g := range groups {
+			t.AddRow(g.SAMAccountName, how(g.Direct, g.Primary, g.Via), g.DN)
+		}
+		return output.Print(opts.IO, opts.Format, t, groups)
 	}
-	t := output.Table{Header: []string{"Group", "How", "DN"}}
-	for _, g := range groups {
-		t.AddRow(g.SAMAccountName, how(g.Direct, g.Primary, g.Via), g.DN)
+	rows := []userMembership{}
+	t := output.Table{Header: []string{"User", "Group", "How", "DN"}}
+	if opts.Format == output.FormatCSV {
+		t.Header = []string{"user", "sam_account_name", "how", "dn"}
 	}
-	return output.Print(opts.IO, opts.Format, t, groups)
+	runErr := cmdutil.EachTarget(ctx, opts.IO.ErrOut, opts.Targets, func(ctx context.Context, ident string) error {
+		u, groups, err := users.UserGroups(ctx, ident, opts.Recursive)
+		if err != nil {
+			return err
+		}
+		for _, g := range groups {
+			rows = append(rows, userMembership{User: u.Name(), Membership: g})
+			t.AddRow(u.Name(), g.SAMAccountName, how(g.Direct, g.Primary, g.Via), g.DN)
+		}
+		return nil
+	})
+	if len(rows) == 0 && runErr != nil {
+		return runErr
+	}
+	if err := output.Print(opts.IO, opts.Format, t, rows); err != nil {
+		return err
+	}
+	return runErr
 }
 
 // how says in words how a membership is held: "direct", "primary group", or "via A → B".

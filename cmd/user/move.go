@@ -17,29 +17,40 @@ type mover interface {
 }
 
 type moveOptions struct {
-	IO     *iostreams.IOStreams
-	Users  func(context.Context) (mover, error)
-	Format output.Format
-	Target string
-	OU     string
+	IO        *iostreams.IOStreams
+	Users     func(context.Context) (mover, error)
+	Confirmer cmdutil.Confirmer
+	Format    output.Format
+	Yes       bool
+	DryRun    bool
+	Targets   []string
+	OU        string
 }
 
 func newCmdMove(f *factory.Factory, runF func(*moveOptions) error) *cobra.Command {
-	opts := &moveOptions{IO: f.IO, Users: func(ctx context.Context) (mover, error) { return factory.Directory[mover](ctx, f) }}
+	opts := &moveOptions{IO: f.IO, Confirmer: f.Prompter, Users: func(ctx context.Context) (mover, error) { return factory.Directory[mover](ctx, f) }}
 	cmd := &cobra.Command{
-		Use:     "move USER --ou DN",
-		Short:   "Move an account to another OU",
-		Example: `  adkit user move jdoe --ou "OU=Sales,OU=Staff,DC=corp,DC=example,DC=com"`,
-		Args:    cmdutil.ExactArgs(1, "USER: the account to move"),
+		Use:   "move USER... --ou DN",
+		Short: "Move accounts to another OU",
+		Long: `Move one or more accounts to another OU, keeping their names. USER may be "-" to read the
+accounts from stdin, or @FILE to read them from a file, one per line (# comments and blank
+lines are ignored; CSV with a sam_account_name or dn column works too). Several accounts are
+confirmed first on a terminal, and need --yes without one.`,
+		Example: `  adkit user move jdoe --ou "OU=Sales,OU=Staff,DC=corp,DC=example,DC=com"
+  adkit user search --disabled -o csv | adkit user move - --ou "OU=Leavers,DC=corp,DC=example,DC=com" --yes`,
+		Args: cmdutil.MinimumArgs(1, "USER: the account to move"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if opts.Format, err = f.Globals.Format(); err != nil {
 				return err
 			}
 			if opts.OU == "" {
-				return cmdutil.FlagErrorf("--ou is required: the distinguished name of the OU to move %s to", args[0])
+				return cmdutil.FlagErrorf("--ou is required: the distinguished name of the OU to move the accounts to")
 			}
-			opts.Target = args[0]
+			if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
+				return err
+			}
+			opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
 			if runF != nil {
 				return runF(opts)
 			}
@@ -51,11 +62,14 @@ func newCmdMove(f *factory.Factory, runF func(*moveOptions) error) *cobra.Comman
 }
 
 func moveRun(ctx context.Context, opts *moveOptions) error {
+	if err := cmdutil.ConfirmBulk(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, opts.Targets, "Move to "+opts.OU); err != nil {
+		return err
+	}
 	users, err := opts.Users(ctx)
 	if err != nil {
 		return err
 	}
-	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, []string{opts.Target}, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
+	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
 		o, err := users.MoveUser(ctx, t, opts.OU)
 		return cmdutil.FromAD(o), err
 	})

@@ -33,6 +33,7 @@ type resetOptions struct {
 	NoMustChange  bool
 	Unlock        bool
 	Length        int
+	Readable      bool
 	DryRun        bool
 }
 
@@ -72,6 +73,9 @@ could read it.`,
 			if opts.PasswordStdin && opts.PasswordOut != "" {
 				return cmdutil.FlagErrorf("--password-out writes a generated password; with --password-stdin you already know it")
 			}
+			if opts.PasswordStdin && opts.Readable {
+				return cmdutil.FlagErrorf("--readable is the format of a generated password; with --password-stdin you choose it")
+			}
 			if cmd.Flags().Changed("length") && (opts.Length < password.MinLength || opts.Length > 128) {
 				return cmdutil.FlagErrorf("--length must be between %d and 128, not %d", password.MinLength, opts.Length)
 			}
@@ -86,6 +90,7 @@ could read it.`,
 	cmd.Flags().StringVar(&opts.PasswordOut, "password-out", "", "write the generated password to FILE (mode 0600) instead of stdout")
 	cmd.Flags().BoolVar(&opts.NoMustChange, "no-must-change", false, "do not require a password change at next logon")
 	cmd.Flags().BoolVar(&opts.Unlock, "unlock", false, "also clear a lockout, in the same change")
+	cmd.Flags().BoolVar(&opts.Readable, "readable", false, "generate a password that reads well over the phone: groups of four, no look-alikes (Kx7p-Rm4q-Tz9w-Bn3c)")
 	cmd.Flags().IntVar(&opts.Length, "length", 0, "length of the generated password (default: max(16, the policy's minimum))")
 	return cmd
 }
@@ -125,6 +130,7 @@ func resetRun(ctx context.Context, opts *resetOptions) error {
 	}
 	res, err := users.ResetPassword(ctx, opts.Target, directory.ResetOptions{
 		Password: chosen, MustChange: !opts.NoMustChange, Unlock: opts.Unlock, Length: opts.Length,
+		Format: passwordFormat(opts.Readable),
 	})
 	if err != nil {
 		out.Discard()
@@ -194,4 +200,12 @@ func readChosenPassword(opts *resetOptions) (secret.Secret, error) {
 		return pw, cmdutil.FlagErrorf("--password-stdin: standard input is empty; nothing was changed")
 	}
 	return pw, err
+}
+
+// passwordFormat is the generated password's format for --readable.
+func passwordFormat(readable bool) string {
+	if readable {
+		return password.FormatReadable
+	}
+	return ""
 }

@@ -45,7 +45,9 @@ compromised account.`,
 			if opts.Format, err = f.Globals.Format(); err != nil {
 				return err
 			}
-			opts.Targets = args
+			if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}

@@ -47,13 +47,21 @@ distinguished name or objectGUID. With -o json one USER gives an object, several
 				return &cmdutil.FlagError{Err: err}
 			}
 			opts.Format = format
-			opts.Targets = args
+			if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
 			return showRun(cmd.Context(), opts)
 		},
 	}
+}
+
+// lockoutExplainer says when a locked account unlocks (Active Directory: from the lockout
+// policy that applies to it).
+type lockoutExplainer interface {
+	ExplainLockout(ctx context.Context, u *directory.User) error
 }
 
 // riskReader is what Entra ID adds to user show: the Identity Protection risk, read by object
@@ -82,6 +90,11 @@ func showRun(ctx context.Context, opts *showOptions) error {
 		u, err := users.User(ctx, ident)
 		if err != nil {
 			return err
+		}
+		if ex, ok := users.(lockoutExplainer); ok {
+			if err := ex.ExplainLockout(ctx, u); err != nil {
+				return err
+			}
 		}
 		s := shownUser{User: u}
 		if risk != nil && u.ID != "" {
@@ -167,6 +180,16 @@ func detailTable(u *directory.User, now time.Time, human bool) output.Table {
 	if human && u.Locked && u.LockoutTime != nil {
 		locked = "YES, since " + when(u.LockoutTime, "")
 	}
+	// Why locked and until when: the last bad password, and when (or whether) it ends.
+	lockoutEnds := when(u.LockoutEnds, "")
+	if human && u.Locked {
+		switch {
+		case u.LockoutEnds != nil:
+			lockoutEnds += ", unlocks by itself (policy " + u.LockoutPolicy + ")"
+		case u.UnlocksByItself != nil && !*u.UnlocksByItself:
+			lockoutEnds = "never by itself: the policy's lockout duration is 0 (" + u.LockoutPolicy + "); run adkit user unlock"
+		}
+	}
 	t.AddRow("dn", u.DN)
 	t.AddRow("sam_account_name", u.SAMAccountName)
 	t.AddRow("user_principal_name", u.UserPrincipalName)
@@ -174,7 +197,11 @@ func detailTable(u *directory.User, now time.Time, human bool) output.Table {
 	t.AddRow("mail", u.Mail)
 	t.AddRow("enabled", yesNo(u.Enabled))
 	t.AddRow("locked", locked)
+	if u.Locked {
+		t.AddRow("lockout_ends", lockoutEnds)
+	}
 	t.AddRow("bad_pwd_count", strconv.Itoa(u.BadPwdCount))
+	t.AddRow("last_bad_password_time", when(u.LastBadPasswordTime, "never"))
 	t.AddRow("pwd_last_set", when(u.PwdLastSet, "never"))
 	t.AddRow("must_change_password", yesNo(u.MustChangePassword))
 	t.AddRow("password_never_expires", yesNo(u.PasswordNeverExpires))
@@ -207,6 +234,7 @@ var csvHeader = []string{
 	"dn", "sam_account_name", "user_principal_name", "display_name", "mail", "enabled", "locked",
 	"lockout_time", "bad_pwd_count", "pwd_last_set", "password_never_expires", "must_change_password",
 	"last_logon", "when_created", "employee_id", "department", "title", "manager", "member_of",
+	"last_bad_password_time", "lockout_ends",
 }
 
 func csvRow(u *directory.User) []string {
@@ -221,6 +249,7 @@ func csvRow(u *directory.User) []string {
 		strconv.FormatBool(u.Locked), ts(u.LockoutTime), strconv.Itoa(u.BadPwdCount), ts(u.PwdLastSet),
 		strconv.FormatBool(u.PasswordNeverExpires), strconv.FormatBool(u.MustChangePassword), ts(u.LastLogon),
 		ts(u.WhenCreated), u.EmployeeID, u.Department, u.Title, u.Manager, strings.Join(u.MemberOf, ";"),
+		ts(u.LastBadPasswordTime), ts(u.LockoutEnds),
 	}
 }
 

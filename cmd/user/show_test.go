@@ -105,7 +105,8 @@ func TestShowJSONOneUserIsAnObjectWithSpecFields(t *testing.T) {
 	}
 	for _, key := range []string{"dn", "sam_account_name", "user_principal_name", "display_name", "mail", "enabled",
 		"locked", "lockout_time", "bad_pwd_count", "pwd_last_set", "password_never_expires", "must_change_password",
-		"last_logon", "when_created", "employee_id", "department", "title", "manager", "member_of"} {
+		"last_logon", "when_created", "employee_id", "department", "title", "manager", "member_of",
+		"last_bad_password_time", "lockout_ends"} {
 		if _, ok := m[key]; !ok {
 			t.Errorf("JSON lacks the spec's field %q", key)
 		}
@@ -162,5 +163,55 @@ func TestShowHumanSaysLockedSince(t *testing.T) {
 	out, _, _ = runShow(t, output.FormatAuto, false, "jdoe")
 	if !strings.Contains(out, "locked\ttrue\n") || !strings.Contains(out, "lockout_time") == strings.Contains(out, "YES") {
 		t.Errorf("piped view should be raw key<TAB>value lines:\n%s", out)
+	}
+}
+
+// lockoutUsers explains lockouts as ad.Client.ExplainLockout does, from a fixed policy.
+type lockoutUsers struct {
+	fakeUsers
+	duration time.Duration
+}
+
+func (l lockoutUsers) ExplainLockout(_ context.Context, u *directory.User) error {
+	if !u.Locked || u.LockoutTime == nil {
+		return nil
+	}
+	u.LockoutPolicy = "DC=corp"
+	byItself := l.duration > 0
+	u.UnlocksByItself = &byItself
+	if byItself {
+		end := u.LockoutTime.Add(l.duration)
+		u.LockoutEnds = &end
+	}
+	return nil
+}
+
+// "Why locked and until when": the end of the lockout, or that it never ends by itself.
+func TestShowSaysWhenTheLockoutEnds(t *testing.T) {
+	for _, tc := range []struct {
+		duration time.Duration
+		human    string
+		json     string
+	}{
+		{30 * time.Minute, "(seconds ago), unlocks by itself (policy DC=corp)", `"lockout_ends": "2026-11-22T10:00:00Z"`},
+		{0, "never by itself: the policy's lockout duration is 0 (DC=corp); run adkit user unlock", `"lockout_ends": null`},
+	} {
+		for _, format := range []output.Format{output.FormatTable, output.FormatJSON} {
+			ios, _, out, _ := iostreams.Test()
+			ios.SetTTY(true, true, true)
+			opts := &showOptions{IO: ios, Format: format, Targets: []string{"jdoe"},
+				Now:   func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) },
+				Users: func(context.Context) (userReader, error) { return lockoutUsers{testUsers(), tc.duration}, nil }}
+			if err := showRun(context.Background(), opts); err != nil {
+				t.Fatal(err)
+			}
+			want := tc.json
+			if format == output.FormatTable {
+				want = tc.human
+			}
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("duration %v, %s: output lacks %q:\n%s", tc.duration, format, want, out.String())
+			}
+		}
 	}
 }

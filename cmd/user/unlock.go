@@ -43,7 +43,9 @@ password count). An account that is not locked is left alone and reported as suc
 			if opts.Format, err = f.Globals.Format(); err != nil {
 				return err
 			}
-			opts.Targets = args
+			if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}

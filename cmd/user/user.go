@@ -25,6 +25,8 @@ func NewCmdUser(f *factory.Factory) *cobra.Command {
 		newCmdGroups(f, nil),
 		newCmdSearch(f, nil),
 		newCmdMove(f, nil),
+		newCmdSet(f, nil),
+		newCmdRename(f, nil),
 		newCmdCreate(f, nil),
 		newCmdRevokeSessions(f, nil),
 		newCmdLicense(f),

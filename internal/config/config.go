@@ -43,6 +43,9 @@ type Profile struct {
 	AuditLog         string `yaml:"audit_log"`
 	Timeout          string `yaml:"timeout"`
 	Syslog           string `yaml:"syslog"`
+	// RequireTicketForSecrets refuses to read a LAPS password or BitLocker recovery key
+	// without --ticket, so every such read in the audit log names the request it served.
+	RequireTicketForSecrets bool `yaml:"require_ticket_for_secrets"`
 }
 
 // Path returns where the config file is looked for: $ADKIT_CONFIG, else

@@ -154,3 +154,32 @@ func TestPath(t *testing.T) {
 		}
 	}
 }
+
+// require_ticket_for_secrets comes from the profile; the environment can add it but not
+// take it away.
+func TestRequireTicketForSecrets(t *testing.T) {
+	on := mustParse(t, "profiles:\n  corp:\n    ldap_url: ldaps://dc1\n    require_ticket_for_secrets: true\n")
+	off := mustParse(t, "profiles:\n  corp:\n    ldap_url: ldaps://dc1\n")
+	for _, tt := range []struct {
+		name string
+		file *File
+		env  map[string]string
+		want bool
+	}{
+		{"profile on", on, nil, true},
+		{"profile off", off, nil, false},
+		{"env adds it", off, map[string]string{"ADKIT_REQUIRE_TICKET_FOR_SECRETS": "1"}, true},
+		{"env cannot remove it", on, map[string]string{"ADKIT_REQUIRE_TICKET_FOR_SECRETS": "0"}, true},
+	} {
+		s, err := Resolve(nil, env(tt.env), tt.file)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if s.RequireTicketForSecrets != tt.want {
+			t.Errorf("%s: RequireTicketForSecrets = %v, want %v", tt.name, s.RequireTicketForSecrets, tt.want)
+		}
+	}
+	if _, err := Resolve(nil, env(map[string]string{"ADKIT_REQUIRE_TICKET_FOR_SECRETS": "maybe"}), off); err == nil {
+		t.Error("a bad ADKIT_REQUIRE_TICKET_FOR_SECRETS was accepted")
+	}
+}

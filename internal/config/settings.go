@@ -26,6 +26,9 @@ type Settings struct {
 	AuditLog   string
 	Timeout    time.Duration
 	Syslog     string // host:port of an RFC 5424 collector, "udp://" or "tcp://" prefixed
+	// RequireTicketForSecrets: reading a LAPS password or BitLocker key needs --ticket
+	// (profile require_ticket_for_secrets, env ADKIT_REQUIRE_TICKET_FOR_SECRETS).
+	RequireTicketForSecrets bool
 }
 
 // Flags is what was given on the command line: only flags the user actually set are present,
@@ -72,6 +75,12 @@ func Resolve(flags Flags, getenv func(string) string, file *File) (*Settings, er
 	if s.TLSSkipVerify, err = pickBool(flags["tls-skip-verify"], getenv("ADKIT_TLS_SKIP_VERIFY"), p.TLSSkipVerify); err != nil {
 		return nil, fmt.Errorf("ADKIT_TLS_SKIP_VERIFY: %w", err)
 	}
+	// A policy switch: the environment may turn it on, never off against the profile.
+	envTicket, err := parseBool(getenv("ADKIT_REQUIRE_TICKET_FOR_SECRETS"))
+	if err != nil {
+		return nil, fmt.Errorf("ADKIT_REQUIRE_TICKET_FOR_SECRETS: %w", err)
+	}
+	s.RequireTicketForSecrets = p.RequireTicketForSecrets || envTicket
 	timeout := pick("timeout", "ADKIT_TIMEOUT", p.Timeout)
 	s.Timeout = DefaultTimeout
 	if timeout != "" {

@@ -43,6 +43,8 @@ type ResetOptions struct {
 	Unlock bool
 	// Length is the generated password's minimum length (the policy's minimum may raise it).
 	Length int
+	// Format of a generated password: password.FormatRandom (default) or FormatReadable.
+	Format string
 }
 
 // ResetResult is a reset's outcome and, when adkit generated it, the new password.
@@ -87,6 +89,7 @@ type NewUser struct {
 	AccountExpires    *time.Time
 	Password          secret.Secret // empty: generate one the policy accepts
 	PasswordLength    int
+	PasswordFormat    string // password.FormatRandom (default) or FormatReadable
 	MustChange        bool
 	Groups            []string // group identities
 	UsageLocation     string   // Entra ID only (--usage-location, or --like's)

@@ -21,18 +21,30 @@ const (
 // User is an account as technicians see it. JSON names are part of the public contract
 // (see the spec's `user show` field list): add fields, never rename them.
 type User struct {
-	DN                   string     `json:"dn"`
-	ID                   string     `json:"id,omitempty"`
-	SAMAccountName       string     `json:"sam_account_name"`
-	UserPrincipalName    string     `json:"user_principal_name"`
-	DisplayName          string     `json:"display_name"`
-	GivenName            string     `json:"given_name"`
-	Surname              string     `json:"surname"`
-	Mail                 string     `json:"mail"`
-	Enabled              bool       `json:"enabled"`
-	Locked               bool       `json:"locked"`
-	LockoutTime          *time.Time `json:"lockout_time"`
-	BadPwdCount          int        `json:"bad_pwd_count"`
+	DN                string     `json:"dn"`
+	ID                string     `json:"id,omitempty"`
+	SAMAccountName    string     `json:"sam_account_name"`
+	UserPrincipalName string     `json:"user_principal_name"`
+	DisplayName       string     `json:"display_name"`
+	GivenName         string     `json:"given_name"`
+	Surname           string     `json:"surname"`
+	Mail              string     `json:"mail"`
+	Enabled           bool       `json:"enabled"`
+	Locked            bool       `json:"locked"`
+	LockoutTime       *time.Time `json:"lockout_time"`
+	BadPwdCount       int        `json:"bad_pwd_count"`
+	// LastBadPasswordTime is badPasswordTime: the last wrong password, as this DC saw it.
+	LastBadPasswordTime *time.Time `json:"last_bad_password_time"`
+	// LockoutEnds is when a locked account unlocks by itself (lockoutTime plus the lockout
+	// duration of the policy that applies); null when it is not locked, or when the policy's
+	// duration is 0 and only an administrator can unlock it (see UnlocksByItself).
+	LockoutEnds *time.Time `json:"lockout_ends"`
+	// UnlocksByItself says, for a locked account, whether the lockout ends without anyone
+	// doing anything; null when not locked or unknown.
+	UnlocksByItself *bool `json:"unlocks_by_itself,omitempty"`
+	// LockoutPolicy is the DN of the policy the lockout duration comes from: the domain, or
+	// the fine-grained password policy (PSO) that applies to the account.
+	LockoutPolicy        string     `json:"lockout_policy,omitempty"`
 	PwdLastSet           *time.Time `json:"pwd_last_set"`
 	PasswordNeverExpires bool       `json:"password_never_expires"`
 	PasswordExpired      bool       `json:"password_expired"`

@@ -175,6 +175,29 @@ if [[ $rc == 50 ]]; then pass "helpdesk1 cannot write other attributes (descript
 # Clean up: lockme's counters (as admin, in case the helpdesk unlock failed).
 printf 'dn: %s\nchangetype: modify\nreplace: lockoutTime\nlockoutTime: 0\n-\n' "$LOCKME" | modify "$ADMIN" "$ADMIN_PASS" >/dev/null
 
+# ---- computers, LAPS, BitLocker (seed-computers.sh) ----------------------------------------
+# Values are never printed: only whether one came back.
+has() { grep -q "^$1:" || return 1; }
+if admin -b "$BASE" -s sub '(cn=WS-LAPS01)' msLAPS-Password | has msLAPS-Password; then
+	pass "LAPS schema loaded; WS-LAPS01 has msLAPS-Password (admin reads it)"
+else
+	fail "no msLAPS-Password on WS-LAPS01 (LAPS schema or seed missing: run scripts/lab/seed-computers.sh)"
+fi
+HDQ() { q ldaps://127.0.0.1 helpdesk1@lab.adkit.test "$HELPDESK_PASS" "$@"; }
+if HDQ -b "$BASE" -s sub '(cn=WS-LAPS01)' msLAPS-Password | has msLAPS-Password; then
+	pass "helpdesk1 reads LAPS in OU=Workstations"
+else
+	fail "helpdesk1 cannot read WS-LAPS01's LAPS password"
+fi
+if HDQ -b "$BASE" -s sub '(cn=SRV-APP01)' msLAPS-Password msLAPS-PasswordExpirationTime >"$tmp/srv.ldif" &&
+	! has msLAPS-Password <"$tmp/srv.ldif" && has msLAPS-PasswordExpirationTime <"$tmp/srv.ldif"; then
+	pass "helpdesk1 sees SRV-APP01's LAPS expiry but not its password (confidential, not delegated)"
+else
+	fail "helpdesk1 and SRV-APP01's LAPS password: want expiry visible, password withheld"
+fi
+n=$(admin -b "$BASE" -s sub '(objectClass=msFVE-RecoveryInformation)' msFVE-RecoveryPassword | grep -c '^msFVE-RecoveryPassword:' || true)
+if ((n >= 3)); then pass "$n BitLocker recovery passwords readable by the admin"; else fail "BitLocker recovery objects: $n, want at least 3"; fi
+
 # ---- Kerberos ----------------------------------------------------------------------------
 export KRB5_CONFIG="$DIR/krb5.conf" KRB5CCNAME="FILE:$tmp/ccache"
 if kinit Administrator@LAB.ADKIT.TEST <"$ADMIN_PASS" >/dev/null 2>&1 && klist -s; then

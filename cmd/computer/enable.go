@@ -1,0 +1,82 @@
+package computer
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/computer/shared"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+)
+
+type computerEnabler interface {
+	SetComputerEnabled(ctx context.Context, ident string, enable bool) (directory.ComputerOutcome, error)
+}
+
+type enableOptions struct {
+	IO        *iostreams.IOStreams
+	Computers func(context.Context) (computerEnabler, error)
+	Confirmer cmdutil.Confirmer
+	Format    output.Format
+	Enable    bool
+	Yes       bool
+	DryRun    bool
+	Targets   []string
+}
+
+func newCmdEnable(f *factory.Factory, runF func(*enableOptions) error) *cobra.Command {
+	return newCmdSetEnabled(f, true, runF)
+}
+
+// newCmdSetEnabled builds `computer enable` and `computer disable` (disable.go).
+func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions) error) *cobra.Command {
+	opts := &enableOptions{IO: f.IO, Confirmer: f.Prompter, Enable: enable,
+		Computers: func(ctx context.Context) (computerEnabler, error) { return factory.Directory[computerEnabler](ctx, f) }}
+	cmd := &cobra.Command{
+		Use:     "enable PC...",
+		Short:   "Enable disabled computer accounts",
+		Example: "  adkit computer enable WS-0142 --ticket INC-1234",
+		Args:    cmdutil.MinimumArgs(1, "PC: the computer to enable"),
+	}
+	if !enable {
+		cmd.Use, cmd.Short = "disable PC...", "Disable computer accounts (they can no longer authenticate to the domain)"
+		cmd.Example = "  adkit computer disable WS-0142 --ticket INC-1234 --reason 'reported stolen'\n  adkit computer disable WS-0142 WS-0177 --yes"
+		cmd.Args = cmdutil.MinimumArgs(1, "PC: the computer to disable")
+	}
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		var err error
+		if opts.Format, err = f.Globals.Format(); err != nil {
+			return err
+		}
+		targets, err := cmdutil.ReadTargets(f.IO.In, args)
+		if err != nil {
+			return err
+		}
+		opts.Targets, opts.Yes, opts.DryRun = targets, f.Globals.Yes, f.Globals.DryRun
+		if runF != nil {
+			return runF(opts)
+		}
+		return setEnabledRun(cmd.Context(), opts)
+	}
+	return cmd
+}
+
+func setEnabledRun(ctx context.Context, opts *enableOptions) error {
+	if !opts.Enable && len(opts.Targets) > 1 {
+		if err := shared.Confirm(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, "Disable", opts.Targets, ""); err != nil {
+			return err
+		}
+	}
+	computers, err := opts.Computers(ctx)
+	if err != nil {
+		return err
+	}
+	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
+		o, err := computers.SetComputerEnabled(ctx, t, opts.Enable)
+		return shared.FromComputer(o), err
+	})
+}

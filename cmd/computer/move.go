@@ -1,0 +1,78 @@
+package computer
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/computer/shared"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+)
+
+type computerMover interface {
+	MoveComputer(ctx context.Context, ident, ou string) (directory.ComputerOutcome, error)
+}
+
+type moveOptions struct {
+	IO        *iostreams.IOStreams
+	Computers func(context.Context) (computerMover, error)
+	Confirmer cmdutil.Confirmer
+	Format    output.Format
+	Yes       bool
+	DryRun    bool
+	Targets   []string
+	OU        string
+}
+
+func newCmdMove(f *factory.Factory, runF func(*moveOptions) error) *cobra.Command {
+	opts := &moveOptions{IO: f.IO, Confirmer: f.Prompter,
+		Computers: func(ctx context.Context) (computerMover, error) { return factory.Directory[computerMover](ctx, f) }}
+	cmd := &cobra.Command{
+		Use:   "move PC... --ou DN",
+		Short: "Move computer accounts to another OU",
+		Long: `Move computer accounts to another OU (Move-ADObject). Group Policy linked to the new OU
+applies at each computer's next policy refresh (gpupdate, or within about 90 minutes).`,
+		Example: `  adkit computer move WS-0142 --ou "OU=Workstations,DC=corp,DC=example,DC=com"`,
+		Args:    cmdutil.MinimumArgs(1, "PC: the computer to move"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if opts.Format, err = f.Globals.Format(); err != nil {
+				return err
+			}
+			if opts.OU == "" {
+				return cmdutil.FlagErrorf("--ou is required: the distinguished name of the OU to move %s to", cmdutil.NameList(args))
+			}
+			targets, err := cmdutil.ReadTargets(f.IO.In, args)
+			if err != nil {
+				return err
+			}
+			opts.Targets, opts.Yes, opts.DryRun = targets, f.Globals.Yes, f.Globals.DryRun
+			if runF != nil {
+				return runF(opts)
+			}
+			return moveRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.OU, "ou", "", "distinguished name of the destination OU")
+	return cmd
+}
+
+func moveRun(ctx context.Context, opts *moveOptions) error {
+	if len(opts.Targets) > 1 {
+		if err := shared.Confirm(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, "Move", opts.Targets, "to "+opts.OU); err != nil {
+			return err
+		}
+	}
+	computers, err := opts.Computers(ctx)
+	if err != nil {
+		return err
+	}
+	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
+		o, err := computers.MoveComputer(ctx, t, opts.OU)
+		return shared.FromComputer(o), err
+	})
+}

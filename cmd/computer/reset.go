@@ -1,0 +1,78 @@
+package computer
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/computer/shared"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+)
+
+type computerResetter interface {
+	ResetComputerPassword(ctx context.Context, ident string) (directory.ComputerOutcome, error)
+}
+
+type resetOptions struct {
+	IO        *iostreams.IOStreams
+	Computers func(context.Context) (computerResetter, error)
+	Confirmer cmdutil.Confirmer
+	Format    output.Format
+	Yes       bool
+	DryRun    bool
+	Targets   []string
+}
+
+func newCmdReset(f *factory.Factory, runF func(*resetOptions) error) *cobra.Command {
+	opts := &resetOptions{IO: f.IO, Confirmer: f.Prompter,
+		Computers: func(ctx context.Context) (computerResetter, error) {
+			return factory.Directory[computerResetter](ctx, f)
+		}}
+	return &cobra.Command{
+		Use:   "reset PC...",
+		Short: "Reset computer account passwords (for a broken trust relationship)",
+		Long: `Reset a computer account's password to a random one nobody is shown, as ADUC's "Reset
+Account" does. Use it when a computer says "The trust relationship between this workstation
+and the primary domain failed": after the reset, on the computer run
+Test-ComputerSecureChannel -Repair -Credential DOMAIN\admin (or Reset-ComputerMachinePassword),
+or rejoin it to the domain. The account keeps its SID, groups, LAPS and BitLocker data.
+
+A computer whose trust still works loses it until it is repaired, so adkit asks first.`,
+		Example: `  adkit computer reset WS-0142 --ticket INC-1234`,
+		Args:    cmdutil.MinimumArgs(1, "PC: the computer whose account to reset"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if opts.Format, err = f.Globals.Format(); err != nil {
+				return err
+			}
+			targets, err := cmdutil.ReadTargets(f.IO.In, args)
+			if err != nil {
+				return err
+			}
+			opts.Targets, opts.Yes, opts.DryRun = targets, f.Globals.Yes, f.Globals.DryRun
+			if runF != nil {
+				return runF(opts)
+			}
+			return resetRun(cmd.Context(), opts)
+		},
+	}
+}
+
+func resetRun(ctx context.Context, opts *resetOptions) error {
+	if err := shared.Confirm(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, "Reset the account password of", opts.Targets,
+		"They lose their trust with the domain until repaired or rejoined."); err != nil {
+		return err
+	}
+	computers, err := opts.Computers(ctx)
+	if err != nil {
+		return err
+	}
+	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
+		o, err := computers.ResetComputerPassword(ctx, t)
+		return shared.FromComputer(o), err
+	})
+}

@@ -1,0 +1,136 @@
+package computer
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+)
+
+type computerSearcher interface {
+	SearchComputers(ctx context.Context, q directory.ComputerQuery, now time.Time, fn func(*directory.Computer) error) error
+}
+
+type searchOptions struct {
+	IO        *iostreams.IOStreams
+	Computers func(context.Context) (computerSearcher, error)
+	Now       func() time.Time
+	Format    output.Format
+	Query     directory.ComputerQuery
+}
+
+func newCmdSearch(f *factory.Factory, runF func(*searchOptions) error) *cobra.Command {
+	opts := &searchOptions{IO: f.IO, Now: f.Now, Computers: func(ctx context.Context) (computerSearcher, error) {
+		return factory.Directory[computerSearcher](ctx, f)
+	}}
+	q := &opts.Query
+	cmd := &cobra.Command{
+		Use:   "search [flags]",
+		Short: "Find computers: stale, disabled, by operating system or name",
+		Long: `Find computer accounts matching every condition given; results stream as they arrive.
+
+--stale uses lastLogonTimestamp, which AD updates only when the stored value is more than
+9 to 14 days old: a computer may have logged on up to 14 days more recently than it shows,
+so --stale 90 lists computers not seen for at least 90 days by that measure.`,
+		Example: `  adkit computer search --stale 90 --enabled -o csv > stale.csv
+  adkit computer search --os 'Windows 10*'
+  adkit computer search --disabled --ou "OU=Workstations,DC=corp,DC=example,DC=com"`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if opts.Format, err = f.Globals.Format(); err != nil {
+				return err
+			}
+			if q.Enabled && q.Disabled {
+				return cmdutil.FlagErrorf("--enabled and --disabled exclude each other")
+			}
+			if cmd.Flags().Changed("stale") && q.StaleDays <= 0 {
+				return cmdutil.FlagErrorf("--stale takes a positive number of days, not %d", q.StaleDays)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return searchRun(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&q.StaleDays, "stale", 0, "no logon for `DAYS` days (by lastLogonTimestamp, which lags up to 14 days), or never logged on and older than that")
+	fl.BoolVar(&q.Disabled, "disabled", false, "disabled computer accounts")
+	fl.BoolVar(&q.Enabled, "enabled", false, "enabled computer accounts")
+	fl.StringVar(&q.OSGlob, "os", "", "operating system matching `GLOB`, e.g. 'Windows 10*' (* is the only wildcard)")
+	fl.StringVar(&q.NameGlob, "name", "", "name, DNS name or account name matching `GLOB` (* is the only wildcard)")
+	fl.StringVar(&q.OU, "ou", "", "only computers under this OU (a `DN`)")
+	return cmd
+}
+
+var searchHeader = []string{"name", "dns_host_name", "operating_system", "enabled", "last_logon", "laps", "dn"}
+
+func searchRun(ctx context.Context, opts *searchOptions) error {
+	computers, err := opts.Computers(ctx)
+	if err != nil {
+		return err
+	}
+	if opts.Query.StaleDays > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "note: last logon comes from lastLogonTimestamp, which can lag by up to %d days\n",
+			int(directory.LastLogonReplicationLag.Hours()/24))
+	}
+	now := opts.Now()
+	var emit func(*directory.Computer) error
+	flush := func() error { return nil }
+	switch {
+	case opts.Format == output.FormatJSON:
+		arr := output.NewJSONArray(opts.IO.Out)
+		emit, flush = func(pc *directory.Computer) error { return arr.Add(pc) }, arr.Close
+	case opts.Format == output.FormatCSV:
+		w := csv.NewWriter(opts.IO.Out)
+		if err := w.Write(searchHeader); err != nil {
+			return err
+		}
+		emit = func(pc *directory.Computer) error { return w.Write(searchRow(pc, false, now)) }
+		flush = func() error { w.Flush(); return w.Error() }
+	case opts.Format == output.FormatTable || opts.IO.IsStdoutTTY():
+		t := output.Table{Header: []string{"Name", "DNS name", "Operating system", "Enabled", "Last logon", "LAPS", "DN"}}
+		emit = func(pc *directory.Computer) error { t.AddRow(searchRow(pc, true, now)...); return nil }
+		flush = func() error {
+			if len(t.Rows) == 0 {
+				fmt.Fprintln(opts.IO.ErrOut, "no computers match")
+				return nil
+			}
+			sort.Slice(t.Rows, func(i, j int) bool { return strings.ToLower(t.Rows[i][0]) < strings.ToLower(t.Rows[j][0]) })
+			return output.WriteTable(opts.IO.Out, t)
+		}
+	default:
+		emit = func(pc *directory.Computer) error {
+			return output.WritePlain(opts.IO.Out, output.Table{Rows: [][]string{searchRow(pc, false, now)}})
+		}
+	}
+	err = computers.SearchComputers(ctx, opts.Query, now, emit)
+	if ferr := flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+func searchRow(pc *directory.Computer, human bool, now time.Time) []string {
+	last := ""
+	switch {
+	case pc.LastLogon == nil && human:
+		last = "never"
+	case pc.LastLogon != nil && human:
+		last = pc.LastLogon.Local().Format("2006-01-02") + " (" + ago(now, *pc.LastLogon) + ")"
+	case pc.LastLogon != nil:
+		last = pc.LastLogon.UTC().Format(time.RFC3339)
+	}
+	return []string{pc.Label(), pc.DNSHostName, pc.OperatingSystem, strconv.FormatBool(pc.Enabled), last, pc.LAPS, pc.DN}
+}

@@ -1,0 +1,193 @@
+package computer
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+)
+
+type computerReader interface {
+	Computer(ctx context.Context, ident string) (*directory.Computer, error)
+}
+
+type showOptions struct {
+	IO        *iostreams.IOStreams
+	Computers func(context.Context) (computerReader, error)
+	Now       func() time.Time
+	Format    output.Format
+	Targets   []string
+}
+
+func newCmdShow(f *factory.Factory, runF func(*showOptions) error) *cobra.Command {
+	opts := &showOptions{IO: f.IO, Now: f.Now, Computers: func(ctx context.Context) (computerReader, error) {
+		return factory.Directory[computerReader](ctx, f)
+	}}
+	return &cobra.Command{
+		Use:   "show PC...",
+		Short: "Show computer accounts: OS, last logon, enabled, LAPS, groups",
+		Long: `Show one or more computer accounts (Get-ADComputer -Properties *). With -o json one PC gives
+an object, several an array. laps says whether Windows LAPS or legacy LAPS manages the
+computer and when its password expires; the password itself is read with "computer laps".`,
+		Example: `  adkit computer show WS-0142
+  adkit computer show ws-0142.corp.example.com -o json`,
+		Args: cmdutil.MinimumArgs(1, "PC: the computer to show"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if opts.Format, err = f.Globals.Format(); err != nil {
+				return err
+			}
+			targets, err := cmdutil.ReadTargets(f.IO.In, args)
+			if err != nil {
+				return err
+			}
+			opts.Targets = targets
+			if runF != nil {
+				return runF(opts)
+			}
+			return showRun(cmd.Context(), opts)
+		},
+	}
+}
+
+func showRun(ctx context.Context, opts *showOptions) error {
+	computers, err := opts.Computers(ctx)
+	if err != nil {
+		return err
+	}
+	var found []*directory.Computer
+	runErr := cmdutil.EachTarget(ctx, opts.IO.ErrOut, opts.Targets, func(ctx context.Context, ident string) error {
+		pc, err := computers.Computer(ctx, ident)
+		if err != nil {
+			return err
+		}
+		found = append(found, pc)
+		return nil
+	})
+	if len(found) == 0 {
+		return runErr
+	}
+	switch opts.Format {
+	case output.FormatJSON:
+		if len(opts.Targets) == 1 {
+			err = output.WriteJSON(opts.IO.Out, found[0])
+		} else {
+			err = output.WriteJSON(opts.IO.Out, found)
+		}
+	case output.FormatCSV:
+		t := output.Table{Header: showHeader}
+		for _, pc := range found {
+			t.AddRow(detailRow(pc, false, opts.Now())...)
+		}
+		err = output.WriteCSV(opts.IO.Out, t)
+	default:
+		human := opts.Format == output.FormatTable || opts.IO.IsStdoutTTY()
+		for i, pc := range found {
+			if i > 0 && human {
+				fmt.Fprintln(opts.IO.Out)
+			}
+			t := output.Table{Header: []string{"Field", "Value"}}
+			for j, v := range detailRow(pc, human, opts.Now()) {
+				t.AddRow(showHeader[j], v)
+			}
+			if human {
+				err = output.WriteTable(opts.IO.Out, t)
+			} else {
+				err = output.WritePlain(opts.IO.Out, t)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return runErr
+}
+
+var showHeader = []string{
+	"dn", "name", "sam_account_name", "dns_host_name", "operating_system", "operating_system_version",
+	"enabled", "last_logon", "pwd_last_set", "when_created", "description", "location", "managed_by",
+	"laps", "laps_expires", "member_of", "object_sid",
+}
+
+// detailRow is a computer's fields in showHeader's order; for people times are worded and the
+// last logon carries lastLogonTimestamp's lag.
+func detailRow(pc *directory.Computer, human bool, now time.Time) []string {
+	when := func(t *time.Time, unset string) string {
+		switch {
+		case t == nil && human:
+			return unset
+		case t == nil:
+			return ""
+		case human:
+			return t.Local().Format("2006-01-02 15:04 MST") + " (" + ago(now, *t) + ")"
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	enabled, laps, last := strconv.FormatBool(pc.Enabled), pc.LAPS, when(pc.LastLogon, "never")
+	groups := strings.Join(pc.MemberOf, ";")
+	if human {
+		enabled = map[bool]string{true: "yes", false: "NO (disabled)"}[pc.Enabled]
+		switch pc.LAPS {
+		case "windows":
+			laps = "Windows LAPS"
+		case "legacy":
+			laps = "legacy Microsoft LAPS"
+		default:
+			laps = "not managed by LAPS"
+		}
+		if pc.LastLogon != nil {
+			last += ", may lag up to 14 days"
+		}
+		if groups == "" {
+			groups = "(primary group only)"
+		}
+	}
+	return []string{
+		pc.DN, pc.Name, pc.SAMAccountName, pc.DNSHostName, pc.OperatingSystem, pc.OperatingSystemVersion,
+		enabled, last, when(pc.PwdLastSet, "never"), when(pc.WhenCreated, ""), pc.Description, pc.Location, pc.ManagedBy,
+		laps, when(pc.LAPSExpires, ""), groups, pc.ObjectSID,
+	}
+}
+
+// ago says how long before now t was, roughly.
+func ago(now, t time.Time) string {
+	d := now.Sub(t)
+	if d < 0 {
+		return "in " + roughly(-d)
+	}
+	return roughly(d) + " ago"
+}
+
+func roughly(d time.Duration) string {
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return fmt.Sprintf("%d %ss", n, unit)
+	}
+	switch {
+	case d < time.Minute:
+		return "seconds"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute")
+	case d < 48*time.Hour:
+		return plural(int(d/time.Hour), "hour")
+	case d < 60*24*time.Hour:
+		return plural(int(d/(24*time.Hour)), "day")
+	case d < 2*365*24*time.Hour:
+		return plural(int(d/(30*24*time.Hour)), "month")
+	}
+	return plural(int(d/(365*24*time.Hour)), "year")
+}

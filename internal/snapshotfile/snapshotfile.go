@@ -1,0 +1,69 @@
+// Package snapshotfile saves the "before" pictures adkit keeps of what it deletes or
+// strips (groups, and the same shape suits leavers and computers): one JSON file per object,
+// owner-only, never over another file, on disk before the change is made.
+package snapshotfile
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Save writes v as indented JSON to dir/<name>-<UTC time>.json (a -2, -3 ... suffix when
+// that exists), mode 0600 in a 0700 directory, and syncs file and directory before it
+// returns: a change may rely on the snapshot being there. A failed save leaves no file.
+func Save(dir, name string, takenAt time.Time, v any) (path string, err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("snapshot directory: %w", err)
+	}
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("encode snapshot of %s: %w", name, err)
+	}
+	base := filepath.Join(dir, FileSafe(name)+"-"+takenAt.UTC().Format("20060102T150405Z"))
+	var f *os.File
+	for i := 1; ; i++ {
+		path = base + ".json"
+		if i > 1 {
+			path = base + "-" + strconv.Itoa(i) + ".json"
+		}
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if !errors.Is(err, fs.ErrExist) || i == 100 {
+			break
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("save snapshot of %s: %w", name, err)
+	}
+	if _, err = f.Write(append(data, '\n')); err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+		return "", fmt.Errorf("save snapshot of %s to %s: %w", name, path, err)
+	}
+	if d, derr := os.Open(dir); derr == nil { // make the new name durable too
+		_ = d.Sync()
+		d.Close()
+	}
+	return path, nil
+}
+
+// FileSafe keeps a name usable as a file name on every system.
+func FileSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ':' || r < ' ' || strings.ContainsRune(`*?"<>|`, r) {
+			return '_'
+		}
+		return r
+	}, s)
+}
