@@ -56,13 +56,16 @@ func (l *FileLog) Append(ctx context.Context, r *Record) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("audit: append to %s: %w", l.path, err)
 	}
-	if err := l.append(r); err != nil {
+	if err := l.append(func(int64, string) (Record, error) { return *r, nil }, r); err != nil {
 		return fmt.Errorf("audit: append to %s: %w", l.path, err)
 	}
 	return nil
 }
 
-func (l *FileLog) append(r *Record) (err error) {
+// append chains the record that build makes, given the seq and hash of the log's last
+// record, and stores the written record in out. build runs under the lock, so a record that
+// must name the record before it (a signed checkpoint) names the one it follows.
+func (l *FileLog) append(build func(lastSeq int64, lastHash string) (Record, error), out *Record) (err error) {
 	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
 		return err
 	}
@@ -96,7 +99,10 @@ func (l *FileLog) append(r *Record) (err error) {
 		return err
 	}
 
-	rec := *r
+	rec, err := build(seq, prev)
+	if err != nil {
+		return err
+	}
 	rec.V = Version
 	rec.Seq = seq + 1
 	rec.PrevHash = prev
@@ -120,7 +126,7 @@ func (l *FileLog) append(r *Record) (err error) {
 	if err := f.Sync(); err != nil {
 		return err
 	}
-	*r = rec
+	*out = rec
 	return nil
 }
 

@@ -62,6 +62,9 @@ type Record struct {
 	Changes   []Change `json:"changes"`
 	Result    string   `json:"result,omitempty"`
 	Error     string   `json:"error,omitempty"`
+	// Plan is the SHA-256 of the saved plan (apply --plan) the change carries out; absent
+	// otherwise, so records without it hash as they always did.
+	Plan string `json:"plan,omitempty"`
 	// Note says more about an outcome that is not an error: why a result is unknown, or how
 	// it was settled.
 	Note string `json:"note,omitempty"`

@@ -55,6 +55,7 @@ type Trail struct {
 	ticket string
 	reason string
 	dryRun bool
+	plan   string
 	now    func() time.Time
 	// pending holds the open intents of earlier runs, for SettleEarlier.
 	pending *pending
@@ -68,6 +69,7 @@ type TrailOptions struct {
 	Ticket string
 	Reason string
 	DryRun bool
+	Plan   string           // the SHA-256 of the saved plan being applied, if any
 	Now    func() time.Time // defaults to time.Now
 }
 
@@ -84,6 +86,7 @@ func NewTrail(o TrailOptions) *Trail {
 		ticket:  o.Ticket,
 		reason:  o.Reason,
 		dryRun:  o.DryRun,
+		plan:    o.Plan,
 		now:     now,
 		pending: &pending{},
 	}
@@ -156,7 +159,7 @@ func (t *Trail) Do(ctx context.Context, op Operation, apply func(ctx context.Con
 			_ = t.write(octx, t.outcome(intent, ResultError, "apply did not return (panic or goroutine exit)"))
 		}
 	}()
-	applyErr := apply(ctx)
+	applyErr := apply(context.WithValue(ctx, opIDKey{}, intent.OpID))
 	done = true
 
 	out := t.outcome(intent, ResultOK, "")
@@ -244,6 +247,7 @@ func (t *Trail) intent(op Operation) Record {
 		Reason:    t.reason,
 		DryRun:    t.dryRun,
 		Changes:   changes,
+		Plan:      t.plan,
 	}
 }
 
@@ -271,4 +275,13 @@ func newOpID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return hex.EncodeToString(b[:])
+}
+
+type opIDKey struct{}
+
+// OperationID returns the op_id of the operation whose apply function received ctx, or "".
+// A change that leaves a trace outside the log (an approval file) names its records with it.
+func OperationID(ctx context.Context) string {
+	id, _ := ctx.Value(opIDKey{}).(string)
+	return id
 }

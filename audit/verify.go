@@ -34,13 +34,14 @@ type VerifyResult struct {
 // A log cut short after a complete line passes, since every prefix of a
 // chain is a chain; use [VerifyAgainst] to catch that.
 func Verify(r io.Reader) (VerifyResult, error) {
-	res, _, err := verify(r, 0)
+	res, _, err := verify(r, 0, nil)
 	return res, err
 }
 
 // verify is Verify that also returns the hash of the record with seq
 // wantSeq, if it is reached.
-func verify(r io.Reader, wantSeq int64) (res VerifyResult, wantHash string, err error) {
+// Each record that passes is also given to check, if set, which may reject it with a reason.
+func verify(r io.Reader, wantSeq int64, check func(line []byte, seq int64, prevHash string) string) (res VerifyResult, wantHash string, err error) {
 	res.LastHash = zeroHash
 	lr := newLineReader(r)
 	for {
@@ -60,6 +61,9 @@ func verify(r io.Reader, wantSeq int64) (res VerifyResult, wantHash string, err 
 			return res, wantHash, nil
 		}
 		seq, hash, reason := checkLine(line, res.LastSeq, res.LastHash)
+		if reason == "" && check != nil {
+			reason = check(line, seq, res.LastHash)
+		}
 		if reason != "" {
 			res.Problem = &Problem{Line: lr.lineNo(), Reason: reason}
 			return res, wantHash, nil
@@ -120,7 +124,7 @@ func intField(obj map[string]any, key string) (int64, bool) {
 // record was truncated; one whose record there has another hash was
 // rewritten. Both are reported as a Problem.
 func VerifyAgainst(r io.Reader, c Checkpoint) (VerifyResult, error) {
-	res, hash, err := verify(r, c.Seq)
+	res, hash, err := verify(r, c.Seq, nil)
 	if err != nil || res.Problem != nil || c.Seq == 0 {
 		return res, err
 	}

@@ -16,8 +16,11 @@ type Sheet struct {
 	HeaderRow int      // usually 1; later when the file starts with blank lines
 	// Missing lists the optional template fields (columns keys such as "department") whose
 	// column the file does not have.
-	Missing   []string
-	Encoding  string // EncodingUTF8, EncodingUTF16 or EncodingWindows1252
+	Missing  []string
+	Encoding string // EncodingUTF8, EncodingUTF16 or EncodingWindows1252
+	// BOM: the file started with a byte-order mark, as Excel's "CSV UTF-8" and "Unicode
+	// Text" do. Files made for the same people (credentials, results) then get one too.
+	BOM       bool
 	Delimiter rune
 	Warnings  []string // about the file as a whole, e.g. that it was not UTF-8
 }
@@ -49,19 +52,19 @@ const maxCSVSize = 64 << 20
 
 // readText reads a whole (bounded) file and decodes it to UTF-8; fail phrases file-level
 // problems for the caller's kind of file. Shared by the HR and the leavers readers.
-func readText(r io.Reader, fail func(format string, args ...any) error) (text, encoding string, err error) {
+func readText(r io.Reader, fail func(format string, args ...any) error) (text, encoding string, bom bool, err error) {
 	raw, err := io.ReadAll(io.LimitReader(r, maxCSVSize+1))
 	if err != nil {
-		return "", "", fmt.Errorf("read CSV: %w", err)
+		return "", "", false, fmt.Errorf("read CSV: %w", err)
 	}
 	if len(raw) > maxCSVSize {
-		return "", "", fail("it is larger than %d MiB; split it", maxCSVSize>>20)
+		return "", "", false, fail("it is larger than %d MiB; split it", maxCSVSize>>20)
 	}
 	text, encoding, err = decodeText(raw)
 	if err != nil {
-		return "", "", fail("%v", err)
+		return "", "", false, fail("%v", err)
 	}
-	return text, encoding, nil
+	return text, encoding, hasBOM(raw), nil
 }
 
 // ReadCSV reads an HR export. A file adkit cannot read at all — not text, not CSV, or without a
@@ -71,11 +74,11 @@ func ReadCSV(r io.Reader, cols Columns) (*Sheet, error) {
 	fail := func(format string, args ...any) error {
 		return &InputError{What: "CSV file", Problems: []string{fmt.Sprintf(format, args...)}}
 	}
-	text, enc, err := readText(r, fail)
+	text, enc, bom, err := readText(r, fail)
 	if err != nil {
 		return nil, err
 	}
-	sheet := &Sheet{Encoding: enc, Delimiter: sniffDelimiter(text)}
+	sheet := &Sheet{Encoding: enc, BOM: bom, Delimiter: sniffDelimiter(text)}
 	if enc == EncodingWindows1252 {
 		sheet.Warnings = append(sheet.Warnings, "the CSV file is not UTF-8; it was read as Windows-1252 (Western European). "+
 			"Check that accented names look right in the plan, or save the file from Excel as \"CSV UTF-8\"")

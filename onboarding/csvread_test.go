@@ -46,6 +46,9 @@ func TestReadCSVRealisticExport(t *testing.T) {
 	if sheet.Encoding != EncodingUTF8 || len(sheet.Warnings) != 0 {
 		t.Errorf("encoding %q, warnings %q; want utf-8 and none", sheet.Encoding, sheet.Warnings)
 	}
+	if !sheet.BOM {
+		t.Error("the export starts with Excel's byte-order mark, but Sheet.BOM is false")
+	}
 	if sheet.Header[0] != "First Name" {
 		t.Errorf("first header cell = %q: the BOM or the spaces were not removed", sheet.Header[0])
 	}
@@ -287,4 +290,24 @@ func FuzzReadCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Sheet.BOM says whether the file came with a byte-order mark (Excel's "CSV UTF-8"), so
+// that the files written back for the same people can have one too.
+func TestReadCSVNotesTheBOM(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		bom  bool
+	}{
+		{"First Name,Last Name,Employee ID\nSiobhán,Ó Briain,E1\n", false},
+		{"\ufeffFirst Name,Last Name,Employee ID\nSiobhán,Ó Briain,E1\n", true},
+	} {
+		sheet, err := ReadCSV(strings.NewReader(tc.text), DefaultColumns())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sheet.BOM != tc.bom || sheet.Rows[0].GivenName != "Siobhán" {
+			t.Errorf("%q: BOM %v, first row %+v; want BOM %v", tc.text[:5], sheet.BOM, sheet.Rows[0], tc.bom)
+		}
+	}
 }

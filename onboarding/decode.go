@@ -23,6 +23,11 @@ var (
 	utf16BEBOM = []byte{0xFE, 0xFF}
 )
 
+// hasBOM reports whether raw starts with a UTF-8 or UTF-16 byte-order mark.
+func hasBOM(raw []byte) bool {
+	return bytes.HasPrefix(raw, utf8BOM) || bytes.HasPrefix(raw, utf16LEBOM) || bytes.HasPrefix(raw, utf16BEBOM)
+}
+
 // decodeText returns the file as UTF-8 text and the encoding it was in. Excel writes "CSV UTF-8"
 // with a BOM, plain "CSV" in the Windows code page (1252 for Western Europe and the Americas),
 // and "Unicode Text" as UTF-16 with a BOM; HR systems write any of these. Text that is not

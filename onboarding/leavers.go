@@ -68,7 +68,7 @@ func ReadLeaversCSV(r io.Reader, cols LeaverColumns) (*LeaverSheet, error) {
 	fail := func(format string, args ...any) error {
 		return &InputError{What: "leavers file", Problems: []string{fmt.Sprintf(format, args...)}}
 	}
-	text, enc, err := readText(r, fail)
+	text, enc, _, err := readText(r, fail)
 	if err != nil {
 		return nil, err
 	}

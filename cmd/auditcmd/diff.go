@@ -63,5 +63,10 @@ func diffRun(opts *diffOptions) error {
 		_, err := fmt.Fprintf(opts.IO.Out, "No changes between %s and %s.\n", opts.Old, opts.New)
 		return err
 	}
-	return output.Print(opts.IO, opts.Format, d.Table(), d)
+	return output.Print(opts.IO, opts.Format, d.Table(), diffResult{d})
 }
+
+// diffResult is the diff as -o json prints it; its CSV has one row per change.
+type diffResult struct{ *check.Diff }
+
+func (r diffResult) CSVRecords() any { return r.Changes }

@@ -11,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/shlex"
-
 	"github.com/adkit-dev/adkit/audit/check"
+	"github.com/adkit-dev/adkit/cmd/cmdtest"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/config"
@@ -101,13 +100,7 @@ func TestNewCmdRunFlags(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.cli+"/"+tt.output, func(t *testing.T) {
 			f, _, _ := testFactory(tt.output)
-			var got *runOptions
-			cmd := newCmdRun(f, func(o *runOptions) error { got = o; return nil })
-			args, _ := shlex.Split(tt.cli)
-			cmd.SetArgs(args)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			err := cmd.Execute()
+			got, err := cmdtest.Parse(f, newCmdRun, tt.cli)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want %q", err, tt.wantErr)

@@ -1,7 +1,6 @@
 package auditcmd
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/adkit-dev/adkit/audit/check"
+	"github.com/adkit-dev/adkit/cmd/cmdtest"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
@@ -114,11 +114,7 @@ func TestDiffRunBadInput(t *testing.T) {
 
 func TestDiffArgs(t *testing.T) {
 	f, _, _ := testFactory("")
-	cmd := newCmdDiff(f, func(*diffOptions) error { return nil })
-	cmd.SetArgs([]string{"only-one.json"})
-	cmd.SetOut(&bytes.Buffer{})
-	cmd.SetErr(&bytes.Buffer{})
-	if err := cmd.Execute(); cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "OLD and NEW") {
+	if _, err := cmdtest.Parse(f, newCmdDiff, "only-one.json"); cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "OLD and NEW") {
 		t.Errorf("one argument: %v", err)
 	}
 }

@@ -64,6 +64,12 @@ func Run(ctx context.Context, f *factory.Factory, args []string) int {
 	if err == nil {
 		failed, err = root.ExecuteContextC(ctx)
 		err = interrupted(ctx, err)
+		// Sign the log's new end, whatever the command's result: failed and interrupted runs
+		// wrote records too. Not signing is worth a warning, not a failure: the changes are
+		// recorded, only the checkpoint over them is missing.
+		if serr := f.SealLog(context.WithoutCancel(ctx)); serr != nil {
+			fmt.Fprintf(f.IO.ErrOut, "warning: the audit log's checkpoint was not signed (the changes are recorded): %v\n", serr)
+		}
 	}
 	if err == nil {
 		return cmdutil.ExitOK

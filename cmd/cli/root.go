@@ -15,16 +15,10 @@ import (
 	"github.com/adkit-dev/adkit/cmd/login"
 	"github.com/adkit-dev/adkit/cmd/offboard"
 	"github.com/adkit-dev/adkit/cmd/onboard"
+	"github.com/adkit-dev/adkit/cmd/plancmd"
 	"github.com/adkit-dev/adkit/cmd/user"
 	versioncmd "github.com/adkit-dev/adkit/cmd/version"
 )
-
-// connectionFlags are the settings that may also come from the environment or a profile:
-// only the ones the user sets are passed on, so an unset flag never hides ADKIT_*.
-var connectionFlags = []string{
-	"profile", "target", "ldap-url", "base-dn", "bind-user", "bind-password-file", "kerberos",
-	"ca-file", "tls-skip-verify", "graph-url", "auth", "audit-log", "timeout", "syslog",
-}
 
 // noun is a top-level command ("user", "group", …) and how to build it with its subtree.
 type noun struct {
@@ -43,9 +37,11 @@ func nouns() []noun {
 		{"log", logcmd.NewCmdLog},
 		{"login", login.NewCmdLogin},
 		{"logout", login.NewCmdLogout},
+		{"plan", plancmd.NewCmdPlan},
 		{"audit", auditcmd.NewCmdAudit},
 		{"version", versioncmd.NewCmdVersion},
 		{"completion", completion.NewCmdCompletion},
+		{environmentTopic, newCmdEnvironment}, // a help topic: `adkit help environment`
 	}
 }
 
@@ -84,10 +80,8 @@ Every change is written to a tamper-evident audit log before and after it is mad
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			cmd.Flags().Visit(func(fl *pflag.Flag) {
-				for _, name := range connectionFlags {
-					if fl.Name == name {
-						g.Set[name] = fl.Value.String()
-					}
+				if isConnectionSetting(fl.Name) {
+					g.Set[fl.Name] = fl.Value.String()
 				}
 			})
 			if g.Ticket == "" {
@@ -108,21 +102,24 @@ Every change is written to a tamper-evident audit log before and after it is mad
 	pf.StringVar(&g.Reason, "reason", "", "free text stored on audit records")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "protocol-level detail on stderr (secrets masked)")
 
-	pf.String("profile", "", "config profile to use (env ADKIT_PROFILE)")
-	pf.String("target", "", "directory for user and group commands: ad or entra (env ADKIT_TARGET)")
-	pf.String("ldap-url", "", "domain controller: ldaps://host[:636] or ldap://host (StartTLS) (env ADKIT_LDAP_URL)")
-	pf.String("base-dn", "", "search base (default: the rootDSE's defaultNamingContext) (env ADKIT_BASE_DN)")
-	pf.String("bind-user", "", "bind account: user@domain, DOMAIN\\user or a DN (env ADKIT_BIND_USER)")
-	pf.String("bind-password-file", "", "file holding the bind password (or env ADKIT_BIND_PASSWORD; else a prompt on a terminal)")
-	pf.Bool("kerberos", false, "bind with the Kerberos ticket cache (GSSAPI) instead of a password (env ADKIT_KERBEROS=1)")
-	pf.String("ca-file", "", "PEM bundle of CAs to trust for the domain controller's certificate (env ADKIT_CA_FILE)")
-	pf.Bool("tls-skip-verify", false, "do not verify the server certificate; labs only (env ADKIT_TLS_SKIP_VERIFY=1)")
-	pf.String("graph-url", "", "Microsoft Graph endpoint (env ADKIT_GRAPH_URL)")
 	pf.BoolVar(&g.DeviceCode, "device-code", false, "sign in to Entra ID as yourself with a device code (the same as --auth device-code)")
-	pf.String("auth", "", "where Entra ID credentials come from: env, browser, device-code, azure-cli, workload or managed-identity (env ADKIT_AUTH; default: AZURE_* secret or certificate, then AZURE_FEDERATED_TOKEN_FILE, then adkit login, then az)")
-	pf.String("audit-log", "", "audit log path (env ADKIT_AUDIT_LOG; default ~/.local/state/adkit/audit.jsonl)")
-	pf.String("timeout", "", "timeout for connecting and for each directory request, e.g. 30s (env ADKIT_TIMEOUT)")
-	pf.String("syslog", "", "also send audit records to this RFC 5424 collector: udp://host:port or tcp://host:port (env ADKIT_SYSLOG)")
+	for _, s := range connectionSettings() {
+		if s.isBool {
+			pf.Bool(s.flag, false, s.usage+" (env "+s.env+")")
+		} else {
+			pf.String(s.flag, "", s.usage+" (env "+s.env+")")
+		}
+	}
+	// Listed on `adkit help environment` rather than on every command's help (help.go).
+	for _, name := range []string{"verbose", "device-code"} {
+		_ = pf.SetAnnotation(name, environmentAnnotation, []string{"true"})
+	}
+	for _, s := range connectionSettings() {
+		if s.flag != "target" { // --target is also a per-command choice
+			_ = pf.SetAnnotation(s.flag, environmentAnnotation, []string{"true"})
+		}
+	}
+	root.SetUsageFunc(usage)
 
 	for _, n := range nouns() {
 		if only == "" || n.name == only {

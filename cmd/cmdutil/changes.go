@@ -34,10 +34,8 @@ type ChangeReport struct {
 // record per target for scripts. The exit code follows EachTarget: 4 when some failed.
 func RunChanges(ctx context.Context, ios *iostreams.IOStreams, format output.Format, targets []string,
 	fn func(ctx context.Context, target string) (Outcome, error)) error {
-	var (
-		mu      sync.Mutex
-		reports []ChangeReport
-	)
+	var mu sync.Mutex
+	reports := []ChangeReport{} // no targets: [] in JSON, not null
 	record := func(r ChangeReport) {
 		mu.Lock()
 		defer mu.Unlock()

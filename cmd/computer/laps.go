@@ -123,8 +123,14 @@ func lapsRun(ctx context.Context, opts *lapsOptions) error {
 	}
 	if res.DryRun {
 		out.Discard()
-		fmt.Fprintf(opts.IO.Out, "~ %s: would read the LAPS password (dry run: nothing read; the dry run is in the audit log)\n", res.Computer.Label())
-		return nil
+		note := fmt.Sprintf("~ %s: would read the LAPS password (dry run: nothing read; the dry run is in the audit log)", res.Computer.Label())
+		if opts.Format != output.FormatJSON && opts.Format != output.FormatCSV {
+			fmt.Fprintln(opts.IO.Out, note)
+			return nil
+		}
+		// Scripts still get their JSON or CSV, without a password; the words go beside it.
+		fmt.Fprintln(opts.IO.ErrOut, note)
+		return writeLAPS(opts.IO, opts.Format, res, nil, "", opts.Now())
 	}
 	return writeLAPS(opts.IO, opts.Format, res, out, opts.PasswordOut, opts.Now())
 }
@@ -134,6 +140,8 @@ func writeLAPS(ios *iostreams.IOStreams, format output.Format, res directory.LAP
 		PasswordUpdated: res.Updated, Expires: res.Expires, Encrypted: res.Encrypted}
 	shown := ""
 	switch {
+	case res.DryRun:
+		r.Note = "dry run: nothing read"
 	case res.Encrypted:
 		out.Discard()
 		r.Note = directory.EncryptedHint(res.Computer)

@@ -37,6 +37,9 @@ type Globals struct {
 	Verbose bool
 	// DeviceCode signs in to Entra ID interactively (--device-code).
 	DeviceCode bool
+	// Plan is the SHA-256 of the saved plan an apply --plan carries out: every audit record of
+	// the run names it. Set by the command before the trail is first used.
+	Plan string
 	// Set holds the connection flags the user actually gave, by flag name.
 	Set config.Flags
 }
@@ -60,6 +63,8 @@ type Factory struct {
 	// Entra signs in to the configured Entra ID tenant (entra.go). This file and entra.go are
 	// the only places in the command tree that know the graph package.
 	Entra func(ctx context.Context) (*graph.Client, error)
+
+	sealer logSealer
 }
 
 // New returns a Factory wired to the real process environment.
@@ -116,7 +121,9 @@ func (f *Factory) buildTrail() (*audit.Trail, error) {
 	if err != nil {
 		return nil, err
 	}
-	var sink audit.Sink = audit.OpenFileLog(s.AuditLog)
+	fileLog := audit.OpenFileLog(s.AuditLog)
+	var sink audit.Sink = fileLog
+	var forward audit.Sink
 	if s.Syslog != "" {
 		network, addr, ok := strings.Cut(s.Syslog, "://")
 		if !ok || (network != "udp" && network != "tcp") {
@@ -130,15 +137,34 @@ func (f *Factory) buildTrail() (*audit.Trail, error) {
 			warn(err)
 		} else {
 			sink = audit.MultiSink(sink, fwd).OnError(warn)
+			forward = fwd
 		}
+	}
+	actor := f.Actor(s)
+	if s.LogSigningKey != "" {
+		// Loaded before anything is changed: a key that cannot be read stops the run here,
+		// rather than after changes that then go unsigned.
+		priv, err := audit.LoadSigningKey(s.LogSigningKey)
+		if err != nil {
+			return nil, &cmdutil.FlagError{Err: fmt.Errorf("log_signing_key: %w", err)}
+		}
+		sink = countingSink{Sink: sink, wrote: &f.sealer.wrote}
+		f.sealer.arm(fileLog, priv, actor, forward, f.Now)
 	}
 	return audit.NewTrail(audit.TrailOptions{
 		Sink:   sink,
-		Actor:  audit.Actor{OSUser: osUser(), OSUID: osUID(), Host: hostname(), BindIdentity: f.bindIdentity(s)},
+		Actor:  actor,
 		Ticket: f.Globals.Ticket,
 		Reason: f.Globals.Reason,
 		DryRun: f.Globals.DryRun,
+		Plan:   f.Globals.Plan,
 	}), nil
+}
+
+// Actor is who this run is, as audit records name it: the OS account, the host and the
+// identity the directory is bound with.
+func (f *Factory) Actor(s *config.Settings) audit.Actor {
+	return audit.Actor{OSUser: osUser(), OSUID: osUID(), Host: hostname(), BindIdentity: f.bindIdentity(s)}
 }
 
 func (f *Factory) connectAD(ctx context.Context) (*ad.Client, error) {

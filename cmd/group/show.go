@@ -56,7 +56,11 @@ func showRun(ctx context.Context, opts *showOptions) error {
 		return &cmdutil.TargetError{Target: opts.Target, Err: err}
 	}
 	if opts.Format == output.FormatJSON {
-		return output.WriteJSON(opts.IO.Out, g)
+		// member_count is the CSV's column too: CSV and JSON name the same fields.
+		return output.WriteJSON(opts.IO.Out, struct {
+			*directory.Group
+			MemberCount int `json:"member_count"`
+		}{g, len(g.Members)})
 	}
 	kind := "distribution"
 	if g.Security {

@@ -86,10 +86,8 @@ func syncRun(ctx context.Context, opts *syncOptions) error {
 	}
 	printPlan(planOut, plan)
 	if len(plan.Add)+len(plan.Remove) == 0 {
-		if opts.Format == output.FormatJSON {
-			return output.WriteJSON(opts.IO.Out, []cmdutil.ChangeReport{})
-		}
-		return nil
+		// No change to report: scripts still get an empty list (JSON) or the header (CSV).
+		return cmdutil.RunChanges(ctx, opts.IO, opts.Format, nil, nil)
 	}
 	if len(plan.Remove) > 0 && !opts.Yes && !opts.DryRun {
 		var names []string

@@ -14,7 +14,7 @@ func NewCmdLog(f *factory.Factory) *cobra.Command {
 		Use:   "log <command>",
 		Short: "Read and verify the tamper-evident audit log",
 	}
-	cmd.AddCommand(newCmdShow(f, nil), newCmdVerify(f, nil))
+	cmd.AddCommand(newCmdShow(f, nil), newCmdVerify(f, nil), newCmdKeygen(f, nil))
 	return cmd
 }
 

@@ -125,6 +125,17 @@ func showRun(ctx context.Context, opts *showOptions) error {
 		// Stream a JSON array so a large log is never held in memory.
 		return writeJSONArray(opts, file)
 	}
+	if opts.Format == output.FormatCSV {
+		// The records' own fields, as -o json names them (actor_os_user, target_dn, …).
+		records := []audit.Record{}
+		if err := audit.ReadRecords(file, opts.Filter, func(r audit.Record) error {
+			records = append(records, r)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("read audit log %s: %w", opts.Path, err)
+		}
+		return output.WriteRecordsCSV(opts.IO.Out, records)
+	}
 	// People get local times and a detail cut to fit a line; scripts get every byte.
 	human := opts.Format == output.FormatTable || (opts.Format == output.FormatAuto && opts.IO.IsStdoutTTY())
 	t := output.Table{Header: []string{"Seq", "Time", "Event", "Action", "Target", "Result", "Ticket", "Actor", "Detail"}}
@@ -142,9 +153,6 @@ func showRun(ctx context.Context, opts *showOptions) error {
 	})
 	if err != nil {
 		return fmt.Errorf("read audit log %s: %w", opts.Path, err)
-	}
-	if opts.Format == output.FormatCSV {
-		return output.WriteCSV(opts.IO.Out, t)
 	}
 	return output.Print(opts.IO, opts.Format, t, nil)
 }
@@ -164,6 +172,10 @@ func showUnsettled(ctx context.Context, opts *showOptions) error {
 	if opts.Format == output.FormatJSON {
 		return output.WriteJSON(opts.IO.Out, unsettledJSON(kept))
 	}
+	if opts.Format == output.FormatCSV {
+		// The JSON's fields: outcome, note, intent_seq, intent_action, intent_target_dn, …
+		return output.WriteRecordsCSV(opts.IO.Out, unsettledJSON(kept))
+	}
 	human := opts.Format == output.FormatTable || (opts.Format == output.FormatAuto && opts.IO.IsStdoutTTY())
 	t := output.Table{Header: []string{"Seq", "Time", "OpID", "Action", "Target", "Outcome", "Ticket", "Actor", "Detail"}}
 	for _, r := range kept {
@@ -176,9 +188,6 @@ func showUnsettled(ctx context.Context, opts *showOptions) error {
 		}
 		t.AddRow(fmt.Sprint(r.Seq), when, r.OpID, r.Action, targetName(r.Target), outcomeState(r), r.Ticket,
 			r.Actor.OSUser+"@"+r.Actor.Host, d)
-	}
-	if opts.Format == output.FormatCSV {
-		return output.WriteCSV(opts.IO.Out, t)
 	}
 	if len(kept) == 0 && opts.Format != output.FormatJSON {
 		fmt.Fprintln(opts.IO.ErrOut, "no unsettled changes: every intent has an outcome")

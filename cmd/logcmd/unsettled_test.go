@@ -98,11 +98,19 @@ func TestSettleEarlierClosesTheIntent(t *testing.T) {
 		t.Errorf("open after settling = %+v, %v", open, err)
 	}
 	ios, _, out, _ := iostreams.Test()
-	if err := showRun(context.Background(), &showOptions{IO: ios, Path: path, Format: output.FormatCSV, Now: time.Now}); err != nil {
+	if err := showRun(context.Background(), &showOptions{IO: ios, Path: path, Format: output.FormatTable, Now: time.Now}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "ok (settled later)") || !strings.Contains(out.String(), "settled later: found it") {
 		t.Errorf("log show does not show the settlement:\n%s", out)
+	}
+	// CSV carries the record's own fields: result, note and settled.
+	out.Reset()
+	if err := showRun(context.Background(), &showOptions{IO: ios, Path: path, Format: output.FormatCSV, Now: time.Now}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), ",ok,settled later: found it,later,") {
+		t.Errorf("log show -o csv does not carry the settlement:\n%s", out)
 	}
 }
 

@@ -22,6 +22,7 @@ type verifyOptions struct {
 	Format          output.Format
 	Checkpoint      string
 	WriteCheckpoint string
+	PublicKey       string
 	Now             func() time.Time
 }
 
@@ -35,6 +36,14 @@ type VerifyReport struct {
 	BadLine    int    `json:"bad_line,omitempty"`
 	Problem    string `json:"problem,omitempty"`
 	Checkpoint string `json:"checkpoint,omitempty"`
+	// With --public-key: the signed checkpoints that verified, the last record they vouch
+	// for, when it was signed, and how many records follow it unsigned.
+	KeyID        string `json:"key_id,omitempty"`
+	Signatures   *int   `json:"signed_checkpoints,omitempty"`
+	SignedSeq    *int64 `json:"signed_seq,omitempty"`
+	SignedHash   string `json:"signed_hash,omitempty"`
+	SignedTime   string `json:"signed_time,omitempty"`
+	UnsignedTail *int   `json:"unsigned_records,omitempty"`
 	// Unsettled are the changes whose outcome is unknown or missing; they do not fail the
 	// check (the chain is intact), but someone should look.
 	Unsettled []UnsettledIntent `json:"unsettled"`
@@ -49,10 +58,17 @@ func newCmdVerify(f *factory.Factory, runF func(*verifyOptions) error) *cobra.Co
 before it. Exit 0: the chain is intact. Exit 1: the first bad line is named.
 
 A chain that was cut short is still a valid chain. To catch truncation, write a checkpoint
-now (store it somewhere the log's writers cannot change) and verify against it later.`,
+now (store it somewhere the log's writers cannot change) and verify against it later.
+
+Anyone who can write the log can also rewrite it with a consistent chain. With a signing key
+configured (adkit log keygen, profile key log_signing_key) every run ends with a signed
+checkpoint record; --public-key checks each signature and reports the last signed record:
+history up to there cannot be rewritten without the private key. A log with no signed
+checkpoint fails when --public-key is given.`,
 		Example: `  adkit log verify
   adkit log verify --write-checkpoint /secure/adkit-2026-11.checkpoint
-  adkit log verify --checkpoint /secure/adkit-2026-11.checkpoint`,
+  adkit log verify --checkpoint /secure/adkit-2026-11.checkpoint
+  adkit log verify --public-key /etc/adkit/log-signing.key.pub`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -69,13 +85,15 @@ now (store it somewhere the log's writers cannot change) and verify against it l
 		},
 	}
 	cmd.Flags().StringVar(&opts.Checkpoint, "checkpoint", "", "a checkpoint written earlier: also fail if the log was truncated or rewritten since")
+	cmd.Flags().StringVar(&opts.PublicKey, "public-key", "", "also check the signed checkpoints with this Ed25519 public key (FILE.pub of adkit log keygen)")
 	cmd.Flags().StringVar(&opts.WriteCheckpoint, "write-checkpoint", "", "after a successful check, write a checkpoint of the log's current end to FILE (0600)")
 	return cmd
 }
 
 func verifyRun(ctx context.Context, opts *verifyOptions) error {
 	file, err := os.Open(opts.Path)
-	if errors.Is(err, os.ErrNotExist) && opts.Checkpoint == "" {
+	// With a checkpoint or a key, a missing log is not "nothing to verify": it was signed for.
+	if errors.Is(err, os.ErrNotExist) && opts.Checkpoint == "" && opts.PublicKey == "" {
 		fmt.Fprintf(opts.IO.ErrOut, "no audit log at %s: nothing to verify\n", opts.Path)
 		return nil
 	}
@@ -85,7 +103,37 @@ func verifyRun(ctx context.Context, opts *verifyOptions) error {
 	defer file.Close()
 
 	var res audit.VerifyResult
-	if opts.Checkpoint != "" {
+	var signed *audit.SignedResult
+	if opts.PublicKey != "" {
+		pub, err := audit.LoadPublicKey(opts.PublicKey)
+		if err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+		if opts.Checkpoint != "" {
+			// Both: the checkpoint file's truncation check, then the signatures.
+			cp, err := audit.ReadCheckpoint(opts.Checkpoint)
+			if err != nil {
+				return &cmdutil.FlagError{Err: fmt.Errorf("checkpoint: %w", err)}
+			}
+			if res, err = audit.VerifyAgainst(file, cp); err != nil {
+				return fmt.Errorf("verify %s: %w", opts.Path, err)
+			}
+			if _, err := file.Seek(0, 0); err != nil {
+				return fmt.Errorf("verify %s: %w", opts.Path, err)
+			}
+		}
+		sr, err := audit.VerifySigned(file, pub)
+		if err != nil {
+			return fmt.Errorf("verify %s: %w", opts.Path, err)
+		}
+		if sr.Problem == nil && sr.Checkpoints == 0 {
+			sr.Problem = &audit.Problem{Line: sr.Records, Reason: fmt.Sprintf("no checkpoint signed with key %s: the log was never signed with it, or its signed records were removed", sr.KeyID)}
+		}
+		signed = &sr
+		if res.Problem == nil {
+			res = sr.VerifyResult
+		}
+	} else if opts.Checkpoint != "" {
 		cp, err := audit.ReadCheckpoint(opts.Checkpoint)
 		if err != nil {
 			return &cmdutil.FlagError{Err: fmt.Errorf("checkpoint: %w", err)}
@@ -101,6 +149,10 @@ func verifyRun(ctx context.Context, opts *verifyOptions) error {
 	report := VerifyReport{Log: opts.Path, OK: res.Problem == nil, Records: res.Records, LastSeq: res.LastSeq, LastHash: res.LastHash, Checkpoint: opts.Checkpoint}
 	if res.Problem != nil {
 		report.BadLine, report.Problem = res.Problem.Line, res.Problem.Reason
+	}
+	if signed != nil {
+		report.KeyID, report.Signatures, report.SignedSeq, report.SignedHash, report.SignedTime, report.UnsignedTail =
+			signed.KeyID, &signed.Checkpoints, &signed.SignedSeq, signed.SignedHash, signed.SignedTime, &signed.Unsigned
 	}
 	open, err := audit.Open(ctx, audit.OpenFileLog(opts.Path))
 	if err != nil && report.OK {
@@ -122,6 +174,14 @@ func verifyRun(ctx context.Context, opts *verifyOptions) error {
 			fmt.Fprint(opts.IO.Out, ", checkpoint matches")
 		}
 		fmt.Fprintln(opts.IO.Out)
+		if signed != nil {
+			fmt.Fprintf(opts.IO.Out, "✓ %d signed checkpoint(s) by key %s; last signed point: record %d (signed %s)",
+				signed.Checkpoints, signed.KeyID, signed.SignedSeq, signed.SignedTime)
+			if signed.Unsigned > 0 {
+				fmt.Fprintf(opts.IO.Out, "; %d record(s) after it are not signed yet", signed.Unsigned)
+			}
+			fmt.Fprintln(opts.IO.Out)
+		}
 		if opts.WriteCheckpoint != "" {
 			fmt.Fprintf(opts.IO.Out, "checkpoint written to %s (seq %d)\n", opts.WriteCheckpoint, res.LastSeq)
 		}

@@ -36,26 +36,30 @@ func newCmdLogin(f *factory.Factory, runF func(*loginOptions) error) *cobra.Comm
 	opts := &loginOptions{IO: f.IO, Signer: f}
 	var browser bool
 	cmd := &cobra.Command{
-		Use:   "login [--device-code | --browser]",
+		Use:   "login [--device-code|--browser]",
 		Short: "Sign in to Entra ID once; later commands stay signed in",
 		Long: `Login signs you in to Entra ID as yourself and keeps the sign-in for the profile
-(--profile / ADKIT_PROFILE), encrypted: every later command of that profile uses it without
+(ADKIT_PROFILE, or the profile flag), encrypted: every later command of that profile uses it without
 asking, and renews it with its refresh token. When it can no longer be renewed (revoked,
 expired after 90 days without use, password changed), commands stop with "run adkit login"
 (exit 1); they never start a sign-in in the middle of a script.
 
---browser opens the system browser (needs a desktop); --device-code prints a code to enter
-at a web page on any device (works over SSH). Without either, adkit uses the browser when
+With --browser, the system browser opens (needs a desktop); with --device-code, adkit prints
+a code to enter at a web page on any device (works over SSH). Without either, adkit uses the browser when
 there is a display, else the device code. AZURE_TENANT_ID and AZURE_CLIENT_ID pick the tenant
 and the application, as for the other sign-ins; both are optional.
 
 Where the sign-in is kept and how it is protected: docs/entra-sign-in.md.`,
 		Example: `  adkit login
-  adkit login --device-code --profile contoso
+  adkit login --browser
+  ADKIT_PROFILE=contoso adkit login
   adkit login status
   adkit logout`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.Globals.Output != "" {
+				return cmdutil.FlagErrorf("adkit login has no -o %s output: it prints status lines on stderr; adkit login status -o json does", f.Globals.Output)
+			}
 			switch {
 			case browser && f.Globals.DeviceCode:
 				return cmdutil.FlagErrorf("--browser and --device-code are two ways of signing in: give one")

@@ -31,7 +31,12 @@ token cache, its key, and the record of who signed in. Commands then need adkit 
 It does not revoke the refresh token in Entra ID: to end the account's sessions everywhere,
 an administrator runs adkit user revoke-sessions.`,
 		Args: cmdutil.NoArgs,
-		RunE: func(*cobra.Command, []string) error { return logoutRun(opts) },
+		RunE: func(*cobra.Command, []string) error {
+			if f.Globals.Output != "" {
+				return cmdutil.FlagErrorf("adkit logout has no -o %s output: it prints a status line on stderr", f.Globals.Output)
+			}
+			return logoutRun(opts)
+		},
 	}
 }
 

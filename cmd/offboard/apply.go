@@ -12,6 +12,7 @@ import (
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/cmd/plancmd"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
@@ -45,6 +46,10 @@ type applyOptions struct {
 	Ticket      string
 	Yes         bool
 	DryRun      bool
+	// Plan is --plan: a saved plan (offboard plan --out) to apply exactly (plansave.go).
+	Plan    string
+	Policy  func() (plancmd.Policy, error)
+	UsePlan func(sha256, ticket string) // every audit record of the run names the plan's hash
 }
 
 func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Command {
@@ -55,15 +60,20 @@ func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Comm
 		Entra: func(ctx context.Context) (cloudDirectory, error) { return f.EntraAlongside(ctx) },
 		Cloud: func(ctx context.Context) (cloudOnlyDirectory, error) { return f.Entra(ctx) },
 	}
+	opts.Policy = func() (plancmd.Policy, error) { return plancmd.PolicyOf(f) }
+	opts.UsePlan = func(h, ticket string) {
+		f.Globals.Plan = h
+		if f.Globals.Ticket == "" { // the change ticket the plan was made and approved under
+			f.Globals.Ticket = ticket
+		}
+	}
 	cmd := &cobra.Command{
-		Use:   "apply (CSV | --user USER...) [--template FILE] [--results-out FILE] [--snapshot-dir DIR]",
+		Use:   "apply (CSV | --user USER... | --plan PLAN) [--template FILE] [--results-out FILE] [--snapshot-dir DIR]",
 		Short: "Offboard the leavers, saving a snapshot of each account first; safe to re-run",
 		Long: `Offboard every leaver the plan says to: disable the account, set a random password nobody is
 told, remove it from its groups except the kept ones (its primary group stays: AD requires
-one), stamp its description ("Left 2026-11-22 (ticket INC-1) — previous description: ..."),
-and move it to the leavers OU (named "Maria Garcia (mgarcia)" there when another
-"Maria Garcia" is already in it). Each step is its own audit record; the run is bracketed by
-an offboard.run record.
+one), stamp its description, and move it to the leavers OU (as "Maria Garcia (mgarcia)"
+when another "Maria Garcia" is already there). Each step is its own audit record.
 
 Before an account is touched, a snapshot of it (DN, OU, groups, manager, flags, description)
 is saved to --snapshot-dir as <username>-<time>.json, mode 0600, in a directory only you can
@@ -73,16 +83,28 @@ rehire back from that file.
 
 Offboarding is destructive: without a terminal to ask on, --yes is required. A failed
 account does not stop the others (exit 4). Safe to re-run: steps already done are skipped,
-so a run that stopped half way (Ctrl-C, a lost connection) finishes the job.`,
+so a run that stopped half way (Ctrl-C, a lost connection) finishes the job.
+
+With --plan PLAN (written by 'offboard plan --out'), the saved leavers and rules are used:
+the leavers are looked up again and each row must come out exactly as planned (the same
+account, the same groups to remove, the same state), else the rows that differ are listed
+and nothing is changed (exit 2). A plan edited after it was written, older than the
+profile's plan_max_age (default 7 days), or without the approvals the profile's
+require_approval / min_approvers ask for, is refused the same way.`,
 		Example: `  adkit offboard apply leavers.csv --template onboarding.yaml --ticket HR-2026-48 --results-out done.csv
   adkit offboard apply --user jdoe --disabled-ou OU=Leavers,DC=corp,DC=example,DC=com --ticket INC-1234
-  adkit offboard apply leavers.csv --template onboarding.yaml --dry-run`,
+  adkit offboard apply leavers.csv --template onboarding.yaml --dry-run
+  adkit offboard apply --plan leavers.plan --ticket CHG-2042 --yes`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if opts.Format, err = f.Globals.Format(); err != nil {
 				return err
 			}
-			if err := opts.Source.complete(cmd, args); err != nil {
+			if opts.Plan != "" {
+				if len(args) > 0 || len(opts.Source.Users) > 0 || opts.Source.Template != "" || opts.Source.DisabledOU != "" || cmd.Flags().Changed("keep-group") {
+					return usageErrorf("--plan applies a saved plan, which holds its leavers and rules: give no CSV file, --user, --template, --disabled-ou or --keep-group")
+				}
+			} else if err := opts.Source.complete(cmd, args); err != nil {
 				return err
 			}
 			opts.Yes, opts.DryRun, opts.Ticket = f.Globals.Yes, f.Globals.DryRun, f.Globals.Ticket
@@ -98,6 +120,7 @@ so a run that stopped half way (Ctrl-C, a lost connection) finishes the job.`,
 		},
 	}
 	opts.Source.addFlags(cmd)
+	cmd.Flags().StringVar(&opts.Plan, "plan", "", "apply this saved plan (offboard plan --out) exactly, instead of a CSV file or --user")
 	cmd.Flags().StringVar(&opts.ResultsOut, "results-out", "", "write one result line per leaver to FILE (CSV)")
 	cmd.Flags().StringVar(&opts.SnapshotDir, "snapshot-dir", "", "save the accounts' snapshots here (default $XDG_STATE_HOME/adkit/leavers)")
 	return cmd
@@ -105,8 +128,25 @@ so a run that stopped half way (Ctrl-C, a lost connection) finishes the job.`,
 
 func applyRun(ctx context.Context, opts *applyOptions) error {
 	opts.Source.snapshotDir = opts.SnapshotDir // a leaver's first snapshot says when its offboarding began
-	prep, err := prepare(ctx, opts.IO, &opts.Source, opts.Mode, opts.Dir, opts.Entra, opts.Cloud)
-	if err != nil {
+	var prep *prepared[offboarder]
+	var saved *plancmd.Opened
+	var err error
+	if opts.Plan != "" {
+		var in *input
+		var mode string
+		if saved, in, mode, err = openSavedPlan(opts); err != nil {
+			return err
+		}
+		if opts.Ticket == "" { // the description stamp names the plan's ticket, as the records do
+			opts.Ticket = saved.Ticket
+		}
+		if prep, err = prepareFrom(ctx, opts.IO, &opts.Source, in, mode, opts.Dir, opts.Entra, opts.Cloud); err != nil {
+			return err
+		}
+		if err := checkSavedPlan(opts, saved, prep); err != nil {
+			return err
+		}
+	} else if prep, err = prepare(ctx, opts.IO, &opts.Source, opts.Mode, opts.Dir, opts.Entra, opts.Cloud); err != nil {
 		return err
 	}
 	in, dir, cloud, p, cps, mode := prep.in, prep.dir, prep.cloud, prep.plan, prep.cloudPlans, prep.mode
@@ -146,6 +186,10 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 			{Attribute: "skip", After: counts[onboarding.ActionSkip]}, {Attribute: "invalid", After: counts[onboarding.ActionInvalid]},
 			{Attribute: "not_found", After: counts[onboarding.ActionNotFound]},
 		},
+	}
+	if saved != nil { // the run names the plan it carried out, by hash, and who approved it
+		runOp.Target.Name = saved.Path
+		runOp.Changes = append(runOp.Changes, saved.RunChanges()...)
 	}
 	// The run record brackets the per-account records: intent before the first, outcome after
 	// the last. A dry run's trail does not call the function, so its per-account (dry-run)

@@ -11,8 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/shlex"
-
+	"github.com/adkit-dev/adkit/cmd/cmdtest"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
@@ -45,16 +44,8 @@ func TestNewCmdApplyFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.cli, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			getenv := func(k string) string { return map[string]string{"XDG_STATE_HOME": "/state"}[k] }
-			f := &factory.Factory{IO: ios, Globals: &factory.Globals{}, Getenv: getenv, Now: time.Now}
-			var got *applyOptions
-			cmd := newCmdApply(f, func(o *applyOptions) error { got = o; return nil })
-			args, _ := shlex.Split(tt.cli)
-			cmd.SetArgs(args)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			err := cmd.Execute()
+			f := cmdtest.Factory(factory.Globals{}, map[string]string{"XDG_STATE_HOME": "/state"})
+			got, err := cmdtest.Parse(f, newCmdApply, tt.cli)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 					t.Fatalf("error = %v (exit %d), want %q, exit 2", err, cmdutil.ExitCode(err), tt.wantErr)

@@ -4,6 +4,8 @@ package offboard
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +17,7 @@ import (
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/planfile"
 	"github.com/adkit-dev/adkit/onboarding"
 )
 
@@ -92,6 +95,8 @@ type input struct {
 	Sheet *onboarding.LeaverSheet
 	Rules onboarding.LeaverRules
 	Label string // how the run names its input on the audit record
+	// SHA256 and TemplateSHA256 are the files' hashes, for a saved plan.
+	SHA256, TemplateSHA256 string
 }
 
 // read reads the template and the leavers. Any problem with them is a usage error (exit 2),
@@ -105,6 +110,9 @@ func (s *sourceOptions) read(stdin io.Reader) (*input, error) {
 			return nil, err
 		}
 		cols, in.Rules = tpl.LeaverColumns(), onboarding.LeaverRules{DisabledOU: tpl.Offboard.DisabledOU, KeepGroups: tpl.Offboard.KeepGroups}
+		if in.TemplateSHA256, err = planfile.HashFile(s.Template); err != nil {
+			return nil, &cmdutil.FlagError{Err: fmt.Errorf("template: %w", err)}
+		}
 	}
 	if s.DisabledOU != "" {
 		in.Rules.DisabledOU = s.DisabledOU
@@ -131,11 +139,12 @@ func (s *sourceOptions) read(stdin io.Reader) (*input, error) {
 		defer file.Close()
 		r = file
 	}
-	sheet, err := onboarding.ReadLeaversCSV(r, cols)
+	h := sha256.New()
+	sheet, err := onboarding.ReadLeaversCSV(io.TeeReader(r, h), cols)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.CSV, err)
 	}
-	in.Sheet, in.Label = sheet, s.CSV
+	in.Sheet, in.Label, in.SHA256 = sheet, s.CSV, hex.EncodeToString(h.Sum(nil))
 	return in, nil
 }
 
@@ -184,6 +193,13 @@ func prepare[D onboarding.LeaverDirectory](ctx context.Context, ios *iostreams.I
 			return nil, err
 		}
 	}
+	return prepareFrom(ctx, ios, src, in, mode, primary, entra, cloudOnlyDir)
+}
+
+// prepareFrom is prepare for leavers already read and a mode already decided (a saved plan's).
+func prepareFrom[D onboarding.LeaverDirectory](ctx context.Context, ios *iostreams.IOStreams, src *sourceOptions, in *input, mode string,
+	primary func(context.Context) (D, error), entra func(context.Context) (cloudDirectory, error),
+	cloudOnlyDir func(context.Context) (cloudOnlyDirectory, error)) (*prepared[D], error) {
 	dir, cloud, co, err := directories(ctx, primary, entra, cloudOnlyDir, mode, src, in)
 	if err != nil {
 		return nil, err

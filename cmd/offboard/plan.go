@@ -9,9 +9,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/cmd/plancmd"
 	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
+	"github.com/adkit-dev/adkit/internal/planfile"
 	"github.com/adkit-dev/adkit/onboarding"
 )
 
@@ -23,6 +25,9 @@ type planOptions struct {
 	Cloud  func(context.Context) (cloudOnlyDirectory, error)
 	Format output.Format
 	Source sourceOptions
+	// Out saves the plan for offboard apply --plan (plansave.go); NewFile starts the file.
+	Out     string
+	NewFile func(kind, directory, server, domain string) (*planfile.File, error)
 }
 
 func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Command {
@@ -30,13 +35,17 @@ func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Comman
 		Mode:  func(tpl string) (string, error) { return entraMode(f, tpl) },
 		Entra: func(ctx context.Context) (cloudDirectory, error) { return f.EntraAlongside(ctx) },
 		Cloud: func(ctx context.Context) (cloudOnlyDirectory, error) { return f.Entra(ctx) },
+		NewFile: func(kind, directory, server, domain string) (*planfile.File, error) {
+			return plancmd.NewFile(f, kind, directory, server, domain)
+		},
 	}
 	cmd := &cobra.Command{
-		Use:   "plan (CSV | --user USER...) [--template FILE]",
+		Use:   "plan (CSV | --user USER...) [--template FILE] [--out PLAN]",
 		Short: "Show what offboarding would do to each leaver; change nothing",
 		Example: `  adkit offboard plan leavers.csv --template onboarding.yaml
   adkit offboard plan --user jdoe --user asmith --disabled-ou OU=Leavers,DC=corp,DC=example,DC=com
-  adkit offboard plan leavers.csv --template onboarding.yaml -o json | jq '.[] | select(.action!="offboard")'`,
+  adkit offboard plan leavers.csv --template onboarding.yaml -o json | jq '.[] | select(.action!="offboard")'
+  adkit offboard plan leavers.csv --template onboarding.yaml --out leavers.plan --ticket CHG-2042`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if opts.Format, err = f.Globals.Format(); err != nil {
@@ -58,6 +67,7 @@ func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Comman
 		},
 	}
 	opts.Source.addFlags(cmd)
+	cmd.Flags().StringVar(&opts.Out, "out", "", "also save the plan to PLAN, for approval (adkit plan approve) and offboard apply --plan")
 	cmd.Flags().StringVar(&opts.Source.snapshotDir, "snapshot-dir", "", "where apply keeps the leavers' snapshots, to tell whether sessions were revoked (default $XDG_STATE_HOME/adkit/leavers)")
 	return cmd
 }
@@ -90,6 +100,9 @@ func planRun(ctx context.Context, opts *planOptions) error {
 		return err
 	}
 	fmt.Fprintln(opts.IO.ErrOut, summary(p)+where(p))
+	if opts.Out != "" {
+		return savePlan(opts, prep, entries)
+	}
 	return nil
 }
 

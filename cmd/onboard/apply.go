@@ -14,6 +14,7 @@ import (
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/cmd/plancmd"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 	"github.com/adkit-dev/adkit/internal/password"
@@ -40,18 +41,39 @@ type applyOptions struct {
 	Parallel       int
 	CredentialsOut string
 	ResultsOut     string
-	Yes            bool
-	DryRun         bool
-	Entra          entraStep     // the cloud half (entra.go)
-	SyncTimeout    time.Duration // --sync-timeout; negative: the template's
+	// Excel: start --credentials-out and --results-out with a UTF-8 byte-order mark so that
+	// Excel shows accents; nil decides from the HR file (see excelFiles).
+	Excel       *bool
+	Yes         bool
+	DryRun      bool
+	Entra       entraStep     // the cloud half (entra.go)
+	SyncTimeout time.Duration // --sync-timeout; negative: the template's
+	// Plan is --plan: apply this saved plan instead of planning (plansave.go).
+	Plan   string
+	Policy func() (plancmd.Policy, error)
+	Now    func() time.Time
+	DirFor func(context.Context, *onboarding.Template) (applier, error)
+	// UsePlan makes every audit record of the run name the plan's hash.
+	UsePlan func(sha256, ticket string)
 }
 
 func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Command {
 	opts := &applyOptions{
 		IO: f.IO, Trail: f.Trail, Confirmer: f.Prompter,
 	}
+	opts.Now, opts.Policy = f.Now, func() (plancmd.Policy, error) { return plancmd.PolicyOf(f) }
+	opts.UsePlan = func(h, ticket string) {
+		f.Globals.Plan = h
+		if f.Globals.Ticket == "" { // the change ticket the plan was made and approved under
+			f.Globals.Ticket = ticket
+		}
+	}
 	opts.Dir = func(ctx context.Context) (applier, error) { return onboardDirectory[applier](ctx, f, opts.Template) }
+	opts.DirFor = func(ctx context.Context, tpl *onboarding.Template) (applier, error) {
+		return onboardDirectoryFor[applier](ctx, f, tpl)
+	}
 	opts.Entra = newEntraStep(f, f.IO, &opts.SyncTimeout)
+	var excel bool
 	cmd := &cobra.Command{
 		Use:   "apply CSV --template FILE --credentials-out FILE",
 		Short: "Create the accounts, set their groups and managers; safe to re-run",
@@ -62,15 +84,33 @@ contractors) expiry. Rows run --parallel at a time; a failed row does not stop t
 
 Initial passwords go to --credentials-out (mode 0600, appended to, written before each
 account is created so that none is ever lost), never to the audit log; '-' prints them on
-stdout. --results-out writes one line per input row.
+stdout. Its lines carry the HR file's row and employee ID and are in row order once the run
+ends. --results-out writes one line per input row.
+
+When the HR file came from Excel or Windows (a byte-order mark, UTF-16 or Windows-1252),
+both files start with a UTF-8 byte-order mark too, so that Excel shows "Siobhán" and not
+"SiobhÃ¡n"; --excel or --excel=false overrides that.
 
 Safe to re-run: rows whose employee ID already has an account are not created again, and
 their missing group memberships are added, so a run that was interrupted finishes the job.
 If the domain controller becomes unreachable, no new row is started and the rest are
-reported as not attempted: run the same command again once it answers.`,
+reported as not attempted: run the same command again once it answers.
+
+With --plan PLAN (written by 'onboard plan --out'), no CSV or template is read: the saved
+plan is applied exactly, or refused (exit 2, nothing changed, the rows listed) when it was
+edited, is too old, lacks approvals or the directory changed under a row (docs/plan-file.md).`,
 		Example: `  adkit onboard apply new-hires.csv --template onboarding.yaml \
-      --credentials-out creds.csv --results-out results.csv --ticket HR-2026-47`,
-		Args: cmdutil.ExactArgs(1, "CSV: the HR file (or - for standard input)"),
+      --credentials-out creds.csv --results-out results.csv --ticket HR-2026-47
+  adkit onboard apply --plan hires.plan --credentials-out creds.csv --ticket CHG-2041`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if opts.Plan != "" {
+				if len(args) > 0 || opts.Template != "" {
+					return cmdutil.FlagErrorf("--plan applies a saved plan, which holds its CSV rows and template: give no CSV file and no --template")
+				}
+				return nil
+			}
+			return cmdutil.ExactArgs(1, "CSV: the HR file (or - for standard input)")(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if opts.Format, err = f.Globals.Format(); err != nil {
@@ -80,38 +120,65 @@ reported as not attempted: run the same command again once it answers.`,
 				return cmdutil.FlagErrorf("--parallel must be between 1 and %d (got %d); the default is %d",
 					onboarding.MaxParallel, opts.Parallel, onboarding.DefaultParallel)
 			}
-			opts.CSV, opts.Yes, opts.DryRun = args[0], f.Globals.Yes, f.Globals.DryRun
+			opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
+			if cmd.Flags().Changed("excel") {
+				opts.Excel = &excel
+			}
+			if len(args) > 0 {
+				opts.CSV = args[0]
+			}
 			if runF != nil {
 				return runF(opts)
 			}
 			return applyRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Template, "template", "", "onboarding template (YAML)")
+	cmd.Flags().StringVar(&opts.Template, "template", "", "onboarding template (YAML; every key: docs/onboarding-template.md)")
 	cmd.Flags().IntVar(&opts.Parallel, "parallel", onboarding.DefaultParallel, "rows worked on at once")
 	cmd.Flags().StringVar(&opts.CredentialsOut, "credentials-out", "", "append new accounts' initial passwords to FILE (mode 0600); '-' for stdout")
 	cmd.Flags().StringVar(&opts.ResultsOut, "results-out", "", "write one result line per input row to FILE (CSV)")
+	cmd.Flags().StringVar(&opts.Plan, "plan", "", "apply this saved plan (onboard plan --out) exactly, instead of a CSV file")
+	cmd.Flags().BoolVar(&excel, "excel", false, "start --credentials-out and --results-out with a UTF-8 byte-order mark, for Excel (default: when the HR file came from Excel)")
 	cmd.Flags().DurationVar(&opts.SyncTimeout, "sync-timeout", -1, "entra.mode hybrid: how long to wait for Entra Connect (default: the template's entra.sync_timeout, else 10m)")
 	return cmd
 }
 
 func applyRun(ctx context.Context, opts *applyOptions) error {
-	in, err := readInput(opts.IO.In, opts.CSV, opts.Template)
+	var in *input
+	var saved *plancmd.Opened
+	var err error
+	if opts.Plan != "" {
+		saved, in, err = openSavedPlan(opts)
+	} else {
+		in, err = readInput(opts.IO.In, opts.CSV, opts.Template)
+	}
 	if err != nil {
-		return err // bad input: exit 2, nothing written
+		return err // bad input or a refused plan: exit 2, nothing written
 	}
 	// Lock the credentials file before planning: a second run of the same file then waits
 	// and plans against the accounts the first one made, instead of a stale picture.
+	excel := excelFiles(opts.Excel, in.Sheet)
 	var creds *credentialsFile
 	if opts.CredentialsOut != "" && !opts.DryRun {
-		if creds, err = openCredentials(opts.CredentialsOut, opts.IO.Out, in.Template.Entra.WantsTAP(), func() {
+		if creds, err = openCredentials(opts.CredentialsOut, opts.IO.Out, in.Template.Entra.WantsTAP(), excel, func() {
 			fmt.Fprintf(opts.IO.ErrOut, "waiting: another adkit run is using %s\n", opts.CredentialsOut)
 		}); err != nil {
 			return err
 		}
-		defer creds.Close()
+		defer func() {
+			// Every password is in the file already; only its order is at stake here.
+			if err := creds.Close(); err != nil {
+				fmt.Fprintf(opts.IO.ErrOut, "warning: %s keeps its lines in the order the accounts were made (its row column gives the HR file's order): %v\n", opts.CredentialsOut, err)
+			}
+		}()
 	}
-	dir, p, err := planInput(ctx, opts.IO, opts.Dir, in)
+	var dir applier
+	var p *onboarding.PlanResult
+	if saved != nil {
+		dir, p, err = checkSavedPlan(ctx, opts, saved, in)
+	} else {
+		dir, p, err = planInput(ctx, opts.IO, opts.Dir, in)
+	}
 	if err != nil {
 		return err
 	}
@@ -124,7 +191,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		if err != nil {
 			return err
 		}
-		if err := writeResults(opts, results); err != nil {
+		if err := writeResults(opts, excel, results); err != nil {
 			return err
 		}
 		return cmdutil.FlagErrorf("every row is invalid; nothing was created or changed: fix the rows (see the messages above, or run onboard plan) and run apply again")
@@ -144,7 +211,13 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	}
 	var prov onboarding.Provisioner = dir
 	if creds != nil {
-		prov = recordingProvisioner{Provisioner: dir, creds: creds}
+		rows := map[string]int{}
+		for _, e := range p.Entries {
+			if e.Action == onboarding.ActionCreate {
+				rows[e.EmployeeID] = e.Row
+			}
+		}
+		prov = recordingProvisioner{Provisioner: dir, creds: creds, rows: rows}
 	}
 	trail, err := opts.Trail()
 	if err != nil {
@@ -164,6 +237,10 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 			{Attribute: "rows", After: len(p.Entries)}, {Attribute: "create", After: toCreate},
 			{Attribute: "skip", After: counts[onboarding.ActionSkip]}, {Attribute: "invalid", After: counts[onboarding.ActionInvalid]},
 		},
+	}
+	if saved != nil { // the run names the plan it carried out, by hash, and who approved it
+		runOp.Target.Name = saved.Path
+		runOp.Changes = append(runOp.Changes, saved.RunChanges()...)
 	}
 	// The run record brackets the per-account records: intent before the first, outcome after
 	// the last, with the tally. In a dry run the trail does not call the function, so the
@@ -201,7 +278,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	}
 	bar.Finish()
 	if results != nil {
-		if werr := writeResults(opts, results); werr != nil {
+		if werr := writeResults(opts, excel, results); werr != nil {
 			return werr
 		}
 		var ir interruptedRun
@@ -330,11 +407,31 @@ func describe(r onboarding.Result) string {
 	return s
 }
 
-func writeResults(opts *applyOptions, results []onboarding.Result) error {
+// excelFiles says whether the files written for people start with a UTF-8 byte-order mark:
+// as --excel says, else when the HR file came from Excel or Windows — a byte-order mark
+// (Excel's "CSV UTF-8", "Unicode Text") or the Windows code page (Excel's plain "CSV") —
+// because the people who sent it will open the credentials and results in Excel too.
+func excelFiles(flag *bool, sheet *onboarding.Sheet) bool {
+	if flag != nil {
+		return *flag
+	}
+	if sheet == nil { // a saved plan: the HR file is not read again, only its rows
+		return false
+	}
+	return sheet.BOM || sheet.Encoding != onboarding.EncodingUTF8
+}
+
+func writeResults(opts *applyOptions, excel bool, results []onboarding.Result) error {
 	if opts.ResultsOut != "" {
 		file, err := os.Create(opts.ResultsOut)
 		if err != nil {
 			return fmt.Errorf("results file: %w", err)
+		}
+		if excel {
+			if _, err := file.Write(utf8BOM); err != nil {
+				file.Close()
+				return fmt.Errorf("results file: %w", err)
+			}
 		}
 		if err := onboarding.WriteResultsCSV(file, results); err != nil {
 			file.Close()

@@ -7,12 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/shlex"
-
+	"github.com/adkit-dev/adkit/cmd/cmdtest"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/onboarding"
+	"github.com/google/shlex"
 )
 
 func TestNewCmdApplyParallel(t *testing.T) {
@@ -29,15 +29,7 @@ func TestNewCmdApplyParallel(t *testing.T) {
 		{cli: "hires.csv --template t.yaml --parallel 33", wantErr: "--parallel must be between 1 and 32 (got 33)"},
 	} {
 		t.Run(tc.cli, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			f := &factory.Factory{IO: ios, Globals: &factory.Globals{}, Now: time.Now}
-			var got *applyOptions
-			cmd := newCmdApply(f, func(o *applyOptions) error { got = o; return nil })
-			args, _ := shlex.Split(tc.cli)
-			cmd.SetArgs(args)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			err := cmd.Execute()
+			got, err := cmdtest.Parse(cmdtest.Factory(factory.Globals{}, nil), newCmdApply, tc.cli)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 					t.Fatalf("error = %v (exit %d), want exit 2 saying %q", err, cmdutil.ExitCode(err), tc.wantErr)
@@ -96,5 +88,37 @@ func TestRunErrorUnreachable(t *testing.T) {
 	one := []onboarding.Result{some[0], some[3]}
 	if n := unreachableNote(one); !strings.HasPrefix(n, "stopped: 1 row not attempted") {
 		t.Errorf("note = %q", n)
+	}
+}
+
+func TestNewCmdApplyPlanFlag(t *testing.T) {
+	for _, tc := range []struct {
+		cli, wantErr string
+	}{
+		{cli: "--plan hires.plan"},
+		{cli: "--plan hires.plan hires.csv", wantErr: "give no CSV file and no --template"},
+		{cli: "--plan hires.plan --template t.yaml", wantErr: "give no CSV file and no --template"},
+		{cli: "--template t.yaml", wantErr: "CSV"},
+	} {
+		t.Run(tc.cli, func(t *testing.T) {
+			ios, _, _, _ := iostreams.Test()
+			f := &factory.Factory{IO: ios, Globals: &factory.Globals{}, Now: time.Now}
+			var got *applyOptions
+			cmd := newCmdApply(f, func(o *applyOptions) error { got = o; return nil })
+			args, _ := shlex.Split(tc.cli)
+			cmd.SetArgs(args)
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.Execute()
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+					t.Fatalf("error = %v (exit %d), want exit 2 saying %q", err, cmdutil.ExitCode(err), tc.wantErr)
+				}
+				return
+			}
+			if err != nil || got.Plan != "hires.plan" || got.CSV != "" {
+				t.Fatalf("err %v, opts %+v: want the plan and no CSV", err, got)
+			}
+		})
 	}
 }

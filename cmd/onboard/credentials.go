@@ -1,12 +1,18 @@
 package onboard
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,66 +25,152 @@ import (
 // in append mode: a run killed at any moment never leaves an account whose password is lost
 // (the re-run skips existing accounts and cannot tell it again). A line may therefore name an
 // account whose creation then failed; --results-out says which were created.
+//
+// People read the file next to the HR file, so it keeps the HR file's row order and carries
+// each line's row and employee ID (two "Maria Garcia" rows differ by more than a username).
+// Rows are created --parallel at a time, so lines are appended in the order accounts are
+// made — the order that keeps the guarantee above — and when the run ends this run's lines
+// are put in row order by writing the whole file anew beside it and renaming it over the
+// old one. The rename is atomic, so at every moment the path holds every password, in
+// creation order or in row order; a run killed before the end leaves creation order, which
+// the row column sorts. (Fixed slots written in place would keep the order as it goes, but a
+// crash in the middle of rewriting a line could then lose a password.)
 type credentialsFile struct {
 	mu      sync.Mutex
-	file    *os.File // nil when writing to w
+	file    *os.File // nil when writing to w (stdout)
+	path    string
 	w       *csv.Writer
-	created bool // this run created the file: remove it again if no password went in
-	lines   int  // passwords written
-	// tap: the template issues Temporary Access Passes (entra.first_sign_in: tap), which get
-	// three more columns; password lines leave them empty.
-	tap bool
+	columns []string // the file's header: what each line holds
+	created bool     // this run created the file: remove it again if no password went in
+	start   int64    // where this run's lines begin in the file
+	lines   int      // passwords written
 }
 
-var credentialsHeader = []string{"sam_account_name", "user_principal_name", "display_name", "password", "must_change"}
+// credentialsHeader is what a new credentials file holds. A file written by an earlier
+// version (without row and employee_id) is appended to in its own columns.
+var credentialsHeader = []string{"row", "employee_id", "sam_account_name", "user_principal_name", "display_name", "password", "must_change"}
 
-// tapColumns are added to the header when the template issues Temporary Access Passes.
+// tapColumns are added to the header when the template issues Temporary Access Passes
+// (entra.first_sign_in: tap); password lines leave them empty.
 var tapColumns = []string{"temporary_access_pass", "tap_valid_from", "tap_valid_until"}
 
-func (c *credentialsFile) header() []string {
-	if c.tap {
-		return append(append([]string(nil), credentialsHeader...), tapColumns...)
-	}
-	return credentialsHeader
-}
-
-// writeTAP records a Temporary Access Pass issued to a new account: a line of its own, after
-// the account's password line (the pass exists only once the account does).
-func (c *credentialsFile) writeTAP(r onboarding.Result, p onboarding.FirstPass) error {
-	return c.write([]string{r.SAMAccountName, r.UserPrincipalName, r.DisplayName, "", "", p.Pass.Reveal(),
-		p.Start.UTC().Format(time.RFC3339), p.End.UTC().Format(time.RFC3339)})
-}
+// utf8BOM starts a file written for Excel: without it Excel reads UTF-8 as the Windows code
+// page and shows "SiobhÃ¡n" for Siobhán.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // openCredentials opens path for appending with mode 0600 ("-" is stdout, when asked for) and
-// locks it for the run; waitNote is called if another run holds it.
-func openCredentials(path string, stdout io.Writer, tap bool, waitNote func()) (*credentialsFile, error) {
+// locks it for the run; waitNote is called if another run holds it. tap adds the Temporary
+// Access Pass columns; a new file starts with a UTF-8 byte-order mark when excel is set.
+func openCredentials(path string, stdout io.Writer, tap, excel bool, waitNote func()) (*credentialsFile, error) {
+	header := credentialsHeader
+	if tap {
+		header = append(slices.Clone(credentialsHeader), tapColumns...)
+	}
 	if path == "-" {
-		c := &credentialsFile{w: csv.NewWriter(stdout), tap: tap}
-		return c, c.write(c.header())
+		c := &credentialsFile{w: csv.NewWriter(stdout), columns: header}
+		return c, c.write(header)
 	}
-	file, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	file, err := openLocked(path, waitNote)
 	if err != nil {
-		return nil, fmt.Errorf("open credentials file: %w", err)
-	}
-	// Held for the whole run: a second apply of the same file waits, then finds every account
-	// made and writes no password line for an account it did not create.
-	if err := lockOrWait(file, waitNote); err != nil {
-		file.Close()
-		return nil, fmt.Errorf("lock credentials file: %w", err)
+		return nil, err
 	}
 	if err := file.Chmod(0o600); err != nil {
 		file.Close()
 		return nil, fmt.Errorf("credentials file: %w", err)
 	}
-	c := &credentialsFile{file: file, w: csv.NewWriter(file), tap: tap}
-	if info, err := file.Stat(); err == nil && info.Size() == 0 {
+	c := &credentialsFile{file: file, path: path, w: csv.NewWriter(file), columns: header}
+	info, err := file.Stat()
+	if err != nil {
+		file.Close()
+		return nil, fmt.Errorf("credentials file: %w", err)
+	}
+	if info.Size() == 0 {
 		c.created = true
-		if err := c.write(c.header()); err != nil {
+		if excel {
+			if _, err := file.Write(utf8BOM); err != nil {
+				file.Close()
+				return nil, fmt.Errorf("write credentials: %w", err)
+			}
+		}
+		if err := c.write(header); err != nil {
 			file.Close()
 			return nil, err
 		}
+		c.start = int64(len(csvLine(header)))
+		if excel {
+			c.start += int64(len(utf8BOM))
+		}
+		return c, nil
 	}
+	if c.columns, err = existingColumns(file, tap); err != nil {
+		file.Close()
+		return nil, &onboarding.InputError{What: "credentials file " + path, Problems: []string{err.Error()}}
+	}
+	c.start = info.Size()
 	return c, nil
+}
+
+// openLocked opens path and takes its lock for the run. A run that held the lock before may
+// have renamed a new file over path or removed it (Close); the file this run waited on is
+// then not the one at path any more, and it opens path again.
+func openLocked(path string, waitNote func()) (*os.File, error) {
+	for range 100 {
+		file, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("open credentials file: %w", err)
+		}
+		// Held for the whole run: a second apply of the same file waits, then finds every account
+		// made and writes no password line for an account it did not create.
+		if err := lockOrWait(file, waitNote); err != nil {
+			file.Close()
+			return nil, fmt.Errorf("lock credentials file: %w", err)
+		}
+		held, err := file.Stat()
+		if err != nil {
+			file.Close()
+			return nil, fmt.Errorf("credentials file: %w", err)
+		}
+		if now, err := os.Stat(path); err == nil && os.SameFile(held, now) {
+			return file, nil
+		}
+		file.Close()
+	}
+	return nil, fmt.Errorf("open credentials file %s: it keeps being replaced by other adkit runs", path)
+}
+
+// existingColumns reads the header of a credentials file written before, so that this run
+// appends lines the header describes.
+func existingColumns(file *os.File, tap bool) ([]string, error) {
+	line, err := bufio.NewReader(io.NewSectionReader(file, 0, 1<<16)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read its header: %w", err)
+	}
+	header, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(line, string(utf8BOM)))).Read()
+	if err != nil {
+		return nil, fmt.Errorf("its first line is not a CSV header (%w); give --credentials-out a new file", err)
+	}
+	for _, h := range header {
+		if !slices.Contains(credentialsHeader, h) && !slices.Contains(tapColumns, h) {
+			return nil, fmt.Errorf("it has a column %q adkit does not write (its columns: %s); give --credentials-out a new file",
+				h, strings.Join(header, ","))
+		}
+	}
+	if !slices.Contains(header, "password") {
+		return nil, fmt.Errorf("it has no password column (its columns: %s); give --credentials-out a new file", strings.Join(header, ","))
+	}
+	if tap && !slices.Contains(header, "temporary_access_pass") {
+		return nil, fmt.Errorf("the template issues Temporary Access Passes (entra.first_sign_in: tap) and the file has no column for them (its columns: %s); give --credentials-out a new file",
+			strings.Join(header, ","))
+	}
+	return header, nil
+}
+
+func csvLine(record []string) []byte {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	_ = w.Write(record)
+	w.Flush()
+	return b.Bytes()
 }
 
 func (c *credentialsFile) write(record []string) error {
@@ -99,16 +191,113 @@ func (c *credentialsFile) write(record []string) error {
 	return nil
 }
 
+// add writes one account's line, in the file's columns, before the account is created.
+func (c *credentialsFile) add(row int, a onboarding.NewAccount) error {
+	if err := c.write(c.record(map[string]string{
+		"row": strconv.Itoa(row), "employee_id": a.EmployeeID, "sam_account_name": a.SAMAccountName,
+		"user_principal_name": a.UserPrincipalName, "display_name": a.DisplayName,
+		"password": a.Password.Reveal(), "must_change": strconv.FormatBool(a.MustChangePassword),
+	})); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.lines++
+	c.mu.Unlock()
+	return nil
+}
+
+// writeTAP records a Temporary Access Pass issued to a new account: a line of its own, after
+// the account's password line (the pass exists only once the account does); sorting by row
+// keeps it after that line.
+func (c *credentialsFile) writeTAP(r onboarding.Result, p onboarding.FirstPass) error {
+	return c.write(c.record(map[string]string{
+		"row": strconv.Itoa(r.Row), "employee_id": r.EmployeeID, "sam_account_name": r.SAMAccountName,
+		"user_principal_name": r.UserPrincipalName, "display_name": r.DisplayName,
+		"temporary_access_pass": p.Pass.Reveal(),
+		"tap_valid_from":        p.Start.UTC().Format(time.RFC3339), "tap_valid_until": p.End.UTC().Format(time.RFC3339),
+	}))
+}
+
+// record lays values out in the file's columns; a column without a value is empty.
+func (c *credentialsFile) record(values map[string]string) []string {
+	record := make([]string, len(c.columns))
+	for i, col := range c.columns {
+		record[i] = values[col]
+	}
+	return record
+}
+
+// Close puts this run's lines in row order (see credentialsFile) and releases the file. An
+// error leaves the file as it was, every password in it.
 func (c *credentialsFile) Close() error {
 	if c.file == nil {
 		return nil
 	}
+	defer c.file.Close() // closing releases the lock, after the rename or removal below
 	if c.created && c.lines == 0 {
-		// Nothing was created: leave no header-only file behind (removed before the lock
-		// is released, so a waiting run does not append to a deleted file).
-		os.Remove(c.file.Name())
+		// Nothing was created: leave no header-only file behind. A run waiting for the lock
+		// sees the file gone and opens path again (openLocked).
+		os.Remove(c.path)
+		return nil
 	}
-	return c.file.Close() // closing releases the lock
+	return c.sortRows()
+}
+
+// sortRows rewrites the file with this run's lines in row order, when they are not already.
+func (c *credentialsFile) sortRows() error {
+	rowCol := slices.Index(c.columns, "row")
+	if rowCol < 0 || c.lines < 2 {
+		return nil // an older file without rows keeps its order
+	}
+	info, err := c.file.Stat()
+	if err != nil {
+		return fmt.Errorf("sort credentials: %w", err)
+	}
+	whole := make([]byte, info.Size())
+	if _, err := c.file.ReadAt(whole, 0); err != nil {
+		return fmt.Errorf("sort credentials: %w", err)
+	}
+	head, mine := whole[:c.start], whole[c.start:]
+	records, err := csv.NewReader(bytes.NewReader(mine)).ReadAll()
+	if err != nil {
+		return fmt.Errorf("sort credentials: %w", err)
+	}
+	rowOf := func(r []string) int { n, _ := strconv.Atoi(r[rowCol]); return n }
+	if slices.IsSortedFunc(records, func(a, b []string) int { return rowOf(a) - rowOf(b) }) {
+		return nil
+	}
+	slices.SortStableFunc(records, func(a, b []string) int { return rowOf(a) - rowOf(b) })
+
+	tmp, err := os.CreateTemp(filepath.Dir(c.path), "."+filepath.Base(c.path)+".*")
+	if err != nil {
+		return fmt.Errorf("sort credentials: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // after the rename there is nothing there to remove
+	w := csv.NewWriter(tmp)
+	_, err = tmp.Write(head)
+	if err == nil {
+		err = w.WriteAll(records)
+	}
+	if err == nil {
+		err = tmp.Chmod(0o600) // CreateTemp makes it 0600 already; say so where it matters
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), c.path)
+	}
+	if err != nil {
+		return fmt.Errorf("sort credentials: %w", err)
+	}
+	if d, err := os.Open(filepath.Dir(c.path)); err == nil {
+		_ = d.Sync() // the rename itself survives a power cut
+		d.Close()
+	}
+	return nil
 }
 
 // lockOrWait takes the file's lock, saying so first if another process holds it.
@@ -128,20 +317,11 @@ func lockOrWait(f *os.File, waitNote func()) error {
 type recordingProvisioner struct {
 	onboarding.Provisioner
 	creds *credentialsFile
+	rows  map[string]int // employee ID -> the HR file's row, of the rows to create
 }
 
 func (r recordingProvisioner) CreateAccount(ctx context.Context, a onboarding.NewAccount) (*directory.User, bool, error) {
-	line := []string{a.SAMAccountName, a.UserPrincipalName, a.DisplayName, a.Password.Reveal(), strconv.FormatBool(a.MustChangePassword)}
-	if r.creds.tap {
-		line = append(line, "", "", "")
-	}
-	err := r.creds.write(line)
-	if err == nil {
-		r.creds.mu.Lock()
-		r.creds.lines++
-		r.creds.mu.Unlock()
-	}
-	if err != nil {
+	if err := r.creds.add(r.rows[a.EmployeeID], a); err != nil {
 		// No place to put the password: do not create an account nobody can log on to.
 		return nil, false, err
 	}

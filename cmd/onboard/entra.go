@@ -20,9 +20,15 @@ import (
 // entra.mode: cloud (which needs --target entra), else Active Directory. A bad template is
 // left for readInput to report.
 func onboardDirectory[D any](ctx context.Context, f *factory.Factory, templatePath string) (D, error) {
+	tpl, _ := onboarding.LoadTemplate(templatePath)
+	return onboardDirectoryFor[D](ctx, f, tpl)
+}
+
+// onboardDirectoryFor is onboardDirectory for a template already read (nil: none valid).
+func onboardDirectoryFor[D any](ctx context.Context, f *factory.Factory, tpl *onboarding.Template) (D, error) {
 	var zero D
 	mode := ""
-	if tpl, err := onboarding.LoadTemplate(templatePath); err == nil {
+	if tpl != nil {
 		mode = tpl.Entra.Mode
 		if w := tpl.EntraSectionIgnored(); w != "" {
 			fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)

@@ -2,7 +2,10 @@
 package onboard
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +16,7 @@ import (
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/planfile"
 	"github.com/adkit-dev/adkit/onboarding"
 )
 
@@ -24,7 +28,10 @@ func NewCmdOnboard(f *factory.Factory) *cobra.Command {
 		Long: `Onboard new hires from the CSV file HR sends. 'plan' shows what would be done and changes
 nothing; 'apply' does it. The employee ID is the key: a row whose employee ID already has an
 account is not created again, so running apply again after any failure finishes the job
-without duplicates.`,
+without duplicates.
+
+The template's keys, their defaults and examples: docs/onboarding-template.md in adkit's
+repository; examples/onboarding.yaml is a complete one.`,
 	}
 	cmd.AddCommand(newCmdPlan(f, nil), newCmdApply(f, nil))
 	return cmd
@@ -35,15 +42,25 @@ type input struct {
 	Sheet        *onboarding.Sheet
 	Template     *onboarding.Template
 	TemplatePath string
+	// For a saved plan (--out): the files' SHA-256 and the template's text.
+	CSVPath, CSVSHA256, TemplateSHA256, TemplateText string
 }
 
 // readInput reads the template and the CSV ("-" is stdin). Any problem with either file is
 // a usage error (exit 2), before the directory is touched.
 func readInput(stdin io.Reader, csvPath, templatePath string) (*input, error) {
 	if templatePath == "" {
-		return nil, cmdutil.FlagErrorf("--template is required: the YAML file that says how rows become accounts (see the spec's onboarding template)")
+		return nil, cmdutil.FlagErrorf("--template is required: the YAML file that says how rows become accounts (every key: docs/onboarding-template.md)")
 	}
-	tpl, err := onboarding.LoadTemplate(templatePath) // its errors name the file
+	tplText, err := os.ReadFile(templatePath)
+	if err != nil {
+		return nil, &onboarding.InputError{What: "template " + templatePath, Err: err}
+	}
+	tpl, err := onboarding.ParseTemplate(bytes.NewReader(tplText))
+	var ie *onboarding.InputError
+	if errors.As(err, &ie) {
+		ie.What = "template " + templatePath
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -56,11 +73,15 @@ func readInput(stdin io.Reader, csvPath, templatePath string) (*input, error) {
 		defer file.Close()
 		r = file
 	}
-	sheet, err := onboarding.ReadCSV(r, tpl.Columns)
+	// Hashed as read, so a saved plan names exactly the bytes it was planned from.
+	h := sha256.New()
+	sheet, err := onboarding.ReadCSV(io.TeeReader(r, h), tpl.Columns)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", csvPath, err)
 	}
-	return &input{Sheet: sheet, Template: tpl, TemplatePath: templatePath}, nil
+	return &input{Sheet: sheet, Template: tpl, TemplatePath: templatePath,
+		CSVPath: csvPath, CSVSHA256: hex.EncodeToString(h.Sum(nil)),
+		TemplateSHA256: planfile.HashBytes(tplText), TemplateText: string(tplText)}, nil
 }
 
 // readAndPlan reads the files, then connects, then plans: bad input exits 2 before any

@@ -10,8 +10,10 @@ import (
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/cmd/plancmd"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
+	"github.com/adkit-dev/adkit/internal/planfile"
 	"github.com/adkit-dev/adkit/onboarding"
 )
 
@@ -21,10 +23,15 @@ type planOptions struct {
 	Format   output.Format
 	CSV      string
 	Template string
+	// Out saves the plan to a file for apply --plan (plansave.go); NewFile starts it.
+	Out     string
+	NewFile func(kind, directory, server, domain string) (*planfile.File, error)
 }
 
 func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Command {
-	opts := &planOptions{IO: f.IO}
+	opts := &planOptions{IO: f.IO, NewFile: func(kind, directory, server, domain string) (*planfile.File, error) {
+		return plancmd.NewFile(f, kind, directory, server, domain)
+	}}
 	opts.Dir = func(ctx context.Context) (onboarding.Directory, error) {
 		return onboardDirectory[onboarding.Directory](ctx, f, opts.Template)
 	}
@@ -32,7 +39,8 @@ func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Comman
 		Use:   "plan CSV --template FILE",
 		Short: "Show what onboarding would do for each row; change nothing",
 		Example: `  adkit onboard plan new-hires.csv --template onboarding.yaml
-  adkit onboard plan new-hires.csv --template onboarding.yaml -o json | jq '.[] | select(.action=="invalid")'`,
+  adkit onboard plan new-hires.csv --template onboarding.yaml -o json | jq '.[] | select(.action=="invalid")'
+  adkit onboard plan new-hires.csv --template onboarding.yaml --out hires.plan --ticket CHG-2041`,
 		Args: cmdutil.ExactArgs(1, "CSV: the HR file (or - for standard input)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
@@ -46,12 +54,17 @@ func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Comman
 			return planRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Template, "template", "", "onboarding template (YAML)")
+	cmd.Flags().StringVar(&opts.Template, "template", "", "onboarding template (YAML; every key: docs/onboarding-template.md)")
+	cmd.Flags().StringVar(&opts.Out, "out", "", "also save the plan to PLAN, for approval (adkit plan approve) and onboard apply --plan")
 	return cmd
 }
 
 func planRun(ctx context.Context, opts *planOptions) error {
-	_, p, err := readAndPlan(ctx, opts.IO, opts.Dir, opts.CSV, opts.Template)
+	in, err := readInput(opts.IO.In, opts.CSV, opts.Template)
+	if err != nil {
+		return err
+	}
+	dir, p, err := planInput(ctx, opts.IO, opts.Dir, in)
 	if err != nil {
 		return err
 	}
@@ -76,6 +89,9 @@ func planRun(ctx context.Context, opts *planOptions) error {
 	}
 	c := p.Counts()
 	fmt.Fprintf(opts.IO.ErrOut, "%d to create, %d to skip, %d invalid\n", c[onboarding.ActionCreate], c[onboarding.ActionSkip], c[onboarding.ActionInvalid])
+	if opts.Out != "" {
+		return savePlan(ctx, opts, in, dir, p)
+	}
 	return nil
 }
 

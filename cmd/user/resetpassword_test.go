@@ -1,7 +1,6 @@
 package user
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,10 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/google/shlex"
-
+	"github.com/adkit-dev/adkit/cmd/cmdtest"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
@@ -69,15 +66,8 @@ func runReset(t *testing.T, users *fakeResetter, format output.Format, mutate fu
 // A usage error found after the reset would leave the account with a password nobody was
 // given: -o csv, which reset-password cannot print, must be refused before anything changes.
 func TestResetPasswordCSVIsRefusedBeforeTheReset(t *testing.T) {
-	ios, _, _, _ := iostreams.Test()
-	f := &factory.Factory{IO: ios, Globals: &factory.Globals{Output: "csv"}, Now: time.Now}
-	called := false
-	cmd := newCmdResetPassword(f, func(*resetOptions) error { called = true; return nil })
-	cmd.SetArgs([]string{"jdoe"})
-	cmd.SetOut(&bytes.Buffer{})
-	cmd.SetErr(&bytes.Buffer{})
-	err := cmd.Execute()
-	if code := cmdutil.ExitCode(err); code != cmdutil.ExitUsage || called {
+	reached, err := cmdtest.Parse(cmdtest.Factory(factory.Globals{Output: "csv"}, nil), newCmdResetPassword, "jdoe")
+	if code, called := cmdutil.ExitCode(err), reached != nil; code != cmdutil.ExitUsage || called {
 		t.Fatalf("-o csv: exit %d (%v), reached the reset: %v; want exit 2 before the reset", code, err, called)
 	}
 
@@ -95,14 +85,7 @@ func TestResetPasswordLengthFlag(t *testing.T) {
 		{"jdoe", false}, {"jdoe --length 16", false}, {"jdoe --length 128", false},
 		{"jdoe --length 5", true}, {"jdoe --length 0", true}, {"jdoe --length 129", true},
 	} {
-		ios, _, _, _ := iostreams.Test()
-		f := &factory.Factory{IO: ios, Globals: &factory.Globals{}, Now: time.Now}
-		cmd := newCmdResetPassword(f, func(*resetOptions) error { return nil })
-		args, _ := shlex.Split(tt.cli)
-		cmd.SetArgs(args)
-		cmd.SetOut(&bytes.Buffer{})
-		cmd.SetErr(&bytes.Buffer{})
-		err := cmd.Execute()
+		_, err := cmdtest.Parse(cmdtest.Factory(factory.Globals{}, nil), newCmdResetPassword, tt.cli)
 		if tt.wantErr != (err != nil) || (err != nil && cmdutil.ExitCode(err) != cmdutil.ExitUsage) {
 			t.Errorf("%s: error = %v, want error: %v (exit 2)", tt.cli, err, tt.wantErr)
 		}

@@ -1,16 +1,12 @@
 package user
 
 import (
-	"bytes"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/google/shlex"
-
+	"github.com/adkit-dev/adkit/cmd/cmdtest"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
 )
 
 func TestSearchInactiveFlag(t *testing.T) {
@@ -29,15 +25,7 @@ func TestSearchInactiveFlag(t *testing.T) {
 		{"--inactive -5", true, 0},
 		{"--enabled --disabled", true, 0},
 	} {
-		ios, _, _, _ := iostreams.Test()
-		f := &factory.Factory{IO: ios, Globals: &factory.Globals{}, Now: time.Now}
-		var got *searchOptions
-		cmd := newCmdSearch(f, func(o *searchOptions) error { got = o; return nil })
-		args, _ := shlex.Split(tt.cli)
-		cmd.SetArgs(args)
-		cmd.SetOut(&bytes.Buffer{})
-		cmd.SetErr(&bytes.Buffer{})
-		err := cmd.Execute()
+		got, err := cmdtest.Parse(cmdtest.Factory(factory.Globals{}, nil), newCmdSearch, tt.cli)
 		if err != nil && strings.Contains(err.Error(), "strconv") {
 			t.Errorf("search %s: the error shows Go internals: %v", tt.cli, err)
 		}

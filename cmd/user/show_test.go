@@ -1,7 +1,6 @@
 package user
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,8 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/shlex"
-
+	"github.com/adkit-dev/adkit/cmd/cmdtest"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
@@ -33,15 +31,7 @@ func TestNewCmdShowFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.cli+"/"+tt.output, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			f := &factory.Factory{IO: ios, Globals: &factory.Globals{Output: tt.output}, Now: time.Now}
-			var got *showOptions
-			cmd := newCmdShow(f, func(o *showOptions) error { got = o; return nil })
-			args, _ := shlex.Split(tt.cli)
-			cmd.SetArgs(args)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			err := cmd.Execute()
+			got, err := cmdtest.Parse(cmdtest.Factory(factory.Globals{Output: tt.output}, nil), newCmdShow, tt.cli)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error = %v, want %q", err, tt.wantErr)

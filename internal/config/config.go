@@ -43,6 +43,18 @@ type Profile struct {
 	AuditLog         string `yaml:"audit_log"`
 	Timeout          string `yaml:"timeout"`
 	Syslog           string `yaml:"syslog"`
+	// LogSigningKey is the Ed25519 private key (adkit log keygen) with which each run ends by
+	// signing a checkpoint of the audit log. A path, never the key itself.
+	LogSigningKey string `yaml:"log_signing_key"`
+	// RequireApproval makes apply --plan refuse a plan that MinApprovers (default 1) people
+	// other than the planner have not approved with adkit plan approve.
+	RequireApproval bool `yaml:"require_approval"`
+	MinApprovers    int  `yaml:"min_approvers"`
+	// PlanMaxAge is how old a plan may be when applied, e.g. 72h (default 7 days).
+	PlanMaxAge string `yaml:"plan_max_age"`
+	// Approvers, when set, are the only people whose approvals count: OS user name → the
+	// public key file their approvals must be signed with (plan approve --key).
+	Approvers map[string]string `yaml:"approvers"`
 	// RequireTicketForSecrets refuses to read a LAPS password or BitLocker recovery key
 	// without --ticket, so every such read in the audit log names the request it served.
 	RequireTicketForSecrets bool `yaml:"require_ticket_for_secrets"`

@@ -22,14 +22,24 @@ type Settings struct {
 	Auth string
 	// TokenCache is "plaintext" when the technician allows adkit login to keep tokens in a
 	// 0600 file, unencrypted, on a machine with no credential store (ADKIT_TOKEN_CACHE).
-	TokenCache string
-	AuditLog   string
-	Timeout    time.Duration
-	Syslog     string // host:port of an RFC 5424 collector, "udp://" or "tcp://" prefixed
+	TokenCache    string
+	AuditLog      string
+	Timeout       time.Duration
+	Syslog        string // host:port of an RFC 5424 collector, "udp://" or "tcp://" prefixed
+	LogSigningKey string // path of the Ed25519 key that signs checkpoints; "" none
+	// MinApprovers is how many people other than the planner must approve a plan before
+	// apply --plan uses it: 0 unless require_approval (then at least 1) or min_approvers.
+	MinApprovers int
+	PlanMaxAge   time.Duration
+	Approvers    map[string]string // OS user → public key file; empty: approvals need no signature
 	// RequireTicketForSecrets: reading a LAPS password or BitLocker key needs --ticket
 	// (profile require_ticket_for_secrets, env ADKIT_REQUIRE_TICKET_FOR_SECRETS).
 	RequireTicketForSecrets bool
 }
+
+// DefaultPlanMaxAge is how old a saved plan may be when applied: a week covers a change
+// board's cycle; much older, and the directory it was checked against is a memory.
+const DefaultPlanMaxAge = 7 * 24 * time.Hour
 
 // Flags is what was given on the command line: only flags the user actually set are present,
 // keyed by flag name (e.g. "ldap-url"), so an unset flag never overrides the environment.
@@ -68,6 +78,22 @@ func Resolve(flags Flags, getenv func(string) string, file *File) (*Settings, er
 	}
 	s.AuditLog = pick("audit-log", "ADKIT_AUDIT_LOG", p.AuditLog)
 	s.Syslog = pick("syslog", "ADKIT_SYSLOG", p.Syslog)
+	s.LogSigningKey = pick("log-signing-key", "ADKIT_LOG_SIGNING_KEY", p.LogSigningKey)
+	if p.MinApprovers < 0 {
+		return nil, fmt.Errorf("min_approvers %d is negative", p.MinApprovers)
+	}
+	s.MinApprovers, s.Approvers = p.MinApprovers, p.Approvers
+	if p.RequireApproval && s.MinApprovers == 0 {
+		s.MinApprovers = 1
+	}
+	s.PlanMaxAge = DefaultPlanMaxAge
+	if p.PlanMaxAge != "" {
+		d, err := time.ParseDuration(p.PlanMaxAge)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("plan_max_age %q is not a positive duration such as 72h", p.PlanMaxAge)
+		}
+		s.PlanMaxAge = d
+	}
 
 	if s.Kerberos, err = pickBool(flags["kerberos"], getenv("ADKIT_KERBEROS"), p.Kerberos); err != nil {
 		return nil, fmt.Errorf("ADKIT_KERBEROS: %w", err)

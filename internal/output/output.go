@@ -5,7 +5,6 @@ package output
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -56,12 +55,19 @@ type Table struct {
 // AddRow appends a row.
 func (t *Table) AddRow(cells ...string) { t.Rows = append(t.Rows, cells) }
 
-// Print writes a result: data as JSON, or the table as CSV, a human table, or plain rows.
+// Print writes a result: data as JSON, or as CSV with the same field names (WriteRecordsCSV;
+// the table's snake_case header when data is nil), or the table for people, or plain rows.
 func Print(s *iostreams.IOStreams, f Format, t Table, data any) error {
 	switch f {
 	case FormatJSON:
 		return WriteJSON(s.Out, data)
 	case FormatCSV:
+		if r, ok := data.(CSVRecorder); ok {
+			return WriteRecordsCSV(s.Out, r.CSVRecords())
+		}
+		if data != nil {
+			return WriteRecordsCSV(s.Out, data)
+		}
 		return WriteCSV(s.Out, t)
 	case FormatTable:
 		return WriteTable(s.Out, t)
@@ -83,18 +89,6 @@ func WriteJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("write json: %w", err)
-	}
-	return nil
-}
-
-// WriteCSV writes the header and rows as RFC 4180 CSV.
-func WriteCSV(w io.Writer, t Table) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(t.Header); err != nil {
-		return fmt.Errorf("write csv: %w", err)
-	}
-	if err := cw.WriteAll(t.Rows); err != nil {
-		return fmt.Errorf("write csv: %w", err)
 	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 
 func sample() Table {
 	return Table{
-		Header: []string{"Name", "Mail"},
+		Header: []string{"name", "mail"},
 		Rows:   [][]string{{"jdoe", "john.doe@example.com"}, {"O'Brien, Conor", "a\tb\nc"}},
 	}
 }
@@ -54,7 +54,7 @@ func TestWriteCSVQuotes(t *testing.T) {
 	if err := WriteCSV(&b, sample()); err != nil {
 		t.Fatal(err)
 	}
-	want := "Name,Mail\njdoe,john.doe@example.com\n\"O'Brien, Conor\",\"a\tb\nc\"\n"
+	want := "name,mail\njdoe,john.doe@example.com\n\"O'Brien, Conor\",\"a\tb\nc\"\n"
 	if b.String() != want {
 		t.Errorf("csv:\n%q\nwant\n%q", b.String(), want)
 	}

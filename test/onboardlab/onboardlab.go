@@ -598,11 +598,15 @@ func (r *Run) Credentials() []Credential {
 		r.t.Fatalf("credentials file: %v", err)
 	}
 	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
+	br := bufio.NewReader(f)
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
+		br.Discard(3) // written for Excel: the HR file had a byte-order mark
+	}
+	recs, err := csv.NewReader(br).ReadAll()
 	if err != nil {
 		r.t.Fatalf("credentials file is not valid CSV (a line cut by a kill?): %v", err)
 	}
-	header := []string{"sam_account_name", "user_principal_name", "display_name", "password", "must_change"}
+	header := []string{"row", "employee_id", "sam_account_name", "user_principal_name", "display_name", "password", "must_change"}
 	if len(recs) == 0 || !slices.Equal(recs[0], header) {
 		r.t.Fatalf("credentials file does not start with its header: %q", recs)
 	}
@@ -612,11 +616,11 @@ func (r *Run) Credentials() []Credential {
 			r.t.Errorf("credentials file: the header is repeated on line %d", i+2)
 			continue
 		}
-		if len(rec) != 5 || rec[3] == "" || rec[4] != "true" {
+		if len(rec) != 7 || rec[0] == "" || rec[1] == "" || rec[5] == "" || rec[6] != "true" {
 			r.t.Errorf("credentials file line %d: %q", i+2, rec)
 			continue
 		}
-		out = append(out, Credential{Line: i + 2, SAM: rec[0], UPN: rec[1], Display: rec[2], Password: rec[3]})
+		out = append(out, Credential{Line: i + 2, SAM: rec[2], UPN: rec[3], Display: rec[4], Password: rec[5]})
 	}
 	return out
 }

@@ -92,20 +92,31 @@ var keyHeader = []string{"computer", "key_id", "created", "recovery_password", "
 func WriteKeys(ios *iostreams.IOStreams, format output.Format, keys directory.BitLockerKeys, out *secretfile.File, outPath string) error {
 	if keys.DryRun {
 		out.Discard()
+		// Scripts still get their JSON or CSV (recovery_password empty), the words go beside it.
+		say := ios.Out
+		if format == output.FormatJSON || format == output.FormatCSV {
+			say, out = ios.ErrOut, nil
+		}
 		for _, k := range keys.Keys {
-			fmt.Fprintf(ios.Out, "~ %s: would read BitLocker recovery key %s (dry run: nothing read)\n", k.Computer.Label(), k.KeyID)
+			fmt.Fprintf(say, "~ %s: would read BitLocker recovery key %s (dry run: nothing read)\n", k.Computer.Label(), k.KeyID)
 		}
 		if len(keys.Keys) == 0 {
-			fmt.Fprintln(ios.Out, "~ would read the BitLocker recovery keys (dry run: nothing read)")
+			fmt.Fprintln(say, "~ would read the BitLocker recovery keys (dry run: nothing read)")
 		}
-		return nil
+		if say == ios.Out {
+			return nil
+		}
 	}
 	t := output.Table{Header: []string{"Computer", "Key ID", "Backed up", "Recovery password", "Volume ID", "Computer DN", "DN"}}
 	reports := make([]KeyReport, 0, len(keys.Keys))
 	for _, k := range keys.Keys {
 		pw := k.RecoveryPassword.Reveal()
-		reports = append(reports, KeyReport{Computer: k.Computer.Label(), ComputerDN: k.Computer.DN, KeyID: k.KeyID,
-			VolumeID: k.VolumeID, Created: k.Created, RecoveryPassword: &pw, DN: k.DN})
+		r := KeyReport{Computer: k.Computer.Label(), ComputerDN: k.Computer.DN, KeyID: k.KeyID,
+			VolumeID: k.VolumeID, Created: k.Created, RecoveryPassword: &pw, DN: k.DN}
+		if keys.DryRun {
+			r.RecoveryPassword = nil
+		}
+		reports = append(reports, r)
 		created := ""
 		if k.Created != nil {
 			created = k.Created.UTC().Format(time.RFC3339)

@@ -1,0 +1,43 @@
+// Package cmdtest holds what the commands' flag-parsing tests share: a Factory that connects
+// to nothing, and a way to run a command line through Cobra up to the command's run
+// function. Each command test used to write these out again.
+package cmdtest
+
+import (
+	"io"
+	"time"
+
+	"github.com/google/shlex"
+	"github.com/spf13/cobra"
+
+	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/config"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+)
+
+// Factory returns a Factory for flag-parsing tests: test streams, the global flag values g,
+// the real clock and an environment holding env only. Nothing in it connects.
+func Factory(g factory.Globals, env map[string]string) *factory.Factory {
+	ios, _, _, _ := iostreams.Test()
+	if g.Set == nil {
+		g.Set = config.Flags{}
+	}
+	return &factory.Factory{IO: ios, Globals: &g, Now: time.Now, Getenv: func(k string) string { return env[k] }}
+}
+
+// Parse builds the command newCmd(f, runF) and runs the command line cli (split as a shell
+// would) through Cobra: flags, argument checks and whatever the command checks before its
+// run function. It returns the options the run function was given (nil if it was not
+// reached) and the error. Output is discarded.
+func Parse[O any](f *factory.Factory, newCmd func(*factory.Factory, func(*O) error) *cobra.Command, cli string) (*O, error) {
+	args, err := shlex.Split(cli)
+	if err != nil {
+		return nil, err
+	}
+	var got *O
+	cmd := newCmd(f, func(o *O) error { got = o; return nil })
+	cmd.SetArgs(args)
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	return got, cmd.Execute()
+}

@@ -1,0 +1,359 @@
+package onboard
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/secret"
+	"github.com/adkit-dev/adkit/onboarding"
+)
+
+// creatorCheckingFile is the directory side: when an account is created, its password must
+// already be in the credentials file on disk.
+type creatorCheckingFile struct {
+	onboarding.Provisioner
+	path string
+	mu   sync.Mutex
+	miss []string
+}
+
+func (c *creatorCheckingFile) CreateAccount(_ context.Context, a onboarding.NewAccount) (*directory.User, bool, error) {
+	data, err := os.ReadFile(c.path)
+	if err != nil || !bytes.Contains(data, []byte(","+a.Password.Reveal()+",")) {
+		c.mu.Lock()
+		c.miss = append(c.miss, a.SAMAccountName)
+		c.mu.Unlock()
+	}
+	return &directory.User{SAMAccountName: a.SAMAccountName}, true, nil
+}
+
+func hire(row int) (int, onboarding.NewAccount) {
+	return row, onboarding.NewAccount{
+		SAMAccountName: fmt.Sprintf("user%d", row), UserPrincipalName: fmt.Sprintf("user%d@corp.example.com", row),
+		DisplayName: "Siobhán Ó Briain, Jr.", EmployeeID: fmt.Sprintf("E%03d", row),
+		Password: secret.New(fmt.Sprintf("pw-%d-Aa1!", row)), MustChangePassword: true,
+	}
+}
+
+func readCSV(t *testing.T, path string) (bom bool, records [][]string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bom = bytes.HasPrefix(data, utf8BOM)
+	records, err = csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, utf8BOM))).ReadAll()
+	if err != nil {
+		t.Fatalf("%s is not CSV: %v", path, err)
+	}
+	return bom, records
+}
+
+// Accounts are created in parallel, in any order; each password is on disk before its
+// account is created, and when the run ends the lines are in the HR file's row order, with
+// the row and the employee ID.
+func TestCredentialsWrittenBeforeEachCreateAndSortedByRow(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "creds.csv")
+	creds, err := openCredentials(path, nil, false, false, func() {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := &creatorCheckingFile{path: path}
+	rows := map[string]int{}
+	completion := []int{9, 2, 14, 3, 11, 5, 7, 4, 12, 6, 10, 8, 13} // the order a parallel run finished in
+	for _, r := range completion {
+		_, a := hire(r)
+		rows[a.EmployeeID] = r
+	}
+	prov := recordingProvisioner{Provisioner: dir, creds: creds, rows: rows}
+	var wg sync.WaitGroup
+	for _, r := range completion {
+		_, a := hire(r)
+		wg.Go(func() {
+			if _, _, err := prov.CreateAccount(context.Background(), a); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(dir.miss) > 0 {
+		t.Errorf("accounts created before their password was in the file: %v", dir.miss)
+	}
+	if err := creds.Close(); err != nil {
+		t.Fatal(err)
+	}
+	bom, records := readCSV(t, path)
+	if bom {
+		t.Error("a BOM without --excel or an Excel HR file")
+	}
+	if got := strings.Join(records[0], ","); got != "row,employee_id,sam_account_name,user_principal_name,display_name,password,must_change" {
+		t.Errorf("header %q", got)
+	}
+	if len(records) != len(completion)+1 {
+		t.Fatalf("%d lines, want %d", len(records)-1, len(completion))
+	}
+	for i, rec := range records[1:] {
+		row := i + 2
+		_, a := hire(row)
+		want := []string{fmt.Sprint(row), a.EmployeeID, a.SAMAccountName, a.UserPrincipalName, a.DisplayName, a.Password.Reveal(), "true"}
+		if strings.Join(rec, "|") != strings.Join(want, "|") {
+			t.Errorf("line %d = %q, want %q", i+1, rec, want)
+		}
+	}
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("mode after sorting: %v (%v), want 0600", info.Mode().Perm(), err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".creds.csv.*")); len(left) > 0 {
+		t.Errorf("temporary files left beside it: %v", left)
+	}
+}
+
+// A second run appends to the file: the first run's lines stay first, the second's follow in
+// row order. --excel (or an Excel HR file) starts a new file with a UTF-8 byte-order mark,
+// once.
+func TestCredentialsAppendKeepsEarlierRunsAndTheBOM(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "creds.csv")
+	for run, batch := range [][]int{{5, 3}, {8, 2}} {
+		creds, err := openCredentials(path, nil, false, true, func() {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range batch {
+			row, a := hire(r)
+			if err := creds.add(row, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := creds.Close(); err != nil {
+			t.Fatalf("run %d: %v", run+1, err)
+		}
+	}
+	data, _ := os.ReadFile(path)
+	if !bytes.HasPrefix(data, append(append([]byte{}, utf8BOM...), "row,"...)) || bytes.Count(data, utf8BOM) != 1 {
+		t.Errorf("want one BOM, at the start; file starts %q", data[:min(len(data), 12)])
+	}
+	if !bytes.Contains(data, []byte("Siobhán Ó Briain")) {
+		t.Error("the display name is not UTF-8 in the file")
+	}
+	_, records := readCSV(t, path)
+	var order []string
+	for _, rec := range records[1:] {
+		order = append(order, rec[0])
+	}
+	if got := strings.Join(order, ","); got != "3,5,2,8" {
+		t.Errorf("rows in the file: %s, want 3,5,2,8 (each run in row order, runs in turn)", got)
+	}
+}
+
+// A file from an earlier adkit (no row and employee_id columns) is appended to in its own
+// columns, so its header keeps describing every line; a file adkit did not write is refused
+// (exit 2) untouched.
+func TestCredentialsOlderAndForeignFiles(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old.csv")
+	oldText := "sam_account_name,user_principal_name,display_name,password,must_change\njdoe,jdoe@x,John Doe,secret-1,true\n"
+	if err := os.WriteFile(old, []byte(oldText), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	creds, err := openCredentials(old, nil, false, true, func() {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []int{4, 2} {
+		row, a := hire(r)
+		if err := creds.add(row, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := creds.Close(); err != nil {
+		t.Fatal(err)
+	}
+	bom, records := readCSV(t, old)
+	if bom || len(records) != 4 || len(records[3]) != 5 || records[2][0] != "user4" || records[3][3] != "pw-2-Aa1!" {
+		t.Errorf("old file after a run (BOM %v): %q", bom, records)
+	}
+
+	foreign := filepath.Join(dir, "foreign.csv")
+	text := "name,password,notes\nx,y,z\n"
+	if err := os.WriteFile(foreign, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = openCredentials(foreign, nil, false, false, func() {})
+	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), `column "name"`) || !strings.Contains(err.Error(), "foreign.csv") {
+		t.Errorf("foreign file: exit %d, %v", cmdutil.ExitCode(err), err)
+	}
+	if data, _ := os.ReadFile(foreign); string(data) != text {
+		t.Errorf("foreign file changed: %q", data)
+	}
+}
+
+// Two runs with one credentials file: the second waits for the first's lock. The first one
+// replaces the file when it sorts its lines (or removes it when it created nothing); the
+// second must then write into the file at the path, not into the one it waited on, or its
+// passwords would go to a file nobody can open.
+func TestCredentialsSecondRunFollowsTheReplacedFile(t *testing.T) {
+	for _, firstCreates := range []bool{true, false} {
+		t.Run(fmt.Sprintf("first run creates accounts: %v", firstCreates), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "creds.csv")
+			first, err := openCredentials(path, nil, false, false, func() {})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if firstCreates {
+				for _, r := range []int{7, 3} {
+					row, a := hire(r)
+					if err := first.add(row, a); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			waiting := make(chan struct{})
+			type opened struct {
+				c   *credentialsFile
+				err error
+			}
+			second := make(chan opened, 1)
+			go func() {
+				c, err := openCredentials(path, nil, false, false, func() { close(waiting) })
+				second <- opened{c, err}
+			}()
+			<-waiting // the second run holds the old file open and waits for its lock
+			if err := first.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s := <-second
+			if s.err != nil {
+				t.Fatal(s.err)
+			}
+			row, a := hire(5)
+			if err := s.c.add(row, a); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.c.Close(); err != nil {
+				t.Fatal(err)
+			}
+			_, records := readCSV(t, path)
+			var got []string
+			for _, rec := range records[1:] {
+				got = append(got, rec[2])
+			}
+			want := "user5"
+			if firstCreates {
+				want = "user3,user7,user5"
+			}
+			if strings.Join(got, ",") != want || records[0][0] != "row" {
+				t.Errorf("file holds %q (header %q), want %s", got, records[0], want)
+			}
+		})
+	}
+}
+
+func TestExcelFilesFollowTheHRFile(t *testing.T) {
+	yes, no := true, false
+	for _, tc := range []struct {
+		flag  *bool
+		sheet onboarding.Sheet
+		want  bool
+	}{
+		{nil, onboarding.Sheet{Encoding: onboarding.EncodingUTF8}, false},
+		{nil, onboarding.Sheet{Encoding: onboarding.EncodingUTF8, BOM: true}, true},
+		{nil, onboarding.Sheet{Encoding: onboarding.EncodingUTF16, BOM: true}, true},
+		{nil, onboarding.Sheet{Encoding: onboarding.EncodingWindows1252}, true},
+		{&yes, onboarding.Sheet{Encoding: onboarding.EncodingUTF8}, true},
+		{&no, onboarding.Sheet{Encoding: onboarding.EncodingUTF8, BOM: true}, false},
+	} {
+		if got := excelFiles(tc.flag, &tc.sheet); got != tc.want {
+			t.Errorf("excelFiles(%v, %+v) = %v, want %v", tc.flag, tc.sheet, got, tc.want)
+		}
+	}
+}
+
+// --results-out is in row order with row and employee ID, and starts with a BOM for Excel.
+func TestResultsOutForExcel(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results.csv")
+	opts := &applyOptions{ResultsOut: path, CredentialsOut: "-"}
+	results := []onboarding.Result{
+		{Row: 2, EmployeeID: "E002", SAMAccountName: "sobriain", DisplayName: "Siobhán Ó Briain", Status: "created"},
+		{Row: 3, EmployeeID: "E003", SAMAccountName: "mgarcia", Status: "created"},
+	}
+	if err := writeResults(opts, true, results); err != nil {
+		t.Fatal(err)
+	}
+	bom, records := readCSV(t, path)
+	if !bom || records[0][0] != "row" || records[0][1] != "employee_id" || records[1][0] != "2" || records[2][1] != "E003" {
+		t.Errorf("results (BOM %v): %q", bom, records)
+	}
+	if err := writeResults(opts, false, results); err != nil {
+		t.Fatal(err)
+	}
+	if bom, _ := readCSV(t, path); bom {
+		t.Error("a BOM without Excel")
+	}
+}
+
+// With entra.first_sign_in: tap each hire has a password line, written before the account is
+// made, and a pass line once the pass is issued; sorted by row, each pass follows its
+// account's password. A file without the pass columns is refused (exit 2) for such a run.
+func TestCredentialsTAPLinesFollowTheirPassword(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "creds.csv")
+	creds, err := openCredentials(path, nil, true, false, func() {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []int{3, 2} {
+		row, a := hire(r)
+		if err := creds.add(row, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	for _, r := range []int{3, 2} {
+		_, a := hire(r)
+		res := onboarding.Result{Row: r, EmployeeID: a.EmployeeID, SAMAccountName: a.SAMAccountName,
+			UserPrincipalName: a.UserPrincipalName, DisplayName: a.DisplayName}
+		if err := creds.writeTAP(res, onboarding.FirstPass{Pass: secret.New(fmt.Sprintf("tap-%d", r)), Start: start, End: start.Add(8 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := creds.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, records := readCSV(t, path)
+	var got []string
+	for _, rec := range records[1:] {
+		got = append(got, rec[0]+":"+rec[5]+"|"+rec[7]+"|"+rec[8])
+	}
+	want := "2:pw-2-Aa1!||,2:|tap-2|2026-12-07T08:00:00Z,3:pw-3-Aa1!||,3:|tap-3|2026-12-07T08:00:00Z"
+	if strings.Join(got, ",") != want || len(records[0]) != 10 {
+		t.Errorf("lines %q (header %q), want %s", got, records[0], want)
+	}
+
+	again, err := openCredentials(path, nil, true, false, func() {}) // has the pass columns: fine
+	if err != nil {
+		t.Fatalf("a file with the pass columns: %v", err)
+	}
+	again.Close()
+	plain := filepath.Join(t.TempDir(), "plain.csv")
+	c, err := openCredentials(plain, nil, false, false, func() {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, a := hire(2)
+	if err := c.add(row, a); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if _, err := openCredentials(plain, nil, true, false, func() {}); cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "Temporary Access Pass") {
+		t.Errorf("a file without the pass columns for a tap run: exit %d, %v", cmdutil.ExitCode(err), err)
+	}
+}
