@@ -30,9 +30,21 @@ type Config struct {
 	// AuthorityHost is the Entra ID authority, e.g. https://login.microsoftonline.us/ for a
 	// sovereign cloud; default the public cloud.
 	AuthorityHost string
-	// DeviceCode signs a technician in interactively: DevicePrompt is shown the code to enter
-	// (it must not block). ClientID may then be empty (signin.DefaultPublicClientID).
-	DeviceCode   bool
+	// Auth picks the credential source; "" is the default chain (credential.go, source).
+	Auth AuthSource
+	// FederatedTokenFile is AZURE_FEDERATED_TOKEN_FILE: the workload identity's token.
+	FederatedTokenFile string
+	// Login is where a technician's sign-in is kept between runs (adkit login); the zero
+	// value keeps it for this run only.
+	Login LoginStore
+	// Interactive lets a command sign a person in (device code, browser) when the saved
+	// sign-in is missing or cannot be renewed; without it the command says "run adkit login".
+	Interactive bool
+	// saving is set by Login: the sign-in must be kept, so a machine with no credential
+	// store is an error rather than a sign-in for this run only.
+	saving bool
+	// DevicePrompt is shown the device-code message ("To sign in, use a web browser to open
+	// the page … and enter the code …"); it must not block.
 	DevicePrompt func(message string)
 	// CAPool, when set, replaces the system roots for TLS to Graph and the authority. Nil uses
 	// the system roots, which honour SSL_CERT_FILE.
@@ -69,23 +81,29 @@ func (c Config) endpoint() (*url.URL, error) {
 	return u, nil
 }
 
-func (c Config) validate() error {
-	if c.DeviceCode {
-		return nil
-	}
+// validate checks that the chosen source has what it needs, before anything is sent.
+func (c Config) validate(source AuthSource) error {
 	var missing []string
-	if c.TenantID == "" {
-		missing = append(missing, "AZURE_TENANT_ID")
+	need := func(v, name string) {
+		if v == "" {
+			missing = append(missing, name)
+		}
 	}
-	if c.ClientID == "" {
-		missing = append(missing, "AZURE_CLIENT_ID")
-	}
-	if c.ClientSecret.IsZero() && c.CertificatePath == "" {
-		missing = append(missing, "AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH")
+	switch source {
+	case AuthEnv:
+		need(c.TenantID, "AZURE_TENANT_ID")
+		need(c.ClientID, "AZURE_CLIENT_ID")
+		if c.ClientSecret.IsZero() && c.CertificatePath == "" {
+			missing = append(missing, "AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH")
+		}
+	case AuthWorkload:
+		need(c.TenantID, "AZURE_TENANT_ID")
+		need(c.ClientID, "AZURE_CLIENT_ID")
+		need(c.FederatedTokenFile, "AZURE_FEDERATED_TOKEN_FILE")
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("%w: no Entra ID credentials: set %s (an app registration), or sign in as yourself with --device-code",
-			directory.ErrInvalidInput, strings.Join(missing, ", "))
+		return fmt.Errorf("%w: no Entra ID credentials for --auth %s: set %s (an app registration), or sign in as yourself with adkit login",
+			directory.ErrInvalidInput, source, strings.Join(missing, ", "))
 	}
 	return nil
 }

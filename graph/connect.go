@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
 	"github.com/microsoft/kiota-abstractions-go/serialization"
@@ -20,6 +21,16 @@ import (
 
 	"github.com/adkit-dev/adkit/audit"
 )
+
+// connectFailure words a failed sign-in; when the caller's whole time for connecting ran
+// out, with a device code that is the technician not finishing in the browser.
+func connectFailure(ctx context.Context, sign *signIn, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &ConnectError{Reason: "the sign-in did not finish in time", Err: err,
+			Hint: "with a device code or the browser, finish it within 10 minutes; otherwise check the network and any proxy (HTTPS_PROXY), and --timeout"}
+	}
+	return sign.explain(err)
+}
 
 // Client is a signed-in connection to one tenant's Graph. Reads go straight to Graph; every
 // change goes through the audit trail it was built with.
@@ -57,28 +68,19 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := cfg.validate(); err != nil {
-		return nil, err
-	}
 	base := baseTransport(cfg)
 	// Each sign-in request is bounded like a Graph request: a token service that stops
 	// answering must not hold the technician until Ctrl-C.
-	cred, identity, err := credential(cfg, &http.Client{Transport: base, Timeout: cfg.timeout()})
+	sign, err := credential(cfg, &http.Client{Transport: base, Timeout: cfg.timeout()})
 	if err != nil {
 		return nil, err
 	}
 	// The token's audience is the Graph endpoint's origin (https://graph.microsoft.com/.default
 	// in the public cloud, the sovereign cloud's own host elsewhere).
 	scopes := []string{endpoint.Scheme + "://" + endpoint.Host + "/.default"}
-	tok, err := cred.Token(ctx, scopes, "")
-	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		// The caller's whole time for connecting ran out: with a device code, that is the
-		// technician not finishing in the browser.
-		return nil, &ConnectError{Reason: "the sign-in did not finish in time", Err: err,
-			Hint: "with --device-code, finish it in the browser within 10 minutes; otherwise check the network and any proxy (HTTPS_PROXY)"}
-	}
+	tok, err := sign.token(ctx, policy.TokenRequestOptions{Scopes: scopes})
 	if err != nil {
-		return nil, explainSignIn(err)
+		return nil, connectFailure(ctx, sign, err)
 	}
 	// No token goes to a host not on this list, and the nextLinks and batch responses all
 	// point at the endpoint's own host: allow exactly that one.
@@ -86,7 +88,7 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 	if err != nil {
 		return nil, err
 	}
-	auth := absauth.NewBaseBearerTokenAuthenticationProvider(tokenProvider{cred: cred, scopes: scopes, hosts: hosts})
+	auth := absauth.NewBaseBearerTokenAuthenticationProvider(tokenProvider{sign: sign, scopes: scopes, hosts: hosts})
 	registerSerializers()
 	requests := new(atomic.Int64)
 	adapter, err := msgraphcore.NewGraphRequestAdapterBaseWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
@@ -102,12 +104,15 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 		adapter:  adapter,
 		trail:    trail,
 		server:   endpoint.Host,
-		identity: identity,
+		identity: sign.identity,
 		requests: requests,
 	}
-	if cfg.DeviceCode {
+	if sign.source.person() {
 		// A technician signed in as themselves: audit records name them, not the tenant.
-		upn := tokenUPN(tok.Token)
+		upn := sign.identity
+		if upn == "" {
+			upn = tokenUPN(tok.Token)
+		}
 		if upn == "" {
 			if upn, err = c.me(ctx); err != nil {
 				return nil, err
@@ -127,7 +132,7 @@ func (c *Client) Requests() int { return int(c.requests.Load()) }
 func (c *Client) Server() string { return c.server }
 
 // BindIdentity is who the client signs in as: "app:CLIENT_ID", or the UPN of the technician
-// who signed in with a device code.
+// who signed in (adkit login, device code, browser, Azure CLI).
 func (c *Client) BindIdentity() string { return c.identity }
 
 // DryRun reports whether changes are only being recorded, not made.

@@ -12,7 +12,7 @@ import (
 	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
 
 	"github.com/adkit-dev/adkit/graph/graphtest"
-	"github.com/adkit-dev/adkit/graph/signin"
+	"github.com/adkit-dev/adkit/internal/secret"
 )
 
 // The token provider gives the request adapter a token for Graph's host only, over https
@@ -24,12 +24,16 @@ func TestTokenProviderSendsTheTokenToGraphOnly(t *testing.T) {
 	}
 	defer srv.Close()
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.CertPool(), MinVersion: tls.VersionTLS12}}}
-	cred := signin.NewClientSecret(signin.Options{AuthorityHost: srv.URL(), TenantID: srv.TenantID(), ClientID: srv.ClientID(), HTTPClient: hc}, srv.ClientSecret())
+	sign, err := credential(Config{AuthorityHost: srv.URL(), TenantID: srv.TenantID(), ClientID: srv.ClientID(),
+		ClientSecret: secret.New(srv.ClientSecret())}, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
 	hosts, err := absauth.NewAllowedHostsValidatorErrorCheck([]string{"graph.example"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := tokenProvider{cred: cred, scopes: []string{"https://graph.example/.default"}, hosts: hosts}
+	p := tokenProvider{sign: sign, scopes: []string{"https://graph.example/.default"}, hosts: hosts}
 	ctx := context.Background()
 	parse := func(s string) *url.URL {
 		u, err := url.Parse(s)
@@ -57,7 +61,7 @@ func TestTokenProviderSendsTheTokenToGraphOnly(t *testing.T) {
 	}
 	reqs := srv.Requests()
 	last, _ := url.ParseQuery(reqs[len(reqs)-1].Body)
-	if len(reqs) != 2 || last.Get("claims") != claims {
-		t.Errorf("after a claims challenge: %d token requests, claims sent %q", len(reqs), last.Get("claims"))
+	if n := srv.Grants("client_credentials"); n != 2 || last.Get("claims") != claims {
+		t.Errorf("after a claims challenge: %d token requests, claims sent %q", n, last.Get("claims"))
 	}
 }

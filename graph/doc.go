@@ -9,6 +9,6 @@
 // read, one paged read per collection). Every change goes through the audit trail with
 // directory "entra". Bulk membership and licence changes travel in $batch requests of 20.
 //
-// Sign-in is graph/signin's. Tests run the real SDK against graph/graphtest, an in-repo Graph
+// Sign-in is azidentity's (credential.go, login.go). Tests run the real SDK against graph/graphtest, an in-repo Graph
 // server and token service.
 package graph

@@ -10,7 +10,6 @@ import (
 
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
-	"github.com/adkit-dev/adkit/graph/signin"
 	"github.com/adkit-dev/adkit/internal/directory"
 )
 
@@ -161,41 +160,6 @@ func (f failure) explain(perm string, cause error) error {
 		re.Reason = fmt.Sprintf("Graph refused the request (%d %s): %s", f.status, f.code, f.message)
 	}
 	return re
-}
-
-// signInReasons are the token service errors a misconfiguration causes, with what to fix.
-var signInReasons = map[string][2]string{
-	"7000215": {"the client secret is wrong", "check AZURE_CLIENT_SECRET: it must be the secret's value, not its ID"},
-	"7000222": {"the client secret has expired", "create a new secret for the app registration and set AZURE_CLIENT_SECRET"},
-	"700016":  {"no application with that client ID in this tenant", "check AZURE_CLIENT_ID and AZURE_TENANT_ID"},
-	"90002":   {"the tenant does not exist", "check AZURE_TENANT_ID (and AZURE_AUTHORITY_HOST for sovereign clouds)"},
-	"900023":  {"the tenant ID is malformed", "AZURE_TENANT_ID is a GUID or a domain such as contoso.onmicrosoft.com"},
-	"700027":  {"the certificate's signature was refused", "upload this certificate to the app registration, or check AZURE_CLIENT_CERTIFICATE_PATH"},
-	"50076":   {"multi-factor authentication is required", "sign in again with --device-code"},
-	"50126":   {"wrong user name or password", ""},
-}
-
-// explainSignIn turns a refusal from the token service into words; network and TLS failures
-// are worded by explainTransport.
-func explainSignIn(err error) error {
-	var refused *signin.Error
-	if !errors.As(err, &refused) {
-		return explainTransport(err)
-	}
-	ce := &ConnectError{Reason: "sign-in failed", Hint: refused.Error(), Err: err}
-	code := refused.AADSTS()
-	if r, ok := signInReasons[code]; ok {
-		ce.Reason, ce.Hint = r[0]+" (AADSTS"+code+")", r[1]
-	} else if code != "" {
-		ce.Reason = "sign-in failed (AADSTS" + code + ")"
-	}
-	switch refused.Code {
-	case "authorization_declined":
-		ce.Reason, ce.Hint = "the sign-in was declined in the browser", "run the command again and approve the sign-in"
-	case "expired_token":
-		ce.Reason, ce.Hint = "the device code expired before the sign-in was finished", "run the command again and enter the code within 15 minutes"
-	}
-	return ce
 }
 
 // explainTransport words network and TLS failures; other errors pass through.

@@ -42,6 +42,10 @@ func server(ts *testscript.TestScript) *graphtest.Server {
 //	                                  METHOD WRITE: any write; PATH -: any path; single: only
 //	                                  requests on the wire, not $batch items; alternate: every
 //	                                  other matching request goes through (graphtest.Fault)
+//	graph-server token-lifetime D     access tokens issued from now on last D (e.g. 4m: MSAL
+//	                                  renews a token 5 minutes early, so 4m is stale at once)
+//	graph-server grants TYPE MIN      the token service granted at least MIN tokens of grant_type
+//	                                  TYPE (refresh_token, device_code, client_credentials)
 //	graph-server reset                forget the requests seen so far
 //	graph-server count METHOD PATH N  the server saw N such requests (on the wire or batched);
 //	                                  PATH as graphtest.Server.Count: * matches within a segment,
@@ -81,6 +85,20 @@ func graphServerCmd(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	case "reset":
 		server(ts).ResetLog()
+	case "grants":
+		if len(args) != 3 {
+			ts.Fatalf("usage: graph-server grants TYPE MIN")
+		}
+		if got, want := server(ts).Grants(args[1]), atoi(ts, args[2]); got < want {
+			ts.Fatalf("graph-server grants %s: %d, want at least %d", args[1], got, want)
+		}
+	case "token-lifetime":
+		if len(args) != 2 {
+			ts.Fatalf("usage: graph-server token-lifetime DURATION")
+		}
+		d, err := time.ParseDuration(args[1])
+		ts.Check(err)
+		server(ts).SetTokenLifetime(d)
 	case "permissions":
 		server(ts).SetPermissions(args[1:]...)
 	case "p2":

@@ -39,6 +39,8 @@ func TestScripts(t *testing.T) {
 			env.Setenv("ADKIT_AUDIT_LOG", env.WorkDir+"/audit.jsonl")
 			env.Setenv("ADKIT_CONFIG", env.WorkDir+"/config.yaml")
 			env.Setenv("XDG_STATE_HOME", env.WorkDir+"/state")
+			// adkit login's encrypted token cache (azidentity/cache), not the tester's.
+			env.Setenv("XDG_CACHE_HOME", env.WorkDir+"/cache")
 			env.Values[graphServerKey{}] = &graphServerSlot{} // for the graph-server command
 			for _, kv := range os.Environ() {
 				k, v, _ := strings.Cut(kv, "=")

@@ -109,6 +109,9 @@ func csvCases() []csvCase {
 		{path: "log show"}, // last: the records the commands above wrote
 		{path: "log show", args: []string{"--unsettled"}, empty: true},
 		{path: "log verify"},
+		{path: "login", entra: true},        // refuses -o: it prints status lines on stderr
+		{path: "login status", entra: true}, // table or JSON only
+		{path: "logout", entra: true},       // refuses -o
 		{path: "version", noCSV: "one line"},
 		{path: "completion", args: []string{"bash"}, noCSV: "a shell script"},
 	}

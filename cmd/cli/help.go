@@ -54,6 +54,7 @@ func connectionSettings() []setting {
 		{flag: "ca-file", env: "ADKIT_CA_FILE", key: "ca_file", usage: "PEM bundle of CAs to trust for the domain controller's certificate"},
 		{flag: "tls-skip-verify", env: "ADKIT_TLS_SKIP_VERIFY=1", key: "tls_skip_verify", isBool: true, usage: "do not verify the server certificate; labs only"},
 		{flag: "graph-url", env: "ADKIT_GRAPH_URL", key: "graph_url", usage: "Microsoft Graph endpoint (default https://graph.microsoft.com/v1.0)"},
+		{flag: "auth", env: "ADKIT_AUTH", key: "auth", usage: "where Entra ID credentials come from: env, browser, device-code, azure-cli, workload or managed-identity (default: AZURE_* secret or certificate, then AZURE_FEDERATED_TOKEN_FILE, then adkit login, then az)"},
 		{flag: "audit-log", env: "ADKIT_AUDIT_LOG", key: "audit_log", usage: "audit log path (default ~/.local/state/adkit/audit.jsonl)"},
 		{flag: "timeout", env: "ADKIT_TIMEOUT", key: "timeout", usage: "timeout for connecting and for each directory request, e.g. 30s (default 30s)"},
 		{flag: "syslog", env: "ADKIT_SYSLOG", key: "syslog", usage: "also send audit records to this RFC 5424 collector: udp://host:port or tcp://host:port"},
@@ -69,11 +70,14 @@ func otherEnvironment() [][2]string {
 		{"XDG_STATE_HOME", "where the audit log and leaver snapshots go (default ~/.local/state)"},
 		{"KRB5CCNAME, KRB5_CONFIG", "the Kerberos ticket cache and configuration, for --kerberos"},
 		{"AZURE_TENANT_ID", "the Entra ID tenant"},
-		{"AZURE_CLIENT_ID", "the app registration (optional with --device-code)"},
+		{"AZURE_CLIENT_ID", "the app registration (optional for adkit login and --device-code)"},
 		{"AZURE_CLIENT_SECRET", "the app's secret (app-only sign-in)"},
 		{"AZURE_CLIENT_CERTIFICATE_PATH", "the app's certificate, PEM or PKCS#12 (app-only sign-in)"},
 		{"AZURE_CLIENT_CERTIFICATE_PASSWORD", "the PKCS#12 certificate's password"},
 		{"AZURE_AUTHORITY_HOST", "the sign-in authority, for sovereign clouds"},
+		{"AZURE_FEDERATED_TOKEN_FILE", "a workload's token, for workload identity federation (--auth workload)"},
+		{"ADKIT_TOKEN_CACHE", "plaintext: on a machine with no credential store, let adkit login keep the tokens in a 0600 file, unencrypted (config key token_cache)"},
+		{"XDG_CACHE_HOME", "where adkit login's encrypted token cache goes on Linux (default ~/.cache)"},
 		{"SSL_CERT_FILE", "extra CAs to trust for Microsoft Graph"},
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/cmd/group"
 	"github.com/adkit-dev/adkit/cmd/logcmd"
+	"github.com/adkit-dev/adkit/cmd/login"
 	"github.com/adkit-dev/adkit/cmd/offboard"
 	"github.com/adkit-dev/adkit/cmd/onboard"
 	"github.com/adkit-dev/adkit/cmd/plancmd"
@@ -36,6 +37,8 @@ func nouns() []noun {
 		{"onboard", onboard.NewCmdOnboard},
 		{"offboard", offboard.NewCmdOffboard},
 		{"log", logcmd.NewCmdLog},
+		{"login", login.NewCmdLogin},
+		{"logout", login.NewCmdLogout},
 		{"plan", plancmd.NewCmdPlan},
 		{"audit", auditcmd.NewCmdAudit},
 		{"version", versioncmd.NewCmdVersion},
@@ -101,7 +104,7 @@ Every change is written to a tamper-evident audit log before and after it is mad
 	pf.StringVar(&g.Reason, "reason", "", "free text stored on audit records")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "protocol-level detail on stderr (secrets masked)")
 
-	pf.BoolVar(&g.DeviceCode, "device-code", false, "sign in to Entra ID as yourself with a device code, instead of AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH")
+	pf.BoolVar(&g.DeviceCode, "device-code", false, "sign in to Entra ID as yourself with a device code (the same as --auth device-code)")
 	for _, s := range connectionSettings() {
 		if s.isBool {
 			pf.Bool(s.flag, false, s.usage+" (env "+s.env+")")

@@ -3,6 +3,7 @@ package factory
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 	"github.com/adkit-dev/adkit/internal/secret"
 )
 
-// deviceCodeTimeout is how long a technician has to finish a device-code sign-in.
+// deviceCodeTimeout is how long a technician has to finish a device-code or browser sign-in.
 const deviceCodeTimeout = 10 * time.Minute
 
 // target is the directory user and group commands act on: --target / ADKIT_TARGET / the
@@ -28,22 +29,83 @@ func (f *Factory) target(s *config.Settings) string {
 	return "ad"
 }
 
-// entraConfigured reports whether Entra ID credentials are set, the Azure SDK's way.
+// entraConfigured reports whether Entra ID credentials are set, the Azure SDK's way, or the
+// profile has a saved `adkit login`.
 func (f *Factory) entraConfigured() bool {
-	return f.Globals.DeviceCode || f.Getenv("AZURE_TENANT_ID") != "" || f.Getenv("AZURE_CLIENT_ID") != ""
+	if f.Globals.DeviceCode || f.Getenv("AZURE_TENANT_ID") != "" || f.Getenv("AZURE_CLIENT_ID") != "" ||
+		f.Getenv("AZURE_FEDERATED_TOKEN_FILE") != "" {
+		return true
+	}
+	s, err := f.Settings()
+	if err != nil {
+		return false
+	}
+	if s.Auth != "" {
+		return true
+	}
+	store, err := f.loginStore(s)
+	return err == nil && store.Saved()
 }
 
-// entraIdentity is who audit records say made the change on Entra ID.
-func (f *Factory) entraIdentity() string {
+// entraAuth is the credential source: --device-code, else --auth / ADKIT_AUTH / the profile.
+func (f *Factory) entraAuth(s *config.Settings) (graph.AuthSource, error) {
 	if f.Globals.DeviceCode {
-		return "device-code:" + firstNonEmpty(f.Getenv("AZURE_TENANT_ID"), "organizations")
+		if s.Auth != "" && s.Auth != string(graph.AuthDeviceCode) {
+			return "", cmdutil.FlagErrorf("--device-code and --auth %s ask for two ways of signing in: give one", s.Auth)
+		}
+		return graph.AuthDeviceCode, nil
+	}
+	a, err := graph.ParseAuthSource(s.Auth)
+	if err != nil {
+		return "", &cmdutil.FlagError{Err: err}
+	}
+	return a, nil
+}
+
+// entraIdentity is who audit records written before signing in (onboard.run) say will make
+// the changes on Entra ID; the Client names the signed-in person once it knows them.
+func (f *Factory) entraIdentity() string {
+	tenant := firstNonEmpty(f.Getenv("AZURE_TENANT_ID"), "organizations")
+	s, err := f.Settings()
+	if err != nil {
+		return "app:" + f.Getenv("AZURE_CLIENT_ID")
+	}
+	auth, _ := f.entraAuth(s)
+	switch auth {
+	case graph.AuthDeviceCode, graph.AuthBrowser:
+		return string(auth) + ":" + tenant
+	case graph.AuthAzureCLI, graph.AuthManagedIdentity:
+		return string(auth)
+	case "":
+		if f.Getenv("AZURE_CLIENT_SECRET") == "" && f.Getenv("AZURE_CLIENT_CERTIFICATE_PATH") == "" &&
+			f.Getenv("AZURE_FEDERATED_TOKEN_FILE") == "" {
+			return "login:" + firstNonEmpty(s.Profile, "default")
+		}
 	}
 	return "app:" + f.Getenv("AZURE_CLIENT_ID")
 }
 
+// loginStore is where `adkit login` keeps the profile's sign-in: the record in the state
+// directory, the tokens in azidentity's encrypted cache.
+func (f *Factory) loginStore(s *config.Settings) (graph.LoginStore, error) {
+	dir, err := config.StateDir(f.Getenv)
+	if err != nil {
+		return graph.LoginStore{}, err
+	}
+	return graph.LoginStore{Profile: s.Profile, RecordDir: filepath.Join(dir, "entra-login"), Plaintext: s.TokenCache == "plaintext"}, nil
+}
+
 // entraConfig builds the graph settings from --graph-url and the Azure SDK's variables.
 // Secrets come only from the environment, never from flags.
-func (f *Factory) entraConfig(s *config.Settings) graph.Config {
+func (f *Factory) entraConfig(s *config.Settings) (graph.Config, error) {
+	auth, err := f.entraAuth(s)
+	if err != nil {
+		return graph.Config{}, err
+	}
+	store, err := f.loginStore(s)
+	if err != nil {
+		return graph.Config{}, err
+	}
 	cfg := graph.Config{
 		GraphURL:            s.GraphURL,
 		TenantID:            f.Getenv("AZURE_TENANT_ID"),
@@ -52,14 +114,28 @@ func (f *Factory) entraConfig(s *config.Settings) graph.Config {
 		CertificatePath:     f.Getenv("AZURE_CLIENT_CERTIFICATE_PATH"),
 		CertificatePassword: secret.New(f.Getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD")),
 		AuthorityHost:       f.Getenv("AZURE_AUTHORITY_HOST"),
-		DeviceCode:          f.Globals.DeviceCode,
-		DevicePrompt:        func(msg string) { fmt.Fprintln(f.IO.ErrOut, msg) },
-		Timeout:             s.Timeout,
+		FederatedTokenFile:  f.Getenv("AZURE_FEDERATED_TOKEN_FILE"),
+		Auth:                auth,
+		Login:               store,
+		// Asking for a person's sign-in on the command line (--device-code, --auth browser)
+		// is being there to do it; the default chain never starts one.
+		Interactive:  auth == graph.AuthDeviceCode || auth == graph.AuthBrowser,
+		DevicePrompt: func(msg string) { fmt.Fprintln(f.IO.ErrOut, msg) },
+		Timeout:      s.Timeout,
 	}
 	if f.Globals.Verbose {
 		cfg.Debug = func(format string, args ...any) { fmt.Fprintf(f.IO.ErrOut, format+"\n", args...) }
 	}
-	return cfg
+	return cfg, nil
+}
+
+// connectTimeout bounds signing in: --timeout, or the time a person has to finish an
+// interactive sign-in.
+func connectTimeout(cfg graph.Config) time.Duration {
+	if cfg.Interactive {
+		return deviceCodeTimeout
+	}
+	return cfg.Timeout
 }
 
 func (f *Factory) connectEntra(ctx context.Context) (*graph.Client, error) {
@@ -70,17 +146,17 @@ func (f *Factory) connectEntra(ctx context.Context) (*graph.Client, error) {
 	if t := f.target(s); t != "entra" {
 		return nil, cmdutil.FlagErrorf("this command works on Entra ID, but the target is %s (--target / ADKIT_TARGET)", t)
 	}
+	cfg, err := f.entraConfig(s)
+	if err != nil {
+		return nil, err
+	}
 	trail, err := f.Trail()
 	if err != nil {
 		return nil, err
 	}
-	timeout := s.Timeout
-	if f.Globals.DeviceCode {
-		timeout = deviceCodeTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout(cfg))
 	defer cancel()
-	return graph.Connect(ctx, f.entraConfig(s), trail)
+	return graph.Connect(ctx, cfg, trail)
 }
 
 // Directory returns the client of the target directory as the small interface T a command

@@ -19,15 +19,15 @@ func (f *Factory) EntraAlongside(ctx context.Context) (*graph.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	timeout := s.Timeout
-	if f.Globals.DeviceCode {
-		timeout = deviceCodeTimeout
+	cfg, err := f.entraConfig(s)
+	if err != nil {
+		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout(cfg))
 	defer cancel()
-	return graph.Connect(ctx, f.entraConfig(s), trail.WithBindIdentity(f.entraIdentity()))
+	return graph.Connect(ctx, cfg, trail.WithBindIdentity(f.entraIdentity()))
 }
 
 // EntraConfigured reports whether Entra ID credentials are set (AZURE_TENANT_ID,
-// AZURE_CLIENT_ID or --device-code), so that AD commands may also act on Entra ID.
+// AZURE_CLIENT_ID, --device-code, --auth or a saved adkit login), so that AD commands may also act on Entra ID.
 func (f *Factory) EntraConfigured() bool { return f.entraConfigured() }

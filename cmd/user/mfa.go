@@ -53,8 +53,8 @@ and a masked number), Microsoft Authenticator (device), FIDO2 keys (model), Wind
 software OATH tokens, e-mail, Temporary Access Passes, and the password. The default MFA
 method is shown when the registration report is readable (AuditLog.Read.All).
 
-Needs the Graph permission UserAuthenticationMethod.Read.All (a technician signed in with
---device-code: a role such as Authentication Administrator).`,
+Needs the Graph permission UserAuthenticationMethod.Read.All (a technician signed in
+with adkit login or --device-code: a role such as Authentication Administrator).`,
 		Example: `  adkit user mfa jdoe@corp.example.com
   adkit user mfa jdoe@corp.example.com -o json
   adkit user mfa reset jdoe@corp.example.com --type phone --ticket INC-42`,

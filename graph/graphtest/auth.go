@@ -34,6 +34,52 @@ type authState struct {
 	mu          sync.Mutex
 	tokens      map[string]principal
 	deviceCodes map[string]bool // device code -> already polled once
+	refresh     map[string]refreshGrant
+	lifetime    time.Duration // of access tokens; 0 is 3599 s
+}
+
+// refreshGrant is what a refresh token stands for: who, for which app, since when. The
+// identity platform refuses a refresh token issued before the user's
+// signInSessionsValidFromDateTime (set by revokeSignInSessions), with AADSTS50173.
+type refreshGrant struct {
+	user     string
+	clientID string
+	issued   time.Time
+}
+
+// SetTokenLifetime makes the access tokens issued from now on last d (expires_in). MSAL
+// treats a token as expired 5 minutes before it is, so a lifetime under 5 minutes makes every
+// later request renew it with the refresh token. 0 restores the default, 3599 s.
+func (s *Server) SetTokenLifetime(d time.Duration) {
+	s.auth.mu.Lock()
+	defer s.auth.mu.Unlock()
+	s.auth.lifetime = d
+}
+
+// Grants counts the token requests the server answered with a token, by grant_type
+// ("client_credentials", "refresh_token", "device_code", "authorization_code").
+func (s *Server) Grants(grantType string) int {
+	n := 0
+	for _, r := range s.Requests() {
+		if r.Method != http.MethodPost || !strings.HasSuffix(r.Path, "/oauth2/v2.0/token") || r.Status != 200 {
+			continue
+		}
+		form, _ := url.ParseQuery(r.Body)
+		g := form.Get("grant_type")
+		if g == "urn:ietf:params:oauth:grant-type:device_code" {
+			g = "device_code"
+		}
+		if g == grantType {
+			n++
+		}
+	}
+	return n
+}
+
+// UserAccessToken issues an access token for the user upn, as another tool that signed them
+// in would hold one (the Azure CLI's `az account get-access-token`).
+func (s *Server) UserAccessToken(upn string) string {
+	return s.issue(principal{name: upn})
 }
 
 // Tokens returns how many access tokens the server has issued.
@@ -145,7 +191,11 @@ func (s *Server) token(form url.Values, tenant string) apiResponse {
 		if form.Get("client_id") != s.opts.ClientID {
 			return authError(400, "unauthorized_client", 700016, fmt.Sprintf("Application with identifier '%s' was not found in the directory '%s'.", form.Get("client_id"), s.tenant.DefaultDomain))
 		}
-		if a := form.Get("client_assertion"); a != "" {
+		if a := form.Get("client_assertion"); a != "" && s.federated(a) {
+			if resp, ok := s.verifyFederated(a); !ok {
+				return resp
+			}
+		} else if a != "" {
 			if err := s.verifyAssertion(a, form.Get("client_id"), tenant); err != nil {
 				return authError(401, "invalid_client", 700027, "Client assertion failed signature validation: "+err.Error())
 			}
@@ -167,9 +217,19 @@ func (s *Server) token(form url.Values, tenant string) apiResponse {
 		case !polled: // the person has not finished signing in yet, the first time round
 			return authError(400, "authorization_pending", 70016, "OAuth 2.0 device flow error. Authorization is pending. Continue polling.")
 		}
-		return s.tokenResponse(principal{name: s.deviceCodeUser()}, form.Get("scope"), true)
+		return s.userTokenResponse(s.deviceCodeUser(), form)
 	case "refresh_token":
-		return s.tokenResponse(principal{name: s.deviceCodeUser()}, form.Get("scope"), true)
+		s.auth.mu.Lock()
+		g, known := s.auth.refresh[form.Get("refresh_token")]
+		s.auth.mu.Unlock()
+		if !known || g.clientID != form.Get("client_id") {
+			return authError(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.")
+		}
+		if validFrom := s.sessionsValidFrom(g.user); validFrom != nil && !g.issued.After(*validFrom) {
+			return authError(400, "invalid_grant", 50173, "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '"+
+				g.issued.UTC().Format("2006-01-02T15:04:05.0000000Z")+"' and the TokensValidFrom date (before which tokens are not valid) for this user is '"+validFrom.UTC().Format("2006-01-02T15:04:05.0000000Z")+"'.")
+		}
+		return s.userTokenResponse(g.user, form)
 	}
 	return authError(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type '"+form.Get("grant_type")+"'.")
 }
@@ -186,22 +246,60 @@ func (s *Server) deviceCodeUser() string {
 	return "user@" + s.tenant.DefaultDomain
 }
 
+// userTokenResponse signs a person in: an access token, an ID token and a new refresh token
+// (the identity platform rotates them; the old one stays valid until it expires).
+func (s *Server) userTokenResponse(upn string, form url.Values) apiResponse {
+	resp := s.tokenResponse(principal{name: upn}, form.Get("scope"), true, form.Get("client_id"))
+	b := make([]byte, 24)
+	rand.Read(b)
+	rt := "rt." + hex.EncodeToString(b)
+	s.auth.mu.Lock()
+	s.auth.refresh[rt] = refreshGrant{user: upn, clientID: form.Get("client_id"), issued: s.now()}
+	s.auth.mu.Unlock()
+	resp.body.(map[string]any)["refresh_token"] = rt
+	return resp
+}
+
+// sessionsValidFrom is the user's signInSessionsValidFromDateTime, nil when never revoked.
+func (s *Server) sessionsValidFrom(upn string) *time.Time {
+	s.tenant.mu.Lock()
+	defer s.tenant.mu.Unlock()
+	for _, u := range s.tenant.users {
+		if strings.EqualFold(u.UserPrincipalName, upn) {
+			return u.SessionsValidFrom
+		}
+	}
+	return nil
+}
+
 // tokenResponse grants what was asked for: MSAL refuses a token whose scopes leave out one
 // it requested.
-func (s *Server) tokenResponse(p principal, scope string, user bool) apiResponse {
+//
+// A person's ID token is addressed (aud) to the application that asked for it, as OpenID
+// Connect requires: MSAL and azidentity's AuthenticationRecord take the client ID from it.
+func (s *Server) tokenResponse(p principal, scope string, user bool, clientID ...string) apiResponse {
+	aud := s.opts.ClientID
+	if len(clientID) > 0 && clientID[0] != "" {
+		aud = clientID[0]
+	}
+	s.auth.mu.Lock()
+	lifetime := int(s.auth.lifetime.Seconds())
+	s.auth.mu.Unlock()
+	if lifetime <= 0 {
+		lifetime = 3599
+	}
 	body := map[string]any{
 		"token_type":     "Bearer",
-		"expires_in":     3599,
-		"ext_expires_in": 3599,
+		"expires_in":     lifetime,
+		"ext_expires_in": lifetime,
 		"access_token":   s.issue(p),
 	}
 	if user {
 		oid := StableID("user:" + p.name)
 		body["scope"] = scope
-		body["refresh_token"] = "rt." + oid
 		body["client_info"] = b64json(map[string]string{"uid": oid, "utid": s.tenant.ID})
 		body["id_token"] = b64json(map[string]string{"alg": "none", "typ": "JWT"}) + "." + b64json(map[string]any{
-			"aud": s.opts.ClientID, "iss": s.base + "/" + s.tenant.ID + "/v2.0", "iat": time.Now().Unix(),
+			"aud": aud, "iss": s.base + "/" + s.tenant.ID + "/v2.0", "iat": time.Now().Unix(),
 			"exp": time.Now().Add(time.Hour).Unix(), "oid": oid, "sub": oid, "tid": s.tenant.ID,
 			"preferred_username": p.name, "name": p.name, "ver": "2.0",
 		}) + "."
@@ -305,6 +403,46 @@ func (s *Server) verifyAssertion(a, clientID, tenant string) error {
 		return fmt.Errorf("the assertion is not valid before %d", claims.Nbf)
 	}
 	return nil
+}
+
+// federated reports whether a client assertion is a workload's token rather than one the
+// app signed with its certificate: it names no certificate thumbprint.
+func (s *Server) federated(a string) bool {
+	parts := strings.Split(a, ".")
+	var hdr map[string]any
+	if s.opts.FederatedCredential == nil || len(parts) != 3 || decodeJWTPart(parts[0], &hdr) != nil {
+		return false
+	}
+	_, x5t := hdr["x5t"]
+	_, x5tS256 := hdr["x5t#S256"]
+	return !x5t && !x5tS256
+}
+
+// verifyFederated checks a workload's token against the federated identity credential, as
+// the identity platform does: issuer and subject match exactly, the audience is
+// api://AzureADTokenExchange, and it has not expired. (Entra ID also checks the signature
+// with the issuer's published keys; the test server trusts the issuer.)
+func (s *Server) verifyFederated(a string) (apiResponse, bool) {
+	var claims struct {
+		Iss, Sub string
+		Aud      any
+		Exp      int64
+	}
+	if err := decodeJWTPart(strings.Split(a, ".")[1], &claims); err != nil {
+		return authError(400, "invalid_client", 50027, "JWT token is invalid or malformed."), false
+	}
+	aud := fmt.Sprint(claims.Aud)
+	if list, ok := claims.Aud.([]any); ok && len(list) > 0 {
+		aud = fmt.Sprint(list[0])
+	}
+	fc := s.opts.FederatedCredential
+	if claims.Iss != fc.Issuer || claims.Sub != fc.Subject || aud != "api://AzureADTokenExchange" {
+		return authError(400, "invalid_client", 70021, fmt.Sprintf("No matching federated identity record found for presented assertion. Assertion Issuer: '%s'. Assertion Subject: '%s'. Assertion Audience: '%s'.", claims.Iss, claims.Sub, aud)), false
+	}
+	if claims.Exp < s.now().Unix() {
+		return authError(400, "invalid_client", 700024, "Client assertion is not within its valid time range."), false
+	}
+	return apiResponse{}, true
 }
 
 // sameThumbprint compares a header's thumbprint with want. RFC 7515 says base64url; MSAL

@@ -32,11 +32,22 @@ type Options struct {
 	// ClientCertificate, when set, is accepted for client-assertion (certificate) sign-in:
 	// assertions must be signed by its key.
 	ClientCertificate *x509.Certificate
+	// FederatedCredential, when set, is the app registration's federated identity credential:
+	// a workload's token (client assertion) with this issuer and subject, addressed to
+	// api://AzureADTokenExchange, signs the app in (workload identity federation).
+	FederatedCredential *FederatedCredential
 	// DeviceCodeUser is the UPN a device-code sign-in signs in as; it must exist in the tenant.
 	// Default: the tenant's first user.
 	DeviceCodeUser string
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+}
+
+// FederatedCredential is a federated identity credential of the app registration
+// (learn.microsoft.com/entra/workload-id/workload-identity-federation).
+type FederatedCredential struct {
+	Issuer  string // e.g. https://token.actions.githubusercontent.com
+	Subject string // e.g. repo:contoso/adkit-jobs:ref:refs/heads/main
 }
 
 // Defaults for the app registration the server accepts.
@@ -90,6 +101,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{certs: c, opts: opts, tenant: t, now: now}
 	s.auth.tokens = map[string]principal{}
 	s.auth.deviceCodes = map[string]bool{}
+	s.auth.refresh = map[string]refreshGrant{}
 	s.api = s.routes()
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{c.server}}

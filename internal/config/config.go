@@ -45,6 +45,8 @@ type Profile struct {
 	CAFile           string `yaml:"ca_file"`
 	TLSSkipVerify    bool   `yaml:"tls_skip_verify"`
 	GraphURL         string `yaml:"graph_url"`
+	Auth             string `yaml:"auth"`
+	TokenCache       string `yaml:"token_cache"`
 	AuditLog         string `yaml:"audit_log"`
 	Timeout          string `yaml:"timeout"`
 	Syslog           string `yaml:"syslog"`

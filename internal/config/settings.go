@@ -24,10 +24,16 @@ type Settings struct {
 	CAFile           string
 	TLSSkipVerify    bool
 	GraphURL         string
-	AuditLog         string
-	Timeout          time.Duration
-	Syslog           string // host:port of an RFC 5424 collector, "udp://" or "tcp://" prefixed
-	LogSigningKey    string // path of the Ed25519 key that signs checkpoints; "" none
+	// Auth is where Entra ID credentials come from (--auth): env, browser, device-code,
+	// azure-cli, workload, managed-identity; "" is the default chain.
+	Auth string
+	// TokenCache is "plaintext" when the technician allows adkit login to keep tokens in a
+	// 0600 file, unencrypted, on a machine with no credential store (ADKIT_TOKEN_CACHE).
+	TokenCache    string
+	AuditLog      string
+	Timeout       time.Duration
+	Syslog        string // host:port of an RFC 5424 collector, "udp://" or "tcp://" prefixed
+	LogSigningKey string // path of the Ed25519 key that signs checkpoints; "" none
 	// MinApprovers is how many people other than the planner must approve a plan before
 	// apply --plan uses it: 0 unless require_approval (then at least 1) or min_approvers.
 	MinApprovers int
@@ -77,6 +83,13 @@ func Resolve(flags Flags, getenv func(string) string, file *File) (*Settings, er
 	s.BindPasswordFile = pick("bind-password-file", "ADKIT_BIND_PASSWORD_FILE", p.BindPasswordFile)
 	s.CAFile = pick("ca-file", "ADKIT_CA_FILE", p.CAFile)
 	s.GraphURL = first(pick("graph-url", "ADKIT_GRAPH_URL", p.GraphURL), DefaultGraphURL)
+	s.Auth = pick("auth", "ADKIT_AUTH", p.Auth)
+	s.TokenCache = pick("token-cache", "ADKIT_TOKEN_CACHE", p.TokenCache)
+	switch s.TokenCache {
+	case "", "encrypted", "plaintext":
+	default:
+		return nil, fmt.Errorf("token cache %q is not encrypted or plaintext (ADKIT_TOKEN_CACHE)", s.TokenCache)
+	}
 	s.AuditLog = pick("audit-log", "ADKIT_AUDIT_LOG", p.AuditLog)
 	s.Syslog = pick("syslog", "ADKIT_SYSLOG", p.Syslog)
 	s.LogSigningKey = pick("log-signing-key", "ADKIT_LOG_SIGNING_KEY", p.LogSigningKey)
