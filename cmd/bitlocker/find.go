@@ -8,6 +8,7 @@ import (
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/computer/shared"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
@@ -58,22 +59,12 @@ without --ticket.`,
 }
 
 func findRun(ctx context.Context, opts *findOptions) error {
-	if err := shared.CheckTicket(opts.TicketRequired, opts.Ticket, "BitLocker recovery passwords"); err != nil {
-		return err
-	}
-	out, err := shared.OpenOut("--out", opts.Out)
-	if err != nil {
-		return err
-	}
-	finder, err := opts.Keys(ctx)
-	if err != nil {
-		out.Discard()
-		return err
-	}
-	keys, err := finder.FindBitLockerKeys(ctx, opts.KeyID)
-	if err != nil {
-		out.Discard()
-		return err
-	}
-	return shared.WriteKeys(opts.IO, opts.Format, keys, out, opts.Out)
+	return shared.ShowKeys(ctx, opts.IO, opts.Format, opts.TicketRequired, opts.Ticket, opts.Out,
+		func(ctx context.Context) (directory.BitLockerKeys, error) {
+			finder, err := opts.Keys(ctx)
+			if err != nil {
+				return directory.BitLockerKeys{}, err
+			}
+			return finder.FindBitLockerKeys(ctx, opts.KeyID)
+		})
 }

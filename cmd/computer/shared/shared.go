@@ -182,3 +182,23 @@ type KeyReader interface {
 type KeyFinder interface {
 	FindBitLockerKeys(ctx context.Context, idPrefix string) (directory.BitLockerKeys, error)
 }
+
+// ShowKeys is a BitLocker read from start to end, for `computer bitlocker` and `bitlocker find`
+// alike: the ticket rule first, the --out file opened before anything is read (so an unwritable
+// path reads nothing), then the read, then the keys shown once.
+func ShowKeys(ctx context.Context, ios *iostreams.IOStreams, format output.Format, ticketRequired func() (bool, error),
+	ticket, outPath string, read func(context.Context) (directory.BitLockerKeys, error)) error {
+	if err := CheckTicket(ticketRequired, ticket, "BitLocker recovery passwords"); err != nil {
+		return err
+	}
+	out, err := OpenOut("--out", outPath)
+	if err != nil {
+		return err
+	}
+	keys, err := read(ctx)
+	if err != nil {
+		out.Discard()
+		return err
+	}
+	return WriteKeys(ios, format, keys, out, outPath)
+}
