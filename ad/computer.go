@@ -2,7 +2,6 @@ package ad
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -112,12 +111,9 @@ func (c *Client) SearchComputers(ctx context.Context, q directory.ComputerQuery,
 	if err != nil {
 		return err
 	}
-	base := c.baseDN
-	if q.OU != "" {
-		if _, err := ldap.ParseDN(q.OU); err != nil {
-			return fmt.Errorf("%w: --ou %q is not a valid distinguished name: %v", directory.ErrInvalidInput, q.OU, err)
-		}
-		base = q.OU
+	base, err := c.searchBase(q.OU)
+	if err != nil {
+		return err
 	}
 	var newest map[string]time.Time
 	if q.Exact && q.StaleDays > 0 {
@@ -129,18 +125,12 @@ func (c *Client) SearchComputers(ctx context.Context, q directory.ComputerQuery,
 	err = c.searchEach(ctx, base, filter, computerAttributeList(), func(e *ldap.Entry) error {
 		pc := computerFromEntry(e)
 		if newest != nil {
-			if t, ok := newest[strings.ToLower(pc.DN)]; ok && (pc.LastLogon == nil || t.After(*pc.LastLogon)) {
-				pc.LastLogon = &t
-			}
-			if pc.LastLogon != nil && pc.LastLogon.After(cutoff) {
-				return nil // a DC saw a logon that lastLogonTimestamp has not caught up with
+			var inactive bool
+			if pc.LastLogon, inactive = exactLastLogon(newest, pc.DN, pc.LastLogon, cutoff); !inactive {
+				return nil
 			}
 		}
 		return fn(pc)
 	})
-	var re *RefusedError
-	if q.OU != "" && errors.As(err, &re) && errors.Is(re.Err, errNoSuchObject) {
-		return &directory.NotFoundError{Kind: "OU", Ident: q.OU}
-	}
-	return err
+	return ouSearchError(q.OU, err)
 }

@@ -88,12 +88,9 @@ func (c *Client) SearchUsers(ctx context.Context, q directory.UserQuery, now tim
 	if err != nil {
 		return err
 	}
-	base := c.baseDN
-	if q.OU != "" {
-		if _, err := ldap.ParseDN(q.OU); err != nil {
-			return fmt.Errorf("%w: --ou %q is not a valid distinguished name: %v", directory.ErrInvalidInput, q.OU, err)
-		}
-		base = q.OU
+	base, err := c.searchBase(q.OU)
+	if err != nil {
+		return err
 	}
 	var newest map[string]time.Time
 	if q.Exact && q.InactiveDays > 0 {
@@ -110,20 +107,14 @@ func (c *Client) SearchUsers(ctx context.Context, q directory.UserQuery, now tim
 			return nil
 		}
 		if newest != nil {
-			if t, ok := newest[strings.ToLower(u.DN)]; ok && (u.LastLogon == nil || t.After(*u.LastLogon)) {
-				u.LastLogon = &t
-			}
-			if u.LastLogon != nil && u.LastLogon.After(cutoff) {
-				return nil // a DC saw a logon that lastLogonTimestamp has not caught up with
+			var inactive bool
+			if u.LastLogon, inactive = exactLastLogon(newest, u.DN, u.LastLogon, cutoff); !inactive {
+				return nil
 			}
 		}
 		return fn(u)
 	})
-	var re *RefusedError
-	if q.OU != "" && errors.As(err, &re) && errors.Is(re.Err, errNoSuchObject) {
-		return &directory.NotFoundError{Kind: "OU", Ident: q.OU}
-	}
-	return err
+	return ouSearchError(q.OU, err)
 }
 
 // newestLastLogons runs one paged search per DC for the accounts matching filter and returns,
@@ -169,4 +160,35 @@ func (c *Client) newestLastLogons(ctx context.Context, base, filter string, miss
 		}
 	}
 	return newest, nil
+}
+
+// searchBase is where a search starts: the --ou given (checked to be a DN), else the domain.
+func (c *Client) searchBase(ou string) (string, error) {
+	if ou == "" {
+		return c.baseDN, nil
+	}
+	if _, err := ldap.ParseDN(ou); err != nil {
+		return "", fmt.Errorf("%w: --ou %q is not a valid distinguished name: %v", directory.ErrInvalidInput, ou, err)
+	}
+	return ou, nil
+}
+
+// ouSearchError says "OU not found" (exit 3) where the server refused a search under an OU
+// that does not exist.
+func ouSearchError(ou string, err error) error {
+	var re *RefusedError
+	if ou != "" && errors.As(err, &re) && errors.Is(re.Err, errNoSuchObject) {
+		return &directory.NotFoundError{Kind: "OU", Ident: ou}
+	}
+	return err
+}
+
+// exactLastLogon is the newer of an account's own last logon and the newest any DC holds
+// (newest, by lower-case DN); inactive is false when that is after cutoff, i.e. a DC saw a
+// logon that lastLogonTimestamp has not caught up with.
+func exactLastLogon(newest map[string]time.Time, dn string, last *time.Time, cutoff time.Time) (_ *time.Time, inactive bool) {
+	if t, ok := newest[strings.ToLower(dn)]; ok && (last == nil || t.After(*last)) {
+		last = &t
+	}
+	return last, last == nil || !last.After(cutoff)
 }
