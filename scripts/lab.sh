@@ -39,9 +39,18 @@ HELPDESK_PW='Helpd3sk-Lab-Pa55!'
 # certificate for "localhost" against the machine's host name instead.
 LDAPS_URL=ldaps://127.0.0.1
 # ldb-tools: ldbmodify/ldbsearch (the LAPS schema of lab/seed-computers.sh, among others).
-PACKAGES=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind krb5-user ldap-utils openssl ldb-tools)
-# Samba tasks we need: LDAP(S)/GC, CLDAP, Kerberos (kdc + kpasswd), DCE/RPC.
-SERVER_SERVICES="rpc, ldap, cldap, kdc"
+# dnsmasq-base: the DNS server of the two-DC lab (SRV records, lab/dc2.sh); iproute2: `ip`, `ss`.
+PACKAGES=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind krb5-user ldap-utils openssl ldb-tools dnsmasq-base iproute2)
+# Samba tasks we need: LDAP(S)/GC, CLDAP, Kerberos (kdc + kpasswd), DCE/RPC, and replication
+# (drepl pulls changes, kcc keeps the replication topology) for the second DC (lab/dc2.sh).
+SERVER_SERVICES="rpc, ldap, cldap, kdc, drepl, kcc"
+# The first DC's own address. Samba binds every address of an interface named in
+# `interfaces`: with `lo` it would also take the second DC's 127.0.0.2 at its next start.
+DC1_IP=127.0.0.1
+
+# The second DC and the lab DNS (`dc2 up|start|stop|down|status`, `up --dcs 2`).
+# shellcheck source=lab/dc2.sh
+source "$LAB_SCRIPTS/dc2.sh"
 
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() {
@@ -133,7 +142,8 @@ restore_pristine() {
 save_pristine() {
 	local tmp="$PRISTINE.tmp.$$"
 	# Sockets (msg.sock/*, private/ldapi) are recreated by samba.
-	tar -cf "$tmp" -C "$DIR" --exclude=./run --exclude=./log --exclude=./msg.sock \
+	# The second DC and the lab DNS are not part of it: a restored first DC does not know them.
+	tar -cf "$tmp" -C "$DIR" --exclude=./run --exclude=./log --exclude=./msg.sock --exclude=./dc2 --exclude=./dns \
 		--warning=no-file-ignored .
 	chmod 0600 "$tmp"
 	mv -f "$tmp" "$PRISTINE"
@@ -267,7 +277,7 @@ provision() {
 		--dns-backend=NONE --host-name="$HOST" \
 		--adminpass="$ADMIN_PW" \
 		--option="netbios name = $NETBIOS" \
-		--option="interfaces = lo" \
+		--option="interfaces = $DC1_IP ::1" \
 		--option="bind interfaces only = yes" \
 		--option="server services = $SERVER_SERVICES" \
 		--option="pid directory = $DIR/run" \
@@ -325,11 +335,12 @@ ldaps_answers() {
 		grep -qi "^dnsHostName: $HOST.$DNS_DOMAIN"
 }
 
+# LISTEN_IP: the DC's address (the second DC's functions set it to 127.0.0.2).
 port_owner_check() {
-	local p
+	local p ip=${LISTEN_IP:-$DC1_IP}
 	command -v ss >/dev/null 2>&1 || return 0
 	for p in 88 389 636; do
-		if ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
+		if ss -Hltn "( sport = :$p ) and ( src $ip or src 0.0.0.0 or src [::] )" 2>/dev/null | grep -q .; then
 			die "port $p is already in use by another process (a system samba/slapd?): $(ss -Hltnp "sport = :$p" 2>/dev/null | head -n1)"
 		fi
 	done
@@ -343,14 +354,18 @@ start_samba() {
 	rm -f "$PIDFILE"
 	log "starting samba (log: $LOG)"
 	# 9>&-: the daemon must not inherit the lab.sh lock.
-	samba -s "$CONF" -D </dev/null >>"$DIR/log/samba.stdout" 2>&1 9>&- ||
+	# SAMBA_WRAP: the second DC (and the first, once the two-DC lab exists) runs with the lab's
+	# resolv.conf, to find its replication partner by the lab DNS (lab/dc2.sh).
+	local wrap=${SAMBA_WRAP-}
+	if [[ -z $wrap && -f $LAB_RESOLV ]]; then wrap=in_lab_dns; fi
+	$wrap samba -s "$CONF" -D </dev/null >>"$DIR/log/samba.stdout" 2>&1 9>&- ||
 		{
 			tail -n 40 "$LOG" >&2 2>/dev/null || true
 			die "samba failed to start"
 		}
 	for ((i = 0; i < 240; i++)); do
 		if ldaps_answers; then
-			log "samba is answering on ldaps://localhost (pid $(samba_pid || echo '?'), $(since "$t0"))"
+			log "samba is answering on $LDAPS_URL (pid $(samba_pid || echo '?'), $(since "$t0"))"
 			return 0
 		fi
 		if ((i > 8)) && ! is_running; then
@@ -491,7 +506,21 @@ ensure_sasl_over_tls() {
 }
 
 cmd_up() {
-	local t0 restart=0
+	local t0 restart=0 dcs=1
+	while (($#)); do
+		case $1 in
+		--dcs)
+			dcs=${2:-}
+			shift 2 || true
+			;;
+		--dcs=*)
+			dcs=${1#--dcs=}
+			shift
+			;;
+		*) die "up: unknown option '$1' (only --dcs 1|2)" ;;
+		esac
+	done
+	[[ $dcs == 1 || $dcs == 2 ]] || die "up: --dcs takes 1 or 2, not '$dcs'"
 	require_root
 	t0=$(now)
 	ensure_packages
@@ -510,6 +539,12 @@ cmd_up() {
 	fi
 	if ensure_sasl_over_tls; then
 		restart=1
+	fi
+	# Binding 127.0.0.1 only, and replication: never a reason to restart a running DC.
+	ensure_dc1_multi_dc_conf
+	if ((dcs == 2)) && ! is_running; then
+		# Started from now on with the lab's resolver, so it finds the second DC to pull from.
+		write_lab_resolv
 	fi
 	if cert_needs_reissue; then
 		make_server_cert
@@ -541,10 +576,15 @@ cmd_up() {
 	fi
 	ADKIT_LAB_DIR="$DIR" bash "$LAB_SCRIPTS/seed-audit.sh" || die "seeding the permission-audit fixtures failed"
 	ADKIT_LAB_DIR="$DIR" bash "$LAB_SCRIPTS/seed-computers.sh" || die "seeding the computers, LAPS schema and BitLocker fixtures failed"
+	if ((dcs == 2)); then
+		cmd_dc2_up
+	fi
 	log "lab is up ($(since "$t0") total). Use: eval \"\$($0 env)\""
 }
 
 cmd_down() {
+	with_dc2 stop_samba
+	stop_dns
 	stop_samba
 	log "lab is down (state kept in $DIR)"
 }
@@ -576,6 +616,9 @@ cmd_reset() {
 	local t0
 	require_root
 	t0=$(now)
+	# The second DC is joined to the state being thrown away: it is joined again by `up --dcs 2`.
+	with_dc2 stop_samba
+	stop_dns
 	stop_samba
 	if pristine_valid; then
 		restore_pristine
@@ -584,7 +627,7 @@ cmd_reset() {
 		log "no usable pristine copy: provisioning from scratch"
 		wipe_dir
 	fi
-	cmd_up
+	cmd_up "$@"
 	log "reset done in $(since "$t0")"
 }
 
@@ -610,13 +653,30 @@ export LDAPTLS_CACERT=$(q "$CA")
 export ADKIT_LAB_HELPDESK_USER=$HELPDESK_UPN
 export ADKIT_LAB_HELPDESK_PASSWORD_FILE=$(q "$HELPDESK_PASS")
 export ADKIT_LAB_USER_PASSWORD_FILE=$(q "$USER_PASS")
+export ADKIT_LAB_SH=$(q "$(dirname "$LAB_SCRIPTS")/lab.sh")
+export ADKIT_LAB_DOMAIN=$DNS_DOMAIN
+export ADKIT_LAB_DC1_HOST=$HOST.$DNS_DOMAIN
+export ADKIT_LAB_DC1_URL=ldaps://$DC1_IP
 EOF
+	# The two-DC lab (dc2 up): absent from a one-DC lab, so tests can tell.
+	if dc2_joined; then
+		cat <<EOF
+export ADKIT_LAB_DNS_SERVER=$DNS_IP:53
+export ADKIT_LAB_DC2_HOST=$DC2_HOST.$DNS_DOMAIN
+export ADKIT_LAB_DC2_URL=ldaps://$DC2_IP
+export ADKIT_LAB_DC2_KRB5_CONFIG=$(q "$DC2_KRB5_CONF")
+EOF
+	fi
 }
 
 usage() {
 	cat >&2 <<EOF
-usage: $0 up|down|status|env|seed|reset|check
-  up      install packages if needed, provision (or restore) and start the lab DC
+usage: $0 up [--dcs 2]|down|status|env|seed|reset [--dcs 2]|check|dc2 up|start|stop|down|status
+  up      install packages if needed, provision (or restore) and start the lab DC;
+          --dcs 2 also joins and starts the second DC and the lab DNS (dc2 up)
+  dc2     up: join (if needed) and start the second DC (127.0.0.2) and the lab DNS (127.0.0.3:53)
+          next to a running first DC, which is never restarted; start/stop: only the second DC;
+          down: the second DC and the lab DNS; status
   down    stop the lab DC (state is kept)
   status  show whether the lab is provisioned/running (exit 0 running, 3 not)
   env     print export lines for adkit and the OpenLDAP/Kerberos tools
@@ -636,12 +696,13 @@ lock() {
 
 main() {
 	case "${1:-}" in
-	up) lock && cmd_up ;;
+	up) shift && lock && cmd_up "$@" ;;
+	dc2) shift && cmd_dc2 "$@" ;;
 	down) lock && cmd_down ;;
 	status) cmd_status ;;
 	env) cmd_env ;;
 	seed) lock && cmd_seed ;;
-	reset) lock && cmd_reset ;;
+	reset) shift && lock && cmd_reset "$@" ;;
 	check)
 		is_running || die "the lab is not running (run: $0 up)"
 		ADKIT_LAB_DIR="$DIR" "$LAB_SCRIPTS/check.sh"

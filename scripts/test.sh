@@ -38,7 +38,8 @@ fi
 go vet ./...
 
 step "lab domain controller"
-scripts/lab.sh up
+# Both DCs: the multi-DC tests (fail-over, per-DC lockouts, exact inactivity) need the second.
+scripts/lab.sh up --dcs 2
 eval "$(scripts/lab.sh env)"
 # The lab tests must run here: a missing lab is a failure, not a skip.
 export ADKIT_REQUIRE_LAB=1
