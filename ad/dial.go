@@ -87,7 +87,9 @@ func dial(ctx context.Context, cfg Config, ep endpoint) (*ldap.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	dialer := &net.Dialer{Timeout: cfg.timeout()}
+	// One DC's share of the time (tls.Dialer applies it to the handshake too), so that a DC that
+	// does not answer leaves time for the next.
+	dialer := &net.Dialer{Timeout: cfg.dcTimeout(), Resolver: resolverFor(cfg.DNSServer)}
 	if deadline, ok := ctx.Deadline(); ok {
 		dialer.Deadline = deadline
 	}
@@ -109,6 +111,7 @@ func dial(ctx context.Context, cfg Config, ep endpoint) (*ldap.Conn, error) {
 		if err == nil {
 			conn = ldap.NewConn(c, false)
 			conn.Start()
+			conn.SetTimeout(cfg.dcTimeout())
 			stop := closeOnInterrupt(ctx, conn) // StartTLS takes no context either
 			err = conn.StartTLS(tc)
 			stop()
@@ -123,7 +126,9 @@ func dial(ctx context.Context, cfg Config, ep endpoint) (*ldap.Conn, error) {
 		}
 		return nil, explainDialError(ep, err, cfg.CAFile)
 	}
-	conn.SetTimeout(cfg.timeout())
+	// Until the rootDSE is read (the caller then sets cfg.timeout()), a DC that accepted the
+	// connection but does not answer costs one DC's share too.
+	conn.SetTimeout(cfg.dcTimeout())
 	return conn, nil
 }
 

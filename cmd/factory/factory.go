@@ -204,6 +204,8 @@ func (f *Factory) connectAD(ctx context.Context) (*ad.Client, error) {
 		CAFile:        s.CAFile,
 		TLSSkipVerify: s.TLSSkipVerify,
 		Timeout:       s.Timeout,
+		DCTimeout:     s.DCTimeout,
+		DNSServer:     s.DNSServer,
 	}
 	if f.Globals.Verbose {
 		cfg.Debug = func(format string, args ...any) {
