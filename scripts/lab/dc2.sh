@@ -198,25 +198,40 @@ dc1_knows_dc2() {
 	dc_table | awk -v h="$DC2_HOST" '$1 == h { print $3 }'
 }
 
-# ensure_repl_spn URL: the first DC's account carries the SPN its replication partners ask
-# their KDC for (E3514235-4B06-11D1-AB04-00C04FC2DCD2/<DSA GUID>/<domain>). Samba's dnsupdate
-# service would add it; the lab does not run that service (no DNS backend), so without it the
-# second DC's pulls fail (KDC: "Server not found in database", WERR_INVALID_PARAMETER).
-ensure_repl_spn() {
-	local url="$1" guid spn dn
-	guid=$(dc_table | awk -v h="$HOST" '$1 == h { print $3 }')
-	[[ -n $guid ]] || die "could not read the first DC's NTDS Settings GUID"
-	spn="E3514235-4B06-11D1-AB04-00C04FC2DCD2/$guid/$DNS_DOMAIN"
-	dn="CN=$NETBIOS,OU=Domain Controllers,$BASE_DN"
+# ensure_spn URL DN SPN: the account DN carries SPN (added over LDAP on the DC at URL).
+ensure_spn() {
+	local url="$1" dn="$2" spn="$3"
 	if LDAPTLS_CACERT="$CA" timeout 20 ldapsearch -LLL -o ldif-wrap=no -o nettimeout=10 -H "$url" -x -D "$ADMIN_UPN" -y "$ADMIN_PASS" \
-		-b "$dn" -s base '(objectClass=*)' servicePrincipalName 2>/dev/null | grep -qiF "servicePrincipalName: $spn"; then
+		-b "$dn" -s base '(objectClass=*)' servicePrincipalName 2>/dev/null | grep -qixF "servicePrincipalName: $spn"; then
 		return 0
 	fi
 	printf 'dn: %s\nchangetype: modify\nadd: servicePrincipalName\nservicePrincipalName: %s\n' "$dn" "$spn" |
 		LDAPTLS_CACERT="$CA" timeout 20 ldapmodify -H "$url" -x -D "$ADMIN_UPN" -y "$ADMIN_PASS" >/dev/null 2>"$DIR/log/spn.err" ||
 		grep -q 'Type or value exists' "$DIR/log/spn.err" ||
-		die "could not add the replication SPN to $NETBIOS on $url: $(cat "$DIR/log/spn.err")"
-	log "added the replication SPN $spn to $NETBIOS (on $url)"
+		die "could not add the SPN $spn to $dn on $url: $(cat "$DIR/log/spn.err")"
+	log "added the SPN $spn to ${dn%%,*} (on $url)"
+}
+
+# ensure_repl_spn URL: the first DC's account carries the SPN its replication partners ask
+# their KDC for (E3514235-4B06-11D1-AB04-00C04FC2DCD2/<DSA GUID>/<domain>). Samba's dnsupdate
+# service would add it; the lab does not run that service (no DNS backend), so without it the
+# second DC's pulls fail (KDC: "Server not found in database", WERR_INVALID_PARAMETER).
+ensure_repl_spn() {
+	local guid
+	guid=$(dc_table | awk -v h="$HOST" '$1 == h { print $3 }')
+	[[ -n $guid ]] || die "could not read the first DC's NTDS Settings GUID"
+	ensure_spn "$1" "CN=$NETBIOS,OU=Domain Controllers,$BASE_DN" "E3514235-4B06-11D1-AB04-00C04FC2DCD2/$guid/$DNS_DOMAIN"
+}
+
+# ensure_dc2_ldap_spns: LDAP service principals for the second DC, as the seed gives the
+# first (the join adds only HOST/, GC/ and the replication SPN): GSSAPI binds to it need
+# ldap/adkitdc2.lab.adkit.test. Written on the first DC (the KDC of the lab's krb5.conf);
+# the second pulls them.
+ensure_dc2_ldap_spns() {
+	local spn dn="CN=$DC2_NETBIOS,OU=Domain Controllers,$BASE_DN"
+	for spn in "ldap/$DC2_HOST.$DNS_DOMAIN" "ldap/$DC2_HOST.$DNS_DOMAIN/$DNS_DOMAIN" "ldap/$DC2_NETBIOS"; do
+		ensure_spn "ldaps://$DC1_IP" "$dn" "$spn"
+	done
 }
 
 make_dc2_cert() {
@@ -362,6 +377,7 @@ cmd_dc2_up() {
 		with_dc2 start_samba
 	fi
 	ensure_repl_spn "ldaps://$DC2_IP"
+	ensure_dc2_ldap_spns
 	replicate_dc1_to_dc2
 	log "second DC is up ($(since "$t0")${DC2_JOIN_TIME:+, join $DC2_JOIN_TIME})"
 }
