@@ -187,22 +187,30 @@ make_server_cert() {
 		san+="${san:+,}DNS:$n"
 	done < <(cert_names)
 	san+=",IP:127.0.0.1,IP:::1"
-	if [[ ! -f $TLS/key.pem ]]; then
-		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$TLS/key.pem" 2>/dev/null
+	issue_cert "$TLS" "$HOST.$DNS_DOMAIN" "$san"
+}
+
+# issue_cert DIR CN SAN: DIR/key.pem (kept if there) and DIR/cert.pem, a server certificate
+# for CN with subjectAltName SAN, signed by the lab CA. Both DCs' certificates come from here.
+issue_cert() {
+	local dir="$1" cn="$2" san="$3"
+	mkdir -p "$dir"
+	if [[ ! -f $dir/key.pem ]]; then
+		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/key.pem" 2>/dev/null
 	fi
-	chmod 0600 "$TLS/key.pem"
-	openssl req -new -key "$TLS/key.pem" -subj "/O=adkit lab/CN=$HOST.$DNS_DOMAIN" -out "$TLS/server.csr" 2>/dev/null
+	chmod 0600 "$dir/key.pem"
+	openssl req -new -key "$dir/key.pem" -subj "/O=adkit lab/CN=$cn" -out "$dir/server.csr" 2>/dev/null
 	printf '%s\n' \
 		"basicConstraints=critical,CA:FALSE" \
 		"keyUsage=critical,digitalSignature,keyEncipherment" \
 		"extendedKeyUsage=serverAuth" \
 		"subjectKeyIdentifier=hash" \
 		"authorityKeyIdentifier=keyid" \
-		"subjectAltName=$san" >"$TLS/server.ext"
-	openssl x509 -req -sha256 -days 3650 -in "$TLS/server.csr" -CA "$CA" -CAkey "$TLS/ca.key" \
-		-set_serial "0x$(openssl rand -hex 16)" -extfile "$TLS/server.ext" -out "$TLS/cert.pem" 2>/dev/null
-	chmod 0644 "$TLS/cert.pem"
-	rm -f "$TLS/server.csr"
+		"subjectAltName=$san" >"$dir/server.ext"
+	openssl x509 -req -sha256 -days 3650 -in "$dir/server.csr" -CA "$CA" -CAkey "$TLS/ca.key" \
+		-set_serial "0x$(openssl rand -hex 16)" -extfile "$dir/server.ext" -out "$dir/cert.pem" 2>/dev/null
+	chmod 0644 "$dir/cert.pem"
+	rm -f "$dir/server.csr"
 }
 
 # Succeeds when the server certificate is missing or does not cover a name

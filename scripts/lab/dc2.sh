@@ -235,22 +235,8 @@ ensure_dc2_ldap_spns() {
 }
 
 make_dc2_cert() {
-	mkdir -p "$DC2_TLS"
+	issue_cert "$DC2_TLS" "$DC2_HOST.$DNS_DOMAIN" "DNS:$DC2_HOST.$DNS_DOMAIN,DNS:$DC2_HOST,IP:$DC2_IP"
 	chmod 0755 "$DC2_TLS"
-	[[ -f $DC2_TLS/key.pem ]] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$DC2_TLS/key.pem" 2>/dev/null
-	chmod 0600 "$DC2_TLS/key.pem"
-	openssl req -new -key "$DC2_TLS/key.pem" -subj "/O=adkit lab/CN=$DC2_HOST.$DNS_DOMAIN" -out "$DC2_TLS/server.csr" 2>/dev/null
-	printf '%s\n' \
-		"basicConstraints=critical,CA:FALSE" \
-		"keyUsage=critical,digitalSignature,keyEncipherment" \
-		"extendedKeyUsage=serverAuth" \
-		"subjectKeyIdentifier=hash" \
-		"authorityKeyIdentifier=keyid" \
-		"subjectAltName=DNS:$DC2_HOST.$DNS_DOMAIN,DNS:$DC2_HOST,IP:$DC2_IP" >"$DC2_TLS/server.ext"
-	openssl x509 -req -sha256 -days 3650 -in "$DC2_TLS/server.csr" -CA "$CA" -CAkey "$TLS/ca.key" \
-		-set_serial "0x$(openssl rand -hex 16)" -extfile "$DC2_TLS/server.ext" -out "$DC2_TLS/cert.pem" 2>/dev/null
-	chmod 0644 "$DC2_TLS/cert.pem"
-	rm -f "$DC2_TLS/server.csr"
 }
 
 write_dc2_krb5_conf() {
