@@ -2,6 +2,7 @@ package ad
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/go-ldap/ldap/v3"
@@ -25,7 +26,7 @@ func (c *Client) searchEachWith(ctx context.Context, base, filter string, attrs 
 		c.cfg.debugf("search base=%q filter=%s page=%d", base, filter, c.cfg.pageSize())
 		res, err := c.conn.Search(req)
 		if err != nil {
-			return fmt.Errorf("search %s: %w", base, explainLDAPError(err))
+			return fmt.Errorf("search %s: %w", base, requestError(ctx, err))
 		}
 		for _, e := range res.Entries {
 			if err := fn(e); err != nil {
@@ -38,6 +39,16 @@ func (c *Client) searchEachWith(ctx context.Context, base, filter string, attrs 
 		}
 		paging.SetCookie(next.Cookie)
 	}
+}
+
+// requestError explains a failed request; when Ctrl-C closed the connection under it
+// (closeOnInterrupt), it is the interrupt, not "the connection to the domain controller was
+// lost": the DC did nothing wrong, and a bulk command must report the row as interrupted.
+func requestError(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return context.Canceled
+	}
+	return explainLDAPError(err)
 }
 
 // searchAll collects a (small) search's entries, e.g. identity candidates.
@@ -74,7 +85,7 @@ func (c *Client) readEntry(ctx context.Context, dn, filter string, attrs []strin
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", dn, explainLDAPError(err))
+		return nil, fmt.Errorf("read %s: %w", dn, requestError(ctx, err))
 	}
 	if len(res.Entries) == 0 {
 		return nil, nil

@@ -249,7 +249,7 @@ write_dc2_krb5_conf() {
 # machine account, DNS-less), so the next join starts clean.
 remove_dc2_from_dc1() {
 	log "removing $DC2_NETBIOS from the first DC's directory (a stale or failed join)"
-	PASSWD="$ADMIN_PW" in_lab_dns samba-tool domain demote -s "$CONF" -H "ldap://$DC1_IP" -U Administrator \
+	PASSWD="$ADMIN_PW" in_lab_dns samba-tool domain demote -s "$CONF" -H "ldap://$DC1_IP" -U Administrator --use-kerberos=off \
 		--remove-other-dead-server="$DC2_NETBIOS" >>"$DIR/log/dc2-join.log" 2>&1 || true
 }
 
