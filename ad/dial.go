@@ -211,10 +211,17 @@ func readRootDSE(conn *ldap.Conn) (ServerInfo, error) {
 // (kerberosSealed); on error, the connection returned is the one to close.
 func bind(ctx context.Context, conn *ldap.Conn, layer *saslConn, cfg Config, ep endpoint, info ServerInfo) (*ldap.Conn, string, error) {
 	if cfg.Kerberos {
-		identity, err := kerberosBind(conn, layer, cfg, ep, info, true)
+		krbConf, ccache := kerberosPaths(cfg)
+		client, err := gssapi.NewClientFromCCache(ccache, krbConf)
+		if err != nil {
+			return conn, "", fmt.Errorf("kerberos: read ticket cache %s: %w (run kinit first)", ccache, err)
+		}
+		// One client for both binds: the service ticket it got for the first is reused.
+		defer client.Close()
+		identity, err := kerberosBind(conn, layer, client, cfg, ep, info, true)
 		if errors.Is(err, errKerberosNotOverTLS) {
 			conn.Close()
-			sealed, identity, err := kerberosSealed(ctx, cfg, ep, info)
+			sealed, identity, err := kerberosSealed(ctx, client, cfg, ep, info)
 			if sealed == nil {
 				sealed = conn // closed already; the caller's Close is harmless
 			}
@@ -251,13 +258,8 @@ var errKerberosNotOverTLS = errors.New("the DC requires Kerberos signing or seal
 // kerberosBind binds with the ticket cache. overTLS: the connection is TLS, so "no security
 // layer" is chosen when the DC offers it, as Windows DCs expect (they refuse signing or sealing
 // inside TLS); without TLS, only sealing is accepted, so nothing travels in clear.
-func kerberosBind(conn *ldap.Conn, layer *saslConn, cfg Config, ep endpoint, info ServerInfo, overTLS bool) (string, error) {
-	krbConf, ccache := kerberosPaths(cfg)
-	client, err := gssapi.NewClientFromCCache(ccache, krbConf)
-	if err != nil {
-		return "", fmt.Errorf("kerberos: read ticket cache %s: %w (run kinit first)", ccache, err)
-	}
-	defer client.Close()
+func kerberosBind(conn *ldap.Conn, layer *saslConn, client *gssapi.Client, cfg Config, ep endpoint, info ServerInfo, overTLS bool) (string, error) {
+	_, ccache := kerberosPaths(cfg)
 	if layer == nil {
 		return "", errors.New("kerberos: internal error: the connection has no SASL layer")
 	}
@@ -290,7 +292,7 @@ func kerberosBind(conn *ldap.Conn, layer *saslConn, cfg Config, ep endpoint, inf
 // every message is encrypted and integrity-protected with the session's Kerberos key, and the DC
 // is authenticated by Kerberos (mutual authentication), not by a certificate. This is how Windows
 // tools (ADUC, the PowerShell AD module) talk to DCs on port 389.
-func kerberosSealed(ctx context.Context, cfg Config, ep endpoint, info ServerInfo) (*ldap.Conn, string, error) {
+func kerberosSealed(ctx context.Context, client *gssapi.Client, cfg Config, ep endpoint, info ServerInfo) (*ldap.Conn, string, error) {
 	port := "389"
 	if !ep.useTLS {
 		_, port, _ = net.SplitHostPort(ep.hostPort)
@@ -308,7 +310,7 @@ func kerberosSealed(ctx context.Context, cfg Config, ep endpoint, info ServerInf
 	conn := ldap.NewConn(layer, false)
 	conn.Start()
 	conn.SetTimeout(cfg.timeout())
-	identity, err := kerberosBind(conn, layer, cfg, endpoint{url: ep.url, host: ep.host, hostPort: hostPort}, info, false)
+	identity, err := kerberosBind(conn, layer, client, cfg, endpoint{url: ep.url, host: ep.host, hostPort: hostPort}, info, false)
 	return conn, identity, err
 }
 

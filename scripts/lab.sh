@@ -618,7 +618,7 @@ cmd_up() {
 			stop_samba
 			start_samba
 		elif ldaps_answers; then
-			log "already running (pid $(samba_pid)), answering on ldaps://localhost ($(since "$t0"))"
+			log "already running (pid $(samba_pid)), answering on $LDAPS_URL ($(since "$t0"))"
 		else
 			log "samba is running but not answering: restarting it"
 			stop_samba
@@ -660,10 +660,10 @@ cmd_status() {
 	echo "pristine:     $(pristine_valid && echo "$PRISTINE" || echo none)"
 	if pid=$(samba_pid); then
 		if ldaps_answers; then
-			echo "running:      yes (pid $pid), answering on ldaps://localhost"
+			echo "running:      yes (pid $pid), answering on $LDAPS_URL"
 			return 0
 		fi
-		echo "running:      yes (pid $pid) but NOT answering on ldaps://localhost"
+		echo "running:      yes (pid $pid) but NOT answering on $LDAPS_URL"
 		return 1
 	fi
 	echo "running:      no"
