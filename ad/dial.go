@@ -310,6 +310,9 @@ func kerberosSealed(ctx context.Context, client *gssapi.Client, cfg Config, ep e
 	conn := ldap.NewConn(layer, false)
 	conn.Start()
 	conn.SetTimeout(cfg.timeout())
+	// The caller's interrupt watch is on the first connection: Ctrl-C must end this bind too.
+	stop := closeOnInterrupt(ctx, conn)
+	defer stop()
 	identity, err := kerberosBind(conn, layer, client, cfg, endpoint{url: ep.url, host: ep.host, hostPort: hostPort}, info, false)
 	return conn, identity, err
 }
