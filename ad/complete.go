@@ -7,25 +7,9 @@ import (
 	"strings"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/adkit-dev/adkit/internal/directory"
 )
-
-// NameKind is what a shell completion asks for: the names one kind of argument accepts.
-type NameKind string
-
-const (
-	NameUser     NameKind = "user"     // sAMAccountName, described by displayName
-	NameGroup    NameKind = "group"    // sAMAccountName, described by description
-	NameComputer NameKind = "computer" // name (cn), described by dNSHostName
-	NameMember   NameKind = "member"   // a user's or a group's sAMAccountName (group add)
-	NameOU       NameKind = "ou"       // an OU's DN, described by description
-)
-
-// NameHint is one completion candidate: a name the command accepts and a few words saying
-// which object it is (the shell shows them beside the name).
-type NameHint struct {
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
-}
 
 // nameQuery is how one kind is looked up: the objects, the attribute the typed prefix is
 // matched against, the attribute offered and the one that describes it.
@@ -34,17 +18,17 @@ type nameQuery struct {
 }
 
 // nameQueryFor says how kind is looked up (a switch, not a map: no package state).
-func nameQueryFor(kind NameKind) (nameQuery, bool) {
+func nameQueryFor(kind directory.NameKind) (nameQuery, bool) {
 	switch kind {
-	case NameUser:
+	case directory.NameUser:
 		return nameQuery{class: "(objectCategory=person)(objectClass=user)", match: "sAMAccountName", name: "sAMAccountName", describe: "displayName"}, true
-	case NameGroup:
+	case directory.NameGroup:
 		return nameQuery{class: "(objectClass=group)", match: "sAMAccountName", name: "sAMAccountName", describe: "description"}, true
-	case NameComputer:
+	case directory.NameComputer:
 		return nameQuery{class: "(objectClass=computer)", match: "cn", name: "cn", describe: "dNSHostName"}, true
-	case NameMember:
+	case directory.NameMember:
 		return nameQuery{class: "(|(&(objectCategory=person)(objectClass=user))(objectClass=group))", match: "sAMAccountName", name: "sAMAccountName", describe: "displayName"}, true
-	case NameOU:
+	case directory.NameOU:
 		return nameQuery{class: "(objectClass=organizationalUnit)", match: "ou", describe: "description"}, true
 	}
 	return nameQuery{}, false
@@ -55,7 +39,7 @@ func nameQueryFor(kind NameKind) (nameQuery, bool) {
 // cannot stand in for a longer prefix. The prefix is escaped: "*", "(" or "\" typed by the
 // technician match themselves, never widen the search. One size-limited request, no paging:
 // completion must answer within a second or two, and 50 names are all a shell shows usefully.
-func (c *Client) CompleteNames(ctx context.Context, kind NameKind, prefix string, limit int) (hints []NameHint, more bool, err error) {
+func (c *Client) CompleteNames(ctx context.Context, kind directory.NameKind, prefix string, limit int) (hints []directory.NameHint, more bool, err error) {
 	q, ok := nameQueryFor(kind)
 	if !ok {
 		return nil, false, fmt.Errorf("complete names: unknown kind %q", kind)
@@ -64,7 +48,7 @@ func (c *Client) CompleteNames(ctx context.Context, kind NameKind, prefix string
 		return nil, false, err
 	}
 	filter, sizeLimit := "(&"+q.class+"("+q.match+"="+ldap.EscapeFilter(prefix)+"*))", limit
-	if kind == NameOU {
+	if kind == directory.NameOU {
 		// A DN cannot be matched by a substring filter in AD. The OU's own name can: the part
 		// after "OU=" when that is all that is typed; the DNs are then kept by their prefix.
 		// Without it every OU is a candidate, so ask for more than are shown.
@@ -100,7 +84,7 @@ func (c *Client) CompleteNames(ctx context.Context, kind NameKind, prefix string
 			more = true
 			break
 		}
-		hints = append(hints, NameHint{Name: name, Description: e.GetAttributeValue(q.describe)})
+		hints = append(hints, directory.NameHint{Name: name, Description: e.GetAttributeValue(q.describe)})
 	}
 	sort.Slice(hints, func(i, j int) bool { return strings.ToLower(hints[i].Name) < strings.ToLower(hints[j].Name) })
 	return hints, more, nil

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/internal/config"
+	"github.com/adkit-dev/adkit/internal/directory"
 )
 
 // nameCache keeps what completion read from a directory for a few minutes, so that <TAB>
@@ -31,9 +31,9 @@ type cacheFile struct {
 }
 
 type cachedAnswer struct {
-	At    time.Time     `json:"at"`
-	More  bool          `json:"more,omitempty"` // the directory held more than were kept
-	Names []ad.NameHint `json:"names"`
+	At    time.Time            `json:"at"`
+	More  bool                 `json:"more,omitempty"` // the directory held more than were kept
+	Names []directory.NameHint `json:"names"`
 }
 
 func openCache(getenv func(string) string, scope string, ttl time.Duration, now func() time.Time) nameCache {
@@ -52,13 +52,13 @@ func openCache(getenv func(string) string, scope string, ttl time.Duration, now 
 	}
 }
 
-func answerKey(kind ad.NameKind, prefix string) string {
+func answerKey(kind directory.NameKind, prefix string) string {
 	return string(kind) + ":" + strings.ToLower(prefix)
 }
 
 // lookup answers from the cache: the same prefix, or a shorter one whose answer was complete
 // (the names for "jdo" are among those for "jd" when "jd" had fewer than the cap).
-func (c nameCache) lookup(kind ad.NameKind, prefix string) ([]ad.NameHint, bool) {
+func (c nameCache) lookup(kind directory.NameKind, prefix string) ([]directory.NameHint, bool) {
 	file := c.read()
 	if a, ok := file.Answers[answerKey(kind, prefix)]; ok && c.fresh(a) {
 		return a.Names, true
@@ -68,7 +68,7 @@ func (c nameCache) lookup(kind ad.NameKind, prefix string) ([]ad.NameHint, bool)
 		if !ok || !c.fresh(a) || a.More {
 			continue
 		}
-		var hints []ad.NameHint
+		var hints []directory.NameHint
 		for _, h := range a.Names {
 			if len(h.Name) >= len(prefix) && strings.EqualFold(h.Name[:len(prefix)], prefix) {
 				hints = append(hints, h)
@@ -97,7 +97,7 @@ func (c nameCache) read() cacheFile {
 
 // store adds an answer, drops the stale ones, and replaces the file in one rename, so a
 // completion running at the same time reads the old file or the new, never half of one.
-func (c nameCache) store(kind ad.NameKind, prefix string, hints []ad.NameHint, more bool) {
+func (c nameCache) store(kind directory.NameKind, prefix string, hints []directory.NameHint, more bool) {
 	if c.path == "" {
 		return
 	}

@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 )
 
 // What a <TAB> on a name may cost: a shell waits for it, so the directory gets a short time
@@ -21,13 +21,13 @@ const (
 
 // noMoreArgs is the kind past a command's last argument: there is nothing to offer there,
 // not even a file name.
-const noMoreArgs ad.NameKind = "-"
+const noMoreArgs directory.NameKind = "-"
 
 // Names completes the positional arguments of a command from the directory: kinds[i] is what
 // argument i names, and the last kind repeats (USER... takes users all along). An empty kind
 // is an argument that is no name, such as a FILE: the shell completes it as it would anyway;
 // noMoreArgs is past the last argument, where nothing is offered.
-func Names(f *factory.Factory, kinds ...ad.NameKind) cobra.CompletionFunc {
+func Names(f *factory.Factory, kinds ...directory.NameKind) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		if len(kinds) == 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
@@ -44,7 +44,7 @@ func Names(f *factory.Factory, kinds ...ad.NameKind) cobra.CompletionFunc {
 }
 
 // Flag completes a flag's value from the directory: --ou with OU DNs, --manager with users.
-func Flag(f *factory.Factory, kind ad.NameKind) cobra.CompletionFunc {
+func Flag(f *factory.Factory, kind directory.NameKind) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		return names(cmd, f, kind, toComplete), cobra.ShellCompDirectiveNoFileComp
 	}
@@ -54,7 +54,7 @@ func Flag(f *factory.Factory, kind ad.NameKind) cobra.CompletionFunc {
 // directory within the time allowed, else nothing. Every failure is silent — no credentials,
 // a dead DC, a bad profile: the technician's line must not fill with errors on <TAB>, and
 // nothing but completions may reach stdout.
-func names(cmd *cobra.Command, f *factory.Factory, kind ad.NameKind, prefix string) []cobra.Completion {
+func names(cmd *cobra.Command, f *factory.Factory, kind directory.NameKind, prefix string) []cobra.Completion {
 	// __complete parses the flags but runs no hook; the root's hook is what records the
 	// connection flags typed on the line (--profile, --ldap-url …) for the factory.
 	if root := cmd.Root(); root.PersistentPreRunE != nil {
@@ -84,23 +84,17 @@ func names(cmd *cobra.Command, f *factory.Factory, kind ad.NameKind, prefix stri
 
 // fetch asks the directory, and gives up when timeout has passed whatever the connection is
 // doing: a DC that accepts and never answers must not hang the shell.
-func fetch(ctx context.Context, f *factory.Factory, kind ad.NameKind, prefix string, timeout time.Duration) ([]ad.NameHint, bool, error) {
+func fetch(ctx context.Context, f *factory.Factory, kind directory.NameKind, prefix string, timeout time.Duration) ([]directory.NameHint, bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	type answer struct {
-		hints []ad.NameHint
+		hints []directory.NameHint
 		more  bool
 		err   error
 	}
 	done := make(chan answer, 1)
 	go func() {
-		c, err := f.CompletionAD(ctx, timeout)
-		if err != nil {
-			done <- answer{err: err}
-			return
-		}
-		defer c.Close()
-		hints, more, err := c.CompleteNames(ctx, kind, prefix, maxNames)
+		hints, more, err := f.CompleteNames(ctx, timeout, kind, prefix, maxNames)
 		done <- answer{hints, more, err}
 	}()
 	select {
@@ -112,7 +106,7 @@ func fetch(ctx context.Context, f *factory.Factory, kind ad.NameKind, prefix str
 }
 
 // completions are Cobra's "name\tdescription" lines; a description is one line.
-func completions(hints []ad.NameHint) []cobra.Completion {
+func completions(hints []directory.NameHint) []cobra.Completion {
 	out := make([]cobra.Completion, 0, len(hints))
 	for _, h := range hints {
 		if desc := strings.Join(strings.Fields(h.Description), " "); desc != "" {

@@ -6,8 +6,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/directory"
 )
 
 // Wire gives every command of the tree under root the name completion its usage line
@@ -40,9 +40,9 @@ func Wire(root *cobra.Command, f *factory.Factory) {
 // argKinds reads what the positional arguments of a usage line name: "reset USER (--method
 // ID | …)" → user; "sync GROUP FILE" → group, then no name. Only the words before the first
 // flag or bracket are arguments. Nil when no argument is a name.
-func argKinds(use string) []ad.NameKind {
+func argKinds(use string) []directory.NameKind {
 	words := strings.Fields(use)
-	var kinds []ad.NameKind
+	var kinds []directory.NameKind
 	named := false
 	for _, w := range words[min(1, len(words)):] {
 		if strings.HasPrefix(w, "-") || strings.HasPrefix(w, "[") || strings.HasPrefix(w, "(") {
@@ -66,28 +66,28 @@ func argKinds(use string) []ad.NameKind {
 
 // argKind is the kind of name a usage line's argument word stands for; "" for any other
 // argument (FILE, SKU), which the shell completes as it would without adkit.
-func argKind(word string) ad.NameKind {
+func argKind(word string) directory.NameKind {
 	switch word {
 	case "USER":
-		return ad.NameUser
+		return directory.NameUser
 	case "GROUP":
-		return ad.NameGroup
+		return directory.NameGroup
 	case "PC":
-		return ad.NameComputer
+		return directory.NameComputer
 	case "MEMBER":
-		return ad.NameMember
+		return directory.NameMember
 	}
 	return ""
 }
 
 // flagKind is the kind of name a flag takes, by the flag's name, which is the same across
 // commands (--ou is always an OU's DN).
-func flagKind(name string) ad.NameKind {
+func flagKind(name string) directory.NameKind {
 	switch name {
 	case "ou", "target-ou":
-		return ad.NameOU
+		return directory.NameOU
 	case "manager", "owner", "like", "user":
-		return ad.NameUser
+		return directory.NameUser
 	}
 	return ""
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/internal/directory"
 )
 
 // ErrNoSilentSignIn is why a shell completion offers nothing: the directory cannot be reached
@@ -29,34 +30,40 @@ func (f *Factory) CompletionScope() (string, error) {
 	return strings.Join([]string{f.target(s), s.Profile, s.LDAPURL, s.Domain, s.Site, s.DC, s.BaseDN, bind}, "\x00"), nil
 }
 
-// CompletionAD connects to AD for a shell completion, which runs on every <TAB>: credentials
-// only from where adkit finds them unasked (--bind-password-file, ADKIT_BIND_PASSWORD, the
-// profile's password file, a Kerberos ticket), never a prompt, and ErrNoSilentSignIn when
-// there are none. Nothing is printed. Its audit trail has no sink, so any change through this
-// client fails closed and no audit record is written: completion only reads. timeout bounds
-// the dial and each request.
-func (f *Factory) CompletionAD(ctx context.Context, timeout time.Duration) (*ad.Client, error) {
+// CompleteNames reads, for a shell completion, at most limit names of kind starting with
+// prefix from AD; more says the directory holds more. It runs on every <TAB>, so:
+// credentials only from where adkit finds them unasked (--bind-password-file,
+// ADKIT_BIND_PASSWORD, the profile's password file, a Kerberos ticket), never a prompt, and
+// ErrNoSilentSignIn when there are none; nothing printed; timeout bounds the dial and each
+// request. The client's audit trail has no sink, so a change through it would fail closed and
+// no audit record is written: completion only reads.
+func (f *Factory) CompleteNames(ctx context.Context, timeout time.Duration, kind directory.NameKind, prefix string, limit int) (hints []directory.NameHint, more bool, err error) {
 	s, err := f.Settings()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if f.target(s) != "ad" || (s.LDAPURL == "" && s.Domain == "" && s.DC == "") {
-		return nil, ErrNoSilentSignIn
+		return nil, false, ErrNoSilentSignIn
 	}
 	cfg := adConfig(s)
 	cfg.Timeout = timeout
 	if !cfg.Kerberos {
 		pw, found, err := f.storedBindPassword(s, io.Discard)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if !found {
-			return nil, ErrNoSilentSignIn
+			return nil, false, ErrNoSilentSignIn
 		}
 		cfg.Password = pw
 	}
 	if err := locateDCs(ctx, s, &cfg); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return ad.Connect(ctx, cfg, audit.NewTrail(audit.TrailOptions{}))
+	c, err := ad.Connect(ctx, cfg, audit.NewTrail(audit.TrailOptions{}))
+	if err != nil {
+		return nil, false, err
+	}
+	defer c.Close()
+	return c.CompleteNames(ctx, kind, prefix, limit)
 }
