@@ -67,8 +67,8 @@ type Factory struct {
 	Trail func() (*audit.Trail, error)
 	// AD connects to the configured domain controller.
 	AD func(ctx context.Context) (*ad.Client, error)
-	// Entra signs in to the configured Entra ID tenant (entra.go). This file and entra.go are
-	// the only places in the command tree that know the graph package.
+	// Entra signs in to the configured Entra ID tenant (entra.go). The factory is the only
+	// place in the command tree that knows the graph package.
 	Entra func(ctx context.Context) (*graph.Client, error)
 
 	sealer logSealer
