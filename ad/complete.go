@@ -15,6 +15,7 @@ import (
 // matched against, the attribute offered and the one that describes it.
 type nameQuery struct {
 	class, match, name, describe string
+	orDescribe                   string // when describe is empty (a group among users has no displayName)
 }
 
 // nameQueryFor says how kind is looked up (a switch, not a map: no package state).
@@ -27,7 +28,7 @@ func nameQueryFor(kind directory.NameKind) (nameQuery, bool) {
 	case directory.NameComputer:
 		return nameQuery{class: "(objectClass=computer)", match: "cn", name: "cn", describe: "dNSHostName"}, true
 	case directory.NameMember:
-		return nameQuery{class: "(|(&(objectCategory=person)(objectClass=user))(objectClass=group))", match: "sAMAccountName", name: "sAMAccountName", describe: "displayName"}, true
+		return nameQuery{class: "(|(&(objectCategory=person)(objectClass=user))(objectClass=group))", match: "sAMAccountName", name: "sAMAccountName", describe: "displayName", orDescribe: "description"}, true
 	case directory.NameOU:
 		return nameQuery{class: "(objectClass=organizationalUnit)", match: "ou", describe: "description"}, true
 	}
@@ -58,6 +59,9 @@ func (c *Client) CompleteNames(ctx context.Context, kind directory.NameKind, pre
 		}
 	}
 	attrs := []string{q.describe}
+	if q.orDescribe != "" {
+		attrs = append(attrs, q.orDescribe)
+	}
 	if q.name != "" {
 		attrs = append(attrs, q.name)
 	}
@@ -84,7 +88,11 @@ func (c *Client) CompleteNames(ctx context.Context, kind directory.NameKind, pre
 			more = true
 			break
 		}
-		hints = append(hints, directory.NameHint{Name: name, Description: e.GetAttributeValue(q.describe)})
+		desc := e.GetAttributeValue(q.describe)
+		if desc == "" && q.orDescribe != "" {
+			desc = e.GetAttributeValue(q.orDescribe)
+		}
+		hints = append(hints, directory.NameHint{Name: name, Description: desc})
 	}
 	sort.Slice(hints, func(i, j int) bool { return strings.ToLower(hints[i].Name) < strings.ToLower(hints[j].Name) })
 	return hints, more, nil
