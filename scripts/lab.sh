@@ -97,7 +97,7 @@ LAB_FORMAT=1
 stamp() {
 	{
 		printf 'format %s\n' "$LAB_FORMAT"
-		cat "$LAB_SCRIPTS/seed-ldif.sh"
+		cat "$LAB_SCRIPTS/seed-ldif.sh" "$LAB_SCRIPTS/seed-audit.sh" "$LAB_SCRIPTS/seed-computers.sh"
 		samba --version 2>/dev/null || true
 		printf '%s\n' "$DIR"
 	} | sha256sum | cut -d' ' -f1
@@ -538,6 +538,16 @@ cmd_strict_up() {
 cmd_strict() {
 	case "${1:-}" in
 	up) lock && cmd_strict_up ;;
+	reset)
+		# A fresh copy of the first DC's pristine state (its own state is thrown away).
+		lock
+		(
+			strict_instance
+			stop_samba
+			wipe_dir
+		)
+		cmd_strict_up
+		;;
 	down)
 		strict_instance
 		lock && stop_samba
@@ -546,7 +556,7 @@ cmd_strict() {
 		strict_instance
 		cmd_status
 		;;
-	*) die "usage: $0 strict up|down|status" ;;
+	*) die "usage: $0 strict up|reset|down|status" ;;
 	esac
 }
 
@@ -585,6 +595,21 @@ ensure_own_address() {
 	grep -q '^[[:space:]]*interfaces[[:space:]]*=[[:space:]]*lo[[:space:]]*$' "$CONF" || return 0
 	sed -i 's/^\([[:space:]]*interfaces[[:space:]]*=\).*/\1 127.0.0.1 ::1/' "$CONF"
 	log "smb.conf: binding 127.0.0.1 and ::1 only (not every address of lo)"
+}
+
+# run_seed SCRIPT WHAT: an idempotent seed script, run again only when it changed since it
+# last ran on this state. The marker holds the script's hash and is part of the pristine
+# copy, so `reset` does not redo a minute of LDAP writes (more on a loaded machine).
+run_seed() {
+	local script=$LAB_SCRIPTS/$1 marker=$DIR/.seed-${1%.sh} sum
+	sum=$(sha256sum "$script" | cut -d' ' -f1)
+	[[ $(cat "$marker" 2>/dev/null) == "$sum" ]] && return 0
+	ADKIT_LAB_DIR="$DIR" bash "$script" || die "seeding $2 failed ($script)"
+	printf '%s\n' "$sum" >"$marker"
+}
+run_extra_seeds() {
+	run_seed seed-audit.sh "the permission-audit fixtures"
+	run_seed seed-computers.sh "the computers, LAPS schema and BitLocker fixtures"
 }
 
 cmd_up() {
@@ -629,6 +654,7 @@ cmd_up() {
 	fi
 	if ! is_seeded; then
 		seed
+		run_extra_seeds
 		log "saving the freshly seeded state to $PRISTINE"
 		local ts
 		ts=$(now)
@@ -637,8 +663,7 @@ cmd_up() {
 		start_samba
 		log "pristine copy saved ($(since "$ts"))"
 	fi
-	ADKIT_LAB_DIR="$DIR" bash "$LAB_SCRIPTS/seed-audit.sh" || die "seeding the permission-audit fixtures failed"
-	ADKIT_LAB_DIR="$DIR" bash "$LAB_SCRIPTS/seed-computers.sh" || die "seeding the computers, LAPS schema and BitLocker fixtures failed"
+	run_extra_seeds
 	log "lab is up ($(since "$t0") total). Use: eval \"\$($0 env)\""
 }
 
@@ -724,7 +749,7 @@ usage: $0 up|down|status|env|seed|reset|check
   seed    (re)apply the seed data (idempotent)
   reset   restore the freshly seeded state and start
   check   run the lab self-test (non-destructive)
-  strict up|down|status
+  strict up|reset|down|status
           a copy of the lab domain on $STRICT_IP with Samba's default "ldap server require
           strong auth = yes" (docs/kerberos.md), started from the pristine copy
 state: $DIR (ADKIT_LAB_DIR), pristine copy: $PRISTINE
