@@ -297,14 +297,14 @@ func kerberosSealed(ctx context.Context, client *gssapi.Client, cfg Config, ep e
 	if !ep.useTLS {
 		_, port, _ = net.SplitHostPort(ep.hostPort)
 	} else if _, p, _ := net.SplitHostPort(ep.hostPort); p != "636" {
-		return nil, "", fmt.Errorf("kerberos: %s %w; adkit would continue on the DC's plain LDAP port with Kerberos sealing, but the URL names port %s, not 636: give --ldap-url ldap://%s:<its LDAP port>", ep.hostPort, errKerberosNotOverTLS, p, ep.host)
+		return nil, "", fmt.Errorf("kerberos bind to %s: %w. adkit continues on the DC's LDAP port with Kerberos sealing instead, but cannot tell which port that is from ldaps port %s: give --ldap-url ldap://%s:<its LDAP port>, or ask the DC's administrator to set 'ldap server require strong auth = allow_sasl_over_tls' (docs/kerberos.md)", ep.hostPort, errKerberosNotOverTLS, p, ep.host)
 	}
 	hostPort := net.JoinHostPort(ep.host, port)
 	cfg.debugf("dial ldap %s without TLS, for a Kerberos-sealed connection", hostPort)
 	dialer := &net.Dialer{Timeout: cfg.timeout()}
 	c, err := dialer.DialContext(ctx, "tcp", hostPort)
 	if err != nil {
-		return nil, "", fmt.Errorf("kerberos: %s %w, and its LDAP port for a Kerberos-sealed connection does not answer: %w", ep.hostPort, errKerberosNotOverTLS, err)
+		return nil, "", fmt.Errorf("kerberos bind to %s: %w, and its LDAP port %s, where adkit continues with Kerberos sealing, does not answer (%w): have port %s opened to the DC, or ask its administrator to set 'ldap server require strong auth = allow_sasl_over_tls' (docs/kerberos.md)", ep.hostPort, errKerberosNotOverTLS, port, err, port)
 	}
 	layer := &saslConn{Conn: c}
 	conn := ldap.NewConn(layer, false)

@@ -140,6 +140,27 @@ func TestKerberosStrictDCSealedOnTheWire(t *testing.T) {
 	}
 }
 
+// TestKerberosStrictDCOnAnotherLDAPSPort: on an LDAPS port other than 636 adkit cannot tell the
+// DC's plain LDAP port, and says what to give instead.
+func TestKerberosStrictDCOnAnotherLDAPSPort(t *testing.T) {
+	cfg, krb5Conf := labtest.StrictConfig(t)
+	ccache := adminTicket(t, cfg, krb5Conf)
+	dcHost := strings.TrimPrefix(cfg.URL, "ldaps://")
+	relay := newRecordingRelay(t, dcHost, net.JoinHostPort(dcHost, "636"))
+	cfg.URL = "ldaps://" + relay.addr
+	cfg.Kerberos, cfg.KerberosCache, cfg.KerberosConfig, cfg.BindUser = true, ccache, krb5Conf, ""
+	cfg.Password = secretOf("")
+	trail, _ := labtest.Trail(t, false)
+	_, err := ad.Connect(context.Background(), cfg, trail)
+	t.Logf("the error a technician sees: %v", err)
+	_, port, _ := net.SplitHostPort(relay.addr)
+	for _, want := range []string{"refuses inside TLS", "ldaps port " + port, "--ldap-url ldap://" + dcHost + ":", "allow_sasl_over_tls"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error = %v, want it to say %q", err, want)
+		}
+	}
+}
+
 type relayedConn struct{ sent, received bytes.Buffer }
 
 // recordingRelay forwards TCP connections to a DC and keeps a copy of what each carried.
