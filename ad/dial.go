@@ -156,7 +156,7 @@ func newConn(cfg Config, c net.Conn) (*ldap.Conn, *saslConn) {
 }
 
 // startTLSRequest is the LDAP StartTLS extended request (RFC 4511 §4.14.1), message ID 1.
-var startTLSRequest = []byte("\x30\x1d\x02\x01\x01\x77\x18\x80\x16" + "1.3.6.1.4.1.1466.20037")
+const startTLSRequest = "\x30\x1d\x02\x01\x01\x77\x18\x80\x16" + "1.3.6.1.4.1.1466.20037"
 
 // startTLS asks the DC to start TLS on c and does the handshake.
 func startTLS(ctx context.Context, cfg Config, c net.Conn, tc *tls.Config) (net.Conn, error) {
@@ -165,7 +165,7 @@ func startTLS(ctx context.Context, cfg Config, c net.Conn, tc *tls.Config) (net.
 	if err := c.SetDeadline(time.Now().Add(cfg.timeout())); err != nil {
 		return nil, err
 	}
-	if _, err := c.Write(startTLSRequest); err != nil {
+	if _, err := c.Write([]byte(startTLSRequest)); err != nil {
 		return nil, fmt.Errorf("StartTLS: %w", err)
 	}
 	packet, err := ber.ReadPacket(c)
@@ -290,8 +290,8 @@ func kerberosBind(conn *ldap.Conn, layer *saslConn, client *gssapi.Client, cfg C
 
 // kerberosSealed connects to the DC's plain LDAP port and binds with a Kerberos sealing layer:
 // every message is encrypted and integrity-protected with the session's Kerberos key, and the DC
-// is authenticated by Kerberos (mutual authentication), not by a certificate. This is how Windows
-// tools (ADUC, the PowerShell AD module) talk to DCs on port 389.
+// is authenticated by Kerberos (mutual authentication), not by a certificate. Windows' own LDAP
+// tools (ADUC, ldp) talk to DCs on port 389 the same way.
 func kerberosSealed(ctx context.Context, client *gssapi.Client, cfg Config, ep endpoint, info ServerInfo) (*ldap.Conn, string, error) {
 	port := "389"
 	if !ep.useTLS {

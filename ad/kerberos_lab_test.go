@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/labtest"
 )
 
@@ -33,6 +34,14 @@ func TestKerberosBind(t *testing.T) {
 	}
 	if _, err := c.User(context.Background(), "jdoe"); err != nil {
 		t.Fatalf("search after a Kerberos bind: %v", err)
+	}
+
+	// ldap:// with StartTLS, which adkit does itself for --kerberos (a SASL layer must sit over
+	// TLS, and go-ldap's StartTLS would put TLS under it).
+	startTLS := cfg
+	startTLS.URL = "ldap://" + strings.TrimPrefix(cfg.URL, "ldaps://")
+	if u, err := labtest.ConnectWith(t, startTLS, trail).User(context.Background(), "jdoe"); err != nil || u.DisplayName != "John Doe" {
+		t.Fatalf("search after a Kerberos bind on %s: %+v, %v", startTLS.URL, u, err)
 	}
 
 	// No ticket: a clear message that says to run kinit.
@@ -89,6 +98,12 @@ func TestKerberosBindStrictDC(t *testing.T) {
 	uac, err := c.ReadAttributeForTest(ctx, dn, "userAccountControl")
 	if n, _ := strconv.Atoi(uac); err != nil || n&2 == 0 {
 		t.Fatalf("userAccountControl of %s = %q, %v: want ACCOUNTDISABLE", sam, uac, err)
+	}
+	// A password reset, the help desk's daily work: AD takes unicodePwd only over an encrypted
+	// connection, which the Kerberos-sealed one is.
+	res, err := c.ResetPassword(ctx, sam, directory.ResetOptions{})
+	if err != nil || res.Password.IsZero() {
+		t.Fatalf("reset the password of %s over the sealed connection: %v", sam, err)
 	}
 
 	// Answers far larger than one read (BigGroup's 1600 members, read in ranges): wrapped
