@@ -38,8 +38,9 @@ HELPDESK_PW='Helpd3sk-Lab-Pa55!'
 # Our own tools talk to 127.0.0.1: OpenLDAP's libldap checks a server
 # certificate for "localhost" against the machine's host name instead.
 LDAPS_URL=ldaps://127.0.0.1
-# ldb-tools: ldbmodify/ldbsearch (the LAPS schema of lab/seed-computers.sh, among others).
-PACKAGES=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind krb5-user ldap-utils openssl ldb-tools)
+# ldb-tools: ldbmodify/ldbsearch (the LAPS schema of lab/seed-computers.sh, among others);
+# iproute2: `ip` (the strict DC's address) and `ss`.
+PACKAGES=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind krb5-user ldap-utils openssl ldb-tools iproute2)
 # Samba tasks we need: LDAP(S)/GC, CLDAP, Kerberos (kdc + kpasswd), DCE/RPC.
 SERVER_SERVICES="rpc, ldap, cldap, kdc"
 
