@@ -35,7 +35,7 @@ type lapsOptions struct {
 
 func newCmdLAPS(f *factory.Factory, runF func(*lapsOptions) error) *cobra.Command {
 	opts := &lapsOptions{IO: f.IO, Now: f.Now, TicketRequired: shared.TicketRule(f),
-		Computers: func(ctx context.Context) (lapsService, error) { return factory.Directory[lapsService](ctx, f) }}
+		Computers: factory.DirectoryFunc[lapsService](f)}
 	cmd := &cobra.Command{
 		Use:   "laps PC",
 		Short: "Show a computer's local administrator password (Windows LAPS or legacy LAPS)",

@@ -31,9 +31,7 @@ type searchOptions struct {
 }
 
 func newCmdSearch(f *factory.Factory, runF func(*searchOptions) error) *cobra.Command {
-	opts := &searchOptions{IO: f.IO, Now: f.Now, Computers: func(ctx context.Context) (computerSearcher, error) {
-		return factory.Directory[computerSearcher](ctx, f)
-	}}
+	opts := &searchOptions{IO: f.IO, Now: f.Now, Computers: factory.DirectoryFunc[computerSearcher](f)}
 	q := &opts.Query
 	cmd := &cobra.Command{
 		Use:   "search [flags]",

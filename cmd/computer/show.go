@@ -29,9 +29,7 @@ type showOptions struct {
 }
 
 func newCmdShow(f *factory.Factory, runF func(*showOptions) error) *cobra.Command {
-	opts := &showOptions{IO: f.IO, Now: f.Now, Computers: func(ctx context.Context) (computerReader, error) {
-		return factory.Directory[computerReader](ctx, f)
-	}}
+	opts := &showOptions{IO: f.IO, Now: f.Now, Computers: factory.DirectoryFunc[computerReader](f)}
 	return &cobra.Command{
 		Use:   "show PC...",
 		Short: "Show computer accounts: OS, last logon, enabled, LAPS, groups",

@@ -45,9 +45,7 @@ func newCmdAdd(f *factory.Factory, runF func(*editOptions) error) *cobra.Command
 func newCmdEdit(f *factory.Factory, add bool, runF func(*editOptions) error) *cobra.Command {
 	opts := &editOptions{
 		IO: f.IO, Confirmer: f.Prompter, Add: add,
-		Groups: func(ctx context.Context) (membershipEditor, error) {
-			return factory.Directory[membershipEditor](ctx, f)
-		},
+		Groups: factory.DirectoryFunc[membershipEditor](f),
 	}
 	cmd := &cobra.Command{
 		Use:   "add GROUP MEMBER...",

@@ -28,7 +28,7 @@ type membersOptions struct {
 }
 
 func newCmdMembers(f *factory.Factory, runF func(*membersOptions) error) *cobra.Command {
-	opts := &membersOptions{IO: f.IO, Groups: func(ctx context.Context) (memberLister, error) { return factory.Directory[memberLister](ctx, f) }}
+	opts := &membersOptions{IO: f.IO, Groups: factory.DirectoryFunc[memberLister](f)}
 	cmd := &cobra.Command{
 		Use:   "members GROUP",
 		Short: "List a group's members; --recursive expands nested groups",

@@ -31,7 +31,7 @@ type restoreOptions struct {
 }
 
 func newCmdRestore(f *factory.Factory, runF func(*restoreOptions) error) *cobra.Command {
-	opts := &restoreOptions{IO: f.IO, Groups: func(ctx context.Context) (groupRestorer, error) { return factory.Directory[groupRestorer](ctx, f) }}
+	opts := &restoreOptions{IO: f.IO, Groups: factory.DirectoryFunc[groupRestorer](f)}
 	var path string
 	cmd := &cobra.Command{
 		Use:   "restore --snapshot FILE [--ou DN]",

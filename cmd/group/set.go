@@ -25,7 +25,7 @@ type setOptions struct {
 }
 
 func newCmdSet(f *factory.Factory, runF func(*setOptions) error) *cobra.Command {
-	opts := &setOptions{IO: f.IO, Groups: func(ctx context.Context) (groupUpdater, error) { return factory.Directory[groupUpdater](ctx, f) }}
+	opts := &setOptions{IO: f.IO, Groups: factory.DirectoryFunc[groupUpdater](f)}
 	var description, owner string
 	cmd := &cobra.Command{
 		Use:   "set GROUP... [--owner USER] [--description TEXT]",
@@ -65,12 +65,8 @@ An empty value empties it: --owner "" leaves the group without an owner. GROUP m
 }
 
 func setRun(ctx context.Context, opts *setOptions) error {
-	groups, err := opts.Groups(ctx)
-	if err != nil {
-		return err
-	}
-	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
-		o, err := groups.UpdateGroup(ctx, t, opts.Update)
-		return cmdutil.FromAD(o), err
-	})
+	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, opts.Targets, opts.Groups,
+		func(ctx context.Context, groups groupUpdater, t string) (cmdutil.Outcome, error) {
+			return cmdutil.Result(groups.UpdateGroup(ctx, t, opts.Update))
+		})
 }

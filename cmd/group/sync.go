@@ -32,7 +32,7 @@ type syncOptions struct {
 
 func newCmdSync(f *factory.Factory, runF func(*syncOptions) error) *cobra.Command {
 	opts := &syncOptions{IO: f.IO, Confirmer: f.Prompter,
-		Groups: func(ctx context.Context) (groupSyncer, error) { return factory.Directory[groupSyncer](ctx, f) }}
+		Groups: factory.DirectoryFunc[groupSyncer](f)}
 	cmd := &cobra.Command{
 		Use:   "sync GROUP FILE",
 		Short: "Make a group's members exactly the accounts in a list",

@@ -33,7 +33,7 @@ type userMembership struct {
 }
 
 func newCmdGroups(f *factory.Factory, runF func(*groupsOptions) error) *cobra.Command {
-	opts := &groupsOptions{IO: f.IO, Users: func(ctx context.Context) (groupLister, error) { return factory.Directory[groupLister](ctx, f) }}
+	opts := &groupsOptions{IO: f.IO, Users: factory.DirectoryFunc[groupLister](f)}
 	cmd := &cobra.Command{
 		Use:   "groups USER...",
 		Short: "List the groups accounts belong to",
@@ -45,10 +45,7 @@ account it is about (a "user" column/field).`,
 		Args:    cmdutil.MinimumArgs(1, "USER: the account whose groups to list"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if opts.Format, err = f.Globals.Format(); err != nil {
-				return err
-			}
-			if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
+			if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
 				return err
 			}
 			if runF != nil {

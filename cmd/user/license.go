@@ -41,7 +41,7 @@ func newCmdLicense(f *factory.Factory) *cobra.Command {
 func newCmdLicenseEdit(f *factory.Factory, assign bool, runF func(*licenseOptions) error) *cobra.Command {
 	opts := &licenseOptions{
 		IO: f.IO, Target: f.Target, Assign: assign,
-		Users: func(ctx context.Context) (licenser, error) { return factory.Directory[licenser](ctx, f) },
+		Users: factory.DirectoryFunc[licenser](f),
 	}
 	cmd := &cobra.Command{
 		Use:   "assign USER SKU",
@@ -80,11 +80,7 @@ func licenseRun(ctx context.Context, opts *licenseOptions) error {
 	} else if t != "entra" {
 		return cmdutil.Unsupported("licences are an Entra ID matter: use --target entra (AD accounts synchronised to Entra ID are licensed there)")
 	}
-	users, err := opts.Users(ctx)
-	if err != nil {
-		return err
-	}
-	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, []string{opts.User}, func(ctx context.Context, u string) (cmdutil.Outcome, error) {
+	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, []string{opts.User}, opts.Users, func(ctx context.Context, users licenser, u string) (cmdutil.Outcome, error) {
 		var o directory.Outcome
 		var err error
 		if opts.Assign {

@@ -36,7 +36,7 @@ type mfaResetOptions struct {
 func newCmdMFAReset(f *factory.Factory, runF func(*mfaResetOptions) error) *cobra.Command {
 	opts := &mfaResetOptions{
 		IO: f.IO, Target: f.Target, Confirmer: f.Prompter,
-		Users: func(ctx context.Context) (methodResetter, error) { return factory.Directory[methodResetter](ctx, f) },
+		Users: factory.DirectoryFunc[methodResetter](f),
 	}
 	cmd := &cobra.Command{
 		Use:   "reset USER (--method ID | --type TYPE | --all)",

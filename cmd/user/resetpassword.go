@@ -41,9 +41,7 @@ func newCmdResetPassword(f *factory.Factory, runF func(*resetOptions) error) *co
 	opts := &resetOptions{
 		IO:       f.IO,
 		Prompter: f.Prompter,
-		Users: func(ctx context.Context) (passwordResetter, error) {
-			return factory.Directory[passwordResetter](ctx, f)
-		},
+		Users:    factory.DirectoryFunc[passwordResetter](f),
 	}
 	cmd := &cobra.Command{
 		Use:   "reset-password USER",

@@ -31,7 +31,7 @@ type riskOptions struct {
 func newCmdRisk(f *factory.Factory, runF func(*riskOptions) error) *cobra.Command {
 	opts := &riskOptions{
 		IO: f.IO, Target: f.Target,
-		Users: func(ctx context.Context) (riskHandler, error) { return factory.Directory[riskHandler](ctx, f) },
+		Users: factory.DirectoryFunc[riskHandler](f),
 	}
 	cmd := &cobra.Command{
 		Use:   "risk USER [--confirm-safe | --dismiss]",

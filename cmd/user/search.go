@@ -32,7 +32,7 @@ type searchOptions struct {
 }
 
 func newCmdSearch(f *factory.Factory, runF func(*searchOptions) error) *cobra.Command {
-	opts := &searchOptions{IO: f.IO, Now: f.Now, Target: f.Target, Users: func(ctx context.Context) (userSearcher, error) { return factory.Directory[userSearcher](ctx, f) }}
+	opts := &searchOptions{IO: f.IO, Now: f.Now, Target: f.Target, Users: factory.DirectoryFunc[userSearcher](f)}
 	q := &opts.Query
 	var inactive string
 	cmd := &cobra.Command{

@@ -26,11 +26,9 @@ type showOptions struct {
 
 func newCmdShow(f *factory.Factory, runF func(*showOptions) error) *cobra.Command {
 	opts := &showOptions{
-		IO:  f.IO,
-		Now: f.Now,
-		Users: func(ctx context.Context) (userReader, error) {
-			return factory.Directory[userReader](ctx, f)
-		},
+		IO:    f.IO,
+		Now:   f.Now,
+		Users: factory.DirectoryFunc[userReader](f),
 	}
 	return &cobra.Command{
 		Use:   "show USER...",

@@ -35,7 +35,7 @@ type signInsOptions struct {
 func newCmdSignIns(f *factory.Factory, runF func(*signInsOptions) error) *cobra.Command {
 	opts := &signInsOptions{
 		IO: f.IO, Target: f.Target, Now: f.Now,
-		Users: func(ctx context.Context) (signInReader, error) { return factory.Directory[signInReader](ctx, f) },
+		Users: factory.DirectoryFunc[signInReader](f),
 	}
 	cmd := &cobra.Command{
 		Use:   "sign-ins USER [--since 24h] [--failures]",

@@ -34,7 +34,7 @@ type tapOptions struct {
 func newCmdTAP(f *factory.Factory, runF func(*tapOptions) error) *cobra.Command {
 	opts := &tapOptions{
 		IO: f.IO, Target: f.Target,
-		Users: func(ctx context.Context) (tapIssuer, error) { return factory.Directory[tapIssuer](ctx, f) },
+		Users: factory.DirectoryFunc[tapIssuer](f),
 	}
 	var once bool
 	cmd := &cobra.Command{
