@@ -25,9 +25,7 @@ type findOptions struct {
 
 func newCmdFind(f *factory.Factory, runF func(*findOptions) error) *cobra.Command {
 	opts := &findOptions{IO: f.IO, TicketRequired: shared.TicketRule(f),
-		Keys: func(ctx context.Context) (shared.KeyFinder, error) {
-			return factory.Directory[shared.KeyFinder](ctx, f)
-		}}
+		Keys: factory.DirectoryFunc[shared.KeyFinder](f)}
 	cmd := &cobra.Command{
 		Use:   "find KEY-ID",
 		Short: "Find a BitLocker recovery password by the key ID on the recovery screen",

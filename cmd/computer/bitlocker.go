@@ -25,9 +25,7 @@ type bitLockerOptions struct {
 
 func newCmdBitLocker(f *factory.Factory, runF func(*bitLockerOptions) error) *cobra.Command {
 	opts := &bitLockerOptions{IO: f.IO, TicketRequired: shared.TicketRule(f),
-		Computers: func(ctx context.Context) (shared.KeyReader, error) {
-			return factory.Directory[shared.KeyReader](ctx, f)
-		}}
+		Computers: factory.DirectoryFunc[shared.KeyReader](f)}
 	cmd := &cobra.Command{
 		Use:   "bitlocker PC",
 		Short: "Show a computer's BitLocker recovery passwords, newest first",

@@ -159,15 +159,7 @@ func writeLAPS(ios *iostreams.IOStreams, format output.Format, res directory.LAP
 	if res.Encrypted {
 		fmt.Fprintf(ios.ErrOut, "%s: %s\n", r.Computer, r.Note)
 	}
-	ts := func(t *time.Time, human bool) string {
-		switch {
-		case t == nil:
-			return ""
-		case human:
-			return t.Local().Format("2006-01-02 15:04 MST") + " (" + ago(now, *t) + ")"
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
+	ts := func(t *time.Time, human bool) string { return cmdutil.When(t, human, now, cmdutil.MinuteLayout, "") }
 	source := map[string]string{"windows": "Windows LAPS (msLAPS-Password)", "windows-encrypted": "Windows LAPS, encrypted (msLAPS-EncryptedPassword)",
 		"legacy": "legacy Microsoft LAPS (ms-Mcs-AdmPwd)"}[res.Source]
 	switch format {

@@ -154,16 +154,7 @@ func printUsers(opts *showOptions, users []shownUser) error {
 func detailTable(u *directory.User, now time.Time, human bool) output.Table {
 	t := output.Table{Header: []string{"Field", "Value"}}
 	when := func(tm *time.Time, unset string) string {
-		if tm == nil {
-			if human {
-				return unset
-			}
-			return ""
-		}
-		if human {
-			return tm.Local().Format("2006-01-02 15:04 MST") + " (" + ago(now, *tm) + ")"
-		}
-		return tm.UTC().Format(time.RFC3339)
+		return cmdutil.When(tm, human, now, cmdutil.MinuteLayout, unset)
 	}
 	yesNo := func(b bool) string {
 		if human {
@@ -249,37 +240,4 @@ func csvRow(u *directory.User) []string {
 		ts(u.WhenCreated), u.EmployeeID, u.Department, u.Title, u.Manager, strings.Join(u.MemberOf, ";"),
 		ts(u.LastBadPasswordTime), ts(u.LockoutEnds),
 	}
-}
-
-// ago says how long before now t was, roughly, the way people say it.
-func ago(now, t time.Time) string {
-	d := now.Sub(t)
-	if d < 0 {
-		return "in " + roughly(-d)
-	}
-	return roughly(d) + " ago"
-}
-
-func roughly(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "seconds"
-	case d < time.Hour:
-		return plural(int(d/time.Minute), "minute")
-	case d < 48*time.Hour:
-		return plural(int(d/time.Hour), "hour")
-	case d < 60*24*time.Hour:
-		return plural(int(d/(24*time.Hour)), "day")
-	case d < 2*365*24*time.Hour:
-		return plural(int(d/(30*24*time.Hour)), "month")
-	default:
-		return plural(int(d/(365*24*time.Hour)), "year")
-	}
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
 }
