@@ -46,10 +46,7 @@ without --ticket.`,
 				return err
 			}
 			opts.KeyID, opts.Ticket = args[0], f.Globals.Ticket
-			if runF != nil {
-				return runF(opts)
-			}
-			return findRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, findRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Out, "out", "", "write the recovery passwords to `FILE` (mode 0600) instead of showing them")

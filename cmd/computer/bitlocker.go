@@ -47,10 +47,7 @@ are. A profile with require_ticket_for_secrets: true refuses the read without --
 				return err
 			}
 			opts.Target, opts.Ticket = args[0], f.Globals.Ticket
-			if runF != nil {
-				return runF(opts)
-			}
-			return bitLockerRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, bitLockerRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Out, "out", "", "write the recovery passwords to `FILE` (mode 0600) instead of showing them")

@@ -69,10 +69,7 @@ unless --force: the recovery passwords are deleted with it, so read them first w
 				return err
 			}
 			opts.Targets, opts.Yes, opts.DryRun = targets, f.Globals.Yes, f.Globals.DryRun
-			if runF != nil {
-				return runF(opts)
-			}
-			return deleteRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, deleteRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "also delete what lies below the computer (BitLocker recovery information)")

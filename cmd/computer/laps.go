@@ -68,10 +68,7 @@ Use it after the password was given out.`,
 				return cmdutil.FlagErrorf("--expire-now does not read the password: drop --password-out (read it first, then expire it)")
 			}
 			opts.Target, opts.Ticket = args[0], f.Globals.Ticket
-			if runF != nil {
-				return runF(opts)
-			}
-			return lapsRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, lapsRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.ExpireNow, "expire-now", false, "expire the password now so the device sets a new one (shows nothing)")

@@ -51,10 +51,7 @@ applies at each computer's next policy refresh (gpupdate, or within about 90 min
 				return err
 			}
 			opts.Targets, opts.Yes, opts.DryRun = targets, f.Globals.Yes, f.Globals.DryRun
-			if runF != nil {
-				return runF(opts)
-			}
-			return moveRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, moveRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.OU, "ou", "", "distinguished name of the destination OU")

@@ -48,10 +48,7 @@ A computer whose trust still works loses it until it is repaired, so adkit asks 
 				return err
 			}
 			opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
-			if runF != nil {
-				return runF(opts)
-			}
-			return resetRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, resetRun)
 		},
 	}
 }

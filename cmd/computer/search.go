@@ -53,10 +53,7 @@ so --stale 90 lists computers not seen for at least 90 days by that measure.`,
 			if cmd.Flags().Changed("stale") && q.StaleDays <= 0 {
 				return cmdutil.FlagErrorf("--stale takes a positive number of days, not %d", q.StaleDays)
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return searchRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, searchRun)
 		},
 	}
 	fl := cmd.Flags()

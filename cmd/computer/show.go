@@ -49,10 +49,7 @@ computer and when its password expires; the password itself is read with "comput
 				return err
 			}
 			opts.Targets = targets
-			if runF != nil {
-				return runF(opts)
-			}
-			return showRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, showRun)
 		},
 	}
 }

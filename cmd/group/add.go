@@ -72,10 +72,7 @@ the chain of groups that closes the cycle. MEMBER may be "-" (stdin) or @FILE, o
 			return err
 		}
 		opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
-		if runF != nil {
-			return runF(opts)
-		}
-		return editRun(cmd.Context(), opts)
+		return cmdutil.Run(cmd.Context(), opts, runF, editRun)
 	}
 	return cmd
 }

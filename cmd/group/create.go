@@ -49,10 +49,7 @@ domain changes nothing and exits 2.`,
 			if !oneOf(opts.Group.Type, directory.GroupTypes) {
 				return cmdutil.FlagErrorf("--type %q: use security or distribution", opts.Group.Type)
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return createRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, createRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Group.OU, "ou", "", "distinguished name of the OU to create it in (default: CN=Users)")

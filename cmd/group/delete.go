@@ -62,10 +62,7 @@ a terminal; without one, deleting several groups needs --yes.`,
 				opts.SnapshotDir = filepath.Join(dir, "groups")
 			}
 			opts.Yes, opts.DryRun, opts.Ticket = f.Globals.Yes, f.Globals.DryRun, f.Globals.Ticket
-			if runF != nil {
-				return runF(opts)
-			}
-			return deleteRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, deleteRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "delete a group that still has members")

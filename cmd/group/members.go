@@ -45,10 +45,7 @@ cycle of groups ends the walk.`,
 				return err
 			}
 			opts.Target = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return membersRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, membersRun)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Recursive, "recursive", "r", false, "include members of nested groups")

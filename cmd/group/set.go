@@ -53,10 +53,7 @@ An empty value empties it: --owner "" leaves the group without an owner. GROUP m
 			if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return setRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, setRun)
 		},
 	}
 	cmd.Flags().StringVar(&description, "description", "", "new description (\"\" empties it)")

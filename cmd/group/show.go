@@ -38,10 +38,7 @@ func newCmdShow(f *factory.Factory, runF func(*showOptions) error) *cobra.Comman
 				return err
 			}
 			opts.Target = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return showRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, showRun)
 		},
 	}
 }

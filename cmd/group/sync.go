@@ -61,10 +61,7 @@ Members through the primary group (Domain Users) are not in the member list and 
 				return err
 			}
 			opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
-			if runF != nil {
-				return runF(opts)
-			}
-			return syncRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, syncRun)
 		},
 	}
 	return cmd

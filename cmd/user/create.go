@@ -73,10 +73,7 @@ explicitly win.`,
 			}
 			nu.MustChange = !opts.NoMust
 			nu.PasswordFormat = passwordFormat(readable)
-			if runF != nil {
-				return runF(opts)
-			}
-			return createRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, createRun)
 		},
 	}
 	fl := cmd.Flags()

@@ -56,10 +56,7 @@ func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions)
 			return err
 		}
 		opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
-		if runF != nil {
-			return runF(opts)
-		}
-		return setEnabledRun(cmd.Context(), opts)
+		return cmdutil.Run(cmd.Context(), opts, runF, setEnabledRun)
 	}
 	return cmd
 }

@@ -48,10 +48,7 @@ account it is about (a "user" column/field).`,
 			if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return groupsRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, groupsRun)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Recursive, "recursive", "r", false, "include groups reached through nested groups")

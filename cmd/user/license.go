@@ -63,10 +63,7 @@ on an account that has none.`,
 			return err
 		}
 		opts.User, opts.SKU = args[0], args[1]
-		if runF != nil {
-			return runF(opts)
-		}
-		return licenseRun(cmd.Context(), opts)
+		return cmdutil.Run(cmd.Context(), opts, runF, licenseRun)
 	}
 	if assign {
 		cmd.Flags().StringVar(&opts.UsageLocation, "usage-location", "", "two-letter country code to set first on an account that has none, e.g. US")

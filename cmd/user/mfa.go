@@ -65,10 +65,7 @@ with adkit login or --device-code: a role such as Authentication Administrator).
 				return err
 			}
 			opts.User = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return mfaRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, mfaRun)
 		},
 	}
 	cmd.AddCommand(newCmdMFAReset(f, nil))

@@ -83,10 +83,7 @@ Authentication Administrator role, Privileged Authentication Administrator for a
 				opts.Types[i] = n
 			}
 			opts.User, opts.Yes, opts.DryRun = args[0], f.Globals.Yes, f.Globals.DryRun
-			if runF != nil {
-				return runF(opts)
-			}
-			return mfaResetRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, mfaResetRun)
 		},
 	}
 	cmd.Flags().StringSliceVar(&opts.Methods, "method", nil, "remove the method with this `ID` (repeatable)")

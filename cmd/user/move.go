@@ -51,10 +51,7 @@ confirmed first on a terminal, and need --yes without one.`,
 				return err
 			}
 			opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
-			if runF != nil {
-				return runF(opts)
-			}
-			return moveRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, moveRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.OU, "ou", "", "distinguished name of the destination OU")

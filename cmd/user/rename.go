@@ -49,10 +49,7 @@ before and after.`,
 				return cmdutil.FlagErrorf("--given-name and --surname are both required: the account's new name")
 			}
 			opts.Target = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return renameRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, renameRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Rename.GivenName, "given-name", "", "new given name")

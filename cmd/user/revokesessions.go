@@ -45,10 +45,7 @@ compromised account.`,
 			if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return revokeRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, revokeRun)
 		},
 	}
 }

@@ -55,10 +55,7 @@ a technician: Security Operator or Security Administrator).`,
 				return cmdutil.FlagErrorf("--confirm-safe and --dismiss are alternatives: give one")
 			}
 			opts.User = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return riskRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, riskRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.ConfirmSafe, "confirm-safe", false, "confirm the account is not compromised")

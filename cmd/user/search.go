@@ -58,10 +58,7 @@ may have logged on up to 14 days more recently than it shows.`,
 					return err
 				}
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return searchRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, searchRun)
 		},
 	}
 	fl := cmd.Flags()

@@ -103,10 +103,7 @@ USER may be "-" (read the accounts from stdin) or @FILE, one per line.`,
 				return cmdutil.FlagErrorf("--employee-id names one person: give one USER, not %d", len(opts.Targets))
 			}
 			opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
-			if runF != nil {
-				return runF(opts)
-			}
-			return setRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, setRun)
 		},
 	}
 	for _, sf := range setFlags {

@@ -48,10 +48,7 @@ distinguished name or objectGUID. With -o json one USER gives an object, several
 			if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return showRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, showRun)
 		},
 	}
 }

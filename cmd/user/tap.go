@@ -78,10 +78,7 @@ Access Pass policy enabled for the user (a technician: Authentication Administra
 				return &cmdutil.FlagError{Err: fmt.Errorf("--lifetime: %w", err)}
 			}
 			opts.User, opts.DryRun = args[0], f.Globals.DryRun
-			if runF != nil {
-				return runF(opts)
-			}
-			return tapRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, tapRun)
 		},
 	}
 	cmd.Flags().DurationVar(&opts.TAP.Lifetime, "lifetime", 0, "how long the pass is valid, e.g. 1h or 90m (default: the policy's)")

@@ -50,10 +50,7 @@ replication, and each DC's own bad-password count is reset (see docs/domain-cont
 			if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return unlockRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, unlockRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.AllDCs, "all-dcs", false, "unlock on every writable domain controller, not only the one connected to")
