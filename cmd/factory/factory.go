@@ -415,3 +415,18 @@ func dcURL(name, ldapURL string) string {
 	}
 	return "ldaps://" + name
 }
+
+// FormatAndTargets reads what a command over the accounts in args takes before its run
+// function: -o first (a bad value is a usage error before stdin is read), then the accounts
+// (cmdutil.ReadTargets: "-" reads stdin, @FILE a file).
+func (f *Factory) FormatAndTargets(args []string, allowed ...output.Format) (output.Format, []string, error) {
+	format, err := f.Globals.Format(allowed...)
+	if err != nil {
+		return "", nil, err
+	}
+	targets, err := cmdutil.ReadTargets(f.IO.In, args)
+	if err != nil {
+		return "", nil, err
+	}
+	return format, targets, nil
+}
