@@ -187,7 +187,7 @@ start_dns() {
 # second DC, whose variables shadow the first DC's for the call.
 with_dc2() {
 	local DIR="$DC2_DIR" CONF="$DC2_CONF" PIDFILE="$DC2_PIDFILE" LOG="$DC2_LOG" \
-		LDAPS_URL="ldaps://$DC2_IP" HOST="$DC2_HOST" LISTEN_IP="$DC2_IP" SAMBA_WRAP=in_lab_dns
+		LDAPS_URL="ldaps://$DC2_IP" HOST="$DC2_HOST" LAB_EXTRA_IP="$DC2_IP" SAMBA_WRAP=in_lab_dns
 	"$@"
 }
 
