@@ -551,7 +551,8 @@ cmd_strict_up() {
 		log "strict DC: copied the lab's pristine state to $DIR"
 	fi
 	# Samba only binds addresses an interface has.
-	if ! ip -4 addr show dev lo | grep -qF "inet $STRICT_IP/"; then
+	# Not `ip … | grep -q`: under pipefail an early grep exit (SIGPIPE to ip) reads as "missing".
+	if ! grep -qF "inet $STRICT_IP/" <<<"$(ip -4 addr show dev lo)"; then
 		ip addr add "$STRICT_IP/32" dev lo
 	fi
 	if ! is_running; then

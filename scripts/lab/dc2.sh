@@ -33,9 +33,12 @@ DC2_PULL_INTERVAL=5
 # ---- addresses and the lab DNS --------------------------------------------
 
 ensure_loopback_addrs() {
-	local ip
+	local ip have
+	# Read once, then match: with pipefail, `ip … | grep -q` fails when grep exits before ip
+	# has written everything (SIGPIPE), which would look like a missing address.
+	have=$(ip -4 addr show dev lo)
 	for ip in "$DC2_IP" "$DNS_IP"; do
-		if ! ip -4 addr show dev lo | grep -q "inet $ip/"; then
+		if ! grep -qF "inet $ip/" <<<"$have"; then
 			ip addr add "$ip/32" dev lo || die "could not add $ip to the loopback interface (ip addr add $ip/32 dev lo)"
 			log "added $ip to lo"
 		fi
@@ -200,9 +203,10 @@ dc1_knows_dc2() {
 
 # ensure_spn URL DN SPN: the account DN carries SPN (added over LDAP on the DC at URL).
 ensure_spn() {
-	local url="$1" dn="$2" spn="$3"
-	if LDAPTLS_CACERT="$CA" timeout 20 ldapsearch -LLL -o ldif-wrap=no -o nettimeout=10 -H "$url" -x -D "$ADMIN_UPN" -y "$ADMIN_PASS" \
-		-b "$dn" -s base '(objectClass=*)' servicePrincipalName 2>/dev/null | grep -qixF "servicePrincipalName: $spn"; then
+	local url="$1" dn="$2" spn="$3" have
+	have=$(LDAPTLS_CACERT="$CA" timeout 20 ldapsearch -LLL -o ldif-wrap=no -o nettimeout=10 -H "$url" -x -D "$ADMIN_UPN" -y "$ADMIN_PASS" \
+		-b "$dn" -s base '(objectClass=*)' servicePrincipalName 2>/dev/null) || true
+	if grep -qixF "servicePrincipalName: $spn" <<<"$have"; then
 		return 0
 	fi
 	printf 'dn: %s\nchangetype: modify\nadd: servicePrincipalName\nservicePrincipalName: %s\n' "$dn" "$spn" |
