@@ -50,6 +50,25 @@ func waitReplicated(t *testing.T, c *ad.Client, sam string) *directory.User {
 	return nil
 }
 
+// twoDCTest is what each two-DC test starts from: admin sessions on both DCs (c1's audit log
+// at logPath) and an account made on the first and replicated to the second, with its password.
+type twoDCTest struct {
+	dcs     labtest.TwoDCs
+	c1, c2  *ad.Client
+	logPath string
+	user    *directory.User
+	pw      string
+}
+
+func newTwoDCTest(t *testing.T) twoDCTest {
+	t.Helper()
+	tl := twoDCTest{dcs: labtest.RequireTwoDCs(t)}
+	tl.c1, tl.logPath = onDC(t, tl.dcs, tl.dcs.DC1Host)
+	tl.c2, _ = onDC(t, tl.dcs, tl.dcs.DC2Host)
+	tl.user, tl.pw = newReplicatedUser(t, tl.c1, tl.c2)
+	return tl
+}
+
 // newReplicatedUser creates an account on the first DC and waits for it on the second.
 func newReplicatedUser(t *testing.T, c1, c2 *ad.Client) (*directory.User, string) {
 	t.Helper()
@@ -167,11 +186,9 @@ func TestLabTwoDCsFoundBySRV(t *testing.T) {
 // second DC as the origin, decoded from replPropertyMetaData. unlock --all-dcs writes on each
 // DC, in audit records naming each, and resets both counts.
 func TestLabLockoutOnOneDC(t *testing.T) {
-	dcs := labtest.RequireTwoDCs(t)
 	ctx := context.Background()
-	c1, logPath := onDC(t, dcs, dcs.DC1Host)
-	c2, _ := onDC(t, dcs, dcs.DC2Host)
-	u, pw := newReplicatedUser(t, c1, c2)
+	tl := newTwoDCTest(t)
+	dcs, c1, logPath, u, pw := tl.dcs, tl.c1, tl.logPath, tl.user, tl.pw
 	upn := u.SAMAccountName + "@" + labDomain
 	badBindsOn(t, dcs, dcs.DC2Host, upn, 5)
 
@@ -238,11 +255,9 @@ func TestLabLockoutOnOneDC(t *testing.T) {
 // --exact (search and the compliance audit) takes the newest of them, which is newer than
 // lastLogonTimestamp (updated only when 9-14 days old).
 func TestLabExactLastLogonPerDC(t *testing.T) {
-	dcs := labtest.RequireTwoDCs(t)
 	ctx := context.Background()
-	c1, _ := onDC(t, dcs, dcs.DC1Host)
-	c2, _ := onDC(t, dcs, dcs.DC2Host)
-	u, pw := newReplicatedUser(t, c1, c2)
+	tl := newTwoDCTest(t)
+	dcs, c1, c2, u, pw := tl.dcs, tl.c1, tl.c2, tl.user, tl.pw
 	dc1IP, dc2IP := resolveOnLab(t, dcs, dcs.DC1Host), resolveOnLab(t, dcs, dcs.DC2Host)
 
 	kerberosLogon(t, dc2IP, u.SAMAccountName, pw)
@@ -327,12 +342,10 @@ func resolveOnLab(t *testing.T, dcs labtest.TwoDCs, host string) string {
 // unlock --all-dcs unlocks the first and fails naming it; --exact (search and audit) names it
 // as the DC whose logons are missing. The second DC is started again when the test ends.
 func TestLabSecondDCDown(t *testing.T) {
-	dcs := labtest.RequireTwoDCs(t)
 	ctx := context.Background()
-	c1, _ := onDC(t, dcs, dcs.DC1Host)
-	c2, _ := onDC(t, dcs, dcs.DC2Host)
-	u, _ := newReplicatedUser(t, c1, c2)
-	c2.Close()
+	tl := newTwoDCTest(t)
+	dcs, c1, u := tl.dcs, tl.c1, tl.user
+	tl.c2.Close()
 	dcs.StopDC2(t)
 
 	found, err := ad.LocateDCs(ctx, ad.LocateOptions{Domain: dcs.Domain, DNSServer: dcs.DNSServer})
