@@ -55,6 +55,8 @@ type Globals struct {
 type Factory struct {
 	IO       *iostreams.IOStreams
 	Version  string
+	// Commit and BuildDate are what the release script stamped (cmd/cli), empty otherwise.
+	Commit, BuildDate string
 	Getenv   func(string) string
 	Now      func() time.Time
 	Prompter prompt.Prompter
