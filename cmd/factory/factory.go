@@ -53,14 +53,15 @@ type Globals struct {
 // Factory hands out dependencies. The func fields are memoized: a command that asks twice
 // gets the same connection.
 type Factory struct {
-	IO      *iostreams.IOStreams
-	Version string
+	IO       *iostreams.IOStreams
+	Version  string
+	Getenv   func(string) string
+	Now      func() time.Time
+	Prompter prompt.Prompter
+	Globals  *Globals
+
 	// Commit and BuildDate are what the release script stamped (cmd/cli), empty otherwise.
 	Commit, BuildDate string
-	Getenv            func(string) string
-	Now               func() time.Time
-	Prompter          prompt.Prompter
-	Globals           *Globals
 
 	// Settings resolves flags, environment and profile.
 	Settings func() (*config.Settings, error)
