@@ -50,3 +50,15 @@ packages=("$@")
 # a time keeps lockout and policy tests from racing each other. Tests within a package may
 # still run in parallel.
 go test -count=1 -p 1 -timeout 20m "${packages[@]}"
+
+if [[ $# -eq 0 ]]; then
+	step "release artifacts (scripts/release.sh --ci)"
+	# Every kind of release artifact (tar.gz and zip archives, SBOMs, SHA256SUMS, the .deb
+	# with man pages and completions) built and checked for linux/amd64 and windows/amd64,
+	# the two targets the tests above have compiled already: links and packing, no new
+	# msgraph-sdk-go compile. The full six-target release is scripts/release.sh
+	# (docs/releasing.md).
+	release_out=$(mktemp -d)
+	scripts/release.sh --ci --out "$release_out"
+	rm -rf "$release_out"
+fi
