@@ -5,9 +5,12 @@
 package buildinfo
 
 import (
+	"fmt"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // GraphSDKModule is the module whose version Info reports as the Graph SDK's. The module is
@@ -94,4 +97,25 @@ func Resolve(s Stamp, bi *debug.BuildInfo) Info {
 		}
 	}
 	return info
+}
+
+// ReleaseTime is the time the release tools put on what they generate (man pages, SBOMs):
+// date (RFC 3339) when given, else SOURCE_DATE_EPOCH (the reproducible-builds convention,
+// set by scripts/release.sh to the commit's time), else now.
+func ReleaseTime(date string, getenv func(string) string, now func() time.Time) (time.Time, error) {
+	if date != "" {
+		t, err := time.Parse(time.RFC3339, date)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("date %q: want RFC 3339, e.g. 2026-12-03T12:00:00Z: %w", date, err)
+		}
+		return t.UTC(), nil
+	}
+	if epoch := getenv("SOURCE_DATE_EPOCH"); epoch != "" {
+		secs, err := strconv.ParseInt(epoch, 10, 64)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH %q is not a number of seconds: %w", epoch, err)
+		}
+		return time.Unix(secs, 0).UTC(), nil
+	}
+	return now().UTC().Truncate(time.Second), nil
 }

@@ -3,7 +3,9 @@ package buildinfo
 import (
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"testing"
+	"time"
 )
 
 func checkoutBuild() *debug.BuildInfo {
@@ -62,5 +64,37 @@ func TestResolveWithoutBuildInfo(t *testing.T) {
 	got := Resolve(Stamp{}, nil)
 	if got.Version != "dev" || got.Commit != "" || got.GraphSDKVersion != "" || got.GoVersion != runtime.Version() {
 		t.Errorf("Resolve = %+v", got)
+	}
+}
+
+// The release date: an explicit date wins, then SOURCE_DATE_EPOCH, then the clock; a bad
+// value is an error naming it, never a silent "now".
+func TestReleaseTime(t *testing.T) {
+	now := func() time.Time { return time.Date(2030, 1, 2, 3, 4, 5, 600, time.UTC) }
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "SOURCE_DATE_EPOCH" {
+				return v
+			}
+			return ""
+		}
+	}
+	for _, c := range []struct {
+		date, epoch, want string
+	}{
+		{"2026-12-03T12:00:00+01:00", "1", "2026-12-03T11:00:00Z"},
+		{"", "1764763200", "2025-12-03T12:00:00Z"},
+		{"", "", "2030-01-02T03:04:05Z"},
+	} {
+		got, err := ReleaseTime(c.date, env(c.epoch), now)
+		if err != nil || got.Format(time.RFC3339) != c.want {
+			t.Errorf("ReleaseTime(%q, epoch %q) = %v, %v; want %s", c.date, c.epoch, got, err, c.want)
+		}
+	}
+	if _, err := ReleaseTime("yesterday", env(""), now); err == nil || !strings.Contains(err.Error(), "yesterday") {
+		t.Errorf("bad date: %v", err)
+	}
+	if _, err := ReleaseTime("", env("soon"), now); err == nil || !strings.Contains(err.Error(), "SOURCE_DATE_EPOCH") {
+		t.Errorf("bad epoch: %v", err)
 	}
 }

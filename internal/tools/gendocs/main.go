@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/adkit-dev/adkit/cmd/cli"
+	"github.com/adkit-dev/adkit/internal/buildinfo"
 	"github.com/adkit-dev/adkit/internal/refdocs"
 )
 
@@ -41,7 +42,7 @@ func run(markdown, man, completions, version, date string) error {
 		}
 	}
 	if man != "" {
-		when, err := pageDate(date)
+		when, err := buildinfo.ReleaseTime(date, os.Getenv, time.Now)
 		if err != nil {
 			return err
 		}
@@ -55,23 +56,4 @@ func run(markdown, man, completions, version, date string) error {
 		}
 	}
 	return nil
-}
-
-// pageDate is -date, else SOURCE_DATE_EPOCH (the reproducible-builds convention), else now.
-func pageDate(date string) (time.Time, error) {
-	if date != "" {
-		t, err := time.Parse(time.RFC3339, date)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("-date %q: want RFC 3339, e.g. 2026-12-03T12:00:00Z: %w", date, err)
-		}
-		return t.UTC(), nil
-	}
-	if epoch := os.Getenv("SOURCE_DATE_EPOCH"); epoch != "" {
-		var secs int64
-		if _, err := fmt.Sscan(epoch, &secs); err != nil {
-			return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH %q is not a number of seconds: %w", epoch, err)
-		}
-		return time.Unix(secs, 0).UTC(), nil
-	}
-	return time.Now().UTC(), nil
 }

@@ -20,6 +20,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/adkit-dev/adkit/internal/buildinfo"
 )
 
 func main() {
@@ -52,7 +54,7 @@ func write(args []string, out, name, date string) error {
 	if len(args) != 1 {
 		return fmt.Errorf("give one binary to describe")
 	}
-	created, err := creationTime(date)
+	created, err := buildinfo.ReleaseTime(date, os.Getenv, time.Now)
 	if err != nil {
 		return err
 	}
@@ -78,22 +80,4 @@ func write(args []string, out, name, date string) error {
 		return err
 	}
 	return os.WriteFile(out, b, 0o644)
-}
-
-func creationTime(date string) (time.Time, error) {
-	if date != "" {
-		t, err := time.Parse(time.RFC3339, date)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("-date %q: want RFC 3339: %w", date, err)
-		}
-		return t.UTC(), nil
-	}
-	if epoch := os.Getenv("SOURCE_DATE_EPOCH"); epoch != "" {
-		var secs int64
-		if _, err := fmt.Sscan(epoch, &secs); err != nil {
-			return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH %q: %w", epoch, err)
-		}
-		return time.Unix(secs, 0).UTC(), nil
-	}
-	return time.Now().UTC().Truncate(time.Second), nil
 }
