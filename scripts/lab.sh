@@ -715,14 +715,18 @@ cmd_up() {
 	fi
 	if ((dcs == 2)); then
 		cmd_dc2_up
+	elif dc2_joined; then
+		# A two-DC lab taken down comes back whole with a plain `up`.
+		cmd_dc2_start
 	fi
 	log "lab is up ($(since "$t0") total). Use: eval \"\$($0 env)\""
 }
 
 cmd_down() {
+	# The first DC first: tests that stop "the DC" mid-run time it from here.
+	stop_samba
 	with_dc2 stop_samba
 	stop_dns
-	stop_samba
 	log "lab is down (state kept in $DIR)"
 }
 
