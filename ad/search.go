@@ -2,9 +2,12 @@ package ad
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/adkit-dev/adkit/internal/directory"
 )
 
 // searchEach runs a paged subtree search and calls fn for each entry as its page arrives, so
@@ -25,7 +28,7 @@ func (c *Client) searchEachWith(ctx context.Context, base, filter string, attrs 
 		c.cfg.debugf("search base=%q filter=%s page=%d", base, filter, c.cfg.pageSize())
 		res, err := c.conn.Search(req)
 		if err != nil {
-			return fmt.Errorf("search %s: %w", base, explainLDAPError(err))
+			return readError(ctx, "search "+base, err)
 		}
 		for _, e := range res.Entries {
 			if err := fn(e); err != nil {
@@ -59,7 +62,7 @@ func (c *Client) searchOnce(ctx context.Context, base, filter string, attrs []st
 		return c.searchEach(ctx, base, filter, attrs, fn)
 	}
 	if err != nil {
-		return fmt.Errorf("search %s: %w", base, explainLDAPError(err))
+		return readError(ctx, "search "+base, err)
 	}
 	for _, e := range res.Entries {
 		if err := fn(e); err != nil {
@@ -67,6 +70,17 @@ func (c *Client) searchOnce(ctx context.Context, base, filter string, attrs []st
 		}
 	}
 	return nil
+}
+
+// readError is a read's error, said with what was read. Ctrl-C ends a waiting request by
+// closing the connection: a read cut short that way says it was interrupted, not that the
+// domain controller was lost (nothing was being changed, so nothing is unknown).
+func readError(ctx context.Context, what string, err error) error {
+	err = explainLDAPError(err)
+	if errors.Is(ctx.Err(), context.Canceled) && errors.Is(err, directory.ErrUnreachable) {
+		return fmt.Errorf("%s: interrupted: %w", what, context.Canceled)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // searchAll collects a (small) search's entries, e.g. identity candidates.
@@ -103,7 +117,7 @@ func (c *Client) readEntry(ctx context.Context, dn, filter string, attrs []strin
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", dn, explainLDAPError(err))
+		return nil, readError(ctx, "read "+dn, err)
 	}
 	if len(res.Entries) == 0 {
 		return nil, nil
