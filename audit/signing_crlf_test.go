@@ -36,7 +36,7 @@ func TestKeysWithCRLFLoad(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LoadPublicKey(CRLF): %v", err)
 	}
-	if !pub.Equal(want) || !key.Public().(interface{ Equal(any) bool }).Equal(want) {
+	if !pub.Equal(want) || !want.Equal(key.Public()) {
 		t.Error("the CRLF copies are not the keys that were generated")
 	}
 }
