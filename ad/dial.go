@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/go-ldap/ldap/v3"
@@ -170,17 +171,20 @@ func bind(conn *ldap.Conn, cfg Config, ep endpoint, info ServerInfo) (identity s
 }
 
 func kerberosBind(conn *ldap.Conn, cfg Config, ep endpoint, info ServerInfo) (string, error) {
+	host := info.DNSHostName
+	if host == "" {
+		host = ep.host
+	}
+	spn := "ldap/" + strings.ToLower(host)
+	if chooseKerberosSource(runtime.GOOS, cfg, os.Getenv) == fromSSPI {
+		return sspiBind(conn, cfg, spn)
+	}
 	krbConf, ccache := kerberosPaths(cfg)
 	client, err := gssapi.NewClientFromCCache(ccache, krbConf)
 	if err != nil {
 		return "", fmt.Errorf("kerberos: read ticket cache %s: %w (run kinit first)", ccache, err)
 	}
 	defer client.Close()
-	host := info.DNSHostName
-	if host == "" {
-		host = ep.host
-	}
-	spn := "ldap/" + strings.ToLower(host)
 	cfg.debugf("GSSAPI bind, service principal %s, cache %s", spn, ccache)
 	if err := conn.GSSAPIBind(client, spn, ""); err != nil {
 		return "", fmt.Errorf("kerberos bind to %s as %s: %w", spn, client.Credentials.CName().PrincipalNameString(), err)
