@@ -1,5 +1,7 @@
 package ad
 
+import "strings"
+
 // kerberosSource is where --kerberos takes its credentials from.
 type kerberosSource int
 
@@ -20,4 +22,14 @@ func chooseKerberosSource(goos string, cfg Config, getenv func(string) string) k
 		return fromSSPI
 	}
 	return fromCCache
+}
+
+// ldapSPN is the DC's LDAP service principal, ldap/<its DNS name>: the name the DC gives in
+// its rootDSE, else the host adkit dialled.
+func ldapSPN(ep endpoint, info ServerInfo) string {
+	host := info.DNSHostName
+	if host == "" {
+		host = ep.host
+	}
+	return "ldap/" + strings.ToLower(host)
 }

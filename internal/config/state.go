@@ -89,3 +89,18 @@ func DefaultAuditLog(getenv func(string) string) (string, error) {
 	}
 	return filepath.Join(dir, "audit.jsonl"), nil
 }
+
+// CacheDir is $XDG_CACHE_HOME/adkit (not read on Windows), else the platform's user cache directory (~/.cache,
+// ~/Library/Caches, %LocalAppData%) with adkit under it: where what can be lost and
+// fetched again lives, such as the names shell completion offers.
+func CacheDir(getenv func(string) string) (string, error) {
+	// Not on Windows, like the other XDG variables (see baseDir).
+	if x := getenv("XDG_CACHE_HOME"); x != "" && runtime.GOOS != "windows" {
+		return filepath.Join(x, "adkit"), nil
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("locate cache directory: %w", err)
+	}
+	return filepath.Join(dir, "adkit"), nil
+}
