@@ -60,8 +60,28 @@ func requireWine(t *testing.T) (loader, server, gcc string) {
 func setup(t *testing.T) *wine {
 	t.Helper()
 	loader, server, gcc := requireWine(t)
-	dir := t.TempDir()
+	// Not t.TempDir: wineserver and the Wine services it stops write into the prefix while
+	// they exit, after any wait wineserver offers, which fails TempDir's one removal.
+	dir, err := os.MkdirTemp("", "adkit-wine-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	w := &wine{loader: loader, server: server, prefix: filepath.Join(dir, "prefix"), dir: dir}
+	t.Cleanup(func() {
+		kill := exec.Command(server, "-k")
+		kill.Env = append(os.Environ(), w.env()...)
+		kill.Run()
+		// Removal is retried while the prefix's last writers exit; a prefix that still cannot
+		// be removed is reported, not a test failure (it is scratch space in $TMPDIR).
+		var err error
+		for range 20 {
+			if err = os.RemoveAll(dir); err == nil {
+				return
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		t.Logf("could not remove the Wine scratch directory %s: %v", dir, err)
+	})
 
 	// The times are logged for the CI budget (docs/windows.md), never asserted.
 	start := time.Now()
@@ -74,15 +94,6 @@ func setup(t *testing.T) *wine {
 	// outlives the test holding the prefix.
 	run(t, "", w.env(), loader, "wineboot", "-i")
 	t.Logf("wineboot -i: %s", time.Since(start).Round(time.Second))
-	t.Cleanup(func() {
-		// -k stops the server, -w waits until it has gone (it saves the registry into the
-		// prefix as it exits, which would race the temporary directory's removal).
-		for _, arg := range []string{"-k", "-w"} {
-			c := exec.Command(server, arg)
-			c.Env = append(os.Environ(), w.env()...)
-			c.Run()
-		}
-	})
 	system32 := filepath.Join(w.prefix, "drive_c", "windows", "system32")
 	data, err := os.ReadFile(dll)
 	if err != nil {
