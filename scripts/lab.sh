@@ -98,7 +98,7 @@ LAB_FORMAT=1
 stamp() {
 	{
 		printf 'format %s\n' "$LAB_FORMAT"
-		cat "$LAB_SCRIPTS/seed-ldif.sh" "$LAB_SCRIPTS/seed-audit.sh" "$LAB_SCRIPTS/seed-computers.sh"
+		cat "$LAB_SCRIPTS/seed-ldif.sh"
 		samba --version 2>/dev/null || true
 		printf '%s\n' "$DIR"
 	} | sha256sum | cut -d' ' -f1
@@ -598,23 +598,18 @@ ensure_own_address() {
 	log "smb.conf: binding 127.0.0.1 and ::1 only (not every address of lo)"
 }
 
-# run_seed SCRIPT WHAT: an idempotent seed script, run again only when it changed since it
-# last ran on this state. The marker holds the script's hash and is part of the pristine
-# copy, so `reset` does not redo a minute of LDAP writes (more on a loaded machine).
-run_seed() {
-	local script=$LAB_SCRIPTS/$1 marker=$DIR/.seed-${1%.sh} sum
-	sum=$(sha256sum "$script" | cut -d' ' -f1)
-	[[ $(cat "$marker" 2>/dev/null) == "$sum" ]] && return 0
-	ADKIT_LAB_DIR="$DIR" bash "$script" || die "seeding $2 failed ($script)"
-	printf '%s\n' "$sum" >"$marker"
-}
+# run_extra_seeds runs the seeds that come after the directory's own: each script keeps a
+# marker with its own hash and does nothing when it already ran. The pristine copy holds
+# their work and their markers, so a reset does not redo a minute of LDAP writes (more on a
+# loaded machine); a pristine copy older than a seed script is brought up to date once.
 run_extra_seeds() {
-	run_seed seed-audit.sh "the permission-audit fixtures"
-	run_seed seed-computers.sh "the computers, LAPS schema and BitLocker fixtures"
+	ADKIT_LAB_DIR="$DIR" bash "$LAB_SCRIPTS/seed-audit.sh" || die "seeding the permission-audit fixtures failed"
+	ADKIT_LAB_DIR="$DIR" bash "$LAB_SCRIPTS/seed-computers.sh" || die "seeding the computers, LAPS schema and BitLocker fixtures failed"
 }
+seed_markers() { cat "$DIR/.audit-seeded" "$DIR/.computers-seeded" 2>/dev/null || true; }
 
 cmd_up() {
-	local t0 restart=0
+	local t0 restart=0 restored=${RESTORED:-0} markers
 	require_root
 	t0=$(now)
 	ensure_packages
@@ -624,6 +619,7 @@ cmd_up() {
 		if pristine_valid; then
 			log "restoring the lab from the pristine copy $PRISTINE"
 			restore_pristine
+			restored=1
 			log "restored in $(since "$t0")"
 		else
 			provision
@@ -664,7 +660,14 @@ cmd_up() {
 		start_samba
 		log "pristine copy saved ($(since "$ts"))"
 	fi
+	markers=$(seed_markers)
 	run_extra_seeds
+	if ((restored)) && [[ $(seed_markers) != "$markers" ]]; then
+		log "bringing the pristine copy up to date with the seed scripts"
+		stop_samba
+		save_pristine
+		start_samba
+	fi
 	log "lab is up ($(since "$t0") total). Use: eval \"\$($0 env)\""
 }
 
@@ -703,6 +706,7 @@ cmd_reset() {
 	stop_samba
 	if pristine_valid; then
 		restore_pristine
+		RESTORED=1
 		log "restored the freshly seeded state in $(since "$t0")"
 	else
 		log "no usable pristine copy: provisioning from scratch"

@@ -64,3 +64,16 @@ packages=("$@")
 # a time keeps lockout and policy tests from racing each other. Tests within a package may
 # still run in parallel.
 go test -count=1 -p 1 -timeout 20m "${packages[@]}"
+
+if [[ $# -eq 0 ]]; then
+	step "release artifacts (scripts/release.sh --ci)"
+	# Every kind of release artifact (tar.gz and zip archives, SBOMs, SHA256SUMS, the .deb
+	# with man pages and completions) built and checked for linux/amd64 and windows/amd64,
+	# the two targets CI compiles anyway (the tests; the Windows build run under Wine): links
+	# and packing, no extra msgraph-sdk-go compile when those share this build cache (same
+	# CGO_ENABLED=0 and -trimpath). The full six-target release is scripts/release.sh
+	# (docs/releasing.md).
+	release_out=$(mktemp -d)
+	scripts/release.sh --ci --out "$release_out"
+	rm -rf "$release_out"
+fi

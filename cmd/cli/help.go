@@ -229,8 +229,9 @@ func writeEnvironment(w io.Writer, root *cobra.Command) {
 config file, else the built-in default. The flags below work on every command.
 
 The config file is $ADKIT_CONFIG, else $XDG_CONFIG_HOME/adkit/config.yaml
-(~/.config/adkit/config.yaml; on Windows %%APPDATA%%\adkit\config.yaml). It holds named profiles, one per domain or tenant, with the
-keys below; --profile or ADKIT_PROFILE picks one, default_profile names the usual one.
+(~/.config/adkit/config.yaml; on Windows %%APPDATA%%\adkit\config.yaml). It holds named
+profiles, one per domain or tenant, with the keys below; --profile or ADKIT_PROFILE picks
+one, default_profile names the usual one.
 Unknown keys are an error. Secrets are never stored in it and never given as flag values.
 
   default_profile: corp
