@@ -14,6 +14,7 @@ import (
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
+	"github.com/adkit-dev/adkit/internal/ownerfile"
 )
 
 type snapshotOptions struct {
@@ -52,10 +53,7 @@ The file lists the domain's administrators: it is written with mode 0600.`,
 			if opts.Target, err = f.Target(); err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return snapshotRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, snapshotRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Out, "out", "", "write the snapshot to `FILE` (mode 0600) instead of stdout")
@@ -105,7 +103,7 @@ func writeFileAtomic(path string, write func(*os.File) error) error {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
-	if err := tmp.Chmod(0o600); err != nil {
+	if err := ownerfile.Restrict(tmp); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -61,6 +61,9 @@ type Factory struct {
 	Prompter prompt.Prompter
 	Globals  *Globals
 
+	// Commit and BuildDate are what the release script stamped (cmd/cli), empty otherwise.
+	Commit, BuildDate string
+
 	// Settings resolves flags, environment and profile.
 	Settings func() (*config.Settings, error)
 	// Trail is the audit trail every change goes through.
@@ -414,4 +417,19 @@ func dcURL(name, ldapURL string) string {
 		return u.String()
 	}
 	return "ldaps://" + name
+}
+
+// FormatAndTargets reads what a command over the accounts in args takes before its run
+// function: -o first (a bad value is a usage error before stdin is read), then the accounts
+// (cmdutil.ReadTargets: "-" reads stdin, @FILE a file).
+func (f *Factory) FormatAndTargets(args []string, allowed ...output.Format) (output.Format, []string, error) {
+	format, err := f.Globals.Format(allowed...)
+	if err != nil {
+		return "", nil, err
+	}
+	targets, err := cmdutil.ReadTargets(f.IO.In, args)
+	if err != nil {
+		return "", nil, err
+	}
+	return format, targets, nil
 }

@@ -72,16 +72,13 @@ checkpoint fails when --public-key is given.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
-			if opts.Format, err = output.ParseFormat(f.Globals.Output, output.FormatTable, output.FormatJSON); err != nil {
-				return &cmdutil.FlagError{Err: err}
+			if opts.Format, err = f.Globals.Format(output.FormatTable, output.FormatJSON); err != nil {
+				return err
 			}
 			if opts.Path, err = auditLogPath(f); err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return verifyRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, verifyRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Checkpoint, "checkpoint", "", "a checkpoint written earlier: also fail if the log was truncated or rewritten since")

@@ -113,10 +113,7 @@ require_approval / min_approvers ask for, is refused the same way.`,
 					return err
 				}
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return applyRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, applyRun)
 		},
 	}
 	opts.Source.addFlags(cmd)
@@ -177,7 +174,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		kind = audit.DirectoryEntra
 	}
 
-	bar := progress.New(opts.IO.ErrOut, opts.IO.IsStderrTTY(), len(p.Entries), "offboard")
+	bar := progress.New(opts.IO.ErrOut, opts.IO.CanRedrawStderr(), len(p.Entries), "offboard")
 	var results []result
 	runOp := audit.Operation{
 		Action: "offboard.run", Directory: kind, Server: dir.Server(), Target: audit.Target{Name: in.Label},

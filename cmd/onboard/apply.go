@@ -127,10 +127,7 @@ edited, is too old, lacks approvals or the directory changed under a row (docs/p
 			if len(args) > 0 {
 				opts.CSV = args[0]
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return applyRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, applyRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Template, "template", "", "onboarding template (YAML; every key: docs/onboarding-template.md)")
@@ -229,7 +226,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		trail = trail.WithBindIdentity(b.BindIdentity())
 	}
 
-	bar := progress.New(opts.IO.ErrOut, opts.IO.IsStderrTTY(), len(p.Entries), "onboard")
+	bar := progress.New(opts.IO.ErrOut, opts.IO.CanRedrawStderr(), len(p.Entries), "onboard")
 	var results []onboarding.Result
 	runOp := audit.Operation{
 		Action: "onboard.run", Directory: kindOf(dir), Server: dir.Server(), Target: audit.Target{Name: opts.CSV},
