@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -216,6 +217,11 @@ func readRootDSE(conn *ldap.Conn) (ServerInfo, error) {
 // (kerberosSealed); on error, the connection returned is the one to close.
 func bind(ctx context.Context, conn *ldap.Conn, layer *saslConn, cfg Config, ep endpoint, info ServerInfo) (*ldap.Conn, string, error) {
 	if cfg.Kerberos {
+		if chooseKerberosSource(runtime.GOOS, cfg, os.Getenv) == fromSSPI {
+			// A Windows desk: the logon session's ticket, through SSPI (no ticket cache).
+			identity, err := sspiBind(conn, cfg, ldapSPN(ep, info))
+			return conn, identity, err
+		}
 		krbConf, ccache := kerberosPaths(cfg)
 		client, err := gssapi.NewClientFromCCache(ccache, krbConf)
 		if err != nil {
@@ -268,11 +274,7 @@ func kerberosBind(conn *ldap.Conn, layer *saslConn, client *gssapi.Client, cfg C
 	if layer == nil {
 		return "", errors.New("kerberos: internal error: the connection has no SASL layer")
 	}
-	host := info.DNSHostName
-	if host == "" {
-		host = ep.host
-	}
-	spn := "ldap/" + strings.ToLower(host)
+	spn := ldapSPN(ep, info)
 	cfg.debugf("GSSAPI bind, service principal %s, cache %s, over TLS %v", spn, ccache, overTLS)
 	g := newGSSAPIContext(client.Client, overTLS)
 	if err := conn.GSSAPIBind(g, spn, ""); err != nil {

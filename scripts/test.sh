@@ -17,13 +17,22 @@ export CGO_ENABLED=0
 export GOFLAGS="${GOFLAGS:--mod=readonly -trimpath}"
 
 step "tools the tests use"
-# The lab installs Samba and the LDAP client tools itself; the syslog test needs rsyslogd.
-if ! command -v rsyslogd >/dev/null; then
+# The lab installs Samba and the LDAP client tools itself; the syslog test needs rsyslogd;
+# test/windows runs adkit.exe under Wine (wine64, ~30 packages) with a shim DLL it builds
+# with mingw-w64 (docs/windows.md).
+need=()
+command -v rsyslogd >/dev/null || need+=(rsyslog)
+[[ $(uname -m) != x86_64 ]] || command -v wine64 >/dev/null || [[ -x /usr/lib/wine/wine64 ]] || need+=(wine64)
+[[ $(uname -m) != x86_64 ]] || command -v x86_64-w64-mingw32-gcc >/dev/null || need+=(gcc-mingw-w64-x86-64-win32)
+if [[ ${#need[@]} -gt 0 ]]; then
 	sudo_cmd=""
 	[[ $EUID -eq 0 ]] || sudo_cmd="sudo"
 	$sudo_cmd apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends rsyslog >/dev/null
+	DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+# The Windows build runs here: no Wine is a failure, not a skip (x86_64 only: wine64 runs
+# windows/amd64 programs).
+[[ $(uname -m) != x86_64 ]] || export ADKIT_REQUIRE_WINE=1
 
 step "Go modules"
 go mod download
