@@ -39,6 +39,9 @@ func (c *Client) AuditInventory(ctx context.Context, opts inventory.LoadOptions,
 		return nil, err
 	}
 	steps := []func(context.Context) error{l.loadGroups, l.loadAccounts}
+	if opts.ExactLogons {
+		steps = append(steps, l.loadExactLogons)
+	}
 	if opts.ACLs {
 		steps = append(steps, l.loadContainerACLs, l.loadPrivilegedACLs, l.resolveTrustees)
 	}
@@ -48,6 +51,31 @@ func (c *Client) AuditInventory(ctx context.Context, opts inventory.LoadOptions,
 		}
 	}
 	return l.inv, nil
+}
+
+// loadExactLogons replaces each account's lastLogonTimestamp by the newest lastLogon any DC
+// holds when that is newer (the same rule as search --exact): one paged search per DC.
+func (l *auditLoader) loadExactLogons(ctx context.Context) error {
+	l.inv.ExactLogons = true
+	newest, err := l.c.newestLastLogons(ctx, l.inv.DomainDN, "(objectClass=user)", func(dc string, err error) {
+		l.inv.MissingDCs = append(l.inv.MissingDCs, dc)
+		l.inv.Warnings = append(l.inv.Warnings, fmt.Sprintf("--exact: domain controller %s did not answer (%v): the logons it saw are not counted, so an account reported stale may have logged on there", dc, err))
+	})
+	if err != nil {
+		return fmt.Errorf("read every DC's lastLogon (--exact): %w", err)
+	}
+	for i := range l.inv.Accounts {
+		a := &l.inv.Accounts[i]
+		var last *time.Time
+		if !a.LastLogon.IsZero() {
+			t := a.LastLogon
+			last = &t
+		}
+		if last, _ = exactLastLogon(newest, a.DN, last, time.Time{}); last != nil {
+			a.LastLogon = *last
+		}
+	}
+	return nil
 }
 
 type auditLoader struct {

@@ -51,7 +51,9 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 		if err == nil {
 			stop := closeOnInterrupt(ctx, conn)
 			var info ServerInfo
-			if info, err = readRootDSE(conn); err != nil {
+			info, err = readRootDSE(conn)
+			conn.SetTimeout(cfg.timeout()) // it answers: requests get the full timeout
+			if err != nil {
 				stop()
 				conn.Close()
 				err = &ConnectError{Server: ep.hostPort, Reason: err.Error(), Err: err}

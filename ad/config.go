@@ -31,6 +31,15 @@ type Config struct {
 	TLSSkipVerify bool
 	// Timeout bounds dialing and each request; zero means 30 seconds.
 	Timeout time.Duration
+	// DCTimeout bounds reaching one DC (TCP, TLS, the rootDSE) before the next candidate is
+	// tried, and each DC a per-DC command (dc list, lockout-status, --all-dcs, --exact) asks:
+	// a DC that is down then costs at most this long. Zero means 10 seconds; never more than
+	// Timeout.
+	DCTimeout time.Duration
+	// DNSServer, host:port, resolves the DCs' host names (those SRV records and the
+	// configuration partition name) instead of the system resolver: the DNS server that knows
+	// the domain's SRV records knows its DCs' addresses, which the machine's resolver may not.
+	DNSServer string
 	// PageSize is the paged-search page size; zero means 500.
 	PageSize uint32
 	// Debug, when set, receives protocol-level notes (never secrets).
@@ -42,6 +51,18 @@ func (c Config) timeout() time.Duration {
 		return 30 * time.Second
 	}
 	return c.Timeout
+}
+
+// defaultDCTimeout: long enough for a DC across a WAN link under load, short enough that a
+// dead DC does not eat the whole --timeout before the next one is tried.
+const defaultDCTimeout = 10 * time.Second
+
+func (c Config) dcTimeout() time.Duration {
+	d := c.DCTimeout
+	if d <= 0 {
+		d = defaultDCTimeout
+	}
+	return min(d, c.timeout())
 }
 
 func (c Config) pageSize() uint32 {

@@ -91,7 +91,9 @@ func dial(ctx context.Context, cfg Config, ep endpoint) (*ldap.Conn, *saslConn, 
 	if err != nil {
 		return nil, nil, err
 	}
-	dialer := &net.Dialer{Timeout: cfg.timeout()}
+	// One DC's share of the time (tls.Dialer applies it to the handshake too), so that a DC that
+	// does not answer leaves time for the next.
+	dialer := &net.Dialer{Timeout: cfg.dcTimeout(), Resolver: resolverFor(cfg.DNSServer)}
 	if deadline, ok := ctx.Deadline(); ok {
 		dialer.Deadline = deadline
 	}
@@ -124,6 +126,7 @@ func dial(ctx context.Context, cfg Config, ep endpoint) (*ldap.Conn, *saslConn, 
 		default:
 			conn = ldap.NewConn(c, false)
 			conn.Start()
+			conn.SetTimeout(cfg.dcTimeout())
 			stop := closeOnInterrupt(ctx, conn) // StartTLS takes no context either
 			err = conn.StartTLS(tc)
 			stop()
@@ -138,7 +141,9 @@ func dial(ctx context.Context, cfg Config, ep endpoint) (*ldap.Conn, *saslConn, 
 		}
 		return nil, nil, explainDialError(ep, err, cfg.CAFile)
 	}
-	conn.SetTimeout(cfg.timeout())
+	// Until the rootDSE is read (the caller then sets cfg.timeout()), a DC that accepted the
+	// connection but does not answer costs one DC's share too.
+	conn.SetTimeout(cfg.dcTimeout())
 	return conn, layer, nil
 }
 
@@ -163,7 +168,7 @@ const startTLSRequest = "\x30\x1d\x02\x01\x01\x77\x18\x80\x16" + "1.3.6.1.4.1.14
 func startTLS(ctx context.Context, cfg Config, c net.Conn, tc *tls.Config) (net.Conn, error) {
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	if err := c.SetDeadline(time.Now().Add(cfg.timeout())); err != nil {
+	if err := c.SetDeadline(time.Now().Add(cfg.dcTimeout())); err != nil {
 		return nil, err
 	}
 	if _, err := c.Write([]byte(startTLSRequest)); err != nil {

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/adkit-dev/adkit/internal/dnstest"
 )
 
 // TestDialExplainsCertificateNameMismatch uses a TLS listener whose certificate is for another
@@ -150,5 +152,55 @@ func TestDialBlamesTheCAFile(t *testing.T) {
 		if err != nil && (strings.Contains(err.Error(), "renew the domain controller's certificate") || strings.Contains(err.Error(), "pass the domain's CA certificate")) {
 			t.Errorf("%s: error = %v blames the wrong thing", filepath.Base(tt.caFile), err)
 		}
+	}
+}
+
+// TestDCTimeout: one DC's share defaults to 10s and never exceeds the request timeout, so a
+// short --timeout is not outlived by a single dead DC.
+func TestDCTimeout(t *testing.T) {
+	for _, tt := range []struct {
+		cfg  Config
+		want time.Duration
+	}{
+		{Config{}, 10 * time.Second},
+		{Config{DCTimeout: 2 * time.Second}, 2 * time.Second},
+		{Config{Timeout: 3 * time.Second}, 3 * time.Second},
+		{Config{Timeout: 3 * time.Second, DCTimeout: time.Minute}, 3 * time.Second},
+	} {
+		if got := tt.cfg.dcTimeout(); got != tt.want {
+			t.Errorf("%+v: dcTimeout %v, want %v", tt.cfg, got, tt.want)
+		}
+	}
+}
+
+// TestDialResolvesThroughDNSServer: with DNSServer set, a DC's host name is resolved by that
+// server, not the system resolver (which does not know it): the dial reaches the listener the
+// test DNS server names.
+func TestDialResolvesThroughDNSServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan struct{}, 1)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			accepted <- struct{}{}
+			c.Close()
+		}
+	}()
+	srv := dnstest.Start(t, nil)
+	srv.SetA("dc7.nowhere.invalid", net.ParseIP("127.0.0.1"))
+	dns := srv.Addr
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	ep, err := parseEndpoint("ldap://dc7.nowhere.invalid:" + port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = dial(context.Background(), Config{DNSServer: dns, Timeout: 5 * time.Second}, ep)
+	select {
+	case <-accepted:
+	default:
+		t.Fatalf("dial through DNS server %s did not reach the listener: %v", dns, err)
 	}
 }

@@ -50,17 +50,7 @@ func LocateDCs(ctx context.Context, opts LocateOptions) ([]DCEndpoint, error) {
 	if domain == "" || strings.ContainsAny(domain, " /\\") {
 		return nil, fmt.Errorf("domain %q is not a DNS domain name such as corp.example.com", opts.Domain)
 	}
-	r := net.DefaultResolver
-	if opts.DNSServer != "" {
-		server := opts.DNSServer
-		if _, _, err := net.SplitHostPort(server); err != nil {
-			server = net.JoinHostPort(server, "53")
-		}
-		r = &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, network, server)
-		}}
-	}
+	r := resolverFor(opts.DNSServer)
 	var names []string
 	if opts.Site != "" {
 		names = append(names, "_ldap._tcp."+opts.Site+"._sites.dc._msdcs."+domain+".")
@@ -90,6 +80,22 @@ func LocateDCs(ctx context.Context, opts LocateOptions) ([]DCEndpoint, error) {
 	}
 	return nil, fmt.Errorf("no domain controller found for %s: %s has no SRV record _ldap._tcp.dc._msdcs.%s (check --domain and --dns-server): %w",
 		domain, where, domain, errors.Join(errs...))
+}
+
+// resolverFor is the resolver that asks dnsServer (host[:port], port 53 by default), or the
+// system resolver when dnsServer is empty.
+func resolverFor(dnsServer string) *net.Resolver {
+	if dnsServer == "" {
+		return net.DefaultResolver
+	}
+	server := dnsServer
+	if _, _, err := net.SplitHostPort(server); err != nil {
+		server = net.JoinHostPort(server, "53")
+	}
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, server)
+	}}
 }
 
 // PDCEmulator returns the DNS host name of the domain controller holding the PDC emulator

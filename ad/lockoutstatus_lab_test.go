@@ -24,11 +24,9 @@ func TestLabLockoutStatusAfterRealLockout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(st.DCs) != 1 {
-		t.Fatalf("rows = %+v; want one per DC (the lab has one)", st.DCs)
-	}
-	row := st.DCs[0]
+	// One row per DC; the bad passwords went to the DC connected to (the lab's first).
 	host := c.Info().DNSHostName
+	row := rowFor(t, st, host)
 	if !row.Answers || !row.Locked || row.BadPwdCount < 5 || row.LockoutTime == nil || row.LastBadPasswordTime == nil ||
 		row.PwdLastSet == nil || !strings.EqualFold(row.DC, host) || row.Site == "" || !row.PDC {
 		t.Fatalf("row = %+v; want %s answering, locked, 5 bad passwords with times", row, host)
@@ -47,13 +45,16 @@ func TestLabLockoutStatusAfterRealLockout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := st.DCs[0]; r.Locked || r.LockoutTime != nil || r.BadPwdCount != 0 || st.Origin != "" || st.LockoutEnds != nil {
-		t.Fatalf("after unlock: %+v, ends %v, origin %q; want clear", r, st.LockoutEnds, st.Origin)
+	// Only this DC's row is asserted: another DC may still hold the lockout until the unlock
+	// replicates (TestLabLockoutOnOneDC covers that).
+	if r := rowFor(t, st, host); r.Locked || r.LockoutTime != nil || r.BadPwdCount != 0 {
+		t.Fatalf("after unlock: %+v; want clear on %s", r, host)
 	}
 }
 
-// TestLabUnlockAllDCs: with the lab's one DC, --all-dcs unlocks there, in one audited change
-// naming the DC, and says per DC what it did; a second run finds nothing to do.
+// TestLabUnlockAllDCs: --all-dcs unlocks on the DC the bad passwords went to, in an audited
+// change naming that DC, and says per DC what it did; an unknown account is not found. (The
+// per-DC behaviour with the lab's two DCs: TestLabLockoutOnOneDC.)
 func TestLabUnlockAllDCs(t *testing.T) {
 	c, logPath := labtest.Connect(t)
 	ctx := context.Background()
@@ -68,18 +69,12 @@ func TestLabUnlockAllDCs(t *testing.T) {
 	if got := readUser(t, c, u.SAMAccountName); got.Locked || got.BadPwdCount != 0 {
 		t.Fatalf("after UnlockAllDCs: locked=%v badPwdCount=%d", got.Locked, got.BadPwdCount)
 	}
-	out, err = c.UnlockAllDCs(ctx, u.SAMAccountName)
-	if err != nil || out.Changed || !strings.Contains(out.Note, "was not locked") {
-		t.Fatalf("second UnlockAllDCs = %+v, %v; want nothing to do", out, err)
-	}
 	recs := auditRecords(t, logPath, "user.unlock")
-	if got := pairs(t, recs); strings.Join(got, ",") != "ok,skipped" {
-		t.Fatalf("user.unlock outcomes = %v, want [ok skipped]", got)
+	if got := pairs(t, recs); len(got) == 0 || got[0] != "ok" {
+		t.Fatalf("user.unlock outcomes = %v, want the first ok", got)
 	}
-	for _, r := range recs {
-		if r.Server != c.Server() || r.Target.DN != u.DN {
-			t.Errorf("record server %q target %q; want %q, %q", r.Server, r.Target.DN, c.Server(), u.DN)
-		}
+	if r := recs[0]; r.Server != c.Server() || r.Target.DN != u.DN {
+		t.Errorf("record server %q target %q; want %q, %q", r.Server, r.Target.DN, c.Server(), u.DN)
 	}
 	if _, err := c.UnlockAllDCs(ctx, "no-such-i14-user"); !errors.Is(err, directory.ErrNotFound) {
 		t.Fatalf("unknown account: %v; want not found", err)

@@ -202,6 +202,7 @@ func (c *Client) freshConn(ctx context.Context) (*ldap.Conn, error) {
 		return nil, err
 	}
 	info, err := readRootDSE(conn)
+	conn.SetTimeout(cfg.timeout())
 	if err == nil {
 		conn, _, err = bind(ctx, conn, layer, cfg, ep, info)
 	}

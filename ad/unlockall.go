@@ -22,6 +22,7 @@ func (c *Client) UnlockAllDCs(ctx context.Context, ident string) (directory.Outc
 	var out directory.Outcome
 	var notes []string
 	var errs []error
+	var notFound error // the account was not on a DC; an error only if it is on none
 	for _, dc := range dcs {
 		if !dc.Writable {
 			continue
@@ -44,6 +45,9 @@ func (c *Client) UnlockAllDCs(ctx context.Context, ident string) (directory.Outc
 			if errors.Is(err, directory.ErrNotFound) && len(dcs) > 1 {
 				// Created on another DC and not replicated here yet: nothing to unlock.
 				notes = append(notes, dc.Host+": account not there yet")
+				if notFound == nil {
+					notFound = err
+				}
 				continue
 			}
 			if out.User == nil && len(dcs) == 1 {
@@ -61,6 +65,9 @@ func (c *Client) UnlockAllDCs(ctx context.Context, ident string) (directory.Outc
 		notes = append(notes, dc.Host+": "+o.Note)
 	}
 	out.Note = strings.Join(notes, "; ")
+	if out.User == nil && notFound != nil && len(errs) == 0 {
+		return out, notFound // on no DC that answered: a typo, not replication lag
+	}
 	if len(errs) > 0 {
 		return out, fmt.Errorf("unlock %s on every DC: not done on %d of them (%w); run the command again once they answer", ident, len(errs), errors.Join(errs...))
 	}

@@ -39,10 +39,19 @@ HELPDESK_PW='Helpd3sk-Lab-Pa55!'
 # certificate for "localhost" against the machine's host name instead.
 LDAPS_URL=ldaps://127.0.0.1
 # ldb-tools: ldbmodify/ldbsearch (the LAPS schema of lab/seed-computers.sh, among others);
-# iproute2: `ip` (the strict DC's address) and `ss`.
-PACKAGES=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind krb5-user ldap-utils openssl ldb-tools iproute2)
-# Samba tasks we need: LDAP(S)/GC, CLDAP, Kerberos (kdc + kpasswd), DCE/RPC.
-SERVER_SERVICES="rpc, ldap, cldap, kdc"
+# iproute2: `ip` (the strict DC's and the second DC's addresses) and `ss`; dnsmasq-base: the
+# DNS server of the two-DC lab (SRV records, lab/dc2.sh).
+PACKAGES=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind krb5-user ldap-utils openssl ldb-tools iproute2 dnsmasq-base)
+# Samba tasks we need: LDAP(S)/GC, CLDAP, Kerberos (kdc + kpasswd), DCE/RPC, and replication
+# (drepl pulls changes, kcc keeps the replication topology) for the second DC (lab/dc2.sh).
+SERVER_SERVICES="rpc, ldap, cldap, kdc, drepl, kcc"
+# The first DC's own address. Samba binds every address of an interface named in
+# `interfaces`: with `lo` it would also take the second DC's 127.0.0.2 at its next start.
+DC1_IP=127.0.0.1
+
+# The second DC and the lab DNS (`dc2 up|start|stop|down|status`, `up --dcs 2`).
+# shellcheck source=lab/dc2.sh
+source "$LAB_SCRIPTS/dc2.sh"
 
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() {
@@ -134,7 +143,8 @@ restore_pristine() {
 save_pristine() {
 	local tmp="$PRISTINE.tmp.$$"
 	# Sockets (msg.sock/*, private/ldapi) are recreated by samba.
-	tar -cf "$tmp" -C "$DIR" --exclude=./run --exclude=./log --exclude=./msg.sock \
+	# The second DC and the lab DNS are not part of it: a restored first DC does not know them.
+	tar -cf "$tmp" -C "$DIR" --exclude=./run --exclude=./log --exclude=./msg.sock --exclude=./dc2 --exclude=./dns \
 		--warning=no-file-ignored .
 	chmod 0600 "$tmp"
 	mv -f "$tmp" "$PRISTINE"
@@ -178,22 +188,30 @@ make_server_cert() {
 		san+="${san:+,}DNS:$n"
 	done < <(cert_names)
 	san+=",IP:127.0.0.1,IP:::1${LAB_EXTRA_IP:+,IP:$LAB_EXTRA_IP}"
-	if [[ ! -f $TLS/key.pem ]]; then
-		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$TLS/key.pem" 2>/dev/null
+	issue_cert "$TLS" "$HOST.$DNS_DOMAIN" "$san"
+}
+
+# issue_cert DIR CN SAN: DIR/key.pem (kept if there) and DIR/cert.pem, a server certificate
+# for CN with subjectAltName SAN, signed by the lab CA. Both DCs' certificates come from here.
+issue_cert() {
+	local dir="$1" cn="$2" san="$3"
+	mkdir -p "$dir"
+	if [[ ! -f $dir/key.pem ]]; then
+		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/key.pem" 2>/dev/null
 	fi
-	chmod 0600 "$TLS/key.pem"
-	openssl req -new -key "$TLS/key.pem" -subj "/O=adkit lab/CN=$HOST.$DNS_DOMAIN" -out "$TLS/server.csr" 2>/dev/null
+	chmod 0600 "$dir/key.pem"
+	openssl req -new -key "$dir/key.pem" -subj "/O=adkit lab/CN=$cn" -out "$dir/server.csr" 2>/dev/null
 	printf '%s\n' \
 		"basicConstraints=critical,CA:FALSE" \
 		"keyUsage=critical,digitalSignature,keyEncipherment" \
 		"extendedKeyUsage=serverAuth" \
 		"subjectKeyIdentifier=hash" \
 		"authorityKeyIdentifier=keyid" \
-		"subjectAltName=$san" >"$TLS/server.ext"
-	openssl x509 -req -sha256 -days 3650 -in "$TLS/server.csr" -CA "$CA" -CAkey "$TLS/ca.key" \
-		-set_serial "0x$(openssl rand -hex 16)" -extfile "$TLS/server.ext" -out "$TLS/cert.pem" 2>/dev/null
-	chmod 0644 "$TLS/cert.pem"
-	rm -f "$TLS/server.csr"
+		"subjectAltName=$san" >"$dir/server.ext"
+	openssl x509 -req -sha256 -days 3650 -in "$dir/server.csr" -CA "$CA" -CAkey "$TLS/ca.key" \
+		-set_serial "0x$(openssl rand -hex 16)" -extfile "$dir/server.ext" -out "$dir/cert.pem" 2>/dev/null
+	chmod 0644 "$dir/cert.pem"
+	rm -f "$dir/server.csr"
 }
 
 # Succeeds when the server certificate is missing or does not cover a name
@@ -268,7 +286,7 @@ provision() {
 		--dns-backend=NONE --host-name="$HOST" \
 		--adminpass="$ADMIN_PW" \
 		--option="netbios name = $NETBIOS" \
-		--option="interfaces = 127.0.0.1 ::1" \
+		--option="interfaces = $DC1_IP ::1" \
 		--option="bind interfaces only = yes" \
 		--option="server services = $SERVER_SERVICES" \
 		--option="pid directory = $DIR/run" \
@@ -326,8 +344,10 @@ ldaps_answers() {
 		grep -qi "^dnsHostName: $HOST.$DNS_DOMAIN"
 }
 
+# LAB_EXTRA_IP: the address of the DC being started when it is not the first (the strict DC,
+# or the second DC: with_dc2).
 port_owner_check() {
-	local p ip=${LAB_EXTRA_IP:-127.0.0.1}
+	local p ip=${LAB_EXTRA_IP:-$DC1_IP}
 	command -v ss >/dev/null 2>&1 || return 0
 	for p in 88 389 636; do
 		if ss -Hltn "( sport = :$p ) and ( src $ip or src 0.0.0.0 or src [::] )" 2>/dev/null | grep -q .; then
@@ -344,7 +364,11 @@ start_samba() {
 	rm -f "$PIDFILE"
 	log "starting samba (log: $LOG)"
 	# 9>&-: the daemon must not inherit the lab.sh lock.
-	samba -s "$CONF" -D </dev/null >>"$DIR/log/samba.stdout" 2>&1 9>&- ||
+	# SAMBA_WRAP: the second DC (and the first, once the two-DC lab exists) runs with the lab's
+	# resolv.conf, to find its replication partner by the lab DNS (lab/dc2.sh).
+	local wrap=${SAMBA_WRAP-}
+	if [[ -z $wrap && -f $DIR/dns/resolv.conf ]]; then wrap=in_lab_dns; fi
+	$wrap samba -s "$CONF" -D </dev/null >>"$DIR/log/samba.stdout" 2>&1 9>&- ||
 		{
 			tail -n 40 "$LOG" >&2 2>/dev/null || true
 			die "samba failed to start"
@@ -527,7 +551,8 @@ cmd_strict_up() {
 		log "strict DC: copied the lab's pristine state to $DIR"
 	fi
 	# Samba only binds addresses an interface has.
-	if ! ip -4 addr show dev lo | grep -qF "inet $STRICT_IP/"; then
+	# Not `ip … | grep -q`: under pipefail an early grep exit (SIGPIPE to ip) reads as "missing".
+	if ! grep -qF "inet $STRICT_IP/" <<<"$(ip -4 addr show dev lo)"; then
 		ip addr add "$STRICT_IP/32" dev lo
 	fi
 	if ! is_running; then
@@ -609,7 +634,21 @@ run_extra_seeds() {
 seed_markers() { cat "$DIR/.audit-seeded" "$DIR/.computers-seeded" 2>/dev/null || true; }
 
 cmd_up() {
-	local t0 restart=0 restored=${RESTORED:-0} markers
+	local t0 restart=0 restored=${RESTORED:-0} markers dcs=1
+	while (($#)); do
+		case $1 in
+		--dcs)
+			dcs=${2:-}
+			shift 2 || true
+			;;
+		--dcs=*)
+			dcs=${1#--dcs=}
+			shift
+			;;
+		*) die "up: unknown option '$1' (only --dcs 1|2)" ;;
+		esac
+	done
+	[[ $dcs == 1 || $dcs == 2 ]] || die "up: --dcs takes 1 or 2, not '$dcs'"
 	require_root
 	t0=$(now)
 	ensure_packages
@@ -631,6 +670,12 @@ cmd_up() {
 		restart=1
 	fi
 	ensure_own_address
+	# Replication services: never a reason to restart a running DC either.
+	ensure_dc1_multi_dc_conf
+	if ((dcs == 2)) && ! is_running; then
+		# Started from now on with the lab's resolver, so it finds the second DC to pull from.
+		write_lab_resolv
+	fi
 	if cert_needs_reissue; then
 		make_server_cert
 		restart=1
@@ -668,11 +713,20 @@ cmd_up() {
 		save_pristine
 		start_samba
 	fi
+	if ((dcs == 2)); then
+		cmd_dc2_up
+	elif dc2_joined; then
+		# A two-DC lab taken down comes back whole with a plain `up`.
+		cmd_dc2_start
+	fi
 	log "lab is up ($(since "$t0") total). Use: eval \"\$($0 env)\""
 }
 
 cmd_down() {
+	# The first DC first: tests that stop "the DC" mid-run time it from here.
 	stop_samba
+	with_dc2 stop_samba
+	stop_dns
 	log "lab is down (state kept in $DIR)"
 }
 
@@ -703,6 +757,9 @@ cmd_reset() {
 	local t0
 	require_root
 	t0=$(now)
+	# The second DC is joined to the state being thrown away: it is joined again by `up --dcs 2`.
+	with_dc2 stop_samba
+	stop_dns
 	stop_samba
 	if pristine_valid; then
 		restore_pristine
@@ -712,7 +769,7 @@ cmd_reset() {
 		log "no usable pristine copy: provisioning from scratch"
 		wipe_dir
 	fi
-	cmd_up
+	cmd_up "$@"
 	log "reset done in $(since "$t0")"
 }
 
@@ -741,13 +798,30 @@ export ADKIT_LAB_USER_PASSWORD_FILE=$(q "$USER_PASS")
 export ADKIT_LAB_STRICT_URL=ldaps://$STRICT_IP
 export ADKIT_LAB_STRICT_CA_FILE=$(q "$STRICT_DIR/tls/ca.pem")
 export ADKIT_LAB_STRICT_KRB5_CONFIG=$(q "$STRICT_DIR/krb5.conf")
+export ADKIT_LAB_SH=$(q "$(dirname "$LAB_SCRIPTS")/lab.sh")
+export ADKIT_LAB_DOMAIN=$DNS_DOMAIN
+export ADKIT_LAB_DC1_HOST=$HOST.$DNS_DOMAIN
+export ADKIT_LAB_DC1_URL=ldaps://$DC1_IP
 EOF
+	# The two-DC lab (dc2 up): absent from a one-DC lab, so tests can tell.
+	if dc2_joined; then
+		cat <<EOF
+export ADKIT_LAB_DNS_SERVER=$DNS_IP:53
+export ADKIT_LAB_DC2_HOST=$DC2_HOST.$DNS_DOMAIN
+export ADKIT_LAB_DC2_URL=ldaps://$DC2_IP
+export ADKIT_LAB_DC2_KRB5_CONFIG=$(q "$DC2_KRB5_CONF")
+EOF
+	fi
 }
 
 usage() {
 	cat >&2 <<EOF
-usage: $0 up|down|status|env|seed|reset|check
-  up      install packages if needed, provision (or restore) and start the lab DC
+usage: $0 up [--dcs 2]|down|status|env|seed|reset [--dcs 2]|check|dc2 up|start|stop|down|status
+  up      install packages if needed, provision (or restore) and start the lab DC;
+          --dcs 2 also joins and starts the second DC and the lab DNS (dc2 up)
+  dc2     up: join (if needed) and start the second DC (127.0.0.2) and the lab DNS (127.0.0.3:53)
+          next to a running first DC, which is never restarted; start/stop: only the second DC;
+          down: the second DC and the lab DNS; status
   down    stop the lab DC (state is kept)
   status  show whether the lab is provisioned/running (exit 0 running, 3 not)
   env     print export lines for adkit and the OpenLDAP/Kerberos tools
@@ -770,12 +844,13 @@ lock() {
 
 main() {
 	case "${1:-}" in
-	up) lock && cmd_up ;;
+	up) shift && lock && cmd_up "$@" ;;
+	dc2) shift && cmd_dc2 "$@" ;;
 	down) lock && cmd_down ;;
 	status) cmd_status ;;
 	env) cmd_env ;;
 	seed) lock && cmd_seed ;;
-	reset) lock && cmd_reset ;;
+	reset) shift && lock && cmd_reset "$@" ;;
 	strict) shift && cmd_strict "$@" ;;
 	check)
 		is_running || die "the lab is not running (run: $0 up)"

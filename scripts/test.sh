@@ -50,7 +50,9 @@ step "lab domain controller"
 # From the freshly seeded copy every time (seconds; a first run provisions): the tests then see
 # the same directory on a fresh machine as on one where earlier runs, or people, left objects
 # behind. The tests themselves must not depend on that (they create what they assert on).
-scripts/lab.sh reset
+# --dcs 2: the second DC joins the restored domain (the multi-DC tests: fail-over, per-DC
+# lockouts, exact inactivity).
+scripts/lab.sh reset --dcs 2
 # A copy of that state with Samba's default strong-auth setting, for --kerberos (seconds).
 scripts/lab.sh strict reset
 eval "$(scripts/lab.sh env)"

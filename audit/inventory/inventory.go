@@ -34,6 +34,10 @@ type Inventory struct {
 	Warnings []string
 	// Searches is how many LDAP searches the load made.
 	Searches int
+	// ExactLogons: LastLogon is the newest lastLogon of the DCs read (LoadOptions.ExactLogons);
+	// MissingDCs are those that did not answer, whose logons are then not counted.
+	ExactLogons bool
+	MissingDCs  []string
 }
 
 // Account is a user or computer account.
@@ -46,7 +50,8 @@ type Account struct {
 	UAC            uint32
 	PrimaryGroupID uint32
 	// LastLogon is lastLogonTimestamp: replicated, but only updated when the previous
-	// value is 9-14 days old. Zero when the account never logged on.
+	// value is 9-14 days old. Zero when the account never logged on. With
+	// LoadOptions.ExactLogons it is the newest of that and every DC's own lastLogon.
 	LastLogon time.Time
 	// PasswordLastSet is pwdLastSet; zero when never set or when a change is forced.
 	PasswordLastSet time.Time
@@ -138,6 +143,11 @@ type LoadOptions struct {
 	// containers, one per 100 privileged groups and accounts, and one per 100 trustee SIDs
 	// that no loaded object names (usually none).
 	ACLs bool
+	// ExactLogons makes each account's LastLogon the newest lastLogon any DC holds (one
+	// paged search per DC; lastLogon is not replicated) instead of lastLogonTimestamp, which
+	// lags by up to 14 days: the stale checks with --exact. A DC that does not answer is named
+	// in Warnings and MissingDCs.
+	ExactLogons bool
 }
 
 // Relative IDs the account methods above rely on.

@@ -53,8 +53,11 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
-			if cond == "lab" {
+			switch cond {
+			case "lab":
 				return lab, nil
+			case "twodcs": // the lab's second DC is joined (scripts/lab.sh dc2 up)
+				return lab && os.Getenv("ADKIT_LAB_DC2_HOST") != "", nil
 			}
 			return false, nil
 		},

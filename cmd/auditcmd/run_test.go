@@ -236,3 +236,25 @@ func TestAuditRunReportsDrift(t *testing.T) {
 		t.Errorf("no drift in:\n%s", out)
 	}
 }
+
+// TestAuditRunExact: --exact asks the loader for every DC's lastLogon; with --target entra it
+// is a usage error naming why (signInActivity is already exact).
+func TestAuditRunExact(t *testing.T) {
+	f, _, _ := testFactory("json")
+	opts, err := cmdtest.Parse(f, newCmdRun, "--check stale-accounts --exact")
+	if err != nil || !opts.Exact {
+		t.Fatalf("parse --exact: %+v, %v", opts, err)
+	}
+	var loaded check.LoadOptions
+	opts.Load = fakeLoad(testInventory(), &loaded)
+	if err := auditRun(context.Background(), opts); err != nil || !loaded.ExactLogons {
+		t.Fatalf("run: %v, loaded %+v; want ExactLogons asked for", err, loaded)
+	}
+
+	f, _, _ = testFactory("json")
+	f.Settings = func() (*config.Settings, error) { return &config.Settings{Target: "entra"}, nil }
+	_, err = cmdtest.Parse(f, newCmdRun, "--exact")
+	if err == nil || !strings.Contains(err.Error(), "--exact") || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+		t.Fatalf("--exact with entra: %v; want a usage error", err)
+	}
+}

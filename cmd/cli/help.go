@@ -57,6 +57,7 @@ func connectionSettings() []setting {
 		{flag: "auth", env: "ADKIT_AUTH", key: "auth", usage: "where Entra ID credentials come from: env, browser, device-code, azure-cli, workload or managed-identity (default: AZURE_* secret or certificate, then AZURE_FEDERATED_TOKEN_FILE, then adkit login, then az)"},
 		{flag: "audit-log", env: "ADKIT_AUDIT_LOG", key: "audit_log", usage: "audit log path (default ~/.local/state/adkit/audit.jsonl)"},
 		{flag: "timeout", env: "ADKIT_TIMEOUT", key: "timeout", usage: "timeout for connecting and for each directory request, e.g. 30s (default 30s)"},
+		{flag: "dc-timeout", env: "ADKIT_DC_TIMEOUT", key: "dc_timeout", usage: "how long one domain controller may take to answer before the next is tried, and in per-DC commands (dc list, lockout-status, --all-dcs, --exact), e.g. 5s (default 10s, at most --timeout)"},
 		{flag: "syslog", env: "ADKIT_SYSLOG", key: "syslog", usage: "also send audit records to this RFC 5424 collector: udp://host:port or tcp://host:port"},
 	}
 }

@@ -378,6 +378,8 @@ func adConfig(s *config.Settings) ad.Config {
 		CAFile:        s.CAFile,
 		TLSSkipVerify: s.TLSSkipVerify,
 		Timeout:       s.Timeout,
+		DCTimeout:     s.DCTimeout,
+		DNSServer:     s.DNSServer,
 	}
 }
 

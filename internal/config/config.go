@@ -50,6 +50,7 @@ type Profile struct {
 	TokenCache       string `yaml:"token_cache"`
 	AuditLog         string `yaml:"audit_log"`
 	Timeout          string `yaml:"timeout"`
+	DCTimeout        string `yaml:"dc_timeout"`
 	Syslog           string `yaml:"syslog"`
 	// LogSigningKey is the Ed25519 private key (adkit log keygen) with which each run ends by
 	// signing a checkpoint of the audit log. A path, never the key itself.

@@ -29,9 +29,12 @@ type Settings struct {
 	Auth string
 	// TokenCache is "plaintext" when the technician allows adkit login to keep tokens in a
 	// 0600 file, unencrypted, on a machine with no credential store (ADKIT_TOKEN_CACHE).
-	TokenCache    string
-	AuditLog      string
-	Timeout       time.Duration
+	TokenCache string
+	AuditLog   string
+	Timeout    time.Duration
+	// DCTimeout bounds reaching one DC before the next is tried, and each DC of a per-DC
+	// command (--dc-timeout); zero leaves ad's default (10s).
+	DCTimeout     time.Duration
 	Syslog        string // host:port of an RFC 5424 collector, "udp://" or "tcp://" prefixed
 	LogSigningKey string // path of the Ed25519 key that signs checkpoints; "" none
 	// MinApprovers is how many people other than the planner must approve a plan before
@@ -129,6 +132,13 @@ func Resolve(flags Flags, getenv func(string) string, file *File) (*Settings, er
 			return nil, fmt.Errorf("timeout %q is not a positive duration such as 30s or 2m", timeout)
 		}
 		s.Timeout = d
+	}
+	if v := pick("dc-timeout", "ADKIT_DC_TIMEOUT", p.DCTimeout); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("dc-timeout %q is not a positive duration such as 5s", v)
+		}
+		s.DCTimeout = d
 	}
 	switch s.Target {
 	case "", "ad", "entra":

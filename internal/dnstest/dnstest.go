@@ -25,8 +25,9 @@ type Server struct {
 	conn net.PacketConn
 	done chan struct{}
 	mu   sync.Mutex
-	srv  map[string][]SRV // keyed by lower-case name without the trailing dot
-	asks []string         // the names asked, in order
+	srv  map[string][]SRV  // keyed by lower-case name without the trailing dot
+	a    map[string]net.IP // A records, keyed the same way (SetA)
+	asks []string          // the names asked, in order
 }
 
 // Start listens on 127.0.0.1 and stops when the test ends.
@@ -46,7 +47,7 @@ func Listen(table map[string][]SRV) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	s := &Server{Addr: pc.LocalAddr().String(), conn: pc, srv: map[string][]SRV{}, done: make(chan struct{})}
+	s := &Server{Addr: pc.LocalAddr().String(), conn: pc, srv: map[string][]SRV{}, a: map[string]net.IP{}, done: make(chan struct{})}
 	for name, recs := range table {
 		s.srv[strings.ToLower(strings.TrimSuffix(name, "."))] = recs
 	}
@@ -58,6 +59,13 @@ func Listen(table map[string][]SRV) (*Server, error) {
 func (s *Server) Close() {
 	s.conn.Close()
 	<-s.done
+}
+
+// SetA adds an A record: how a host the SRV records name resolves through this server only.
+func (s *Server) SetA(name string, ip net.IP) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.a[strings.ToLower(strings.TrimSuffix(name, "."))] = ip.To4()
 }
 
 // Asked returns the names asked so far.
@@ -94,7 +102,9 @@ func (s *Server) answer(q []byte) ([]byte, error) {
 	s.mu.Lock()
 	s.asks = append(s.asks, name)
 	recs, known := s.srv[strings.ToLower(name)]
+	ip, isHost := s.a[strings.ToLower(name)]
 	s.mu.Unlock()
+	known = known || isHost
 
 	resp := make([]byte, 12, 512)
 	copy(resp, q[0:2])                                               // ID
@@ -105,7 +115,12 @@ func (s *Server) answer(q []byte) ([]byte, error) {
 	binary.BigEndian.PutUint16(resp[2:4], flags)
 	binary.BigEndian.PutUint16(resp[4:6], 1)
 	resp = append(resp, question...)
-	if !known || qtype != 33 {
+	if isHost && qtype == 1 {
+		binary.BigEndian.PutUint16(resp[6:8], 1)
+		rr := []byte{0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4} // the question name, A, IN, TTL 60, 4 bytes
+		return append(append(resp, rr...), ip...), nil
+	}
+	if !known || qtype != 33 || len(recs) == 0 {
 		return resp, nil // no answers: NXDOMAIN, or no data of that type
 	}
 	binary.BigEndian.PutUint16(resp[6:8], uint16(len(recs)))

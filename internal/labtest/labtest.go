@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -54,6 +55,8 @@ func Config(t testing.TB) ad.Config {
 		Password: secret.New(pw),
 		CAFile:   os.Getenv("ADKIT_CA_FILE"),
 		Timeout:  30 * time.Second,
+		// The two-DC lab's DNS (empty with one DC): how the DCs' host names resolve.
+		DNSServer: os.Getenv("ADKIT_LAB_DNS_SERVER"),
 	}
 }
 
@@ -149,4 +152,63 @@ func StrictConfig(t testing.TB) (cfg ad.Config, krb5Conf string) {
 	}
 	cfg.URL, cfg.CAFile = url, ca
 	return cfg, krb
+}
+
+// TwoDCs is the lab's two-DC setup (scripts/lab.sh dc2 up), from `scripts/lab.sh env`.
+type TwoDCs struct {
+	Domain    string // lab.adkit.test
+	DNSServer string // the lab DNS (dnsmasq), host:port: SRV records and the DCs' addresses
+	DC1Host   string // adkitdc.lab.adkit.test, the PDC emulator
+	DC2Host   string // adkitdc2.lab.adkit.test
+	DC2KRB5   string // a krb5.conf whose KDC is the second DC only
+	labSH     string
+}
+
+// RequireTwoDCs skips (or, under the test command, fails) unless the lab's second DC is
+// joined and answering.
+func RequireTwoDCs(t testing.TB) TwoDCs {
+	t.Helper()
+	Require(t)
+	d := TwoDCs{Domain: os.Getenv("ADKIT_LAB_DOMAIN"), DNSServer: os.Getenv("ADKIT_LAB_DNS_SERVER"),
+		DC1Host: os.Getenv("ADKIT_LAB_DC1_HOST"), DC2Host: os.Getenv("ADKIT_LAB_DC2_HOST"),
+		DC2KRB5: os.Getenv("ADKIT_LAB_DC2_KRB5_CONFIG"), labSH: os.Getenv("ADKIT_LAB_SH")}
+	missing := ""
+	switch {
+	case d.DNSServer == "" || d.DC2Host == "" || d.labSH == "":
+		missing = "the lab has no second DC (ADKIT_LAB_DC2_HOST, ADKIT_LAB_DNS_SERVER, ADKIT_LAB_SH unset)"
+	default:
+		u := os.Getenv("ADKIT_LAB_DC2_URL")
+		host := strings.TrimPrefix(u, "ldaps://")
+		conn, err := net.DialTimeout("tcp", net.JoinHostPort(host, "636"), 10*time.Second)
+		if err != nil {
+			missing = "the lab's second DC does not answer on " + u + ": " + err.Error()
+		} else {
+			conn.Close()
+		}
+	}
+	if missing == "" {
+		return d
+	}
+	msg := missing + `: run "sudo scripts/lab.sh dc2 up" (or "scripts/lab.sh up --dcs 2") and eval "$(scripts/lab.sh env)"`
+	if os.Getenv("ADKIT_REQUIRE_LAB") == "1" {
+		t.Fatal("ADKIT_REQUIRE_LAB=1 but " + msg)
+	}
+	t.Skip(msg)
+	return d
+}
+
+// StopDC2 stops the lab's second DC for the rest of the test and starts it again (waiting
+// until it answers) when the test ends. Only tests of the two-DC lab may call it.
+func (d TwoDCs) StopDC2(t testing.TB) {
+	t.Helper()
+	d.labCmd(t, "stop")
+	t.Cleanup(func() { d.labCmd(t, "start") })
+}
+
+func (d TwoDCs) labCmd(t testing.TB, verb string) {
+	t.Helper()
+	out, err := exec.Command("bash", d.labSH, "dc2", verb).CombinedOutput()
+	if err != nil {
+		t.Fatalf("scripts/lab.sh dc2 %s: %v\n%s", verb, err, out)
+	}
 }
