@@ -97,7 +97,7 @@ LAB_FORMAT=1
 stamp() {
 	{
 		printf 'format %s\n' "$LAB_FORMAT"
-		cat "$LAB_SCRIPTS/seed-ldif.sh"
+		cat "$LAB_SCRIPTS/seed-ldif.sh" "$LAB_SCRIPTS/seed-audit.sh" "$LAB_SCRIPTS/seed-computers.sh"
 		samba --version 2>/dev/null || true
 		printf '%s\n' "$DIR"
 	} | sha256sum | cut -d' ' -f1
@@ -490,6 +490,21 @@ ensure_sasl_over_tls() {
 	return 0
 }
 
+# run_seed SCRIPT WHAT: an idempotent seed script, run again only when it changed since it
+# last ran on this state. The marker holds the script's hash and is part of the pristine
+# copy, so `reset` does not redo a minute of LDAP writes (more on a loaded machine).
+run_seed() {
+	local script=$LAB_SCRIPTS/$1 marker=$DIR/.seed-${1%.sh} sum
+	sum=$(sha256sum "$script" | cut -d' ' -f1)
+	[[ $(cat "$marker" 2>/dev/null) == "$sum" ]] && return 0
+	ADKIT_LAB_DIR="$DIR" bash "$script" || die "seeding $2 failed ($script)"
+	printf '%s\n' "$sum" >"$marker"
+}
+run_extra_seeds() {
+	run_seed seed-audit.sh "the permission-audit fixtures"
+	run_seed seed-computers.sh "the computers, LAPS schema and BitLocker fixtures"
+}
+
 cmd_up() {
 	local t0 restart=0
 	require_root
@@ -531,6 +546,7 @@ cmd_up() {
 	fi
 	if ! is_seeded; then
 		seed
+		run_extra_seeds
 		log "saving the freshly seeded state to $PRISTINE"
 		local ts
 		ts=$(now)
@@ -539,8 +555,7 @@ cmd_up() {
 		start_samba
 		log "pristine copy saved ($(since "$ts"))"
 	fi
-	ADKIT_LAB_DIR="$DIR" bash "$LAB_SCRIPTS/seed-audit.sh" || die "seeding the permission-audit fixtures failed"
-	ADKIT_LAB_DIR="$DIR" bash "$LAB_SCRIPTS/seed-computers.sh" || die "seeding the computers, LAPS schema and BitLocker fixtures failed"
+	run_extra_seeds
 	log "lab is up ($(since "$t0") total). Use: eval \"\$($0 env)\""
 }
 

@@ -75,10 +75,7 @@ severity, for CI and scheduled jobs.`,
 			if err := opts.complete(f, fl); err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return auditRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, auditRun)
 		},
 	}
 	flags := cmd.Flags()

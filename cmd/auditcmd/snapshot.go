@@ -52,10 +52,7 @@ The file lists the domain's administrators: it is written with mode 0600.`,
 			if opts.Target, err = f.Target(); err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return snapshotRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, snapshotRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Out, "out", "", "write the snapshot to `FILE` (mode 0600) instead of stdout")

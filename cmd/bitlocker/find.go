@@ -25,9 +25,7 @@ type findOptions struct {
 
 func newCmdFind(f *factory.Factory, runF func(*findOptions) error) *cobra.Command {
 	opts := &findOptions{IO: f.IO, TicketRequired: shared.TicketRule(f),
-		Keys: func(ctx context.Context) (shared.KeyFinder, error) {
-			return factory.Directory[shared.KeyFinder](ctx, f)
-		}}
+		Keys: factory.DirectoryFunc[shared.KeyFinder](f)}
 	cmd := &cobra.Command{
 		Use:   "find KEY-ID",
 		Short: "Find a BitLocker recovery password by the key ID on the recovery screen",
@@ -48,10 +46,7 @@ without --ticket.`,
 				return err
 			}
 			opts.KeyID, opts.Ticket = args[0], f.Globals.Ticket
-			if runF != nil {
-				return runF(opts)
-			}
-			return findRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, findRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Out, "out", "", "write the recovery passwords to `FILE` (mode 0600) instead of showing them")

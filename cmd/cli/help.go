@@ -77,7 +77,9 @@ func otherEnvironment() [][2]string {
 		{"AZURE_AUTHORITY_HOST", "the sign-in authority, for sovereign clouds"},
 		{"AZURE_FEDERATED_TOKEN_FILE", "a workload's token, for workload identity federation (--auth workload)"},
 		{"ADKIT_TOKEN_CACHE", "plaintext: on a machine with no credential store, let adkit login keep the tokens in a 0600 file, unencrypted (config key token_cache)"},
-		{"XDG_CACHE_HOME", "where adkit login's encrypted token cache goes on Linux (default ~/.cache)"},
+		{"XDG_CACHE_HOME", "where adkit login's encrypted token cache and completion's names go on Linux (default ~/.cache)"},
+		{"ADKIT_COMPLETION_TIMEOUT", "how long <TAB> waits for the directory before offering no names (default 2s; docs/completion.md)"},
+		{"ADKIT_COMPLETION_CACHE_TTL", "how long names read for <TAB> are kept (default 5m; 0 keeps none)"},
 		{"SSL_CERT_FILE", "extra CAs to trust for Microsoft Graph"},
 	}
 }

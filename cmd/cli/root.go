@@ -128,5 +128,6 @@ Every change is written to a tamper-evident audit log before and after it is mad
 			root.AddCommand(n.build(f))
 		}
 	}
+	completion.Wire(root, f) // names from the directory on <TAB>, by each command's usage line
 	return root
 }

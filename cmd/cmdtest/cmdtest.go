@@ -30,14 +30,20 @@ func Factory(g factory.Globals, env map[string]string) *factory.Factory {
 // run function. It returns the options the run function was given (nil if it was not
 // reached) and the error. Output is discarded.
 func Parse[O any](f *factory.Factory, newCmd func(*factory.Factory, func(*O) error) *cobra.Command, cli string) (*O, error) {
+	var got *O
+	err := Execute(newCmd(f, func(o *O) error { got = o; return nil }), cli)
+	return got, err
+}
+
+// Execute runs the command line cli (split as a shell would) through cmd, for a command
+// built with its own runF. Output is discarded.
+func Execute(cmd *cobra.Command, cli string) error {
 	args, err := shlex.Split(cli)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var got *O
-	cmd := newCmd(f, func(o *O) error { got = o; return nil })
 	cmd.SetArgs(args)
 	cmd.SetOut(io.Discard)
 	cmd.SetErr(io.Discard)
-	return got, cmd.Execute()
+	return cmd.Execute()
 }

@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -39,4 +40,13 @@ func NoArgs(cmd *cobra.Command, args []string) error {
 
 func usageErrorf(format string, args ...any) error {
 	return &FlagError{Err: fmt.Errorf(format, args...), Usage: true}
+}
+
+// Run ends a command's RunE once its options are filled: a flag-parsing test's runF gets
+// them when there is one, else the command's run function does the work.
+func Run[O any](ctx context.Context, opts *O, runF func(*O) error, run func(context.Context, *O) error) error {
+	if runF != nil {
+		return runF(opts)
+	}
+	return run(ctx, opts)
 }

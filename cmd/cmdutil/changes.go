@@ -98,3 +98,23 @@ func ChangeMark(dryRun bool) string {
 	}
 	return "✓"
 }
+
+// ApplyEach is the run of a command that makes one change on each of several targets: it
+// gets the directory client (only now, so a mistake in the command line never connects),
+// then changes every target through RunChanges, which reports each and decides the exit
+// code. Commands confirm, or refuse a directory, before they call it.
+func ApplyEach[C any](ctx context.Context, ios *iostreams.IOStreams, format output.Format, targets []string,
+	client func(context.Context) (C, error), change func(ctx context.Context, c C, target string) (Outcome, error)) error {
+	c, err := client(ctx)
+	if err != nil {
+		return err
+	}
+	return RunChanges(ctx, ios, format, targets, func(ctx context.Context, t string) (Outcome, error) {
+		return change(ctx, c, t)
+	})
+}
+
+// Result converts what a directory change returns, for RunChanges and ApplyEach.
+func Result(o directory.Outcome, err error) (Outcome, error) {
+	return FromAD(o), err
+}

@@ -18,7 +18,11 @@ func NewCmdCompletion(f *factory.Factory) *cobra.Command {
   bash:        source <(adkit completion bash)
   zsh:         adkit completion zsh > "${fpath[1]}/_adkit"
   fish:        adkit completion fish > ~/.config/fish/completions/adkit.fish
-  powershell:  adkit completion powershell | Out-String | Invoke-Expression`,
+  powershell:  adkit completion powershell | Out-String | Invoke-Expression
+
+Besides commands and flags, it completes names from the directory: users, groups,
+computers, OU DNs for --ou, UPNs on Entra ID. That never asks for a password: without
+credentials adkit finds unasked, no names are offered. See docs/completion.md.`,
 		ValidArgs: []string{"bash", "zsh", "fish", "powershell"},
 		Args:      cmdutil.ExactArgs(1, "a shell: bash, zsh, fish or powershell"),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -25,9 +25,7 @@ type bitLockerOptions struct {
 
 func newCmdBitLocker(f *factory.Factory, runF func(*bitLockerOptions) error) *cobra.Command {
 	opts := &bitLockerOptions{IO: f.IO, TicketRequired: shared.TicketRule(f),
-		Computers: func(ctx context.Context) (shared.KeyReader, error) {
-			return factory.Directory[shared.KeyReader](ctx, f)
-		}}
+		Computers: factory.DirectoryFunc[shared.KeyReader](f)}
 	cmd := &cobra.Command{
 		Use:   "bitlocker PC",
 		Short: "Show a computer's BitLocker recovery passwords, newest first",
@@ -49,10 +47,7 @@ are. A profile with require_ticket_for_secrets: true refuses the read without --
 				return err
 			}
 			opts.Target, opts.Ticket = args[0], f.Globals.Ticket
-			if runF != nil {
-				return runF(opts)
-			}
-			return bitLockerRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, bitLockerRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Out, "out", "", "write the recovery passwords to `FILE` (mode 0600) instead of showing them")

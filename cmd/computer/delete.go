@@ -38,7 +38,7 @@ type deleteOptions struct {
 
 func newCmdDelete(f *factory.Factory, runF func(*deleteOptions) error) *cobra.Command {
 	opts := &deleteOptions{IO: f.IO, Confirmer: f.Prompter, Now: f.Now,
-		Computers: func(ctx context.Context) (computerDeleter, error) { return factory.Directory[computerDeleter](ctx, f) }}
+		Computers: factory.DirectoryFunc[computerDeleter](f)}
 	cmd := &cobra.Command{
 		Use:   "delete PC...",
 		Short: "Delete computer accounts, keeping a snapshot of each",
@@ -69,10 +69,7 @@ unless --force: the recovery passwords are deleted with it, so read them first w
 				return err
 			}
 			opts.Targets, opts.Yes, opts.DryRun = targets, f.Globals.Yes, f.Globals.DryRun
-			if runF != nil {
-				return runF(opts)
-			}
-			return deleteRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, deleteRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "also delete what lies below the computer (BitLocker recovery information)")
@@ -85,11 +82,7 @@ func deleteRun(ctx context.Context, opts *deleteOptions) error {
 		"A snapshot of each is kept, but the account's SID is gone for good: a recreated account is a new one."); err != nil {
 		return err
 	}
-	computers, err := opts.Computers(ctx)
-	if err != nil {
-		return err
-	}
-	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
+	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, opts.Targets, opts.Computers, func(ctx context.Context, computers computerDeleter, t string) (cmdutil.Outcome, error) {
 		var path string
 		o, _, err := computers.DeleteComputer(ctx, t, directory.DeleteComputerOptions{
 			Force: opts.Force,

@@ -35,7 +35,7 @@ func newCmdEnable(f *factory.Factory, runF func(*enableOptions) error) *cobra.Co
 // newCmdSetEnabled builds `computer enable` and `computer disable` (disable.go).
 func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions) error) *cobra.Command {
 	opts := &enableOptions{IO: f.IO, Confirmer: f.Prompter, Enable: enable,
-		Computers: func(ctx context.Context) (computerEnabler, error) { return factory.Directory[computerEnabler](ctx, f) }}
+		Computers: factory.DirectoryFunc[computerEnabler](f)}
 	cmd := &cobra.Command{
 		Use:     "enable PC...",
 		Short:   "Enable disabled computer accounts",
@@ -49,18 +49,11 @@ func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions)
 	}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		var err error
-		if opts.Format, err = f.Globals.Format(); err != nil {
+		if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
 			return err
 		}
-		targets, err := cmdutil.ReadTargets(f.IO.In, args)
-		if err != nil {
-			return err
-		}
-		opts.Targets, opts.Yes, opts.DryRun = targets, f.Globals.Yes, f.Globals.DryRun
-		if runF != nil {
-			return runF(opts)
-		}
-		return setEnabledRun(cmd.Context(), opts)
+		opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
+		return cmdutil.Run(cmd.Context(), opts, runF, setEnabledRun)
 	}
 	return cmd
 }
@@ -71,12 +64,8 @@ func setEnabledRun(ctx context.Context, opts *enableOptions) error {
 			return err
 		}
 	}
-	computers, err := opts.Computers(ctx)
-	if err != nil {
-		return err
-	}
-	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
-		o, err := computers.SetComputerEnabled(ctx, t, opts.Enable)
-		return shared.FromComputer(o), err
-	})
+	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, opts.Targets, opts.Computers,
+		func(ctx context.Context, computers computerEnabler, t string) (cmdutil.Outcome, error) {
+			return shared.ComputerResult(computers.SetComputerEnabled(ctx, t, opts.Enable))
+		})
 }

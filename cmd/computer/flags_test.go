@@ -1,35 +1,18 @@
 package computer
 
 import (
-	"bytes"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/google/shlex"
 	"github.com/spf13/cobra"
 
+	"github.com/adkit-dev/adkit/cmd/cmdtest"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 )
 
-func execute(t *testing.T, cmd *cobra.Command, cli string) error {
-	t.Helper()
-	args, err := shlex.Split(cli)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.SetArgs(args)
-	cmd.SetOut(&bytes.Buffer{})
-	cmd.SetErr(&bytes.Buffer{})
-	return cmd.Execute()
-}
-
-func testFactory() *factory.Factory {
-	ios, _, _, _ := iostreams.Test()
-	return &factory.Factory{IO: ios, Globals: &factory.Globals{}, Now: time.Now, Getenv: func(string) string { return "" }}
-}
+func testFactory() *factory.Factory { return cmdtest.Factory(factory.Globals{}, nil) }
 
 // Usage mistakes exit 2 before the run function (and so before any connection or read).
 func TestFlagMistakesAreUsageErrors(t *testing.T) {
@@ -65,7 +48,7 @@ func TestFlagMistakesAreUsageErrors(t *testing.T) {
 		}, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			err := execute(t, tt.cmd(testFactory(), never(t)), tt.cli)
+			err := cmdtest.Execute(tt.cmd(testFactory(), never(t)), tt.cli)
 			if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 				t.Errorf("exit %d (%v), want 2", cmdutil.ExitCode(err), err)
 			}
@@ -77,7 +60,7 @@ func TestFlagsReachTheOptions(t *testing.T) {
 	f := testFactory()
 	f.Globals.Ticket = "INC-9"
 	var laps *lapsOptions
-	if err := execute(t, newCmdLAPS(f, func(o *lapsOptions) error { laps = o; return nil }), "WS-1 --password-out pw.txt"); err != nil {
+	if err := cmdtest.Execute(newCmdLAPS(f, func(o *lapsOptions) error { laps = o; return nil }), "WS-1 --password-out pw.txt"); err != nil {
 		t.Fatal(err)
 	}
 	if laps.Target != "WS-1" || laps.PasswordOut != "pw.txt" || laps.Ticket != "INC-9" || laps.ExpireNow {
@@ -86,14 +69,14 @@ func TestFlagsReachTheOptions(t *testing.T) {
 	var del *deleteOptions
 	f = testFactory()
 	f.Getenv = func(k string) string { return map[string]string{"XDG_STATE_HOME": "/state"}[k] }
-	if err := execute(t, newCmdDelete(f, func(o *deleteOptions) error { del = o; return nil }), "WS-1 WS-2 --force"); err != nil {
+	if err := cmdtest.Execute(newCmdDelete(f, func(o *deleteOptions) error { del = o; return nil }), "WS-1 WS-2 --force"); err != nil {
 		t.Fatal(err)
 	}
 	if len(del.Targets) != 2 || !del.Force || del.SnapshotDir != "/state/adkit/computers" {
 		t.Errorf("delete options = %+v", del)
 	}
 	var search *searchOptions
-	if err := execute(t, newCmdSearch(testFactory(), func(o *searchOptions) error { search = o; return nil }),
+	if err := cmdtest.Execute(newCmdSearch(testFactory(), func(o *searchOptions) error { search = o; return nil }),
 		"--stale 90 --os 'Windows 10*' --name 'WS-*' --disabled"); err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +116,7 @@ func TestVerbsReadComputersFromStdin(t *testing.T) {
 			stdin.WriteString(list)
 			f.IO = ios
 			var got []string
-			if err := execute(t, tt.cmd(f, &got), tt.cli); err != nil {
+			if err := cmdtest.Execute(tt.cmd(f, &got), tt.cli); err != nil {
 				t.Fatal(err)
 			}
 			if strings.Join(got, ",") != "WS-1,WS-2" {

@@ -35,7 +35,7 @@ type lapsOptions struct {
 
 func newCmdLAPS(f *factory.Factory, runF func(*lapsOptions) error) *cobra.Command {
 	opts := &lapsOptions{IO: f.IO, Now: f.Now, TicketRequired: shared.TicketRule(f),
-		Computers: func(ctx context.Context) (lapsService, error) { return factory.Directory[lapsService](ctx, f) }}
+		Computers: factory.DirectoryFunc[lapsService](f)}
 	cmd := &cobra.Command{
 		Use:   "laps PC",
 		Short: "Show a computer's local administrator password (Windows LAPS or legacy LAPS)",
@@ -68,10 +68,7 @@ Use it after the password was given out.`,
 				return cmdutil.FlagErrorf("--expire-now does not read the password: drop --password-out (read it first, then expire it)")
 			}
 			opts.Target, opts.Ticket = args[0], f.Globals.Ticket
-			if runF != nil {
-				return runF(opts)
-			}
-			return lapsRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, lapsRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.ExpireNow, "expire-now", false, "expire the password now so the device sets a new one (shows nothing)")
@@ -159,15 +156,7 @@ func writeLAPS(ios *iostreams.IOStreams, format output.Format, res directory.LAP
 	if res.Encrypted {
 		fmt.Fprintf(ios.ErrOut, "%s: %s\n", r.Computer, r.Note)
 	}
-	ts := func(t *time.Time, human bool) string {
-		switch {
-		case t == nil:
-			return ""
-		case human:
-			return t.Local().Format("2006-01-02 15:04 MST") + " (" + ago(now, *t) + ")"
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
+	ts := func(t *time.Time, human bool) string { return cmdutil.When(t, human, now, cmdutil.MinuteLayout, "") }
 	source := map[string]string{"windows": "Windows LAPS (msLAPS-Password)", "windows-encrypted": "Windows LAPS, encrypted (msLAPS-EncryptedPassword)",
 		"legacy": "legacy Microsoft LAPS (ms-Mcs-AdmPwd)"}[res.Source]
 	switch format {

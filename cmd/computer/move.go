@@ -30,7 +30,7 @@ type moveOptions struct {
 
 func newCmdMove(f *factory.Factory, runF func(*moveOptions) error) *cobra.Command {
 	opts := &moveOptions{IO: f.IO, Confirmer: f.Prompter,
-		Computers: func(ctx context.Context) (computerMover, error) { return factory.Directory[computerMover](ctx, f) }}
+		Computers: factory.DirectoryFunc[computerMover](f)}
 	cmd := &cobra.Command{
 		Use:   "move PC... --ou DN",
 		Short: "Move computer accounts to another OU",
@@ -51,10 +51,7 @@ applies at each computer's next policy refresh (gpupdate, or within about 90 min
 				return err
 			}
 			opts.Targets, opts.Yes, opts.DryRun = targets, f.Globals.Yes, f.Globals.DryRun
-			if runF != nil {
-				return runF(opts)
-			}
-			return moveRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, moveRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.OU, "ou", "", "distinguished name of the destination OU")
@@ -67,12 +64,8 @@ func moveRun(ctx context.Context, opts *moveOptions) error {
 			return err
 		}
 	}
-	computers, err := opts.Computers(ctx)
-	if err != nil {
-		return err
-	}
-	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
-		o, err := computers.MoveComputer(ctx, t, opts.OU)
-		return shared.FromComputer(o), err
-	})
+	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, opts.Targets, opts.Computers,
+		func(ctx context.Context, computers computerMover, t string) (cmdutil.Outcome, error) {
+			return shared.ComputerResult(computers.MoveComputer(ctx, t, opts.OU))
+		})
 }

@@ -29,9 +29,7 @@ type resetOptions struct {
 
 func newCmdReset(f *factory.Factory, runF func(*resetOptions) error) *cobra.Command {
 	opts := &resetOptions{IO: f.IO, Confirmer: f.Prompter,
-		Computers: func(ctx context.Context) (computerResetter, error) {
-			return factory.Directory[computerResetter](ctx, f)
-		}}
+		Computers: factory.DirectoryFunc[computerResetter](f)}
 	return &cobra.Command{
 		Use:   "reset PC...",
 		Short: "Reset computer account passwords (for a broken trust relationship)",
@@ -46,18 +44,11 @@ A computer whose trust still works loses it until it is repaired, so adkit asks 
 		Args:    cmdutil.MinimumArgs(1, "PC: the computer whose account to reset"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if opts.Format, err = f.Globals.Format(); err != nil {
+			if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
 				return err
 			}
-			targets, err := cmdutil.ReadTargets(f.IO.In, args)
-			if err != nil {
-				return err
-			}
-			opts.Targets, opts.Yes, opts.DryRun = targets, f.Globals.Yes, f.Globals.DryRun
-			if runF != nil {
-				return runF(opts)
-			}
-			return resetRun(cmd.Context(), opts)
+			opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
+			return cmdutil.Run(cmd.Context(), opts, runF, resetRun)
 		},
 	}
 }
@@ -67,12 +58,8 @@ func resetRun(ctx context.Context, opts *resetOptions) error {
 		"They lose their trust with the domain until repaired or rejoined."); err != nil {
 		return err
 	}
-	computers, err := opts.Computers(ctx)
-	if err != nil {
-		return err
-	}
-	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
-		o, err := computers.ResetComputerPassword(ctx, t)
-		return shared.FromComputer(o), err
-	})
+	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, opts.Targets, opts.Computers,
+		func(ctx context.Context, computers computerResetter, t string) (cmdutil.Outcome, error) {
+			return shared.ComputerResult(computers.ResetComputerPassword(ctx, t))
+		})
 }

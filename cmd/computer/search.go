@@ -2,11 +2,8 @@ package computer
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,9 +28,7 @@ type searchOptions struct {
 }
 
 func newCmdSearch(f *factory.Factory, runF func(*searchOptions) error) *cobra.Command {
-	opts := &searchOptions{IO: f.IO, Now: f.Now, Computers: func(ctx context.Context) (computerSearcher, error) {
-		return factory.Directory[computerSearcher](ctx, f)
-	}}
+	opts := &searchOptions{IO: f.IO, Now: f.Now, Computers: factory.DirectoryFunc[computerSearcher](f)}
 	q := &opts.Query
 	cmd := &cobra.Command{
 		Use:   "search [flags]",
@@ -58,10 +53,7 @@ so --stale 90 lists computers not seen for at least 90 days by that measure.`,
 			if cmd.Flags().Changed("stale") && q.StaleDays <= 0 {
 				return cmdutil.FlagErrorf("--stale takes a positive number of days, not %d", q.StaleDays)
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return searchRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, searchRun)
 		},
 	}
 	fl := cmd.Flags()
@@ -85,46 +77,19 @@ func searchRun(ctx context.Context, opts *searchOptions) error {
 	if opts.Query.Exact && opts.Query.StaleDays == 0 {
 		return cmdutil.FlagErrorf("--exact goes with --stale DAYS")
 	}
-	var missing []string
-	opts.Query.MissingDCs = func(dc string, err error) { missing = append(missing, fmt.Sprintf("%s (%v)", dc, err)) }
-	defer func() {
-		if len(missing) > 0 {
-			fmt.Fprintf(opts.IO.ErrOut, "warning: these domain controllers did not answer, so logons there are not counted and some computers listed may not be stale: %s\n", strings.Join(missing, ", "))
-		}
-	}()
+	var warn func()
+	opts.Query.MissingDCs, warn = cmdutil.MissingDCs(opts.IO, "computers", "stale")
+	defer warn()
 	if opts.Query.StaleDays > 0 && !opts.Query.Exact {
 		fmt.Fprintf(opts.IO.ErrOut, "note: last logon comes from lastLogonTimestamp, which can lag by up to %d days\n",
 			int(directory.LastLogonReplicationLag.Hours()/24))
 	}
 	now := opts.Now()
-	var emit func(*directory.Computer) error
-	flush := func() error { return nil }
-	switch {
-	case opts.Format == output.FormatJSON:
-		arr := output.NewJSONArray(opts.IO.Out)
-		emit, flush = func(pc *directory.Computer) error { return arr.Add(pc) }, arr.Close
-	case opts.Format == output.FormatCSV:
-		w := csv.NewWriter(opts.IO.Out)
-		if err := w.Write(searchHeader); err != nil {
-			return err
-		}
-		emit = func(pc *directory.Computer) error { return w.Write(searchRow(pc, false, now)) }
-		flush = func() error { w.Flush(); return w.Error() }
-	case opts.Format == output.FormatTable || opts.IO.IsStdoutTTY():
-		t := output.Table{Header: []string{"Name", "DNS name", "Operating system", "Enabled", "Last logon", "LAPS", "DN"}}
-		emit = func(pc *directory.Computer) error { t.AddRow(searchRow(pc, true, now)...); return nil }
-		flush = func() error {
-			if len(t.Rows) == 0 {
-				fmt.Fprintln(opts.IO.ErrOut, "no computers match")
-				return nil
-			}
-			sort.Slice(t.Rows, func(i, j int) bool { return strings.ToLower(t.Rows[i][0]) < strings.ToLower(t.Rows[j][0]) })
-			return output.WriteTable(opts.IO.Out, t)
-		}
-	default:
-		emit = func(pc *directory.Computer) error {
-			return output.WritePlain(opts.IO.Out, output.Table{Rows: [][]string{searchRow(pc, false, now)}})
-		}
+	emit, flush, err := cmdutil.SearchOutput(opts.IO, opts.Format, searchHeader,
+		[]string{"Name", "DNS name", "Operating system", "Enabled", "Last logon", "LAPS", "DN"}, "no computers match",
+		func(pc *directory.Computer, human bool) []string { return searchRow(pc, human, now) })
+	if err != nil {
+		return err
 	}
 	err = computers.SearchComputers(ctx, opts.Query, now, emit)
 	if ferr := flush(); err == nil {
@@ -134,14 +99,6 @@ func searchRun(ctx context.Context, opts *searchOptions) error {
 }
 
 func searchRow(pc *directory.Computer, human bool, now time.Time) []string {
-	last := ""
-	switch {
-	case pc.LastLogon == nil && human:
-		last = "never"
-	case pc.LastLogon != nil && human:
-		last = pc.LastLogon.Local().Format("2006-01-02") + " (" + ago(now, *pc.LastLogon) + ")"
-	case pc.LastLogon != nil:
-		last = pc.LastLogon.UTC().Format(time.RFC3339)
-	}
+	last := cmdutil.When(pc.LastLogon, human, now, cmdutil.DayLayout, "never")
 	return []string{pc.Label(), pc.DNSHostName, pc.OperatingSystem, strconv.FormatBool(pc.Enabled), last, pc.LAPS, pc.DN}
 }

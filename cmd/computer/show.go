@@ -29,9 +29,7 @@ type showOptions struct {
 }
 
 func newCmdShow(f *factory.Factory, runF func(*showOptions) error) *cobra.Command {
-	opts := &showOptions{IO: f.IO, Now: f.Now, Computers: func(ctx context.Context) (computerReader, error) {
-		return factory.Directory[computerReader](ctx, f)
-	}}
+	opts := &showOptions{IO: f.IO, Now: f.Now, Computers: factory.DirectoryFunc[computerReader](f)}
 	return &cobra.Command{
 		Use:   "show PC...",
 		Short: "Show computer accounts: OS, last logon, enabled, LAPS, groups",
@@ -51,10 +49,7 @@ computer and when its password expires; the password itself is read with "comput
 				return err
 			}
 			opts.Targets = targets
-			if runF != nil {
-				return runF(opts)
-			}
-			return showRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, showRun)
 		},
 	}
 }
@@ -125,15 +120,7 @@ var showHeader = []string{
 // last logon carries lastLogonTimestamp's lag.
 func detailRow(pc *directory.Computer, human bool, now time.Time) []string {
 	when := func(t *time.Time, unset string) string {
-		switch {
-		case t == nil && human:
-			return unset
-		case t == nil:
-			return ""
-		case human:
-			return t.Local().Format("2006-01-02 15:04 MST") + " (" + ago(now, *t) + ")"
-		}
-		return t.UTC().Format(time.RFC3339)
+		return cmdutil.When(t, human, now, cmdutil.MinuteLayout, unset)
 	}
 	enabled, laps, last := strconv.FormatBool(pc.Enabled), pc.LAPS, when(pc.LastLogon, "never")
 	groups := strings.Join(pc.MemberOf, ";")
@@ -159,35 +146,4 @@ func detailRow(pc *directory.Computer, human bool, now time.Time) []string {
 		enabled, last, when(pc.PwdLastSet, "never"), when(pc.WhenCreated, ""), pc.Description, pc.Location, pc.ManagedBy,
 		laps, when(pc.LAPSExpires, ""), groups, pc.ObjectSID,
 	}
-}
-
-// ago says how long before now t was, roughly.
-func ago(now, t time.Time) string {
-	d := now.Sub(t)
-	if d < 0 {
-		return "in " + roughly(-d)
-	}
-	return roughly(d) + " ago"
-}
-
-func roughly(d time.Duration) string {
-	plural := func(n int, unit string) string {
-		if n == 1 {
-			return "1 " + unit
-		}
-		return fmt.Sprintf("%d %ss", n, unit)
-	}
-	switch {
-	case d < time.Minute:
-		return "seconds"
-	case d < time.Hour:
-		return plural(int(d/time.Minute), "minute")
-	case d < 48*time.Hour:
-		return plural(int(d/time.Hour), "hour")
-	case d < 60*24*time.Hour:
-		return plural(int(d/(24*time.Hour)), "day")
-	case d < 2*365*24*time.Hour:
-		return plural(int(d/(30*24*time.Hour)), "month")
-	}
-	return plural(int(d/(365*24*time.Hour)), "year")
 }

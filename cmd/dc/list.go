@@ -49,10 +49,7 @@ Every DC is asked directly, verifying its certificate like any connection.`,
 			if opts.Format, err = f.Globals.Format(); err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return listRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, listRun)
 		},
 	}
 }

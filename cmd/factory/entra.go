@@ -209,3 +209,9 @@ func memoize[T any](connect func(context.Context) (*T, error)) func(context.Cont
 		return client, nil
 	}
 }
+
+// DirectoryFunc is Directory as the lazy dependency a command's options hold: nothing
+// connects until the run function asks.
+func DirectoryFunc[T any](f *Factory) func(context.Context) (T, error) {
+	return func(ctx context.Context) (T, error) { return Directory[T](ctx, f) }
+}

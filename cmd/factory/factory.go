@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -66,8 +67,8 @@ type Factory struct {
 	Trail func() (*audit.Trail, error)
 	// AD connects to the configured domain controller.
 	AD func(ctx context.Context) (*ad.Client, error)
-	// Entra signs in to the configured Entra ID tenant (entra.go). This file and entra.go are
-	// the only places in the command tree that know the graph package.
+	// Entra signs in to the configured Entra ID tenant (entra.go). The factory is the only
+	// place in the command tree that knows the graph package.
 	Entra func(ctx context.Context) (*graph.Client, error)
 
 	sealer logSealer
@@ -196,15 +197,7 @@ func (f *Factory) connectAD(ctx context.Context) (*ad.Client, error) {
 			return nil, err
 		}
 	}
-	cfg := ad.Config{
-		URL:           dcURL(s.DC, s.LDAPURL),
-		BaseDN:        s.BaseDN,
-		BindUser:      s.BindUser,
-		Kerberos:      s.Kerberos,
-		CAFile:        s.CAFile,
-		TLSSkipVerify: s.TLSSkipVerify,
-		Timeout:       s.Timeout,
-	}
+	cfg := adConfig(s)
 	if f.Globals.Verbose {
 		cfg.Debug = func(format string, args ...any) {
 			fmt.Fprintf(f.IO.ErrOut, "ldap: "+format+"\n", args...)
@@ -217,19 +210,8 @@ func (f *Factory) connectAD(ctx context.Context) (*ad.Client, error) {
 	}
 	connectCtx, cancel := context.WithTimeout(ctx, s.Timeout)
 	defer cancel()
-	if s.DC == "" && s.Domain != "" {
-		// --domain: the DCs the DNS locator names, in RFC 2782 order, each tried in turn;
-		// --ldap-url, when also set, is the last resort after them.
-		dcs, err := ad.LocateDCs(connectCtx, ad.LocateOptions{Domain: s.Domain, Site: s.Site, DNSServer: s.DNSServer})
-		if err != nil {
-			return nil, cmdutil.FlagErrorf("%v", err)
-		}
-		for _, dc := range dcs {
-			cfg.Candidates = append(cfg.Candidates, dc.URL())
-		}
-		if s.LDAPURL != "" {
-			cfg.Candidates = append(cfg.Candidates, s.LDAPURL)
-		}
+	if err := locateDCs(connectCtx, s, &cfg); err != nil {
+		return nil, err
 	}
 	c, err := ad.Connect(connectCtx, cfg, trail)
 	if err != nil {
@@ -261,14 +243,8 @@ func (f *Factory) connectAD(ctx context.Context) (*ad.Client, error) {
 // file named by ADKIT_BIND_PASSWORD_FILE or the profile, then a prompt on a terminal.
 // It is never taken from argv.
 func (f *Factory) bindPassword(s *config.Settings) (secret.Secret, error) {
-	if path := f.Globals.Set["bind-password-file"]; path != "" {
-		return f.readPasswordFile(path)
-	}
-	if v := f.Getenv("ADKIT_BIND_PASSWORD"); v != "" {
-		return secret.New(v), nil
-	}
-	if s.BindPasswordFile != "" {
-		return f.readPasswordFile(s.BindPasswordFile)
+	if pw, found, err := f.storedBindPassword(s, f.IO.ErrOut); found || err != nil {
+		return pw, err
 	}
 	if f.IO.CanPrompt() {
 		return f.Prompter.Password(fmt.Sprintf("Password for %s:", s.BindUser))
@@ -276,12 +252,30 @@ func (f *Factory) bindPassword(s *config.Settings) (secret.Secret, error) {
 	return secret.Secret{}, cmdutil.FlagErrorf("no bind password for %s: use --bind-password-file FILE or ADKIT_BIND_PASSWORD (no terminal to ask on)", s.BindUser)
 }
 
+// storedBindPassword is the bind password adkit can find without asking anyone: found is
+// false when there is none (a prompt, or nothing, is then up to the caller). Warnings about a
+// password file go to warn.
+func (f *Factory) storedBindPassword(s *config.Settings, warn io.Writer) (pw secret.Secret, found bool, err error) {
+	path := f.Globals.Set["bind-password-file"]
+	if path == "" {
+		if v := f.Getenv("ADKIT_BIND_PASSWORD"); v != "" {
+			return secret.New(v), true, nil
+		}
+		path = s.BindPasswordFile
+	}
+	if path == "" {
+		return secret.Secret{}, false, nil
+	}
+	pw, err = readPasswordFile(path, warn)
+	return pw, true, err
+}
+
 // readPasswordFile reads the bind password from path. A file that group or others may read
 // is still used, with a warning, as ssh warns of a private key left open: the password is
 // the domain's, and anyone on this machine could take it.
-func (f *Factory) readPasswordFile(path string) (secret.Secret, error) {
+func readPasswordFile(path string, warn io.Writer) (secret.Secret, error) {
 	if info, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
-		fmt.Fprintf(f.IO.ErrOut, "warning: bind password file %s can be read by others (mode %04o); make it yours alone: chmod 600 %s\n",
+		fmt.Fprintf(warn, "warning: bind password file %s can be read by others (mode %04o); make it yours alone: chmod 600 %s\n",
 			path, info.Mode().Perm(), path)
 	}
 	pw, err := secret.FromFile(path)
@@ -370,6 +364,39 @@ func checkCAFile(path string) error {
 	return nil
 }
 
+// adConfig is how to reach the domain controller the settings name; the password, the DCs
+// found by DNS and the debug hook are the caller's to add.
+func adConfig(s *config.Settings) ad.Config {
+	return ad.Config{
+		URL:           dcURL(s.DC, s.LDAPURL),
+		BaseDN:        s.BaseDN,
+		BindUser:      s.BindUser,
+		Kerberos:      s.Kerberos,
+		CAFile:        s.CAFile,
+		TLSSkipVerify: s.TLSSkipVerify,
+		Timeout:       s.Timeout,
+	}
+}
+
+// locateDCs fills cfg.Candidates for --domain: the DCs the DNS locator names, in RFC 2782
+// order, each tried in turn; --ldap-url, when also set, is the last resort after them.
+func locateDCs(ctx context.Context, s *config.Settings, cfg *ad.Config) error {
+	if s.DC != "" || s.Domain == "" {
+		return nil
+	}
+	dcs, err := ad.LocateDCs(ctx, ad.LocateOptions{Domain: s.Domain, Site: s.Site, DNSServer: s.DNSServer})
+	if err != nil {
+		return cmdutil.FlagErrorf("%v", err)
+	}
+	for _, dc := range dcs {
+		cfg.Candidates = append(cfg.Candidates, dc.URL())
+	}
+	if s.LDAPURL != "" {
+		cfg.Candidates = append(cfg.Candidates, s.LDAPURL)
+	}
+	return nil
+}
+
 // dcURL is the URL for --dc NAME: NAME itself when it is a URL, else NAME with the scheme and
 // port of --ldap-url (ldaps:// when there is none), so a pinned DC is reached the same way.
 func dcURL(name, ldapURL string) string {
@@ -387,4 +414,19 @@ func dcURL(name, ldapURL string) string {
 		return u.String()
 	}
 	return "ldaps://" + name
+}
+
+// FormatAndTargets reads what a command over the accounts in args takes before its run
+// function: -o first (a bad value is a usage error before stdin is read), then the accounts
+// (cmdutil.ReadTargets: "-" reads stdin, @FILE a file).
+func (f *Factory) FormatAndTargets(args []string, allowed ...output.Format) (output.Format, []string, error) {
+	format, err := f.Globals.Format(allowed...)
+	if err != nil {
+		return "", nil, err
+	}
+	targets, err := cmdutil.ReadTargets(f.IO.In, args)
+	if err != nil {
+		return "", nil, err
+	}
+	return format, targets, nil
 }

@@ -45,9 +45,7 @@ func newCmdAdd(f *factory.Factory, runF func(*editOptions) error) *cobra.Command
 func newCmdEdit(f *factory.Factory, add bool, runF func(*editOptions) error) *cobra.Command {
 	opts := &editOptions{
 		IO: f.IO, Confirmer: f.Prompter, Add: add,
-		Groups: func(ctx context.Context) (membershipEditor, error) {
-			return factory.Directory[membershipEditor](ctx, f)
-		},
+		Groups: factory.DirectoryFunc[membershipEditor](f),
 	}
 	cmd := &cobra.Command{
 		Use:   "add GROUP MEMBER...",
@@ -74,10 +72,7 @@ the chain of groups that closes the cycle. MEMBER may be "-" (stdin) or @FILE, o
 			return err
 		}
 		opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
-		if runF != nil {
-			return runF(opts)
-		}
-		return editRun(cmd.Context(), opts)
+		return cmdutil.Run(cmd.Context(), opts, runF, editRun)
 	}
 	return cmd
 }

@@ -26,7 +26,7 @@ type createOptions struct {
 }
 
 func newCmdCreate(f *factory.Factory, runF func(*createOptions) error) *cobra.Command {
-	opts := &createOptions{IO: f.IO, Groups: func(ctx context.Context) (groupCreator, error) { return factory.Directory[groupCreator](ctx, f) }}
+	opts := &createOptions{IO: f.IO, Groups: factory.DirectoryFunc[groupCreator](f)}
 	cmd := &cobra.Command{
 		Use:   "create NAME [--ou DN] [--scope global|domainlocal|universal] [--type security|distribution]",
 		Short: "Create a group",
@@ -49,10 +49,7 @@ domain changes nothing and exits 2.`,
 			if !oneOf(opts.Group.Type, directory.GroupTypes) {
 				return cmdutil.FlagErrorf("--type %q: use security or distribution", opts.Group.Type)
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return createRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, createRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Group.OU, "ou", "", "distinguished name of the OU to create it in (default: CN=Users)")
@@ -74,11 +71,7 @@ func oneOf(v string, allowed []string) bool {
 }
 
 func createRun(ctx context.Context, opts *createOptions) error {
-	groups, err := opts.Groups(ctx)
-	if err != nil {
-		return err
-	}
-	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, []string{opts.Group.Name}, func(ctx context.Context, name string) (cmdutil.Outcome, error) {
+	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, []string{opts.Group.Name}, opts.Groups, func(ctx context.Context, groups groupCreator, name string) (cmdutil.Outcome, error) {
 		g, err := groups.CreateGroup(ctx, opts.Group)
 		if err != nil {
 			return cmdutil.Outcome{}, err

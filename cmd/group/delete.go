@@ -36,7 +36,7 @@ type deleteOptions struct {
 
 func newCmdDelete(f *factory.Factory, runF func(*deleteOptions) error) *cobra.Command {
 	opts := &deleteOptions{IO: f.IO, Confirmer: f.Prompter,
-		Groups: func(ctx context.Context) (groupDeleter, error) { return factory.Directory[groupDeleter](ctx, f) }}
+		Groups: factory.DirectoryFunc[groupDeleter](f)}
 	cmd := &cobra.Command{
 		Use:   "delete GROUP... [--force] [--snapshot-dir DIR]",
 		Short: "Delete groups, keeping a snapshot to recreate them",
@@ -51,10 +51,7 @@ a terminal; without one, deleting several groups needs --yes.`,
 		Args: cmdutil.MinimumArgs(1, "GROUP: the group to delete"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if opts.Format, err = f.Globals.Format(); err != nil {
-				return err
-			}
-			if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
+			if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
 				return err
 			}
 			if opts.SnapshotDir == "" {
@@ -65,10 +62,7 @@ a terminal; without one, deleting several groups needs --yes.`,
 				opts.SnapshotDir = filepath.Join(dir, "groups")
 			}
 			opts.Yes, opts.DryRun, opts.Ticket = f.Globals.Yes, f.Globals.DryRun, f.Globals.Ticket
-			if runF != nil {
-				return runF(opts)
-			}
-			return deleteRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, deleteRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "delete a group that still has members")
@@ -90,11 +84,7 @@ func deleteRun(ctx context.Context, opts *deleteOptions) error {
 			return cmdutil.ErrDeclined
 		}
 	}
-	groups, err := opts.Groups(ctx)
-	if err != nil {
-		return err
-	}
-	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
+	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, opts.Targets, opts.Groups, func(ctx context.Context, groups groupDeleter, t string) (cmdutil.Outcome, error) {
 		snap, err := groups.SnapshotGroup(ctx, t)
 		if err != nil {
 			return cmdutil.Outcome{}, err

@@ -28,7 +28,7 @@ type membersOptions struct {
 }
 
 func newCmdMembers(f *factory.Factory, runF func(*membersOptions) error) *cobra.Command {
-	opts := &membersOptions{IO: f.IO, Groups: func(ctx context.Context) (memberLister, error) { return factory.Directory[memberLister](ctx, f) }}
+	opts := &membersOptions{IO: f.IO, Groups: factory.DirectoryFunc[memberLister](f)}
 	cmd := &cobra.Command{
 		Use:   "members GROUP",
 		Short: "List a group's members; --recursive expands nested groups",
@@ -45,10 +45,7 @@ cycle of groups ends the walk.`,
 				return err
 			}
 			opts.Target = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return membersRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, membersRun)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Recursive, "recursive", "r", false, "include members of nested groups")

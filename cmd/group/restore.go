@@ -31,7 +31,7 @@ type restoreOptions struct {
 }
 
 func newCmdRestore(f *factory.Factory, runF func(*restoreOptions) error) *cobra.Command {
-	opts := &restoreOptions{IO: f.IO, Groups: func(ctx context.Context) (groupRestorer, error) { return factory.Directory[groupRestorer](ctx, f) }}
+	opts := &restoreOptions{IO: f.IO, Groups: factory.DirectoryFunc[groupRestorer](f)}
 	var path string
 	cmd := &cobra.Command{
 		Use:   "restore --snapshot FILE [--ou DN]",
@@ -59,10 +59,7 @@ objects must be granted again.`,
 			if err := json.Unmarshal(data, opts.Snapshot); err != nil {
 				return cmdutil.FlagErrorf("snapshot %s is not a group snapshot (JSON): %v", path, err)
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return restoreRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, restoreRun)
 		},
 	}
 	cmd.Flags().StringVar(&path, "snapshot", "", "the snapshot file written by adkit group delete")

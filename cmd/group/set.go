@@ -25,7 +25,7 @@ type setOptions struct {
 }
 
 func newCmdSet(f *factory.Factory, runF func(*setOptions) error) *cobra.Command {
-	opts := &setOptions{IO: f.IO, Groups: func(ctx context.Context) (groupUpdater, error) { return factory.Directory[groupUpdater](ctx, f) }}
+	opts := &setOptions{IO: f.IO, Groups: factory.DirectoryFunc[groupUpdater](f)}
 	var description, owner string
 	cmd := &cobra.Command{
 		Use:   "set GROUP... [--owner USER] [--description TEXT]",
@@ -53,10 +53,7 @@ An empty value empties it: --owner "" leaves the group without an owner. GROUP m
 			if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return setRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, setRun)
 		},
 	}
 	cmd.Flags().StringVar(&description, "description", "", "new description (\"\" empties it)")
@@ -65,12 +62,8 @@ An empty value empties it: --owner "" leaves the group without an owner. GROUP m
 }
 
 func setRun(ctx context.Context, opts *setOptions) error {
-	groups, err := opts.Groups(ctx)
-	if err != nil {
-		return err
-	}
-	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
-		o, err := groups.UpdateGroup(ctx, t, opts.Update)
-		return cmdutil.FromAD(o), err
-	})
+	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, opts.Targets, opts.Groups,
+		func(ctx context.Context, groups groupUpdater, t string) (cmdutil.Outcome, error) {
+			return cmdutil.Result(groups.UpdateGroup(ctx, t, opts.Update))
+		})
 }

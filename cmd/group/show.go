@@ -26,7 +26,7 @@ type showOptions struct {
 }
 
 func newCmdShow(f *factory.Factory, runF func(*showOptions) error) *cobra.Command {
-	opts := &showOptions{IO: f.IO, Groups: func(ctx context.Context) (groupReader, error) { return factory.Directory[groupReader](ctx, f) }}
+	opts := &showOptions{IO: f.IO, Groups: factory.DirectoryFunc[groupReader](f)}
 	return &cobra.Command{
 		Use:     "show GROUP",
 		Short:   "Show a group: scope, type, direct members, parent groups",
@@ -38,10 +38,7 @@ func newCmdShow(f *factory.Factory, runF func(*showOptions) error) *cobra.Comman
 				return err
 			}
 			opts.Target = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return showRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, showRun)
 		},
 	}
 }

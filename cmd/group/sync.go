@@ -32,7 +32,7 @@ type syncOptions struct {
 
 func newCmdSync(f *factory.Factory, runF func(*syncOptions) error) *cobra.Command {
 	opts := &syncOptions{IO: f.IO, Confirmer: f.Prompter,
-		Groups: func(ctx context.Context) (groupSyncer, error) { return factory.Directory[groupSyncer](ctx, f) }}
+		Groups: factory.DirectoryFunc[groupSyncer](f)}
 	cmd := &cobra.Command{
 		Use:   "sync GROUP FILE",
 		Short: "Make a group's members exactly the accounts in a list",
@@ -61,10 +61,7 @@ Members through the primary group (Domain Users) are not in the member list and 
 				return err
 			}
 			opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
-			if runF != nil {
-				return runF(opts)
-			}
-			return syncRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, syncRun)
 		},
 	}
 	return cmd

@@ -61,10 +61,7 @@ run 'adkit log verify' to see where.`,
 			if opts.Path, err = auditLogPath(f); err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return showRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, showRun)
 		},
 	}
 	cmd.Flags().StringVar(&since, "since", "", "only records at or after TIME: RFC 3339, a date (2026-01-31) or a duration ago (24h, 7d)")

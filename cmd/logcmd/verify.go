@@ -78,10 +78,7 @@ checkpoint fails when --public-key is given.`,
 			if opts.Path, err = auditLogPath(f); err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return verifyRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, verifyRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Checkpoint, "checkpoint", "", "a checkpoint written earlier: also fail if the log was truncated or rewritten since")

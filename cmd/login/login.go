@@ -72,10 +72,7 @@ Where the sign-in is kept and how it is protected: docs/entra-sign-in.md.`,
 			default:
 				opts.Method = factory.LoginDeviceCode
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return loginRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, loginRun)
 		},
 	}
 	cmd.Flags().BoolVar(&browser, "browser", false, "sign in in the system browser")

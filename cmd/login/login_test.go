@@ -1,7 +1,6 @@
 package login
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,8 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/shlex"
-
+	"github.com/adkit-dev/adkit/cmd/cmdtest"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
@@ -52,13 +50,7 @@ func TestLoginPicksTheWayToSignIn(t *testing.T) {
 					}
 					return ""
 				}}
-			var got *loginOptions
-			cmd := newCmdLogin(f, func(o *loginOptions) error { got = o; return nil })
-			args, _ := shlex.Split(tt.cli)
-			cmd.SetArgs(args)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			err := cmd.Execute()
+			got, err := cmdtest.Parse(f, newCmdLogin, tt.cli)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 					t.Fatalf("err = %v (exit %d), want %q and exit 2", err, cmdutil.ExitCode(err), tt.wantErr)

@@ -40,10 +40,7 @@ renewed (run adkit login).`,
 			if opts.Format, err = f.Globals.Format(output.FormatTable, output.FormatJSON); err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return statusRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, statusRun)
 		},
 	}
 }

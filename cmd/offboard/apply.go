@@ -113,10 +113,7 @@ require_approval / min_approvers ask for, is refused the same way.`,
 					return err
 				}
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return applyRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, applyRun)
 		},
 	}
 	opts.Source.addFlags(cmd)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/cmd/plancmd"
 	"github.com/adkit-dev/adkit/internal/dn"
@@ -60,10 +61,7 @@ func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Comman
 			if opts.Source.snapshotDir == "" {
 				opts.Source.snapshotDir, _ = defaultSnapshotDir(f.Getenv)
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return planRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, planRun)
 		},
 	}
 	opts.Source.addFlags(cmd)

@@ -77,10 +77,7 @@ Entra ID: groups and licences back, a new password (must change), sign-in enable
 				}
 			}
 			opts.Target, opts.DryRun = args[0], f.Globals.DryRun
-			if runF != nil {
-				return runF(opts)
-			}
-			return restoreRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, restoreRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Snapshot, "snapshot", "", "the account's snapshot file, saved by offboard apply (default: the one taken before its latest offboarding changed anything, from --snapshot-dir)")

@@ -127,10 +127,7 @@ edited, is too old, lacks approvals or the directory changed under a row (docs/p
 			if len(args) > 0 {
 				opts.CSV = args[0]
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return applyRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, applyRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Template, "template", "", "onboarding template (YAML; every key: docs/onboarding-template.md)")

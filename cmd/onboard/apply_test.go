@@ -1,18 +1,14 @@
 package onboard
 
 import (
-	"bytes"
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/adkit-dev/adkit/cmd/cmdtest"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/onboarding"
-	"github.com/google/shlex"
 )
 
 func TestNewCmdApplyParallel(t *testing.T) {
@@ -101,15 +97,8 @@ func TestNewCmdApplyPlanFlag(t *testing.T) {
 		{cli: "--template t.yaml", wantErr: "CSV"},
 	} {
 		t.Run(tc.cli, func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			f := &factory.Factory{IO: ios, Globals: &factory.Globals{}, Now: time.Now}
-			var got *applyOptions
-			cmd := newCmdApply(f, func(o *applyOptions) error { got = o; return nil })
-			args, _ := shlex.Split(tc.cli)
-			cmd.SetArgs(args)
-			cmd.SetOut(&bytes.Buffer{})
-			cmd.SetErr(&bytes.Buffer{})
-			err := cmd.Execute()
+			f := cmdtest.Factory(factory.Globals{}, nil)
+			got, err := cmdtest.Parse(f, newCmdApply, tc.cli)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 					t.Fatalf("error = %v (exit %d), want exit 2 saying %q", err, cmdutil.ExitCode(err), tc.wantErr)

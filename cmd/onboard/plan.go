@@ -48,10 +48,7 @@ func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Comman
 				return err
 			}
 			opts.CSV = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return planRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, planRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Template, "template", "", "onboarding template (YAML; every key: docs/onboarding-template.md)")

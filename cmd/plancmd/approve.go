@@ -64,10 +64,7 @@ plan. Approving needs no connection to the directory.`,
 			if opts.Ticket == "" {
 				return cmdutil.FlagErrorf("--ticket is required: the change ticket under which you approve this plan")
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return approveRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, approveRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.KeyFile, "key", "", "sign the approval with your Ed25519 private key (required when the profile lists approvers)")

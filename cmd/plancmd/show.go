@@ -58,10 +58,7 @@ audit log). A plan that was edited after it was written is reported and exits 2.
 				return err
 			}
 			opts.Path = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return showRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, showRun)
 		},
 	}
 	return cmd

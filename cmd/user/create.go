@@ -38,7 +38,7 @@ type createOptions struct {
 }
 
 func newCmdCreate(f *factory.Factory, runF func(*createOptions) error) *cobra.Command {
-	opts := &createOptions{IO: f.IO, Users: func(ctx context.Context) (creator, error) { return factory.Directory[creator](ctx, f) }}
+	opts := &createOptions{IO: f.IO, Users: factory.DirectoryFunc[creator](f)}
 	nu := &opts.New
 	var readable bool
 	cmd := &cobra.Command{
@@ -73,10 +73,7 @@ explicitly win.`,
 			}
 			nu.MustChange = !opts.NoMust
 			nu.PasswordFormat = passwordFormat(readable)
-			if runF != nil {
-				return runF(opts)
-			}
-			return createRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, createRun)
 		},
 	}
 	fl := cmd.Flags()

@@ -37,7 +37,7 @@ func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions)
 		IO:        f.IO,
 		Confirmer: f.Prompter,
 		Enable:    enable,
-		Users:     func(ctx context.Context) (enabler, error) { return factory.Directory[enabler](ctx, f) },
+		Users:     factory.DirectoryFunc[enabler](f),
 	}
 	cmd := &cobra.Command{
 		Use:     "enable USER...",
@@ -52,17 +52,11 @@ func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions)
 	}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		var err error
-		if opts.Format, err = f.Globals.Format(); err != nil {
-			return err
-		}
-		if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
+		if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
 			return err
 		}
 		opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
-		if runF != nil {
-			return runF(opts)
-		}
-		return setEnabledRun(cmd.Context(), opts)
+		return cmdutil.Run(cmd.Context(), opts, runF, setEnabledRun)
 	}
 	return cmd
 }
@@ -73,12 +67,8 @@ func setEnabledRun(ctx context.Context, opts *enableOptions) error {
 			return err
 		}
 	}
-	users, err := opts.Users(ctx)
-	if err != nil {
-		return err
-	}
-	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
-		o, err := users.SetEnabled(ctx, t, opts.Enable)
-		return cmdutil.FromAD(o), err
-	})
+	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, opts.Targets, opts.Users,
+		func(ctx context.Context, users enabler, t string) (cmdutil.Outcome, error) {
+			return cmdutil.Result(users.SetEnabled(ctx, t, opts.Enable))
+		})
 }

@@ -33,7 +33,7 @@ type userMembership struct {
 }
 
 func newCmdGroups(f *factory.Factory, runF func(*groupsOptions) error) *cobra.Command {
-	opts := &groupsOptions{IO: f.IO, Users: func(ctx context.Context) (groupLister, error) { return factory.Directory[groupLister](ctx, f) }}
+	opts := &groupsOptions{IO: f.IO, Users: factory.DirectoryFunc[groupLister](f)}
 	cmd := &cobra.Command{
 		Use:   "groups USER...",
 		Short: "List the groups accounts belong to",
@@ -45,16 +45,10 @@ account it is about (a "user" column/field).`,
 		Args:    cmdutil.MinimumArgs(1, "USER: the account whose groups to list"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if opts.Format, err = f.Globals.Format(); err != nil {
+			if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
 				return err
 			}
-			if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return groupsRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, groupsRun)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.Recursive, "recursive", "r", false, "include groups reached through nested groups")

@@ -1,7 +1,6 @@
 package user
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -11,8 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/shlex"
-
+	"github.com/adkit-dev/adkit/cmd/cmdtest"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
@@ -40,15 +38,8 @@ func TestMFAResetFlags(t *testing.T) {
 		{"jdoe --method -Yk3p_x", false, func(o *mfaResetOptions) bool { return slices.Equal(o.Methods, []string{"-Yk3p_x"}) }},
 		{"jdoe --all", false, func(o *mfaResetOptions) bool { return o.All }},
 	} {
-		ios, _, _, _ := iostreams.Test()
-		f := &factory.Factory{IO: ios, Globals: &factory.Globals{}, Now: time.Now}
-		var got *mfaResetOptions
-		cmd := newCmdMFAReset(f, func(o *mfaResetOptions) error { got = o; return nil })
-		args, _ := shlex.Split(tt.cli)
-		cmd.SetArgs(args)
-		cmd.SetOut(&bytes.Buffer{})
-		cmd.SetErr(&bytes.Buffer{})
-		err := cmd.Execute()
+		f := cmdtest.Factory(factory.Globals{}, nil)
+		got, err := cmdtest.Parse(f, newCmdMFAReset, tt.cli)
 		if tt.wantErr != (err != nil) || (err != nil && cmdutil.ExitCode(err) != cmdutil.ExitUsage) {
 			t.Errorf("%s: error = %v, want error: %v (exit 2)", tt.cli, err, tt.wantErr)
 		}
@@ -149,19 +140,12 @@ func TestTAPFlags(t *testing.T) {
 		{"jdoe --start tomorrow", true, nil},
 		{"jdoe -o csv", true, nil},
 	} {
-		ios, _, _, _ := iostreams.Test()
-		f := &factory.Factory{IO: ios, Globals: &factory.Globals{}, Now: time.Now}
+		f := cmdtest.Factory(factory.Globals{}, nil)
 		if strings.Contains(tt.cli, "-o csv") {
 			f.Globals.Output = "csv"
 			tt.cli = strings.TrimSuffix(tt.cli, " -o csv")
 		}
-		var got *tapOptions
-		cmd := newCmdTAP(f, func(o *tapOptions) error { got = o; return nil })
-		args, _ := shlex.Split(tt.cli)
-		cmd.SetArgs(args)
-		cmd.SetOut(&bytes.Buffer{})
-		cmd.SetErr(&bytes.Buffer{})
-		err := cmd.Execute()
+		got, err := cmdtest.Parse(f, newCmdTAP, tt.cli)
 		if tt.wantErr != (err != nil) || (err != nil && cmdutil.ExitCode(err) != cmdutil.ExitUsage) {
 			t.Errorf("%s: error = %v, want error: %v (exit 2)", tt.cli, err, tt.wantErr)
 		}

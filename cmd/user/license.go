@@ -41,7 +41,7 @@ func newCmdLicense(f *factory.Factory) *cobra.Command {
 func newCmdLicenseEdit(f *factory.Factory, assign bool, runF func(*licenseOptions) error) *cobra.Command {
 	opts := &licenseOptions{
 		IO: f.IO, Target: f.Target, Assign: assign,
-		Users: func(ctx context.Context) (licenser, error) { return factory.Directory[licenser](ctx, f) },
+		Users: factory.DirectoryFunc[licenser](f),
 	}
 	cmd := &cobra.Command{
 		Use:   "assign USER SKU",
@@ -63,10 +63,7 @@ on an account that has none.`,
 			return err
 		}
 		opts.User, opts.SKU = args[0], args[1]
-		if runF != nil {
-			return runF(opts)
-		}
-		return licenseRun(cmd.Context(), opts)
+		return cmdutil.Run(cmd.Context(), opts, runF, licenseRun)
 	}
 	if assign {
 		cmd.Flags().StringVar(&opts.UsageLocation, "usage-location", "", "two-letter country code to set first on an account that has none, e.g. US")
@@ -80,11 +77,7 @@ func licenseRun(ctx context.Context, opts *licenseOptions) error {
 	} else if t != "entra" {
 		return cmdutil.Unsupported("licences are an Entra ID matter: use --target entra (AD accounts synchronised to Entra ID are licensed there)")
 	}
-	users, err := opts.Users(ctx)
-	if err != nil {
-		return err
-	}
-	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, []string{opts.User}, func(ctx context.Context, u string) (cmdutil.Outcome, error) {
+	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, []string{opts.User}, opts.Users, func(ctx context.Context, users licenser, u string) (cmdutil.Outcome, error) {
 		var o directory.Outcome
 		var err error
 		if opts.Assign {

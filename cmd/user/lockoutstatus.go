@@ -50,10 +50,7 @@ a phone with an old password, a mapped drive, a service. See docs/domain-control
 				return err
 			}
 			opts.User = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return lockoutStatusRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, lockoutStatusRun)
 		},
 	}
 }

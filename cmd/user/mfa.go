@@ -42,7 +42,7 @@ func entraOnly(target func() (string, error), what string) error {
 func newCmdMFA(f *factory.Factory, runF func(*mfaOptions) error) *cobra.Command {
 	opts := &mfaOptions{
 		IO: f.IO, Target: f.Target,
-		Users: func(ctx context.Context) (methodLister, error) { return factory.Directory[methodLister](ctx, f) },
+		Users: factory.DirectoryFunc[methodLister](f),
 	}
 	cmd := &cobra.Command{
 		Use:     "mfa USER",
@@ -65,10 +65,7 @@ with adkit login or --device-code: a role such as Authentication Administrator).
 				return err
 			}
 			opts.User = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return mfaRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, mfaRun)
 		},
 	}
 	cmd.AddCommand(newCmdMFAReset(f, nil))

@@ -36,7 +36,7 @@ type mfaResetOptions struct {
 func newCmdMFAReset(f *factory.Factory, runF func(*mfaResetOptions) error) *cobra.Command {
 	opts := &mfaResetOptions{
 		IO: f.IO, Target: f.Target, Confirmer: f.Prompter,
-		Users: func(ctx context.Context) (methodResetter, error) { return factory.Directory[methodResetter](ctx, f) },
+		Users: factory.DirectoryFunc[methodResetter](f),
 	}
 	cmd := &cobra.Command{
 		Use:   "reset USER (--method ID | --type TYPE | --all)",
@@ -83,10 +83,7 @@ Authentication Administrator role, Privileged Authentication Administrator for a
 				opts.Types[i] = n
 			}
 			opts.User, opts.Yes, opts.DryRun = args[0], f.Globals.Yes, f.Globals.DryRun
-			if runF != nil {
-				return runF(opts)
-			}
-			return mfaResetRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, mfaResetRun)
 		},
 	}
 	cmd.Flags().StringSliceVar(&opts.Methods, "method", nil, "remove the method with this `ID` (repeatable)")

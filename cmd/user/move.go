@@ -28,7 +28,7 @@ type moveOptions struct {
 }
 
 func newCmdMove(f *factory.Factory, runF func(*moveOptions) error) *cobra.Command {
-	opts := &moveOptions{IO: f.IO, Confirmer: f.Prompter, Users: func(ctx context.Context) (mover, error) { return factory.Directory[mover](ctx, f) }}
+	opts := &moveOptions{IO: f.IO, Confirmer: f.Prompter, Users: factory.DirectoryFunc[mover](f)}
 	cmd := &cobra.Command{
 		Use:   "move USER... --ou DN",
 		Short: "Move accounts to another OU",
@@ -51,10 +51,7 @@ confirmed first on a terminal, and need --yes without one.`,
 				return err
 			}
 			opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
-			if runF != nil {
-				return runF(opts)
-			}
-			return moveRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, moveRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.OU, "ou", "", "distinguished name of the destination OU")
@@ -65,12 +62,8 @@ func moveRun(ctx context.Context, opts *moveOptions) error {
 	if err := cmdutil.ConfirmBulk(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, opts.Targets, "Move to "+opts.OU); err != nil {
 		return err
 	}
-	users, err := opts.Users(ctx)
-	if err != nil {
-		return err
-	}
-	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
-		o, err := users.MoveUser(ctx, t, opts.OU)
-		return cmdutil.FromAD(o), err
-	})
+	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, opts.Targets, opts.Users,
+		func(ctx context.Context, users mover, t string) (cmdutil.Outcome, error) {
+			return cmdutil.Result(users.MoveUser(ctx, t, opts.OU))
+		})
 }

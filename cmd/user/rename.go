@@ -25,7 +25,7 @@ type renameOptions struct {
 }
 
 func newCmdRename(f *factory.Factory, runF func(*renameOptions) error) *cobra.Command {
-	opts := &renameOptions{IO: f.IO, Users: func(ctx context.Context) (renamer, error) { return factory.Directory[renamer](ctx, f) }}
+	opts := &renameOptions{IO: f.IO, Users: factory.DirectoryFunc[renamer](f)}
 	cmd := &cobra.Command{
 		Use:   "rename USER --given-name G --surname S [--sam NAME] [--upn UPN]",
 		Short: "Rename an account, keeping CN, display name, UPN and mail consistent",
@@ -49,10 +49,7 @@ before and after.`,
 				return cmdutil.FlagErrorf("--given-name and --surname are both required: the account's new name")
 			}
 			opts.Target = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return renameRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, renameRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Rename.GivenName, "given-name", "", "new given name")
@@ -63,12 +60,7 @@ before and after.`,
 }
 
 func renameRun(ctx context.Context, opts *renameOptions) error {
-	users, err := opts.Users(ctx)
-	if err != nil {
-		return err
-	}
-	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, []string{opts.Target}, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
-		o, err := users.RenameUser(ctx, t, opts.Rename)
-		return cmdutil.FromAD(o), err
+	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, []string{opts.Target}, opts.Users, func(ctx context.Context, users renamer, t string) (cmdutil.Outcome, error) {
+		return cmdutil.Result(users.RenameUser(ctx, t, opts.Rename))
 	})
 }

@@ -41,9 +41,7 @@ func newCmdResetPassword(f *factory.Factory, runF func(*resetOptions) error) *co
 	opts := &resetOptions{
 		IO:       f.IO,
 		Prompter: f.Prompter,
-		Users: func(ctx context.Context) (passwordResetter, error) {
-			return factory.Directory[passwordResetter](ctx, f)
-		},
+		Users:    factory.DirectoryFunc[passwordResetter](f),
 	}
 	cmd := &cobra.Command{
 		Use:   "reset-password USER",
@@ -81,10 +79,7 @@ could read it.`,
 				return cmdutil.FlagErrorf("--length must be between %d and 128, not %d", password.MinLength, opts.Length)
 			}
 			opts.Target, opts.DryRun = args[0], f.Globals.DryRun
-			if runF != nil {
-				return runF(opts)
-			}
-			return resetRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, resetRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.PasswordStdin, "password-stdin", false, "read the new password from standard input instead of generating one")

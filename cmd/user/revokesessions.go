@@ -28,7 +28,7 @@ func newCmdRevokeSessions(f *factory.Factory, runF func(*revokeOptions) error) *
 	opts := &revokeOptions{
 		IO:     f.IO,
 		Target: f.Target,
-		Users:  func(ctx context.Context) (sessionRevoker, error) { return factory.Directory[sessionRevoker](ctx, f) },
+		Users:  factory.DirectoryFunc[sessionRevoker](f),
 	}
 	return &cobra.Command{
 		Use:   "revoke-sessions USER...",
@@ -42,16 +42,10 @@ compromised account.`,
 		Args: cmdutil.MinimumArgs(1, "USER: the account to sign out"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if opts.Format, err = f.Globals.Format(); err != nil {
+			if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
 				return err
 			}
-			if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return revokeRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, revokeRun)
 		},
 	}
 }
@@ -64,12 +58,8 @@ func revokeRun(ctx context.Context, opts *revokeOptions) error {
 			"AD has no sessions to revoke: disable the account (adkit user disable USER) or reset the password " +
 				"(adkit user reset-password USER); Kerberos tickets already issued expire by themselves (10 hours by default)")
 	}
-	users, err := opts.Users(ctx)
-	if err != nil {
-		return err
-	}
-	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
-		o, err := users.RevokeSessions(ctx, t)
-		return cmdutil.FromAD(o), err
-	})
+	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, opts.Targets, opts.Users,
+		func(ctx context.Context, users sessionRevoker, t string) (cmdutil.Outcome, error) {
+			return cmdutil.Result(users.RevokeSessions(ctx, t))
+		})
 }

@@ -31,7 +31,7 @@ type riskOptions struct {
 func newCmdRisk(f *factory.Factory, runF func(*riskOptions) error) *cobra.Command {
 	opts := &riskOptions{
 		IO: f.IO, Target: f.Target,
-		Users: func(ctx context.Context) (riskHandler, error) { return factory.Directory[riskHandler](ctx, f) },
+		Users: factory.DirectoryFunc[riskHandler](f),
 	}
 	cmd := &cobra.Command{
 		Use:   "risk USER [--confirm-safe | --dismiss]",
@@ -55,10 +55,7 @@ a technician: Security Operator or Security Administrator).`,
 				return cmdutil.FlagErrorf("--confirm-safe and --dismiss are alternatives: give one")
 			}
 			opts.User = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return riskRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, riskRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.ConfirmSafe, "confirm-safe", false, "confirm the account is not compromised")

@@ -2,9 +2,7 @@ package user
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -32,7 +30,7 @@ type searchOptions struct {
 }
 
 func newCmdSearch(f *factory.Factory, runF func(*searchOptions) error) *cobra.Command {
-	opts := &searchOptions{IO: f.IO, Now: f.Now, Target: f.Target, Users: func(ctx context.Context) (userSearcher, error) { return factory.Directory[userSearcher](ctx, f) }}
+	opts := &searchOptions{IO: f.IO, Now: f.Now, Target: f.Target, Users: factory.DirectoryFunc[userSearcher](f)}
 	q := &opts.Query
 	var inactive string
 	cmd := &cobra.Command{
@@ -60,10 +58,7 @@ may have logged on up to 14 days more recently than it shows.`,
 					return err
 				}
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return searchRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, searchRun)
 		},
 	}
 	fl := cmd.Flags()
@@ -91,51 +86,19 @@ func searchRun(ctx context.Context, opts *searchOptions) error {
 	if opts.Query.Exact && opts.Query.InactiveDays == 0 {
 		return cmdutil.FlagErrorf("--exact goes with --inactive DAYS")
 	}
-	var missing []string
-	opts.Query.MissingDCs = func(dc string, err error) { missing = append(missing, fmt.Sprintf("%s (%v)", dc, err)) }
-	defer func() {
-		if len(missing) > 0 {
-			fmt.Fprintf(opts.IO.ErrOut, "warning: these domain controllers did not answer, so logons there are not counted and some accounts listed may not be inactive: %s\n", strings.Join(missing, ", "))
-		}
-	}()
+	var warn func()
+	opts.Query.MissingDCs, warn = cmdutil.MissingDCs(opts.IO, "accounts", "inactive")
+	defer warn()
 	if t, _ := opts.Target(); opts.Query.InactiveDays > 0 && !opts.Query.Exact && t != "entra" {
 		fmt.Fprintf(opts.IO.ErrOut, "note: last logon comes from lastLogonTimestamp, which can lag by up to %d days\n",
 			int(directory.LastLogonReplicationLag.Hours()/24))
 	}
 	now := opts.Now()
-	var (
-		emit  func(*directory.User) error
-		flush func() error
-	)
-	switch {
-	case opts.Format == output.FormatJSON:
-		arr := output.NewJSONArray(opts.IO.Out)
-		emit = func(u *directory.User) error { return arr.Add(u) }
-		flush = arr.Close
-	case opts.Format == output.FormatCSV:
-		w := csv.NewWriter(opts.IO.Out)
-		if err := w.Write(searchHeader); err != nil {
-			return err
-		}
-		emit = func(u *directory.User) error { return w.Write(searchRow(u, false, now)) }
-		flush = func() error { w.Flush(); return w.Error() }
-	case opts.Format == output.FormatTable || opts.IO.IsStdoutTTY():
-		// People read tables; a table needs every row to size its columns.
-		t := output.Table{Header: []string{"Logon name", "Display name", "Enabled", "Locked", "Last logon", "Password set", "DN"}}
-		emit = func(u *directory.User) error { t.AddRow(searchRow(u, true, now)...); return nil }
-		flush = func() error {
-			if len(t.Rows) == 0 {
-				fmt.Fprintln(opts.IO.ErrOut, "no accounts match")
-				return nil
-			}
-			sort.Slice(t.Rows, func(i, j int) bool { return strings.ToLower(t.Rows[i][0]) < strings.ToLower(t.Rows[j][0]) })
-			return output.WriteTable(opts.IO.Out, t)
-		}
-	default:
-		emit = func(u *directory.User) error {
-			return output.WritePlain(opts.IO.Out, output.Table{Rows: [][]string{searchRow(u, false, now)}})
-		}
-		flush = func() error { return nil }
+	emit, flush, err := cmdutil.SearchOutput(opts.IO, opts.Format, searchHeader,
+		[]string{"Logon name", "Display name", "Enabled", "Locked", "Last logon", "Password set", "DN"}, "no accounts match",
+		func(u *directory.User, human bool) []string { return searchRow(u, human, now) })
+	if err != nil {
+		return err
 	}
 	err = users.SearchUsers(ctx, opts.Query, now, emit)
 	if ferr := flush(); err == nil {
@@ -145,17 +108,7 @@ func searchRun(ctx context.Context, opts *searchOptions) error {
 }
 
 func searchRow(u *directory.User, human bool, now time.Time) []string {
-	ts := func(t *time.Time) string {
-		switch {
-		case t == nil && human:
-			return "never"
-		case t == nil:
-			return ""
-		case human:
-			return t.Local().Format("2006-01-02") + " (" + ago(now, *t) + ")"
-		}
-		return t.UTC().Format(time.RFC3339)
-	}
+	ts := func(t *time.Time) string { return cmdutil.When(t, human, now, cmdutil.DayLayout, "never") }
 	dn := u.DN
 	if dn == "" {
 		dn = u.ID // Entra ID names objects by id

@@ -45,7 +45,7 @@ var setFlags = []struct{ flag, field, help string }{
 func newCmdSet(f *factory.Factory, runF func(*setOptions) error) *cobra.Command {
 	opts := &setOptions{
 		IO: f.IO, Confirmer: f.Prompter,
-		Users: func(ctx context.Context) (userUpdater, error) { return factory.Directory[userUpdater](ctx, f) },
+		Users: factory.DirectoryFunc[userUpdater](f),
 	}
 	values := map[string]*string{}
 	var expires string
@@ -103,10 +103,7 @@ USER may be "-" (read the accounts from stdin) or @FILE, one per line.`,
 				return cmdutil.FlagErrorf("--employee-id names one person: give one USER, not %d", len(opts.Targets))
 			}
 			opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
-			if runF != nil {
-				return runF(opts)
-			}
-			return setRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, setRun)
 		},
 	}
 	for _, sf := range setFlags {
@@ -139,12 +136,8 @@ func setRun(ctx context.Context, opts *setOptions) error {
 	if err := cmdutil.ConfirmBulk(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, opts.Targets, "Change"); err != nil {
 		return err
 	}
-	users, err := opts.Users(ctx)
-	if err != nil {
-		return err
-	}
-	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
-		o, err := users.UpdateUser(ctx, t, opts.Update)
-		return cmdutil.FromAD(o), err
-	})
+	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, opts.Targets, opts.Users,
+		func(ctx context.Context, users userUpdater, t string) (cmdutil.Outcome, error) {
+			return cmdutil.Result(users.UpdateUser(ctx, t, opts.Update))
+		})
 }

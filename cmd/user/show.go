@@ -26,11 +26,9 @@ type showOptions struct {
 
 func newCmdShow(f *factory.Factory, runF func(*showOptions) error) *cobra.Command {
 	opts := &showOptions{
-		IO:  f.IO,
-		Now: f.Now,
-		Users: func(ctx context.Context) (userReader, error) {
-			return factory.Directory[userReader](ctx, f)
-		},
+		IO:    f.IO,
+		Now:   f.Now,
+		Users: factory.DirectoryFunc[userReader](f),
 	}
 	return &cobra.Command{
 		Use:   "show USER...",
@@ -50,10 +48,7 @@ distinguished name or objectGUID. With -o json one USER gives an object, several
 			if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
 				return err
 			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return showRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, showRun)
 		},
 	}
 }
@@ -156,16 +151,7 @@ func printUsers(opts *showOptions, users []shownUser) error {
 func detailTable(u *directory.User, now time.Time, human bool) output.Table {
 	t := output.Table{Header: []string{"Field", "Value"}}
 	when := func(tm *time.Time, unset string) string {
-		if tm == nil {
-			if human {
-				return unset
-			}
-			return ""
-		}
-		if human {
-			return tm.Local().Format("2006-01-02 15:04 MST") + " (" + ago(now, *tm) + ")"
-		}
-		return tm.UTC().Format(time.RFC3339)
+		return cmdutil.When(tm, human, now, cmdutil.MinuteLayout, unset)
 	}
 	yesNo := func(b bool) string {
 		if human {
@@ -251,37 +237,4 @@ func csvRow(u *directory.User) []string {
 		ts(u.WhenCreated), u.EmployeeID, u.Department, u.Title, u.Manager, strings.Join(u.MemberOf, ";"),
 		ts(u.LastBadPasswordTime), ts(u.LockoutEnds),
 	}
-}
-
-// ago says how long before now t was, roughly, the way people say it.
-func ago(now, t time.Time) string {
-	d := now.Sub(t)
-	if d < 0 {
-		return "in " + roughly(-d)
-	}
-	return roughly(d) + " ago"
-}
-
-func roughly(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "seconds"
-	case d < time.Hour:
-		return plural(int(d/time.Minute), "minute")
-	case d < 48*time.Hour:
-		return plural(int(d/time.Hour), "hour")
-	case d < 60*24*time.Hour:
-		return plural(int(d/(24*time.Hour)), "day")
-	case d < 2*365*24*time.Hour:
-		return plural(int(d/(30*24*time.Hour)), "month")
-	default:
-		return plural(int(d/(365*24*time.Hour)), "year")
-	}
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
 }

@@ -35,7 +35,7 @@ type signInsOptions struct {
 func newCmdSignIns(f *factory.Factory, runF func(*signInsOptions) error) *cobra.Command {
 	opts := &signInsOptions{
 		IO: f.IO, Target: f.Target, Now: f.Now,
-		Users: func(ctx context.Context) (signInReader, error) { return factory.Directory[signInReader](ctx, f) },
+		Users: factory.DirectoryFunc[signInReader](f),
 	}
 	cmd := &cobra.Command{
 		Use:   "sign-ins USER [--since 24h] [--failures]",
@@ -63,10 +63,7 @@ licence in the tenant; Conditional Access policy names also need Policy.Read.Con
 				return err
 			}
 			opts.User = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
-			return signInsRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, signInsRun)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Since, "since", "24h", "how far back: a duration (24h, 90m, 7d) or an RFC 3339 time")

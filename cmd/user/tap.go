@@ -34,7 +34,7 @@ type tapOptions struct {
 func newCmdTAP(f *factory.Factory, runF func(*tapOptions) error) *cobra.Command {
 	opts := &tapOptions{
 		IO: f.IO, Target: f.Target,
-		Users: func(ctx context.Context) (tapIssuer, error) { return factory.Directory[tapIssuer](ctx, f) },
+		Users: factory.DirectoryFunc[tapIssuer](f),
 	}
 	var once bool
 	cmd := &cobra.Command{
@@ -78,10 +78,7 @@ Access Pass policy enabled for the user (a technician: Authentication Administra
 				return &cmdutil.FlagError{Err: fmt.Errorf("--lifetime: %w", err)}
 			}
 			opts.User, opts.DryRun = args[0], f.Globals.DryRun
-			if runF != nil {
-				return runF(opts)
-			}
-			return tapRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, tapRun)
 		},
 	}
 	cmd.Flags().DurationVar(&opts.TAP.Lifetime, "lifetime", 0, "how long the pass is valid, e.g. 1h or 90m (default: the policy's)")

@@ -47,16 +47,10 @@ replication, and each DC's own bad-password count is reset (see docs/domain-cont
 		Args: cmdutil.MinimumArgs(1, "USER: the account to unlock"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if opts.Format, err = f.Globals.Format(); err != nil {
+			if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
 				return err
 			}
-			if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return unlockRun(cmd.Context(), opts)
+			return cmdutil.Run(cmd.Context(), opts, runF, unlockRun)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.AllDCs, "all-dcs", false, "unlock on every writable domain controller, not only the one connected to")
@@ -72,16 +66,11 @@ func unlockRun(ctx context.Context, opts *unlockOptions) error {
 				"To let the user in now, reset the password (adkit user reset-password --target entra USER); " +
 				"to end their sessions, use adkit user revoke-sessions USER")
 	}
-	users, err := opts.Users(ctx)
-	if err != nil {
-		return err
-	}
-	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, t string) (cmdutil.Outcome, error) {
-		unlock := users.Unlock
-		if opts.AllDCs {
-			unlock = users.UnlockAllDCs
-		}
-		o, err := unlock(ctx, t)
-		return cmdutil.FromAD(o), err
-	})
+	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, opts.Targets, opts.Users,
+		func(ctx context.Context, users unlocker, t string) (cmdutil.Outcome, error) {
+			if opts.AllDCs {
+				return cmdutil.Result(users.UnlockAllDCs(ctx, t))
+			}
+			return cmdutil.Result(users.Unlock(ctx, t))
+		})
 }

@@ -35,7 +35,8 @@ type authState struct {
 	tokens      map[string]principal
 	deviceCodes map[string]bool // device code -> already polled once
 	refresh     map[string]refreshGrant
-	lifetime    time.Duration // of access tokens; 0 is 3599 s
+	codes       map[string]authCode // authorization codes not yet redeemed
+	lifetime    time.Duration       // of access tokens; 0 is 3599 s
 }
 
 // refreshGrant is what a refresh token stands for: who, for which app, since when. The
@@ -46,6 +47,9 @@ type refreshGrant struct {
 	clientID string
 	issued   time.Time
 }
+
+// defaultTokenLifetime is how long an access token lasts unless SetTokenLifetime says.
+const defaultTokenLifetime = 3599 * time.Second
 
 // SetTokenLifetime makes the access tokens issued from now on last d (expires_in). MSAL
 // treats a token as expired 5 minutes before it is, so a lifetime under 5 minutes makes every
@@ -106,10 +110,15 @@ func (s *Server) authenticate(r *http.Request) (principal, bool) {
 	return p, true
 }
 
-func (s *Server) issue(p principal) string {
-	b := make([]byte, 24)
+// randomHex is n random bytes in hex: the tokens, codes and secrets the server hands out.
+func randomHex(n int) string {
+	b := make([]byte, n)
 	rand.Read(b)
-	tok := "gt." + hex.EncodeToString(b)
+	return hex.EncodeToString(b)
+}
+
+func (s *Server) issue(p principal) string {
+	tok := "gt." + randomHex(24)
 	s.auth.mu.Lock()
 	s.auth.tokens[tok] = p
 	s.auth.mu.Unlock()
@@ -122,11 +131,15 @@ func (s *Server) serveAuth(r *http.Request, body []byte) apiResponse {
 	switch {
 	case r.Method == http.MethodGet && len(segs) == 3 && segs[0] == "common" && segs[1] == "discovery" && segs[2] == "instance":
 		return s.instanceDiscovery(r)
+	case r.Method == http.MethodGet && r.URL.Path == managedIdentityPath:
+		return s.managedIdentityToken(r)
 	case len(segs) < 2:
 	case !s.knownTenant(segs[0]):
 		return authError(400, "invalid_tenant", 90002, fmt.Sprintf("Tenant '%s' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.", segs[0]))
 	case r.Method == http.MethodGet && strings.Join(segs[1:], "/") == "v2.0/.well-known/openid-configuration":
 		return s.openIDConfiguration(segs[0])
+	case r.Method == http.MethodGet && strings.Join(segs[1:], "/") == "oauth2/v2.0/authorize":
+		return s.authorize(r.URL.Query())
 	case r.Method == http.MethodPost && strings.Join(segs[1:], "/") == "oauth2/v2.0/token":
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
@@ -218,6 +231,8 @@ func (s *Server) token(form url.Values, tenant string) apiResponse {
 			return authError(400, "authorization_pending", 70016, "OAuth 2.0 device flow error. Authorization is pending. Continue polling.")
 		}
 		return s.userTokenResponse(s.deviceCodeUser(), form)
+	case "authorization_code":
+		return s.redeemCode(form)
 	case "refresh_token":
 		s.auth.mu.Lock()
 		g, known := s.auth.refresh[form.Get("refresh_token")]
@@ -250,9 +265,7 @@ func (s *Server) deviceCodeUser() string {
 // (the identity platform rotates them; the old one stays valid until it expires).
 func (s *Server) userTokenResponse(upn string, form url.Values) apiResponse {
 	resp := s.tokenResponse(principal{name: upn}, form.Get("scope"), true, form.Get("client_id"))
-	b := make([]byte, 24)
-	rand.Read(b)
-	rt := "rt." + hex.EncodeToString(b)
+	rt := "rt." + randomHex(24)
 	s.auth.mu.Lock()
 	s.auth.refresh[rt] = refreshGrant{user: upn, clientID: form.Get("client_id"), issued: s.now()}
 	s.auth.mu.Unlock()
@@ -286,7 +299,7 @@ func (s *Server) tokenResponse(p principal, scope string, user bool, clientID ..
 	lifetime := int(s.auth.lifetime.Seconds())
 	s.auth.mu.Unlock()
 	if lifetime <= 0 {
-		lifetime = 3599
+		lifetime = int(defaultTokenLifetime.Seconds())
 	}
 	body := map[string]any{
 		"token_type":     "Bearer",
@@ -308,13 +321,11 @@ func (s *Server) tokenResponse(p principal, scope string, user bool, clientID ..
 }
 
 func (s *Server) deviceCode(form url.Values) apiResponse {
-	b := make([]byte, 16)
-	rand.Read(b)
-	code := "dc." + hex.EncodeToString(b)
+	code := "dc." + randomHex(16)
 	s.auth.mu.Lock()
 	s.auth.deviceCodes[code] = false
 	s.auth.mu.Unlock()
-	user := strings.ToUpper(hex.EncodeToString(b[:4]))
+	user := strings.ToUpper(code[3:11])
 	verify := s.base + "/devicelogin"
 	return ok(map[string]any{
 		"user_code":        user,

@@ -237,22 +237,17 @@ func (s *Server) getAuthMethod(req *apiRequest) apiResponse {
 	if r := s.methodsDenied(methodsPermissionRead); r != nil {
 		return *r
 	}
-	t := s.tenant
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	u := t.userLocked(req.params["user"])
-	if u == nil {
-		return notFound(req.params["user"])
-	}
-	if req.params["id"] == PasswordMethodID {
-		return ok(passwordMethodJSON(u))
-	}
-	for _, m := range u.AuthMethods {
-		if m.ID == req.params["id"] {
-			return ok(m.json(s.now()))
+	return s.withUser(req, func(t *Tenant, u *User) apiResponse {
+		if req.params["id"] == PasswordMethodID {
+			return ok(passwordMethodJSON(u))
 		}
-	}
-	return notFound(req.params["id"])
+		for _, m := range u.AuthMethods {
+			if m.ID == req.params["id"] {
+				return ok(m.json(s.now()))
+			}
+		}
+		return notFound(req.params["id"])
+	})
 }
 
 // methodCollection answers GET /users/{id}/authentication/{collection}.
@@ -304,30 +299,25 @@ func (s *Server) methodItem(req *apiRequest) apiResponse {
 	if r := s.methodsDenied(perm); r != nil {
 		return *r
 	}
-	t := s.tenant
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	u := t.userLocked(req.params["user"])
-	if u == nil {
-		return notFound(req.params["user"])
-	}
-	id := req.params["id"]
-	if coll == "passwordMethods" && id == PasswordMethodID {
-		return ok(passwordMethodJSON(u))
-	}
-	i := slices.IndexFunc(u.AuthMethods, func(m *AuthMethod) bool { return m.Type == coll && m.ID == id })
-	if i < 0 {
-		return errorResponse(404, "itemNotFound", "The requested authentication method was not found: "+id)
-	}
-	if req.method == "GET" {
-		return ok(u.AuthMethods[i].json(s.now()))
-	}
-	if id == PhoneMobileID && slices.ContainsFunc(u.AuthMethods, func(m *AuthMethod) bool { return m.ID == PhoneAlternateMobileID }) {
-		// Documented rule; the message is the server's own wording.
-		return errorResponse(400, "badRequest", "The mobile phone method cannot be deleted while an alternate mobile phone method is registered; delete the alternateMobile method first.")
-	}
-	u.AuthMethods = slices.Delete(u.AuthMethods, i, i+1)
-	return noContent()
+	return s.withUser(req, func(t *Tenant, u *User) apiResponse {
+		id := req.params["id"]
+		if coll == "passwordMethods" && id == PasswordMethodID {
+			return ok(passwordMethodJSON(u))
+		}
+		i := slices.IndexFunc(u.AuthMethods, func(m *AuthMethod) bool { return m.Type == coll && m.ID == id })
+		if i < 0 {
+			return errorResponse(404, "itemNotFound", "The requested authentication method was not found: "+id)
+		}
+		if req.method == "GET" {
+			return ok(u.AuthMethods[i].json(s.now()))
+		}
+		if id == PhoneMobileID && slices.ContainsFunc(u.AuthMethods, func(m *AuthMethod) bool { return m.ID == PhoneAlternateMobileID }) {
+			// Documented rule; the message is the server's own wording.
+			return errorResponse(400, "badRequest", "The mobile phone method cannot be deleted while an alternate mobile phone method is registered; delete the alternateMobile method first.")
+		}
+		u.AuthMethods = slices.Delete(u.AuthMethods, i, i+1)
+		return noContent()
+	})
 }
 
 // createTAP answers POST /users/{id}/authentication/temporaryAccessPassMethods.
@@ -357,46 +347,41 @@ func (s *Server) createTAP(req *apiRequest) apiResponse {
 	if r := decode(req, &body); r != nil {
 		return *r
 	}
-	t := s.tenant
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	u := t.userLocked(req.params["user"])
-	if u == nil {
-		return notFound(req.params["user"])
-	}
-	p := t.tapPolicyLocked()
-	if !p.Enabled || (len(p.IncludeGroups) > 0 && !t.inAnyGroupLocked(u.ID, p.IncludeGroups)) {
-		return errorResponse(400, "badRequest", converged)
-	}
-	lifetime := p.DefaultLifetime
-	if body.LifetimeInMinutes != nil {
-		lifetime = *body.LifetimeInMinutes
-	}
-	if lifetime < 10 || lifetime > 43200 || lifetime < p.MinLifetime || lifetime > p.MaxLifetime {
-		return errorResponse(400, "badRequest", fmt.Sprintf("The lifetimeInMinutes %d is not allowed: the Temporary Access Pass policy requires a lifetime between %d and %d minutes.",
-			lifetime, max(p.MinLifetime, 10), min(p.MaxLifetime, 43200)))
-	}
-	once := p.OneTimeOnly
-	if body.IsUsableOnce != nil {
-		once = *body.IsUsableOnce
-	}
-	if p.OneTimeOnly && !once {
-		return errorResponse(400, "badRequest", "isUsableOnce must be true: the Temporary Access Pass policy allows only one-time passes.")
-	}
-	now := s.now().UTC()
-	start := now
-	if body.StartDateTime != nil {
-		start = body.StartDateTime.UTC()
-	}
-	m := &AuthMethod{ID: StableID(fmt.Sprintf("tap:%s:%d", u.ID, now.UnixNano())), Type: "temporaryAccessPassMethods",
-		Pass: newPass(p.Length), Start: start, LifetimeMinutes: lifetime, OneTime: once, Created: now}
-	// One pass per user: a new one replaces the old.
-	u.AuthMethods = slices.DeleteFunc(u.AuthMethods, func(x *AuthMethod) bool { return x.Type == "temporaryAccessPassMethods" })
-	u.AuthMethods = append(u.AuthMethods, m)
-	out := m.json(s.now())
-	out["@odata.context"] = s.GraphURL() + "/$metadata#users('" + u.ID + "')/authentication/temporaryAccessPassMethods/$entity"
-	out["temporaryAccessPass"] = m.Pass
-	return apiResponse{status: 201, body: out}
+	return s.withUser(req, func(t *Tenant, u *User) apiResponse {
+		p := t.tapPolicyLocked()
+		if !p.Enabled || (len(p.IncludeGroups) > 0 && !t.inAnyGroupLocked(u.ID, p.IncludeGroups)) {
+			return errorResponse(400, "badRequest", converged)
+		}
+		lifetime := p.DefaultLifetime
+		if body.LifetimeInMinutes != nil {
+			lifetime = *body.LifetimeInMinutes
+		}
+		if lifetime < 10 || lifetime > 43200 || lifetime < p.MinLifetime || lifetime > p.MaxLifetime {
+			return errorResponse(400, "badRequest", fmt.Sprintf("The lifetimeInMinutes %d is not allowed: the Temporary Access Pass policy requires a lifetime between %d and %d minutes.",
+				lifetime, max(p.MinLifetime, 10), min(p.MaxLifetime, 43200)))
+		}
+		once := p.OneTimeOnly
+		if body.IsUsableOnce != nil {
+			once = *body.IsUsableOnce
+		}
+		if p.OneTimeOnly && !once {
+			return errorResponse(400, "badRequest", "isUsableOnce must be true: the Temporary Access Pass policy allows only one-time passes.")
+		}
+		now := s.now().UTC()
+		start := now
+		if body.StartDateTime != nil {
+			start = body.StartDateTime.UTC()
+		}
+		m := &AuthMethod{ID: StableID(fmt.Sprintf("tap:%s:%d", u.ID, now.UnixNano())), Type: "temporaryAccessPassMethods",
+			Pass: newPass(p.Length), Start: start, LifetimeMinutes: lifetime, OneTime: once, Created: now}
+		// One pass per user: a new one replaces the old.
+		u.AuthMethods = slices.DeleteFunc(u.AuthMethods, func(x *AuthMethod) bool { return x.Type == "temporaryAccessPassMethods" })
+		u.AuthMethods = append(u.AuthMethods, m)
+		out := m.json(s.now())
+		out["@odata.context"] = s.GraphURL() + "/$metadata#users('" + u.ID + "')/authentication/temporaryAccessPassMethods/$entity"
+		out["temporaryAccessPass"] = m.Pass
+		return apiResponse{status: 201, body: out}
+	})
 }
 
 func (t *Tenant) inAnyGroupLocked(id string, groups []string) bool {

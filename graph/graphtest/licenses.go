@@ -34,37 +34,32 @@ func (s *Server) assignLicense(req *apiRequest) apiResponse {
 	if body.AddLicenses == nil || body.RemoveLicenses == nil {
 		return badRequest("Invalid value specified for property 'addLicenses' or 'removeLicenses': both are required (they may be empty).")
 	}
-	t := s.tenant
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	u := t.userLocked(req.params["user"])
-	if u == nil {
-		return notFound(req.params["user"])
-	}
-	if len(body.AddLicenses) > 0 && u.UsageLocation == "" {
-		return badRequest("License assignment cannot be done for user with invalid usage location.")
-	}
-	for _, add := range body.AddLicenses {
-		sku := t.skuLocked(add.SkuID)
-		if sku == nil {
-			return badRequest(fmt.Sprintf("License %s does not correspond to a valid company License.", add.SkuID))
+	return s.withUser(req, func(t *Tenant, u *User) apiResponse {
+		if len(body.AddLicenses) > 0 && u.UsageLocation == "" {
+			return badRequest("License assignment cannot be done for user with invalid usage location.")
 		}
-		if !slices.Contains(u.AssignedLicenses, sku.ID) && t.consumedLocked(sku.ID) >= sku.Enabled {
-			return badRequest(fmt.Sprintf("Subscription with SKU %s does not have any available licenses.", sku.ID))
+		for _, add := range body.AddLicenses {
+			sku := t.skuLocked(add.SkuID)
+			if sku == nil {
+				return badRequest(fmt.Sprintf("License %s does not correspond to a valid company License.", add.SkuID))
+			}
+			if !slices.Contains(u.AssignedLicenses, sku.ID) && t.consumedLocked(sku.ID) >= sku.Enabled {
+				return badRequest(fmt.Sprintf("Subscription with SKU %s does not have any available licenses.", sku.ID))
+			}
 		}
-	}
-	for _, id := range body.RemoveLicenses {
-		if !containsFold(u.AssignedLicenses, id) {
-			return badRequest("User does not have a corresponding license.")
+		for _, id := range body.RemoveLicenses {
+			if !containsFold(u.AssignedLicenses, id) {
+				return badRequest("User does not have a corresponding license.")
+			}
 		}
-	}
-	for _, add := range body.AddLicenses {
-		if !containsFold(u.AssignedLicenses, add.SkuID) {
-			u.AssignedLicenses = append(u.AssignedLicenses, strings.ToLower(add.SkuID))
+		for _, add := range body.AddLicenses {
+			if !containsFold(u.AssignedLicenses, add.SkuID) {
+				u.AssignedLicenses = append(u.AssignedLicenses, strings.ToLower(add.SkuID))
+			}
 		}
-	}
-	for _, id := range body.RemoveLicenses {
-		u.AssignedLicenses = slices.DeleteFunc(u.AssignedLicenses, func(x string) bool { return strings.EqualFold(x, id) })
-	}
-	return ok(u.json())
+		for _, id := range body.RemoveLicenses {
+			u.AssignedLicenses = slices.DeleteFunc(u.AssignedLicenses, func(x string) bool { return strings.EqualFold(x, id) })
+		}
+		return ok(u.json())
+	})
 }

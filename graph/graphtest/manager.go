@@ -7,18 +7,13 @@ import (
 // getManager is GET /users/{id}/manager: the manager as a directory object, or 404 when the
 // user has none.
 func (s *Server) getManager(req *apiRequest) apiResponse {
-	t := s.tenant
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	u := t.userLocked(req.params["user"])
-	if u == nil {
-		return notFound(req.params["user"])
-	}
-	m := t.userLocked(u.ManagerID)
-	if u.ManagerID == "" || m == nil {
-		return notFound("manager")
-	}
-	return single(req, m.json(), nil)
+	return s.withUser(req, func(t *Tenant, u *User) apiResponse {
+		m := t.userLocked(u.ManagerID)
+		if u.ManagerID == "" || m == nil {
+			return notFound("manager")
+		}
+		return single(req, m.json(), nil)
+	})
 }
 
 // getMe is GET /me: the signed-in user of a delegated token. Graph refuses it for an app.
@@ -97,17 +92,12 @@ func (s *Server) putManagerRef(req *apiRequest) apiResponse {
 	if body.ID == "" {
 		return badRequest("Invalid object identifier ''.")
 	}
-	t := s.tenant
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	u := t.userLocked(req.params["user"])
-	if u == nil {
-		return notFound(req.params["user"])
-	}
-	m := t.userLocked(lastSegment(body.ID))
-	if m == nil {
-		return notFound(lastSegment(body.ID))
-	}
-	u.ManagerID = m.ID
-	return noContent()
+	return s.withUser(req, func(t *Tenant, u *User) apiResponse {
+		m := t.userLocked(lastSegment(body.ID))
+		if m == nil {
+			return notFound(lastSegment(body.ID))
+		}
+		u.ManagerID = m.ID
+		return noContent()
+	})
 }

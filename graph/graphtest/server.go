@@ -71,6 +71,9 @@ type Server struct {
 	auth   authState
 	api    *router
 
+	// identityHeader is the secret App Service shares with the process (IDENTITY_HEADER).
+	identityHeader string
+
 	syncMu    sync.Mutex
 	connector *Connector
 }
@@ -102,6 +105,8 @@ func New(opts Options) (*Server, error) {
 	s.auth.tokens = map[string]principal{}
 	s.auth.deviceCodes = map[string]bool{}
 	s.auth.refresh = map[string]refreshGrant{}
+	s.auth.codes = map[string]authCode{}
+	s.identityHeader = randomHex(16)
 	s.api = s.routes()
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
 	s.srv.TLS = &tls.Config{Certificates: []tls.Certificate{c.server}}
@@ -162,8 +167,11 @@ type apiRequest struct {
 type apiResponse struct {
 	status  int
 	headers map[string]string
-	body    any // marshalled as JSON; nil means no body
+	body    any // marshalled as JSON, except an htmlPage; nil means no body
 }
+
+// htmlPage is a response body written as it is, for a browser.
+type htmlPage string
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	body, gz, err := readBody(r)
@@ -230,6 +238,12 @@ func writeResponse(w http.ResponseWriter, resp apiResponse) {
 	w.Header().Set("request-id", "00000000-0000-0000-0000-000000000000")
 	if resp.body == nil {
 		w.WriteHeader(resp.status)
+		return
+	}
+	if page, isPage := resp.body.(htmlPage); isPage {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(resp.status)
+		w.Write([]byte(page))
 		return
 	}
 	if w.Header().Get("Content-Type") == "" {

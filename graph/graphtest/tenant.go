@@ -458,3 +458,16 @@ func (t *Tenant) SetSKUUnits(part string, units int) bool {
 	}
 	return false
 }
+
+// withUser answers a route about one user ({user}: an id or a UPN) with the tenant locked:
+// f gets the tenant and the user; a user that does not exist is Graph's 404, naming it.
+func (s *Server) withUser(req *apiRequest, f func(t *Tenant, u *User) apiResponse) apiResponse {
+	t := s.tenant
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	u := t.userLocked(req.params["user"])
+	if u == nil {
+		return notFound(req.params["user"])
+	}
+	return f(t, u)
+}

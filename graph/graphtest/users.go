@@ -34,35 +34,25 @@ func (s *Server) getUser(req *apiRequest) apiResponse {
 	if r := s.userReadPermission(req); r != nil {
 		return *r
 	}
-	t := s.tenant
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	u := t.userLocked(req.params["user"])
-	if u == nil {
-		return notFound(req.params["user"])
-	}
-	expand, bad := t.expandLocked(req)
-	if bad != nil {
-		return *bad
-	}
-	resp := single(req, u.json(), defaultUserProperties)
-	expand(resp)
-	return resp
+	return s.withUser(req, func(t *Tenant, u *User) apiResponse {
+		expand, bad := t.expandLocked(req)
+		if bad != nil {
+			return *bad
+		}
+		resp := single(req, u.json(), defaultUserProperties)
+		expand(resp)
+		return resp
+	})
 }
 
 func (s *Server) deleteUser(req *apiRequest) apiResponse {
-	t := s.tenant
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	u := t.userLocked(req.params["user"])
-	if u == nil {
-		return notFound(req.params["user"])
-	}
-	t.users = slices.DeleteFunc(t.users, func(x *User) bool { return x == u })
-	for _, g := range t.groups {
-		g.Members = slices.DeleteFunc(g.Members, func(m string) bool { return strings.EqualFold(m, u.ID) })
-	}
-	return noContent()
+	return s.withUser(req, func(t *Tenant, u *User) apiResponse {
+		t.users = slices.DeleteFunc(t.users, func(x *User) bool { return x == u })
+		for _, g := range t.groups {
+			g.Members = slices.DeleteFunc(g.Members, func(m string) bool { return strings.EqualFold(m, u.ID) })
+		}
+		return noContent()
+	})
 }
 
 // userWrite is the body of POST /users and PATCH /users/{id}: pointers tell "absent" from
@@ -206,23 +196,18 @@ func (s *Server) patchUser(req *apiRequest) apiResponse {
 			return *r
 		}
 	}
-	t := s.tenant
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	u := t.userLocked(req.params["user"])
-	if u == nil {
-		return notFound(req.params["user"])
-	}
-	if w.UserPrincipalName != nil && !strings.EqualFold(*w.UserPrincipalName, u.UserPrincipalName) {
-		if t.userLocked(*w.UserPrincipalName) != nil {
-			return badRequest("Another object with the same value for property userPrincipalName already exists.")
+	return s.withUser(req, func(t *Tenant, u *User) apiResponse {
+		if w.UserPrincipalName != nil && !strings.EqualFold(*w.UserPrincipalName, u.UserPrincipalName) {
+			if t.userLocked(*w.UserPrincipalName) != nil {
+				return badRequest("Another object with the same value for property userPrincipalName already exists.")
+			}
+			u.UserPrincipalName = *w.UserPrincipalName
 		}
-		u.UserPrincipalName = *w.UserPrincipalName
-	}
-	if r := applyUserWrite(u, w, s); r != nil {
-		return *r
-	}
-	return noContent()
+		if r := applyUserWrite(u, w, s); r != nil {
+			return *r
+		}
+		return noContent()
+	})
 }
 
 func applyUserWrite(u *User, w *userWrite, s *Server) *apiResponse {

@@ -31,3 +31,17 @@ func DefaultAuditLog(getenv func(string) string) (string, error) {
 	}
 	return filepath.Join(dir, "audit.jsonl"), nil
 }
+
+// CacheDir is $XDG_CACHE_HOME/adkit, else the platform's user cache directory (~/.cache,
+// ~/Library/Caches, %LocalAppData%) with adkit under it: where what can be lost and
+// fetched again lives, such as the names shell completion offers.
+func CacheDir(getenv func(string) string) (string, error) {
+	if x := getenv("XDG_CACHE_HOME"); x != "" {
+		return filepath.Join(x, "adkit"), nil
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("locate cache directory: %w", err)
+	}
+	return filepath.Join(dir, "adkit"), nil
+}

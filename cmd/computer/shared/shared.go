@@ -74,6 +74,11 @@ func FromComputer(o directory.ComputerOutcome) cmdutil.Outcome {
 	return out
 }
 
+// ComputerResult converts what a computer change returns, for cmdutil.ApplyEach.
+func ComputerResult(o directory.ComputerOutcome, err error) (cmdutil.Outcome, error) {
+	return FromComputer(o), err
+}
+
 // KeyReport is one BitLocker recovery key in -o json/csv.
 type KeyReport struct {
 	Computer         string     `json:"computer"`

@@ -1,0 +1,117 @@
+package cmdutil
+
+import (
+	"encoding/csv"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/output"
+)
+
+// Layouts for When: a day in lists, a minute in a one-account view.
+const (
+	DayLayout    = "2006-01-02"
+	MinuteLayout = "2006-01-02 15:04 MST"
+)
+
+// When shows a time stamp: for people in local time with how long ago it was ("2026-11-02
+// (3 weeks ago)"), unset when there is none; for scripts RFC 3339 in UTC, empty when none.
+func When(t *time.Time, human bool, now time.Time, layout, unset string) string {
+	switch {
+	case t == nil && human:
+		return unset
+	case t == nil:
+		return ""
+	case human:
+		return t.Local().Format(layout) + " (" + Ago(now, *t) + ")"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// Ago says how long before now t was, roughly, the way people say it.
+func Ago(now, t time.Time) string {
+	d := now.Sub(t)
+	if d < 0 {
+		return "in " + roughly(-d)
+	}
+	return roughly(d) + " ago"
+}
+
+func roughly(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "seconds"
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute")
+	case d < 48*time.Hour:
+		return plural(int(d/time.Hour), "hour")
+	case d < 60*24*time.Hour:
+		return plural(int(d/(24*time.Hour)), "day")
+	case d < 2*365*24*time.Hour:
+		return plural(int(d/(30*24*time.Hour)), "month")
+	default:
+		return plural(int(d/(365*24*time.Hour)), "year")
+	}
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// SearchOutput is how a search shows what it finds, as it finds it: JSON array items, CSV
+// rows under csvHeader, or plain tab-separated lines, each written as it arrives; for people
+// (a terminal, or -o table) one table sorted by its first column once the search ends, since a
+// table needs every row to size its columns, and none said on stderr when nothing matched.
+// row gives a result's cells, worded for people when human is true. The search calls emit
+// for each result; flush ends the output.
+func SearchOutput[T any](ios *iostreams.IOStreams, format output.Format, csvHeader, tableHeader []string, none string,
+	row func(result T, human bool) []string) (emit func(T) error, flush func() error, err error) {
+	switch {
+	case format == output.FormatJSON:
+		arr := output.NewJSONArray(ios.Out)
+		return func(r T) error { return arr.Add(r) }, arr.Close, nil
+	case format == output.FormatCSV:
+		w := csv.NewWriter(ios.Out)
+		if err := w.Write(csvHeader); err != nil {
+			return nil, nil, err
+		}
+		return func(r T) error { return w.Write(row(r, false)) }, func() error { w.Flush(); return w.Error() }, nil
+	case format == output.FormatTable || ios.IsStdoutTTY():
+		t := output.Table{Header: tableHeader}
+		emit = func(r T) error { t.AddRow(row(r, true)...); return nil }
+		flush = func() error {
+			if len(t.Rows) == 0 {
+				fmt.Fprintln(ios.ErrOut, none)
+				return nil
+			}
+			sort.Slice(t.Rows, func(i, j int) bool { return strings.ToLower(t.Rows[i][0]) < strings.ToLower(t.Rows[j][0]) })
+			return output.WriteTable(ios.Out, t)
+		}
+		return emit, flush, nil
+	default:
+		emit = func(r T) error {
+			return output.WritePlain(ios.Out, output.Table{Rows: [][]string{row(r, false)}})
+		}
+		return emit, func() error { return nil }, nil
+	}
+}
+
+// MissingDCs collects the domain controllers an exact (every-DC) logon search could not ask,
+// for directory.UserQuery/ComputerQuery.MissingDCs; warn, deferred, says which they were and
+// that the results named as what may not all be it.
+func MissingDCs(ios *iostreams.IOStreams, results, what string) (missing func(dc string, err error), warn func()) {
+	var dcs []string
+	missing = func(dc string, err error) { dcs = append(dcs, fmt.Sprintf("%s (%v)", dc, err)) }
+	warn = func() {
+		if len(dcs) > 0 {
+			fmt.Fprintf(ios.ErrOut, "warning: these domain controllers did not answer, so logons there are not counted and some %s listed may not be %s: %s\n", results, what, strings.Join(dcs, ", "))
+		}
+	}
+	return missing, warn
+}
