@@ -29,7 +29,9 @@
 # default 1), BENCH_AUDIT_ROUNDS (hyperfine rounds, order reversed each round, default 2), BENCH_AUDIT_NETNS
 # (default adkit-scale), BENCH_AUDIT_LAB_DIR (default /var/tmp/adkit-lab-scale),
 # BENCH_AUDIT_DOC (default docs/benchmarks.md), BENCH_AUDIT_RESEED=1 (ignore the cached seed),
-# BENCH_AUDIT_KEEP=1 (keep the work directory: hyperfine JSON, report, dumps, logs).
+# BENCH_AUDIT_KEEP=1 (keep the work directory: hyperfine JSON, report, dumps, logs),
+# BENCH_AUDIT_PAIRS (interleaved GNU time pairs for peak RSS and CPU, default 3),
+# BENCH_AUDIT_SEED_ONLY=1 (build or check the cached seed, then stop: seed a big scale ahead).
 # Needs root (network namespaces, Samba). Installs hyperfine, GNU time and ldb-tools with apt
 # if missing.
 set -euo pipefail
@@ -39,6 +41,7 @@ REPO=$(pwd)
 RUNS=${BENCH_AUDIT_RUNS:-5}
 USERS=${BENCH_AUDIT_USERS:-20000}
 ROUNDS=${BENCH_AUDIT_ROUNDS:-2}
+PAIRS=${BENCH_AUDIT_PAIRS:-3}
 WARMUP=${BENCH_AUDIT_WARMUP:-1}
 NS=${BENCH_AUDIT_NETNS:-adkit-scale}
 LAB_DIR=$(realpath -m -- "${BENCH_AUDIT_LAB_DIR:-/var/tmp/adkit-lab-scale}")
@@ -67,6 +70,7 @@ secs() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 [[ $EUID -eq 0 ]] || die "run as root (network namespace, Samba DC)"
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_AUDIT_RUNS must be a positive number"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_AUDIT_ROUNDS must be a positive number"
+[[ $PAIRS =~ ^[1-9][0-9]*$ ]] || die "BENCH_AUDIT_PAIRS must be a positive number"
 [[ $USERS =~ ^[1-9][0-9]*$ ]] && ((USERS % 20000 == 0)) || die "BENCH_AUDIT_USERS must be a multiple of 20000"
 
 need=()
@@ -245,6 +249,10 @@ else
 	seed
 	SEEDED_THIS_RUN=1
 fi
+if [[ ${BENCH_AUDIT_SEED_ONLY:-} == 1 ]]; then
+	log "seeded state ready in $CACHE (BENCH_AUDIT_SEED_ONLY=1: not measuring)"
+	exit 0
+fi
 t_restore=$(now)
 restore
 lab up >"$WORK/lab-up.log" 2>&1 || {
@@ -395,8 +403,8 @@ measure() { # measure NAME I CMD...: GNU time -v to $WORK/time-NAME-I.txt, DC CP
 	b=$(samba_cpu)
 	echo "$(((b - a) * 1000 / TICKS))" >"$WORK/dccpu-$name-$i.txt"
 }
-step "peak memory and CPU split (/usr/bin/time -v, 3 interleaved pairs)"
-for i in 1 2 3; do
+step "peak memory and CPU split (/usr/bin/time -v, $PAIRS interleaved pairs)"
+for ((i = 1; i <= PAIRS; i++)); do
 	if ((i % 2)); then
 		measure adkit "$i" "$ADKIT" audit run -o json
 		measure ref "$i" bash "$REF"
