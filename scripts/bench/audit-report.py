@@ -214,10 +214,15 @@ def main(work, doc, notes=None):
         reading.append("Not in every round, though (%s): on this machine the ratio depends on the load "
                        "(see below)." % ", ".join("%.2f×" % x for x in round_ratios))
     gap = adk["median"] - ref["median"]
-    reading.append("The median gap, %.1f s, is about adkit's client CPU per run (%s, against %s for all the "
-                   "ldapsearch processes together). The DC's CPU per run was about the same for both, %s for adkit "
-                   "and %s for the reference, and is most of the wall time of either." % (
+    reading.append("The median gap is %.1f s. adkit's client CPU per run was %s, against %s for all the "
+                   "ldapsearch processes together; the DC's CPU per run was %s for adkit and %s for the reference." % (
                        gap, fmt_s(adk_cpu), fmt_s(ref_cpu), fmt_s(adk_dc), fmt_s(ref_dc)))
+    busy = adk["median"] / max(adk_cpu + adk_dc, 0.001)
+    if busy > 2:
+        reading.append("A run's wall time was %.1f× the CPU it used (client and DC together): most of it was "
+                       "waiting for a CPU on the loaded machine, not work." % busy)
+    else:
+        reading.append("The DC's CPU is most of the wall time of either.")
     if rss_ok:
         reading.append("Peak RSS %.0f MiB stays under the %d MiB target." % (peak, TARGET_RSS_MIB))
     else:
