@@ -12,8 +12,10 @@ test:
 
 lab:
 	scripts/lab.sh up
+	scripts/lab.sh strict up
 
 lab-down:
+	scripts/lab.sh strict down
 	scripts/lab.sh down
 
 bench:

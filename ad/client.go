@@ -47,7 +47,7 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 		if err != nil {
 			return nil, err
 		}
-		conn, err := dial(ctx, cfg, ep)
+		conn, layer, err := dial(ctx, cfg, ep)
 		if err == nil {
 			stop := closeOnInterrupt(ctx, conn)
 			var info ServerInfo
@@ -56,7 +56,7 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 				conn.Close()
 				err = &ConnectError{Server: ep.hostPort, Reason: err.Error(), Err: err}
 			} else {
-				client, err := setUp(conn, cfg, ep, info, trail)
+				client, err := setUp(ctx, conn, layer, cfg, ep, info, trail)
 				stop()
 				if err != nil && errors.Is(ctx.Err(), context.Canceled) {
 					return nil, fmt.Errorf("connect to %s: %w", ep.hostPort, context.Canceled)
@@ -84,8 +84,8 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 func (c *Client) Tried() []string { return c.tried }
 
 // setUp reads the rootDSE and binds on a new connection, closing it on failure.
-func setUp(conn *ldap.Conn, cfg Config, ep endpoint, info ServerInfo, trail *audit.Trail) (*Client, error) {
-	identity, err := bind(conn, cfg, ep, info)
+func setUp(ctx context.Context, conn *ldap.Conn, layer *saslConn, cfg Config, ep endpoint, info ServerInfo, trail *audit.Trail) (*Client, error) {
+	conn, identity, err := bind(ctx, conn, layer, cfg, ep, info)
 	if err != nil {
 		conn.Close()
 		return nil, err

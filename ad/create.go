@@ -191,7 +191,7 @@ func (c *Client) NamesInUse(ctx context.Context, names []string) (map[string]boo
 			}
 		}
 		b.WriteString(")")
-		err := c.searchEach(ctx, c.info.DefaultNamingContext, b.String(), []string{"sAMAccountName", "userPrincipalName", "mail", "proxyAddresses"},
+		err := c.searchOnce(ctx, c.info.DefaultNamingContext, b.String(), []string{"sAMAccountName", "userPrincipalName", "mail", "proxyAddresses"},
 			func(e *ldap.Entry) error {
 				for _, a := range []string{"sAMAccountName", "userPrincipalName", "mail"} {
 					if v := e.GetAttributeValue(a); v != "" {

@@ -92,7 +92,7 @@ func probe(ctx context.Context, c *Client, dc *directory.DomainController) {
 		var ep endpoint
 		if ep, err = parseEndpoint(c.urlFor(dc.Host)); err == nil {
 			var conn *ldap.Conn
-			if conn, err = dial(ctx, c.cfg, ep); err == nil {
+			if conn, _, err = dial(ctx, c.cfg, ep); err == nil {
 				err = read(conn)
 				conn.Close()
 			}

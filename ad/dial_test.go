@@ -45,7 +45,7 @@ func TestDialExplainsCertificateNameMismatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = dial(context.Background(), Config{CAFile: caFile, Timeout: 5 * time.Second}, ep)
+	_, _, err = dial(context.Background(), Config{CAFile: caFile, Timeout: 5 * time.Second}, ep)
 	if err == nil || !strings.Contains(err.Error(), `not valid for "127.0.0.1"`) || !strings.Contains(err.Error(), "dc9.elsewhere.example") {
 		t.Fatalf("error = %v, want it to say the certificate is for dc9.elsewhere.example", err)
 	}
@@ -141,7 +141,7 @@ func TestDialBlamesTheCAFile(t *testing.T) {
 		{expired, []string{"the CA certificate in " + expired + " (Old Lab CA) is outside its validity period", "get the domain's current CA certificate"}},
 		{other, []string{"not signed by the CA in " + other, "check that " + other + " is this domain's CA certificate"}},
 	} {
-		_, err := dial(context.Background(), Config{CAFile: tt.caFile, Timeout: 5 * time.Second}, ep)
+		_, _, err := dial(context.Background(), Config{CAFile: tt.caFile, Timeout: 5 * time.Second}, ep)
 		for _, w := range tt.want {
 			if err == nil || !strings.Contains(err.Error(), w) {
 				t.Errorf("%s: error = %v, want %q", filepath.Base(tt.caFile), err, w)

@@ -3,6 +3,7 @@ package ad
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/jcmturner/gokrb5/v8/credentials"
@@ -18,6 +19,9 @@ func kerberosPaths(cfg Config) (krbConf, ccache string) {
 // KerberosPrincipal names who the ticket cache authenticates as ("jdoe@CORP.EXAMPLE.COM"),
 // for audit records written before the bind.
 func KerberosPrincipal(cfg Config) (string, error) {
+	if chooseKerberosSource(runtime.GOOS, cfg, os.Getenv) == fromSSPI {
+		return loggedOnUser()
+	}
 	_, path := kerberosPaths(cfg)
 	cache, err := credentials.LoadCCache(path)
 	if err != nil {

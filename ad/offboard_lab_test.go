@@ -6,10 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -399,17 +396,8 @@ func TestParseLeaverSnapshotRefusesBadFiles(t *testing.T) {
 // kinit asks the lab's KDC for a ticket with a password, as a workstation logon would.
 func kinit(t *testing.T, principal, pw string) error {
 	t.Helper()
-	bin, err := exec.LookPath("kinit")
-	if err != nil {
-		t.Fatal("kinit not found: scripts/lab.sh installs krb5-user")
-	}
-	cmd := exec.Command(bin, strings.ToUpper(principal[:strings.Index(principal, "@")])+"@LAB.ADKIT.TEST")
-	cmd.Env = append(os.Environ(), "KRB5CCNAME=FILE:"+filepath.Join(t.TempDir(), "krb5cc"))
-	cmd.Stdin = strings.NewReader(pw + "\n")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("kinit: %w: %s", err, out)
-	}
-	return nil
+	_, err := kinitCache(t, strings.ToUpper(principal[:strings.Index(principal, "@")])+"@LAB.ADKIT.TEST", pw, "")
+	return err
 }
 
 // A leaver whose name is already taken in the leavers OU (another "Maria Garcia" left before)

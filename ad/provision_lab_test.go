@@ -160,3 +160,41 @@ func TestGroupsByName(t *testing.T) {
 		t.Errorf("Domain Users → %v", got["Domain Users"])
 	}
 }
+
+// TestExistingByEmployeeIDManyIDs: a file's worth of employee IDs is answered by reading
+// every account's employeeID once rather than by OR filters; the answer must be the one the
+// OR filter gives for a few IDs — the same accounts, matched without regard to case, read
+// whole (as the plan and the membership cache use them), and none for IDs nobody has.
+func TestExistingByEmployeeIDManyIDs(t *testing.T) {
+	t.Parallel()
+	admin, _ := labtest.Connect(t)
+	ctx := context.Background()
+	a := newAccount(t, admin, "eid")
+	b := newAccount(t, admin, "eid")
+	ids := []string{strings.ToUpper(a.EmployeeID), b.EmployeeID}
+	for i := range 60 { // past the OR filter's limit
+		ids = append(ids, labtest.UniqueName("nobody")+string(rune('a'+i%26)))
+	}
+	for _, tc := range []struct {
+		name string
+		ids  []string
+	}{{"few IDs, one OR filter", ids[:3]}, {"many IDs, one pass over the accounts", ids}} {
+		found, err := admin.ExistingByEmployeeID(ctx, tc.ids)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if len(found) != 2 {
+			t.Errorf("%s: found %d accounts (%v), want the 2 created", tc.name, len(found), found)
+		}
+		for _, want := range []*directory.User{a, b} {
+			u := found[want.EmployeeID]
+			if u == nil {
+				t.Errorf("%s: employee ID %s not found (asked as %q)", tc.name, want.EmployeeID, tc.ids[:2])
+				continue
+			}
+			if !strings.EqualFold(u.DN, want.DN) || u.SAMAccountName != want.SAMAccountName || u.ObjectSID == "" {
+				t.Errorf("%s: %s = %+v; want %s read whole (with its SID)", tc.name, want.EmployeeID, u, want.DN)
+			}
+		}
+	}
+}

@@ -199,13 +199,13 @@ func (c *Client) freshConn(ctx context.Context) (*ldap.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, err := dial(ctx, cfg, ep)
+	conn, layer, err := dial(ctx, cfg, ep)
 	if err != nil {
 		return nil, err
 	}
 	info, err := readRootDSE(conn)
 	if err == nil {
-		_, err = bind(conn, cfg, ep, info)
+		conn, _, err = bind(ctx, conn, layer, cfg, ep, info)
 	}
 	if err != nil {
 		conn.Close()

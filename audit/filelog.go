@@ -12,6 +12,7 @@ import (
 	"runtime"
 
 	"github.com/adkit-dev/adkit/internal/filelock"
+	"github.com/adkit-dev/adkit/internal/ownerfile"
 )
 
 // maxLineSize bounds the encoded size of one record, newline included. The
@@ -178,7 +179,7 @@ func restrictMode(f *os.File) error {
 	}
 	// Windows has no mode bits to tighten; access there is the ACL's job.
 	if runtime.GOOS == "windows" {
-		return nil
+		return ownerfile.Restrict(f)
 	}
 	if fi.Mode().Perm()&^0o600 != 0 {
 		if err := f.Chmod(0o600); err != nil {

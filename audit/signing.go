@@ -16,6 +16,8 @@ import (
 	"os"
 	"runtime"
 	"time"
+
+	"github.com/adkit-dev/adkit/internal/ownerfile"
 )
 
 // A chain alone proves only that nobody changed the log without recomputing the chain, and
@@ -88,6 +90,12 @@ func writeNew(path string, data []byte, mode os.FileMode) error {
 		return fmt.Errorf("%s already exists; a key is never overwritten: choose another name", path)
 	}
 	if err != nil {
+		return fmt.Errorf("write key: %w", err)
+	}
+	// On Windows the mode means nothing: the ACL keeps the private key the owner's.
+	if err := ownerfile.Restrict(f); err != nil {
+		f.Close()
+		os.Remove(path)
 		return fmt.Errorf("write key: %w", err)
 	}
 	if _, err := f.Write(data); err != nil {

@@ -78,13 +78,20 @@ func (g nameGenerator) candidates(bases []string, round int) []string {
 		return nil
 	}
 	var out []string
-	if round == 0 {
-		out = append(out, bases...)
-	}
-	for n := numberRounds[round][0]; n <= numberRounds[round][1]; n++ {
-		if name := numberedName(bases[0], n, g.max); name != "" && !slices.Contains(out, name) {
+	seen := map[string]bool{} // round 2 has 900 names: no quadratic search for repeats
+	add := func(name string) {
+		if name != "" && !seen[name] {
+			seen[name] = true
 			out = append(out, name)
 		}
+	}
+	if round == 0 {
+		for _, b := range bases {
+			add(b)
+		}
+	}
+	for n := numberRounds[round][0]; n <= numberRounds[round][1]; n++ {
+		add(numberedName(bases[0], n, g.max))
 	}
 	return out
 }

@@ -38,8 +38,9 @@ HELPDESK_PW='Helpd3sk-Lab-Pa55!'
 # Our own tools talk to 127.0.0.1: OpenLDAP's libldap checks a server
 # certificate for "localhost" against the machine's host name instead.
 LDAPS_URL=ldaps://127.0.0.1
-# ldb-tools: ldbmodify/ldbsearch (the LAPS schema of lab/seed-computers.sh, among others).
-PACKAGES=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind krb5-user ldap-utils openssl ldb-tools)
+# ldb-tools: ldbmodify/ldbsearch (the LAPS schema of lab/seed-computers.sh, among others);
+# iproute2: `ip` (the strict DC's address) and `ss`.
+PACKAGES=(samba samba-ad-dc samba-ad-provision samba-dsdb-modules winbind krb5-user ldap-utils openssl ldb-tools iproute2)
 # Samba tasks we need: LDAP(S)/GC, CLDAP, Kerberos (kdc + kpasswd), DCE/RPC.
 SERVER_SERVICES="rpc, ldap, cldap, kdc"
 
@@ -97,7 +98,7 @@ LAB_FORMAT=1
 stamp() {
 	{
 		printf 'format %s\n' "$LAB_FORMAT"
-		cat "$LAB_SCRIPTS/seed-ldif.sh" "$LAB_SCRIPTS/seed-audit.sh" "$LAB_SCRIPTS/seed-computers.sh"
+		cat "$LAB_SCRIPTS/seed-ldif.sh"
 		samba --version 2>/dev/null || true
 		printf '%s\n' "$DIR"
 	} | sha256sum | cut -d' ' -f1
@@ -176,7 +177,7 @@ make_server_cert() {
 		case ",$san," in *",DNS:$n,"*) continue ;; esac
 		san+="${san:+,}DNS:$n"
 	done < <(cert_names)
-	san+=",IP:127.0.0.1,IP:::1"
+	san+=",IP:127.0.0.1,IP:::1${LAB_EXTRA_IP:+,IP:$LAB_EXTRA_IP}"
 	if [[ ! -f $TLS/key.pem ]]; then
 		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$TLS/key.pem" 2>/dev/null
 	fi
@@ -233,9 +234,9 @@ write_krb5_conf() {
 
 [realms]
 	$REALM = {
-		kdc = 127.0.0.1
-		admin_server = 127.0.0.1
-		kpasswd_server = 127.0.0.1
+		kdc = ${LAB_EXTRA_IP:-127.0.0.1}
+		admin_server = ${LAB_EXTRA_IP:-127.0.0.1}
+		kpasswd_server = ${LAB_EXTRA_IP:-127.0.0.1}
 		default_domain = $DNS_DOMAIN
 	}
 
@@ -267,7 +268,7 @@ provision() {
 		--dns-backend=NONE --host-name="$HOST" \
 		--adminpass="$ADMIN_PW" \
 		--option="netbios name = $NETBIOS" \
-		--option="interfaces = lo" \
+		--option="interfaces = 127.0.0.1 ::1" \
 		--option="bind interfaces only = yes" \
 		--option="server services = $SERVER_SERVICES" \
 		--option="pid directory = $DIR/run" \
@@ -326,10 +327,10 @@ ldaps_answers() {
 }
 
 port_owner_check() {
-	local p
+	local p ip=${LAB_EXTRA_IP:-127.0.0.1}
 	command -v ss >/dev/null 2>&1 || return 0
 	for p in 88 389 636; do
-		if ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
+		if ss -Hltn "( sport = :$p ) and ( src $ip or src 0.0.0.0 or src [::] )" 2>/dev/null | grep -q .; then
 			die "port $p is already in use by another process (a system samba/slapd?): $(ss -Hltnp "sport = :$p" 2>/dev/null | head -n1)"
 		fi
 	done
@@ -350,7 +351,7 @@ start_samba() {
 		}
 	for ((i = 0; i < 240; i++)); do
 		if ldaps_answers; then
-			log "samba is answering on ldaps://localhost (pid $(samba_pid || echo '?'), $(since "$t0"))"
+			log "samba is answering on $LDAPS_URL (pid $(samba_pid || echo '?'), $(since "$t0"))"
 			return 0
 		fi
 		if ((i > 8)) && ! is_running; then
@@ -477,36 +478,138 @@ seed() {
 	log "seeded in $(since "$t0")"
 }
 
+# ---- the strict DC ------------------------------------------------------------
+
+# A second, independent, copy of the lab domain (same domain, accounts and keys: a copy of the
+# pristine state, not a replica) on its own loopback address, running with Samba's DEFAULT
+# "ldap server require strong auth = yes": the DC adkit's --kerberos must also work against,
+# where a GSSAPI bind must negotiate signing or sealing and may not do so inside TLS
+# (docs/kerberos.md). Cheap: no provisioning, no join; it is started from the first DC's pristine
+# copy in about a second, and never touches the first DC.
+STRICT_DIR=$(realpath -m -- "${ADKIT_LAB_STRICT_DIR:-${DIR}-strict}")
+STRICT_IP=${ADKIT_LAB_STRICT_IP:-127.0.0.4}
+
+# strict_instance points every path of this script at the strict DC's state.
+strict_instance() {
+	local main_dir=$DIR
+	DIR=$STRICT_DIR
+	CONF="$DIR/etc/smb.conf"
+	PIDFILE="$DIR/run/samba.pid"
+	LOG="$DIR/log/samba.log"
+	TLS="$DIR/tls"
+	CA="$TLS/ca.pem"
+	KRB5_CONF="$DIR/krb5.conf"
+	LDAPS_URL=ldaps://$STRICT_IP
+	LAB_EXTRA_IP=$STRICT_IP
+	STRICT_MAIN_DIR=$main_dir
+}
+
+cmd_strict_up() {
+	local t0 main_pristine=$PRISTINE
+	require_root
+	t0=$(now)
+	pristine_valid || die "the first lab DC has no pristine copy yet (run: $0 up)"
+	strict_instance
+	if ! is_provisioned; then
+		if is_running; then stop_samba; fi
+		wipe_dir
+		mkdir -p "$DIR"
+		chmod 0755 "$DIR"
+		tar -xpf "$main_pristine" -C "$DIR"
+		chmod 0755 "$DIR"
+		mkdir -p "$DIR/run" "$DIR/log"
+		# Its own paths, its own address only (the first DC keeps 127.0.0.1).
+		sed -i -e "s#$STRICT_MAIN_DIR\(/\|\$\)#$DIR\1#" \
+			-e "s#^\([[:space:]]*interfaces[[:space:]]*=\).*#\1 $STRICT_IP#" "$CONF"
+		ADKIT_LAB_STRONG_AUTH=default ensure_strong_auth || true
+		make_server_cert
+		write_krb5_conf
+		log "strict DC: copied the lab's pristine state to $DIR"
+	fi
+	# Samba only binds addresses an interface has.
+	if ! ip -4 addr show dev lo | grep -qF "inet $STRICT_IP/"; then
+		ip addr add "$STRICT_IP/32" dev lo
+	fi
+	if ! is_running; then
+		start_samba
+	fi
+	log "strict DC is up on $LDAPS_URL ($(since "$t0")). Use: eval \"\$($0 env)\""
+}
+
+cmd_strict() {
+	case "${1:-}" in
+	up) lock && cmd_strict_up ;;
+	reset)
+		# A fresh copy of the first DC's pristine state (its own state is thrown away).
+		lock
+		(
+			strict_instance
+			stop_samba
+			wipe_dir
+		)
+		cmd_strict_up
+		;;
+	down)
+		strict_instance
+		lock && stop_samba
+		;;
+	status)
+		strict_instance
+		cmd_status
+		;;
+	*) die "usage: $0 strict up|reset|down|status" ;;
+	esac
+}
+
 # ---- commands ---------------------------------------------------------------
 
-# ensure_sasl_over_tls makes Samba accept a Kerberos (GSSAPI) bind over LDAPS without a SASL
-# security layer, as Windows AD does (Samba's default insists on sign/seal even under TLS).
-# It also upgrades labs provisioned before the setting existed. Returns 0 when it changed
-# smb.conf, so the caller restarts the DC.
-ensure_sasl_over_tls() {
-	grep -q '^[[:space:]]*ldap server require strong auth' "$CONF" && return 1
-	sed -i '/^\[global\]/a\	ldap server require strong auth = allow_sasl_over_tls' "$CONF"
-	log "smb.conf: allowing GSSAPI binds over TLS (as Windows AD does)"
+# ensure_strong_auth sets Samba's "ldap server require strong auth" to ADKIT_LAB_STRONG_AUTH.
+# The default, allow_sasl_over_tls, makes Samba accept a Kerberos (GSSAPI) bind over LDAPS without
+# a SASL security layer, as Windows AD does (Samba's own default insists on sign/seal even under
+# TLS); it also upgrades labs provisioned before the setting existed. ADKIT_LAB_STRONG_AUTH=default
+# removes the line, so the DC runs with Samba's default ("yes": a GSSAPI bind must negotiate
+# signing or sealing), which is what adkit's --kerberos must also work against (docs/kerberos.md).
+# Returns 0 when it changed smb.conf, so the caller restarts the DC.
+ensure_strong_auth() {
+	local want=${ADKIT_LAB_STRONG_AUTH:-allow_sasl_over_tls} re='^[[:space:]]*ldap server require strong auth'
+	case $want in
+	default)
+		grep -q "$re" "$CONF" || return 1
+		sed -i "/$re/d" "$CONF"
+		log "smb.conf: Samba's default strong-auth setting (GSSAPI binds must sign or seal)"
+		return 0
+		;;
+	yes | no | allow_sasl_over_tls) ;;
+	*) die "ADKIT_LAB_STRONG_AUTH must be allow_sasl_over_tls, default, yes or no, not '$want'" ;;
+	esac
+	grep -qx "[[:space:]]*ldap server require strong auth = $want" "$CONF" && return 1
+	sed -i "/$re/d" "$CONF"
+	sed -i "/^\[global\]/a\\	ldap server require strong auth = $want" "$CONF"
+	log "smb.conf: ldap server require strong auth = $want"
 	return 0
 }
 
-# run_seed SCRIPT WHAT: an idempotent seed script, run again only when it changed since it
-# last ran on this state. The marker holds the script's hash and is part of the pristine
-# copy, so `reset` does not redo a minute of LDAP writes (more on a loaded machine).
-run_seed() {
-	local script=$LAB_SCRIPTS/$1 marker=$DIR/.seed-${1%.sh} sum
-	sum=$(sha256sum "$script" | cut -d' ' -f1)
-	[[ $(cat "$marker" 2>/dev/null) == "$sum" ]] && return 0
-	ADKIT_LAB_DIR="$DIR" bash "$script" || die "seeding $2 failed ($script)"
-	printf '%s\n' "$sum" >"$marker"
-}
-run_extra_seeds() {
-	run_seed seed-audit.sh "the permission-audit fixtures"
-	run_seed seed-computers.sh "the computers, LAPS schema and BitLocker fixtures"
+# ensure_own_address keeps the first DC to 127.0.0.1 (and ::1): with "interfaces = lo" Samba
+# binds every address of lo, which would take the strict DC's (strict up) at its next start.
+# Only smb.conf changes: a running DC keeps its sockets, so this never restarts it.
+ensure_own_address() {
+	grep -q '^[[:space:]]*interfaces[[:space:]]*=[[:space:]]*lo[[:space:]]*$' "$CONF" || return 0
+	sed -i 's/^\([[:space:]]*interfaces[[:space:]]*=\).*/\1 127.0.0.1 ::1/' "$CONF"
+	log "smb.conf: binding 127.0.0.1 and ::1 only (not every address of lo)"
 }
 
+# run_extra_seeds runs the seeds that come after the directory's own: each script keeps a
+# marker with its own hash and does nothing when it already ran. The pristine copy holds
+# their work and their markers, so a reset does not redo a minute of LDAP writes (more on a
+# loaded machine); a pristine copy older than a seed script is brought up to date once.
+run_extra_seeds() {
+	ADKIT_LAB_DIR="$DIR" bash "$LAB_SCRIPTS/seed-audit.sh" || die "seeding the permission-audit fixtures failed"
+	ADKIT_LAB_DIR="$DIR" bash "$LAB_SCRIPTS/seed-computers.sh" || die "seeding the computers, LAPS schema and BitLocker fixtures failed"
+}
+seed_markers() { cat "$DIR/.audit-seeded" "$DIR/.computers-seeded" 2>/dev/null || true; }
+
 cmd_up() {
-	local t0 restart=0
+	local t0 restart=0 restored=${RESTORED:-0} markers
 	require_root
 	t0=$(now)
 	ensure_packages
@@ -516,6 +619,7 @@ cmd_up() {
 		if pristine_valid; then
 			log "restoring the lab from the pristine copy $PRISTINE"
 			restore_pristine
+			restored=1
 			log "restored in $(since "$t0")"
 		else
 			provision
@@ -523,9 +627,10 @@ cmd_up() {
 	elif [[ $(cat "$DIR/.lab-stamp" 2>/dev/null) != "$(stamp)" ]]; then
 		log "note: the lab was built by a different version of scripts/lab.sh; '$0 reset' rebuilds it"
 	fi
-	if ensure_sasl_over_tls; then
+	if ensure_strong_auth; then
 		restart=1
 	fi
+	ensure_own_address
 	if cert_needs_reissue; then
 		make_server_cert
 		restart=1
@@ -535,7 +640,7 @@ cmd_up() {
 			stop_samba
 			start_samba
 		elif ldaps_answers; then
-			log "already running (pid $(samba_pid)), answering on ldaps://localhost ($(since "$t0"))"
+			log "already running (pid $(samba_pid)), answering on $LDAPS_URL ($(since "$t0"))"
 		else
 			log "samba is running but not answering: restarting it"
 			stop_samba
@@ -555,7 +660,14 @@ cmd_up() {
 		start_samba
 		log "pristine copy saved ($(since "$ts"))"
 	fi
+	markers=$(seed_markers)
 	run_extra_seeds
+	if ((restored)) && [[ $(seed_markers) != "$markers" ]]; then
+		log "bringing the pristine copy up to date with the seed scripts"
+		stop_samba
+		save_pristine
+		start_samba
+	fi
 	log "lab is up ($(since "$t0") total). Use: eval \"\$($0 env)\""
 }
 
@@ -577,10 +689,10 @@ cmd_status() {
 	echo "pristine:     $(pristine_valid && echo "$PRISTINE" || echo none)"
 	if pid=$(samba_pid); then
 		if ldaps_answers; then
-			echo "running:      yes (pid $pid), answering on ldaps://localhost"
+			echo "running:      yes (pid $pid), answering on $LDAPS_URL"
 			return 0
 		fi
-		echo "running:      yes (pid $pid) but NOT answering on ldaps://localhost"
+		echo "running:      yes (pid $pid) but NOT answering on $LDAPS_URL"
 		return 1
 	fi
 	echo "running:      no"
@@ -594,6 +706,7 @@ cmd_reset() {
 	stop_samba
 	if pristine_valid; then
 		restore_pristine
+		RESTORED=1
 		log "restored the freshly seeded state in $(since "$t0")"
 	else
 		log "no usable pristine copy: provisioning from scratch"
@@ -625,6 +738,9 @@ export LDAPTLS_CACERT=$(q "$CA")
 export ADKIT_LAB_HELPDESK_USER=$HELPDESK_UPN
 export ADKIT_LAB_HELPDESK_PASSWORD_FILE=$(q "$HELPDESK_PASS")
 export ADKIT_LAB_USER_PASSWORD_FILE=$(q "$USER_PASS")
+export ADKIT_LAB_STRICT_URL=ldaps://$STRICT_IP
+export ADKIT_LAB_STRICT_CA_FILE=$(q "$STRICT_DIR/tls/ca.pem")
+export ADKIT_LAB_STRICT_KRB5_CONFIG=$(q "$STRICT_DIR/krb5.conf")
 EOF
 }
 
@@ -638,6 +754,9 @@ usage: $0 up|down|status|env|seed|reset|check
   seed    (re)apply the seed data (idempotent)
   reset   restore the freshly seeded state and start
   check   run the lab self-test (non-destructive)
+  strict up|reset|down|status
+          a copy of the lab domain on $STRICT_IP with Samba's default "ldap server require
+          strong auth = yes" (docs/kerberos.md), started from the pristine copy
 state: $DIR (ADKIT_LAB_DIR), pristine copy: $PRISTINE
 EOF
 }
@@ -657,6 +776,7 @@ main() {
 	env) cmd_env ;;
 	seed) lock && cmd_seed ;;
 	reset) lock && cmd_reset ;;
+	strict) shift && cmd_strict "$@" ;;
 	check)
 		is_running || die "the lab is not running (run: $0 up)"
 		ADKIT_LAB_DIR="$DIR" "$LAB_SCRIPTS/check.sh"

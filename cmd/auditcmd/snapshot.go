@@ -14,6 +14,7 @@ import (
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
+	"github.com/adkit-dev/adkit/internal/ownerfile"
 )
 
 type snapshotOptions struct {
@@ -102,7 +103,7 @@ func writeFileAtomic(path string, write func(*os.File) error) error {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
-	if err := tmp.Chmod(0o600); err != nil {
+	if err := ownerfile.Restrict(tmp); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -20,14 +20,21 @@ import (
 	"github.com/adkit-dev/adkit/internal/prompt"
 )
 
-// version is set at build time with -ldflags "-X github.com/adkit-dev/adkit/cmd/cli.version=v1.2.3".
-var version = "dev"
+// version, commit and date are set by scripts/release.sh with -ldflags
+// "-X github.com/adkit-dev/adkit/cmd/cli.version=v1.2.3" (and .commit, .date); a plain build
+// leaves them so, and `adkit version` falls back on what Go recorded (internal/buildinfo).
+var (
+	version = "dev"
+	commit  = ""
+	date    = ""
+)
 
 // Main runs adkit with os.Args and returns the process exit code.
 func Main() int {
 	ctx, stop := interruptible(context.Background())
 	defer stop()
 	f := factory.New(version)
+	f.Commit, f.BuildDate = commit, date
 	return Run(ctx, f, os.Args[1:])
 }
 

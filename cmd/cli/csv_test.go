@@ -112,7 +112,7 @@ func csvCases() []csvCase {
 		{path: "login", entra: true},        // refuses -o: it prints status lines on stderr
 		{path: "login status", entra: true}, // table or JSON only
 		{path: "logout", entra: true},       // refuses -o
-		{path: "version", noCSV: "one line"},
+		{path: "version"},
 		{path: "completion", args: []string{"bash"}, noCSV: "a shell script"},
 	}
 }

@@ -66,8 +66,8 @@ func otherEnvironment() [][2]string {
 	return [][2]string{
 		{"ADKIT_BIND_PASSWORD", "the bind password itself (never a flag: argv is visible to every user of the machine)"},
 		{"ADKIT_TICKET", "the help-desk ticket, as --ticket"},
-		{"ADKIT_CONFIG", "the config file (default $XDG_CONFIG_HOME/adkit/config.yaml, ~/.config/adkit/config.yaml)"},
-		{"XDG_STATE_HOME", "where the audit log and leaver snapshots go (default ~/.local/state)"},
+		{"ADKIT_CONFIG", "the config file (default $XDG_CONFIG_HOME/adkit/config.yaml, ~/.config/adkit/config.yaml; on Windows %APPDATA%\\adkit\\config.yaml)"},
+		{"XDG_STATE_HOME", "where the audit log and leaver snapshots go (default ~/.local/state; on Windows %LOCALAPPDATA%\\adkit)"},
 		{"KRB5CCNAME, KRB5_CONFIG", "the Kerberos ticket cache and configuration, for --kerberos"},
 		{"AZURE_TENANT_ID", "the Entra ID tenant"},
 		{"AZURE_CLIENT_ID", "the app registration (optional for adkit login and --device-code)"},
@@ -229,8 +229,9 @@ func writeEnvironment(w io.Writer, root *cobra.Command) {
 config file, else the built-in default. The flags below work on every command.
 
 The config file is $ADKIT_CONFIG, else $XDG_CONFIG_HOME/adkit/config.yaml
-(~/.config/adkit/config.yaml). It holds named profiles, one per domain or tenant, with the
-keys below; --profile or ADKIT_PROFILE picks one, default_profile names the usual one.
+(~/.config/adkit/config.yaml; on Windows %%APPDATA%%\adkit\config.yaml). It holds named
+profiles, one per domain or tenant, with the keys below; --profile or ADKIT_PROFILE picks
+one, default_profile names the usual one.
 Unknown keys are an error. Secrets are never stored in it and never given as flag values.
 
   default_profile: corp

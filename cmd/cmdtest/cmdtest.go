@@ -42,8 +42,21 @@ func Execute(cmd *cobra.Command, cli string) error {
 	if err != nil {
 		return err
 	}
+	return ExecuteArgs(cmd, args...)
+}
+
+// ExecuteArgs is Execute with the arguments already split (an empty one stays one).
+func ExecuteArgs(cmd *cobra.Command, args ...string) error {
 	cmd.SetArgs(args)
 	cmd.SetOut(io.Discard)
 	cmd.SetErr(io.Discard)
 	return cmd.Execute()
+}
+
+// WithStdin gives the commands f builds s on standard input: what "-" and @- arguments read.
+func WithStdin(f *factory.Factory, s string) *factory.Factory {
+	ios, in, _, _ := iostreams.Test()
+	in.WriteString(s)
+	f.IO = ios
+	return f
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 )
@@ -64,42 +65,63 @@ func plural(n int, unit string) string {
 	return fmt.Sprintf("%d %ss", n, unit)
 }
 
-// SearchOutput is how a search shows what it finds, as it finds it: JSON array items, CSV
-// rows under csvHeader, or plain tab-separated lines, each written as it arrives; for people
-// (a terminal, or -o table) one table sorted by its first column once the search ends, since a
-// table needs every row to size its columns, and none said on stderr when nothing matched.
-// row gives a result's cells, worded for people when human is true. The search calls emit
-// for each result; flush ends the output.
-func SearchOutput[T any](ios *iostreams.IOStreams, format output.Format, csvHeader, tableHeader []string, none string,
-	row func(result T, human bool) []string) (emit func(T) error, flush func() error, err error) {
+// SearchTable says how a search's results look: the CSV header, the table's header, what to
+// say when nothing matched, and a result's cells, worded for people when human is true.
+type SearchTable[T any] struct {
+	CSVHeader, TableHeader []string
+	None                   string
+	Row                    func(result T, human bool) []string
+}
+
+// Search runs search and shows what it finds, as it finds it: JSON array items, CSV rows, or
+// plain tab-separated lines, each written as it arrives; for people (a terminal, or -o table)
+// one table sorted by its first column once the search ends, since a table needs every row
+// to size its columns, and t.None on stderr when nothing matched. search calls emit for each
+// result.
+func Search[T any](ios *iostreams.IOStreams, format output.Format, t SearchTable[T], search func(emit func(T) error) error) error {
+	var emit func(T) error
+	flush := func() error { return nil }
 	switch {
 	case format == output.FormatJSON:
 		arr := output.NewJSONArray(ios.Out)
-		return func(r T) error { return arr.Add(r) }, arr.Close, nil
+		emit, flush = func(r T) error { return arr.Add(r) }, arr.Close
 	case format == output.FormatCSV:
 		w := csv.NewWriter(ios.Out)
-		if err := w.Write(csvHeader); err != nil {
-			return nil, nil, err
+		if err := w.Write(t.CSVHeader); err != nil {
+			return err
 		}
-		return func(r T) error { return w.Write(row(r, false)) }, func() error { w.Flush(); return w.Error() }, nil
+		emit = func(r T) error { return w.Write(t.Row(r, false)) }
+		flush = func() error { w.Flush(); return w.Error() }
 	case format == output.FormatTable || ios.IsStdoutTTY():
-		t := output.Table{Header: tableHeader}
-		emit = func(r T) error { t.AddRow(row(r, true)...); return nil }
+		table := output.Table{Header: t.TableHeader}
+		emit = func(r T) error { table.AddRow(t.Row(r, true)...); return nil }
 		flush = func() error {
-			if len(t.Rows) == 0 {
-				fmt.Fprintln(ios.ErrOut, none)
+			if len(table.Rows) == 0 {
+				fmt.Fprintln(ios.ErrOut, t.None)
 				return nil
 			}
-			sort.Slice(t.Rows, func(i, j int) bool { return strings.ToLower(t.Rows[i][0]) < strings.ToLower(t.Rows[j][0]) })
-			return output.WriteTable(ios.Out, t)
+			sort.Slice(table.Rows, func(i, j int) bool {
+				return strings.ToLower(table.Rows[i][0]) < strings.ToLower(table.Rows[j][0])
+			})
+			return output.WriteTable(ios.Out, table)
 		}
-		return emit, flush, nil
 	default:
 		emit = func(r T) error {
-			return output.WritePlain(ios.Out, output.Table{Rows: [][]string{row(r, false)}})
+			return output.WritePlain(ios.Out, output.Table{Rows: [][]string{t.Row(r, false)}})
 		}
-		return emit, func() error { return nil }, nil
 	}
+	err := search(emit)
+	if ferr := flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// LastLogonLagNote tells people that a search by last logon reads lastLogonTimestamp, which
+// AD replicates only every 9 to 14 days.
+func LastLogonLagNote(ios *iostreams.IOStreams) {
+	fmt.Fprintf(ios.ErrOut, "note: last logon comes from lastLogonTimestamp, which can lag by up to %d days\n",
+		int(directory.LastLogonReplicationLag.Hours()/24))
 }
 
 // MissingDCs collects the domain controllers an exact (every-DC) logon search could not ask,

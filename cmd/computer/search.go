@@ -2,7 +2,6 @@ package computer
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -81,21 +80,17 @@ func searchRun(ctx context.Context, opts *searchOptions) error {
 	opts.Query.MissingDCs, warn = cmdutil.MissingDCs(opts.IO, "computers", "stale")
 	defer warn()
 	if opts.Query.StaleDays > 0 && !opts.Query.Exact {
-		fmt.Fprintf(opts.IO.ErrOut, "note: last logon comes from lastLogonTimestamp, which can lag by up to %d days\n",
-			int(directory.LastLogonReplicationLag.Hours()/24))
+		cmdutil.LastLogonLagNote(opts.IO)
 	}
 	now := opts.Now()
-	emit, flush, err := cmdutil.SearchOutput(opts.IO, opts.Format, searchHeader,
-		[]string{"Name", "DNS name", "Operating system", "Enabled", "Last logon", "LAPS", "DN"}, "no computers match",
-		func(pc *directory.Computer, human bool) []string { return searchRow(pc, human, now) })
-	if err != nil {
-		return err
-	}
-	err = computers.SearchComputers(ctx, opts.Query, now, emit)
-	if ferr := flush(); err == nil {
-		err = ferr
-	}
-	return err
+	return cmdutil.Search(opts.IO, opts.Format, cmdutil.SearchTable[*directory.Computer]{
+		CSVHeader:   searchHeader,
+		TableHeader: []string{"Name", "DNS name", "Operating system", "Enabled", "Last logon", "LAPS", "DN"},
+		None:        "no computers match",
+		Row:         func(pc *directory.Computer, human bool) []string { return searchRow(pc, human, now) },
+	}, func(emit func(*directory.Computer) error) error {
+		return computers.SearchComputers(ctx, opts.Query, now, emit)
+	})
 }
 
 func searchRow(pc *directory.Computer, human bool, now time.Time) []string {

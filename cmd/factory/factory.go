@@ -61,6 +61,9 @@ type Factory struct {
 	Prompter prompt.Prompter
 	Globals  *Globals
 
+	// Commit and BuildDate are what the release script stamped (cmd/cli), empty otherwise.
+	Commit, BuildDate string
+
 	// Settings resolves flags, environment and profile.
 	Settings func() (*config.Settings, error)
 	// Trail is the audit trail every change goes through.

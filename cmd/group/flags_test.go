@@ -4,24 +4,16 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/adkit-dev/adkit/cmd/cmdtest"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/spf13/cobra"
 )
 
 // execute runs a group verb up to its run function and reports the parse error, if any.
 func execute(t *testing.T, build func(*factory.Factory) *cobra.Command, stdin string, args ...string) error {
 	t.Helper()
-	f := factory.New("test")
-	ios, in, _, _ := iostreams.Test()
-	in.WriteString(stdin)
-	f.IO = ios
-	cmd := build(f)
-	cmd.SetArgs(args)
-	cmd.SetOut(ios.ErrOut)
-	cmd.SetErr(ios.ErrOut)
-	return cmd.Execute()
+	return cmdtest.ExecuteArgs(build(cmdtest.WithStdin(factory.New("test"), stdin)), args...)
 }
 
 func TestGroupVerbFlags(t *testing.T) {

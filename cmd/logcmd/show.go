@@ -50,8 +50,8 @@ run 'adkit log verify' to see where.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
-			if opts.Format, err = output.ParseFormat(f.Globals.Output); err != nil {
-				return &cmdutil.FlagError{Err: err}
+			if opts.Format, err = f.Globals.Format(); err != nil {
+				return err
 			}
 			if since != "" {
 				if opts.Filter.Since, err = parseSince(since, opts.Now()); err != nil {
@@ -137,13 +137,7 @@ func showRun(ctx context.Context, opts *showOptions) error {
 	human := opts.Format == output.FormatTable || (opts.Format == output.FormatAuto && opts.IO.IsStdoutTTY())
 	t := output.Table{Header: []string{"Seq", "Time", "Event", "Action", "Target", "Result", "Ticket", "Actor", "Detail"}}
 	err = audit.ReadRecords(file, opts.Filter, func(r audit.Record) error {
-		when, d := r.Time, detail(r)
-		if human {
-			if tm, err := time.Parse(time.RFC3339Nano, r.Time); err == nil {
-				when = tm.Local().Format("2006-01-02 15:04:05")
-			}
-			d = shorten(d, 70)
-		}
+		when, d := forPeople(human, r.Time, detail(r))
 		t.AddRow(fmt.Sprint(r.Seq), when, r.Event, r.Action, targetName(r.Target), result(r), r.Ticket,
 			r.Actor.OSUser+"@"+r.Actor.Host, d)
 		return nil
@@ -152,6 +146,19 @@ func showRun(ctx context.Context, opts *showOptions) error {
 		return fmt.Errorf("read audit log %s: %w", opts.Path, err)
 	}
 	return output.Print(opts.IO, opts.Format, t, nil)
+}
+
+// forPeople words a record's time and detail for its table row: for people the local time
+// and a detail cut to fit a line, for scripts every byte as written.
+func forPeople(human bool, recordTime, detail string) (when, d string) {
+	if !human {
+		return recordTime, detail
+	}
+	when = recordTime
+	if tm, err := time.Parse(time.RFC3339Nano, recordTime); err == nil {
+		when = tm.Local().Format("2006-01-02 15:04:05")
+	}
+	return when, shorten(detail, 70)
 }
 
 // showUnsettled lists the intents still open: their outcome unknown, or never written.
@@ -176,13 +183,7 @@ func showUnsettled(ctx context.Context, opts *showOptions) error {
 	human := opts.Format == output.FormatTable || (opts.Format == output.FormatAuto && opts.IO.IsStdoutTTY())
 	t := output.Table{Header: []string{"Seq", "Time", "OpID", "Action", "Target", "Outcome", "Ticket", "Actor", "Detail"}}
 	for _, r := range kept {
-		when, d := r.Time, unsettledDetail(r)
-		if human {
-			if tm, err := time.Parse(time.RFC3339Nano, r.Time); err == nil {
-				when = tm.Local().Format("2006-01-02 15:04:05")
-			}
-			d = shorten(d, 70)
-		}
+		when, d := forPeople(human, r.Time, unsettledDetail(r))
 		t.AddRow(fmt.Sprint(r.Seq), when, r.OpID, r.Action, targetName(r.Target), outcomeState(r), r.Ticket,
 			r.Actor.OSUser+"@"+r.Actor.Host, d)
 	}

@@ -72,8 +72,8 @@ checkpoint fails when --public-key is given.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
-			if opts.Format, err = output.ParseFormat(f.Globals.Output, output.FormatTable, output.FormatJSON); err != nil {
-				return &cmdutil.FlagError{Err: err}
+			if opts.Format, err = f.Globals.Format(output.FormatTable, output.FormatJSON); err != nil {
+				return err
 			}
 			if opts.Path, err = auditLogPath(f); err != nil {
 				return err

@@ -174,7 +174,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		kind = audit.DirectoryEntra
 	}
 
-	bar := progress.New(opts.IO.ErrOut, opts.IO.IsStderrTTY(), len(p.Entries), "offboard")
+	bar := progress.New(opts.IO.ErrOut, opts.IO.CanRedrawStderr(), len(p.Entries), "offboard")
 	var results []result
 	runOp := audit.Operation{
 		Action: "offboard.run", Directory: kind, Server: dir.Server(), Target: audit.Target{Name: in.Label},

@@ -4,11 +4,8 @@ package offboard
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -16,6 +13,7 @@ import (
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/cmd/plancmd"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/planfile"
 	"github.com/adkit-dev/adkit/onboarding"
@@ -130,21 +128,13 @@ func (s *sourceOptions) read(stdin io.Reader) (*input, error) {
 		in.Label = "--user " + strings.Join(users, " --user ")
 		return in, nil
 	}
-	var r io.Reader = stdin
-	if s.CSV != "-" {
-		file, err := os.Open(s.CSV)
-		if err != nil {
-			return nil, &cmdutil.FlagError{Err: fmt.Errorf("open leavers file: %w", err)}
-		}
-		defer file.Close()
-		r = file
-	}
-	h := sha256.New()
-	sheet, err := onboarding.ReadLeaversCSV(io.TeeReader(r, h), cols)
+	sheet, sum, err := plancmd.ReadCSV(stdin, s.CSV, "leavers file", func(r io.Reader) (*onboarding.LeaverSheet, error) {
+		return onboarding.ReadLeaversCSV(r, cols)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", s.CSV, err)
+		return nil, err
 	}
-	in.Sheet, in.Label, in.SHA256 = sheet, s.CSV, hex.EncodeToString(h.Sum(nil))
+	in.Sheet, in.Label, in.SHA256 = sheet, s.CSV, sum
 	return in, nil
 }
 

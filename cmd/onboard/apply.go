@@ -226,7 +226,7 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		trail = trail.WithBindIdentity(b.BindIdentity())
 	}
 
-	bar := progress.New(opts.IO.ErrOut, opts.IO.IsStderrTTY(), len(p.Entries), "onboard")
+	bar := progress.New(opts.IO.ErrOut, opts.IO.CanRedrawStderr(), len(p.Entries), "onboard")
 	var results []onboarding.Result
 	runOp := audit.Operation{
 		Action: "onboard.run", Directory: kindOf(dir), Server: dir.Server(), Target: audit.Target{Name: opts.CSV},

@@ -18,6 +18,7 @@ import (
 
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/filelock"
+	"github.com/adkit-dev/adkit/internal/ownerfile"
 	"github.com/adkit-dev/adkit/onboarding"
 )
 
@@ -74,7 +75,7 @@ func openCredentials(path string, stdout io.Writer, tap, excel bool, waitNote fu
 	if err != nil {
 		return nil, err
 	}
-	if err := file.Chmod(0o600); err != nil {
+	if err := ownerfile.Restrict(file); err != nil {
 		file.Close()
 		return nil, fmt.Errorf("credentials file: %w", err)
 	}
@@ -279,7 +280,7 @@ func (c *credentialsFile) sortRows() error {
 		err = w.WriteAll(records)
 	}
 	if err == nil {
-		err = tmp.Chmod(0o600) // CreateTemp makes it 0600 already; say so where it matters
+		err = ownerfile.Restrict(tmp) // CreateTemp makes it 0600 already; say so where it matters (and on Windows, set the ACL)
 	}
 	if err == nil {
 		err = tmp.Sync()

@@ -4,8 +4,6 @@ package onboard
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/cmd/plancmd"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/planfile"
 	"github.com/adkit-dev/adkit/onboarding"
@@ -64,23 +63,14 @@ func readInput(stdin io.Reader, csvPath, templatePath string) (*input, error) {
 	if err != nil {
 		return nil, err
 	}
-	var r io.Reader = stdin
-	if csvPath != "-" {
-		file, err := os.Open(csvPath)
-		if err != nil {
-			return nil, &cmdutil.FlagError{Err: fmt.Errorf("open HR file: %w", err)}
-		}
-		defer file.Close()
-		r = file
-	}
-	// Hashed as read, so a saved plan names exactly the bytes it was planned from.
-	h := sha256.New()
-	sheet, err := onboarding.ReadCSV(io.TeeReader(r, h), tpl.Columns)
+	sheet, sum, err := plancmd.ReadCSV(stdin, csvPath, "HR file", func(r io.Reader) (*onboarding.Sheet, error) {
+		return onboarding.ReadCSV(r, tpl.Columns)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", csvPath, err)
+		return nil, err
 	}
 	return &input{Sheet: sheet, Template: tpl, TemplatePath: templatePath,
-		CSVPath: csvPath, CSVSHA256: hex.EncodeToString(h.Sum(nil)),
+		CSVPath: csvPath, CSVSHA256: sum,
 		TemplateSHA256: planfile.HashBytes(tplText), TemplateText: string(tplText)}, nil
 }
 

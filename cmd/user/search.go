@@ -2,7 +2,6 @@ package user
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -90,21 +89,15 @@ func searchRun(ctx context.Context, opts *searchOptions) error {
 	opts.Query.MissingDCs, warn = cmdutil.MissingDCs(opts.IO, "accounts", "inactive")
 	defer warn()
 	if t, _ := opts.Target(); opts.Query.InactiveDays > 0 && !opts.Query.Exact && t != "entra" {
-		fmt.Fprintf(opts.IO.ErrOut, "note: last logon comes from lastLogonTimestamp, which can lag by up to %d days\n",
-			int(directory.LastLogonReplicationLag.Hours()/24))
+		cmdutil.LastLogonLagNote(opts.IO)
 	}
 	now := opts.Now()
-	emit, flush, err := cmdutil.SearchOutput(opts.IO, opts.Format, searchHeader,
-		[]string{"Logon name", "Display name", "Enabled", "Locked", "Last logon", "Password set", "DN"}, "no accounts match",
-		func(u *directory.User, human bool) []string { return searchRow(u, human, now) })
-	if err != nil {
-		return err
-	}
-	err = users.SearchUsers(ctx, opts.Query, now, emit)
-	if ferr := flush(); err == nil {
-		err = ferr
-	}
-	return err
+	return cmdutil.Search(opts.IO, opts.Format, cmdutil.SearchTable[*directory.User]{
+		CSVHeader:   searchHeader,
+		TableHeader: []string{"Logon name", "Display name", "Enabled", "Locked", "Last logon", "Password set", "DN"},
+		None:        "no accounts match",
+		Row:         func(u *directory.User, human bool) []string { return searchRow(u, human, now) },
+	}, func(emit func(*directory.User) error) error { return users.SearchUsers(ctx, opts.Query, now, emit) })
 }
 
 func searchRow(u *directory.User, human bool, now time.Time) []string {

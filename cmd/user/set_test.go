@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adkit-dev/adkit/cmd/cmdtest"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
@@ -16,16 +17,9 @@ import (
 // parseSet runs `user set` up to runF and returns what it would do.
 func parseSet(t *testing.T, stdin string, args ...string) (*setOptions, error) {
 	t.Helper()
-	f := factory.New("test")
-	ios, in, _, _ := iostreams.Test()
-	in.WriteString(stdin)
-	f.IO = ios
 	var got *setOptions
-	cmd := newCmdSet(f, func(o *setOptions) error { got = o; return nil })
-	cmd.SetArgs(args)
-	cmd.SetOut(ios.ErrOut)
-	cmd.SetErr(ios.ErrOut)
-	err := cmd.Execute()
+	cmd := newCmdSet(cmdtest.WithStdin(factory.New("test"), stdin), func(o *setOptions) error { got = o; return nil })
+	err := cmdtest.ExecuteArgs(cmd, args...)
 	return got, err
 }
 

@@ -40,12 +40,8 @@ distinguished name or objectGUID. With -o json one USER gives an object, several
   adkit user show jdoe asmith -o csv`,
 		Args: cmdutil.MinimumArgs(1, "USER: the account to show"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := output.ParseFormat(f.Globals.Output)
-			if err != nil {
-				return &cmdutil.FlagError{Err: err}
-			}
-			opts.Format = format
-			if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
+			var err error
+			if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
 				return err
 			}
 			return cmdutil.Run(cmd.Context(), opts, runF, showRun)

@@ -218,19 +218,13 @@ func (s *Server) listAuthMethods(req *apiRequest) apiResponse {
 	if r := s.methodsDenied(methodsPermissionRead); r != nil {
 		return *r
 	}
-	t := s.tenant
-	t.mu.Lock()
-	u := t.userLocked(req.params["user"])
-	if u == nil {
-		t.mu.Unlock()
-		return notFound(req.params["user"])
-	}
-	items := []map[string]any{passwordMethodJSON(u)}
-	for _, m := range u.AuthMethods {
-		items = append(items, m.json(s.now()))
-	}
-	t.mu.Unlock()
-	return s.collection(req, items, nil)
+	return s.withUserItems(req, func(u *User) []map[string]any {
+		items := []map[string]any{passwordMethodJSON(u)}
+		for _, m := range u.AuthMethods {
+			items = append(items, m.json(s.now()))
+		}
+		return items
+	})
 }
 
 func (s *Server) getAuthMethod(req *apiRequest) apiResponse {
@@ -259,24 +253,18 @@ func (s *Server) methodCollection(req *apiRequest) apiResponse {
 	if r := s.methodsDenied(methodsPermissionRead); r != nil {
 		return *r
 	}
-	t := s.tenant
-	t.mu.Lock()
-	u := t.userLocked(req.params["user"])
-	if u == nil {
-		t.mu.Unlock()
-		return notFound(req.params["user"])
-	}
-	items := []map[string]any{}
-	if coll == "passwordMethods" {
-		items = append(items, passwordMethodJSON(u))
-	}
-	for _, m := range u.AuthMethods {
-		if m.Type == coll {
-			items = append(items, m.json(s.now()))
+	return s.withUserItems(req, func(u *User) []map[string]any {
+		items := []map[string]any{}
+		if coll == "passwordMethods" {
+			items = append(items, passwordMethodJSON(u))
 		}
-	}
-	t.mu.Unlock()
-	return s.collection(req, items, nil)
+		for _, m := range u.AuthMethods {
+			if m.Type == coll {
+				items = append(items, m.json(s.now()))
+			}
+		}
+		return items
+	})
 }
 
 // methodItem answers GET and DELETE /users/{id}/authentication/{collection}/{method id}.

@@ -471,3 +471,19 @@ func (s *Server) withUser(req *apiRequest, f func(t *Tenant, u *User) apiRespons
 	}
 	return f(t, u)
 }
+
+// withUserItems answers a list about the user named in the path: items gathers it under the
+// tenant's lock, as withUser does, and the list is paged (s.collection) once the lock is
+// released.
+func (s *Server) withUserItems(req *apiRequest, items func(u *User) []map[string]any) apiResponse {
+	var list []map[string]any
+	found := false
+	resp := s.withUser(req, func(_ *Tenant, u *User) apiResponse {
+		list, found = items(u), true
+		return apiResponse{}
+	})
+	if !found {
+		return resp
+	}
+	return s.collection(req, list, nil)
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -68,22 +69,24 @@ type Profile struct {
 }
 
 // Path returns where the config file is looked for: $ADKIT_CONFIG, else
-// $XDG_CONFIG_HOME/adkit/config.yaml, else ~/.config/adkit/config.yaml.
+// $XDG_CONFIG_HOME/adkit/config.yaml, else ~/.config/adkit/config.yaml; on Windows
+// %APPDATA%\adkit\config.yaml.
 func Path(getenv func(string) string) (string, error) {
+	return pathFor(runtime.GOOS, getenv)
+}
+
+func pathFor(goos string, getenv func(string) string) (string, error) {
 	if p := getenv("ADKIT_CONFIG"); p != "" {
 		return p, nil
 	}
-	if x := getenv("XDG_CONFIG_HOME"); x != "" {
-		return filepath.Join(x, "adkit", "config.yaml"), nil
+	dir, err := configBase().adkitDir(goos, getenv)
+	if err != nil {
+		return "", fmt.Errorf("locate config file: %w", err)
 	}
-	home := getenv("HOME")
-	if home == "" {
-		var err error
-		if home, err = os.UserHomeDir(); err != nil {
-			return "", fmt.Errorf("locate config file: %w", err)
-		}
+	if goos == "windows" {
+		return winJoin(dir, "config.yaml"), nil
 	}
-	return filepath.Join(home, ".config", "adkit", "config.yaml"), nil
+	return filepath.Join(dir, "config.yaml"), nil
 }
 
 // Load reads the config file at path. A missing file is an empty config, not an error:

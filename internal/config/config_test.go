@@ -183,3 +183,46 @@ func TestRequireTicketForSecrets(t *testing.T) {
 		t.Error("a bad ADKIT_REQUIRE_TICKET_FOR_SECRETS was accepted")
 	}
 }
+
+// The Windows rules are pure functions of the environment, so they are checked here on any
+// platform; the Wine run in test/windows checks that adkit.exe really writes there.
+func TestPathWindows(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"ADKIT_CONFIG": `D:\adkit.yaml`, "APPDATA": `C:\Users\jd\AppData\Roaming`}, `D:\adkit.yaml`},
+		{map[string]string{"APPDATA": `C:\Users\jd\AppData\Roaming`, "XDG_CONFIG_HOME": "/c/xdg", "HOME": "/home/jd"}, `C:\Users\jd\AppData\Roaming\adkit\config.yaml`},
+		{map[string]string{"APPDATA": `C:\Users\jd\AppData\Roaming\`}, `C:\Users\jd\AppData\Roaming\adkit\config.yaml`},
+		{map[string]string{"USERPROFILE": `C:\Users\jd`}, `C:\Users\jd\AppData\Roaming\adkit\config.yaml`},
+	}
+	for _, c := range cases {
+		got, err := pathFor("windows", env(c.env))
+		if err != nil || got != c.want {
+			t.Errorf("pathFor(windows, %v) = %q, %v; want %q", c.env, got, err, c.want)
+		}
+	}
+	if _, err := pathFor("windows", env(map[string]string{"HOME": "/home/jd"})); err == nil || !strings.Contains(err.Error(), "%APPDATA%") {
+		t.Errorf("pathFor(windows) without APPDATA or USERPROFILE: error = %v, want one naming %%APPDATA%%", err)
+	}
+}
+
+func TestStateDirPerOS(t *testing.T) {
+	cases := []struct {
+		goos string
+		env  map[string]string
+		want string
+	}{
+		{"linux", map[string]string{"XDG_STATE_HOME": "/xdg", "HOME": "/h"}, "/xdg/adkit"},
+		{"linux", map[string]string{"HOME": "/h", "LOCALAPPDATA": `C:\x`}, "/h/.local/state/adkit"},
+		{"darwin", map[string]string{"HOME": "/Users/jd"}, "/Users/jd/.local/state/adkit"},
+		{"windows", map[string]string{"LOCALAPPDATA": `C:\Users\jd\AppData\Local`, "XDG_STATE_HOME": "/xdg"}, `C:\Users\jd\AppData\Local\adkit`},
+		{"windows", map[string]string{"USERPROFILE": `C:\Users\jd`}, `C:\Users\jd\AppData\Local\adkit`},
+	}
+	for _, c := range cases {
+		got, err := stateBase().adkitDir(c.goos, env(c.env))
+		if err != nil || got != c.want {
+			t.Errorf("state dir on %s with %v = %q, %v; want %q", c.goos, c.env, got, err, c.want)
+		}
+	}
+}

@@ -19,7 +19,10 @@ type IOStreams struct {
 	stdinTTY  bool
 	stdoutTTY bool
 	stderrTTY bool
-	width     int
+	// stderrNoVT: stderr is a Windows console that cannot take escape sequences (one older
+	// than Windows 10), so the progress bar's redraw would print as text.
+	stderrNoVT bool
+	width      int
 }
 
 // System returns the process's real streams.
@@ -28,6 +31,9 @@ func System() *IOStreams {
 	s.stdinTTY = isTerminal(os.Stdin)
 	s.stdoutTTY = isTerminal(os.Stdout)
 	s.stderrTTY = isTerminal(os.Stderr)
+	if s.stderrTTY {
+		s.stderrNoVT = !enableVT(os.Stderr)
+	}
 	if s.stdoutTTY {
 		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
 			s.width = w
@@ -52,6 +58,10 @@ func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
 
 // IsStderrTTY reports whether stderr is a terminal (progress bars) or not (a line per item).
 func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
+
+// CanRedrawStderr reports whether stderr is a terminal that understands the escape
+// sequences a progress bar redraws itself with.
+func (s *IOStreams) CanRedrawStderr() bool { return s.stderrTTY && !s.stderrNoVT }
 
 // CanPrompt reports whether a person can answer a question: stdin and stderr are terminals.
 func (s *IOStreams) CanPrompt() bool { return s.stdinTTY && s.stderrTTY }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,4 +123,30 @@ func HelpdeskConfig(t testing.TB) ad.Config {
 	}
 	cfg.BindUser, cfg.Password = user, pw
 	return cfg
+}
+
+// StrictConfig returns the lab admin's settings for the strict DC (`scripts/lab.sh strict up`):
+// a copy of the lab domain running Samba's default "ldap server require strong auth = yes", and
+// the krb5.conf whose KDC is that DC. Like Require, it skips without the strict DC unless
+// ADKIT_REQUIRE_LAB=1, which makes its absence a failure.
+func StrictConfig(t testing.TB) (cfg ad.Config, krb5Conf string) {
+	t.Helper()
+	cfg = Config(t)
+	url, ca, krb := os.Getenv("ADKIT_LAB_STRICT_URL"), os.Getenv("ADKIT_LAB_STRICT_CA_FILE"), os.Getenv("ADKIT_LAB_STRICT_KRB5_CONFIG")
+	missing := ""
+	if url == "" || ca == "" || krb == "" {
+		missing = "ADKIT_LAB_STRICT_URL, ADKIT_LAB_STRICT_CA_FILE or ADKIT_LAB_STRICT_KRB5_CONFIG is not set"
+	} else if c, err := net.DialTimeout("tcp", net.JoinHostPort(strings.TrimPrefix(url, "ldaps://"), "636"), 5*time.Second); err != nil {
+		missing = "the strict DC does not answer: " + err.Error()
+	} else {
+		c.Close()
+	}
+	if missing != "" {
+		if os.Getenv("ADKIT_REQUIRE_LAB") == "1" {
+			t.Fatalf("ADKIT_REQUIRE_LAB=1 but %s: run `scripts/lab.sh strict up && eval \"$(scripts/lab.sh env)\"`", missing)
+		}
+		t.Skipf("no strict lab DC (%s): run `scripts/lab.sh strict up`", missing)
+	}
+	cfg.URL, cfg.CAFile = url, ca
+	return cfg, krb
 }

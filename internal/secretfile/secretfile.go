@@ -9,6 +9,8 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+
+	"github.com/adkit-dev/adkit/internal/ownerfile"
 )
 
 // File is a secret file opened and not yet written.
@@ -30,7 +32,7 @@ func Open(path string) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := f.Chmod(0o600); err != nil {
+	if err := ownerfile.Restrict(f); err != nil {
 		f.Close()
 		return nil, err
 	}

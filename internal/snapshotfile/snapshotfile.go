@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/adkit-dev/adkit/internal/ownerfile"
 )
 
 // Save writes v as indented JSON to dir/<name>-<UTC time>.json (a -2, -3 ... suffix when
@@ -41,7 +43,11 @@ func Save(dir, name string, takenAt time.Time, v any) (path string, err error) {
 	if err != nil {
 		return "", fmt.Errorf("save snapshot of %s: %w", name, err)
 	}
-	if _, err = f.Write(append(data, '\n')); err == nil {
+	err = ownerfile.Restrict(f) // the mode above means nothing on Windows; the ACL does
+	if err == nil {
+		_, err = f.Write(append(data, '\n'))
+	}
+	if err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
