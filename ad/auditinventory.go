@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/adkit-dev/adkit/audit/inventory"
@@ -21,6 +22,13 @@ const sidBatch = 100
 // Nesting is resolved in memory afterwards; there is no search per account. Memory grows
 // with the number of accounts and memberships, not with the size of a search result:
 // results stream page by page.
+//
+// The searches that do not depend on each other (groups, accounts, OU and container
+// descriptors; then the batches of privileged descriptors) run at the same time, each on a
+// connection of its own to the same DC (auditConns of them): decoding one search's pages then
+// overlaps the DC's work on another's, where one after the other the client and the DC would
+// take turns. Each step collects into its own part, merged in a fixed order afterwards, so
+// the inventory does not depend on which search finished first.
 //
 // Which groups and accounts are privileged is the checks' knowledge, not the directory's:
 // privileged (check.PrivilegedSIDs) names, from the groups and accounts read, the SIDs whose
@@ -38,18 +46,40 @@ func (c *Client) AuditInventory(ctx context.Context, opts inventory.LoadOptions,
 	if err := l.loadDomain(ctx, opts.ACLs); err != nil {
 		return nil, err
 	}
-	steps := []func(context.Context) error{l.loadGroups, l.loadAccounts}
-	if opts.ExactLogons {
-		steps = append(steps, l.loadExactLogons)
+	var accounts, containers part
+	steps := []func(context.Context, *Client) error{
+		l.loadGroups,
+		func(ctx context.Context, r *Client) error { return l.loadAccounts(ctx, r, &accounts) },
 	}
 	if opts.ACLs {
-		steps = append(steps, l.loadContainerACLs, l.loadPrivilegedACLs, l.resolveTrustees)
+		steps = append(steps, func(ctx context.Context, r *Client) error { return l.loadContainerACLs(ctx, r, &containers) })
 	}
-	for _, step := range steps {
-		if err := step(ctx); err != nil {
+	readers := c.readers(ctx, min(len(steps), auditConns))
+	defer readers.close()
+	if err := readers.run(ctx, steps); err != nil {
+		return nil, err
+	}
+	l.indexGroups()
+	for i := range l.inv.Accounts {
+		l.inv.Accounts[i].MemberOf = l.intern(l.inv.Accounts[i].MemberOf)
+	}
+	l.merge(&accounts)
+	l.merge(&containers)
+	if opts.ExactLogons {
+		// After the accounts are in: each one's lastLogonTimestamp gives way to a newer lastLogon.
+		if err := l.loadExactLogons(ctx); err != nil {
 			return nil, err
 		}
 	}
+	if opts.ACLs {
+		if err := l.loadPrivilegedACLs(ctx, readers); err != nil {
+			return nil, err
+		}
+		if err := l.resolveTrustees(ctx); err != nil {
+			return nil, err
+		}
+	}
+	l.inv.Searches = int(l.searches.Load())
 	return l.inv, nil
 }
 
@@ -78,6 +108,11 @@ func (l *auditLoader) loadExactLogons(ctx context.Context) error {
 	return nil
 }
 
+// auditConns is how many connections the audit reads on at most: three searches are
+// independent (groups, accounts, containers), and a DC serves one connection's requests one
+// after another.
+const auditConns = 3
+
 type auditLoader struct {
 	c          *Client
 	privileged func(*inventory.Inventory) []string
@@ -85,16 +120,32 @@ type auditLoader struct {
 	// groupDN maps a folded group DN to the group's own DN string, so that the many memberOf
 	// values naming one group share that one string instead of each holding a copy.
 	groupDN map[string]string
+	// searches counts the searches of the steps running at the same time (inv.Searches).
+	searches atomic.Int64
 }
 
-func (l *auditLoader) search(ctx context.Context, filter string, attrs []string, opts SearchOptions, fn func(*Entry) error) error {
-	l.inv.Searches++
-	return l.c.Search(ctx, filter, attrs, opts, fn)
+// part is what one step found that others may also add to: kept apart while steps run at
+// the same time, merged in a fixed order afterwards.
+type part struct {
+	secured  []inventory.SecuredObject
+	warnings []string
+}
+
+// merge appends p to the inventory.
+func (l *auditLoader) merge(p *part) {
+	l.inv.Secured = append(l.inv.Secured, p.secured...)
+	l.inv.Warnings = append(l.inv.Warnings, p.warnings...)
+}
+
+func (l *auditLoader) search(ctx context.Context, r *Client, filter string, attrs []string, opts SearchOptions, fn func(*Entry) error) error {
+	l.searches.Add(1)
+	return r.Search(ctx, filter, attrs, opts, fn)
 }
 
 func (l *auditLoader) loadDomain(ctx context.Context, acls bool) error {
 	found := false
-	err := l.search(ctx, "(objectClass=*)", []string{"objectSid", "ms-DS-MachineAccountQuota"},
+	var domain part
+	err := l.search(ctx, l.c, "(objectClass=*)", []string{"objectSid", "ms-DS-MachineAccountQuota"},
 		SearchOptions{Base: l.inv.DomainDN, BaseOnly: true, SecurityDescriptor: acls},
 		func(e *Entry) error {
 			found = true
@@ -105,7 +156,7 @@ func (l *auditLoader) loadDomain(ctx context.Context, acls bool) error {
 				}
 			}
 			if acls {
-				l.addSecured(e, inventory.ClassDomain)
+				domain.addSecured(e, inventory.ClassDomain)
 			}
 			return nil
 		})
@@ -115,12 +166,13 @@ func (l *auditLoader) loadDomain(ctx context.Context, acls bool) error {
 	if !found || l.inv.DomainSID == "" {
 		return fmt.Errorf("read the domain object %s: no objectSid (is the base DN a domain?)", l.inv.DomainDN)
 	}
+	l.merge(&domain)
 	return nil
 }
 
-func (l *auditLoader) loadGroups(ctx context.Context) error {
+func (l *auditLoader) loadGroups(ctx context.Context, r *Client) error {
 	attrs := []string{"sAMAccountName", "objectSid", "objectClass", "memberOf", "adminCount"}
-	err := l.search(ctx, "(|(objectClass=group)(objectClass=foreignSecurityPrincipal))", attrs, SearchOptions{},
+	err := l.search(ctx, r, "(|(objectClass=group)(objectClass=foreignSecurityPrincipal))", attrs, SearchOptions{},
 		func(e *Entry) error {
 			if hasClass(e, "foreignSecurityPrincipal") {
 				l.inv.Foreign = append(l.inv.Foreign, inventory.ForeignPrincipal{DN: e.DN, SID: e.SID(), MemberOf: e.Values("memberOf")})
@@ -135,6 +187,12 @@ func (l *auditLoader) loadGroups(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read groups: %w", err)
 	}
+	return nil
+}
+
+// indexGroups shares one DN string per group among the memberOf values of groups and
+// foreign principals (the accounts' are interned by the caller): after the groups are read.
+func (l *auditLoader) indexGroups() {
 	l.groupDN = make(map[string]string, len(l.inv.Groups))
 	for _, g := range l.inv.Groups {
 		l.groupDN[strings.ToLower(g.DN)] = g.DN
@@ -145,7 +203,6 @@ func (l *auditLoader) loadGroups(ctx context.Context) error {
 	for i := range l.inv.Foreign {
 		l.inv.Foreign[i].MemberOf = l.intern(l.inv.Foreign[i].MemberOf)
 	}
-	return nil
 }
 
 // intern replaces memberOf values by the shared DN strings of the groups they name. Values
@@ -161,12 +218,14 @@ func (l *auditLoader) intern(dns []string) []string {
 	return slices.Clip(out)
 }
 
-func (l *auditLoader) loadAccounts(ctx context.Context) error {
+// loadAccounts reads every account into the inventory. Their memberOf values are interned by
+// the caller, once the groups (read at the same time) are known.
+func (l *auditLoader) loadAccounts(ctx context.Context, r *Client, p *part) error {
 	attrs := []string{"sAMAccountName", "objectSid", "objectClass", "userAccountControl", "memberOf", "primaryGroupID",
 		"lastLogonTimestamp", "pwdLastSet", "whenCreated", "adminCount", "servicePrincipalName", "dNSHostName",
 		"msDS-AllowedToDelegateTo", "msDS-AllowedToActOnBehalfOfOtherIdentity"}
 	// objectClass=user includes computers (a subclass), inetOrgPerson and managed service accounts.
-	err := l.search(ctx, "(objectClass=user)", attrs, SearchOptions{}, func(e *Entry) error {
+	err := l.search(ctx, r, "(objectClass=user)", attrs, SearchOptions{}, func(e *Entry) error {
 		a := inventory.Account{
 			DN:                  e.DN,
 			SAMAccountName:      e.Value("sAMAccountName"),
@@ -178,14 +237,14 @@ func (l *auditLoader) loadAccounts(ctx context.Context) error {
 			PasswordLastSet:     timeOrZero(fileTime(e.Value("pwdLastSet"))),
 			Created:             timeOrZero(generalizedTime(e.Value("whenCreated"))),
 			AdminCount:          e.Value("adminCount") == "1",
-			MemberOf:            l.intern(e.Values("memberOf")),
+			MemberOf:            e.Values("memberOf"),
 			DNSHostName:         e.Value("dNSHostName"),
 			AllowedToDelegateTo: e.Values("msDS-AllowedToDelegateTo"),
 		}
 		if raw := e.Raw("msDS-AllowedToActOnBehalfOfOtherIdentity"); len(raw) > 0 {
 			sd, err := inventory.ParseSecurityDescriptor(raw)
 			if err != nil {
-				l.inv.Warnings = append(l.inv.Warnings, fmt.Sprintf("%s: msDS-AllowedToActOnBehalfOfOtherIdentity: %v", e.DN, err))
+				p.warnings = append(p.warnings, fmt.Sprintf("%s: msDS-AllowedToActOnBehalfOfOtherIdentity: %v", e.DN, err))
 			} else {
 				a.AllowedToActOnBehalf = sd
 			}
@@ -205,10 +264,10 @@ func (l *auditLoader) loadAccounts(ctx context.Context) error {
 
 // loadContainerACLs reads the descriptors of OUs and containers, AdminSDHolder among them:
 // delegations are set there.
-func (l *auditLoader) loadContainerACLs(ctx context.Context) error {
-	err := l.search(ctx, "(|(objectClass=organizationalUnit)(objectClass=container))", []string{"objectClass"},
+func (l *auditLoader) loadContainerACLs(ctx context.Context, r *Client, p *part) error {
+	err := l.search(ctx, r, "(|(objectClass=organizationalUnit)(objectClass=container))", []string{"objectClass"},
 		SearchOptions{SecurityDescriptor: true},
-		func(e *Entry) error { l.addSecured(e, inventory.ClassContainer); return nil })
+		func(e *Entry) error { p.addSecured(e, inventory.ClassContainer); return nil })
 	if err != nil {
 		return fmt.Errorf("read OU and container permissions: %w", err)
 	}
@@ -216,23 +275,33 @@ func (l *auditLoader) loadContainerACLs(ctx context.Context) error {
 }
 
 // loadPrivilegedACLs reads the descriptors of the privileged groups and of every account
-// that holds one, by SID, in batches.
-func (l *auditLoader) loadPrivilegedACLs(ctx context.Context) error {
+// that holds one, by SID, in batches spread over the readers.
+func (l *auditLoader) loadPrivilegedACLs(ctx context.Context, readers *readerPool) error {
 	if l.privileged == nil {
 		return nil
 	}
-	err := l.searchSIDs(ctx, l.privileged(l.inv), []string{"objectClass"}, true, func(e *Entry) {
-		switch {
-		case hasClass(e, "computer"):
-			l.addSecured(e, inventory.ClassComputer)
-		case hasClass(e, "group"):
-			l.addSecured(e, inventory.ClassGroup)
-		default:
-			l.addSecured(e, inventory.ClassUser)
+	batches := slices.Collect(slices.Chunk(l.privileged(l.inv), sidBatch))
+	parts := make([]part, len(batches))
+	steps := make([]func(context.Context, *Client) error, len(batches))
+	for i, batch := range batches {
+		steps[i] = func(ctx context.Context, r *Client) error {
+			return l.searchSIDs(ctx, r, batch, []string{"objectClass"}, true, func(e *Entry) {
+				switch {
+				case hasClass(e, "computer"):
+					parts[i].addSecured(e, inventory.ClassComputer)
+				case hasClass(e, "group"):
+					parts[i].addSecured(e, inventory.ClassGroup)
+				default:
+					parts[i].addSecured(e, inventory.ClassUser)
+				}
+			})
 		}
-	})
-	if err != nil {
+	}
+	if err := readers.run(ctx, steps); err != nil {
 		return fmt.Errorf("read privileged objects' permissions: %w", err)
+	}
+	for i := range parts {
+		l.merge(&parts[i])
 	}
 	return nil
 }
@@ -263,54 +332,51 @@ func (l *auditLoader) resolveTrustees(ctx context.Context) error {
 			want(ace.SID)
 		}
 	}
-	err := l.searchSIDs(ctx, unknown, []string{"sAMAccountName", "cn"}, false, func(e *Entry) {
-		name := e.Value("sAMAccountName")
-		if name == "" {
-			name = e.Value("cn")
+	for batch := range slices.Chunk(unknown, sidBatch) {
+		err := l.searchSIDs(ctx, l.c, batch, []string{"sAMAccountName", "cn"}, false, func(e *Entry) {
+			name := e.Value("sAMAccountName")
+			if name == "" {
+				name = e.Value("cn")
+			}
+			l.inv.Principals[e.SID()] = inventory.Principal{DN: e.DN, Name: name}
+		})
+		if err != nil {
+			return fmt.Errorf("resolve trustee SIDs: %w", err)
 		}
-		l.inv.Principals[e.SID()] = inventory.Principal{DN: e.DN, Name: name}
-	})
-	if err != nil {
-		return fmt.Errorf("resolve trustee SIDs: %w", err)
 	}
 	return nil
 }
 
-// searchSIDs finds objects by SID, sidBatch at a time.
-func (l *auditLoader) searchSIDs(ctx context.Context, sids []string, attrs []string, sd bool, fn func(*Entry)) error {
-	for batch := range slices.Chunk(sids, sidBatch) {
-		var terms strings.Builder
-		for _, sid := range batch {
-			if esc, ok := EscapeSID(sid); ok {
-				terms.WriteString("(objectSid=" + esc + ")")
-			}
-		}
-		if terms.Len() == 0 {
-			continue
-		}
-		filter := "(|" + terms.String() + ")"
-		if err := l.search(ctx, filter, slices.Concat(attrs, []string{"objectSid"}), SearchOptions{SecurityDescriptor: sd},
-			func(e *Entry) error { fn(e); return nil }); err != nil {
-			return err
+// searchSIDs finds objects by SID, at most sidBatch of them, in one search on r.
+func (l *auditLoader) searchSIDs(ctx context.Context, r *Client, sids []string, attrs []string, sd bool, fn func(*Entry)) error {
+	var terms strings.Builder
+	for _, sid := range sids {
+		if esc, ok := EscapeSID(sid); ok {
+			terms.WriteString("(objectSid=" + esc + ")")
 		}
 	}
-	return nil
+	if terms.Len() == 0 {
+		return nil
+	}
+	filter := "(|" + terms.String() + ")"
+	return l.search(ctx, r, filter, slices.Concat(attrs, []string{"objectSid"}), SearchOptions{SecurityDescriptor: sd},
+		func(e *Entry) error { fn(e); return nil })
 }
 
 // addSecured parses an entry's nTSecurityDescriptor; an unreadable one becomes a warning,
 // so one odd object does not cost the whole audit.
-func (l *auditLoader) addSecured(e *Entry, class inventory.ObjectClass) {
+func (p *part) addSecured(e *Entry, class inventory.ObjectClass) {
 	raw := e.Raw("nTSecurityDescriptor")
 	if len(raw) == 0 {
-		l.inv.Warnings = append(l.inv.Warnings, fmt.Sprintf("%s: permissions not readable (no nTSecurityDescriptor returned)", e.DN))
+		p.warnings = append(p.warnings, fmt.Sprintf("%s: permissions not readable (no nTSecurityDescriptor returned)", e.DN))
 		return
 	}
 	sd, err := inventory.ParseSecurityDescriptor(raw)
 	if err != nil {
-		l.inv.Warnings = append(l.inv.Warnings, fmt.Sprintf("%s: %v", e.DN, err))
+		p.warnings = append(p.warnings, fmt.Sprintf("%s: %v", e.DN, err))
 		return
 	}
-	l.inv.Secured = append(l.inv.Secured, inventory.SecuredObject{DN: e.DN, Class: class, SID: e.SID(), SD: sd})
+	p.secured = append(p.secured, inventory.SecuredObject{DN: e.DN, Class: class, SID: e.SID(), SD: sd})
 }
 
 // timeOrZero is a time attribute as the inventory holds it: the zero time for "not set".

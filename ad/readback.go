@@ -1,6 +1,7 @@
 package ad
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -187,13 +188,14 @@ func (c *Client) checkWith(check func(*ldap.Conn) (bool, error)) func(context.Co
 }
 
 // freshConn opens and binds a second connection with the Client's settings, within ctx's
-// deadline.
+// deadline, to the DC the Client is connected to (the one that answered, when Candidates
+// named several).
 func (c *Client) freshConn(ctx context.Context) (*ldap.Conn, error) {
 	cfg := c.cfg
 	if d, ok := ctx.Deadline(); ok {
 		cfg.Timeout = max(time.Until(d), time.Millisecond)
 	}
-	ep, err := parseEndpoint(cfg.URL)
+	ep, err := parseEndpoint(cmp.Or(c.url, cfg.URL))
 	if err != nil {
 		return nil, err
 	}

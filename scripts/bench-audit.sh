@@ -6,6 +6,10 @@
 #
 #   sudo scripts/bench-audit.sh                      2 rounds of 5 timed runs per command
 #   sudo BENCH_AUDIT_RUNS=10 scripts/bench-audit.sh
+#   sudo BENCH_AUDIT_USERS=100000 BENCH_AUDIT_RUNS=3 scripts/bench-audit.sh
+#                                                    the same shape at 100,000 users and 10,000
+#                                                    groups (not in CI: seeding takes minutes,
+#                                                    its cache ~3 GB, each run ~1 minute)
 #
 # It never touches the shared lab DC (scripts/lab.sh on 127.0.0.1): it runs a SECOND Samba DC,
 # built by scripts/lab.sh itself, in its own network namespace (so 127.0.0.1:636 there is the
@@ -19,11 +23,15 @@
 #   3. the result is saved to ${BENCH_AUDIT_LAB_DIR}-seeded.tar, keyed on the seed scripts and
 #      the Samba version; later runs only unpack it.
 #
-# Settings: BENCH_AUDIT_RUNS (hyperfine --runs, default 5), BENCH_AUDIT_WARMUP (--warmup,
+# Settings: BENCH_AUDIT_USERS (20000 by default; a multiple of 20,000: the seed scales every
+# count, each scale has its own cached seed ${BENCH_AUDIT_LAB_DIR}-seeded[-USERS].tar and its
+# own section of the doc), BENCH_AUDIT_RUNS (hyperfine --runs, default 5), BENCH_AUDIT_WARMUP (--warmup,
 # default 1), BENCH_AUDIT_ROUNDS (hyperfine rounds, order reversed each round, default 2), BENCH_AUDIT_NETNS
 # (default adkit-scale), BENCH_AUDIT_LAB_DIR (default /var/tmp/adkit-lab-scale),
 # BENCH_AUDIT_DOC (default docs/benchmarks.md), BENCH_AUDIT_RESEED=1 (ignore the cached seed),
-# BENCH_AUDIT_KEEP=1 (keep the work directory: hyperfine JSON, report, dumps, logs).
+# BENCH_AUDIT_KEEP=1 (keep the work directory: hyperfine JSON, report, dumps, logs),
+# BENCH_AUDIT_PAIRS (interleaved GNU time pairs for peak RSS and CPU, default 3),
+# BENCH_AUDIT_SEED_ONLY=1 (build or check the cached seed, then stop: seed a big scale ahead).
 # Needs root (network namespaces, Samba). Installs hyperfine, GNU time and ldb-tools with apt
 # if missing.
 set -euo pipefail
@@ -31,14 +39,17 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO=$(pwd)
 
 RUNS=${BENCH_AUDIT_RUNS:-5}
+USERS=${BENCH_AUDIT_USERS:-20000}
 ROUNDS=${BENCH_AUDIT_ROUNDS:-2}
+PAIRS=${BENCH_AUDIT_PAIRS:-3}
 WARMUP=${BENCH_AUDIT_WARMUP:-1}
 NS=${BENCH_AUDIT_NETNS:-adkit-scale}
 LAB_DIR=$(realpath -m -- "${BENCH_AUDIT_LAB_DIR:-/var/tmp/adkit-lab-scale}")
 CACHE="${LAB_DIR}-seeded.tar"
+[[ $USERS == 20000 ]] || CACHE="${LAB_DIR}-seeded-${USERS}.tar"
 DOC=${BENCH_AUDIT_DOC:-$REPO/docs/benchmarks.md}
 # Bump when the seeding procedure changes in a way the hashed files do not show.
-SEED_FORMAT=1
+SEED_FORMAT=2
 
 BASE_DN=DC=lab,DC=adkit,DC=test
 BIND_UPN=Administrator@lab.adkit.test
@@ -59,6 +70,8 @@ secs() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 [[ $EUID -eq 0 ]] || die "run as root (network namespace, Samba DC)"
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_AUDIT_RUNS must be a positive number"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_AUDIT_ROUNDS must be a positive number"
+[[ $PAIRS =~ ^[1-9][0-9]*$ ]] || die "BENCH_AUDIT_PAIRS must be a positive number"
+[[ $USERS =~ ^[1-9][0-9]*$ ]] && ((USERS % 20000 == 0)) || die "BENCH_AUDIT_USERS must be a multiple of 20000"
 
 need=()
 command -v hyperfine >/dev/null || need+=(hyperfine)
@@ -130,7 +143,7 @@ ip -n "$NS" link set lo up
 # ---- the seeded scale DC -------------------------------------------------------------
 stamp() {
 	{
-		printf 'seed format %s\n' "$SEED_FORMAT"
+		printf 'seed format %s users %s\n' "$SEED_FORMAT" "$USERS"
 		cat "$SEED_PY" "$REPO/scripts/lab/seed-ldif.sh" "$REPO/scripts/lab/seed-audit.sh"
 		samba --version
 		printf '%s\n' "$LAB_DIR"
@@ -156,7 +169,11 @@ RESTORE_UNPACK=""
 seed() {
 	local t0 t ldif="$WORK/ldif"
 	t0=$(now)
-	log "building the scale DC from scratch (about 5 minutes; cached afterwards in $CACHE)"
+	log "building the scale DC from scratch ($USERS users: about $((USERS / 20000 * 2)) minutes; cached afterwards in $CACHE)"
+	# The seeded state takes about 30 MiB per 1,000 users, twice (directory and tarball).
+	local need_mib=$((USERS * 60 / 1000 + 1024)) free_mib
+	free_mib=$(df -Pm "$(dirname "$LAB_DIR")" | awk 'NR == 2 { print $4 }')
+	((free_mib > need_mib)) || die "$(dirname "$LAB_DIR") has $free_mib MiB free; seeding $USERS users needs about $need_mib MiB"
 	# A fresh lab: lab.sh restores its own pristine copy of LAB_DIR, or provisions and seeds it.
 	lab reset >"$WORK/lab-reset.log" 2>&1 || {
 		tail -n 20 "$WORK/lab-reset.log" >&2
@@ -167,7 +184,7 @@ seed() {
 	tlab=$(secs "$t0")
 	mkdir -p "$ldif"
 	t=$(now)
-	"$SYSPY" "$SEED_PY" ldif "$ldif" >"$WORK/seed-counts.txt"
+	"$SYSPY" "$SEED_PY" ldif "$ldif" "$USERS" >"$WORK/seed-counts.txt"
 	local tgen
 	tgen=$(secs "$t")
 	t=$(now)
@@ -176,7 +193,14 @@ seed() {
 	local tacl
 	tacl=$(secs "$t")
 	t=$(now)
-	"$SYSPY" "$SEED_PY" add "$LAB_DIR/etc/smb.conf" "$LAB_DIR/private/sam.ldb" "$ldif/c.ldif" >/dev/null
+	"$SYSPY" "$SEED_PY" add "$LAB_DIR/etc/smb.conf" "$LAB_DIR/private/sam.ldb" "$ldif/c.ldif" >/dev/null 2>"$WORK/seed-add.log" || {
+		tail -n 20 "$WORK/seed-add.log" >&2
+		die "adding the users and groups failed"
+	}
+	# The cost per 5,000 records at the start and at the end: flat when batching works.
+	local chunks
+	chunks=$(sed -n 's/^add: .*; these [0-9]* in \([0-9.]*\) s, CPU \([0-9.]*\) s$/\1 \2/p' "$WORK/seed-add.log" |
+		awk '{ w[++n] = $1; c[n] = $2 } END { if (n) printf "first 5,000 records %s s (CPU %s s), last 5,000 %s s (CPU %s s)", w[1], c[1], w[n], c[n] }')
 	"$SYSPY" "$SEED_PY" primary "$LAB_DIR/etc/smb.conf" "$LAB_DIR/private/sam.ldb" >/dev/null
 	local tadd
 	tadd=$(secs "$t")
@@ -190,11 +214,12 @@ seed() {
 		date -u +%Y-%m-%dT%H:%M:%SZ
 	} >"$LAB_DIR/.scale-stamp"
 	SEED_SECS=$(secs "$t0")
-	SEED_DETAIL="fresh lab ${tlab} s, LDIF ${tgen} s, OUs+delegations ${tacl} s, users+groups ${tadd} s, whenCreated/pwdLastSet ${traw} s"
+	SEED_DETAIL="fresh lab ${tlab} s, LDIF ${tgen} s, OUs+delegations ${tacl} s, users+groups ${tadd} s (${chunks:-no 5,000-record chunk}), whenCreated/pwdLastSet ${traw} s"
 	# Kept in the tarball, so that runs restoring it can still say what seeding cost.
 	{
 		printf 'SEED_SECS=%s\nSEED_DETAIL=%s\n' "$SEED_SECS" "$SEED_DETAIL"
 		sed 's/^\([a-z ]*\): /SEEDED_\1=/; s/ /_/g' "$WORK/seed-counts.txt"
+		sed -n 's/^add: \([0-9]*\) records, [0-9]* s; these [0-9]* in \([0-9.]*\) s, CPU \([0-9.]*\) s$/SEED_CHUNK_\1=\2 s, CPU \3 s/p' "$WORK/seed-add.log"
 	} >"$LAB_DIR/.scale-seed.env"
 	t=$(now)
 	tar -cf "$CACHE.tmp.$$" -C "$LAB_DIR" --exclude=./run --exclude=./log --exclude=./msg.sock \
@@ -224,6 +249,10 @@ else
 	seed
 	SEEDED_THIS_RUN=1
 fi
+if [[ ${BENCH_AUDIT_SEED_ONLY:-} == 1 ]]; then
+	log "seeded state ready in $CACHE (BENCH_AUDIT_SEED_ONLY=1: not measuring)"
+	exit 0
+fi
 t_restore=$(now)
 restore
 lab up >"$WORK/lab-up.log" 2>&1 || {
@@ -251,6 +280,10 @@ unset ADKIT_BIND_PASSWORD ADKIT_PROFILE ADKIT_KERBEROS ADKIT_TLS_SKIP_VERIFY ADK
 export ADKIT_CONFIG="$WORK/config.yaml" XDG_CONFIG_HOME="$WORK/home" XDG_STATE_HOME="$WORK/home"
 export ADKIT_LDAP_URL=$URL ADKIT_CA_FILE=$CA ADKIT_BASE_DN=$BASE_DN ADKIT_BIND_USER=$BIND_UPN
 export ADKIT_BIND_PASSWORD_FILE=$PASSFILE
+# Samba evaluates a whole paged search when its first page is asked for: at 100,000 users on a
+# loaded machine that took more than adkit's default 30 s per request. ldapsearch waits as
+# long as it takes; so does adkit here (BENCH_AUDIT_TIMEOUT, default 10m).
+export ADKIT_TIMEOUT=${BENCH_AUDIT_TIMEOUT:-10m}
 export LDAPTLS_CACERT=$CA LDAPTLS_REQCERT=demand
 
 step "adkit audit run -v (once: searches, pages, counts)"
@@ -374,8 +407,8 @@ measure() { # measure NAME I CMD...: GNU time -v to $WORK/time-NAME-I.txt, DC CP
 	b=$(samba_cpu)
 	echo "$(((b - a) * 1000 / TICKS))" >"$WORK/dccpu-$name-$i.txt"
 }
-step "peak memory and CPU split (/usr/bin/time -v, 3 interleaved pairs)"
-for i in 1 2 3; do
+step "peak memory and CPU split (/usr/bin/time -v, $PAIRS interleaved pairs)"
+for ((i = 1; i <= PAIRS; i++)); do
 	if ((i % 2)); then
 		measure adkit "$i" "$ADKIT" audit run -o json
 		measure ref "$i" bash "$REF"
@@ -389,6 +422,7 @@ done
 step "results"
 cat >"$WORK/facts.env" <<EOF
 DATE=$(date -u +%Y-%m-%d)
+USERS=$USERS
 NPROC=$(nproc)
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 MEM_GIB=$(awk '/MemTotal/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo)

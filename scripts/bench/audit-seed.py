@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Seeds the scale domain of the permission-audit benchmark (scripts/bench-audit.sh).
 
-    audit-seed.py ldif OUTDIR                    writes OUTDIR/{a,c,raw}.ldif (stdlib only)
+    audit-seed.py ldif OUTDIR [USERS]            writes OUTDIR/{a,c,raw}.ldif (stdlib only);
+                                                 USERS: 20000 (default), 100000, ... (same shape)
     audit-seed.py acl  SMB_CONF SAM_LDB          grants the delegations (Samba python bindings)
     audit-seed.py add SMB_CONF SAM_LDB LDIF      adds/modifies the records of LDIF (ditto)
     audit-seed.py primary SMB_CONF SAM_LDB       moves a few admins' primary group (ditto)
@@ -48,6 +49,10 @@ LEAVERS = "OU=Leavers," + ROOT
 
 DEPTS = 20
 TEAMS = 5  # team OUs per department
+# The shape at 20,000 users; SCALE (the `ldif` command's USERS / 20,000) multiplies every
+# count, so 100,000 users come with 10,000 groups, as 20,000 come with 2,000. The OUs, the
+# delegations and the 25 groups outside the tree stay as they are.
+SCALE = 1
 N_PEOPLE = 17500
 N_LEAVERS = 2000
 N_SERVICE = 450
@@ -55,6 +60,18 @@ N_ADMINS = 50  # 20,000 users in all
 # Tree of 1,975 nested groups in five levels (each group is a member of one group of the
 # level above, one in ten of a second one), plus 25 other groups: 2,000.
 LEVELS = [15, 75, 200, 485, 1200]
+
+
+def set_scale(users):
+    """Scales the counts to USERS (a multiple of 20,000)."""
+    global SCALE, N_PEOPLE, N_LEAVERS, N_SERVICE, N_ADMINS, LEVELS
+    if users <= 0 or users % 20000:
+        raise SystemExit("audit-seed.py: USERS must be a multiple of 20000, not %d" % users)
+    k = users // 20000
+    SCALE = k
+    N_PEOPLE, N_LEAVERS, N_SERVICE, N_ADMINS = 17500 * k, 2000 * k, 450 * k, 50 * k
+    # 1,975 tree groups become 1,975k + 25(k-1): with the 25 others, exactly 2,000k groups.
+    LEVELS = [15 * k, 75 * k, 200 * k, 485 * k, 1200 * k + 25 * (k - 1)]
 
 GLOBAL = -2147483646
 
@@ -350,13 +367,13 @@ class Gen:
 
 # ---- phases with Samba's python bindings (offline, as the DC itself would) ------------
 
-def samdb(conf, url):
+def samdb(conf, url, options=None):
     from samba.param import LoadParm
     from samba.samdb import SamDB
     from samba.auth import system_session
     lp = LoadParm()
     lp.load(conf)
-    return SamDB(url=url, lp=lp, session_info=system_session())
+    return SamDB(url=url, lp=lp, session_info=system_session(), options=options)
 
 
 def sid_of(db, dn):
@@ -396,22 +413,50 @@ def phase_acl(conf, url):
     print("acl: %d delegations" % len(grants))
 
 
+# Records per transaction of `add`. In batch mode the index lists live in memory during a
+# transaction and are written out at its commit, so a commit costs about the size of the
+# lists (every user is in objectClass=user's); 5,000 records make that a small share.
+ADD_CHUNK = 5000
+
+
 def phase_add(conf, url, path):
     import ldb
-    db = samdb(conf, url)
-    t0 = time.time()
+    # batch_mode (what `samba-tool domain join` uses to replicate a whole domain, see
+    # samba.provision.setup_samdb): ldb_kv then runs no sub-transaction per request. Without
+    # it, every add inside a transaction copies each index list it touches (those of
+    # objectClass, objectCategory, sAMAccountType... hold every user) into and out of a nested
+    # index cache, so an add costs time in proportion to the users already there; and with
+    # one transaction per add, the commit rewrites those lists on disk instead. In batch mode
+    # an add changes the lists in the transaction's index cache in place, and a commit writes
+    # each list once: the cost per record stays flat. The price: a failing record aborts
+    # its whole chunk (the seed then stops; the bench script starts from a fresh lab).
+    # transaction_index_cache_size: the buckets of that cache, as provision sizes it for
+    # 100,000 users.
+    db = samdb(conf, url, ["batch_mode:1", "transaction_index_cache_size:202481"])
+    t0 = t_chunk = time.time()
+    c_chunk = time.process_time()  # CPU: on a shared machine, wall time says more about the others
     n = 0
     with open(path) as f:
         records = db.parse_ldif(f.read())
-    for changetype, msg in records:
-        # No explicit transaction: ldb wraps each request in its own (see the module doc).
-        if changetype == ldb.CHANGETYPE_MODIFY:
-            db.modify(msg)
-        else:
-            db.add(msg)
-        n += 1
-        if n % 5000 == 0:
-            sys.stderr.write("add: %d records, %.0fs\n" % (n, time.time() - t0))
+    db.transaction_start()
+    try:
+        for changetype, msg in records:
+            if changetype == ldb.CHANGETYPE_MODIFY:
+                db.modify(msg)
+            else:
+                db.add(msg)
+            n += 1
+            if n % ADD_CHUNK == 0:
+                db.transaction_commit()
+                now, cpu = time.time(), time.process_time()
+                sys.stderr.write("add: %d records, %.0f s; these %d in %.1f s, CPU %.1f s\n" % (
+                    n, now - t0, ADD_CHUNK, now - t_chunk, cpu - c_chunk))
+                t_chunk, c_chunk = now, cpu
+                db.transaction_start()
+    except Exception:
+        db.transaction_cancel()
+        raise
+    db.transaction_commit()
     print("add: %d records in %.1fs" % (n, time.time() - t0))
 
 
@@ -436,7 +481,9 @@ def phase_primary(conf, url):
 
 
 def main(argv):
-    if len(argv) == 3 and argv[1] == "ldif":
+    if len(argv) in (3, 4) and argv[1] == "ldif":
+        if len(argv) == 4:
+            set_scale(int(argv[3]))
         Gen(argv[2]).run()
     elif len(argv) == 4 and argv[1] == "acl":
         phase_acl(argv[2], argv[3])
