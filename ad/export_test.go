@@ -109,9 +109,10 @@ func (c *Client) CreateLosingTheAnswer(ctx context.Context, dn, sam, employeeID 
 // nobody listens on, as when the domain controller went away with the answer; the returned
 // function undoes it.
 func (c *Client) BreakReadBackForTest() (undo func()) {
-	url := c.cfg.URL
-	c.cfg.URL = "ldaps://127.0.0.1:1"
-	return func() { c.cfg.URL = url }
+	// A read-back dials the DC the client reached (c.url), else the configured URL.
+	cfgURL, reached := c.cfg.URL, c.url
+	c.cfg.URL, c.url = "ldaps://127.0.0.1:1", "ldaps://127.0.0.1:1"
+	return func() { c.cfg.URL, c.url = cfgURL, reached }
 }
 
 // ModifyLosingTheAnswer runs one modify through change, as the account and membership
