@@ -7,6 +7,7 @@ package auditcmd
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -36,8 +37,17 @@ lists those checks.`,
 type inventoryLoader func(ctx context.Context, opts check.LoadOptions) (*check.Inventory, error)
 
 // loadFromAD connects (lazily, when a command runs) and loads the inventory.
+// auditRequestTimeout is how long the audit waits for one search unless --timeout says
+// otherwise: Samba evaluates a whole search before it sends the first page, which took over
+// 30 s (the default) for the accounts of a 100,000-user domain. Reaching each DC stays
+// bounded by --dc-timeout, so a DC that is down still fails fast.
+const auditRequestTimeout = 10 * time.Minute
+
 func loadFromAD(f *factory.Factory) inventoryLoader {
 	return func(ctx context.Context, opts check.LoadOptions) (*check.Inventory, error) {
+		if s, err := f.Settings(); err == nil && !s.TimeoutSet {
+			s.Timeout = max(s.Timeout, auditRequestTimeout)
+		}
 		c, err := f.AD(ctx)
 		if err != nil {
 			return nil, err

@@ -32,6 +32,9 @@ type Settings struct {
 	TokenCache string
 	AuditLog   string
 	Timeout    time.Duration
+	// TimeoutSet says the technician chose Timeout (flag, environment or profile): a long
+	// job may then wait longer than DefaultTimeout only if they did not.
+	TimeoutSet bool
 	// DCTimeout bounds reaching one DC before the next is tried, and each DC of a per-DC
 	// command (--dc-timeout); zero leaves ad's default (10s).
 	DCTimeout     time.Duration
@@ -131,7 +134,7 @@ func Resolve(flags Flags, getenv func(string) string, file *File) (*Settings, er
 		if err != nil || d <= 0 {
 			return nil, fmt.Errorf("timeout %q is not a positive duration such as 30s or 2m", timeout)
 		}
-		s.Timeout = d
+		s.Timeout, s.TimeoutSet = d, true
 	}
 	if v := pick("dc-timeout", "ADKIT_DC_TIMEOUT", p.DCTimeout); v != "" {
 		d, err := time.ParseDuration(v)
