@@ -12,29 +12,10 @@
 set -euo pipefail
 export LC_ALL=C
 
-LAB_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lab.sh
-eval "$("$LAB_SH" env)"
-DIR=$ADKIT_LAB_DIR
-BASE=$ADKIT_BASE_DN
-ADMIN=$ADKIT_BIND_USER
-ADMIN_PASS=$ADKIT_BIND_PASSWORD_FILE
-URL=ldaps://127.0.0.1
-CONF="$DIR/etc/smb.conf"
-SAM_LDB="$DIR/private/sam.ldb"
-MARKER="$DIR/.audit-seeded"
-export LDAPTLS_CACERT="$ADKIT_CA_FILE" LDAPTLS_REQCERT=demand
-unset ADKIT_BIND_PASSWORD
-
-log() { printf 'lab: audit seed: %s\n' "$*" >&2; }
-die() {
-	printf 'lab: audit seed: error: %s\n' "$*" >&2
-	exit 1
-}
-
-self_hash=$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)
-if [[ -f $MARKER && $(<"$MARKER") == "$self_hash" ]]; then
-	exit 0
-fi
+SEED_NAME="audit seed"
+SEED_MARKER=.audit-seeded
+# shellcheck source=seed-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/seed-lib.sh"
 
 AUDIT="OU=Audit,$BASE"
 ADMINS="OU=Admins,$BASE"
@@ -48,34 +29,6 @@ DC_HOST=adkitdc.lab.adkit.test
 DC_DN="CN=ADKITDC,OU=Domain Controllers,$BASE"
 SYSPY=/usr/bin/python3 # Samba's python bindings live in the system interpreter
 
-search() { ldapsearch -LLL -o ldif-wrap=no -o nettimeout=10 -H "$URL" -x -D "$ADMIN" -y "$ADMIN_PASS" "$@"; }
-
-# sid_of DN: objectSid as S-1-... text.
-sid_of() {
-	local hex i n o sid
-	hex=$(search -b "$1" -s base '(objectClass=*)' objectSid | awk '/^objectSid:: / { print $2 }' |
-		base64 -d | od -An -tx1 -v | tr -d ' \n')
-	[[ ${#hex} -ge 16 ]] || return 1
-	n=$((16#${hex:2:2}))
-	sid="S-$((16#${hex:0:2}))-$((16#${hex:4:12}))"
-	for ((i = 0; i < n; i++)); do
-		o=$((16 + i * 8))
-		sid+="-$((16#${hex:o+6:2}${hex:o+4:2}${hex:o+2:2}${hex:o:2}))"
-	done
-	echo "$sid"
-}
-
-# apply LDIF_FILE: one `ldapadd -c`; only "already exists" answers are tolerated on a re-run.
-apply() {
-	local out rc=0 bad
-	out=$(ldapadd -c -H "$URL" -x -D "$ADMIN" -y "$ADMIN_PASS" -f "$1" 2>&1 >/dev/null) || rc=$?
-	bad=$(printf '%s\n' "$out" | grep -E '^ldap_[a-z_]+: ' | grep -vE 'Already exists \(68\)|Type or value exists \(20\)' || true)
-	if [[ -n $bad ]] || { ((rc != 0)) && ((rc != 68)) && ((rc != 20)); }; then
-		printf '%s\n' "$out" | tail -n 20 >&2
-		die "ldapadd failed (exit $rc)"
-	fi
-}
-
 # add_ace DN SDDL_ACE: adds one ACE unless the DACL already holds it.
 add_ace() {
 	local acl
@@ -85,9 +38,6 @@ add_ace() {
 	fi
 }
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-chmod 0700 "$tmp"
 
 PW=$(printf '"%s"' "$(<"$ADKIT_LAB_USER_PASSWORD_FILE")" | iconv -f UTF-8 -t UTF-16LE | base64 -w0)
 
@@ -243,5 +193,5 @@ rbcd "CN=AUDITSRV02,$AUDIT" "O:BAD:(A;;$all_rights;;;$actor)"
 rbcd "CN=AUDITSRV03,$AUDIT" "O:BAD:(D;;$all_rights;;;$actor)(A;;$all_rights;;;$actor)"
 rbcd "$DC_DN" "O:BAD:(A;;$all_rights;;;$actor)"
 
-printf '%s' "$self_hash" >"$MARKER"
+seed_done
 log "done"

@@ -19,48 +19,12 @@
 set -euo pipefail
 export LC_ALL=C
 
-LAB_SH=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lab.sh
-eval "$("$LAB_SH" env)"
-DIR=$ADKIT_LAB_DIR
-BASE=$ADKIT_BASE_DN
-ADMIN=$ADKIT_BIND_USER
-ADMIN_PASS=$ADKIT_BIND_PASSWORD_FILE
-URL=ldaps://127.0.0.1
-CONF="$DIR/etc/smb.conf"
-SAM_LDB="$DIR/private/sam.ldb"
-MARKER="$DIR/.computers-seeded"
+SEED_NAME="computer seed"
+SEED_MARKER=.computers-seeded
+# shellcheck source=seed-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/seed-lib.sh"
 SCHEMA="CN=Schema,CN=Configuration,$BASE"
-export LDAPTLS_CACERT="$ADKIT_CA_FILE" LDAPTLS_REQCERT=demand
-unset ADKIT_BIND_PASSWORD
-
-log() { printf 'lab: computer seed: %s\n' "$*" >&2; }
-die() {
-	printf 'lab: computer seed: error: %s\n' "$*" >&2
-	exit 1
-}
-
-self_hash=$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)
-if [[ -f $MARKER && $(<"$MARKER") == "$self_hash" ]]; then
-	exit 0
-fi
 command -v ldbmodify >/dev/null && command -v ldbsearch >/dev/null || die "ldbmodify is missing (Debian package ldb-tools; scripts/lab.sh up installs it)"
-
-search() { ldapsearch -LLL -o ldif-wrap=no -o nettimeout=10 -H "$URL" -x -D "$ADMIN" -y "$ADMIN_PASS" "$@"; }
-
-# sid_of DN: objectSid as S-1-... text.
-sid_of() {
-	local hex i n o sid
-	hex=$(search -b "$1" -s base '(objectClass=*)' objectSid | awk '/^objectSid:: / { print $2 }' |
-		base64 -d | od -An -tx1 -v | tr -d ' \n')
-	[[ ${#hex} -ge 16 ]] || return 1
-	n=$((16#${hex:2:2}))
-	sid="S-$((16#${hex:0:2}))-$((16#${hex:4:12}))"
-	for ((i = 0; i < n; i++)); do
-		o=$((16 + i * 8))
-		sid+="-$((16#${hex:o+6:2}${hex:o+4:2}${hex:o+2:2}${hex:o:2}))"
-	done
-	echo "$sid"
-}
 
 # schema_guid LDAP-DISPLAY-NAME: the attribute's schemaIDGUID as text (Samba picks it).
 schema_guid() {
@@ -71,17 +35,6 @@ schema_guid() {
 	# The first three fields are little-endian on the wire.
 	printf '%s-%s-%s-%s-%s\n' "${hex:6:2}${hex:4:2}${hex:2:2}${hex:0:2}" "${hex:10:2}${hex:8:2}" \
 		"${hex:14:2}${hex:12:2}" "${hex:16:4}" "${hex:20:12}"
-}
-
-# apply LDIF_FILE: one `ldapadd -c`; only "already exists" answers are tolerated on a re-run.
-apply() {
-	local out rc=0 bad
-	out=$(ldapadd -c -H "$URL" -x -D "$ADMIN" -y "$ADMIN_PASS" -f "$1" 2>&1 >/dev/null) || rc=$?
-	bad=$(printf '%s\n' "$out" | grep -E '^ldap_[a-z_]+: ' | grep -vE 'Already exists \(68\)|Type or value exists \(20\)' || true)
-	if [[ -n $bad ]] || { ((rc != 0)) && ((rc != 68)) && ((rc != 20)); }; then
-		printf '%s\n' "$out" | tail -n 20 >&2
-		die "ldapadd failed (exit $rc)"
-	fi
 }
 
 # add_ace DN SDDL_ACE: adds one ACE unless the DACL already holds it (Samba may print the
@@ -95,9 +48,6 @@ add_ace() {
 	fi
 }
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-chmod 0700 "$tmp"
 
 # ---- schema ------------------------------------------------------------------------------
 
@@ -278,5 +228,5 @@ for name in msLAPS-PasswordExpirationTime ms-Mcs-AdmPwdExpirationTime; do
 	add_ace "$WS" "(OA;CIIO;RPWP;$g;$COMPUTER_CLASS;$helpdesk)"
 done
 
-printf '%s' "$self_hash" >"$MARKER"
+seed_done
 log "done"
