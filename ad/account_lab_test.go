@@ -5,12 +5,12 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"unicode"
 
 	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/labtest"
+	"github.com/adkit-dev/adkit/internal/password"
 	"github.com/adkit-dev/adkit/internal/secret"
 )
 
@@ -82,20 +82,7 @@ func TestResetPasswordGeneratedWithoutMustChange(t *testing.T) {
 	if res.Policy.MinLength != 8 || !res.Policy.Complexity || res.Policy.HistoryLength != 3 {
 		t.Errorf("policy = %+v, want the lab's (min 8, complex, history 3)", res.Policy)
 	}
-	var lower, upper, digit, symbol bool
-	for _, r := range p {
-		switch {
-		case unicode.IsLower(r):
-			lower = true
-		case unicode.IsUpper(r):
-			upper = true
-		case unicode.IsDigit(r):
-			digit = true
-		default:
-			symbol = true
-		}
-	}
-	if !lower || !upper || !digit || !symbol {
+	if lower, upper, digit, symbol := password.Classes(p); !lower || !upper || !digit || !symbol {
 		t.Errorf("generated password lacks a character class (lower %v upper %v digit %v symbol %v)", lower, upper, digit, symbol)
 	}
 	if err := rawBind(t, upn, p); err != nil {
