@@ -17,10 +17,7 @@ func (s *Server) listUsers(req *apiRequest) apiResponse {
 	s.syncTick()
 	t := s.tenant
 	t.mu.Lock()
-	items := make([]map[string]any, 0, len(t.users))
-	for _, u := range t.users {
-		items = append(items, u.json())
-	}
+	items := jsonOf(t.users)
 	expand, bad := t.expandLocked(req)
 	t.mu.Unlock()
 	if bad != nil {
