@@ -1,7 +1,6 @@
 package ad_test
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -15,9 +14,7 @@ import (
 )
 
 func TestUnlockAfterRealLockout(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	u, pw := newLabUser(t, c, staffOU(c))
 	upn := u.SAMAccountName + "@" + labDomain
 
@@ -62,9 +59,7 @@ func TestUnlockAfterRealLockout(t *testing.T) {
 }
 
 func TestResetPasswordGeneratedWithoutMustChange(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	u, oldPW := newLabUser(t, c, staffOU(c))
 	upn := u.SAMAccountName + "@" + labDomain
 
@@ -98,9 +93,7 @@ func TestResetPasswordGeneratedWithoutMustChange(t *testing.T) {
 }
 
 func TestResetPasswordPolicyMustChangeAndUnlock(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	u, pw0 := newLabUser(t, c, staffOU(c))
 	sam, upn := u.SAMAccountName, u.SAMAccountName+"@"+labDomain
 	used := []string{pw0}
@@ -199,9 +192,7 @@ func TestResetPasswordPolicyMustChangeAndUnlock(t *testing.T) {
 }
 
 func TestHelpdeskDelegation(t *testing.T) {
-	t.Parallel()
-	admin, _ := labtest.Connect(t)
-	ctx := context.Background()
+	admin, _, ctx := parallelLab(t)
 	cfg := labtest.HelpdeskConfig(t) // helpdesk1: reset, unlock, pwdLastSet under OU=Staff only
 	hdPW := cfg.Password
 	trail, logPath := labtest.Trail(t, false)
@@ -256,9 +247,7 @@ func TestHelpdeskDelegation(t *testing.T) {
 }
 
 func TestEnableDisableRoundTrip(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	u, pw := newLabUser(t, c, staffOU(c))
 	sam, upn := u.SAMAccountName, u.SAMAccountName+"@"+labDomain
 	if !u.Enabled {
