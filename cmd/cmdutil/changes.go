@@ -20,6 +20,17 @@ type Outcome struct {
 	Note        string
 }
 
+// Bulk is what a command that changes several targets takes from its arguments and the
+// global flags: the output format, the targets ("-" and @FILE read), --yes and --dry-run.
+// Such commands embed it in their options and fill it with Factory.Bulk, so that every one
+// reads them alike and in the same order.
+type Bulk struct {
+	Format  output.Format
+	Yes     bool
+	DryRun  bool
+	Targets []string
+}
+
 // ChangeReport is one line of a change command's -o json/csv output.
 type ChangeReport struct {
 	Target         string `json:"target"`

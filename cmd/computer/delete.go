@@ -16,7 +16,6 @@ import (
 	"github.com/adkit-dev/adkit/internal/config"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
-	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type computerDeleter interface {
@@ -24,16 +23,13 @@ type computerDeleter interface {
 }
 
 type deleteOptions struct {
-	IO          *iostreams.IOStreams
-	Computers   func(context.Context) (computerDeleter, error)
-	Confirmer   cmdutil.Confirmer
-	Now         func() time.Time
-	Format      output.Format
-	Yes         bool
-	DryRun      bool
+	IO        *iostreams.IOStreams
+	Computers func(context.Context) (computerDeleter, error)
+	Confirmer cmdutil.Confirmer
+	Now       func() time.Time
+	cmdutil.Bulk
 	Force       bool
 	SnapshotDir string
-	Targets     []string
 }
 
 func newCmdDelete(f *factory.Factory, runF func(*deleteOptions) error) *cobra.Command {
@@ -54,21 +50,18 @@ unless --force: the recovery passwords are deleted with it, so read them first w
 		Args: cmdutil.MinimumArgs(1, "PC: the computer to delete"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if opts.Format, err = f.Globals.Format(); err != nil {
-				return err
-			}
-			if opts.SnapshotDir == "" {
-				state, err := config.StateDir(f.Getenv)
-				if err != nil {
-					return err
+			if opts.Bulk, err = f.Bulk(args, func() error {
+				if opts.SnapshotDir == "" {
+					state, err := config.StateDir(f.Getenv)
+					if err != nil {
+						return err
+					}
+					opts.SnapshotDir = filepath.Join(state, "computers")
 				}
-				opts.SnapshotDir = filepath.Join(state, "computers")
-			}
-			targets, err := cmdutil.ReadTargets(f.IO.In, args)
-			if err != nil {
+				return nil
+			}); err != nil {
 				return err
 			}
-			opts.Targets, opts.Yes, opts.DryRun = targets, f.Globals.Yes, f.Globals.DryRun
 			return cmdutil.Run(cmd.Context(), opts, runF, deleteRun)
 		},
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
-	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type computerEnabler interface {
@@ -21,11 +20,8 @@ type enableOptions struct {
 	IO        *iostreams.IOStreams
 	Computers func(context.Context) (computerEnabler, error)
 	Confirmer cmdutil.Confirmer
-	Format    output.Format
-	Enable    bool
-	Yes       bool
-	DryRun    bool
-	Targets   []string
+	cmdutil.Bulk
+	Enable bool
 }
 
 func newCmdEnable(f *factory.Factory, runF func(*enableOptions) error) *cobra.Command {
@@ -49,10 +45,9 @@ func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions)
 	}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		var err error
-		if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
+		if opts.Bulk, err = f.Bulk(args); err != nil {
 			return err
 		}
-		opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
 		return cmdutil.Run(cmd.Context(), opts, runF, setEnabledRun)
 	}
 	return cmd

@@ -10,7 +10,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
-	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type computerResetter interface {
@@ -21,10 +20,7 @@ type resetOptions struct {
 	IO        *iostreams.IOStreams
 	Computers func(context.Context) (computerResetter, error)
 	Confirmer cmdutil.Confirmer
-	Format    output.Format
-	Yes       bool
-	DryRun    bool
-	Targets   []string
+	cmdutil.Bulk
 }
 
 func newCmdReset(f *factory.Factory, runF func(*resetOptions) error) *cobra.Command {
@@ -44,10 +40,9 @@ A computer whose trust still works loses it until it is repaired, so adkit asks 
 		Args:    cmdutil.MinimumArgs(1, "PC: the computer whose account to reset"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
+			if opts.Bulk, err = f.Bulk(args); err != nil {
 				return err
 			}
-			opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
 			return cmdutil.Run(cmd.Context(), opts, runF, resetRun)
 		},
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/adkit-dev/adkit/internal/config"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
-	"github.com/adkit-dev/adkit/internal/output"
 	"github.com/adkit-dev/adkit/internal/snapshotfile"
 )
 
@@ -22,16 +21,13 @@ type groupDeleter interface {
 }
 
 type deleteOptions struct {
-	IO          *iostreams.IOStreams
-	Groups      func(context.Context) (groupDeleter, error)
-	Confirmer   cmdutil.Confirmer
-	Format      output.Format
-	Yes         bool
-	DryRun      bool
+	IO        *iostreams.IOStreams
+	Groups    func(context.Context) (groupDeleter, error)
+	Confirmer cmdutil.Confirmer
+	cmdutil.Bulk
 	Force       bool
 	Ticket      string
 	SnapshotDir string
-	Targets     []string
 }
 
 func newCmdDelete(f *factory.Factory, runF func(*deleteOptions) error) *cobra.Command {
@@ -51,7 +47,7 @@ a terminal; without one, deleting several groups needs --yes.`,
 		Args: cmdutil.MinimumArgs(1, "GROUP: the group to delete"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
+			if opts.Bulk, err = f.Bulk(args); err != nil {
 				return err
 			}
 			if opts.SnapshotDir == "" {
@@ -61,7 +57,7 @@ a terminal; without one, deleting several groups needs --yes.`,
 				}
 				opts.SnapshotDir = filepath.Join(dir, "groups")
 			}
-			opts.Yes, opts.DryRun, opts.Ticket = f.Globals.Yes, f.Globals.DryRun, f.Globals.Ticket
+			opts.Ticket = f.Globals.Ticket
 			return cmdutil.Run(cmd.Context(), opts, runF, deleteRun)
 		},
 	}

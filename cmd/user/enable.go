@@ -9,7 +9,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
-	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type enabler interface {
@@ -20,11 +19,8 @@ type enableOptions struct {
 	IO        *iostreams.IOStreams
 	Users     func(context.Context) (enabler, error)
 	Confirmer cmdutil.Confirmer
-	Format    output.Format
-	Enable    bool
-	Yes       bool
-	DryRun    bool
-	Targets   []string
+	cmdutil.Bulk
+	Enable bool
 }
 
 func newCmdEnable(f *factory.Factory, runF func(*enableOptions) error) *cobra.Command {
@@ -52,10 +48,9 @@ func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions)
 	}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		var err error
-		if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
+		if opts.Bulk, err = f.Bulk(args); err != nil {
 			return err
 		}
-		opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
 		return cmdutil.Run(cmd.Context(), opts, runF, setEnabledRun)
 	}
 	return cmd

@@ -9,7 +9,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
-	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type mover interface {
@@ -20,11 +19,8 @@ type moveOptions struct {
 	IO        *iostreams.IOStreams
 	Users     func(context.Context) (mover, error)
 	Confirmer cmdutil.Confirmer
-	Format    output.Format
-	Yes       bool
-	DryRun    bool
-	Targets   []string
-	OU        string
+	cmdutil.Bulk
+	OU string
 }
 
 func newCmdMove(f *factory.Factory, runF func(*moveOptions) error) *cobra.Command {
@@ -41,16 +37,14 @@ confirmed first on a terminal, and need --yes without one.`,
 		Args: cmdutil.MinimumArgs(1, "USER: the account to move"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if opts.Format, err = f.Globals.Format(); err != nil {
+			if opts.Bulk, err = f.Bulk(args, func() error {
+				if opts.OU == "" {
+					return cmdutil.FlagErrorf("--ou is required: the distinguished name of the OU to move the accounts to")
+				}
+				return nil
+			}); err != nil {
 				return err
 			}
-			if opts.OU == "" {
-				return cmdutil.FlagErrorf("--ou is required: the distinguished name of the OU to move the accounts to")
-			}
-			if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
-				return err
-			}
-			opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
 			return cmdutil.Run(cmd.Context(), opts, runF, moveRun)
 		},
 	}
