@@ -15,7 +15,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/config"
 	"github.com/adkit-dev/adkit/internal/directory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
 )
 
 type computerDeleter interface {
@@ -23,9 +22,7 @@ type computerDeleter interface {
 }
 
 type deleteOptions struct {
-	IO        *iostreams.IOStreams
 	Computers func(context.Context) (computerDeleter, error)
-	Confirmer cmdutil.Confirmer
 	Now       func() time.Time
 	cmdutil.Bulk
 	Force       bool
@@ -33,8 +30,7 @@ type deleteOptions struct {
 }
 
 func newCmdDelete(f *factory.Factory, runF func(*deleteOptions) error) *cobra.Command {
-	opts := &deleteOptions{IO: f.IO, Confirmer: f.Prompter, Now: f.Now,
-		Computers: factory.DirectoryFunc[computerDeleter](f)}
+	opts := &deleteOptions{Now: f.Now, Computers: factory.DirectoryFunc[computerDeleter](f)}
 	cmd := &cobra.Command{
 		Use:   "delete PC...",
 		Short: "Delete computer accounts, keeping a snapshot of each",
@@ -71,7 +67,7 @@ unless --force: the recovery passwords are deleted with it, so read them first w
 }
 
 func deleteRun(ctx context.Context, opts *deleteOptions) error {
-	if err := shared.Confirm(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, "Delete", opts.Targets,
+	if err := shared.Confirm(&opts.Bulk, "Delete",
 		"A snapshot of each is kept, but the account's SID is gone for good: a recreated account is a new one."); err != nil {
 		return err
 	}

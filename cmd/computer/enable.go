@@ -9,7 +9,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/computer/shared"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
 )
 
 type computerEnabler interface {
@@ -17,9 +16,7 @@ type computerEnabler interface {
 }
 
 type enableOptions struct {
-	IO        *iostreams.IOStreams
 	Computers func(context.Context) (computerEnabler, error)
-	Confirmer cmdutil.Confirmer
 	cmdutil.Bulk
 	Enable bool
 }
@@ -30,8 +27,7 @@ func newCmdEnable(f *factory.Factory, runF func(*enableOptions) error) *cobra.Co
 
 // newCmdSetEnabled builds `computer enable` and `computer disable` (disable.go).
 func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions) error) *cobra.Command {
-	opts := &enableOptions{IO: f.IO, Confirmer: f.Prompter, Enable: enable,
-		Computers: factory.DirectoryFunc[computerEnabler](f)}
+	opts := &enableOptions{Enable: enable, Computers: factory.DirectoryFunc[computerEnabler](f)}
 	cmd := &cobra.Command{
 		Use:     "enable PC...",
 		Short:   "Enable disabled computer accounts",
@@ -55,7 +51,7 @@ func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions)
 
 func setEnabledRun(ctx context.Context, opts *enableOptions) error {
 	if !opts.Enable && len(opts.Targets) > 1 {
-		if err := shared.Confirm(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, "Disable", opts.Targets, ""); err != nil {
+		if err := shared.Confirm(&opts.Bulk, "Disable", ""); err != nil {
 			return err
 		}
 	}

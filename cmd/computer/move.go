@@ -9,7 +9,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/computer/shared"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
 )
 
 type computerMover interface {
@@ -17,16 +16,13 @@ type computerMover interface {
 }
 
 type moveOptions struct {
-	IO        *iostreams.IOStreams
 	Computers func(context.Context) (computerMover, error)
-	Confirmer cmdutil.Confirmer
 	cmdutil.Bulk
 	OU string
 }
 
 func newCmdMove(f *factory.Factory, runF func(*moveOptions) error) *cobra.Command {
-	opts := &moveOptions{IO: f.IO, Confirmer: f.Prompter,
-		Computers: factory.DirectoryFunc[computerMover](f)}
+	opts := &moveOptions{Computers: factory.DirectoryFunc[computerMover](f)}
 	cmd := &cobra.Command{
 		Use:   "move PC... --ou DN",
 		Short: "Move computer accounts to another OU",
@@ -53,7 +49,7 @@ applies at each computer's next policy refresh (gpupdate, or within about 90 min
 
 func moveRun(ctx context.Context, opts *moveOptions) error {
 	if len(opts.Targets) > 1 {
-		if err := shared.Confirm(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, "Move", opts.Targets, "to "+opts.OU); err != nil {
+		if err := shared.Confirm(&opts.Bulk, "Move", "to "+opts.OU); err != nil {
 			return err
 		}
 	}

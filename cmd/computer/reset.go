@@ -9,7 +9,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/computer/shared"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
 )
 
 type computerResetter interface {
@@ -17,15 +16,12 @@ type computerResetter interface {
 }
 
 type resetOptions struct {
-	IO        *iostreams.IOStreams
 	Computers func(context.Context) (computerResetter, error)
-	Confirmer cmdutil.Confirmer
 	cmdutil.Bulk
 }
 
 func newCmdReset(f *factory.Factory, runF func(*resetOptions) error) *cobra.Command {
-	opts := &resetOptions{IO: f.IO, Confirmer: f.Prompter,
-		Computers: factory.DirectoryFunc[computerResetter](f)}
+	opts := &resetOptions{Computers: factory.DirectoryFunc[computerResetter](f)}
 	return &cobra.Command{
 		Use:   "reset PC...",
 		Short: "Reset computer account passwords (for a broken trust relationship)",
@@ -49,7 +45,7 @@ A computer whose trust still works loses it until it is repaired, so adkit asks 
 }
 
 func resetRun(ctx context.Context, opts *resetOptions) error {
-	if err := shared.Confirm(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, "Reset the account password of", opts.Targets,
+	if err := shared.Confirm(&opts.Bulk, "Reset the account password of",
 		"They lose their trust with the domain until repaired or rejoined."); err != nil {
 		return err
 	}

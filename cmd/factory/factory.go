@@ -450,5 +450,5 @@ func (f *Factory) bulk(args []string, allowed []output.Format, before []func() e
 	if err != nil {
 		return cmdutil.Bulk{}, err
 	}
-	return cmdutil.Bulk{Format: format, Yes: f.Globals.Yes, DryRun: f.Globals.DryRun, Targets: targets}, nil
+	return cmdutil.Bulk{IO: f.IO, Confirmer: f.Prompter, Format: format, Yes: f.Globals.Yes, DryRun: f.Globals.DryRun, Targets: targets}, nil
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/config"
 	"github.com/adkit-dev/adkit/internal/directory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/snapshotfile"
 )
 
@@ -21,9 +20,7 @@ type groupDeleter interface {
 }
 
 type deleteOptions struct {
-	IO        *iostreams.IOStreams
-	Groups    func(context.Context) (groupDeleter, error)
-	Confirmer cmdutil.Confirmer
+	Groups func(context.Context) (groupDeleter, error)
 	cmdutil.Bulk
 	Force       bool
 	Ticket      string
@@ -31,8 +28,7 @@ type deleteOptions struct {
 }
 
 func newCmdDelete(f *factory.Factory, runF func(*deleteOptions) error) *cobra.Command {
-	opts := &deleteOptions{IO: f.IO, Confirmer: f.Prompter,
-		Groups: factory.DirectoryFunc[groupDeleter](f)}
+	opts := &deleteOptions{Groups: factory.DirectoryFunc[groupDeleter](f)}
 	cmd := &cobra.Command{
 		Use:   "delete GROUP... [--force] [--snapshot-dir DIR]",
 		Short: "Delete groups, keeping a snapshot to recreate them",
@@ -68,7 +64,7 @@ a terminal; without one, deleting several groups needs --yes.`,
 
 func deleteRun(ctx context.Context, opts *deleteOptions) error {
 	if len(opts.Targets) > 1 {
-		if err := cmdutil.ConfirmBulk(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, opts.Targets, "Delete the groups"); err != nil {
+		if err := opts.Confirm("Delete the groups"); err != nil {
 			return err
 		}
 	} else if !opts.Yes && !opts.DryRun && opts.IO.CanPrompt() {

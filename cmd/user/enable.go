@@ -8,7 +8,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
 )
 
 type enabler interface {
@@ -16,9 +15,7 @@ type enabler interface {
 }
 
 type enableOptions struct {
-	IO        *iostreams.IOStreams
-	Users     func(context.Context) (enabler, error)
-	Confirmer cmdutil.Confirmer
+	Users func(context.Context) (enabler, error)
 	cmdutil.Bulk
 	Enable bool
 }
@@ -30,10 +27,8 @@ func newCmdEnable(f *factory.Factory, runF func(*enableOptions) error) *cobra.Co
 // newCmdSetEnabled builds `user enable` and `user disable`, which differ only in direction.
 func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions) error) *cobra.Command {
 	opts := &enableOptions{
-		IO:        f.IO,
-		Confirmer: f.Prompter,
-		Enable:    enable,
-		Users:     factory.DirectoryFunc[enabler](f),
+		Enable: enable,
+		Users:  factory.DirectoryFunc[enabler](f),
 	}
 	cmd := &cobra.Command{
 		Use:     "enable USER...",
@@ -58,7 +53,7 @@ func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions)
 
 func setEnabledRun(ctx context.Context, opts *enableOptions) error {
 	if !opts.Enable {
-		if err := cmdutil.ConfirmBulk(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, opts.Targets, "Disable"); err != nil {
+		if err := opts.Confirm("Disable"); err != nil {
 			return err
 		}
 	}

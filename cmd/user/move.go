@@ -8,7 +8,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
 )
 
 type mover interface {
@@ -16,15 +15,13 @@ type mover interface {
 }
 
 type moveOptions struct {
-	IO        *iostreams.IOStreams
-	Users     func(context.Context) (mover, error)
-	Confirmer cmdutil.Confirmer
+	Users func(context.Context) (mover, error)
 	cmdutil.Bulk
 	OU string
 }
 
 func newCmdMove(f *factory.Factory, runF func(*moveOptions) error) *cobra.Command {
-	opts := &moveOptions{IO: f.IO, Confirmer: f.Prompter, Users: factory.DirectoryFunc[mover](f)}
+	opts := &moveOptions{Users: factory.DirectoryFunc[mover](f)}
 	cmd := &cobra.Command{
 		Use:   "move USER... --ou DN",
 		Short: "Move accounts to another OU",
@@ -53,7 +50,7 @@ confirmed first on a terminal, and need --yes without one.`,
 }
 
 func moveRun(ctx context.Context, opts *moveOptions) error {
-	if err := cmdutil.ConfirmBulk(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, opts.Targets, "Move to "+opts.OU); err != nil {
+	if err := opts.Confirm("Move to " + opts.OU); err != nil {
 		return err
 	}
 	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, opts.Targets, opts.Users,
