@@ -5,11 +5,14 @@ package cmdtest
 
 import (
 	"io"
+	"strings"
+	"testing"
 	"time"
 
 	"github.com/google/shlex"
 	"github.com/spf13/cobra"
 
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/config"
 	"github.com/adkit-dev/adkit/internal/iostreams"
@@ -59,4 +62,13 @@ func WithStdin(f *factory.Factory, s string) *factory.Factory {
 	in.WriteString(s)
 	f.IO = ios
 	return f
+}
+
+// WantUsageError stops t unless err is a usage error (exit 2) whose message holds want: what
+// a flag-parsing test expects of a command line that must be refused.
+func WantUsageError(t testing.TB, err error, want string) {
+	t.Helper()
+	if err == nil || !strings.Contains(err.Error(), want) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+		t.Fatalf("error = %v (exit %d), want %q and exit %d", err, cmdutil.ExitCode(err), want, cmdutil.ExitUsage)
+	}
 }
