@@ -38,6 +38,14 @@ func Parse[O any](f *factory.Factory, newCmd func(*factory.Factory, func(*O) err
 	return got, err
 }
 
+// Reaches builds commands with newCmd whose run function only calls reached: for a test that
+// a command line is refused before the run function (and so before any connection or read).
+func Reaches[O any](newCmd func(*factory.Factory, func(*O) error) *cobra.Command) func(f *factory.Factory, reached func()) *cobra.Command {
+	return func(f *factory.Factory, reached func()) *cobra.Command {
+		return newCmd(f, func(*O) error { reached(); return nil })
+	}
+}
+
 // Execute runs the command line cli (split as a shell would) through cmd, for a command
 // built with its own runF. Output is discarded.
 func Execute(cmd *cobra.Command, cli string) error {
