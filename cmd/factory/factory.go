@@ -4,6 +4,7 @@
 package factory
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -299,7 +300,7 @@ func (f *Factory) bindIdentity(s *config.Settings) string {
 		if p, err := ad.KerberosPrincipal(ad.Config{}); err == nil {
 			return p
 		}
-		return "kerberos:" + firstNonEmpty(f.Getenv("KRB5CCNAME"), "default ticket cache")
+		return "kerberos:" + cmp.Or(f.Getenv("KRB5CCNAME"), "default ticket cache")
 	}
 	return s.BindUser
 }
@@ -324,15 +325,6 @@ func osUID() string {
 func hostname() string {
 	h, _ := os.Hostname()
 	return h
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // Format parses -o against the formats a command offers; a bad value is a usage error.
