@@ -1,6 +1,7 @@
 package logcmd
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -241,16 +242,8 @@ func writeJSONArray(opts *showOptions, file *os.File) error {
 	return arr.Close()
 }
 
-func targetName(t audit.Target) string {
-	switch {
-	case t.Name != "":
-		return t.Name
-	case t.DN != "":
-		return t.DN
-	default:
-		return t.ID
-	}
-}
+// targetName names a record's target in a table: its name, else its DN, else its id.
+func targetName(t audit.Target) string { return cmp.Or(t.Name, t.DN, t.ID) }
 
 func result(r audit.Record) string {
 	s := r.Result
