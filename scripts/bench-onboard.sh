@@ -29,9 +29,12 @@
 # groups (OU=adkit-bench-<tool><tag>), deleted right after its timing (and on exit, also on
 # failure or Ctrl-C), so each starts from the same directory. The directory is checked after
 # every timed run: BENCH_ROWS accounts in the OU, BENCH_ROWS members in each group. Peak
-# memory is GNU time's maximum RSS. Each (adkit, ldapadd) pair is repeated BENCH_ROUNDS times
-# (default 2), the order reversed every other round, and medians are reported: the lab shares
-# its CPUs with whatever else runs on the machine.
+# memory is GNU time's maximum RSS. Each timed run also records the DC's CPU seconds during it
+# (scripts/bench/tree-cpu.py over the samba processes) and the client's own CPU seconds: on a
+# shared machine the wall time moves with whatever else runs, the DC's work for a client does
+# not. Each (adkit, ldapadd) pair is repeated BENCH_ROUNDS times (default 2), the order
+# reversed every other round, and medians are reported: the lab shares its CPUs with whatever
+# else runs on the machine.
 #
 # Settings: BENCH_ROWS (default 1000), BENCH_SAMBA_ROWS (default 100, 0 to skip samba-tool),
 # BENCH_PARALLEL (default "1 4 8"), BENCH_ROUNDS (default 2), BENCH_LARGE (default 20000
@@ -164,19 +167,28 @@ gen() { # MODE TAG ROWS [AWK-ARG...]
 		-v manager="$MANAGER_DN" "${@:4}" /dev/null
 }
 
+# dc_cpu: the CPU seconds the lab DC (every samba process of it) has used so far.
+dc_cpu() { python3 "$REPO/scripts/bench/tree-cpu.py" "$(cut -d' ' -f1 "$ADKIT_LAB_DIR/run/samba.pid")"; }
+
 # timed LABEL ROWS COMMAND...: runs COMMAND under GNU time; appends LABEL, rows, seconds,
-# peak RSS (kB) to results.tsv.
+# peak RSS (kB), the DC's CPU seconds during the run and the command's own (user + system) to
+# results.tsv. The two CPU figures say where the work is; unlike the wall time, they barely
+# move when something else on the machine takes the CPUs.
 timed() {
-	local label=$1 rows=$2
+	local label=$1 rows=$2 dc0 dc1
 	shift 2
-	/usr/bin/time -f '%e %M' -o "$WORK/time.txt" "$@" >"$WORK/out.txt" 2>"$WORK/err.txt" ||
+	dc0=$(dc_cpu)
+	/usr/bin/time -f '%e %M %U %S' -o "$WORK/time.txt" "$@" >"$WORK/out.txt" 2>"$WORK/err.txt" ||
 		{
 			tail -n 20 "$WORK/err.txt" >&2
 			die "$label failed"
 		}
-	read -r secs kb <"$WORK/time.txt"
-	printf '%s\t%s\t%s\t%s\n' "$label" "$rows" "$secs" "$kb" >>"$WORK/results.tsv"
-	log "$label: $rows hires in ${secs}s, peak RSS ${kb} kB"
+	dc1=$(dc_cpu)
+	read -r secs kb usr sys <"$WORK/time.txt"
+	dc=$(awk -v a="$dc0" -v b="$dc1" 'BEGIN { printf "%.2f", b - a }')
+	own=$(awk -v a="$usr" -v b="$sys" 'BEGIN { printf "%.2f", a + b }')
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$rows" "$secs" "$kb" "$dc" "$own" >>"$WORK/results.tsv"
+	log "$label: $rows hires in ${secs}s, peak RSS ${kb} kB, DC CPU ${dc}s, own CPU ${own}s"
 }
 : >"$WORK/results.tsv"
 
@@ -332,18 +344,24 @@ step "summary"
 			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
 			return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
 		}
-		{ cnt[$1]++; t_[$1, cnt[$1]] = $3; n_[$1] = $2; if ($4 > rss[$1]) rss[$1] = $4; if (!seen[$1]++) order[++k] = $1 }
+		function mid(arr, label,   n, i, j, t, v) {
+			n = cnt[label]
+			for (i = 1; i <= n; i++) v[i] = arr[label, i]
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+			return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+		}
+		{ cnt[$1]++; t_[$1, cnt[$1]] = $3; dc_[$1, cnt[$1]] = $5; own_[$1, cnt[$1]] = $6; n_[$1] = $2; if ($4 > rss[$1]) rss[$1] = $4; if (!seen[$1]++) order[++k] = $1 }
 		END {
 			ref = median("ldapadd, bulk memberships")
-			print "| run | hires | time (median) | per hire | peak RSS | vs bulk LDIF | runs |"
-			print "|---|---:|---:|---:|---:|---:|---:|"
+			print "| run | hires | time (median) | per hire | peak RSS | vs bulk LDIF | DC CPU | own CPU | runs |"
+			print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 			for (i = 1; i <= k; i++) {
 				l = order[i]; m = median(l)
 				if (l ~ /^search|^ldapsearch/) continue
 				per = m / n_[l] * 1000
 				ratio = (l == "ldapadd, bulk memberships" || l ~ /diagnostic|second run/) ? "" : sprintf("%.2fx", m / n_[l] * rows / ref)
 				if (l == "samba-tool") ratio = sprintf("%.1fx (scaled to %d: %.0f s)", m / n_[l] * rows / ref, rows, m / n_[l] * rows)
-				printf "| %s | %d | %.1f s | %.1f ms | %s | %s | %d |\n", l, n_[l], m, per, (rss[l] ? sprintf("%.1f MiB", rss[l] / 1024) : ""), ratio, cnt[l]
+				printf "| %s | %d | %.1f s | %.1f ms | %s | %s | %.1f s | %.1f s | %d |\n", l, n_[l], m, per, (rss[l] ? sprintf("%.1f MiB", rss[l] / 1024) : ""), ratio, mid(dc_, l), mid(own_, l), cnt[l]
 			}
 			print ""
 			base = median("ldapsearch connect+bind+base read") / n_["ldapsearch connect+bind+base read"]
@@ -356,7 +374,7 @@ step "summary"
 			for (i = 1; i <= k; i++) {
 				l = order[i]
 				if (l !~ /^adkit --parallel [0-9]+$/) continue
-				printf "- %s: %.2fx the bulk LDIF (target <= 1.00x), %.2fx the per-hire LDIF", l, median(l) / ref, median(l) / median("ldapadd, memberships per hire")
+				printf "- %s: %.2fx the bulk LDIF (target <= 1.00x), %.2fx the per-hire LDIF; the DC worked %.2fx the CPU it gave the bulk LDIF", l, median(l) / ref, median(l) / median("ldapadd, memberships per hire"), mid(dc_, l) / mid(dc_, "ldapadd, bulk memberships")
 				if (srows > 0) printf "; samba-tool (scaled) is %.1fx slower (target >= 10x)", median("samba-tool") / srows * rows / median(l)
 				printf "\n"
 				if (cnt[l ", second run (nothing to do)"]) printf "  second run, nothing to do: %.2f s (target <= 2 s for 1,000 hires)\n", median(l ", second run (nothing to do)")

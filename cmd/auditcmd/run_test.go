@@ -102,12 +102,7 @@ func TestNewCmdRunFlags(t *testing.T) {
 			f, _, _ := testFactory(tt.output)
 			got, err := cmdtest.Parse(f, newCmdRun, tt.cli)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want %q", err, tt.wantErr)
-				}
-				if code := cmdutil.ExitCode(err); code != cmdutil.ExitUsage {
-					t.Errorf("exit code %d, want %d", code, cmdutil.ExitUsage)
-				}
+				cmdtest.WantUsageError(t, err, tt.wantErr)
 				return
 			}
 			if err != nil {

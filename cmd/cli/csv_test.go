@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,6 +35,24 @@ type csvCase struct {
 	// noCSV says why the command prints no CSV although it takes -o (it ignores -o csv);
 	// a command that refuses -o csv needs no reason: the test sees the refusal.
 	noCSV string
+	// rows names the field of the JSON object whose list the CSV rows are (a report whose
+	// CSV is its entries); "" when the rows are the JSON list itself, or the one object.
+	rows string
+	// table: the CSV is a fixed table of chosen JSON fields (output.WriteCSV), not the JSON
+	// value itself (WriteRecordsCSV): each column must be a JSON field, not each field a column.
+	table bool
+	// dynamic names a JSON field whose Go type cannot tell its fields (json.RawMessage):
+	// its columns come from the data, after the type's.
+	dynamic string
+}
+
+// key names the case in testdata/csv-headers.txt.
+func (c csvCase) key() string {
+	k := strings.Join(append([]string{"adkit", c.path}, c.args...), " ")
+	if c.entra {
+		k += " [entra]"
+	}
+	return k
 }
 
 // csvCases covers every runnable command of the tree (TestCSVHeadersAreTheJSONFieldNames
@@ -41,17 +61,17 @@ type csvCase struct {
 func csvCases() []csvCase {
 	const base = "DC=lab,DC=adkit,DC=test"
 	return []csvCase{
-		{path: "user show", args: []string{"jdoe", "asmith"}},
-		{path: "user show", args: []string{"jdoe@corp.example.com"}, entra: true},
+		{path: "user show", args: []string{"jdoe", "asmith"}, table: true},
+		{path: "user show", args: []string{"jdoe@corp.example.com"}, entra: true, table: true},
 		{path: "user unlock", args: []string{"jdoe", "--dry-run"}},
-		{path: "user lockout-status", args: []string{"jdoe"}},
+		{path: "user lockout-status", args: []string{"jdoe"}, rows: "dcs"},
 		{path: "dc list"},
 		{path: "user enable", args: []string{"jdoe", "--dry-run"}},
 		{path: "user disable", args: []string{"jdoe", "--dry-run"}},
 		{path: "user groups", args: []string{"jdoe", "--recursive"}},
 		{path: "user groups", args: []string{"jdoe@corp.example.com", "--recursive"}, entra: true},
-		{path: "user search", args: []string{"--name", "j*"}},
-		{path: "user search", args: []string{"--name", "j*"}, entra: true},
+		{path: "user search", args: []string{"--name", "j*"}, table: true},
+		{path: "user search", args: []string{"--name", "j*"}, entra: true, table: true},
 		{path: "user move", args: []string{"jdoe", "--ou", "OU=Sales,OU=Staff," + base, "--dry-run"}},
 		{path: "user reset-password", args: []string{"jdoe", "--dry-run"}},
 		{path: "user create", args: []string{"--given-name", "Csv", "--surname", "Probe", "--ou", "OU=Staff," + base, "--dry-run"},
@@ -66,7 +86,7 @@ func csvCases() []csvCase {
 		{path: "user tap", args: []string{"jdoe@corp.example.com", "--dry-run"}, entra: true},
 		{path: "user set", args: []string{"jdoe", "--title", "Csv Probe", "--dry-run"}},
 		{path: "user rename", args: []string{"jdoe", "--given-name", "John", "--surname", "Probe", "--dry-run"}},
-		{path: "group show", args: []string{"Engineers"}},
+		{path: "group show", args: []string{"Engineers"}, table: true},
 		{path: "group members", args: []string{"VPN Users", "--recursive"}},
 		{path: "group members", args: []string{"Staff", "--recursive"}, entra: true},
 		{path: "group add", args: []string{"Engineers", "jdoe", "clee1", "--dry-run"}},
@@ -77,20 +97,20 @@ func csvCases() []csvCase {
 		{path: "group delete", args: []string{"Engineers", "--force", "--dry-run", "-y"}},
 		{path: "group restore", args: []string{"--snapshot", "@DIR@/none.json", "--dry-run"},
 			noCSV: "one group: a status line, or -o json"},
-		{path: "computer show", args: []string{"WS-LAPS01", "WS-STALE01"}},
-		{path: "computer search", args: []string{"--stale", "150"}},
+		{path: "computer show", args: []string{"WS-LAPS01", "WS-STALE01"}, table: true},
+		{path: "computer search", args: []string{"--stale", "150"}, table: true},
 		{path: "computer enable", args: []string{"WS-STALE01", "--dry-run"}},
 		{path: "computer disable", args: []string{"WS-STALE01", "--dry-run"}},
 		{path: "computer move", args: []string{"WS-STALE01", "--ou", "OU=Staff," + base, "--dry-run"}},
 		{path: "computer reset", args: []string{"WS-STALE01", "--dry-run", "-y"}},
 		{path: "computer delete", args: []string{"WS-STALE01", "--snapshot-dir", "@DIR@/computers", "--dry-run", "-y"}},
-		{path: "computer laps", args: []string{"WS-LAPS01", "--dry-run"}},
+		{path: "computer laps", args: []string{"WS-LAPS01", "--dry-run"}, table: true},
 		{path: "computer bitlocker", args: []string{"WS-LAPS01", "--dry-run"}, empty: true}, // a dry run reads no key
-		{path: "bitlocker find", args: []string{"e2a85b39", "--dry-run"}},
+		{path: "bitlocker find", args: []string{"e2a85b39", "--dry-run"}, table: true},
 		{path: "onboard plan", args: []string{"@DIR@/hires.csv", "--template", "@DIR@/tpl.yaml"}},
 		{path: "onboard plan", args: []string{"@DIR@/hires.csv", "--template", "@DIR@/tpl.yaml", "--out", "@DIR@/hires.plan"},
 			noCSV: "the rows of onboard plan above; run once, to write the plan plan show reads (plans are never overwritten)"},
-		{path: "plan show", args: []string{"@DIR@/hires.plan"}},
+		{path: "plan show", args: []string{"@DIR@/hires.plan"}, dynamic: "plan_plan"},
 		{path: "plan approve", args: []string{"@DIR@/hires.plan", "--ticket", "CHG-1"}, noCSV: "one approval: a status line"},
 		{path: "log keygen", args: []string{"--out", "@DIR@/log.key"}, noCSV: "writes a key pair"},
 		{path: "onboard apply", args: []string{"@DIR@/hires.csv", "--template", "@DIR@/tpl.yaml", "--dry-run"}},
@@ -103,9 +123,9 @@ func csvCases() []csvCase {
 		{path: "offboard restore", args: []string{"jdoe", "--snapshot", "@DIR@/none.json", "--dry-run"}},
 		{path: "audit checks"},
 		{path: "audit checks", entra: true},
-		{path: "audit run", args: []string{"--check", "privileged-members"}},
+		{path: "audit run", args: []string{"--check", "privileged-members"}, table: true},
 		{path: "audit snapshot", args: []string{"--out", "@DIR@/snap.json"}},
-		{path: "audit diff", args: []string{"@DIR@/old.json", "@DIR@/new.json"}},
+		{path: "audit diff", args: []string{"@DIR@/old.json", "@DIR@/new.json"}, rows: "changes"},
 		{path: "log show"}, // last: the records the commands above wrote
 		{path: "log show", args: []string{"--unsettled"}, empty: true},
 		{path: "log verify"},
@@ -118,10 +138,15 @@ func csvCases() []csvCase {
 }
 
 // Every command that prints CSV names its columns with the snake_case field names of its
-// JSON output (docs/cli-extensions.md, "CSV and JSON"), never with table captions. The test
-// walks the whole command tree, so a command added later is checked too (or the test says
-// to add it to csvCases), and runs each on the real directories: the lab's AD and the Graph
-// test server.
+// JSON output (docs/cli-extensions.md, "CSV and JSON"), never with table captions, and
+// takes them from the Go type of its JSON value, so it prints the same header whatever the
+// directory holds. The test walks the whole command tree, so a command added later is
+// checked too (or the test says to add it to csvCases), and runs each on the real
+// directories: the lab's AD and the Graph test server. Each header is checked three ways:
+// snake_case; every JSON field of every row is a column, in the header's order; and it is
+// the header recorded in testdata/csv-headers.txt, so a header that changes (a field added
+// to a type) is seen, and listed in the changelog of docs/cli-extensions.md. After such a
+// change, ADKIT_UPDATE_CSV_HEADERS=1 go test ./cmd/cli -run TestCSVHeaders rewrites the file.
 func TestCSVHeadersAreTheJSONFieldNames(t *testing.T) {
 	cases := csvCases()
 	covered := map[string]bool{}
@@ -142,6 +167,8 @@ func TestCSVHeadersAreTheJSONFieldNames(t *testing.T) {
 		"ADKIT_CONFIG":    filepath.Join(dir, "config.yaml"),
 		"XDG_STATE_HOME":  filepath.Join(dir, "state"),
 	}
+	recorded := readCSVHeaders(t)
+	headers := map[string]string{} // the cases' headers, by key
 
 	t.Run("entra", func(t *testing.T) {
 		srv, err := graphtest.New(graphtest.Options{PageSize: 2})
@@ -157,7 +184,7 @@ func TestCSVHeadersAreTheJSONFieldNames(t *testing.T) {
 		}
 		for _, c := range cases {
 			if c.entra {
-				checkCSVCase(t, c, dir, entraEnv, srv)
+				checkCSVHeader(t, c, checkCSVCase(t, c, dir, entraEnv, srv), recorded, headers)
 			}
 		}
 	})
@@ -169,14 +196,75 @@ func TestCSVHeadersAreTheJSONFieldNames(t *testing.T) {
 		}
 		for _, c := range cases {
 			if !c.entra {
-				checkCSVCase(t, c, dir, adEnv, nil)
+				checkCSVHeader(t, c, checkCSVCase(t, c, dir, adEnv, nil), recorded, headers)
 			}
 		}
 	})
+	if os.Getenv("ADKIT_UPDATE_CSV_HEADERS") != "" {
+		writeCSVHeaders(t, cases, recorded, headers)
+	}
 }
 
-// checkCSVCase runs c with -o csv and -o json and checks the CSV header against the JSON.
-func checkCSVCase(t *testing.T, c csvCase, dir string, env map[string]string, srv *graphtest.Server) {
+const csvHeadersFile = "testdata/csv-headers.txt"
+
+// readCSVHeaders reads the recorded headers: one "KEY<TAB>HEADER" line per case.
+func readCSVHeaders(t *testing.T) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(csvHeadersFile)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	recorded := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if key, header, ok := strings.Cut(line, "\t"); ok {
+			recorded[key] = header
+		}
+	}
+	return recorded
+}
+
+// writeCSVHeaders rewrites the file with the headers seen, keeping the recorded ones of
+// the cases that did not run here (the AD ones without the lab) and dropping old cases.
+func writeCSVHeaders(t *testing.T, cases []csvCase, recorded, seen map[string]string) {
+	t.Helper()
+	var b strings.Builder
+	for _, c := range cases {
+		header, ok := seen[c.key()]
+		if !ok {
+			header, ok = recorded[c.key()]
+		}
+		if ok {
+			b.WriteString(c.key() + "\t" + header + "\n")
+		}
+	}
+	if err := os.WriteFile(csvHeadersFile, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s", csvHeadersFile)
+}
+
+// checkCSVHeader compares a case's header (nil: it printed no CSV) with the recorded one.
+func checkCSVHeader(t *testing.T, c csvCase, header []string, recorded, seen map[string]string) {
+	t.Helper()
+	if header == nil {
+		return
+	}
+	got := strings.Join(header, ",")
+	seen[c.key()] = got
+	if os.Getenv("ADKIT_UPDATE_CSV_HEADERS") != "" {
+		return
+	}
+	switch want, ok := recorded[c.key()]; {
+	case !ok:
+		t.Errorf("%s -o csv: no header recorded in cmd/cli/%s; it prints\n%s\n(run ADKIT_UPDATE_CSV_HEADERS=1 go test ./cmd/cli -run TestCSVHeaders)", c.key(), csvHeadersFile, got)
+	case want != got:
+		t.Errorf("%s -o csv: header\n%s\nwas\n%s\nA changed CSV header breaks scripts: list it in the changelog of docs/cli-extensions.md, then run ADKIT_UPDATE_CSV_HEADERS=1 go test ./cmd/cli -run TestCSVHeaders", c.key(), got, want)
+	}
+}
+
+// checkCSVCase runs c with -o csv and -o json, checks the CSV header against the JSON and
+// returns it (nil when the command prints no CSV).
+func checkCSVCase(t *testing.T, c csvCase, dir string, env map[string]string, srv *graphtest.Server) []string {
 	args := append(strings.Fields(c.path), c.args...)
 	for i, a := range args {
 		args[i] = strings.ReplaceAll(a, "@DIR@", dir)
@@ -188,19 +276,19 @@ func checkCSVCase(t *testing.T, c csvCase, dir string, env map[string]string, sr
 			t.Errorf("%s -o csv refused CSV but wrote %q", name, out)
 		}
 		t.Logf("%s -o csv: refused (%s)", name, strings.TrimSpace(errOut))
-		return // the command has no CSV output and says so
+		return nil // the command has no CSV output and says so
 	}
 	if c.noCSV != "" {
-		return
+		return nil
 	}
 	if code != cmdutil.ExitOK {
 		t.Errorf("%s -o csv: exit %d, stderr %q", name, code, errOut)
-		return
+		return nil
 	}
 	records, err := csv.NewReader(strings.NewReader(out)).ReadAll()
 	if err != nil || len(records) == 0 {
 		t.Errorf("%s -o csv: not CSV (%v): %q", name, err, out)
-		return
+		return nil
 	}
 	header := records[0]
 	t.Logf("%s -o csv: %s", name, strings.Join(header, ","))
@@ -210,18 +298,40 @@ func checkCSVCase(t *testing.T, c csvCase, dir string, env map[string]string, sr
 		}
 	}
 	if len(records) == 1 && c.empty {
-		return
+		return header
 	}
 	if len(records) == 1 {
 		t.Errorf("%s -o csv printed a header and no rows; give it arguments that find something", name)
-		return
+		return header
 	}
 
 	code, out, errOut = runWith(t, env, srv, append(args, "-o", "json"))
 	if code != cmdutil.ExitOK {
 		t.Errorf("%s -o json: exit %d, stderr %q", name, code, errOut)
-		return
+		return header
 	}
+	if c.table {
+		checkTableColumns(t, name, out, header)
+		return header
+	}
+	rows, err := jsonRows(out, c.rows)
+	if err != nil {
+		t.Errorf("%s -o json: %v", name, err)
+		return header
+	}
+	if len(rows) != len(records)-1 {
+		t.Errorf("%s: %d CSV rows, %d JSON rows", name, len(records)-1, len(rows))
+	}
+	for i, row := range rows {
+		checkRowFields(t, fmt.Sprintf("%s -o json: row %d", name, i+1), row, header, c.dynamic)
+	}
+	return header
+}
+
+// checkTableColumns checks that each column of a table of chosen fields is a field of the
+// JSON output, at any depth (a table may have a row per nested object).
+func checkTableColumns(t *testing.T, name, out string, header []string) {
+	t.Helper()
 	var doc any
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Errorf("%s -o json: %v", name, err)
@@ -231,7 +341,7 @@ func checkCSVCase(t *testing.T, c csvCase, dir string, env map[string]string, sr
 	jsonKeys(doc, "", keys)
 	for _, h := range header {
 		if !keys[h] {
-			t.Errorf("%s -o csv: column %q is not a field of the JSON output (fields: %s)", name, h, strings.Join(sorted(keys), ", "))
+			t.Errorf("%s -o csv: column %q is not a field of the JSON output (fields: %s)", name, h, strings.Join(slices.Sorted(maps.Keys(keys)), ", "))
 		}
 	}
 }
@@ -248,10 +358,8 @@ func jsonKeys(v any, prefix string, keys map[string]bool) {
 			}
 			if _, ok := sub.(map[string]any); ok {
 				jsonKeys(sub, prefix+k+"_", keys)
-				jsonKeys(sub, "", keys)
-			} else {
-				jsonKeys(sub, "", keys)
 			}
+			jsonKeys(sub, "", keys)
 		}
 	case []any:
 		for _, item := range v {
@@ -260,13 +368,51 @@ func jsonKeys(v any, prefix string, keys map[string]bool) {
 	}
 }
 
-func sorted(set map[string]bool) []string {
-	out := make([]string, 0, len(set))
-	for k := range set {
-		out = append(out, k)
+// jsonRows are the objects of a command's JSON output that its CSV rows are: the list's
+// items, the one object, or the items of the object's field named rows.
+func jsonRows(out, rows string) ([]json.RawMessage, error) {
+	doc := json.RawMessage(out)
+	if rows != "" {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(doc, &obj); err != nil {
+			return nil, err
+		}
+		doc = obj[rows]
 	}
-	sort.Strings(out)
-	return out
+	var items []json.RawMessage
+	if err := json.Unmarshal(doc, &items); err != nil {
+		items = []json.RawMessage{doc} // one object
+	}
+	return items, nil
+}
+
+// checkRowFields checks that every field of one JSON row (nested objects as parent_field,
+// as WriteRecordsCSV flattens them) is a column, in the header's order. A field that is
+// null where its type is a struct has its parent_field columns instead. The dynamic
+// field's columns follow the typed ones: they are checked for being there, not for order.
+func checkRowFields(t *testing.T, what string, row json.RawMessage, header []string, dynamic string) {
+	t.Helper()
+	fields, _, err := output.Records(row) // a json.RawMessage has no Go type: the row's own fields, in order
+	if err != nil {
+		t.Errorf("%s: %v", what, err)
+		return
+	}
+	last, lastField := -1, ""
+	for _, f := range fields {
+		col := slices.Index(header, f)
+		if col < 0 {
+			col = slices.IndexFunc(header, func(h string) bool { return strings.HasPrefix(h, f+"_") })
+		}
+		switch {
+		case col < 0:
+			t.Errorf("%s: field %q is not a CSV column (header %s)", what, f, strings.Join(header, ","))
+		case dynamic != "" && strings.HasPrefix(f, dynamic+"_"):
+		case col <= last:
+			t.Errorf("%s: field %q follows %q in JSON but comes before it in the CSV header %s", what, f, lastField, strings.Join(header, ","))
+		default:
+			last, lastField = col, f
+		}
+	}
 }
 
 // runWith runs adkit in this process with env over the process environment, as a user's

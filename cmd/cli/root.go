@@ -82,7 +82,8 @@ Every change is written to a tamper-evident audit log before and after it is mad
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			cmd.Flags().Visit(func(fl *pflag.Flag) {
-				if isConnectionSetting(fl.Name) {
+				// A command's own flag of the same name (log show --target) is not the setting.
+				if isConnectionSetting(fl.Name) && fl == cmd.Root().PersistentFlags().Lookup(fl.Name) {
 					g.Set[fl.Name] = fl.Value.String()
 				}
 			})

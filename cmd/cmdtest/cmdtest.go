@@ -5,11 +5,14 @@ package cmdtest
 
 import (
 	"io"
+	"strings"
+	"testing"
 	"time"
 
 	"github.com/google/shlex"
 	"github.com/spf13/cobra"
 
+	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/config"
 	"github.com/adkit-dev/adkit/internal/iostreams"
@@ -33,6 +36,14 @@ func Parse[O any](f *factory.Factory, newCmd func(*factory.Factory, func(*O) err
 	var got *O
 	err := Execute(newCmd(f, func(o *O) error { got = o; return nil }), cli)
 	return got, err
+}
+
+// Reaches builds commands with newCmd whose run function only calls reached: for a test that
+// a command line is refused before the run function (and so before any connection or read).
+func Reaches[O any](newCmd func(*factory.Factory, func(*O) error) *cobra.Command) func(f *factory.Factory, reached func()) *cobra.Command {
+	return func(f *factory.Factory, reached func()) *cobra.Command {
+		return newCmd(f, func(*O) error { reached(); return nil })
+	}
 }
 
 // Execute runs the command line cli (split as a shell would) through cmd, for a command
@@ -59,4 +70,13 @@ func WithStdin(f *factory.Factory, s string) *factory.Factory {
 	in.WriteString(s)
 	f.IO = ios
 	return f
+}
+
+// WantUsageError stops t unless err is a usage error (exit 2) whose message holds want: what
+// a flag-parsing test expects of a command line that must be refused.
+func WantUsageError(t testing.TB, err error, want string) {
+	t.Helper()
+	if err == nil || !strings.Contains(err.Error(), want) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+		t.Fatalf("error = %v (exit %d), want %q and exit %d", err, cmdutil.ExitCode(err), want, cmdutil.ExitUsage)
+	}
 }

@@ -20,6 +20,25 @@ type Outcome struct {
 	Note        string
 }
 
+// Bulk is what a command that changes several targets takes besides its directory: the
+// streams and the prompter, and from its arguments and the global flags the output format,
+// the targets ("-" and @FILE read), --yes and --dry-run. Such commands embed it in their
+// options and fill it with Factory.Bulk, so that every one reads them alike and in the same
+// order, and asks alike (Confirm).
+type Bulk struct {
+	IO        *iostreams.IOStreams
+	Confirmer Confirmer
+	Format    output.Format
+	Yes       bool
+	DryRun    bool
+	Targets   []string
+}
+
+// Confirm is ConfirmBulk over b's targets: what is the question's verb ("Disable").
+func (b *Bulk) Confirm(what string) error {
+	return ConfirmBulk(b.IO, b.Confirmer, b.Yes, b.DryRun, b.Targets, what)
+}
+
 // ChangeReport is one line of a change command's -o json/csv output.
 type ChangeReport struct {
 	Target         string `json:"target"`

@@ -76,3 +76,18 @@ func (e *UnsupportedError) Unwrap() error { return directory.ErrUnsupported }
 
 // Unsupported returns an UnsupportedError.
 func Unsupported(message string) error { return &UnsupportedError{Message: message} }
+
+// OnlyFor refuses a command on the directory it has no meaning for, before it connects:
+// entra says whether the command is for Entra ID only (true) or for Active Directory only
+// (false); when target (Factory.Target) names the other directory, message says what to do
+// instead (an UnsupportedError, exit 2).
+func OnlyFor(target func() (string, error), entra bool, message string) error {
+	t, err := target()
+	if err != nil {
+		return err
+	}
+	if (t == "entra") != entra {
+		return Unsupported(message)
+	}
+	return nil
+}

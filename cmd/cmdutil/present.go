@@ -137,3 +137,33 @@ func MissingDCs(ios *iostreams.IOStreams, results, what string) (missing func(dc
 	}
 	return missing, warn
 }
+
+// LogonAge is how a search selects by last logon (user search --inactive, computer search
+// --stale): after Days days without one (0: not asked), read on every DC when Exact.
+type LogonAge struct {
+	Flag  string // the option that gives Days, as the --exact error names it: "--inactive DAYS"
+	Days  int
+	Exact bool
+	// Timestamp: the search reads lastLogonTimestamp (AD without --exact), whose lag is noted.
+	Timestamp bool
+	// Results and What name the results for MissingDCs' warning: "accounts", "inactive".
+	Results, What string
+}
+
+// SearchByLogon is Search for a search that may select by last logon: --exact without a
+// number of days is a usage error; the domain controllers an exact search could not ask are
+// collected through *missingDCs (the query's MissingDCs) and named once the search ends; a
+// search by lastLogonTimestamp notes its lag first.
+func SearchByLogon[T any](ios *iostreams.IOStreams, format output.Format, age LogonAge, missingDCs *func(dc string, err error),
+	t SearchTable[T], search func(emit func(T) error) error) error {
+	if age.Exact && age.Days == 0 {
+		return FlagErrorf("--exact goes with %s", age.Flag)
+	}
+	var warn func()
+	*missingDCs, warn = MissingDCs(ios, age.Results, age.What)
+	defer warn()
+	if age.Days > 0 && !age.Exact && age.Timestamp {
+		LastLogonLagNote(ios)
+	}
+	return Search(ios, format, t, search)
+}

@@ -249,8 +249,8 @@ func TestDeleteConfirmsAndKeepsSnapshots(t *testing.T) {
 		ios, _, out, _ := iostreams.Test()
 		ios.SetTTY(tty, tty, tty)
 		fake := &fakeDeleter{}
-		err := deleteRun(context.Background(), &deleteOptions{IO: ios, Confirmer: ok, Yes: yes, Format: output.FormatJSON,
-			SnapshotDir: dir, Targets: targets, Now: func() time.Time { return time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC) },
+		err := deleteRun(context.Background(), &deleteOptions{Bulk: cmdutil.Bulk{IO: ios, Confirmer: ok, Yes: yes, Format: output.FormatJSON, Targets: targets},
+			SnapshotDir: dir, Now: func() time.Time { return time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC) },
 			Computers: func(context.Context) (computerDeleter, error) { return fake, nil }})
 		return fake, out.String(), err
 	}

@@ -15,8 +15,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/config"
 	"github.com/adkit-dev/adkit/internal/directory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
-	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type computerDeleter interface {
@@ -24,21 +22,15 @@ type computerDeleter interface {
 }
 
 type deleteOptions struct {
-	IO          *iostreams.IOStreams
-	Computers   func(context.Context) (computerDeleter, error)
-	Confirmer   cmdutil.Confirmer
-	Now         func() time.Time
-	Format      output.Format
-	Yes         bool
-	DryRun      bool
+	Computers func(context.Context) (computerDeleter, error)
+	Now       func() time.Time
+	cmdutil.Bulk
 	Force       bool
 	SnapshotDir string
-	Targets     []string
 }
 
 func newCmdDelete(f *factory.Factory, runF func(*deleteOptions) error) *cobra.Command {
-	opts := &deleteOptions{IO: f.IO, Confirmer: f.Prompter, Now: f.Now,
-		Computers: factory.DirectoryFunc[computerDeleter](f)}
+	opts := &deleteOptions{Now: f.Now, Computers: factory.DirectoryFunc[computerDeleter](f)}
 	cmd := &cobra.Command{
 		Use:   "delete PC...",
 		Short: "Delete computer accounts, keeping a snapshot of each",
@@ -54,21 +46,18 @@ unless --force: the recovery passwords are deleted with it, so read them first w
 		Args: cmdutil.MinimumArgs(1, "PC: the computer to delete"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if opts.Format, err = f.Globals.Format(); err != nil {
-				return err
-			}
-			if opts.SnapshotDir == "" {
-				state, err := config.StateDir(f.Getenv)
-				if err != nil {
-					return err
+			if opts.Bulk, err = f.Bulk(args, func() error {
+				if opts.SnapshotDir == "" {
+					state, err := config.StateDir(f.Getenv)
+					if err != nil {
+						return err
+					}
+					opts.SnapshotDir = filepath.Join(state, "computers")
 				}
-				opts.SnapshotDir = filepath.Join(state, "computers")
-			}
-			targets, err := cmdutil.ReadTargets(f.IO.In, args)
-			if err != nil {
+				return nil
+			}); err != nil {
 				return err
 			}
-			opts.Targets, opts.Yes, opts.DryRun = targets, f.Globals.Yes, f.Globals.DryRun
 			return cmdutil.Run(cmd.Context(), opts, runF, deleteRun)
 		},
 	}
@@ -78,7 +67,7 @@ unless --force: the recovery passwords are deleted with it, so read them first w
 }
 
 func deleteRun(ctx context.Context, opts *deleteOptions) error {
-	if err := shared.Confirm(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, "Delete", opts.Targets,
+	if err := shared.Confirm(&opts.Bulk, "Delete",
 		"A snapshot of each is kept, but the account's SID is gone for good: a recreated account is a new one."); err != nil {
 		return err
 	}

@@ -9,8 +9,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/computer/shared"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
-	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type computerEnabler interface {
@@ -18,14 +16,9 @@ type computerEnabler interface {
 }
 
 type enableOptions struct {
-	IO        *iostreams.IOStreams
 	Computers func(context.Context) (computerEnabler, error)
-	Confirmer cmdutil.Confirmer
-	Format    output.Format
-	Enable    bool
-	Yes       bool
-	DryRun    bool
-	Targets   []string
+	cmdutil.Bulk
+	Enable bool
 }
 
 func newCmdEnable(f *factory.Factory, runF func(*enableOptions) error) *cobra.Command {
@@ -34,8 +27,7 @@ func newCmdEnable(f *factory.Factory, runF func(*enableOptions) error) *cobra.Co
 
 // newCmdSetEnabled builds `computer enable` and `computer disable` (disable.go).
 func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions) error) *cobra.Command {
-	opts := &enableOptions{IO: f.IO, Confirmer: f.Prompter, Enable: enable,
-		Computers: factory.DirectoryFunc[computerEnabler](f)}
+	opts := &enableOptions{Enable: enable, Computers: factory.DirectoryFunc[computerEnabler](f)}
 	cmd := &cobra.Command{
 		Use:     "enable PC...",
 		Short:   "Enable disabled computer accounts",
@@ -49,10 +41,9 @@ func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions)
 	}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		var err error
-		if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
+		if opts.Bulk, err = f.Bulk(args); err != nil {
 			return err
 		}
-		opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
 		return cmdutil.Run(cmd.Context(), opts, runF, setEnabledRun)
 	}
 	return cmd
@@ -60,7 +51,7 @@ func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions)
 
 func setEnabledRun(ctx context.Context, opts *enableOptions) error {
 	if !opts.Enable && len(opts.Targets) > 1 {
-		if err := shared.Confirm(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, "Disable", opts.Targets, ""); err != nil {
+		if err := shared.Confirm(&opts.Bulk, "Disable", ""); err != nil {
 			return err
 		}
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/cmdtest"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
 )
 
 func testFactory() *factory.Factory { return cmdtest.Factory(factory.Globals{}, nil) }
@@ -22,30 +21,14 @@ func TestFlagMistakesAreUsageErrors(t *testing.T) {
 		cmd  func(f *factory.Factory, reached func()) *cobra.Command
 		cli  string
 	}{
-		{"search --stale 0", func(f *factory.Factory, r func()) *cobra.Command {
-			return newCmdSearch(f, func(*searchOptions) error { r(); return nil })
-		}, "--stale 0"},
-		{"search --enabled --disabled", func(f *factory.Factory, r func()) *cobra.Command {
-			return newCmdSearch(f, func(*searchOptions) error { r(); return nil })
-		}, "--enabled --disabled"},
-		{"search with an argument", func(f *factory.Factory, r func()) *cobra.Command {
-			return newCmdSearch(f, func(*searchOptions) error { r(); return nil })
-		}, "WS-1"},
-		{"move without --ou", func(f *factory.Factory, r func()) *cobra.Command {
-			return newCmdMove(f, func(*moveOptions) error { r(); return nil })
-		}, "WS-1"},
-		{"laps with two computers", func(f *factory.Factory, r func()) *cobra.Command {
-			return newCmdLAPS(f, func(*lapsOptions) error { r(); return nil })
-		}, "WS-1 WS-2"},
-		{"laps --expire-now --password-out", func(f *factory.Factory, r func()) *cobra.Command {
-			return newCmdLAPS(f, func(*lapsOptions) error { r(); return nil })
-		}, "WS-1 --expire-now --password-out x"},
-		{"bitlocker without a computer", func(f *factory.Factory, r func()) *cobra.Command {
-			return newCmdBitLocker(f, func(*bitLockerOptions) error { r(); return nil })
-		}, ""},
-		{"show without a computer", func(f *factory.Factory, r func()) *cobra.Command {
-			return newCmdShow(f, func(*showOptions) error { r(); return nil })
-		}, ""},
+		{"search --stale 0", cmdtest.Reaches(newCmdSearch), "--stale 0"},
+		{"search --enabled --disabled", cmdtest.Reaches(newCmdSearch), "--enabled --disabled"},
+		{"search with an argument", cmdtest.Reaches(newCmdSearch), "WS-1"},
+		{"move without --ou", cmdtest.Reaches(newCmdMove), "WS-1"},
+		{"laps with two computers", cmdtest.Reaches(newCmdLAPS), "WS-1 WS-2"},
+		{"laps --expire-now --password-out", cmdtest.Reaches(newCmdLAPS), "WS-1 --expire-now --password-out x"},
+		{"bitlocker without a computer", cmdtest.Reaches(newCmdBitLocker), ""},
+		{"show without a computer", cmdtest.Reaches(newCmdShow), ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := cmdtest.Execute(tt.cmd(testFactory(), never(t)), tt.cli)
@@ -59,29 +42,39 @@ func TestFlagMistakesAreUsageErrors(t *testing.T) {
 func TestFlagsReachTheOptions(t *testing.T) {
 	f := testFactory()
 	f.Globals.Ticket = "INC-9"
-	var laps *lapsOptions
-	if err := cmdtest.Execute(newCmdLAPS(f, func(o *lapsOptions) error { laps = o; return nil }), "WS-1 --password-out pw.txt"); err != nil {
+	laps, err := cmdtest.Parse(f, newCmdLAPS, "WS-1 --password-out pw.txt")
+	if err != nil {
 		t.Fatal(err)
 	}
 	if laps.Target != "WS-1" || laps.PasswordOut != "pw.txt" || laps.Ticket != "INC-9" || laps.ExpireNow {
 		t.Errorf("laps options = %+v", laps)
 	}
-	var del *deleteOptions
 	f = testFactory()
 	f.Getenv = func(k string) string { return map[string]string{"XDG_STATE_HOME": "/state"}[k] }
-	if err := cmdtest.Execute(newCmdDelete(f, func(o *deleteOptions) error { del = o; return nil }), "WS-1 WS-2 --force"); err != nil {
+	del, err := cmdtest.Parse(f, newCmdDelete, "WS-1 WS-2 --force")
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(del.Targets) != 2 || !del.Force || del.SnapshotDir != "/state/adkit/computers" {
 		t.Errorf("delete options = %+v", del)
 	}
-	var search *searchOptions
-	if err := cmdtest.Execute(newCmdSearch(testFactory(), func(o *searchOptions) error { search = o; return nil }),
-		"--stale 90 --os 'Windows 10*' --name 'WS-*' --disabled"); err != nil {
+	search, err := cmdtest.Parse(testFactory(), newCmdSearch, "--stale 90 --os 'Windows 10*' --name 'WS-*' --disabled")
+	if err != nil {
 		t.Fatal(err)
 	}
 	if q := search.Query; q.StaleDays != 90 || q.OSGlob != "Windows 10*" || q.NameGlob != "WS-*" || !q.Disabled {
 		t.Errorf("search query = %+v", q)
+	}
+}
+
+// parsedTargets is the targets a command line built by newCmd gives its run function.
+func parsedTargets[O any](newCmd func(*factory.Factory, func(*O) error) *cobra.Command, targets func(*O) []string) func(*factory.Factory, string) ([]string, error) {
+	return func(f *factory.Factory, cli string) ([]string, error) {
+		o, err := cmdtest.Parse(f, newCmd, cli)
+		if err != nil {
+			return nil, err
+		}
+		return targets(o), nil
 	}
 }
 
@@ -90,33 +83,19 @@ func TestFlagsReachTheOptions(t *testing.T) {
 func TestVerbsReadComputersFromStdin(t *testing.T) {
 	const list = "WS-1\n# retired last week\n\nWS-2\tCN=WS-2,OU=Workstations,DC=x\n"
 	for _, tt := range []struct {
-		name string
-		cmd  func(f *factory.Factory, got *[]string) *cobra.Command
-		cli  string
+		name    string
+		targets func(f *factory.Factory, cli string) ([]string, error)
+		cli     string
 	}{
-		{"show", func(f *factory.Factory, got *[]string) *cobra.Command {
-			return newCmdShow(f, func(o *showOptions) error { *got = o.Targets; return nil })
-		}, "-"},
-		{"disable", func(f *factory.Factory, got *[]string) *cobra.Command {
-			return newCmdDisable(f, func(o *enableOptions) error { *got = o.Targets; return nil })
-		}, "-"},
-		{"move", func(f *factory.Factory, got *[]string) *cobra.Command {
-			return newCmdMove(f, func(o *moveOptions) error { *got = o.Targets; return nil })
-		}, "- --ou OU=Old,DC=x"},
-		{"reset", func(f *factory.Factory, got *[]string) *cobra.Command {
-			return newCmdReset(f, func(o *resetOptions) error { *got = o.Targets; return nil })
-		}, "-"},
-		{"delete", func(f *factory.Factory, got *[]string) *cobra.Command {
-			return newCmdDelete(f, func(o *deleteOptions) error { *got = o.Targets; return nil })
-		}, "- --snapshot-dir ."},
+		{"show", parsedTargets(newCmdShow, func(o *showOptions) []string { return o.Targets }), "-"},
+		{"disable", parsedTargets(newCmdDisable, func(o *enableOptions) []string { return o.Targets }), "-"},
+		{"move", parsedTargets(newCmdMove, func(o *moveOptions) []string { return o.Targets }), "- --ou OU=Old,DC=x"},
+		{"reset", parsedTargets(newCmdReset, func(o *resetOptions) []string { return o.Targets }), "-"},
+		{"delete", parsedTargets(newCmdDelete, func(o *deleteOptions) []string { return o.Targets }), "- --snapshot-dir ."},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			f := testFactory()
-			ios, stdin, _, _ := iostreams.Test()
-			stdin.WriteString(list)
-			f.IO = ios
-			var got []string
-			if err := cmdtest.Execute(tt.cmd(f, &got), tt.cli); err != nil {
+			got, err := tt.targets(cmdtest.WithStdin(testFactory(), list), tt.cli)
+			if err != nil {
 				t.Fatal(err)
 			}
 			if strings.Join(got, ",") != "WS-1,WS-2" {

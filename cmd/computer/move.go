@@ -9,8 +9,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/computer/shared"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
-	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type computerMover interface {
@@ -18,19 +16,13 @@ type computerMover interface {
 }
 
 type moveOptions struct {
-	IO        *iostreams.IOStreams
 	Computers func(context.Context) (computerMover, error)
-	Confirmer cmdutil.Confirmer
-	Format    output.Format
-	Yes       bool
-	DryRun    bool
-	Targets   []string
-	OU        string
+	cmdutil.Bulk
+	OU string
 }
 
 func newCmdMove(f *factory.Factory, runF func(*moveOptions) error) *cobra.Command {
-	opts := &moveOptions{IO: f.IO, Confirmer: f.Prompter,
-		Computers: factory.DirectoryFunc[computerMover](f)}
+	opts := &moveOptions{Computers: factory.DirectoryFunc[computerMover](f)}
 	cmd := &cobra.Command{
 		Use:   "move PC... --ou DN",
 		Short: "Move computer accounts to another OU",
@@ -40,17 +32,14 @@ applies at each computer's next policy refresh (gpupdate, or within about 90 min
 		Args:    cmdutil.MinimumArgs(1, "PC: the computer to move"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if opts.Format, err = f.Globals.Format(); err != nil {
+			if opts.Bulk, err = f.Bulk(args, func() error {
+				if opts.OU == "" {
+					return cmdutil.FlagErrorf("--ou is required: the distinguished name of the OU to move %s to", cmdutil.NameList(args))
+				}
+				return nil
+			}); err != nil {
 				return err
 			}
-			if opts.OU == "" {
-				return cmdutil.FlagErrorf("--ou is required: the distinguished name of the OU to move %s to", cmdutil.NameList(args))
-			}
-			targets, err := cmdutil.ReadTargets(f.IO.In, args)
-			if err != nil {
-				return err
-			}
-			opts.Targets, opts.Yes, opts.DryRun = targets, f.Globals.Yes, f.Globals.DryRun
 			return cmdutil.Run(cmd.Context(), opts, runF, moveRun)
 		},
 	}
@@ -60,7 +49,7 @@ applies at each computer's next policy refresh (gpupdate, or within about 90 min
 
 func moveRun(ctx context.Context, opts *moveOptions) error {
 	if len(opts.Targets) > 1 {
-		if err := shared.Confirm(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, "Move", opts.Targets, "to "+opts.OU); err != nil {
+		if err := shared.Confirm(&opts.Bulk, "Move", "to "+opts.OU); err != nil {
 			return err
 		}
 	}

@@ -9,8 +9,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/computer/shared"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
-	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type computerResetter interface {
@@ -18,18 +16,12 @@ type computerResetter interface {
 }
 
 type resetOptions struct {
-	IO        *iostreams.IOStreams
 	Computers func(context.Context) (computerResetter, error)
-	Confirmer cmdutil.Confirmer
-	Format    output.Format
-	Yes       bool
-	DryRun    bool
-	Targets   []string
+	cmdutil.Bulk
 }
 
 func newCmdReset(f *factory.Factory, runF func(*resetOptions) error) *cobra.Command {
-	opts := &resetOptions{IO: f.IO, Confirmer: f.Prompter,
-		Computers: factory.DirectoryFunc[computerResetter](f)}
+	opts := &resetOptions{Computers: factory.DirectoryFunc[computerResetter](f)}
 	return &cobra.Command{
 		Use:   "reset PC...",
 		Short: "Reset computer account passwords (for a broken trust relationship)",
@@ -44,17 +36,16 @@ A computer whose trust still works loses it until it is repaired, so adkit asks 
 		Args:    cmdutil.MinimumArgs(1, "PC: the computer whose account to reset"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
+			if opts.Bulk, err = f.Bulk(args); err != nil {
 				return err
 			}
-			opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
 			return cmdutil.Run(cmd.Context(), opts, runF, resetRun)
 		},
 	}
 }
 
 func resetRun(ctx context.Context, opts *resetOptions) error {
-	if err := shared.Confirm(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, "Reset the account password of", opts.Targets,
+	if err := shared.Confirm(&opts.Bulk, "Reset the account password of",
 		"They lose their trust with the domain until repaired or rejoined."); err != nil {
 		return err
 	}

@@ -73,17 +73,10 @@ func searchRun(ctx context.Context, opts *searchOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Query.Exact && opts.Query.StaleDays == 0 {
-		return cmdutil.FlagErrorf("--exact goes with --stale DAYS")
-	}
-	var warn func()
-	opts.Query.MissingDCs, warn = cmdutil.MissingDCs(opts.IO, "computers", "stale")
-	defer warn()
-	if opts.Query.StaleDays > 0 && !opts.Query.Exact {
-		cmdutil.LastLogonLagNote(opts.IO)
-	}
 	now := opts.Now()
-	return cmdutil.Search(opts.IO, opts.Format, cmdutil.SearchTable[*directory.Computer]{
+	age := cmdutil.LogonAge{Flag: "--stale DAYS", Days: opts.Query.StaleDays, Exact: opts.Query.Exact, Timestamp: true,
+		Results: "computers", What: "stale"}
+	return cmdutil.SearchByLogon(opts.IO, opts.Format, age, &opts.Query.MissingDCs, cmdutil.SearchTable[*directory.Computer]{
 		CSVHeader:   searchHeader,
 		TableHeader: []string{"Name", "DNS name", "Operating system", "Enabled", "Last logon", "LAPS", "DN"},
 		None:        "no computers match",

@@ -2,7 +2,6 @@ package computer
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -41,14 +40,9 @@ computer and when its password expires; the password itself is read with "comput
 		Args: cmdutil.MinimumArgs(1, "PC: the computer to show"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if opts.Format, err = f.Globals.Format(); err != nil {
+			if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
 				return err
 			}
-			targets, err := cmdutil.ReadTargets(f.IO.In, args)
-			if err != nil {
-				return err
-			}
-			opts.Targets = targets
 			return cmdutil.Run(cmd.Context(), opts, runF, showRun)
 		},
 	}
@@ -59,55 +53,17 @@ func showRun(ctx context.Context, opts *showOptions) error {
 	if err != nil {
 		return err
 	}
-	var found []*directory.Computer
-	runErr := cmdutil.EachTarget(ctx, opts.IO.ErrOut, opts.Targets, func(ctx context.Context, ident string) error {
-		pc, err := computers.Computer(ctx, ident)
-		if err != nil {
-			return err
-		}
-		found = append(found, pc)
-		return nil
-	})
-	if len(found) == 0 {
-		return runErr
-	}
-	switch opts.Format {
-	case output.FormatJSON:
-		if len(opts.Targets) == 1 {
-			err = output.WriteJSON(opts.IO.Out, found[0])
-		} else {
-			err = output.WriteJSON(opts.IO.Out, found)
-		}
-	case output.FormatCSV:
-		t := output.Table{Header: showHeader}
-		for _, pc := range found {
-			t.AddRow(detailRow(pc, false, opts.Now())...)
-		}
-		err = output.WriteCSV(opts.IO.Out, t)
-	default:
-		human := opts.Format == output.FormatTable || opts.IO.IsStdoutTTY()
-		for i, pc := range found {
-			if i > 0 && human {
-				fmt.Fprintln(opts.IO.Out)
-			}
+	return cmdutil.ShowEach(ctx, opts.IO, opts.Format, opts.Targets, cmdutil.Details[*directory.Computer]{
+		CSVHeader: showHeader,
+		CSVRow:    func(pc *directory.Computer) []string { return detailRow(pc, false, opts.Now()) },
+		Table: func(pc *directory.Computer, human bool) output.Table {
 			t := output.Table{Header: []string{"Field", "Value"}}
 			for j, v := range detailRow(pc, human, opts.Now()) {
 				t.AddRow(showHeader[j], v)
 			}
-			if human {
-				err = output.WriteTable(opts.IO.Out, t)
-			} else {
-				err = output.WritePlain(opts.IO.Out, t)
-			}
-			if err != nil {
-				return err
-			}
-		}
-	}
-	if err != nil {
-		return err
-	}
-	return runErr
+			return t
+		},
+	}, computers.Computer)
 }
 
 var showHeader = []string{

@@ -1,6 +1,7 @@
 package factory
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -65,7 +66,7 @@ func (f *Factory) entraAuth(s *config.Settings) (graph.AuthSource, error) {
 // entraIdentity is who audit records written before signing in (onboard.run) say will make
 // the changes on Entra ID; the Client names the signed-in person once it knows them.
 func (f *Factory) entraIdentity() string {
-	tenant := firstNonEmpty(f.Getenv("AZURE_TENANT_ID"), "organizations")
+	tenant := cmp.Or(f.Getenv("AZURE_TENANT_ID"), "organizations")
 	s, err := f.Settings()
 	if err != nil {
 		return "app:" + f.Getenv("AZURE_CLIENT_ID")
@@ -79,7 +80,7 @@ func (f *Factory) entraIdentity() string {
 	case "":
 		if f.Getenv("AZURE_CLIENT_SECRET") == "" && f.Getenv("AZURE_CLIENT_CERTIFICATE_PATH") == "" &&
 			f.Getenv("AZURE_FEDERATED_TOKEN_FILE") == "" {
-			return "login:" + firstNonEmpty(s.Profile, "default")
+			return "login:" + cmp.Or(s.Profile, "default")
 		}
 	}
 	return "app:" + f.Getenv("AZURE_CLIENT_ID")

@@ -4,6 +4,7 @@
 package factory
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -299,7 +300,7 @@ func (f *Factory) bindIdentity(s *config.Settings) string {
 		if p, err := ad.KerberosPrincipal(ad.Config{}); err == nil {
 			return p
 		}
-		return "kerberos:" + firstNonEmpty(f.Getenv("KRB5CCNAME"), "default ticket cache")
+		return "kerberos:" + cmp.Or(f.Getenv("KRB5CCNAME"), "default ticket cache")
 	}
 	return s.BindUser
 }
@@ -324,15 +325,6 @@ func osUID() string {
 func hostname() string {
 	h, _ := os.Hostname()
 	return h
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // Format parses -o against the formats a command offers; a bad value is a usage error.
@@ -425,13 +417,30 @@ func dcURL(name, ldapURL string) string {
 // function: -o first (a bad value is a usage error before stdin is read), then the accounts
 // (cmdutil.ReadTargets: "-" reads stdin, @FILE a file).
 func (f *Factory) FormatAndTargets(args []string, allowed ...output.Format) (output.Format, []string, error) {
+	b, err := f.bulk(args, allowed, nil)
+	return b.Format, b.Targets, err
+}
+
+// Bulk reads what a command that changes the targets in args takes (cmdutil.Bulk): -o first,
+// then whatever before settles (checks of other flags, defaults), so that a usage error comes
+// before stdin is read, then the targets, --yes and --dry-run.
+func (f *Factory) Bulk(args []string, before ...func() error) (cmdutil.Bulk, error) {
+	return f.bulk(args, nil, before)
+}
+
+func (f *Factory) bulk(args []string, allowed []output.Format, before []func() error) (cmdutil.Bulk, error) {
 	format, err := f.Globals.Format(allowed...)
 	if err != nil {
-		return "", nil, err
+		return cmdutil.Bulk{}, err
+	}
+	for _, b := range before {
+		if err := b(); err != nil {
+			return cmdutil.Bulk{}, err
+		}
 	}
 	targets, err := cmdutil.ReadTargets(f.IO.In, args)
 	if err != nil {
-		return "", nil, err
+		return cmdutil.Bulk{}, err
 	}
-	return format, targets, nil
+	return cmdutil.Bulk{IO: f.IO, Confirmer: f.Prompter, Format: format, Yes: f.Globals.Yes, DryRun: f.Globals.DryRun, Targets: targets}, nil
 }

@@ -1,6 +1,7 @@
 package factory
 
 import (
+	"cmp"
 	"context"
 
 	"github.com/adkit-dev/adkit/graph"
@@ -64,5 +65,5 @@ func (f *Factory) EntraLogout() (removed bool, profile string, err error) {
 		return false, "", err
 	}
 	removed, err = graph.Logout(graph.Config{Login: store})
-	return removed, firstNonEmpty(s.Profile, "default"), err
+	return removed, cmp.Or(s.Profile, "default"), err
 }

@@ -11,8 +11,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/config"
 	"github.com/adkit-dev/adkit/internal/directory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
-	"github.com/adkit-dev/adkit/internal/output"
 	"github.com/adkit-dev/adkit/internal/snapshotfile"
 )
 
@@ -22,21 +20,15 @@ type groupDeleter interface {
 }
 
 type deleteOptions struct {
-	IO          *iostreams.IOStreams
-	Groups      func(context.Context) (groupDeleter, error)
-	Confirmer   cmdutil.Confirmer
-	Format      output.Format
-	Yes         bool
-	DryRun      bool
+	Groups func(context.Context) (groupDeleter, error)
+	cmdutil.Bulk
 	Force       bool
 	Ticket      string
 	SnapshotDir string
-	Targets     []string
 }
 
 func newCmdDelete(f *factory.Factory, runF func(*deleteOptions) error) *cobra.Command {
-	opts := &deleteOptions{IO: f.IO, Confirmer: f.Prompter,
-		Groups: factory.DirectoryFunc[groupDeleter](f)}
+	opts := &deleteOptions{Groups: factory.DirectoryFunc[groupDeleter](f)}
 	cmd := &cobra.Command{
 		Use:   "delete GROUP... [--force] [--snapshot-dir DIR]",
 		Short: "Delete groups, keeping a snapshot to recreate them",
@@ -51,7 +43,7 @@ a terminal; without one, deleting several groups needs --yes.`,
 		Args: cmdutil.MinimumArgs(1, "GROUP: the group to delete"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
+			if opts.Bulk, err = f.Bulk(args); err != nil {
 				return err
 			}
 			if opts.SnapshotDir == "" {
@@ -61,7 +53,7 @@ a terminal; without one, deleting several groups needs --yes.`,
 				}
 				opts.SnapshotDir = filepath.Join(dir, "groups")
 			}
-			opts.Yes, opts.DryRun, opts.Ticket = f.Globals.Yes, f.Globals.DryRun, f.Globals.Ticket
+			opts.Ticket = f.Globals.Ticket
 			return cmdutil.Run(cmd.Context(), opts, runF, deleteRun)
 		},
 	}
@@ -72,7 +64,7 @@ a terminal; without one, deleting several groups needs --yes.`,
 
 func deleteRun(ctx context.Context, opts *deleteOptions) error {
 	if len(opts.Targets) > 1 {
-		if err := cmdutil.ConfirmBulk(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, opts.Targets, "Delete the groups"); err != nil {
+		if err := opts.Confirm("Delete the groups"); err != nil {
 			return err
 		}
 	} else if !opts.Yes && !opts.DryRun && opts.IO.CanPrompt() {

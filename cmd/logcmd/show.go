@@ -1,6 +1,7 @@
 package logcmd
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,7 +46,7 @@ between the two records). A log whose hash chain is broken is still shown, after
 run 'adkit log verify' to see where.`,
 		Example: `  adkit log show --since 24h
   adkit log show --ticket INC-1234 -o json
-  adkit log show --action user.reset_password --account jdoe
+  adkit log show --action user.reset_password --target jdoe
   adkit log show --unsettled`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -66,8 +67,13 @@ run 'adkit log verify' to see where.`,
 	}
 	cmd.Flags().StringVar(&since, "since", "", "only records at or after TIME: RFC 3339, a date (2026-01-31) or a duration ago (24h, 7d)")
 	cmd.Flags().StringVar(&opts.Filter.Action, "action", "", "only this action, e.g. user.unlock")
-	// Not --target: that is the global flag naming the directory (ad or entra).
-	cmd.Flags().StringVar(&opts.Filter.Target, "account", "", "only records whose target (account or group) DN, id or name contains this")
+	// The spec names this filter --target. Everywhere else --target is the global flag naming
+	// the directory (ad or entra), which means nothing to the log: here a local --target
+	// shadows it (Cobra merges a parent's persistent flag only where no local flag has its
+	// name). --account says the same for those who know --target as the directory flag.
+	cmd.Flags().StringVar(&opts.Filter.Target, "target", "", "only records whose target (account or group) DN, id or name contains this")
+	cmd.Flags().StringVar(&opts.Filter.Target, "account", "", "the same as --target")
+	cmd.MarkFlagsMutuallyExclusive("target", "account")
 	cmd.Flags().BoolVar(&opts.Unsettled, "unsettled", false, "only the changes whose outcome is unknown or missing")
 	cmd.Flags().StringVar(&opts.Filter.Ticket, "ticket", "", "only records for this ticket")
 	return cmd
@@ -236,16 +242,8 @@ func writeJSONArray(opts *showOptions, file *os.File) error {
 	return arr.Close()
 }
 
-func targetName(t audit.Target) string {
-	switch {
-	case t.Name != "":
-		return t.Name
-	case t.DN != "":
-		return t.DN
-	default:
-		return t.ID
-	}
-}
+// targetName names a record's target in a table: its name, else its DN, else its id.
+func targetName(t audit.Target) string { return cmp.Or(t.Name, t.DN, t.ID) }
 
 func result(r audit.Record) string {
 	s := r.Result

@@ -52,9 +52,7 @@ func TestLoginPicksTheWayToSignIn(t *testing.T) {
 				}}
 			got, err := cmdtest.Parse(f, newCmdLogin, tt.cli)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
-					t.Fatalf("err = %v (exit %d), want %q and exit 2", err, cmdutil.ExitCode(err), tt.wantErr)
-				}
+				cmdtest.WantUsageError(t, err, tt.wantErr)
 				return
 			}
 			if err != nil {

@@ -47,9 +47,7 @@ func TestNewCmdApplyFlags(t *testing.T) {
 			f := cmdtest.Factory(factory.Globals{}, map[string]string{"XDG_STATE_HOME": "/state"})
 			got, err := cmdtest.Parse(f, newCmdApply, tt.cli)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
-					t.Fatalf("error = %v (exit %d), want %q, exit 2", err, cmdutil.ExitCode(err), tt.wantErr)
-				}
+				cmdtest.WantUsageError(t, err, tt.wantErr)
 				return
 			}
 			if err != nil || !tt.check(got) {

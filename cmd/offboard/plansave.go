@@ -1,6 +1,7 @@
 package offboard
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -61,16 +62,9 @@ func leaverFacts(p *onboarding.LeaverPlan, cps []*cloudPlan) []planfile.Row {
 		if i < len(cps) && cps[i] != nil {
 			add("entra", cps[i].words())
 		}
-		rows[i] = planfile.NewRow(e.Row, e.Action, firstNonEmpty(e.SAMAccountName, e.Input), facts)
+		rows[i] = planfile.NewRow(e.Row, e.Action, cmp.Or(e.SAMAccountName, e.Input), facts)
 	}
 	return rows
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // savePlan writes an offboarding plan file.

@@ -1,20 +1,17 @@
 package offboard
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/internal/config"
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/snapshotfile"
 )
 
 // defaultSnapshotDir is $XDG_STATE_HOME/adkit/leavers (~/.local/state/adkit/leavers).
@@ -40,47 +37,11 @@ func openSnapshotStore(dir string) (*snapshotStore, error) {
 
 // write saves a snapshot as <sam>-<UTC time>.json, mode 0600, never over another file, and
 // synced to disk before it returns: the account is changed only once its snapshot is safe.
+// snapshotfile does the saving, as for group delete's snapshots; the name is made file-safe
+// here first, by the stricter rule leaver snapshots have always been named by (earlier and
+// first find them by it).
 func (s *snapshotStore) write(snap *directory.LeaverSnapshot) (path string, err error) {
-	data, err := json.MarshalIndent(snap, "", "  ")
-	if err != nil {
-		return "", fmt.Errorf("encode snapshot of %s: %w", snap.SAMAccountName, err)
-	}
-	base := filepath.Join(s.dir, fileSafe(snap.SAMAccountName)+"-"+snap.TakenAt.UTC().Format("20060102T150405Z"))
-	var f *os.File
-	for i := 1; ; i++ {
-		path = base + ".json"
-		if i > 1 {
-			path = base + "-" + strconv.Itoa(i) + ".json"
-		}
-		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if !errors.Is(err, fs.ErrExist) || i == 100 {
-			break
-		}
-	}
-	if err != nil {
-		return "", fmt.Errorf("save snapshot of %s: %w", snap.SAMAccountName, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(path)
-			err = fmt.Errorf("save snapshot of %s to %s: %w", snap.SAMAccountName, path, err)
-		}
-	}()
-	if _, err = f.Write(append(data, '\n')); err != nil {
-		return "", err
-	}
-	if err = f.Sync(); err != nil {
-		return "", err
-	}
-	if err = f.Close(); err != nil {
-		return "", err
-	}
-	if d, derr := os.Open(s.dir); derr == nil { // make the new name durable too
-		_ = d.Sync()
-		d.Close()
-	}
-	return path, nil
+	return snapshotfile.Save(s.dir, fileSafe(snap.SAMAccountName), snap.TakenAt, snap)
 }
 
 // earlier lists the snapshots already saved for an account name, oldest first.

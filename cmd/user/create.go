@@ -1,6 +1,7 @@
 package user
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -241,7 +242,7 @@ func reportCreated(opts *createOptions, res directory.CreateResult, out *secretf
 	if !opts.IO.IsStdoutTTY() {
 		status = opts.IO.ErrOut // piped: stdout carries the password alone
 	}
-	fmt.Fprintf(status, "%s %s %s: %s\n", cmdutil.ChangeMark(dryRun), res.User.Name(), verb, firstNonEmpty(res.DN, res.User.ID, res.User.UserPrincipalName))
+	fmt.Fprintf(status, "%s %s %s: %s\n", cmdutil.ChangeMark(dryRun), res.User.Name(), verb, cmp.Or(res.DN, res.User.ID, res.User.UserPrincipalName))
 	if res.Renamed != "" {
 		fmt.Fprintf(status, "  note: %s\n", res.Renamed)
 	}
@@ -258,13 +259,4 @@ func reportCreated(opts *createOptions, res directory.CreateResult, out *secretf
 		fmt.Fprintf(status, "Initial password written to %s (mode 0600)\n", opts.PasswordOut)
 	}
 	return nil
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -8,8 +8,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
-	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type enabler interface {
@@ -17,14 +15,9 @@ type enabler interface {
 }
 
 type enableOptions struct {
-	IO        *iostreams.IOStreams
-	Users     func(context.Context) (enabler, error)
-	Confirmer cmdutil.Confirmer
-	Format    output.Format
-	Enable    bool
-	Yes       bool
-	DryRun    bool
-	Targets   []string
+	Users func(context.Context) (enabler, error)
+	cmdutil.Bulk
+	Enable bool
 }
 
 func newCmdEnable(f *factory.Factory, runF func(*enableOptions) error) *cobra.Command {
@@ -34,10 +27,8 @@ func newCmdEnable(f *factory.Factory, runF func(*enableOptions) error) *cobra.Co
 // newCmdSetEnabled builds `user enable` and `user disable`, which differ only in direction.
 func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions) error) *cobra.Command {
 	opts := &enableOptions{
-		IO:        f.IO,
-		Confirmer: f.Prompter,
-		Enable:    enable,
-		Users:     factory.DirectoryFunc[enabler](f),
+		Enable: enable,
+		Users:  factory.DirectoryFunc[enabler](f),
 	}
 	cmd := &cobra.Command{
 		Use:     "enable USER...",
@@ -52,10 +43,9 @@ func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions)
 	}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		var err error
-		if opts.Format, opts.Targets, err = f.FormatAndTargets(args); err != nil {
+		if opts.Bulk, err = f.Bulk(args); err != nil {
 			return err
 		}
-		opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
 		return cmdutil.Run(cmd.Context(), opts, runF, setEnabledRun)
 	}
 	return cmd
@@ -63,7 +53,7 @@ func newCmdSetEnabled(f *factory.Factory, enable bool, runF func(*enableOptions)
 
 func setEnabledRun(ctx context.Context, opts *enableOptions) error {
 	if !opts.Enable {
-		if err := cmdutil.ConfirmBulk(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, opts.Targets, "Disable"); err != nil {
+		if err := opts.Confirm("Disable"); err != nil {
 			return err
 		}
 	}

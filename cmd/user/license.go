@@ -72,10 +72,8 @@ on an account that has none.`,
 }
 
 func licenseRun(ctx context.Context, opts *licenseOptions) error {
-	if t, err := opts.Target(); err != nil {
+	if err := cmdutil.OnlyFor(opts.Target, true, "licences are an Entra ID matter: use --target entra (AD accounts synchronised to Entra ID are licensed there)"); err != nil {
 		return err
-	} else if t != "entra" {
-		return cmdutil.Unsupported("licences are an Entra ID matter: use --target entra (AD accounts synchronised to Entra ID are licensed there)")
 	}
 	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, []string{opts.User}, opts.Users, func(ctx context.Context, users licenser, u string) (cmdutil.Outcome, error) {
 		var o directory.Outcome

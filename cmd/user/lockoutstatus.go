@@ -56,10 +56,8 @@ a phone with an old password, a mapped drive, a service. See docs/domain-control
 }
 
 func lockoutStatusRun(ctx context.Context, opts *lockoutStatusOptions) error {
-	if t, err := opts.Target(); err != nil {
+	if err := cmdutil.OnlyFor(opts.Target, false, "lockout-status reads Active Directory's domain controllers; Entra ID's smart lockout is per sign-in: see adkit user signins USER --target entra"); err != nil {
 		return err
-	} else if t == "entra" {
-		return cmdutil.Unsupported("lockout-status reads Active Directory's domain controllers; Entra ID's smart lockout is per sign-in: see adkit user signins USER --target entra")
 	}
 	users, err := opts.Users(ctx)
 	if err != nil {

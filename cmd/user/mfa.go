@@ -28,14 +28,7 @@ type mfaOptions struct {
 
 // entraOnly is the refusal of the Entra ID help-desk commands on AD.
 func entraOnly(target func() (string, error), what string) error {
-	t, err := target()
-	if err != nil {
-		return err
-	}
-	if t != "entra" {
-		return cmdutil.Unsupported(what + " are an Entra ID matter: use --target entra (an AD account synchronised to Entra ID has them there)")
-	}
-	return nil
+	return cmdutil.OnlyFor(target, true, what+" are an Entra ID matter: use --target entra (an AD account synchronised to Entra ID has them there)")
 }
 
 // newCmdMFA returns `user mfa USER`, which also attaches `user mfa reset`.

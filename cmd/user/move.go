@@ -8,8 +8,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
-	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type mover interface {
@@ -17,18 +15,13 @@ type mover interface {
 }
 
 type moveOptions struct {
-	IO        *iostreams.IOStreams
-	Users     func(context.Context) (mover, error)
-	Confirmer cmdutil.Confirmer
-	Format    output.Format
-	Yes       bool
-	DryRun    bool
-	Targets   []string
-	OU        string
+	Users func(context.Context) (mover, error)
+	cmdutil.Bulk
+	OU string
 }
 
 func newCmdMove(f *factory.Factory, runF func(*moveOptions) error) *cobra.Command {
-	opts := &moveOptions{IO: f.IO, Confirmer: f.Prompter, Users: factory.DirectoryFunc[mover](f)}
+	opts := &moveOptions{Users: factory.DirectoryFunc[mover](f)}
 	cmd := &cobra.Command{
 		Use:   "move USER... --ou DN",
 		Short: "Move accounts to another OU",
@@ -41,16 +34,14 @@ confirmed first on a terminal, and need --yes without one.`,
 		Args: cmdutil.MinimumArgs(1, "USER: the account to move"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if opts.Format, err = f.Globals.Format(); err != nil {
+			if opts.Bulk, err = f.Bulk(args, func() error {
+				if opts.OU == "" {
+					return cmdutil.FlagErrorf("--ou is required: the distinguished name of the OU to move the accounts to")
+				}
+				return nil
+			}); err != nil {
 				return err
 			}
-			if opts.OU == "" {
-				return cmdutil.FlagErrorf("--ou is required: the distinguished name of the OU to move the accounts to")
-			}
-			if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
-				return err
-			}
-			opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
 			return cmdutil.Run(cmd.Context(), opts, runF, moveRun)
 		},
 	}
@@ -59,7 +50,7 @@ confirmed first on a terminal, and need --yes without one.`,
 }
 
 func moveRun(ctx context.Context, opts *moveOptions) error {
-	if err := cmdutil.ConfirmBulk(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, opts.Targets, "Move to "+opts.OU); err != nil {
+	if err := opts.Confirm("Move to " + opts.OU); err != nil {
 		return err
 	}
 	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, opts.Targets, opts.Users,

@@ -51,12 +51,10 @@ compromised account.`,
 }
 
 func revokeRun(ctx context.Context, opts *revokeOptions) error {
-	if t, err := opts.Target(); err != nil {
+	if err := cmdutil.OnlyFor(opts.Target, true,
+		"AD has no sessions to revoke: disable the account (adkit user disable USER) or reset the password "+
+			"(adkit user reset-password USER); Kerberos tickets already issued expire by themselves (10 hours by default)"); err != nil {
 		return err
-	} else if t != "entra" {
-		return cmdutil.Unsupported(
-			"AD has no sessions to revoke: disable the account (adkit user disable USER) or reset the password " +
-				"(adkit user reset-password USER); Kerberos tickets already issued expire by themselves (10 hours by default)")
 	}
 	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, opts.Targets, opts.Users,
 		func(ctx context.Context, users sessionRevoker, t string) (cmdutil.Outcome, error) {

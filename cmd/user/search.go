@@ -82,17 +82,11 @@ func searchRun(ctx context.Context, opts *searchOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Query.Exact && opts.Query.InactiveDays == 0 {
-		return cmdutil.FlagErrorf("--exact goes with --inactive DAYS")
-	}
-	var warn func()
-	opts.Query.MissingDCs, warn = cmdutil.MissingDCs(opts.IO, "accounts", "inactive")
-	defer warn()
-	if t, _ := opts.Target(); opts.Query.InactiveDays > 0 && !opts.Query.Exact && t != "entra" {
-		cmdutil.LastLogonLagNote(opts.IO)
-	}
+	t, _ := opts.Target()
 	now := opts.Now()
-	return cmdutil.Search(opts.IO, opts.Format, cmdutil.SearchTable[*directory.User]{
+	age := cmdutil.LogonAge{Flag: "--inactive DAYS", Days: opts.Query.InactiveDays, Exact: opts.Query.Exact, Timestamp: t != "entra",
+		Results: "accounts", What: "inactive"}
+	return cmdutil.SearchByLogon(opts.IO, opts.Format, age, &opts.Query.MissingDCs, cmdutil.SearchTable[*directory.User]{
 		CSVHeader:   searchHeader,
 		TableHeader: []string{"Logon name", "Display name", "Enabled", "Locked", "Last logon", "Password set", "DN"},
 		None:        "no accounts match",

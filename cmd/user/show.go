@@ -2,7 +2,6 @@ package user
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -76,15 +75,26 @@ func showRun(ctx context.Context, opts *showOptions) error {
 		return err
 	}
 	risk, _ := users.(riskReader)
-	var found []shownUser
-	runErr := cmdutil.EachTarget(ctx, opts.IO.ErrOut, opts.Targets, func(ctx context.Context, ident string) error {
+	details := cmdutil.Details[shownUser]{
+		CSVHeader: csvHeader,
+		CSVRow:    func(u shownUser) []string { return csvRow(u.User) },
+		Table: func(u shownUser, human bool) output.Table {
+			t := detailTable(u.User, opts.Now(), human)
+			if u.RiskLevel != nil {
+				t.AddRow("risk_level", *u.RiskLevel)
+				t.AddRow("risk_state", *u.RiskState)
+			}
+			return t
+		},
+	}
+	return cmdutil.ShowEach(ctx, opts.IO, opts.Format, opts.Targets, details, func(ctx context.Context, ident string) (shownUser, error) {
 		u, err := users.User(ctx, ident)
 		if err != nil {
-			return err
+			return shownUser{}, err
 		}
 		if ex, ok := users.(lockoutExplainer); ok {
 			if err := ex.ExplainLockout(ctx, u); err != nil {
-				return err
+				return shownUser{}, err
 			}
 		}
 		s := shownUser{User: u}
@@ -93,53 +103,8 @@ func showRun(ctx context.Context, opts *showOptions) error {
 				s.RiskLevel, s.RiskState = &r.Level, &r.State
 			}
 		}
-		found = append(found, s)
-		return nil
+		return s, nil
 	})
-	if len(found) == 0 {
-		return runErr
-	}
-	if err := printUsers(opts, found); err != nil {
-		return err
-	}
-	return runErr
-}
-
-func printUsers(opts *showOptions, users []shownUser) error {
-	switch opts.Format {
-	case output.FormatJSON:
-		if len(opts.Targets) == 1 {
-			return output.WriteJSON(opts.IO.Out, users[0])
-		}
-		return output.WriteJSON(opts.IO.Out, users)
-	case output.FormatCSV:
-		t := output.Table{Header: csvHeader}
-		for _, u := range users {
-			t.AddRow(csvRow(u.User)...)
-		}
-		return output.WriteCSV(opts.IO.Out, t)
-	}
-	human := opts.Format == output.FormatTable || opts.IO.IsStdoutTTY()
-	for i, u := range users {
-		if i > 0 && human {
-			fmt.Fprintln(opts.IO.Out)
-		}
-		t := detailTable(u.User, opts.Now(), human)
-		if u.RiskLevel != nil {
-			t.AddRow("risk_level", *u.RiskLevel)
-			t.AddRow("risk_state", *u.RiskState)
-		}
-		var err error
-		if human {
-			err = output.WriteTable(opts.IO.Out, t)
-		} else {
-			err = output.WritePlain(opts.IO.Out, t)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // detailTable lays one account out as FIELD / VALUE rows. For people the values are worded

@@ -33,12 +33,7 @@ func TestNewCmdShowFlags(t *testing.T) {
 		t.Run(tt.cli+"/"+tt.output, func(t *testing.T) {
 			got, err := cmdtest.Parse(cmdtest.Factory(factory.Globals{Output: tt.output}, nil), newCmdShow, tt.cli)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want %q", err, tt.wantErr)
-				}
-				if code := cmdutil.ExitCode(err); code != cmdutil.ExitUsage {
-					t.Errorf("exit code = %d, want %d", code, cmdutil.ExitUsage)
-				}
+				cmdtest.WantUsageError(t, err, tt.wantErr)
 				return
 			}
 			if err != nil {

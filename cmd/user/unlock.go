@@ -58,13 +58,11 @@ replication, and each DC's own bad-password count is reset (see docs/domain-cont
 }
 
 func unlockRun(ctx context.Context, opts *unlockOptions) error {
-	if t, err := opts.Target(); err != nil {
+	if err := cmdutil.OnlyFor(opts.Target, false,
+		"Entra ID has no lockout to clear: smart lockout ends by itself after its lockout period. "+
+			"To let the user in now, reset the password (adkit user reset-password --target entra USER); "+
+			"to end their sessions, use adkit user revoke-sessions USER"); err != nil {
 		return err
-	} else if t == "entra" {
-		return cmdutil.Unsupported(
-			"Entra ID has no lockout to clear: smart lockout ends by itself after its lockout period. " +
-				"To let the user in now, reset the password (adkit user reset-password --target entra USER); " +
-				"to end their sessions, use adkit user revoke-sessions USER")
 	}
 	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, opts.Targets, opts.Users,
 		func(ctx context.Context, users unlocker, t string) (cmdutil.Outcome, error) {

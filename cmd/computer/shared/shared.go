@@ -44,8 +44,9 @@ func CheckTicket(required func() (bool, error), ticket, what string) error {
 
 // Confirm asks before a destructive change on computers, on a terminal, naming them; without
 // one it requires --yes. --dry-run needs no answer: it changes nothing.
-func Confirm(ios *iostreams.IOStreams, c cmdutil.Confirmer, yes, dryRun bool, verb string, targets []string, warning string) error {
-	if yes || dryRun {
+func Confirm(b *cmdutil.Bulk, verb string, warning string) error {
+	ios, targets := b.IO, b.Targets
+	if b.Yes || b.DryRun {
 		return nil
 	}
 	if !ios.CanPrompt() {
@@ -55,7 +56,7 @@ func Confirm(ios *iostreams.IOStreams, c cmdutil.Confirmer, yes, dryRun bool, ve
 	if warning != "" {
 		msg += " " + warning
 	}
-	ok, err := c.Confirm(msg, false)
+	ok, err := b.Confirmer.Confirm(msg, false)
 	if err != nil {
 		return err
 	}
