@@ -1,23 +1,20 @@
 package ad_test
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
-	"unicode"
 
 	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/labtest"
+	"github.com/adkit-dev/adkit/internal/password"
 	"github.com/adkit-dev/adkit/internal/secret"
 )
 
 func TestUnlockAfterRealLockout(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	u, pw := newLabUser(t, c, staffOU(c))
 	upn := u.SAMAccountName + "@" + labDomain
 
@@ -62,9 +59,7 @@ func TestUnlockAfterRealLockout(t *testing.T) {
 }
 
 func TestResetPasswordGeneratedWithoutMustChange(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	u, oldPW := newLabUser(t, c, staffOU(c))
 	upn := u.SAMAccountName + "@" + labDomain
 
@@ -82,20 +77,7 @@ func TestResetPasswordGeneratedWithoutMustChange(t *testing.T) {
 	if res.Policy.MinLength != 8 || !res.Policy.Complexity || res.Policy.HistoryLength != 3 {
 		t.Errorf("policy = %+v, want the lab's (min 8, complex, history 3)", res.Policy)
 	}
-	var lower, upper, digit, symbol bool
-	for _, r := range p {
-		switch {
-		case unicode.IsLower(r):
-			lower = true
-		case unicode.IsUpper(r):
-			upper = true
-		case unicode.IsDigit(r):
-			digit = true
-		default:
-			symbol = true
-		}
-	}
-	if !lower || !upper || !digit || !symbol {
+	if lower, upper, digit, symbol := password.Classes(p); !lower || !upper || !digit || !symbol {
 		t.Errorf("generated password lacks a character class (lower %v upper %v digit %v symbol %v)", lower, upper, digit, symbol)
 	}
 	if err := rawBind(t, upn, p); err != nil {
@@ -111,9 +93,7 @@ func TestResetPasswordGeneratedWithoutMustChange(t *testing.T) {
 }
 
 func TestResetPasswordPolicyMustChangeAndUnlock(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	u, pw0 := newLabUser(t, c, staffOU(c))
 	sam, upn := u.SAMAccountName, u.SAMAccountName+"@"+labDomain
 	used := []string{pw0}
@@ -212,9 +192,7 @@ func TestResetPasswordPolicyMustChangeAndUnlock(t *testing.T) {
 }
 
 func TestHelpdeskDelegation(t *testing.T) {
-	t.Parallel()
-	admin, _ := labtest.Connect(t)
-	ctx := context.Background()
+	admin, _, ctx := parallelLab(t)
 	cfg := labtest.HelpdeskConfig(t) // helpdesk1: reset, unlock, pwdLastSet under OU=Staff only
 	hdPW := cfg.Password
 	trail, logPath := labtest.Trail(t, false)
@@ -269,9 +247,7 @@ func TestHelpdeskDelegation(t *testing.T) {
 }
 
 func TestEnableDisableRoundTrip(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	u, pw := newLabUser(t, c, staffOU(c))
 	sam, upn := u.SAMAccountName, u.SAMAccountName+"@"+labDomain
 	if !u.Enabled {

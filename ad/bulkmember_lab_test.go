@@ -46,9 +46,7 @@ func membershipOps(t *testing.T, logPath string) (intents []audit.Record, outcom
 // TestAddMembersInBulk: new accounts join a group in one modify, and the log has, for each
 // membership, its own intent — all written before the request — and its own "ok" outcome.
 func TestAddMembersInBulk(t *testing.T) {
-	t.Parallel()
-	admin, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	admin, logPath, ctx := parallelLab(t)
 	name := labtest.UniqueName("i17g")
 	gdn := newLabGroup(t, admin, "", name, name, "")
 	var accounts []*directory.User
@@ -96,9 +94,7 @@ func TestAddMembersInBulk(t *testing.T) {
 // reported "already a member" as AddNewMember reports it, and the others join. The log says
 // so: each membership's chunk outcome is an error naming the retry, then its own record.
 func TestAddMembersRetriesARefusedChunkPerMember(t *testing.T) {
-	t.Parallel()
-	admin, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	admin, logPath, ctx := parallelLab(t)
 	name := labtest.UniqueName("i17g")
 	gdn := newLabGroup(t, admin, "", name, name, "")
 	a, b, already := newAccount(t, admin, "i17r"), newAccount(t, admin, "i17r"), newAccount(t, admin, "i17r")
@@ -205,9 +201,7 @@ func TestAddMembersEnsuresExistingAccountsFromTheMemberList(t *testing.T) {
 // TestBulkAddWithoutAnAnswerIsReadBack: a bulk modify whose answer is lost is read back, value
 // by value, on a fresh connection: each membership made is "ok, read back", not unknown.
 func TestBulkAddWithoutAnAnswerIsReadBack(t *testing.T) {
-	t.Parallel()
-	admin, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	admin, logPath, ctx := parallelLab(t)
 	name := labtest.UniqueName("i17g")
 	newLabGroup(t, admin, "", name, name, "")
 	accounts := []*directory.User{newAccount(t, admin, "i17n"), newAccount(t, admin, "i17n"), newAccount(t, admin, "i17n")}

@@ -111,26 +111,10 @@ func (c *Client) SearchComputers(ctx context.Context, q directory.ComputerQuery,
 	if err != nil {
 		return err
 	}
-	base, err := c.searchBase(q.OU)
-	if err != nil {
-		return err
-	}
-	var newest map[string]time.Time
-	if q.Exact && q.StaleDays > 0 {
-		if newest, err = c.newestLastLogons(ctx, base, filter, q.MissingDCs); err != nil {
-			return err
-		}
-	}
-	cutoff := now.AddDate(0, 0, -q.StaleDays)
-	err = c.searchEach(ctx, base, filter, computerAttributeList(), func(e *ldap.Entry) error {
+	s := logonSearch{ou: q.OU, filter: filter, attrs: computerAttributeList(), exact: q.Exact && q.StaleDays > 0,
+		missing: q.MissingDCs, cutoff: now.AddDate(0, 0, -q.StaleDays)}
+	return searchByLogon(ctx, c, s, func(e *ldap.Entry) (*directory.Computer, string, **time.Time) {
 		pc := computerFromEntry(e)
-		if newest != nil {
-			var inactive bool
-			if pc.LastLogon, inactive = exactLastLogon(newest, pc.DN, pc.LastLogon, cutoff); !inactive {
-				return nil
-			}
-		}
-		return fn(pc)
-	})
-	return ouSearchError(q.OU, err)
+		return pc, pc.DN, &pc.LastLogon
+	}, fn)
 }

@@ -1,7 +1,6 @@
 package ad_test
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -14,9 +13,7 @@ import (
 // will ("Maria Hale (mhale2)") instead of promising a name the directory then refuses, and the
 // real run creates it so. A dry run also finds every other clash the real run would hit.
 func TestCreateUserResolvesANameTakenInTheOU(t *testing.T) {
-	t.Parallel()
-	admin, _ := labtest.Connect(t)
-	ctx := context.Background()
+	admin, _, ctx := parallelLab(t)
 	surname := "Hale-" + labtest.UniqueName("c")
 	first, _ := newLabUser(t, admin, salesOU(admin), func(nu *directory.NewUser) { nu.GivenName, nu.Surname = "Maria", surname })
 

@@ -1,7 +1,6 @@
 package ad_test
 
 import (
-	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -16,9 +15,7 @@ import (
 )
 
 func TestCreateUserWithEverything(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	g1 := labtest.UniqueName("g")
 	g1DN := newLabGroup(t, c, "", g1, g1, "")
 	g2 := labtest.UniqueName("g")
@@ -110,9 +107,7 @@ func TestCreateUserWithEverything(t *testing.T) {
 }
 
 func TestCreateUserRefusesBadInputAndCreatesNothing(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	existing, _ := newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) { nu.Mail = nu.SAMAccountName + ".mail@" + labDomain })
 
 	fresh := func() directory.NewUser {
@@ -181,9 +176,7 @@ func TestCreateUserRefusesBadInputAndCreatesNothing(t *testing.T) {
 }
 
 func TestCreateUserEscapesTheDN(t *testing.T) {
-	t.Parallel()
-	c, _ := labtest.Connect(t)
-	ctx := context.Background()
+	c, _, ctx := parallelLab(t)
 	for _, display := range []string{
 		"O'Neil, Jr. + Co " + labtest.UniqueName(""),
 		`#Hash; "Quoted" <Angle> ` + labtest.UniqueName(""),
@@ -223,9 +216,7 @@ func TestCreateUserEscapesTheDN(t *testing.T) {
 }
 
 func TestMoveUser(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	u, _ := newLabUser(t, c, staffOU(c))
 	sales := strings.ToLower(salesOU(c)) // any case names the OU
 

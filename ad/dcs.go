@@ -104,6 +104,22 @@ func probe(ctx context.Context, c *Client, dc *directory.DomainController) {
 	}
 }
 
+// onDC is a client on one DC: c itself for the DC it is connected to, else a new connection
+// to that DC alone, bound with the same settings and audit trail; release closes what onDC
+// opened. The per-DC work (last logons, lockout status, unlock on every DC) all starts here.
+func (c *Client) onDC(ctx context.Context, dc directory.DomainController) (_ *Client, release func(), err error) {
+	if dc.Connected {
+		return c, func() {}, nil
+	}
+	cfg := c.cfg
+	cfg.URL, cfg.Candidates = c.urlFor(dc.Host), nil
+	other, err := Connect(ctx, cfg, c.trail)
+	if err != nil {
+		return nil, nil, err
+	}
+	return other, func() { other.Close() }, nil
+}
+
 // urlFor is the URL to reach another DC the way this one was reached (scheme and port).
 func (c *Client) urlFor(host string) string {
 	raw := c.url

@@ -24,21 +24,7 @@ import (
 // name: the check is the client's, so no directory is needed to exercise it.
 func TestDialExplainsCertificateNameMismatch(t *testing.T) {
 	caPEM, cert := testCertificate(t, "dc9.elsewhere.example")
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			_ = c.(*tls.Conn).Handshake()
-			c.Close()
-		}
-	}()
+	ln := handshakeListener(t, cert)
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(caFile, caPEM, 0o600); err != nil {
 		t.Fatal(err)
@@ -51,6 +37,28 @@ func TestDialExplainsCertificateNameMismatch(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `not valid for "127.0.0.1"`) || !strings.Contains(err.Error(), "dc9.elsewhere.example") {
 		t.Fatalf("error = %v, want it to say the certificate is for dc9.elsewhere.example", err)
 	}
+}
+
+// handshakeListener is a TLS listener on loopback presenting cert, which completes each
+// handshake and hangs up: enough for dial's certificate checks. It closes with the test.
+func handshakeListener(t *testing.T, cert tls.Certificate) net.Listener {
+	t.Helper()
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_ = c.(*tls.Conn).Handshake()
+			c.Close()
+		}
+	}()
+	return ln
 }
 
 func testCertificate(t *testing.T, name string) ([]byte, tls.Certificate) {
@@ -107,21 +115,7 @@ func TestDialBlamesTheCAFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{leafDER}, PrivateKey: leafKey}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			_ = c.(*tls.Conn).Handshake()
-			c.Close()
-		}
-	}()
+	ln := handshakeListener(t, tls.Certificate{Certificate: [][]byte{leafDER}, PrivateKey: leafKey})
 	ep, err := parseEndpoint("ldaps://" + ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)

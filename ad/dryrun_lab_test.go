@@ -1,7 +1,6 @@
 package ad_test
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -13,9 +12,7 @@ import (
 )
 
 func TestDryRunChangesNothing(t *testing.T) {
-	t.Parallel()
-	admin, _ := labtest.Connect(t)
-	ctx := context.Background()
+	admin, _, ctx := parallelLab(t)
 	u, pw := newLabUser(t, admin, staffOU(admin))
 	calm, _ := newLabUser(t, admin, staffOU(admin)) // not locked, enabled
 	gname := labtest.UniqueName("g")

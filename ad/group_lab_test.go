@@ -48,9 +48,7 @@ func membersByName(t *testing.T, ms []directory.Member) map[string]directory.Mem
 }
 
 func TestUserGroupsRecursiveWithPrimaryGroup(t *testing.T) {
-	t.Parallel()
-	c, _ := labtest.Connect(t)
-	ctx := context.Background()
+	c, _, ctx := parallelLab(t)
 	u, ms, err := c.UserGroups(ctx, "jdoe", true)
 	if err != nil {
 		t.Fatal(err)
@@ -162,9 +160,7 @@ func TestGroupMembersRangedRetrieval(t *testing.T) {
 }
 
 func TestGroupMembersNestedAndPrimary(t *testing.T) {
-	t.Parallel()
-	c, _ := labtest.Connect(t)
-	ctx := context.Background()
+	c, _, ctx := parallelLab(t)
 
 	_, members, err := c.GroupMembers(ctx, "VPN Users", true)
 	if err != nil {
@@ -216,9 +212,7 @@ func TestGroupMembersNestedAndPrimary(t *testing.T) {
 }
 
 func TestGroupLookup(t *testing.T) {
-	t.Parallel()
-	c, _ := labtest.Connect(t)
-	ctx := context.Background()
+	c, _, ctx := parallelLab(t)
 	dn := groupDN(c, "Tier2")
 	for _, ident := range []string{"Tier2", "tier2", dn, strings.ToLower(dn)} {
 		g, err := c.Group(ctx, ident)

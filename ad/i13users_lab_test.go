@@ -31,9 +31,7 @@ func rawValue(t *testing.T, c *ad.Client, dn, attr string) string {
 // user set: one modify, before and after on the audit record, nothing when already as asked,
 // --clear empties, manager by mail address, expiry by date.
 func TestUpdateUserAttributes(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	u, _ := newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) { nu.Title = "Engineer" })
 	mgr := readUser(t, c, "asmith")
 	end := time.Date(2031, 6, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1)
@@ -161,9 +159,7 @@ func TestExplainLockoutFromDomainPolicy(t *testing.T) {
 // group add takes groups and computers; a nesting that closes a cycle is refused, naming the
 // path.
 func TestGroupAddNestingAndCycle(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	names := []string{labtest.UniqueName("i13a"), labtest.UniqueName("i13b"), labtest.UniqueName("i13c")}
 	dns := make([]string, 3)
 	for i, n := range names {
@@ -211,9 +207,7 @@ func TestGroupAddNestingAndCycle(t *testing.T) {
 
 // group create, set, sync and delete, with the snapshot that lets it be recreated.
 func TestGroupLifecycle(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	u1, _ := newLabUser(t, c, staffOU(c))
 	u2, _ := newLabUser(t, c, staffOU(c))
 	name := labtest.UniqueName("i13g")
@@ -322,9 +316,7 @@ func TestGroupLifecycle(t *testing.T) {
 // user rename: names follow; a CN taken in the OU is resolved as onboarding does; the mail
 // address made from the old name follows, the old one stays as a proxy address.
 func TestRenameUserKeepsNamesConsistent(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	ou := staffOU(c)
 	sam := labtest.UniqueName("i13r")
 	first, last := "Rena", "Old"+sam
@@ -393,9 +385,7 @@ func TestResetPasswordReadable(t *testing.T) {
 // A PSO whose lockout duration is "never" applies to the account: user show says the lockout
 // does not end by itself (lockout_ends null) and names the PSO.
 func TestExplainLockoutFromPSOThatNeverEnds(t *testing.T) {
-	t.Parallel()
-	c, _ := labtest.Connect(t)
-	ctx := context.Background()
+	c, _, ctx := parallelLab(t)
 	u, _ := newLabUser(t, c, staffOU(c))
 	pso := "CN=" + labtest.UniqueName("i13u-pso") + ",CN=Password Settings Container,CN=System," + c.BaseDN()
 	err := c.AddForTest(ctx, pso, map[string][]string{

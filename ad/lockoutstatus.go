@@ -80,17 +80,12 @@ func (c *Client) LockoutStatus(ctx context.Context, ident string) (*directory.Lo
 // readOnDC reads one object from one DC: over this connection for the DC connected to, else
 // over a new connection to that DC bound with the same account (closed afterwards).
 func (c *Client) readOnDC(ctx context.Context, dc directory.DomainController, dn string, attrs []string) (*ldap.Entry, error) {
-	conn := c.conn
-	if !dc.Connected {
-		cfg := c.cfg
-		cfg.URL, cfg.Candidates = c.urlFor(dc.Host), nil
-		other, err := Connect(ctx, cfg, c.trail)
-		if err != nil {
-			return nil, err
-		}
-		defer other.Close()
-		conn = other.conn
+	on, release, err := c.onDC(ctx, dc)
+	if err != nil {
+		return nil, err
 	}
+	defer release()
+	conn := on.conn
 	stop := closeOnInterrupt(ctx, conn)
 	defer stop()
 	res, err := conn.Search(ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false,

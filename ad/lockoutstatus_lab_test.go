@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/labtest"
 )
@@ -17,8 +18,7 @@ import (
 func TestLabLockoutStatusAfterRealLockout(t *testing.T) {
 	c, _ := labtest.Connect(t)
 	ctx := context.Background()
-	u, _ := newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) { nu.SAMAccountName = labtest.UniqueName("i14-") })
-	lockOut(t, c, u.SAMAccountName)
+	u := newLockedOutUser(t, c)
 
 	st, err := c.LockoutStatus(ctx, u.SAMAccountName)
 	if err != nil {
@@ -58,8 +58,7 @@ func TestLabLockoutStatusAfterRealLockout(t *testing.T) {
 func TestLabUnlockAllDCs(t *testing.T) {
 	c, logPath := labtest.Connect(t)
 	ctx := context.Background()
-	u, _ := newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) { nu.SAMAccountName = labtest.UniqueName("i14-") })
-	lockOut(t, c, u.SAMAccountName)
+	u := newLockedOutUser(t, c)
 
 	out, err := c.UnlockAllDCs(ctx, u.SAMAccountName)
 	host := c.Info().DNSHostName
@@ -117,4 +116,12 @@ func TestLabSearchStaleExact(t *testing.T) {
 	if err != nil || n == 0 || len(missing) != 0 {
 		t.Fatalf("exact stale search: %d computers, %v, missing %v; want the seeded computers, every DC read", n, err, missing)
 	}
+}
+
+// newLockedOutUser is an account of the test's own (named i14-…), locked out by bad binds.
+func newLockedOutUser(t *testing.T, c *ad.Client) *directory.User {
+	t.Helper()
+	u, _ := newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) { nu.SAMAccountName = labtest.UniqueName("i14-") })
+	lockOut(t, c, u.SAMAccountName)
+	return u
 }

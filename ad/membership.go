@@ -194,9 +194,14 @@ type memberList struct {
 
 // entry returns the group's memberList, made on first use.
 func (l *memberLists) entry(groupDN string) *memberList {
-	key := strings.ToLower(groupDN)
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.entryLocked(groupDN)
+}
+
+// entryLocked is entry with l.mu held.
+func (l *memberLists) entryLocked(groupDN string) *memberList {
+	key := strings.ToLower(groupDN)
 	if l.groups == nil {
 		l.groups = map[string]*memberList{}
 	}
@@ -261,28 +266,15 @@ const memberListAfter = 64
 
 // holds reports whether the group's member list, once read, names dn.
 func (l *memberLists) holds(ctx context.Context, c *Client, groupDN, dn string) bool {
-	key := strings.ToLower(groupDN)
 	l.mu.Lock()
-	if l.groups == nil {
-		l.groups = map[string]*memberList{}
-	}
-	m := l.groups[key]
-	if m == nil {
-		m = &memberList{}
-		l.groups[key] = m
-	}
+	m := l.entryLocked(groupDN)
 	m.checks++
-	after := l.after
-	if after == 0 {
-		after = memberListAfter
-	}
-	read := m.checks > after
+	read := m.checks > l.threshold()
 	l.mu.Unlock()
 	if !read {
 		return false
 	}
-	m.once.Do(func() { m.members = readMemberList(ctx, c, groupDN); m.read.Store(true) })
-	if m.members[strings.ToLower(dn)] {
+	if l.load(ctx, c, groupDN)[strings.ToLower(dn)] {
 		l.hits.Add(1)
 		return true
 	}

@@ -13,9 +13,7 @@ import (
 )
 
 func TestAddAndRemoveMember(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	u, _ := newLabUser(t, c, staffOU(c))
 	name := labtest.UniqueName("g")
 	gdn := newLabGroup(t, c, "", name, name, "")
@@ -68,9 +66,7 @@ func TestAddAndRemoveMember(t *testing.T) {
 
 // The primary group is a membership that the group's member attribute does not list.
 func TestPrimaryGroupMembership(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	u, _ := newLabUser(t, c, staffOU(c))
 	du, err := c.ResolveGroup(ctx, "Domain Users")
 	if err != nil {
@@ -109,9 +105,7 @@ func TestPrimaryGroupMembership(t *testing.T) {
 // A help-desk account without "write members" on a group is told that the group is what it
 // may not change, not the account being added.
 func TestMembershipRefusalNamesTheGroup(t *testing.T) {
-	t.Parallel()
-	admin, _ := labtest.Connect(t)
-	ctx := context.Background()
+	admin, _, ctx := parallelLab(t)
 	trail, _ := labtest.Trail(t, false)
 	hd := labtest.ConnectWith(t, labtest.HelpdeskConfig(t), trail)
 	u, _ := newLabUser(t, admin, staffOU(admin))

@@ -49,9 +49,7 @@ func lastIntent(t *testing.T, path, action string) audit.Record {
 // the log must say ok, read back, not error; and when it cannot be read back, unknown, which
 // the next run — finding the account already there — settles with the same op_id.
 func TestMoveWithoutAnAnswerIsReadBackOrSettledLater(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 
 	u, _ := newLabUser(t, c, staffOU(c))
 	if err := c.MoveLosingTheAnswer(ctx, u, salesOU(c)); err != nil {
@@ -97,9 +95,7 @@ func TestMoveWithoutAnAnswerIsReadBackOrSettledLater(t *testing.T) {
 // A create whose answer never came and could not be read back is settled by the next
 // onboarding run, which finds the account by its employee ID.
 func TestCreateWithoutAnAnswerIsSettledByTheNextRun(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	sam := labtest.UniqueName("u")
 	dn := "CN=" + sam + "," + staffOU(c)
 	id := "E-" + sam
@@ -128,9 +124,7 @@ func TestCreateWithoutAnAnswerIsSettledByTheNextRun(t *testing.T) {
 // Membership and disable changes whose answer is lost are read back too (the group's member
 // list, userAccountControl), so the log says ok for what the directory did.
 func TestMembershipAndDisableWithoutAnAnswerAreReadBack(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	u, _ := newLabUser(t, c, staffOU(c))
 	g := labtest.UniqueName("g")
 	gdn := newLabGroup(t, c, "", g, g, "")

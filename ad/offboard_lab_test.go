@@ -202,9 +202,7 @@ func TestOffboardThenRestore(t *testing.T) {
 }
 
 func TestOffboardFinishesAHalfDoneAccount(t *testing.T) {
-	t.Parallel()
-	c, _ := labtest.Connect(t)
-	ctx := context.Background()
+	c, _, ctx := parallelLab(t)
 	f := newLeaver(t, c)
 	sam := f.user.SAMAccountName
 	// Someone disabled the account and took it out of one group by hand.
@@ -313,9 +311,7 @@ func TestOffboardRefusesUnknownNamesBeforeChanging(t *testing.T) {
 }
 
 func TestLeaverLookups(t *testing.T) {
-	t.Parallel()
-	c, _ := labtest.Connect(t)
-	ctx := context.Background()
+	c, _, ctx := parallelLab(t)
 	id := labtest.UniqueName("D")
 	a, _ := newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) { nu.EmployeeID = id; nu.Mail = nu.SAMAccountName + ".m@" + labDomain })
 	b, _ := newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) {})
@@ -404,9 +400,7 @@ func kinit(t *testing.T, principal, pw string) error {
 // is moved under the name onboarding would give it, instead of failing on every run for ever;
 // the re-run finds it there and changes nothing.
 func TestOffboardRenamesOnANameTakenInTheLeaversOU(t *testing.T) {
-	t.Parallel()
-	c, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	c, logPath, ctx := parallelLab(t)
 	surname := "Garcia-" + labtest.UniqueName("m")
 	first, _ := newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) { nu.GivenName, nu.Surname = "Maria", surname })
 	if _, err := c.MoveUser(ctx, first.SAMAccountName, leaversOU(c)); err != nil {

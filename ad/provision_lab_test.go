@@ -68,9 +68,7 @@ func newAccount(t *testing.T, admin *ad.Client, prefix string) *directory.User {
 // when the membership is already there — a second add, or the account's primary group
 // (LDAP 68, entryAlreadyExists) — is success, recorded as skipped, not an error.
 func TestAddNewMember(t *testing.T) {
-	t.Parallel()
-	admin, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	admin, logPath, ctx := parallelLab(t)
 	u := newAccount(t, admin, "anm")
 	name := labtest.UniqueName("g")
 	gdn := newLabGroup(t, admin, "", name, name, "")
@@ -100,9 +98,7 @@ func TestAddNewMember(t *testing.T) {
 
 // TestSetManager: one modify, audited as user.update with the manager as the change.
 func TestSetManager(t *testing.T) {
-	t.Parallel()
-	admin, logPath := labtest.Connect(t)
-	ctx := context.Background()
+	admin, logPath, ctx := parallelLab(t)
 	boss, report := newAccount(t, admin, "boss"), newAccount(t, admin, "rep")
 	if err := admin.SetManager(ctx, report, boss.DN); err != nil {
 		t.Fatal(err)
@@ -123,9 +119,7 @@ func TestSetManager(t *testing.T) {
 // TestGroupsByName finds groups by every name a GROUP argument may be, in one search, and
 // tells a missing name (absent) from an ambiguous one (two DNs).
 func TestGroupsByName(t *testing.T) {
-	t.Parallel()
-	admin, _ := labtest.Connect(t)
-	ctx := context.Background()
+	admin, _, ctx := parallelLab(t)
 	sam := labtest.UniqueName("gbn")
 	cn := "Team " + sam
 	mail := sam + "@lab.adkit.test"
@@ -166,9 +160,7 @@ func TestGroupsByName(t *testing.T) {
 // OR filter gives for a few IDs — the same accounts, matched without regard to case, read
 // whole (as the plan and the membership cache use them), and none for IDs nobody has.
 func TestExistingByEmployeeIDManyIDs(t *testing.T) {
-	t.Parallel()
-	admin, _ := labtest.Connect(t)
-	ctx := context.Background()
+	admin, _, ctx := parallelLab(t)
 	a := newAccount(t, admin, "eid")
 	b := newAccount(t, admin, "eid")
 	ids := []string{strings.ToUpper(a.EmployeeID), b.EmployeeID}

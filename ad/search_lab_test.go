@@ -115,9 +115,7 @@ func TestSearchUsersNameGlob(t *testing.T) {
 }
 
 func TestSearchUsersLockedAndOU(t *testing.T) {
-	t.Parallel()
-	c, _ := labtest.Connect(t)
-	ctx := context.Background()
+	c, _, ctx := parallelLab(t)
 	locked, _ := newLabUser(t, c, salesOU(c))
 	other, _ := newLabUser(t, c, salesOU(c))
 	lockOut(t, c, locked.SAMAccountName)

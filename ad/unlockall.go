@@ -27,19 +27,13 @@ func (c *Client) UnlockAllDCs(ctx context.Context, ident string) (directory.Outc
 		if !dc.Writable {
 			continue
 		}
-		on := c
-		if !dc.Connected {
-			cfg := c.cfg
-			cfg.URL, cfg.Candidates = c.urlFor(dc.Host), nil
-			other, err := Connect(ctx, cfg, c.trail)
-			if err != nil {
-				notes = append(notes, dc.Host+": did not answer")
-				errs = append(errs, fmt.Errorf("%s: %w", dc.Host, err))
-				continue
-			}
-			defer other.Close()
-			on = other
+		on, release, err := c.onDC(ctx, dc)
+		if err != nil {
+			notes = append(notes, dc.Host+": did not answer")
+			errs = append(errs, fmt.Errorf("%s: %w", dc.Host, err))
+			continue
 		}
+		defer release()
 		o, err := on.Unlock(ctx, ident)
 		if err != nil {
 			if errors.Is(err, directory.ErrNotFound) && len(dcs) > 1 {

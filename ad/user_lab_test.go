@@ -171,9 +171,7 @@ func TestStartTLS(t *testing.T) {
 // A display name with a backslash ("Sales\EMEA Desk") is found by that name: it is not only
 // read as DOMAIN\user, which would look for the logon name "EMEA Desk ..." and find nothing.
 func TestUserDisplayNameWithBackslash(t *testing.T) {
-	t.Parallel()
-	c, _ := labtest.Connect(t)
-	ctx := context.Background()
+	c, _, ctx := parallelLab(t)
 	display := `Sales\EMEA ` + labtest.UniqueName("d")
 	u, _ := newLabUser(t, c, staffOU(c), func(nu *directory.NewUser) { nu.DisplayName = display })
 	for _, ident := range []string{display, `ADKITLAB\` + u.SAMAccountName} {

@@ -88,33 +88,57 @@ func (c *Client) SearchUsers(ctx context.Context, q directory.UserQuery, now tim
 	if err != nil {
 		return err
 	}
-	base, err := c.searchBase(q.OU)
+	s := logonSearch{ou: q.OU, filter: filter, attrs: userAttributeList(), exact: q.Exact && q.InactiveDays > 0,
+		missing: q.MissingDCs, cutoff: now.AddDate(0, 0, -q.InactiveDays)}
+	return searchByLogon(ctx, c, s, func(e *ldap.Entry) (*directory.User, string, **time.Time) {
+		u := userFromEntry(e)
+		if !keepUser(q, u) {
+			return nil, "", nil
+		}
+		return u, u.DN, &u.LastLogon
+	}, fn)
+}
+
+// logonSearch is a user or computer search that may select by last logon.
+type logonSearch struct {
+	ou, filter string
+	attrs      []string
+	exact      bool // --exact with a day count: each DC's lastLogon decides
+	missing    func(dc string, err error)
+	cutoff     time.Time
+}
+
+// searchByLogon is the search SearchUsers and SearchComputers share: s.filter's matches under
+// s.ou (else the domain), page by page, to fn. decode reads an entry (nil: left out) and says
+// where its DN and last logon are; with s.exact, an account a DC saw log on after s.cutoff is
+// left out, and the others get the newest last logon any DC holds.
+func searchByLogon[T any](ctx context.Context, c *Client, s logonSearch, decode func(*ldap.Entry) (*T, string, **time.Time), fn func(*T) error) error {
+	base, err := c.searchBase(s.ou)
 	if err != nil {
 		return err
 	}
 	var newest map[string]time.Time
-	if q.Exact && q.InactiveDays > 0 {
+	if s.exact {
 		// lastLogonTimestamp never runs ahead of the newest lastLogon, so the filter's candidates
 		// include every truly inactive account; each DC's lastLogon then decides.
-		if newest, err = c.newestLastLogons(ctx, base, filter, q.MissingDCs); err != nil {
+		if newest, err = c.newestLastLogons(ctx, base, s.filter, s.missing); err != nil {
 			return err
 		}
 	}
-	cutoff := now.AddDate(0, 0, -q.InactiveDays)
-	err = c.searchEach(ctx, base, filter, userAttributeList(), func(e *ldap.Entry) error {
-		u := userFromEntry(e)
-		if !keepUser(q, u) {
+	err = c.searchEach(ctx, base, s.filter, s.attrs, func(e *ldap.Entry) error {
+		x, dn, last := decode(e)
+		if x == nil {
 			return nil
 		}
 		if newest != nil {
 			var inactive bool
-			if u.LastLogon, inactive = exactLastLogon(newest, u.DN, u.LastLogon, cutoff); !inactive {
+			if *last, inactive = exactLastLogon(newest, dn, *last, s.cutoff); !inactive {
 				return nil
 			}
 		}
-		return fn(u)
+		return fn(x)
 	})
-	return ouSearchError(q.OU, err)
+	return ouSearchError(s.ou, err)
 }
 
 // newestLastLogons runs one paged search per DC for the accounts matching filter and returns,
@@ -127,21 +151,15 @@ func (c *Client) newestLastLogons(ctx context.Context, base, filter string, miss
 	}
 	newest := map[string]time.Time{}
 	for _, dc := range dcs {
-		on := c
-		if !dc.Connected {
-			cfg := c.cfg
-			cfg.URL, cfg.Candidates = c.urlFor(dc.Host), nil
-			other, err := Connect(ctx, cfg, c.trail)
-			if err != nil {
-				if missing != nil {
-					missing(dc.Host, err)
-				}
-				continue
+		on, release, err := c.onDC(ctx, dc)
+		if err != nil {
+			if missing != nil {
+				missing(dc.Host, err)
 			}
-			defer other.Close()
-			on = other
+			continue
 		}
-		err := on.searchEach(ctx, base, filter, []string{"lastLogon"}, func(e *ldap.Entry) error {
+		defer release()
+		err = on.searchEach(ctx, base, filter, []string{"lastLogon"}, func(e *ldap.Entry) error {
 			if t := fileTime(e.GetAttributeValue("lastLogon")); t != nil {
 				k := strings.ToLower(e.DN)
 				if old, ok := newest[k]; !ok || t.After(old) {

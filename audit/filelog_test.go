@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -86,27 +87,27 @@ func TestFileLogAppendFillsRecord(t *testing.T) {
 	}
 }
 
+// wantMode fails the test unless path has the permission bits want.
+func wantMode(t *testing.T, path string, want fs.FileMode) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fi.Mode().Perm(); got != want {
+		t.Errorf("%s mode = %o, want %o", path, got, want)
+	}
+}
+
 func TestFileLogModes(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "new", "logs")
 	path := filepath.Join(dir, "audit.jsonl")
 	if err := OpenFileLog(path).Append(context.Background(), testRecord(1)); err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := fi.Mode().Perm(); got != 0o600 {
-		t.Errorf("file mode = %o, want 600", got)
-	}
+	wantMode(t, path, 0o600)
 	for _, d := range []string{dir, filepath.Dir(dir)} {
-		di, err := os.Stat(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := di.Mode().Perm(); got != 0o700 {
-			t.Errorf("%s mode = %o, want 700", d, got)
-		}
+		wantMode(t, d, 0o700)
 	}
 }
 
@@ -121,13 +122,7 @@ func TestFileLogTightensMode(t *testing.T) {
 	if err := OpenFileLog(path).Append(context.Background(), testRecord(1)); err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := fi.Mode().Perm(); got != 0o600 {
-		t.Errorf("file mode = %o, want 600", got)
-	}
+	wantMode(t, path, 0o600)
 }
 
 func TestFileLogRefusesIncompleteTail(t *testing.T) {

@@ -27,10 +27,9 @@ func (c *Client) addMemberships(ctx context.Context, pairs []membership) []error
 	errs := make([]error, len(pairs))
 	for start := 0; start < len(pairs); start += maxBatch {
 		chunk := pairs[start:min(start+maxBatch, len(pairs))]
-		ops := make([]audit.Operation, len(chunk))
-		reqs := make([]*abstractions.RequestInformation, len(chunk))
+		chs := make([]bulkChange, len(chunk))
 		for k, p := range chunk {
-			ops[k] = audit.Operation{Action: "group.add_member", Directory: audit.DirectoryEntra, Server: c.server, Target: userTarget(p.user),
+			op := audit.Operation{Action: "group.add_member", Directory: audit.DirectoryEntra, Server: c.server, Target: userTarget(p.user),
 				Changes: []audit.Change{{Attribute: "group", After: p.group.SAMAccountName + " (" + p.group.DN + ")"}}}
 			ref := models.NewReferenceCreate()
 			odataID := c.adapter.GetBaseUrl() + "/directoryObjects/" + p.user.ID
@@ -40,22 +39,10 @@ func (c *Client) addMemberships(ctx context.Context, pairs []membership) []error
 				errs[start+k] = err
 				return errs
 			}
-			reqs[k] = ri
+			chs[k] = bulkChange{op: op, ri: ri, what: p.group.SAMAccountName}
 		}
-		got := c.changeAll(ctx, ops, func(ctx context.Context) []error {
-			out := make([]error, len(reqs))
-			replies, err := c.batch(ctx, reqs)
-			for k := range out {
-				switch {
-				case err != nil:
-					out[k] = err
-				case !replies[k].ok():
-					out[k] = membershipFailure(replies[k].failure(), chunk[k].group.SAMAccountName, true)
-				}
-			}
-			return out
-		})
-		copy(errs[start:], got)
+		// One chunk is one $batch: what was built is sent before the next chunk is built.
+		copy(errs[start:], c.sendChanges(ctx, chs, func(k int, f failure) error { return membershipFailure(f, chs[k].what, true) }))
 	}
 	return errs
 }

@@ -93,7 +93,7 @@ func TestCreateUserRefusals(t *testing.T) {
 		`{"accountEnabled":true,"displayName":"A","mailNickname":"a","userPrincipalName":"a@corp.example.com","passwordProfile":{"password":"short"}}`:           "does not comply with password complexity",
 		`{"accountEnabled":true,"displayName":"A","mailNickname":"a","userPrincipalName":"jdoe@corp.example.com","passwordProfile":{"password":"Aa1!aaaaaaaa"}}`: "Another object with the same value for property userPrincipalName already exists",
 	} {
-		status, got := e.post("/users", body)
+		status, got := e.do("POST", "/users", body)
 		if status != 400 || !strings.Contains(got, want) {
 			t.Errorf("%s: %d %s", body, status, got)
 		}

@@ -128,13 +128,7 @@ func TestAddAndRemoveMember(t *testing.T) {
 		t.Errorf("missing user: %v", err)
 	}
 	// Each change: an intent and an outcome; "already" and "not a member" are skipped.
-	var results []string
-	for _, r := range e.records() {
-		if r.Event == "outcome" {
-			results = append(results, r.Action+":"+r.Result)
-		}
-	}
-	if got := strings.Join(results, " "); got != "group.add_member:ok group.add_member:skipped group.remove_member:ok group.remove_member:skipped" {
+	if got := e.outcomes(); got != "group.add_member:ok group.add_member:skipped group.remove_member:ok group.remove_member:skipped" {
 		t.Errorf("audit outcomes = %s", got)
 	}
 }

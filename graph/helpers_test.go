@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,6 +92,18 @@ func (e *env) records() []audit.Record {
 		e.t.Fatal(err)
 	}
 	return out
+}
+
+// outcomes is the log's outcome records as "action:result", in order, joined by spaces.
+func (e *env) outcomes() string {
+	e.t.Helper()
+	var out []string
+	for _, r := range e.records() {
+		if r.Event == "outcome" {
+			out = append(out, r.Action+":"+r.Result)
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // logText is the audit log as written.

@@ -236,6 +236,12 @@ func (c *Client) setUsageLocations(ctx context.Context, edits []licenseEdit, loc
 
 // batchErrors sends requests in $batch and returns each one's error, explained.
 func (c *Client) batchErrors(ctx context.Context, reqs []*abstractions.RequestInformation, perm string) []error {
+	return c.batchFailures(ctx, reqs, func(_ int, f failure) error { return f.explain(perm, nil) })
+}
+
+// batchFailures sends requests in $batch and returns each one's error: the batch's own when it
+// failed as a whole, else fail's wording of request k's refusal (nil where it succeeded).
+func (c *Client) batchFailures(ctx context.Context, reqs []*abstractions.RequestInformation, fail func(k int, f failure) error) []error {
 	out := make([]error, len(reqs))
 	replies, err := c.batch(ctx, reqs)
 	for k := range out {
@@ -243,7 +249,7 @@ func (c *Client) batchErrors(ctx context.Context, reqs []*abstractions.RequestIn
 		case err != nil:
 			out[k] = err
 		case !replies[k].ok():
-			out[k] = replies[k].failure().explain(perm, nil)
+			out[k] = fail(k, replies[k].failure())
 		}
 	}
 	return out

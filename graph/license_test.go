@@ -32,13 +32,7 @@ func TestAssignAndRemoveLicense(t *testing.T) {
 	if u.UsageLocation != "US" || !slices.Contains(u.AssignedLicenses, e3) {
 		t.Errorf("tenant: location %q licences %v", u.UsageLocation, u.AssignedLicenses)
 	}
-	var actions []string
-	for _, r := range e.records() {
-		if r.Event == "outcome" {
-			actions = append(actions, r.Action+":"+r.Result)
-		}
-	}
-	if got := strings.Join(actions, " "); got != "user.update:ok user.assign_license:ok" {
+	if got := e.outcomes(); got != "user.update:ok user.assign_license:ok" {
 		t.Errorf("audit = %s", got)
 	}
 

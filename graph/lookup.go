@@ -147,11 +147,9 @@ func (c *Client) ExistingByEmployeeID(ctx context.Context, ids []string) (map[st
 	return out, nil
 }
 
-// NamesInUse says which names are taken: a bare name as a mail nickname, an address as a
-// userPrincipalName, mail or SMTP proxy address (an alias of another mailbox: Exchange
-// refuses an address on two objects).
-func (c *Client) NamesInUse(ctx context.Context, names []string) (map[string]bool, error) {
-	var bare, addrs []string
+// bareAndAddresses splits the names given (empty ones dropped) into bare names and addresses
+// (with "@"), which Graph looks up by different properties.
+func bareAndAddresses(names []string) (bare, addrs []string) {
 	for _, n := range nonEmpty(names) {
 		if strings.Contains(n, "@") {
 			addrs = append(addrs, n)
@@ -159,6 +157,14 @@ func (c *Client) NamesInUse(ctx context.Context, names []string) (map[string]boo
 			bare = append(bare, n)
 		}
 	}
+	return bare, addrs
+}
+
+// NamesInUse says which names are taken: a bare name as a mail nickname, an address as a
+// userPrincipalName, mail or SMTP proxy address (an alias of another mailbox: Exchange
+// refuses an address on two objects).
+func (c *Client) NamesInUse(ctx context.Context, names []string) (map[string]bool, error) {
+	bare, addrs := bareAndAddresses(names)
 	smtp := make([]string, len(addrs))
 	for i, a := range addrs {
 		smtp[i] = "smtp:" + a

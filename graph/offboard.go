@@ -208,7 +208,8 @@ func (c *Client) forgetGroups(ids ...string) {
 	}
 }
 
-// bulkChange is one audited change of a bulk offboarding: which item, and what it says.
+// bulkChange is one audited change sent in bulk (offboarding, memberships): which item, and
+// what it says.
 type bulkChange struct {
 	item int
 	op   audit.Operation
@@ -227,17 +228,7 @@ func (c *Client) sendChanges(ctx context.Context, chs []bulkChange, fail func(k 
 			ops[k], reqs[k] = ch.op, ch.ri
 		}
 		got := c.changeAll(ctx, ops, func(ctx context.Context) []error {
-			out := make([]error, len(reqs))
-			replies, err := c.batch(ctx, reqs)
-			for k := range out {
-				switch {
-				case err != nil:
-					out[k] = err
-				case !replies[k].ok():
-					out[k] = fail(start+k, replies[k].failure())
-				}
-			}
-			return out
+			return c.batchFailures(ctx, reqs, func(k int, f failure) error { return fail(start+k, f) })
 		})
 		copy(errs[start:], got)
 	}
@@ -483,14 +474,7 @@ func (c *Client) UsersByEmployeeID(ctx context.Context, ids []string) (map[strin
 // UsersByLogonName finds accounts by name, keyed by the name in lower case: a name with "@"
 // is a UPN or mail address, one without an on-premises logon name or mail nickname.
 func (c *Client) UsersByLogonName(ctx context.Context, names []string) (map[string][]*directory.User, error) {
-	var bare, addrs []string
-	for _, n := range nonEmpty(names) {
-		if strings.Contains(n, "@") {
-			addrs = append(addrs, n)
-		} else {
-			bare = append(bare, n)
-		}
-	}
+	bare, addrs := bareAndAddresses(names)
 	found, err := c.usersWhereAny(ctx, inQuery{prop: "userPrincipalName", values: addrs}, inQuery{prop: "mail", values: addrs},
 		inQuery{prop: "onPremisesSamAccountName", values: bare}, inQuery{prop: "mailNickname", values: bare})
 	if err != nil {

@@ -71,9 +71,7 @@ func readText(r io.Reader, fail func(format string, args ...any) error) (text, e
 // required column — is an *InputError (wrapping directory.ErrInvalidInput) and nothing is
 // planned. A bad row is not: it gets Problems and the other rows go ahead.
 func ReadCSV(r io.Reader, cols Columns) (*Sheet, error) {
-	fail := func(format string, args ...any) error {
-		return &InputError{What: "CSV file", Problems: []string{fmt.Sprintf(format, args...)}}
-	}
+	fail := fileProblem("CSV file")
 	text, enc, bom, err := readText(r, fail)
 	if err != nil {
 		return nil, err
@@ -107,17 +105,7 @@ func ReadCSV(r io.Reader, cols Columns) (*Sheet, error) {
 	}
 	sheet.Missing = missing
 
-	for {
-		rec, err := rows.read(cr)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if isBlank(rec) {
-			continue // empty lines and the ",,,,," rows Excel leaves at the end
-		}
+	err = rows.each(cr, func(rec []string) {
 		row := Row{Line: rows.row, TextLine: rows.startLine}
 		if len(rec) != len(header) {
 			row.Problems = append(row.Problems, fmt.Sprintf(
@@ -127,6 +115,9 @@ func ReadCSV(r io.Reader, cols Columns) (*Sheet, error) {
 			fillRow(&row, rec, idx, cols)
 		}
 		sheet.Rows = append(sheet.Rows, row)
+	})
+	if err != nil {
+		return nil, err
 	}
 	markDuplicates(sheet.Rows, cols)
 	if len(sheet.Rows) == 0 {
@@ -142,6 +133,31 @@ type rowCounter struct {
 	row       int // the Excel row of the last record read
 	startLine int // the text line it started on
 	endLine   int // the text line it ended on
+}
+
+// fileProblem is how a reader of a file of rows (what: "CSV file", "leavers file") words a
+// problem with the whole file: an *InputError, so nothing is planned.
+func fileProblem(what string) func(format string, args ...any) error {
+	return func(format string, args ...any) error {
+		return &InputError{What: what, Problems: []string{fmt.Sprintf(format, args...)}}
+	}
+}
+
+// each calls fn for every record cr has left that is not blank (empty lines and the ",,,,,"
+// rows Excel leaves at the end), with c at that record's row.
+func (c *rowCounter) each(cr *csv.Reader, fn func(rec []string)) error {
+	for {
+		rec, err := c.read(cr)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !isBlank(rec) {
+			fn(rec)
+		}
+	}
 }
 
 func (c *rowCounter) read(cr *csv.Reader) ([]string, error) {

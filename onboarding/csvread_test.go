@@ -3,7 +3,9 @@ package onboarding
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -32,13 +34,18 @@ func readHRExport(t *testing.T) *Sheet {
 
 func rowByLine(t *testing.T, sheet *Sheet, line int) Row {
 	t.Helper()
-	for _, r := range sheet.Rows {
-		if r.Line == line {
-			return r
-		}
+	return findOne(t, sheet.Rows, func(r Row) bool { return r.Line == line }, fmt.Sprintf("row %d", line))
+}
+
+// findOne is the first of items that match accepts; the test stops if there is none (what
+// names what was looked for).
+func findOne[T any](t *testing.T, items []T, match func(T) bool, what string) T {
+	t.Helper()
+	i := slices.IndexFunc(items, match)
+	if i < 0 {
+		t.Fatalf("no %s", what)
 	}
-	t.Fatalf("no row %d", line)
-	return Row{}
+	return items[i]
 }
 
 func TestReadCSVRealisticExport(t *testing.T) {

@@ -2,7 +2,6 @@ package onboarding
 
 import (
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -53,21 +52,8 @@ func (r EntraRules) Timeout() time.Duration {
 
 // CloudGroupsFor returns entra.groups, then the department's cloud groups, without repeats.
 func (t *Template) CloudGroupsFor(department string) []string {
-	var out []string
-	seen := map[string]bool{}
-	add := func(groups []string) {
-		for _, g := range groups {
-			if k := strings.ToLower(g); !seen[k] {
-				seen[k] = true
-				out = append(out, g)
-			}
-		}
-	}
-	add(t.Entra.Groups)
-	if g, ok := lookupFold(t.Entra.GroupsByDepartment, department); ok {
-		add(g)
-	}
-	return out
+	byDepartment, _ := lookupFold(t.Entra.GroupsByDepartment, department)
+	return unionFold(t.Entra.Groups, byDepartment)
 }
 
 // entra checks the entra: section.

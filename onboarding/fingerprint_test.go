@@ -33,13 +33,7 @@ func TestFingerprintDrift(t *testing.T) {
 	}
 
 	// Someone takes one row's username between planning and applying.
-	var target Entry
-	for _, e := range plan.Entries {
-		if e.Action == ActionCreate {
-			target = e
-			break
-		}
-	}
+	target := findOne(t, plan.Entries, func(e Entry) bool { return e.Action == ActionCreate }, "row to create in the plan")
 	d.users = append(d.users, &directory.User{DN: "CN=Someone Else,OU=Elsewhere,DC=corp,DC=example,DC=com", SAMAccountName: target.SAMAccountName})
 	drift := planfile.Compare(planned, fingerprint(t, plan, d))
 	if len(drift) != 1 || drift[0].Row != target.Row {
@@ -63,13 +57,7 @@ func TestFingerprintAfterPartialApply(t *testing.T) {
 		t.Fatalf("the plan's own accounts were taken for a change: %+v", drift)
 	}
 	// But an account with the row's employee ID somewhere else is a change.
-	var target Entry
-	for _, e := range plan.Entries {
-		if e.Action == ActionCreate {
-			target = e
-			break
-		}
-	}
+	target := findOne(t, plan.Entries, func(e Entry) bool { return e.Action == ActionCreate }, "row to create in the plan")
 	for _, u := range d.users {
 		if strings.EqualFold(u.EmployeeID, target.EmployeeID) {
 			u.DN = "CN=Moved,OU=Elsewhere,DC=corp,DC=example,DC=com"

@@ -65,9 +65,7 @@ func LeaversFromArgs(idents []string) *LeaverSheet {
 // delimiters, row numbers as Excel shows them, a file-level *InputError (exit 2) only when
 // nothing can be read, and a bad row's problems kept on the row.
 func ReadLeaversCSV(r io.Reader, cols LeaverColumns) (*LeaverSheet, error) {
-	fail := func(format string, args ...any) error {
-		return &InputError{What: "leavers file", Problems: []string{fmt.Sprintf(format, args...)}}
-	}
+	fail := fileProblem("leavers file")
 	text, enc, _, err := readText(r, fail)
 	if err != nil {
 		return nil, err
@@ -91,17 +89,7 @@ func ReadLeaversCSV(r io.Reader, cols LeaverColumns) (*LeaverSheet, error) {
 	if err != nil {
 		return nil, err
 	}
-	for {
-		rec, err := rows.read(cr)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if isBlank(rec) {
-			continue
-		}
+	err = rows.each(cr, func(rec []string) {
 		l := Leaver{Row: rows.row}
 		if len(rec) != len(header) {
 			l.Problems = append(l.Problems, fmt.Sprintf("the row has %d cells but the header has %d; look for an unquoted %q or a missing quote",
@@ -110,6 +98,9 @@ func ReadLeaversCSV(r io.Reader, cols LeaverColumns) (*LeaverSheet, error) {
 			idx.fill(&l, rec)
 		}
 		sheet.Leavers = append(sheet.Leavers, l)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(sheet.Leavers) == 0 {
 		sheet.Warnings = append(sheet.Warnings, "the leavers file has a header but no data rows")

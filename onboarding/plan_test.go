@@ -47,13 +47,7 @@ func planHRExport(t *testing.T, d *fakeDomain) *PlanResult {
 
 func entryFor(t *testing.T, plan *PlanResult, row int) Entry {
 	t.Helper()
-	for _, e := range plan.Entries {
-		if e.Row == row {
-			return e
-		}
-	}
-	t.Fatalf("no plan entry for row %d", row)
-	return Entry{}
+	return findOne(t, plan.Entries, func(e Entry) bool { return e.Row == row }, fmt.Sprintf("plan entry for row %d", row))
 }
 
 func TestPlanHRExport(t *testing.T) {

@@ -210,25 +210,27 @@ func (t *Template) OUFor(department string) string {
 // GroupsFor returns groups.all, then the department's and the title's groups, without
 // repeats (compared without regard to case, as the directory does).
 func (t *Template) GroupsFor(department, title string) []string {
+	byDepartment, _ := lookupFold(t.Groups.ByDepartment, department)
+	byTitle, _ := lookupFold(t.Groups.ByTitle, title)
+	out := unionFold(t.Groups.All, byDepartment, byTitle)
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+// unionFold is the names of lists, in order, each once: a name differing from an earlier one
+// only in case is a repeat, as the directory compares them. Nil when there are none.
+func unionFold(lists ...[]string) []string {
 	var out []string
 	seen := map[string]bool{}
-	add := func(groups []string) {
-		for _, g := range groups {
+	for _, list := range lists {
+		for _, g := range list {
 			if k := strings.ToLower(g); !seen[k] {
 				seen[k] = true
 				out = append(out, g)
 			}
 		}
-	}
-	add(t.Groups.All)
-	if g, ok := lookupFold(t.Groups.ByDepartment, department); ok {
-		add(g)
-	}
-	if g, ok := lookupFold(t.Groups.ByTitle, title); ok {
-		add(g)
-	}
-	if out == nil {
-		out = []string{}
 	}
 	return out
 }

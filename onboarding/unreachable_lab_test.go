@@ -22,33 +22,10 @@ import (
 // TestApplyConnectionLostStopsStartingRows: before the fix every remaining row was tried and
 // failed; now they are not attempted, and the message says to re-run.
 func TestApplyConnectionLostStopsStartingRows(t *testing.T) {
-	r := onboardlab.New(t, "x", 120, 3)
-	px := startProxy(t)
-	r.Env = []string{"ADKIT_LDAP_URL=" + px.url}
-	args := r.ApplyArgs("--parallel", "4", "--timeout", "10s")
-	p := r.Start(args...)
-	if !r.WaitForCredentials(p, 1+onboardlab.RandomBetween(10, 30), 2*time.Minute) {
-		p.Wait()
-		t.Fatalf("apply ended (exit %d) before the cut; raise the row count\n%s", p.ExitCode(), onboardlab.Tail(p.Stderr.String(), 20))
-	}
-	px.cut()
-	cutAt := time.Now()
-	if !p.WaitTimeout(30 * time.Second) {
-		t.Fatalf("apply still running 30 s after the connection was cut\n%s", onboardlab.Tail(p.Stderr.String(), 20))
-	}
-	took := time.Since(cutAt)
-	stderr := p.Stderr.String()
-	t.Logf("apply ended %v after the cut, exit %d; stderr ends:\n%s", took.Round(time.Millisecond), p.ExitCode(), onboardlab.Tail(stderr, 4))
-	if took > 5*time.Second {
-		t.Errorf("apply took %v to end after the connection was cut; want it to stop at once", took)
-	}
-	if code := p.ExitCode(); code != 4 {
-		t.Errorf("exit %d, want 4 (rows were created before the cut, the rest not)", code)
-	}
-	counts, notAttempted := resultCounts(r)
-	t.Logf("results: %v", counts)
-	if counts["not_attempted"] == 0 {
-		t.Errorf("no row is not_attempted: the rows after the cut were still tried (%v)", counts)
+	b := applyThenBreak(t, "x", "10s", "the cut", (*proxy).cut, 30*time.Second)
+	r, stderr := b.r, b.stderr
+	if b.took > 5*time.Second {
+		t.Errorf("apply took %v to end after the connection was cut; want it to stop at once", b.took)
 	}
 	// Rows under way at the cut fail: at most the 4 being created, and those whose accounts
 	// were made before it and were waiting for a group request (memberships are added many
@@ -72,8 +49,8 @@ func TestApplyConnectionLostStopsStartingRows(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(notAttempted, "domain controller is unreachable") || !strings.Contains(notAttempted, "re-run the same command to finish") {
-		t.Errorf("a not_attempted row says %q; want it to say the DC is unreachable and to re-run", notAttempted)
+	if !strings.Contains(b.notAttempted, "domain controller is unreachable") || !strings.Contains(b.notAttempted, "re-run the same command to finish") {
+		t.Errorf("a not_attempted row says %q; want it to say the DC is unreachable and to re-run", b.notAttempted)
 	}
 	if !strings.Contains(stderr, "not attempted because the domain controller is unreachable") ||
 		!strings.Contains(stderr, "connection to the domain controller was lost") {
@@ -82,43 +59,20 @@ func TestApplyConnectionLostStopsStartingRows(t *testing.T) {
 	if strings.Contains(stderr, "timed out") {
 		t.Errorf("a cut connection is reported as a timeout:\n%s", onboardlab.Tail(stderr, 10))
 	}
-	finishDirectly(t, r, args)
+	finishDirectly(t, r, b.args)
 }
 
 // TestApplyDCStopsAnsweringIsATimeout: a DC that stops answering costs one --timeout, not one
 // per remaining row, and is reported as a timeout, not as a lost connection.
 func TestApplyDCStopsAnsweringIsATimeout(t *testing.T) {
-	r := onboardlab.New(t, "y", 120, 3)
-	px := startProxy(t)
-	r.Env = []string{"ADKIT_LDAP_URL=" + px.url}
-	args := r.ApplyArgs("--parallel", "4", "--timeout", "2s")
-	p := r.Start(args...)
-	if !r.WaitForCredentials(p, 1+onboardlab.RandomBetween(10, 30), 2*time.Minute) {
-		p.Wait()
-		t.Fatalf("apply ended (exit %d) before the freeze; raise the row count\n%s", p.ExitCode(), onboardlab.Tail(p.Stderr.String(), 20))
-	}
-	px.freeze()
-	frozenAt := time.Now()
 	// Before the fix each of the ~100 remaining rows waited 2 s, four at a time: ~50 s.
-	if !p.WaitTimeout(40 * time.Second) {
-		t.Fatalf("apply still running 40 s after the DC stopped answering (--timeout 2s)\n%s", onboardlab.Tail(p.Stderr.String(), 20))
+	b := applyThenBreak(t, "y", "2s", "the freeze", (*proxy).freeze, 40*time.Second)
+	stderr := b.stderr
+	if b.took > 12*time.Second {
+		t.Errorf("apply took %v to end with --timeout 2s: it kept starting rows", b.took)
 	}
-	took := time.Since(frozenAt)
-	stderr := p.Stderr.String()
-	t.Logf("apply ended %v after the freeze, exit %d; stderr ends:\n%s", took.Round(time.Millisecond), p.ExitCode(), onboardlab.Tail(stderr, 4))
-	if took > 12*time.Second {
-		t.Errorf("apply took %v to end with --timeout 2s: it kept starting rows", took)
-	}
-	if code := p.ExitCode(); code != 4 {
-		t.Errorf("exit %d, want 4", code)
-	}
-	counts, notAttempted := resultCounts(r)
-	t.Logf("results: %v", counts)
-	if counts["not_attempted"] == 0 {
-		t.Errorf("no row is not_attempted (%v)", counts)
-	}
-	if !strings.Contains(notAttempted, "stopped answering (a request timed out)") {
-		t.Errorf("a not_attempted row says %q; want it to say the DC stopped answering", notAttempted)
+	if !strings.Contains(b.notAttempted, "stopped answering (a request timed out)") {
+		t.Errorf("a not_attempted row says %q; want it to say the DC stopped answering", b.notAttempted)
 	}
 	if !strings.Contains(stderr, "did not answer in time") {
 		t.Errorf("stderr does not report the timeout:\n%s", onboardlab.Tail(stderr, 10))
@@ -126,8 +80,52 @@ func TestApplyDCStopsAnsweringIsATimeout(t *testing.T) {
 	if strings.Contains(stderr, "connection to the domain controller was lost") {
 		t.Errorf("a timeout is reported as a lost connection:\n%s", onboardlab.Tail(stderr, 10))
 	}
-	px.cut()
-	finishDirectly(t, r, args)
+	b.px.cut()
+	finishDirectly(t, b.r, b.args)
+}
+
+// broken is an apply whose DC was taken away through the proxy while it ran.
+type broken struct {
+	r            *onboardlab.Run
+	px           *proxy
+	args         []string
+	took         time.Duration // from the break to apply's end
+	stderr       string
+	notAttempted string // one not_attempted row's message
+}
+
+// applyThenBreak runs apply (120 rows, --parallel 4, --timeout timeout) through a proxy, lets
+// it create some accounts, breaks the DC away with brk (event names it in messages) and
+// waits up to wait for apply to end. Both ways must end apply with exit 4 and the rows not
+// yet started not_attempted; the caller checks the rest.
+func applyThenBreak(t *testing.T, prefix, timeout, event string, brk func(*proxy), wait time.Duration) broken {
+	t.Helper()
+	r := onboardlab.New(t, prefix, 120, 3)
+	px := startProxy(t)
+	r.Env = []string{"ADKIT_LDAP_URL=" + px.url}
+	args := r.ApplyArgs("--parallel", "4", "--timeout", timeout)
+	p := r.Start(args...)
+	if !r.WaitForCredentials(p, 1+onboardlab.RandomBetween(10, 30), 2*time.Minute) {
+		p.Wait()
+		t.Fatalf("apply ended (exit %d) before %s; raise the row count\n%s", p.ExitCode(), event, onboardlab.Tail(p.Stderr.String(), 20))
+	}
+	brk(px)
+	brokeAt := time.Now()
+	if !p.WaitTimeout(wait) {
+		t.Fatalf("apply still running %v after %s (--timeout %s)\n%s", wait, event, timeout, onboardlab.Tail(p.Stderr.String(), 20))
+	}
+	b := broken{r: r, px: px, args: args, took: time.Since(brokeAt), stderr: p.Stderr.String()}
+	t.Logf("apply ended %v after %s, exit %d; stderr ends:\n%s", b.took.Round(time.Millisecond), event, p.ExitCode(), onboardlab.Tail(b.stderr, 4))
+	if code := p.ExitCode(); code != 4 {
+		t.Errorf("exit %d, want 4 (rows were created before %s, the rest not)", code, event)
+	}
+	var counts map[string]int
+	counts, b.notAttempted = resultCounts(r)
+	t.Logf("results: %v", counts)
+	if counts["not_attempted"] == 0 {
+		t.Errorf("no row is not_attempted: the rows after %s were still tried (%v)", event, counts)
+	}
+	return b
 }
 
 // finishDirectly runs the same command against the DC itself and checks the job is done.

@@ -37,6 +37,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO=$(pwd)
+BENCH_NAME=bench-audit
+# shellcheck source=bench/lib.sh
+source "$REPO/scripts/bench/lib.sh"
 
 RUNS=${BENCH_AUDIT_RUNS:-5}
 USERS=${BENCH_AUDIT_USERS:-20000}
@@ -58,12 +61,6 @@ PARTITION="$LAB_DIR/private/sam.ldb.d/DC=LAB,DC=ADKIT,DC=TEST.ldb"
 SYSPY=/usr/bin/python3 # Samba's python bindings live in the system interpreter
 SEED_PY="$REPO/scripts/bench/audit-seed.py"
 
-log() { printf 'bench-audit: %s\n' "$*" >&2; }
-step() { printf '\n==> %s\n' "$*" >&2; }
-die() {
-	printf 'bench-audit: error: %s\n' "$*" >&2
-	exit 1
-}
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -113,15 +110,10 @@ cleanup() {
 			ip netns delete "$NS" && log "scale DC stopped, namespace $NS deleted"
 		fi
 	fi
-	if [[ ${BENCH_AUDIT_KEEP:-} == 1 ]]; then
-		log "work directory kept: $WORK"
-	else
-		rm -rf -- "$WORK"
-	fi
+	drop_work "${BENCH_AUDIT_KEEP:-}"
 	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+on_exit cleanup
 
 # ---- the namespace -----------------------------------------------------------------
 step "network namespace $NS"

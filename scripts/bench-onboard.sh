@@ -46,6 +46,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO=$(pwd)
+BENCH_NAME=bench-onboard
+# shellcheck source=bench/lib.sh
+source "$REPO/scripts/bench/lib.sh"
 GEN=$REPO/scripts/bench/onboard-gen.awk
 
 ROWS=${BENCH_ROWS:-1000}
@@ -54,16 +57,6 @@ read -r -a PARALLEL <<<"${BENCH_PARALLEL:-1 4 8}"
 ROUNDS=${BENCH_ROUNDS:-2}
 LARGE=${BENCH_LARGE:-20000}
 LDAP_URI=ldaps://127.0.0.1
-
-log() { printf 'bench-onboard: %s\n' "$*" >&2; }
-step() { printf '\n==> %s\n' "$*" >&2; }
-die() {
-	printf 'bench-onboard: error: %s\n' "$*" >&2
-	exit 1
-}
-as_root() {
-	if ((EUID == 0)); then "$@"; else sudo "$@"; fi
-}
 
 if ! [[ $ROWS =~ ^[1-9][0-9]*$ ]] || ((ROWS > 10000)); then
 	die "BENCH_ROWS must be 1..10000 (got '$ROWS')"
@@ -119,24 +112,13 @@ cleanup() {
 	for ou in "${OUS[@]}"; do
 		if ldapdelete -r "${AUTH[@]}" "$ou" 2>/dev/null; then log "deleted $ou"; fi
 	done
-	if [[ ${BENCH_KEEP:-} == 1 ]]; then
-		log "work directory kept: $WORK"
-	else
-		rm -rf -- "$WORK"
-	fi
+	drop_work "${BENCH_KEEP:-}"
 	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+on_exit cleanup
 
 # adkit's settings are the lab's and nothing else.
-for v in $(compgen -e); do
-	case $v in
-	ADKIT_LAB_* | ADKIT_LDAP_URL | ADKIT_CA_FILE | ADKIT_BASE_DN | ADKIT_BIND_USER | ADKIT_BIND_PASSWORD_FILE) ;;
-	ADKIT_*) unset "$v" ;;
-	esac
-done
-export ADKIT_LDAP_URL=$LDAP_URI
+lab_settings_only "$LDAP_URI"
 export XDG_CONFIG_HOME=$WORK/xdg XDG_STATE_HOME=$WORK/state
 
 step "build"

@@ -27,6 +27,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO=$(pwd)
+BENCH_NAME=bench
+# shellcheck source=bench/lib.sh
+source "$REPO/scripts/bench/lib.sh"
 
 RUNS=${BENCH_RUNS:-30}
 ROUNDS=${BENCH_ROUNDS:-3}
@@ -36,17 +39,8 @@ DOC=${BENCH_DOC:-$REPO/docs/benchmarks.md}
 LDAP_URI=ldaps://127.0.0.1
 SHOW_USER=jdoe
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-step() { printf '\n==> %s\n' "$*" >&2; }
-die() {
-	printf 'bench: error: %s\n' "$*" >&2
-	exit 1
-}
 # Single-quotes a word for hyperfine's command lines (run by sh, or split like sh with -N).
 q() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
-as_root() {
-	if ((EUID == 0)); then "$@"; else sudo "$@"; fi
-}
 
 if ! [[ $ROUNDS =~ ^[1-9][0-9]*$ ]]; then
 	die "BENCH_ROUNDS must be a positive number (got '$ROUNDS')"
@@ -94,25 +88,14 @@ cleanup() {
 			rc=1
 		fi
 	fi
-	if [[ ${BENCH_KEEP:-} == 1 ]]; then
-		log "work directory kept: $WORK"
-	else
-		rm -rf -- "$WORK"
-	fi
+	drop_work "${BENCH_KEEP:-}"
 	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+on_exit cleanup
 
 # adkit's settings are the lab's and nothing else: no config file, no other ADKIT_* variable.
-for v in $(compgen -e); do
-	case $v in
-	ADKIT_LAB_* | ADKIT_LDAP_URL | ADKIT_CA_FILE | ADKIT_BASE_DN | ADKIT_BIND_USER | ADKIT_BIND_PASSWORD_FILE) ;;
-	ADKIT_*) unset "$v" ;;
-	esac
-done
+lab_settings_only "$LDAP_URI"
 unset SSL_CERT_FILE SSL_CERT_DIR
-export ADKIT_LDAP_URL=$LDAP_URI
 export ADKIT_AUDIT_LOG=$WORK/audit.jsonl
 export XDG_CONFIG_HOME=$WORK/xdg
 mkdir -p "$XDG_CONFIG_HOME" "$WORK/empty"

@@ -85,13 +85,7 @@ func RunEntra(inv *EntraInventory, checks []Check, opts Options) (*Report, []Ski
 			skipped = append(skipped, Skipped{c.ID, cmp.Or(inv.MFAGap, "the MFA registration report was not read")})
 			continue
 		}
-		for _, f := range c.entraFind(s) {
-			f.Check, f.Severity, f.Why, f.Fix = c.ID, c.Severity, c.Why, c.Fix
-			if f.Title == "" {
-				f.Title = c.Title
-			}
-			r.Findings = append(r.Findings, f)
-		}
+		r.addFindings(c, c.entraFind(s))
 	}
 	r.Warnings = slices.Clone(inv.Warnings)
 	r.finish(order)

@@ -15,6 +15,18 @@ type Options struct {
 	Baseline *Snapshot
 }
 
+// addFindings adds what check c found, each finding stamped with the check's ID, severity, why
+// and fix, and its title unless the finding has a title of its own.
+func (r *Report) addFindings(c Check, found []Finding) {
+	for _, f := range found {
+		f.Check, f.Severity, f.Why, f.Fix = c.ID, c.Severity, c.Why, c.Fix
+		if f.Title == "" {
+			f.Title = c.Title
+		}
+		r.Findings = append(r.Findings, f)
+	}
+}
+
 // Run runs the checks over an inventory and returns the report. Checks that need a baseline
 // are skipped without one; checks that need ACLs find nothing in an inventory loaded
 // without them.
@@ -30,13 +42,7 @@ func Run(inv *Inventory, checks []Check, opts Options) *Report {
 		if c.NeedsBaseline && opts.Baseline == nil {
 			continue
 		}
-		for _, f := range c.find(s) {
-			f.Check, f.Severity, f.Why, f.Fix = c.ID, c.Severity, c.Why, c.Fix
-			if f.Title == "" {
-				f.Title = c.Title
-			}
-			r.Findings = append(r.Findings, f)
-		}
+		r.addFindings(c, c.find(s))
 	}
 	r.finish(order)
 	return r

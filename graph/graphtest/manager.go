@@ -83,19 +83,14 @@ func (t *Tenant) expandLocked(req *apiRequest) (func(apiResponse), *apiResponse)
 
 // putManagerRef is PUT /users/{id}/manager/$ref with {"@odata.id": ".../users/{managerId}"}.
 func (s *Server) putManagerRef(req *apiRequest) apiResponse {
-	var body struct {
-		ID string `json:"@odata.id"`
-	}
-	if r := decode(req, &body); r != nil {
-		return *r
-	}
-	if body.ID == "" {
-		return badRequest("Invalid object identifier ''.")
+	managerID, bad := refID(req)
+	if bad != nil {
+		return *bad
 	}
 	return s.withUser(req, func(t *Tenant, u *User) apiResponse {
-		m := t.userLocked(lastSegment(body.ID))
+		m := t.userLocked(managerID)
 		if m == nil {
-			return notFound(lastSegment(body.ID))
+			return notFound(managerID)
 		}
 		u.ManagerID = m.ID
 		return noContent()

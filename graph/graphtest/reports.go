@@ -2,7 +2,6 @@ package graphtest
 
 import (
 	"slices"
-	"strings"
 )
 
 // userRegistrationDetails is reports/authenticationMethods/userRegistrationDetails: per user,
@@ -27,14 +26,9 @@ func (s *Server) userRegistrationDetail(req *apiRequest) apiResponse {
 	if r := s.requirePermission("AuditLog.Read.All", "UserAuthenticationMethod.Read.All"); r != nil {
 		return *r
 	}
-	t := s.tenant
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	u := t.userLocked(req.params["id"])
-	if u == nil || !strings.EqualFold(u.ID, req.params["id"]) {
-		return notFound(req.params["id"])
-	}
-	return ok(s.registrationLocked(u))
+	return s.withUserByObjectID(req, func(_ *Tenant, u *User) apiResponse {
+		return ok(s.registrationLocked(u))
+	})
 }
 
 func (s *Server) registrationLocked(u *User) map[string]any {

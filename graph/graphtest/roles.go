@@ -10,32 +10,11 @@ import (
 // Privileged Identity Management's roleEligibilitySchedules).
 
 func (s *Server) listDirectoryRoles(req *apiRequest) apiResponse {
-	t := s.tenant
-	t.mu.Lock()
-	items := make([]map[string]any, 0, len(t.roles))
-	for _, r := range t.roles {
-		items = append(items, r.json())
-	}
-	t.mu.Unlock()
-	return s.collection(req, items, nil)
+	return listOf(s, req, func(t *Tenant) []*Role { return t.roles })
 }
 
 func (s *Server) directoryRoleMembers(req *apiRequest) apiResponse {
-	t := s.tenant
-	t.mu.Lock()
-	r := t.roleLocked(req.params["role"])
-	if r == nil {
-		t.mu.Unlock()
-		return notFound(req.params["role"])
-	}
-	var items []map[string]any
-	for _, id := range r.Members {
-		if obj, found := t.objectLocked(id); found {
-			items = append(items, obj)
-		}
-	}
-	t.mu.Unlock()
-	return s.collection(req, items, nil)
+	return listAbout(s, req, s.withRole, func(t *Tenant, r *Role) []map[string]any { return t.objectsLocked(r.Members) })
 }
 
 func (s *Server) roleDefinitions(req *apiRequest) apiResponse {

@@ -230,32 +230,27 @@ func (s *Server) getRiskyUser(req *apiRequest) apiResponse {
 	if r := s.riskPermission("IdentityRiskyUser.Read.All"); r != nil {
 		return *r
 	}
-	t := s.tenant
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	u := t.userLocked(req.params["id"])
-	if u == nil || !strings.EqualFold(u.ID, req.params["id"]) {
-		return notFound(req.params["id"]) // keyed by object id only
-	}
-	r, ok := t.entra.risky[strings.ToLower(u.ID)]
-	if !ok {
-		return notFound(req.params["id"]) // never at risk
-	}
-	detail := r.Detail
-	if slices.Contains(evolvableRiskDetails, detail) && !strings.Contains(strings.ToLower(strings.Join(req.header.Values("Prefer"), ",")), "include-unknown-enum-members") {
-		detail = "unknownFutureValue"
-	}
-	return ok200(map[string]any{
-		"@odata.context":          s.GraphURL() + "/$metadata#identityProtection/riskyUsers/$entity",
-		"id":                      u.ID,
-		"isDeleted":               false,
-		"isProcessing":            false,
-		"riskLastUpdatedDateTime": r.Updated.UTC().Format(time.RFC3339),
-		"riskLevel":               r.Level,
-		"riskState":               r.State,
-		"riskDetail":              detail,
-		"userDisplayName":         u.DisplayName,
-		"userPrincipalName":       u.UserPrincipalName,
+	return s.withUserByObjectID(req, func(t *Tenant, u *User) apiResponse {
+		r, ok := t.entra.risky[strings.ToLower(u.ID)]
+		if !ok {
+			return notFound(req.params["id"]) // never at risk
+		}
+		detail := r.Detail
+		if slices.Contains(evolvableRiskDetails, detail) && !strings.Contains(strings.ToLower(strings.Join(req.header.Values("Prefer"), ",")), "include-unknown-enum-members") {
+			detail = "unknownFutureValue"
+		}
+		return ok200(map[string]any{
+			"@odata.context":          s.GraphURL() + "/$metadata#identityProtection/riskyUsers/$entity",
+			"id":                      u.ID,
+			"isDeleted":               false,
+			"isProcessing":            false,
+			"riskLastUpdatedDateTime": r.Updated.UTC().Format(time.RFC3339),
+			"riskLevel":               r.Level,
+			"riskState":               r.State,
+			"riskDetail":              detail,
+			"userDisplayName":         u.DisplayName,
+			"userPrincipalName":       u.UserPrincipalName,
+		})
 	})
 }
 

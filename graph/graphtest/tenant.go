@@ -462,28 +462,111 @@ func (t *Tenant) SetSKUUnits(part string, units int) bool {
 // withUser answers a route about one user ({user}: an id or a UPN) with the tenant locked:
 // f gets the tenant and the user; a user that does not exist is Graph's 404, naming it.
 func (s *Server) withUser(req *apiRequest, f func(t *Tenant, u *User) apiResponse) apiResponse {
+	return withLocked(s, req, "user", (*Tenant).userLocked, f)
+}
+
+// withGroup is withUser for the group named in the path ({group}, by id).
+func (s *Server) withGroup(req *apiRequest, f func(t *Tenant, g *Group) apiResponse) apiResponse {
+	return withLocked(s, req, "group", (*Tenant).groupLocked, f)
+}
+
+// withRole is withUser for the activated directory role named in the path ({role}, by id).
+func (s *Server) withRole(req *apiRequest, f func(t *Tenant, r *Role) apiResponse) apiResponse {
+	return withLocked(s, req, "role", (*Tenant).roleLocked, f)
+}
+
+// withUserByObjectID is withUser for the paths that name a user by object id only ({id}), as
+// reports/authenticationMethods/userRegistrationDetails/{id} and
+// identityProtection/riskyUsers/{id} do: a userPrincipalName there is not found.
+func (s *Server) withUserByObjectID(req *apiRequest, f func(t *Tenant, u *User) apiResponse) apiResponse {
+	return withLocked(s, req, "id", func(t *Tenant, id string) *User {
+		if u := t.userLocked(id); u != nil && strings.EqualFold(u.ID, id) {
+			return u
+		}
+		return nil
+	}, f)
+}
+
+// withLocked answers a route about the object the path names by param, with the tenant
+// locked: find looks it up, f gets the tenant and the object; one that does not exist is
+// Graph's 404, naming it.
+func withLocked[T any](s *Server, req *apiRequest, param string, find func(t *Tenant, key string) *T, f func(t *Tenant, x *T) apiResponse) apiResponse {
 	t := s.tenant
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	u := t.userLocked(req.params["user"])
-	if u == nil {
-		return notFound(req.params["user"])
+	x := find(t, req.params[param])
+	if x == nil {
+		return notFound(req.params[param])
 	}
-	return f(t, u)
+	return f(t, x)
 }
 
-// withUserItems answers a list about the user named in the path: items gathers it under the
-// tenant's lock, as withUser does, and the list is paged (s.collection) once the lock is
-// released.
-func (s *Server) withUserItems(req *apiRequest, items func(u *User) []map[string]any) apiResponse {
+// listOf answers a plain list: the objects list gives under the tenant's lock, in their JSON
+// form, paged once the lock is released.
+func listOf[T interface{ json() map[string]any }](s *Server, req *apiRequest, list func(t *Tenant) []T) apiResponse {
+	t := s.tenant
+	t.mu.Lock()
+	items := jsonOf(list(t))
+	t.mu.Unlock()
+	return s.collection(req, items, nil)
+}
+
+// listAbout answers a list about the object the path names: with (withUser, withGroup, ...)
+// finds it, items gathers the list under the tenant's lock, and the list is paged
+// (s.collection) once the lock is released.
+func listAbout[T any](s *Server, req *apiRequest, with func(*apiRequest, func(*Tenant, *T) apiResponse) apiResponse, items func(t *Tenant, x *T) []map[string]any) apiResponse {
 	var list []map[string]any
 	found := false
-	resp := s.withUser(req, func(_ *Tenant, u *User) apiResponse {
-		list, found = items(u), true
+	resp := with(req, func(t *Tenant, x *T) apiResponse {
+		list, found = items(t, x), true
 		return apiResponse{}
 	})
 	if !found {
 		return resp
 	}
 	return s.collection(req, list, nil)
+}
+
+// jsonOf is each of xs in its JSON form (never nil); the caller holds the tenant's lock.
+func jsonOf[T interface{ json() map[string]any }](xs []T) []map[string]any {
+	items := make([]map[string]any, 0, len(xs))
+	for _, x := range xs {
+		items = append(items, x.json())
+	}
+	return items
+}
+
+// objectsLocked is the directory objects with these ids, in JSON form; an id whose object is
+// gone is passed over. Nil when none is left.
+func (t *Tenant) objectsLocked(ids []string) []map[string]any {
+	var items []map[string]any
+	for _, id := range ids {
+		if obj, ok := t.objectLocked(id); ok {
+			items = append(items, obj)
+		}
+	}
+	return items
+}
+
+// refID reads the body of a $ref request, {"@odata.id": ".../directoryObjects/{id}"}
+// (https://learn.microsoft.com/en-us/graph/api/group-post-members), and returns the id at
+// the end of the URL, or Graph's answer to a body without one.
+func refID(req *apiRequest) (string, *apiResponse) {
+	var body struct {
+		ID string `json:"@odata.id"`
+	}
+	if r := decode(req, &body); r != nil {
+		return "", r
+	}
+	if body.ID == "" {
+		r := badRequest("Invalid object identifier ''.")
+		return "", &r
+	}
+	return lastSegment(body.ID), nil
+}
+
+// withUserItems answers a list about the user named in the path: items gathers it under the
+// tenant's lock, as withUser does, and the list is paged once the lock is released.
+func (s *Server) withUserItems(req *apiRequest, items func(u *User) []map[string]any) apiResponse {
+	return listAbout(s, req, s.withUser, func(_ *Tenant, u *User) []map[string]any { return items(u) })
 }

@@ -6,7 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode"
+
+	"github.com/adkit-dev/adkit/internal/password"
 )
 
 func (s *Server) listUsers(req *apiRequest) apiResponse {
@@ -16,10 +17,7 @@ func (s *Server) listUsers(req *apiRequest) apiResponse {
 	s.syncTick()
 	t := s.tenant
 	t.mu.Lock()
-	items := make([]map[string]any, 0, len(t.users))
-	for _, u := range t.users {
-		items = append(items, u.json())
-	}
+	items := jsonOf(t.users)
 	expand, bad := t.expandLocked(req)
 	t.mu.Unlock()
 	if bad != nil {
@@ -117,26 +115,7 @@ var usageLocationRE = regexp.MustCompile(`^[A-Z]{2}$`)
 // passwordComplexityError is Entra ID's rule for cloud accounts: 8 to 256 characters, three
 // of the four character classes.
 func passwordComplexityError(p string) *apiResponse {
-	classes := 0
-	var lower, upper, digit, other bool
-	for _, r := range p {
-		switch {
-		case unicode.IsLower(r):
-			lower = true
-		case unicode.IsUpper(r):
-			upper = true
-		case unicode.IsDigit(r):
-			digit = true
-		default:
-			other = true
-		}
-	}
-	for _, b := range []bool{lower, upper, digit, other} {
-		if b {
-			classes++
-		}
-	}
-	if len(p) < 8 || len(p) > 256 || classes < 3 {
+	if len(p) < 8 || len(p) > 256 || password.ClassCount(p) < 3 {
 		r := badRequest("The specified password does not comply with password complexity requirements. Please provide a different password.")
 		return &r
 	}

@@ -4,11 +4,12 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/adkit-dev/adkit/internal/reporoot"
 )
 
 const module = "github.com/adkit-dev/adkit/"
@@ -43,7 +44,7 @@ var rules = []rule{
 }
 
 func TestImportsKeepTheLayers(t *testing.T) {
-	root := repoRoot(t)
+	root := reporoot.Dir(t)
 	files := 0
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -142,22 +143,4 @@ func (r rule) violatedBy(file, imp string) bool {
 // under reports whether a slash path lies in dir ("" is the whole repository).
 func under(path, dir string) bool {
 	return dir == "" || strings.HasPrefix(path, dir+"/")
-}
-
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
 }

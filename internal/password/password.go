@@ -79,27 +79,39 @@ func Check(p string, minLength int, complex bool) error {
 	if !complex {
 		return nil
 	}
-	var hasLower, hasUpper, hasDigit, hasOther bool
+	if ClassCount(p) < 3 {
+		return fmt.Errorf("%w: it needs characters from three of: lower case, upper case, digits, symbols", ErrTooWeak)
+	}
+	return nil
+}
+
+// Classes says which of the four character classes p has: lower case, upper case, digits,
+// and everything else (symbols). Letters count by their case, accented ones too, as AD and
+// Entra ID count them.
+func Classes(p string) (lower, upper, digit, symbol bool) {
 	for _, r := range p {
 		switch {
 		case unicode.IsLower(r):
-			hasLower = true
+			lower = true
 		case unicode.IsUpper(r):
-			hasUpper = true
+			upper = true
 		case unicode.IsDigit(r):
-			hasDigit = true
+			digit = true
 		default:
-			hasOther = true
+			symbol = true
 		}
 	}
+	return lower, upper, digit, symbol
+}
+
+// ClassCount is how many of the four character classes p has (see Classes).
+func ClassCount(p string) int {
+	lower, upper, digit, symbol := Classes(p)
 	n := 0
-	for _, b := range []bool{hasLower, hasUpper, hasDigit, hasOther} {
+	for _, b := range []bool{lower, upper, digit, symbol} {
 		if b {
 			n++
 		}
 	}
-	if n < 3 {
-		return fmt.Errorf("%w: it needs characters from three of: lower case, upper case, digits, symbols", ErrTooWeak)
-	}
-	return nil
+	return n
 }

@@ -37,6 +37,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/adkit-dev/adkit/internal/labtest"
+	"github.com/adkit-dev/adkit/internal/reporoot"
 )
 
 // OUPrefix starts the name of every run OU, directly under the base DN.
@@ -380,25 +381,6 @@ func Binary(t testing.TB) string {
 		t.Fatal(buildErr)
 	}
 	return builtBin
-}
-
-// RepoRoot is the module's root directory (where go.mod is).
-func RepoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test's directory")
-		}
-		dir = parent
-	}
 }
 
 // ---- running adkit -----------------------------------------------------------------------
@@ -986,7 +968,7 @@ func tail(s string, n int) string {
 // LabScript runs scripts/lab.sh with the given command and returns its combined output.
 func LabScript(t testing.TB, ctx context.Context, command string) (string, error) {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, filepath.Join(RepoRoot(t), "scripts", "lab.sh"), command)
+	cmd := exec.CommandContext(ctx, filepath.Join(reporoot.Dir(t), "scripts", "lab.sh"), command)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
