@@ -2,8 +2,6 @@ package onboard
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -15,7 +13,6 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
-	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
@@ -32,7 +29,6 @@ import (
 // when another run, without this credentials file, wins the race for the row.
 type lateCreator struct {
 	applier
-	client     *ad.Client
 	employeeID string
 	password   secret.Secret // the password the account gets
 	once       sync.Once
@@ -44,7 +40,7 @@ func (l *lateCreator) CreateAccount(ctx context.Context, a onboarding.NewAccount
 		l.once.Do(func() {
 			early := a
 			early.Password = l.password
-			_, _, l.err = l.client.CreateAccount(ctx, early)
+			_, _, l.err = l.applier.CreateAccount(ctx, early)
 		})
 		if l.err != nil {
 			return nil, false, fmt.Errorf("the test's own create of %s: %w", a.SAMAccountName, l.err)
@@ -64,7 +60,7 @@ func TestCredentialsLastLineIsThePasswordAfterALateCreate(t *testing.T) {
 	cfg := labtest.Config(t)
 	trail, auditPath := labtest.Trail(t, false)
 	client := labtest.ConnectWith(t, cfg, trail)
-	conn := labConn(t, cfg)
+	conn := labtest.DialLDAP(t, cfg)
 	tag := labtest.UniqueName("crr")
 	ou := "OU=Sales,OU=Staff," + client.BaseDN()
 	dir := t.TempDir()
@@ -109,14 +105,11 @@ func TestCredentialsLastLineIsThePasswordAfterALateCreate(t *testing.T) {
 	run1.file.Close() // killed: no sorting, no Close
 
 	ios, _, stdout, stderr := iostreams.Test()
-	racer := &lateCreator{client: client, employeeID: late.id, password: p1}
+	racer := &lateCreator{applier: client, employeeID: late.id, password: p1}
 	opts := &applyOptions{
 		IO: ios, Format: output.FormatJSON, CSV: hrFile, Template: tplFile, Parallel: 2,
 		CredentialsOut: credsFile, Yes: true, SyncTimeout: -1, Now: time.Now,
-		Dir: func(context.Context) (applier, error) {
-			racer.applier = client
-			return racer, nil
-		},
+		Dir:   func(context.Context) (applier, error) { return racer, nil },
 		Trail: func() (*audit.Trail, error) { return trail, nil },
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -199,24 +192,6 @@ func TestCredentialsLastLineIsThePasswordAfterALateCreate(t *testing.T) {
 	if outcomes[audit.ResultOK] != 1 || outcomes[audit.ResultError] != 1 {
 		t.Errorf("user.create outcomes for %s: %v, want one ok (the late create) and one error (run 2's add)", late.sam, outcomes)
 	}
-}
-
-// labConn connects to the lab as its admin over LDAPS, outside adkit: to bind as the new
-// accounts and to remove them afterwards (adkit has no user delete).
-func labConn(t *testing.T, cfg ad.Config) *ldap.Conn {
-	t.Helper()
-	pem, err := os.ReadFile(cfg.CAFile)
-	if err != nil {
-		t.Fatalf("lab CA: %v", err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	conn, err := ldap.DialURL(cfg.URL, ldap.DialWithTLSConfig(&tls.Config{RootCAs: pool, ServerName: strings.TrimPrefix(cfg.URL, "ldaps://")}))
-	if err != nil {
-		t.Fatalf("connect to the lab: %v", err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
 }
 
 func deleteBySAM(t *testing.T, conn *ldap.Conn, base, sam string) {

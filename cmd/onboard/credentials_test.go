@@ -217,16 +217,7 @@ func TestCredentialsSecondRunFollowsTheReplacedFile(t *testing.T) {
 					}
 				}
 			}
-			waiting := make(chan struct{})
-			type opened struct {
-				c   *credentialsFile
-				err error
-			}
-			second := make(chan opened, 1)
-			go func() {
-				c, err := openCredentials(path, nil, false, false, func() { close(waiting) })
-				second <- opened{c, err}
-			}()
+			waiting, second := secondRun(path, false)
 			<-waiting // the second run holds the old file open and waits for its lock
 			if err := first.Close(); err != nil {
 				t.Fatal(err)
@@ -256,6 +247,23 @@ func TestCredentialsSecondRunFollowsTheReplacedFile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openedCreds is what a second run's openCredentials returned.
+type openedCreds struct {
+	c   *credentialsFile
+	err error
+}
+
+// secondRun opens path in the background as a second run of apply would; waiting is closed
+// when it finds the lock held and waits.
+func secondRun(path string, excel bool) (waiting chan struct{}, second chan openedCreds) {
+	waiting, second = make(chan struct{}), make(chan openedCreds, 1)
+	go func() {
+		c, err := openCredentials(path, nil, false, excel, func() { close(waiting) })
+		second <- openedCreds{c, err}
+	}()
+	return waiting, second
 }
 
 func TestExcelFilesFollowTheHRFile(t *testing.T) {
@@ -436,16 +444,7 @@ func TestCredentialsRetractKeepsEveryOtherLine(t *testing.T) {
 
 	// The file that replaced the old one is locked by this run: a second run waits for it,
 	// and then writes into the file at the path.
-	waiting := make(chan struct{})
-	type opened struct {
-		c   *credentialsFile
-		err error
-	}
-	second := make(chan opened, 1)
-	go func() {
-		c, err := openCredentials(path, nil, false, true, func() { close(waiting) })
-		second <- opened{c, err}
-	}()
+	waiting, second := secondRun(path, true)
 	select {
 	case s := <-second:
 		t.Fatalf("a second run took the credentials file while the first held it (%v)", s.err)
