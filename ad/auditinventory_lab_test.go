@@ -2,9 +2,6 @@ package ad_test
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -27,17 +24,7 @@ import (
 // Admins" by name ambiguous, for every other test using the lab.
 func lookalikeGroup(t *testing.T, cfg ad.Config, base string) string {
 	t.Helper()
-	pem, err := os.ReadFile(cfg.CAFile)
-	if err != nil {
-		t.Fatalf("lab CA: %v", err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	conn, err := ldap.DialURL(cfg.URL, ldap.DialWithTLSConfig(&tls.Config{RootCAs: pool, ServerName: "localhost"}))
-	if err != nil {
-		t.Fatalf("dial the lab: %v", err)
-	}
-	conn.SetTimeout(30 * time.Second)
+	conn := labtest.DialLDAP(t, cfg)
 	if err := conn.Bind(cfg.BindUser, cfg.Password.Reveal()); err != nil {
 		t.Fatalf("bind: %v", err)
 	}

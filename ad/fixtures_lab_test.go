@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/go-ldap/ldap/v3"
 
@@ -124,21 +121,7 @@ func readUser(t *testing.T, c *ad.Client, ident string) *directory.User {
 // rawBind does a simple bind over LDAPS with plain go-ldap, as a workstation logon would.
 func rawBind(t *testing.T, upn, pw string) error {
 	t.Helper()
-	pem, err := os.ReadFile(os.Getenv("ADKIT_CA_FILE"))
-	if err != nil {
-		t.Fatalf("lab CA: %v", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		t.Fatal("lab CA: no certificate in ADKIT_CA_FILE")
-	}
-	conn, err := ldap.DialURL(os.Getenv("ADKIT_LDAP_URL"), ldap.DialWithTLSConfig(&tls.Config{RootCAs: pool, ServerName: "localhost"}))
-	if err != nil {
-		t.Fatalf("dial the lab: %v", err)
-	}
-	defer conn.Close()
-	conn.SetTimeout(30 * time.Second)
-	return conn.Bind(upn, pw)
+	return labtest.DialLDAP(t, labtest.Config(t)).Bind(upn, pw)
 }
 
 // connectAs connects through ad.Connect as another account, so its error explanations apply.

@@ -2,8 +2,6 @@ package ad_test
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"os"
@@ -343,18 +341,8 @@ func TestLeaverLookups(t *testing.T) {
 // its checks: CreateUser refuses a second account with an employee ID, which is the point here.
 func replaceAttrForTest(t *testing.T, dn, attr, value string) {
 	t.Helper()
-	pem, err := os.ReadFile(os.Getenv("ADKIT_CA_FILE"))
-	if err != nil {
-		t.Fatalf("lab CA: %v", err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	conn, err := ldap.DialURL(os.Getenv("ADKIT_LDAP_URL"), ldap.DialWithTLSConfig(&tls.Config{RootCAs: pool, ServerName: "localhost"}))
-	if err != nil {
-		t.Fatalf("dial the lab: %v", err)
-	}
-	defer conn.Close()
 	cfg := labtest.Config(t)
+	conn := labtest.DialLDAP(t, cfg)
 	if err := conn.Bind(cfg.BindUser, cfg.Password.Reveal()); err != nil {
 		t.Fatalf("bind as the lab admin: %v", err)
 	}

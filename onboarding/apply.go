@@ -112,6 +112,9 @@ type Result struct {
 	MustChangePassword bool          `json:"must_change_password"`
 	// Entra is what the cloud step did (entra.mode set), see entra_apply.go.
 	Entra *CloudResult `json:"entra,omitempty"`
+	// Note says more about a row that did not fail: an account the plan meant to create
+	// that turned out to exist already (made after the plan looked), so it was not created.
+	Note string `json:"note,omitempty"`
 
 	account *directory.User // the account, once known to exist; nil otherwise
 	created bool            // this run created it
@@ -444,6 +447,11 @@ func (a *applier) create(ctx context.Context, e Entry, r *Result) error {
 	r.account, r.created = u, created
 	if created {
 		r.Password, r.MustChangePassword = pw, a.mustChange
+	} else {
+		// Another run, a killed run's add committed late, or someone else made it after the
+		// plan looked: its password is the one it was given then, not this run's.
+		r.Note = fmt.Sprintf("employee ID %s already had an account when this run came to create it: %s (%s); not created again",
+			e.EmployeeID, u.Name(), r.DN)
 	}
 	return nil
 }

@@ -143,10 +143,10 @@ func testApplyAndRerun(t *testing.T, bulk bool) {
 		}
 	}
 	resLines := readCSVLines(t, res.String())
-	if !reflect.DeepEqual(resLines[0], []string{"row", "employee_id", "sam_account_name", "dn", "status", "groups", "error"}) {
+	if !reflect.DeepEqual(resLines[0], []string{"row", "employee_id", "sam_account_name", "dn", "status", "groups", "error", "note"}) {
 		t.Errorf("results header = %q", resLines[0])
 	}
-	if l := resLines[3]; !reflect.DeepEqual(l, []string{"4", "E1002", "zodegard", "CN=Zoë Ødegård," + engOU, "created", "Staff;Engineers;Helpdesk", ""}) {
+	if l := resLines[3]; !reflect.DeepEqual(l, []string{"4", "E1002", "zodegard", "CN=Zoë Ødegård," + engOU, "created", "Staff;Engineers;Helpdesk", "", ""}) {
 		t.Errorf("results line for row 4 = %q", l)
 	}
 
@@ -231,6 +231,9 @@ func TestApplyCreateFindsExisting(t *testing.T) {
 	r := results[0]
 	if r.Status != StatusCompleted || !r.Password.IsZero() || !reflect.DeepEqual(r.GroupsAdded, []string{"Staff", "Engineers"}) {
 		t.Errorf("result = %+v: want completed, no new password", r)
+	}
+	if !strings.Contains(r.Note, "employee ID 7 already had an account") || r.Error != "" {
+		t.Errorf("note %q, error %q: want the note to say the account existed already, and no error", r.Note, r.Error)
 	}
 	if d.creates["7"] != 1 {
 		t.Errorf("created %d times", d.creates["7"])

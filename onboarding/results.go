@@ -9,12 +9,12 @@ import (
 )
 
 // WriteResultsCSV writes one line per result, for --results-out and -o csv: row, employee_id,
-// sam_account_name, dn, status, groups (joined with ";"), error. It holds no passwords.
+// sam_account_name, dn, status, groups (joined with ";"), error, note. It holds no passwords.
 func WriteResultsCSV(w io.Writer, results []Result) error {
-	lines := [][]string{{"row", "employee_id", "sam_account_name", "dn", "status", "groups", "error"}}
+	lines := [][]string{{"row", "employee_id", "sam_account_name", "dn", "status", "groups", "error", "note"}}
 	for _, r := range results {
 		lines = append(lines, []string{
-			strconv.Itoa(r.Row), r.EmployeeID, r.SAMAccountName, r.DN, r.Status, strings.Join(r.Groups, ";"), r.Error,
+			strconv.Itoa(r.Row), r.EmployeeID, r.SAMAccountName, r.DN, r.Status, strings.Join(r.Groups, ";"), r.Error, r.Note,
 		})
 	}
 	if err := csv.NewWriter(w).WriteAll(lines); err != nil {

@@ -36,6 +36,9 @@ import (
 // creation order or in row order; a run killed before the end leaves creation order, which
 // the row column sorts. (Fixed slots written in place would keep the order as it goes, but a
 // crash in the middle of rewriting a line could then lose a password.)
+//
+// A line is taken back (retract), the same way, when the account turned out to exist already:
+// the last line for every account that exists is then the one holding its password.
 type credentialsFile struct {
 	mu      sync.Mutex
 	file    *os.File // nil when writing to w (stdout)
@@ -194,16 +197,69 @@ func (c *credentialsFile) write(record []string) error {
 
 // add writes one account's line, in the file's columns, before the account is created.
 func (c *credentialsFile) add(row int, a onboarding.NewAccount) error {
-	if err := c.write(c.record(map[string]string{
-		"row": strconv.Itoa(row), "employee_id": a.EmployeeID, "sam_account_name": a.SAMAccountName,
-		"user_principal_name": a.UserPrincipalName, "display_name": a.DisplayName,
-		"password": a.Password.Reveal(), "must_change": strconv.FormatBool(a.MustChangePassword),
-	})); err != nil {
+	if err := c.write(c.passwordRecord(row, a)); err != nil {
 		return err
 	}
 	c.mu.Lock()
 	c.lines++
 	c.mu.Unlock()
+	return nil
+}
+
+// passwordRecord is the line add writes for a new account.
+func (c *credentialsFile) passwordRecord(row int, a onboarding.NewAccount) []string {
+	return c.record(map[string]string{
+		"row": strconv.Itoa(row), "employee_id": a.EmployeeID, "sam_account_name": a.SAMAccountName,
+		"user_principal_name": a.UserPrincipalName, "display_name": a.DisplayName,
+		"password": a.Password.Reveal(), "must_change": strconv.FormatBool(a.MustChangePassword),
+	})
+}
+
+// retract takes back the line add wrote for a, when the account turned out to exist already
+// (created=false: another run, or a killed run's add that the DC committed late, made it after
+// the plan looked). The directory refused this run's add, so the password on the line was
+// never set anywhere; left in, it would be the last line for the account and a technician
+// would hand out a password that does not work. The account's own password is on an earlier
+// line (the run that made it wrote it there first) or in another run's file.
+//
+// The line is removed by writing the file anew beside it, without it, and renaming that over
+// the path (replace): at every moment the path holds either every line or every line but
+// this one, so a kill never loses a password. c.mu is held throughout, so a row of this run
+// that writes meanwhile writes to the new file, after the rename.
+func (c *credentialsFile) retract(row int, a onboarding.NewAccount) error {
+	line := csvLine(c.passwordRecord(row, a))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.file == nil {
+		return errors.New("it went to standard output, which cannot be taken back")
+	}
+	info, err := c.file.Stat()
+	if err != nil {
+		return err
+	}
+	whole := make([]byte, info.Size())
+	if _, err := c.file.ReadAt(whole, 0); err != nil {
+		return err
+	}
+	at := -1 // the last copy of the line among this run's lines, at a line's start
+	for i := c.start; i < int64(len(whole)); {
+		j := bytes.Index(whole[i:], line)
+		if j < 0 {
+			break
+		}
+		if k := i + int64(j); k == c.start || whole[k-1] == '\n' {
+			at = int(k)
+		}
+		i += int64(j) + 1
+	}
+	if at < 0 {
+		return errors.New("its line is not in the file any more")
+	}
+	kept := append(whole[:at:at], whole[at+len(line):]...)
+	if err := c.replace(kept); err != nil {
+		return err
+	}
+	c.lines--
 	return nil
 }
 
@@ -234,7 +290,9 @@ func (c *credentialsFile) Close() error {
 	if c.file == nil {
 		return nil
 	}
-	defer c.file.Close() // closing releases the lock, after the rename or removal below
+	// Closing releases the lock, after the rename or removal below; sortRows may have put a
+	// new file in c.file.
+	defer func() { c.file.Close() }()
 	if c.created && c.lines == 0 {
 		// Nothing was created: leave no header-only file behind. A run waiting for the lock
 		// sees the file gone and opens path again (openLocked).
@@ -268,17 +326,37 @@ func (c *credentialsFile) sortRows() error {
 		return nil
 	}
 	slices.SortStableFunc(records, func(a, b []string) int { return rowOf(a) - rowOf(b) })
-
-	tmp, err := os.CreateTemp(filepath.Dir(c.path), "."+filepath.Base(c.path)+".*")
-	if err != nil {
+	var b bytes.Buffer
+	b.Write(head)
+	w := csv.NewWriter(&b)
+	if err := w.WriteAll(records); err != nil {
 		return fmt.Errorf("sort credentials: %w", err)
 	}
-	defer os.Remove(tmp.Name()) // after the rename there is nothing there to remove
-	w := csv.NewWriter(tmp)
-	_, err = tmp.Write(head)
-	if err == nil {
-		err = w.WriteAll(records)
+	if err := c.replace(b.Bytes()); err != nil {
+		return fmt.Errorf("sort credentials: %w", err)
 	}
+	return nil
+}
+
+// replace puts content at c.path in place of the file, atomically: it is written to a new
+// file beside it (owner-only, synced), which is opened for appending and locked BEFORE it is
+// renamed over the path, so no other adkit run can take the path's lock in between (a run
+// waiting on the old file's lock finds the path replaced and opens it again, see openLocked).
+// The new file then takes the old one's place in c, and the old one is closed, releasing its
+// lock. On an error the path, c.file and its lock are as they were. The caller holds c.mu or
+// is the only writer left (Close).
+func (c *credentialsFile) replace(content []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(c.path), "."+filepath.Base(c.path)+".*")
+	if err != nil {
+		return err
+	}
+	renamed := false
+	defer func() {
+		if !renamed {
+			os.Remove(tmp.Name())
+		}
+	}()
+	_, err = tmp.Write(content)
 	if err == nil {
 		err = ownerfile.Restrict(tmp) // CreateTemp makes it 0600 already; say so where it matters (and on Windows, set the ACL)
 	}
@@ -288,16 +366,29 @@ func (c *credentialsFile) sortRows() error {
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), c.path)
-	}
 	if err != nil {
-		return fmt.Errorf("sort credentials: %w", err)
+		return err
 	}
+	next, err := os.OpenFile(tmp.Name(), os.O_RDWR|os.O_APPEND, 0)
+	if err != nil {
+		return err
+	}
+	if err := filelock.Lock(next); err != nil { // nobody else knows the name: no wait
+		next.Close()
+		return err
+	}
+	if err := os.Rename(tmp.Name(), c.path); err != nil {
+		next.Close()
+		return err
+	}
+	renamed = true
 	if d, err := os.Open(filepath.Dir(c.path)); err == nil {
 		_ = d.Sync() // the rename itself survives a power cut
 		d.Close()
 	}
+	old := c.file
+	c.file, c.w = next, csv.NewWriter(next)
+	old.Close()
 	return nil
 }
 
@@ -322,11 +413,30 @@ type recordingProvisioner struct {
 }
 
 func (r recordingProvisioner) CreateAccount(ctx context.Context, a onboarding.NewAccount) (*directory.User, bool, error) {
-	if err := r.creds.add(r.rows[a.EmployeeID], a); err != nil {
+	row := r.rows[a.EmployeeID]
+	if err := r.creds.add(row, a); err != nil {
 		// No place to put the password: do not create an account nobody can log on to.
 		return nil, false, err
 	}
-	return r.Provisioner.CreateAccount(ctx, a)
+	u, created, err := r.Provisioner.CreateAccount(ctx, a)
+	if err != nil || created {
+		// A failed create keeps its line: the add may have been made without an answer.
+		return u, created, err
+	}
+	// The account existed already: the directory refused this add (AD) or it was never sent
+	// (Entra ID), so the password on the line just written is nobody's. Take it back, so that
+	// the last line for the account is the one that holds its password.
+	if rerr := r.creds.retract(row, a); rerr != nil {
+		name := a.SAMAccountName
+		if u != nil {
+			name = u.Name()
+		}
+		return nil, false, fmt.Errorf("employee ID %s already had an account (%s), made after this run planned; "+
+			"the credentials line this run wrote for row %d holds a password that is NOT that account's: "+
+			"delete that line (the account's password is on an earlier line, or with the run that made it) (%w)",
+			a.EmployeeID, name, row, rerr)
+	}
+	return u, created, nil
 }
 
 // bulkRecordingProvisioner is a recordingProvisioner whose directory adds members in bulk:

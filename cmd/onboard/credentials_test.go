@@ -217,16 +217,7 @@ func TestCredentialsSecondRunFollowsTheReplacedFile(t *testing.T) {
 					}
 				}
 			}
-			waiting := make(chan struct{})
-			type opened struct {
-				c   *credentialsFile
-				err error
-			}
-			second := make(chan opened, 1)
-			go func() {
-				c, err := openCredentials(path, nil, false, false, func() { close(waiting) })
-				second <- opened{c, err}
-			}()
+			waiting, second := secondRun(path, false)
 			<-waiting // the second run holds the old file open and waits for its lock
 			if err := first.Close(); err != nil {
 				t.Fatal(err)
@@ -256,6 +247,23 @@ func TestCredentialsSecondRunFollowsTheReplacedFile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openedCreds is what a second run's openCredentials returned.
+type openedCreds struct {
+	c   *credentialsFile
+	err error
+}
+
+// secondRun opens path in the background as a second run of apply would; waiting is closed
+// when it finds the lock held and waits.
+func secondRun(path string, excel bool) (waiting chan struct{}, second chan openedCreds) {
+	waiting, second = make(chan struct{}), make(chan openedCreds, 1)
+	go func() {
+		c, err := openCredentials(path, nil, false, excel, func() { close(waiting) })
+		second <- openedCreds{c, err}
+	}()
+	return waiting, second
 }
 
 func TestExcelFilesFollowTheHRFile(t *testing.T) {
@@ -355,5 +363,131 @@ func TestCredentialsTAPLinesFollowTheirPassword(t *testing.T) {
 	c.Close()
 	if _, err := openCredentials(plain, nil, true, false, func() {}); cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "Temporary Access Pass") {
 		t.Errorf("a file without the pass columns for a tap run: exit %d, %v", cmdutil.ExitCode(err), err)
+	}
+}
+
+// An account that turned out to exist already (created=false) has its line taken back while
+// other rows are being written: every other line stays, byte for byte and in its order (an
+// earlier run's lines and the byte-order mark included), lines added meanwhile all land in
+// the file at the path, and the file stays owner-only with no temporary file beside it.
+func TestCredentialsRetractKeepsEveryOtherLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "creds.csv")
+	earlier, err := openCredentials(path, nil, false, true, func() {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []int{3, 2} {
+		if err := earlier.add(hire(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := earlier.Close(); err != nil {
+		t.Fatal(err)
+	}
+	head, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	creds, err := openCredentials(path, nil, false, true, func() {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := func(r int) string { row, a := hire(r); return string(csvLine(creds.passwordRecord(row, a))) }
+	for _, r := range []int{4, 7, 5, 6} { // written before the retraction, in this order
+		if err := creds.add(hire(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for r := 8; r < 40; r++ {
+		wg.Go(func() {
+			if err := creds.add(hire(r)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Go(func() {
+		if err := creds.retract(hire(7)); err != nil {
+			t.Errorf("retract row 7: %v", err)
+		}
+	})
+	wg.Wait()
+	if err := creds.retract(hire(7)); err == nil {
+		t.Error("a line taken back twice: no error")
+	}
+
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := string(head) + line(4) + line(5) + line(6)
+	if !strings.HasPrefix(string(data), want) {
+		t.Fatalf("the file does not start with the earlier run's lines and rows 4, 5, 6 as written:\n%s", data)
+	}
+	rest := strings.TrimPrefix(string(data), want)
+	for r := 8; r < 40; r++ {
+		if strings.Count(rest, line(r)) != 1 {
+			t.Errorf("row %d added during the retraction: %d copies of its line in the file", r, strings.Count(rest, line(r)))
+		}
+		rest = strings.Replace(rest, line(r), "", 1)
+	}
+	if rest != "" {
+		t.Errorf("the file holds more than it should: %q", rest)
+	}
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("mode after the retraction: %v (%v), want 0600", info.Mode().Perm(), err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".creds.csv.*")); len(left) > 0 {
+		t.Errorf("temporary files left beside it: %v", left)
+	}
+
+	// The file that replaced the old one is locked by this run: a second run waits for it,
+	// and then writes into the file at the path.
+	waiting, second := secondRun(path, true)
+	select {
+	case s := <-second:
+		t.Fatalf("a second run took the credentials file while the first held it (%v)", s.err)
+	case <-waiting:
+	}
+	if err := creds.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := <-second
+	if s.err != nil {
+		t.Fatal(s.err)
+	}
+	if err := s.c.add(hire(50)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, records := readCSV(t, path)
+	var rows []string
+	for _, rec := range records[1:] {
+		rows = append(rows, rec[0])
+	}
+	wantRows := "2,3,4,5,6"
+	for r := 8; r < 40; r++ {
+		wantRows += fmt.Sprintf(",%d", r)
+	}
+	if got := strings.Join(rows, ","); got != wantRows+",50" {
+		t.Errorf("rows in the file: %s, want %s,50 (the earlier run's, this run's in row order without 7, the next run's)", got, wantRows)
+	}
+}
+
+// Standard output cannot take a line back: retract says so, for the row's error.
+func TestCredentialsRetractOnStdout(t *testing.T) {
+	var out bytes.Buffer
+	creds, err := openCredentials("-", &out, false, false, func() {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := creds.add(hire(2)); err != nil {
+		t.Fatal(err)
+	}
+	if err := creds.retract(hire(2)); err == nil || !strings.Contains(err.Error(), "standard output") {
+		t.Errorf("retract on stdout: %v", err)
 	}
 }

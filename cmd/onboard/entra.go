@@ -146,6 +146,9 @@ func rowDetail(r onboarding.Result) string {
 			added = append(added, "licence:"+l)
 		}
 	}
+	if r.Note != "" {
+		return strings.Join(append([]string{r.Note}, added...), "; ")
+	}
 	return strings.Join(added, ", ")
 }
 

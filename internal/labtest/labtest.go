@@ -8,6 +8,8 @@ package labtest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"net"
 	"os"
@@ -16,6 +18,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-ldap/ldap/v3"
 
 	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/audit"
@@ -90,6 +94,26 @@ func ConnectWith(t testing.TB, cfg ad.Config, trail *audit.Trail) *ad.Client {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// DialLDAP connects to the lab over LDAPS outside adkit, unbound: for what a test does that
+// adkit never does (bind as a new account to check its password, delete what it created).
+// The connection is closed after the test.
+func DialLDAP(t testing.TB, cfg ad.Config) *ldap.Conn {
+	t.Helper()
+	pem, err := os.ReadFile(cfg.CAFile)
+	if err != nil {
+		t.Fatalf("lab CA: %v", err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	conn, err := ldap.DialURL(cfg.URL, ldap.DialWithTLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}))
+	if err != nil {
+		t.Fatalf("connect to the lab: %v", err)
+	}
+	conn.SetTimeout(cfg.Timeout)
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
 
 // UniqueName returns a short name unique to this test run, usable as a sAMAccountName

@@ -1,0 +1,215 @@
+package onboard
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/labtest"
+	"github.com/adkit-dev/adkit/internal/output"
+	"github.com/adkit-dev/adkit/internal/secret"
+	"github.com/adkit-dev/adkit/onboarding"
+)
+
+// lateCreator is the real AD directory with one twist: just before the first create of one
+// employee ID is passed on, it creates that account itself, with the same employee ID and
+// another password, through the same audited client. That is what the DC does when a run
+// killed with its add in flight has the add committed late (after the next run planned), or
+// when another run, without this credentials file, wins the race for the row.
+type lateCreator struct {
+	applier
+	employeeID string
+	password   secret.Secret // the password the account gets
+	once       sync.Once
+	err        error
+}
+
+func (l *lateCreator) CreateAccount(ctx context.Context, a onboarding.NewAccount) (*directory.User, bool, error) {
+	if a.EmployeeID == l.employeeID {
+		l.once.Do(func() {
+			early := a
+			early.Password = l.password
+			_, _, l.err = l.applier.CreateAccount(ctx, early)
+		})
+		if l.err != nil {
+			return nil, false, fmt.Errorf("the test's own create of %s: %w", a.SAMAccountName, l.err)
+		}
+	}
+	return l.applier.CreateAccount(ctx, a)
+}
+
+// TestCredentialsLastLineIsThePasswordAfterALateCreate reproduces "the password on credentials
+// line N is not the account's" on the lab DC. Run 1 wrote row 3's line (password P1) and was
+// killed with its add in flight; the DC commits the add only after run 2 has planned, so run 2
+// still sees the row as new, writes its own line (P2) and sends the add, which collides with
+// the account (same employee ID): CreateAccount answers created=false. The account has P1, so
+// the last line for it must hold P1: run 2 takes its line back. Binding proves which password
+// the account has: the right one on a must-change account answers 49 "data 773".
+func TestCredentialsLastLineIsThePasswordAfterALateCreate(t *testing.T) {
+	cfg := labtest.Config(t)
+	trail, auditPath := labtest.Trail(t, false)
+	client := labtest.ConnectWith(t, cfg, trail)
+	conn := labtest.DialLDAP(t, cfg)
+	tag := labtest.UniqueName("crr")
+	ou := "OU=Sales,OU=Staff," + client.BaseDN()
+	dir := t.TempDir()
+
+	type hire struct{ given, surname, id, sam string }
+	var hires []hire
+	for i, h := range [][2]string{{"Ada", "One"}, {"Bea", "Two"}, {"Cy", "Three"}} {
+		sur := strings.ToUpper(tag[:1]) + tag[1:] + h[1]
+		hires = append(hires, hire{h[0], sur, fmt.Sprintf("%s-%d", tag, i+1), strings.ToLower(h[0][:1] + sur)})
+	}
+	t.Cleanup(func() {
+		for _, h := range hires {
+			deleteBySAM(t, conn, client.BaseDN(), h.sam)
+		}
+	})
+	var csvText strings.Builder
+	csvText.WriteString("First Name,Last Name,Employee ID\n")
+	for _, h := range hires {
+		fmt.Fprintf(&csvText, "%s,%s,%s\n", h.given, h.surname, h.id)
+	}
+	hrFile, tplFile, credsFile := filepath.Join(dir, "hires.csv"), filepath.Join(dir, "onboarding.yaml"), filepath.Join(dir, "creds.csv")
+	tpl := fmt.Sprintf("username:\n  patterns: [\"{first:1}{last}\"]\n  max_length: 20\nupn_suffix: lab.adkit.test\nou:\n  default: %s\npassword:\n  length: 16\n  must_change: true\n", ou)
+	for path, text := range map[string]string{hrFile: csvText.String(), tplFile: tpl} {
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Run 1's line for row 3 (the second hire), written before its add, as recordingProvisioner
+	// writes it; the run was then killed.
+	late := hires[1]
+	p1 := secret.New("Rn1-" + tag + "-Qz7!")
+	run1, err := openCredentials(credsFile, nil, false, false, func() {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run1.add(3, onboarding.NewAccount{EmployeeID: late.id, SAMAccountName: late.sam,
+		UserPrincipalName: late.sam + "@lab.adkit.test", DisplayName: late.given + " " + late.surname,
+		Password: p1, MustChangePassword: true}); err != nil {
+		t.Fatal(err)
+	}
+	run1.file.Close() // killed: no sorting, no Close
+
+	ios, _, stdout, stderr := iostreams.Test()
+	racer := &lateCreator{applier: client, employeeID: late.id, password: p1}
+	opts := &applyOptions{
+		IO: ios, Format: output.FormatJSON, CSV: hrFile, Template: tplFile, Parallel: 2,
+		CredentialsOut: credsFile, Yes: true, SyncTimeout: -1, Now: time.Now,
+		Dir:   func(context.Context) (applier, error) { return racer, nil },
+		Trail: func() (*audit.Trail, error) { return trail, nil },
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := applyRun(ctx, opts); err != nil {
+		t.Fatalf("apply: %v\n%s", err, stderr)
+	}
+
+	// The last line for every account holds its password.
+	_, records := readCSV(t, credsFile)
+	last := map[string][]string{}
+	lines := map[string]int{}
+	for _, rec := range records[1:] {
+		last[strings.ToLower(rec[2])] = rec
+		lines[strings.ToLower(rec[2])]++
+	}
+	for _, h := range hires {
+		rec, ok := last[h.sam]
+		if !ok {
+			t.Errorf("%s exists but the credentials file has no line for it: its password is lost", h.sam)
+			continue
+		}
+		err := conn.Bind(rec[3], rec[5])
+		if err == nil || !ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials) || !strings.Contains(err.Error(), "data 773") {
+			t.Errorf("%s: the password on its last credentials line (row %s) is not the account's: %v", h.sam, rec[0], err)
+		}
+	}
+	if lines[late.sam] != 1 {
+		t.Errorf("%s has %d lines, want 1 (run 1's; run 2's was taken back)", late.sam, lines[late.sam])
+	}
+	if info, err := os.Stat(credsFile); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("credentials file mode %v (%v), want 0600", info.Mode().Perm(), err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".creds.csv.*")); len(left) > 0 {
+		t.Errorf("temporary files left beside it: %v", left)
+	}
+
+	// The row's result says the account existed: not created by this run.
+	var results []onboarding.Result
+	if err := json.Unmarshal(stdout.Bytes(), &results); err != nil {
+		t.Fatalf("apply -o json: %v\n%s", err, stdout)
+	}
+	for _, r := range results {
+		switch {
+		case r.EmployeeID == late.id:
+			if r.Status != onboarding.StatusSkipped || !strings.Contains(r.Note, "already had an account") || r.Error != "" {
+				t.Errorf("row %d: status %s, note %q, error %q; want skipped, saying the account already existed", r.Row, r.Status, r.Note, r.Error)
+			}
+		case r.Status != onboarding.StatusCreated:
+			t.Errorf("row %d: status %s (%s), want created", r.Row, r.Status, r.Error)
+		}
+	}
+
+	// The audit log: an intact chain, no intent left open, and for the late account its
+	// create recorded ok once (the test's) and run 2's add as refused.
+	raw, err := os.Open(auditPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if v, err := audit.Verify(raw); err != nil || v.Problem != nil {
+		t.Errorf("audit log does not verify: %v %+v", err, v.Problem)
+	}
+	open, err := audit.Open(ctx, audit.OpenFileLog(auditPath))
+	if err != nil || len(open) > 0 {
+		t.Errorf("audit log: %d intents left open (%v): %+v", len(open), err, open)
+	}
+	outcomes := map[string]int{}
+	if _, err := raw.Seek(0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.ReadRecords(raw, audit.Filter{}, func(r audit.Record) error {
+		if r.Action == "user.create" && r.Event == audit.EventOutcome && strings.EqualFold(r.Target.Name, late.sam) {
+			outcomes[r.Result]++
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if outcomes[audit.ResultOK] != 1 || outcomes[audit.ResultError] != 1 {
+		t.Errorf("user.create outcomes for %s: %v, want one ok (the late create) and one error (run 2's add)", late.sam, outcomes)
+	}
+}
+
+func deleteBySAM(t *testing.T, conn *ldap.Conn, base, sam string) {
+	t.Helper()
+	cfg := labtest.Config(t)
+	if err := conn.Bind(cfg.BindUser, cfg.Password.Reveal()); err != nil {
+		t.Errorf("cleanup: bind: %v", err)
+		return
+	}
+	res, err := conn.Search(ldap.NewSearchRequest(base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
+		"(&(objectClass=user)(sAMAccountName="+ldap.EscapeFilter(sam)+"))", []string{"1.1"}, nil))
+	if err != nil {
+		t.Errorf("cleanup: find %s: %v", sam, err)
+		return
+	}
+	for _, e := range res.Entries {
+		if err := conn.Del(ldap.NewDelRequest(e.DN, nil)); err != nil {
+			t.Errorf("cleanup: delete %s: %v", e.DN, err)
+		}
+	}
+}
