@@ -22,6 +22,9 @@ type Filter struct {
 	Target string
 	// Ticket keeps records with this ticket, case-insensitively.
 	Ticket string
+	// Directory keeps records of this directory (DirectoryAD or DirectoryEntra),
+	// case-insensitively.
+	Directory string
 }
 
 // Match reports whether f selects r.
@@ -48,6 +51,9 @@ func (f Filter) match(r *Record) bool {
 		}
 	}
 	if f.Ticket != "" && !strings.EqualFold(r.Ticket, f.Ticket) {
+		return false
+	}
+	if f.Directory != "" && !strings.EqualFold(r.Directory, f.Directory) {
 		return false
 	}
 	return true

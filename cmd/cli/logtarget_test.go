@@ -22,6 +22,10 @@ func TestLogShowTargetFiltersByAccount(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	cloud := audit.Operation{Action: "user.revoke_sessions", Directory: "entra", Target: audit.Target{Name: "kim@example.com", ID: "0f3c"}}
+	if err := trail.Do(context.Background(), cloud, func(context.Context) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
 	env := map[string]string{"ADKIT_AUDIT_LOG": path, "ADKIT_TARGET": "entra"}
 	for _, args := range [][]string{
 		{"log", "show", "--target", "jdoe", "-o", "csv"},
@@ -35,6 +39,14 @@ func TestLogShowTargetFiltersByAccount(t *testing.T) {
 		}
 		if !strings.Contains(out, "CN=jdoe") || strings.Contains(out, "asmith") || strings.Count(out, "\n") != 3 {
 			t.Errorf("adkit %s: want jdoe's intent and outcome only, got\n%s", strings.Join(args, " "), out)
+		}
+	}
+	// A directory's name, from a wrapper that puts --target entra before every command: that
+	// directory's records. --account ad would look for "ad" in the names.
+	for dir, want := range map[string]string{"entra": "kim@example.com", "AD": "CN=jdoe"} {
+		code, out, errOut := runWith(t, env, nil, []string{"--target", dir, "log", "show", "-o", "csv"})
+		if code != cmdutil.ExitOK || !strings.Contains(out, want) || strings.Count(out, "\n") != map[string]int{"entra": 3, "AD": 5}[dir] {
+			t.Errorf("adkit --target %s log show: exit %d, stderr %q, want only that directory's records, got\n%s", dir, code, errOut, out)
 		}
 	}
 	// Everywhere else --target still names the directory.

@@ -59,6 +59,12 @@ run 'adkit log verify' to see where.`,
 					return &cmdutil.FlagError{Err: err}
 				}
 			}
+			if t := opts.Filter.Target; cmd.Flags().Changed("target") && (strings.EqualFold(t, audit.DirectoryAD) || strings.EqualFold(t, audit.DirectoryEntra)) {
+				// `adkit --target entra log show`, from a wrapper or an alias that names the
+				// directory for every command: the log's records of that directory, not
+				// those whose account name contains "entra". --account ad filters by name.
+				opts.Filter.Target, opts.Filter.Directory = "", t
+			}
 			if opts.Path, err = auditLogPath(f); err != nil {
 				return err
 			}
@@ -71,7 +77,7 @@ run 'adkit log verify' to see where.`,
 	// the directory (ad or entra), which means nothing to the log: here a local --target
 	// shadows it (Cobra merges a parent's persistent flag only where no local flag has its
 	// name). --account says the same for those who know --target as the directory flag.
-	cmd.Flags().StringVar(&opts.Filter.Target, "target", "", "only records whose target (account or group) DN, id or name contains this")
+	cmd.Flags().StringVar(&opts.Filter.Target, "target", "", "only records whose target (account or group) DN, id or name contains this; ad or entra: only that directory's records")
 	cmd.Flags().StringVar(&opts.Filter.Target, "account", "", "the same as --target")
 	cmd.MarkFlagsMutuallyExclusive("target", "account")
 	cmd.Flags().BoolVar(&opts.Unsettled, "unsettled", false, "only the changes whose outcome is unknown or missing")
