@@ -343,11 +343,17 @@ func (a *applier) one(ctx context.Context, e onboarding.LeaverEntry) result {
 		// The snapshot taken before any change is the one that counts. An account whose
 		// offboarding is under way (a run stopped half way) keeps it: saving its half-done
 		// state would give a restore back no groups.
-		first, _ := a.store.first(snap.SAMAccountName, snap.ObjectGUID, a.opts.DisabledOU)
+		first, firstSnap := a.store.first(snap.SAMAccountName, snap.ObjectGUID, a.opts.DisabledOU)
 		switch {
 		case first != "" && offboardingBegun(snap, a.opts.DisabledOU):
 			r.Snapshot = first
 			r.Note = "offboarding was under way: kept the snapshot taken before it changed anything"
+		case first != "" && sameAccountState(firstSnap, snap):
+			// A run stopped after saving its snapshot and before its first change: the
+			// account is still as that snapshot shows it, and a second copy would only make
+			// a restore ask which one.
+			r.Snapshot = first
+			r.Note = "kept the snapshot an earlier run took of the account as it still is"
 		default:
 			if r.Snapshot, err = a.store.write(snap); err != nil {
 				return r.fail(statusFailed, fmt.Errorf("%w; the account was not changed", err))

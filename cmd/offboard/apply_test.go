@@ -124,13 +124,29 @@ func TestApplySavesTheSnapshotBeforeChanging(t *testing.T) {
 		t.Errorf("the run is not bracketed by offboard.run records:\n%s", log)
 	}
 
-	// A second apply keeps the first snapshot and points at it.
+	// A second apply finding the account as the snapshot shows it (a run stopped after its
+	// snapshot, before its first change; the fake changes nothing) keeps that snapshot: a
+	// second copy of the same state would only make a restore ask which.
+	fx.out.Reset()
+	if err := applyRun(context.Background(), fx.opts); err != nil {
+		t.Fatal(err)
+	}
+	if rs := fx.results(t); rs[0].Snapshot != filepath.Join(fx.opts.SnapshotDir, seen[0]) || !strings.Contains(rs[0].Note, "kept the snapshot") {
+		t.Errorf("second apply of an unchanged account: %+v; want the first snapshot kept, and said so", rs[0])
+	}
+	if files, _ := filepath.Glob(filepath.Join(fx.opts.SnapshotDir, "*.json")); len(files) != 1 {
+		t.Errorf("snapshots after the second apply: %v; want the first one only", files)
+	}
+
+	// An account whose state moved on since (restored, then its groups changed) gets a new
+	// snapshot, and the note points at the earlier one.
+	fx.dir.users["jdoe"].MemberOf = append(fx.dir.users["jdoe"].MemberOf, "CN=Support,OU=Groups,DC=corp")
 	fx.out.Reset()
 	if err := applyRun(context.Background(), fx.opts); err != nil {
 		t.Fatal(err)
 	}
 	if rs := fx.results(t); !strings.Contains(rs[0].Note, "earlier snapshot exists") || rs[0].Snapshot == filepath.Join(fx.opts.SnapshotDir, seen[0]) {
-		t.Errorf("second apply: %+v; want a new file and a note about the earlier one", rs[0])
+		t.Errorf("apply of a changed account: %+v; want a new file and a note about the earlier one", rs[0])
 	}
 }
 

@@ -1,6 +1,8 @@
 package offboard
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -68,6 +70,21 @@ func (s *snapshotStore) first(sam, guid, disabledOU string) (string, *directory.
 		oldest, oldestSnap = paths[i], snap
 	}
 	return oldest, oldestSnap
+}
+
+// sameAccountState reports whether two snapshots show the account in the same state: equal
+// in everything but when, through which DC and under which ticket they were taken.
+func sameAccountState(a, b *directory.LeaverSnapshot) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	x, y := *a, *b
+	x.TakenAt, y.TakenAt = time.Time{}, time.Time{}
+	x.Server, y.Server = "", ""
+	x.Ticket, y.Ticket = "", ""
+	jx, errx := json.Marshal(x)
+	jy, erry := json.Marshal(y)
+	return errx == nil && erry == nil && bytes.Equal(jx, jy)
 }
 
 // offboardingBegun reports whether an account, as a snapshot shows it, already carries a step
