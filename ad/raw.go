@@ -111,9 +111,6 @@ func (c *Client) Search(ctx context.Context, filter string, attrs []string, opts
 	return c.searchEachWith(ctx, base, filter, attrs, controls, func(e *ldap.Entry) error { return fn(entryFrom(e)) })
 }
 
-// EscapeFilter escapes a value for use inside an LDAP filter.
-func EscapeFilter(s string) string { return ldap.EscapeFilter(s) }
-
 // EscapeSID returns a SID ("S-1-5-32-544") in the escaped binary form an objectSid filter needs.
 func EscapeSID(sid string) (string, bool) {
 	b, ok := encodeSID(sid)

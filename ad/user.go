@@ -2,7 +2,6 @@ package ad
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strconv"
 
@@ -98,9 +97,4 @@ func sortedValues(e *ldap.Entry, name string) []string {
 	v := append([]string{}, e.GetAttributeValues(name)...)
 	sort.Strings(v)
 	return v
-}
-
-// describeUser is the target name used in audit records and messages.
-func describeUser(u *directory.User) string {
-	return fmt.Sprintf("%s (%s)", u.Name(), u.DN)
 }

@@ -52,9 +52,3 @@ const (
 	aceFlagInheritOnly         = inventory.ACEFlagInheritOnly
 	aceFlagInherited           = inventory.ACEFlagInherited
 )
-
-// ParseSecurityDescriptor decodes a self-relative security descriptor; see
-// inventory.ParseSecurityDescriptor.
-func ParseSecurityDescriptor(b []byte) (*SecurityDescriptor, error) {
-	return inventory.ParseSecurityDescriptor(b)
-}

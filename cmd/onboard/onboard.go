@@ -74,18 +74,6 @@ func readInput(stdin io.Reader, csvPath, templatePath string) (*input, error) {
 		TemplateSHA256: planfile.HashBytes(tplText), TemplateText: string(tplText)}, nil
 }
 
-// readAndPlan reads the files, then connects, then plans: bad input exits 2 before any
-// connection is made or anything is written.
-func readAndPlan[D onboarding.Directory](ctx context.Context, ios *iostreams.IOStreams, connect func(context.Context) (D, error),
-	csvPath, templatePath string) (D, *onboarding.PlanResult, error) {
-	in, err := readInput(ios.In, csvPath, templatePath)
-	if err != nil {
-		var dir D
-		return dir, nil, err
-	}
-	return planInput(ctx, ios, connect, in)
-}
-
 // planInput connects and plans input that was read already.
 func planInput[D onboarding.Directory](ctx context.Context, ios *iostreams.IOStreams, connect func(context.Context) (D, error),
 	in *input) (D, *onboarding.PlanResult, error) {
