@@ -338,12 +338,8 @@ step "summary"
 		"$(ldapadd -VV 2>&1 | sed -n 's/.*OpenLDAP: [a-z]* \([^ ]*\).*/\1/p' | head -n1)"
 	printf 'Load average %s at the start, %s at the end. %s hires, 3 groups each, %s round(s).\n\n' "$LOAD_START" "$LOAD_END" "$ROWS" "$ROUNDS"
 	awk -F'\t' -v rows="$ROWS" -v srows="$SAMBA_ROWS" -v lastp="$LAST_P" '
-		function median(label,   n, i, j, t, v) {
-			n = cnt[label]
-			for (i = 1; i <= n; i++) v[i] = t_[label, i]
-			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-			return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-		}
+		# mid: the median of arr[label, 1..cnt[label]]; median: of the times.
+		function median(label) { return mid(t_, label) }
 		function mid(arr, label,   n, i, j, t, v) {
 			n = cnt[label]
 			for (i = 1; i <= n; i++) v[i] = arr[label, i]
