@@ -93,7 +93,7 @@ func TestCredentialsLastLineIsThePasswordAfterALateCreate(t *testing.T) {
 	// writes it; the run was then killed.
 	late := hires[1]
 	p1 := secret.New("Rn1-" + tag + "-Qz7!")
-	run1, err := openCredentials(credsFile, nil, false, false, func() {})
+	run1, err := openCredentials(credsFile, nil, false, false, func(string) {})
 	if err != nil {
 		t.Fatal(err)
 	}
