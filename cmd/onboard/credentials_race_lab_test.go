@@ -213,3 +213,122 @@ func deleteBySAM(t *testing.T, conn *ldap.Conn, base, sam string) {
 		}
 	}
 }
+
+// TestCredentialsKilledRunsLinesAreTakenBackOnTheLab: run 1 makes two accounts on the lab DC.
+// Run 2, on the same HR file and credentials file, is killed twice over: after writing row
+// 2's line and before sending its add, and after the DC refused row 3's add (the account
+// exists) but before taking the line back. Both of its lines hold passwords that were never
+// set, and are the last lines of their accounts. Run 3 finds both accounts, asks the audit
+// log about run 2's creates (none for row 2; refused for row 3) and takes both lines back:
+// the last line for each account binds with "must change" (49, data 773).
+func TestCredentialsKilledRunsLinesAreTakenBackOnTheLab(t *testing.T) {
+	cfg := labtest.Config(t)
+	trail, _ := labtest.Trail(t, false)
+	client := labtest.ConnectWith(t, cfg, trail)
+	conn := labtest.DialLDAP(t, cfg)
+	tag := labtest.UniqueName("crk")
+	ou := "OU=Sales,OU=Staff," + client.BaseDN()
+	dir := t.TempDir()
+	sur := strings.ToUpper(tag[:1]) + tag[1:]
+	hires := []struct{ given, id, sam string }{
+		{"Ada", tag + "-1", strings.ToLower("a" + sur)}, {"Bea", tag + "-2", strings.ToLower("b" + sur)},
+	}
+	t.Cleanup(func() {
+		for _, h := range hires {
+			deleteBySAM(t, conn, client.BaseDN(), h.sam)
+		}
+	})
+	hrText := "First Name,Last Name,Employee ID\n"
+	for _, h := range hires {
+		hrText += fmt.Sprintf("%s,%s,%s\n", h.given, sur, h.id)
+	}
+	hrFile, tplFile, credsFile := filepath.Join(dir, "hires.csv"), filepath.Join(dir, "onboarding.yaml"), filepath.Join(dir, "creds.csv")
+	tpl := fmt.Sprintf("username:\n  patterns: [\"{first:1}{last}\"]\n  max_length: 20\nupn_suffix: lab.adkit.test\nou:\n  default: %s\npassword:\n  length: 16\n  must_change: true\n", ou)
+	for path, text := range map[string]string{hrFile: hrText, tplFile: tpl} {
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	apply := func() string {
+		ios, _, _, stderr := iostreams.Test()
+		opts := &applyOptions{
+			IO: ios, Format: output.FormatJSON, CSV: hrFile, Template: tplFile, Parallel: 2,
+			CredentialsOut: credsFile, Yes: true, SyncTimeout: -1, Now: time.Now,
+			Dir:   func(context.Context) (applier, error) { return client, nil },
+			Trail: func() (*audit.Trail, error) { return trail, nil },
+		}
+		if err := applyRun(ctx, opts); err != nil {
+			t.Fatalf("apply: %v\n%s", err, stderr)
+		}
+		return stderr.String()
+	}
+	apply() // run 1: makes both accounts
+
+	// Run 2, killed: its lines hold passwords no account has.
+	found, err := client.ExistingByEmployeeID(ctx, []string{hires[0].id, hires[1].id})
+	if err != nil || len(found) != 2 {
+		t.Fatalf("run 1's accounts: %v (%v)", found, err)
+	}
+	never := []secret.Secret{secret.New("Nv1-" + tag + "-Qz7!"), secret.New("Nv2-" + tag + "-Qz7!")}
+	runOp := audit.Operation{Action: "onboard.run", Directory: audit.DirectoryAD, Server: client.Server(), Target: audit.Target{Name: hrFile}}
+	if err := trail.Do(ctx, runOp, func(ctx context.Context) error {
+		creds, err := openCredentials(credsFile, nil, false, false, func(string) {})
+		if err != nil {
+			return err
+		}
+		defer creds.file.Close() // killed: no Close
+		creds.setRun(audit.OperationID(ctx))
+		for i, h := range hires {
+			u := found[h.id]
+			a := onboarding.NewAccount{DN: u.DN, SAMAccountName: u.SAMAccountName, UserPrincipalName: u.UserPrincipalName,
+				GivenName: h.given, Surname: sur, DisplayName: u.DisplayName, EmployeeID: h.id, Password: never[i], MustChangePassword: true}
+			if err := creds.add(i+2, a); err != nil {
+				return err
+			}
+			if i == 0 {
+				continue // killed before the add was sent
+			}
+			// The DC refuses the add: the account exists. Killed before the line is taken back.
+			if _, created, err := client.CreateAccount(ctx, a); err != nil || created {
+				return fmt.Errorf("the add of an account that exists: created %v, %w", created, err)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	said := apply() // run 3
+	for _, row := range []string{"row 2 (" + hires[0].sam + "): took back", "row 3 (" + hires[1].sam + "): took back"} {
+		if !strings.Contains(said, row) {
+			t.Errorf("run 3 did not say %q:\n%s", row, said)
+		}
+	}
+	for _, s := range never {
+		if strings.Contains(said, s.Reveal()) {
+			t.Errorf("a password in what run 3 said:\n%s", said)
+		}
+	}
+	_, records := readCSV(t, credsFile)
+	last, lines := map[string][]string{}, map[string]int{}
+	for _, rec := range records[1:] {
+		last[strings.ToLower(rec[2])] = rec
+		lines[strings.ToLower(rec[2])]++
+	}
+	for _, h := range hires {
+		rec, ok := last[h.sam]
+		if !ok || lines[h.sam] != 1 {
+			t.Errorf("%s: %d lines, want run 1's only", h.sam, lines[h.sam])
+			continue
+		}
+		err := conn.Bind(rec[3], rec[5])
+		if err == nil || !ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials) || !strings.Contains(err.Error(), "data 773") {
+			t.Errorf("%s: the password on its last credentials line (row %s) is not the account's: %v", h.sam, rec[0], err)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, rewritePrefix(credsFile)+"*")); len(left) > 0 {
+		t.Errorf("temporary files left beside it: %v", left)
+	}
+}
