@@ -85,7 +85,9 @@ contractors) expiry. Rows run --parallel at a time; a failed row does not stop t
 Initial passwords go to --credentials-out (mode 0600, appended to, written before each
 account is created so that none is ever lost; the last line for an account holds its
 password), never to the audit log; '-' prints them on stdout. Its lines carry the HR file's
-row and employee ID and are in row order once the run ends. --results-out: one line per row.
+row, employee ID and run, and are in row order once the run ends. A line that an
+interrupted run left for an account it did not make (the audit log says so) is taken back
+by the next run. --results-out: one line per row.
 
 When the HR file came from Excel or Windows (a byte-order mark, UTF-16 or Windows-1252),
 both files start with a UTF-8 byte-order mark too, so that Excel shows "Siobhán" and not
