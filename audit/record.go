@@ -65,8 +65,8 @@ type Record struct {
 	// Plan is the SHA-256 of the saved plan (apply --plan) the change carries out; absent
 	// otherwise, so records without it hash as they always did.
 	Plan string `json:"plan,omitempty"`
-	// Run is the op_id of the run record (onboard.run, offboard.run) a change was made in,
-	// absent for a change made on its own. It ties a bulk run's changes to the run: a
+	// Run is the op_id of the operation whose apply the change was made in: the run record
+	// (onboard.run, offboard.run) for a bulk run's changes; absent for a change made on its own. It ties a bulk run's changes to the run: a
 	// credentials line names its run, and a later run asks the log whether that run's
 	// create of the account was made (cmd/onboard, reconcile). Absent, records hash as before.
 	Run string `json:"run,omitempty"`
