@@ -38,7 +38,10 @@ import (
 // crash in the middle of rewriting a line could then lose a password.)
 //
 // A line is taken back (retract), the same way, when the account turned out to exist already:
-// the last line for every account that exists is then the one holding its password.
+// the last line for every account that exists is then the one holding its password. A run
+// killed before it could take its line back leaves it to the next run, which asks the audit
+// log about the run each line names (reconcile); a run killed while rewriting the file
+// leaves the new file beside it, which the next open takes in and removes (recoverRewrites).
 type credentialsFile struct {
 	mu      sync.Mutex
 	file    *os.File // nil when writing to w (stdout)
