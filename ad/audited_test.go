@@ -35,38 +35,127 @@ func TestEveryWriteIsAudited(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var stack []ast.Node
-		ast.Inspect(f, func(n ast.Node) bool {
-			if n == nil {
-				stack = stack[:len(stack)-1]
-				return false
-			}
-			stack = append(stack, n)
-			call, ok := n.(*ast.CallExpr)
-			if !ok || !isConnWrite(call) {
-				return true
-			}
-			writes++
-			if !insideChange(stack) {
-				t.Errorf("%s: %s is not inside a function passed to c.change: it would change the directory without an audit record",
-					fset.Position(call.Pos()), exprString(call.Fun))
-			}
-			return true
-		})
+		n, unaudited := unauditedWrites(fset, f)
+		writes += n
+		for _, u := range unaudited {
+			t.Errorf("%s is not inside a function passed to c.change: it would change the directory without an audit record", u)
+		}
 	}
 	if writes == 0 {
 		t.Fatal("found no directory writes at all: the test no longer sees the code it guards")
 	}
 }
 
-// isConnWrite matches c.conn.Modify(...) and friends.
-func isConnWrite(call *ast.CallExpr) bool {
+// TestEveryWriteIsAuditedCatchesAViolation: the rule sees a write outside c.change, also
+// through a connection held in a variable or a parameter, and lets one inside pass.
+func TestEveryWriteIsAuditedCatchesAViolation(t *testing.T) {
+	const src = `package ad
+func (c *Client) direct() { c.conn.Modify(nil) }
+func viaParam(conn *ldap.Conn) { conn.Del(nil) }
+func (c *Client) viaVar() { l := c.conn; l.ModifyDN(nil) }
+func (c *Client) viaDecl() { var x *ldap.Conn = c.conn; x.Add(nil) }
+func (c *Client) audited(ctx context.Context) error {
+	return c.change(ctx, "user.update", audit.Target{}, nil, func(context.Context) error { return c.conn.Modify(nil) })
+}
+func reads(conn *ldap.Conn) { conn.Search(nil) }
+`
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "violation.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writes, unaudited := unauditedWrites(fset, f)
+	var got []string
+	for _, u := range unaudited {
+		got = append(got, u[strings.Index(u, ": ")+2:])
+	}
+	want := []string{"c.conn.Modify", "conn.Del", "l.ModifyDN", "x.Add"}
+	if writes != 5 || strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("%d writes, unaudited %q; want 5 and %q", writes, got, want)
+	}
+}
+
+// unauditedWrites counts the directory writes in f and returns "position: call" for each one
+// outside a function passed to c.change.
+func unauditedWrites(fset *token.FileSet, f *ast.File) (writes int, unaudited []string) {
+	conns := connNames(f)
+	var stack []ast.Node
+	ast.Inspect(f, func(n ast.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return false
+		}
+		stack = append(stack, n)
+		call, ok := n.(*ast.CallExpr)
+		if !ok || !isConnWrite(call, conns) {
+			return true
+		}
+		writes++
+		if !insideChange(stack) {
+			unaudited = append(unaudited, fset.Position(call.Pos()).String()+": "+exprString(call.Fun))
+		}
+		return true
+	})
+	return writes, unaudited
+}
+
+// connNames are the names that hold an LDAP connection in f: parameters and variables
+// declared *ldap.Conn or ldap.Client, and variables assigned from a .conn field.
+func connNames(f *ast.File) map[string]bool {
+	names := map[string]bool{}
+	isConnType := func(e ast.Expr) bool {
+		if star, ok := e.(*ast.StarExpr); ok {
+			e = star.X
+		}
+		sel, ok := e.(*ast.SelectorExpr)
+		if !ok {
+			return false
+		}
+		pkg, ok := sel.X.(*ast.Ident)
+		return ok && pkg.Name == "ldap" && (sel.Sel.Name == "Conn" || sel.Sel.Name == "Client")
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch v := n.(type) {
+		case *ast.Field:
+			if isConnType(v.Type) {
+				for _, id := range v.Names {
+					names[id.Name] = true
+				}
+			}
+		case *ast.ValueSpec:
+			if v.Type != nil && isConnType(v.Type) {
+				for _, id := range v.Names {
+					names[id.Name] = true
+				}
+			}
+		case *ast.AssignStmt:
+			for i, rhs := range v.Rhs {
+				if sel, ok := rhs.(*ast.SelectorExpr); ok && sel.Sel.Name == "conn" && i < len(v.Lhs) {
+					if id, ok := v.Lhs[i].(*ast.Ident); ok {
+						names[id.Name] = true
+					}
+				}
+			}
+		}
+		return true
+	})
+	return names
+}
+
+// isConnWrite matches c.conn.Modify(...) and friends, and the same calls on a name that holds
+// a connection (conns).
+func isConnWrite(call *ast.CallExpr, conns map[string]bool) bool {
 	sel, ok := call.Fun.(*ast.SelectorExpr)
 	if !ok || !ldapWrites[sel.Sel.Name] {
 		return false
 	}
-	inner, ok := sel.X.(*ast.SelectorExpr)
-	return ok && inner.Sel.Name == "conn"
+	switch x := sel.X.(type) {
+	case *ast.SelectorExpr:
+		return x.Sel.Name == "conn"
+	case *ast.Ident:
+		return conns[x.Name]
+	}
+	return false
 }
 
 // insideChange reports whether the innermost function literal around the call is an

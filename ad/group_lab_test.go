@@ -175,10 +175,20 @@ func TestGroupMembersNestedAndPrimary(t *testing.T) {
 			t.Errorf("%s in VPN Users: %+v, want a user via [Engineers]", sam, m)
 		}
 	}
+	// Not recursive: Engineers, not the users in it. (Not "only Engineers": VPN Users is a
+	// seeded group of the shared lab, whose other members are not this test's to assert.)
 	if _, members, err = c.GroupMembers(ctx, "VPN Users", false); err != nil {
 		t.Fatal(err)
-	} else if len(members) != 1 || members[0].SAMAccountName != "Engineers" {
-		t.Errorf("VPN Users, not recursive: %+v, want only Engineers", members)
+	} else {
+		direct := membersByName(t, members)
+		if m, ok := direct["engineers"]; !ok || !m.Direct {
+			t.Errorf("VPN Users, not recursive: %+v, want Engineers as a direct member", members)
+		}
+		for _, sam := range []string{"jdoe", "asmith"} {
+			if _, ok := direct[sam]; ok {
+				t.Errorf("VPN Users, not recursive, lists %s, a member only through Engineers: %+v", sam, members)
+			}
+		}
 	}
 
 	_, members, err = c.GroupMembers(ctx, "Domain Admins", true)

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/adkit-dev/adkit/internal/directory"
 )
 
 // LocateOptions say where to find the domain controllers of a domain.
@@ -57,9 +59,21 @@ func LocateDCs(ctx context.Context, opts LocateOptions) ([]DCEndpoint, error) {
 	}
 	names = append(names, "_ldap._tcp.dc._msdcs."+domain+".")
 	var errs []error
+	unanswered := false // a lookup failed for want of an answer, not with "no such name"
 	for _, name := range names {
 		_, srvs, err := r.LookupSRV(ctx, "", "", name)
 		if err != nil {
+			var dnsErr *net.DNSError
+			if !errors.As(err, &dnsErr) || !dnsErr.IsNotFound {
+				unanswered = true
+			}
+			if dnsErr != nil && opts.DNSServer != "" {
+				// With our own Dial the resolver still names resolv.conf's server ("on
+				// 10.0.0.53:53"): name the --dns-server that was asked.
+				e := *dnsErr
+				e.Server = opts.DNSServer
+				err = &e
+			}
 			errs = append(errs, fmt.Errorf("%s: %w", strings.TrimSuffix(name, "."), err))
 			continue
 		}
@@ -77,6 +91,15 @@ func LocateDCs(ctx context.Context, opts LocateOptions) ([]DCEndpoint, error) {
 	where := "the system resolver"
 	if opts.DNSServer != "" {
 		where = "DNS server " + opts.DNSServer
+	}
+	if unanswered {
+		// The network, not the input: unreachable (exit 1) like a DC that does not answer,
+		// where a name the DNS server does not know is the technician's to correct (exit 2).
+		return nil, &RefusedError{
+			Reason: fmt.Sprintf("no domain controller found for %s: %s did not answer for _ldap._tcp.dc._msdcs.%s (is it reachable? check --dns-server): %v",
+				domain, where, domain, errors.Join(errs...)),
+			Err: errors.Join(directory.ErrUnreachable, errors.Join(errs...)),
+		}
 	}
 	return nil, fmt.Errorf("no domain controller found for %s: %s has no SRV record _ldap._tcp.dc._msdcs.%s (check --domain and --dns-server): %w",
 		domain, where, domain, errors.Join(errs...))

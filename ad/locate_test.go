@@ -2,10 +2,13 @@ package ad_test
 
 import (
 	"context"
+	"errors"
+	"net"
 	"strings"
 	"testing"
 
 	"github.com/adkit-dev/adkit/ad"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/dnstest"
 )
 
@@ -51,6 +54,31 @@ func TestLocateDCsPriorityOrderAndSite(t *testing.T) {
 	_, err = ad.LocateDCs(ctx, ad.LocateOptions{Domain: "nowhere.example.test", DNSServer: dns.Addr})
 	if err == nil || !strings.Contains(err.Error(), "_ldap._tcp.dc._msdcs.nowhere.example.test") || !strings.Contains(err.Error(), dns.Addr) {
 		t.Errorf("unknown domain: err = %v; want it to name the SRV record and the DNS server", err)
+	}
+	if errors.Is(err, directory.ErrUnreachable) {
+		t.Errorf("unknown domain: err = %v is \"unreachable\"; the DNS server answered (no such name): a --domain to correct", err)
+	}
+}
+
+// A DNS server that does not answer is the network (directory.ErrUnreachable: exit 1), not a
+// domain without DCs; the error names the server that was asked, not resolv.conf's.
+func TestLocateDCsDNSServerDown(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := pc.LocalAddr().String()
+	pc.Close() // nothing listens there now: the query is refused
+	_, err = ad.LocateDCs(context.Background(), ad.LocateOptions{Domain: "corp.example.test", DNSServer: dead})
+	if !errors.Is(err, directory.ErrUnreachable) {
+		t.Fatalf("err = %v; want directory.ErrUnreachable", err)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "DNS server "+dead+" did not answer") || strings.Contains(msg, "has no SRV record") {
+		t.Errorf("err = %q; want it to say DNS server %s did not answer, not that it has no record", msg, dead)
+	}
+	if strings.Count(msg, dead) < 2 {
+		t.Errorf("err = %q; the lookup error should name the server asked (%s), not resolv.conf's", msg, dead)
 	}
 }
 

@@ -33,12 +33,15 @@ func outcomesOf(t *testing.T, path, opID string) []audit.Record {
 func lastIntent(t *testing.T, path, action string) audit.Record {
 	t.Helper()
 	var last audit.Record
-	_ = audit.OpenFileLog(path).EachRecord(context.Background(), func(r audit.Record) error {
+	err := audit.OpenFileLog(path).EachRecord(context.Background(), func(r audit.Record) error {
 		if r.Event == audit.EventIntent && r.Action == action {
 			last = r
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatalf("read the audit log: %v", err)
+	}
 	if last.OpID == "" {
 		t.Fatalf("no %s intent in the log", action)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -57,7 +58,13 @@ func TestScripts(t *testing.T) {
 			case "lab":
 				return lab, nil
 			case "twodcs": // the lab's second DC is joined (scripts/lab.sh dc2 up)
-				return lab && os.Getenv("ADKIT_LAB_DC2_HOST") != "", nil
+				// The [twodcs] lines are assertions: under the test command a lab without its
+				// second DC must fail them, not drop them silently.
+				twoDCs := lab && os.Getenv("ADKIT_LAB_DC2_HOST") != ""
+				if !twoDCs && os.Getenv("ADKIT_REQUIRE_LAB") == "1" {
+					return false, errors.New("ADKIT_REQUIRE_LAB=1 but the lab has no second DC (ADKIT_LAB_DC2_HOST unset): run `scripts/lab.sh up --dcs 2` and eval \"$(scripts/lab.sh env)\"")
+				}
+				return twoDCs, nil
 			}
 			return false, nil
 		},

@@ -18,11 +18,13 @@ import (
 
 type fakeFinder struct {
 	calls int
+	asked []string // the key IDs searched for
 	keys  directory.BitLockerKeys
 }
 
-func (f *fakeFinder) FindBitLockerKeys(context.Context, string) (directory.BitLockerKeys, error) {
+func (f *fakeFinder) FindBitLockerKeys(_ context.Context, keyID string) (directory.BitLockerKeys, error) {
 	f.calls++
+	f.asked = append(f.asked, keyID)
 	return f.keys, nil
 }
 
@@ -67,5 +69,10 @@ func TestFindNeedsTicketWhenRequiredAndShowsKeys(t *testing.T) {
 	if err != nil || !strings.Contains(out, `"key_id": "4B1F0C2E-`) || !strings.Contains(out, `"computer": "WS-1"`) ||
 		!strings.Contains(out, `"recovery_password": "111111-`) {
 		t.Errorf("with a ticket: err %v, output lacks the key", err)
+	}
+	// The fake answers whatever it is asked: the key ID it was asked for is what ties the
+	// output to the argument.
+	if len(fake.asked) != 1 || !strings.EqualFold(fake.asked[0], "4B1F0C2E") {
+		t.Errorf("searched for key IDs %q, want [4B1F0C2E]", fake.asked)
 	}
 }

@@ -233,7 +233,7 @@ func writeCSVHeaders(t *testing.T, cases []csvCase, recorded, seen map[string]st
 		if !ok {
 			header, ok = recorded[c.key()]
 		}
-		if ok {
+		if ok && header != "" {
 			b.WriteString(c.key() + "\t" + header + "\n")
 		}
 	}
@@ -247,6 +247,12 @@ func writeCSVHeaders(t *testing.T, cases []csvCase, recorded, seen map[string]st
 func checkCSVHeader(t *testing.T, c csvCase, header []string, recorded, seen map[string]string) {
 	t.Helper()
 	if header == nil {
+		// A command that printed CSV before and prints none now breaks the scripts reading
+		// it just as a changed header does. "" records that it printed none (dropped on update).
+		seen[c.key()] = ""
+		if want, ok := recorded[c.key()]; ok && os.Getenv("ADKIT_UPDATE_CSV_HEADERS") == "" {
+			t.Errorf("%s -o csv: printed no CSV; it printed the header\n%s\nA command losing its CSV breaks scripts: list it in the changelog of docs/cli-extensions.md, then run ADKIT_UPDATE_CSV_HEADERS=1 go test ./cmd/cli -run TestCSVHeaders", c.key(), want)
+		}
 		return
 	}
 	got := strings.Join(header, ",")

@@ -37,17 +37,20 @@ const fakePassword = "Fake-LAPS-Pa55-q7"
 
 type fakeLAPS struct {
 	reads, expires int
+	asked          []string // the computers read or expired: runLAPS checks they are the target
 	res            directory.LAPSPassword
 	err            error
 }
 
 func (f *fakeLAPS) ReadLAPSPassword(_ context.Context, ident string) (directory.LAPSPassword, error) {
 	f.reads++
+	f.asked = append(f.asked, ident)
 	return f.res, f.err
 }
 
 func (f *fakeLAPS) ExpireLAPSPassword(_ context.Context, ident string, _ time.Time) (directory.ComputerOutcome, error) {
 	f.expires++
+	f.asked = append(f.asked, ident)
 	return directory.ComputerOutcome{Computer: f.res.Computer, Changed: true, Note: "LAPS password expired"}, nil
 }
 
@@ -73,6 +76,12 @@ func runLAPS(t *testing.T, fake *fakeLAPS, format output.Format, mutate func(*la
 		mutate(opts)
 	}
 	err := lapsRun(context.Background(), opts)
+	// The fake answers for any computer: only this ties the password shown to the one asked for.
+	for _, ident := range fake.asked {
+		if ident != opts.Target {
+			t.Errorf("the directory was asked for the LAPS password of %q, want the target %q", ident, opts.Target)
+		}
+	}
 	return out.String(), errOut.String(), err
 }
 
@@ -184,9 +193,13 @@ func TestLAPSExpireNowShowsNoPassword(t *testing.T) {
 	}
 }
 
-type fakeKeys struct{ keys directory.BitLockerKeys }
+type fakeKeys struct {
+	keys  directory.BitLockerKeys
+	asked []string // the computers whose keys were read
+}
 
-func (f fakeKeys) ReadBitLockerKeys(context.Context, string) (directory.BitLockerKeys, error) {
+func (f *fakeKeys) ReadBitLockerKeys(_ context.Context, computer string) (directory.BitLockerKeys, error) {
+	f.asked = append(f.asked, computer)
 	return f.keys, nil
 }
 
@@ -197,9 +210,14 @@ func TestBitLockerOutputAndOutFile(t *testing.T) {
 		RecoveryPassword: secret.New("111111-222222-333333-444444-555555-666666-077770-088880")}}}
 	run := func(format output.Format, out string) (string, error) {
 		ios, _, stdout, _ := iostreams.Test()
+		fake := &fakeKeys{keys: keys}
 		err := bitLockerRun(context.Background(), &bitLockerOptions{IO: ios, Format: format, Target: "WS-1", Out: out,
 			TicketRequired: func() (bool, error) { return false, nil },
-			Computers:      func(context.Context) (shared.KeyReader, error) { return fakeKeys{keys}, nil }})
+			Computers:      func(context.Context) (shared.KeyReader, error) { return fake, nil }})
+		// The fake answers for any computer: only this ties the keys shown to the one asked for.
+		if len(fake.asked) != 1 || fake.asked[0] != "WS-1" {
+			t.Errorf("keys read for %q, want [WS-1]", fake.asked)
+		}
 		return stdout.String(), err
 	}
 	out, err := run(output.FormatCSV, "")

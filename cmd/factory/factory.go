@@ -25,6 +25,7 @@ import (
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/graph"
 	"github.com/adkit-dev/adkit/internal/config"
+	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
 	"github.com/adkit-dev/adkit/internal/prompt"
@@ -382,6 +383,9 @@ func locateDCs(ctx context.Context, s *config.Settings, cfg *ad.Config) error {
 		return nil
 	}
 	dcs, err := ad.LocateDCs(ctx, ad.LocateOptions{Domain: s.Domain, Site: s.Site, DNSServer: s.DNSServer})
+	if errors.Is(err, directory.ErrUnreachable) {
+		return err // the DNS server did not answer: the network (exit 1), not the input
+	}
 	if err != nil {
 		return cmdutil.FlagErrorf("%v", err)
 	}

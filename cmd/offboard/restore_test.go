@@ -116,7 +116,9 @@ func TestRestoreRefusesBeforeChanging(t *testing.T) {
 	// Not a snapshot at all: exit 2 before connecting.
 	opts, _, _, _ = newRestoreFixture(t)
 	opts.Snapshot = filepath.Join(t.TempDir(), "x.json")
-	_ = os.WriteFile(opts.Snapshot, []byte(`{"version": 9}`), 0o600)
+	if err := os.WriteFile(opts.Snapshot, []byte(`{"version": 9}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	opts.Dir = func(context.Context) (restorer, error) {
 		t.Fatal("connected although the snapshot is bad")
 		return nil, nil

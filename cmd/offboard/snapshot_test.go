@@ -81,7 +81,9 @@ func TestRerunAfterEachStepKeepsThePreChangeSnapshot(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			fx := newApplyFixture(t, false, "jdoe")
 			fx.dir.offboardErr = errors.New("interrupted while the request was under way")
-			_ = applyRun(context.Background(), fx.opts)
+			if err := applyRun(context.Background(), fx.opts); err == nil {
+				t.Fatal("the interrupted run reported success")
+			}
 			first, _ := filepath.Glob(filepath.Join(fx.opts.SnapshotDir, "jdoe-*.json"))
 			if len(first) != 1 {
 				t.Fatalf("first run saved %v", first)

@@ -54,9 +54,12 @@ type fakeMethods struct {
 	plan    *directory.MethodResetPlan
 	removed int
 	fail    []bool // per method of the plan
+	user    string // what PlanMethodReset was asked: the plan is canned, so these tie it to the command line
+	sel     directory.MethodSelector
 }
 
-func (f *fakeMethods) PlanMethodReset(context.Context, string, directory.MethodSelector) (*directory.MethodResetPlan, error) {
+func (f *fakeMethods) PlanMethodReset(_ context.Context, ident string, sel directory.MethodSelector) (*directory.MethodResetPlan, error) {
+	f.user, f.sel = ident, sel
 	return f.plan, nil
 }
 
@@ -76,7 +79,7 @@ func (f *fakeMethods) RemoveMethods(_ context.Context, p *directory.MethodResetP
 
 func runMFAReset(users *fakeMethods, yes bool) (string, string, error) {
 	ios, _, out, errOut := iostreams.Test()
-	opts := &mfaResetOptions{IO: ios, Target: entra, User: "jdoe@corp.example.com", Yes: yes,
+	opts := &mfaResetOptions{IO: ios, Target: entra, User: "jdoe@corp.example.com", Yes: yes, Types: []string{directory.MethodPhone},
 		Users: func(context.Context) (methodResetter, error) { return users, nil }}
 	err := mfaResetRun(context.Background(), opts)
 	return out.String(), errOut.String(), err
@@ -110,6 +113,9 @@ func TestMFAResetGuards(t *testing.T) {
 	out, errOut, err := runMFAReset(users, true)
 	if err != nil || strings.Count(out, "✓ jdoe@corp.example.com: removed phone") != 2 || !strings.Contains(errOut, "adkit user tap") {
 		t.Errorf("--yes: %v\n%s%s", err, out, errOut)
+	}
+	if users.user != "jdoe@corp.example.com" || !slices.Equal(users.sel.Types, []string{directory.MethodPhone}) || users.sel.All || len(users.sel.IDs) != 0 {
+		t.Errorf("planned for %q with %+v; want jdoe@corp.example.com, --type phone only", users.user, users.sel)
 	}
 	// One of two failing: exit 4.
 	users = &fakeMethods{plan: phonePlan(false), fail: []bool{false, true}}

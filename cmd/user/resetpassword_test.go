@@ -123,7 +123,9 @@ func TestResetPasswordOutFileOnSuccessAndFailure(t *testing.T) {
 	if err := os.WriteFile(old, []byte("previous content"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, _ = runReset(t, refused, output.FormatAuto, func(o *resetOptions) { o.PasswordOut = old })
+	if _, err := runReset(t, refused, output.FormatAuto, func(o *resetOptions) { o.PasswordOut = old }); err == nil {
+		t.Fatal("a refused reset over an existing --password-out succeeded")
+	}
 	if b, _ := os.ReadFile(old); string(b) != "previous content" {
 		t.Errorf("a refused reset changed %s to %q", old, b)
 	}

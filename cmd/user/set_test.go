@@ -59,10 +59,14 @@ func TestSetFlags(t *testing.T) {
 	}
 }
 
-type fakeUpdater struct{ got []string }
+type fakeUpdater struct {
+	got  []string
+	upds []directory.UserUpdate // what each account was to be changed to
+}
 
 func (f *fakeUpdater) UpdateUser(_ context.Context, ident string, upd directory.UserUpdate) (directory.Outcome, error) {
 	f.got = append(f.got, ident)
+	f.upds = append(f.upds, upd)
 	return directory.Outcome{Changed: true, Note: "title set"}, nil
 }
 
@@ -80,7 +84,8 @@ func TestSetConfirmationNamesTheAccounts(t *testing.T) {
 	dir := &fakeUpdater{}
 	a := &answer{}
 	opts := &setOptions{IO: ios, Confirmer: a, Targets: []string{"a1", "a2", "a3", "a4", "a5", "a6", "a7"},
-		Users: func(context.Context) (userUpdater, error) { return dir, nil }}
+		Update: directory.UserUpdate{Values: map[string]string{"title": "Lead"}},
+		Users:  func(context.Context) (userUpdater, error) { return dir, nil }}
 	if err := setRun(context.Background(), opts); !errors.Is(err, cmdutil.ErrDeclined) {
 		t.Fatalf("declined: %v", err)
 	}
@@ -90,5 +95,10 @@ func TestSetConfirmationNamesTheAccounts(t *testing.T) {
 	a.yes = true
 	if err := setRun(context.Background(), opts); err != nil || len(dir.got) != 7 {
 		t.Errorf("accepted: err %v, changed %v", err, dir.got)
+	}
+	for i, upd := range dir.upds {
+		if len(upd.Values) != 1 || upd.Values["title"] != "Lead" {
+			t.Errorf("%s was sent the update %+v, want title Lead only", dir.got[i], upd)
+		}
 	}
 }

@@ -202,6 +202,12 @@ func (e *RefusedError) Error() string {
 
 func (e *RefusedError) Unwrap() []error { return []error{ErrRefused, directory.ErrInvalidInput} }
 
+// unreadableError is a plan file that cannot be read at all.
+type unreadableError struct{ err error }
+
+func (e *unreadableError) Error() string   { return e.err.Error() }
+func (e *unreadableError) Unwrap() []error { return []error{e.err, directory.ErrInvalidInput} }
+
 // ComputeDigest returns the SHA-256 of the file's JSON without its "digest" field, computed over a
 // canonical encoding (keys sorted, no insignificant space) so that re-indenting the file does
 // not change it but changing any value does.
@@ -298,7 +304,9 @@ type Loaded struct {
 func Read(path string) (*Loaded, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read plan: %w", err)
+		// The path given is wrong: invalid input (exit 2), as for a template, HR file or
+		// snapshot that cannot be opened, not a failed operation (exit 1).
+		return nil, &unreadableError{err: fmt.Errorf("read plan: %w", err)}
 	}
 	refuse := func(format string, args ...any) error {
 		return &RefusedError{Path: path, Reason: fmt.Sprintf(format, args...)}

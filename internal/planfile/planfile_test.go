@@ -80,6 +80,16 @@ func TestEditedPlanRefused(t *testing.T) {
 	}
 }
 
+// A plan path that does not exist is the technician's to correct: invalid input (exit 2),
+// like any other input file, with the path and the reason in the message.
+func TestMissingPlanIsInvalidInput(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "no.plan")
+	_, err := Read(path)
+	if !errors.Is(err, directory.ErrInvalidInput) || !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), path) {
+		t.Errorf("err = %v; want invalid input wrapping not-exist, naming %s", err, path)
+	}
+}
+
 func TestReindentedPlanStillReads(t *testing.T) {
 	path, _ := writePlan(t)
 	data, _ := os.ReadFile(path)
