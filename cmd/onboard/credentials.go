@@ -294,13 +294,16 @@ func (c *credentialsFile) retract(row int, a onboarding.NewAccount) error {
 
 // writeTAP records a Temporary Access Pass issued to a new account: a line of its own, after
 // the account's password line (the pass exists only once the account does); sorting by row
-// keeps it after that line.
+// keeps it after that line. It names its run like a password line; reconcile looks only at
+// password lines (a pass is issued after the account exists, so it is never one of a create
+// that was not made).
 func (c *credentialsFile) writeTAP(r onboarding.Result, p onboarding.FirstPass) error {
 	return c.write(c.record(map[string]string{
 		"row": strconv.Itoa(r.Row), "employee_id": r.EmployeeID, "sam_account_name": r.SAMAccountName,
 		"user_principal_name": r.UserPrincipalName, "display_name": r.DisplayName,
 		"temporary_access_pass": p.Pass.Reveal(),
 		"tap_valid_from":        p.Start.UTC().Format(time.RFC3339), "tap_valid_until": p.End.UTC().Format(time.RFC3339),
+		runColumn: c.run,
 	}))
 }
 
