@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -30,9 +31,17 @@ type indepLab struct {
 	graph *graphtest.Server
 	idp   *idptest.Server
 	store graph.LoginStore
+	// tenantID and clientID are AZURE_TENANT_ID and AZURE_CLIENT_ID ("" when not set).
+	tenantID, clientID string
 }
 
-func newIndepLab(t *testing.T) *indepLab {
+func newIndepLab(t *testing.T) *indepLab { return newIndepLabFor(t, indepClientID) }
+
+// indepClientID is the app registration the technician signs in with, unless a test uses
+// adkit's default (the Azure CLI's public client).
+const indepClientID = "0b1d7c5e-adc1-4e57-a0c0-5e1ec7ed0020"
+
+func newIndepLabFor(t *testing.T, clientID string) *indepLab {
 	t.Helper()
 	gs, err := graphtest.New(graphtest.Options{})
 	if err != nil {
@@ -45,7 +54,7 @@ func newIndepLab(t *testing.T) *indepLab {
 		users[upn] = graphtest.StableID("user:" + upn)
 	}
 	idp, err := idptest.New(idptest.Options{TenantID: gs.TenantID(), Domain: "adkitlab.onmicrosoft.com",
-		ClientID: "0b1d7c5e-adc1-4e57-a0c0-5e1ec7ed0020", AppID: gs.ClientID(), AppSecret: "indep-app-secret",
+		ClientID: clientID, AppID: gs.ClientID(), AppSecret: "indep-app-secret",
 		Users: users, Resource: u.Scheme + "://" + u.Host,
 		AccessToken: func(upn string) (string, error) {
 			if upn != "" {
@@ -61,7 +70,7 @@ func newIndepLab(t *testing.T) *indepLab {
 	t.Setenv("PATH", t.TempDir()) // no az, no browser
 	b := make([]byte, 4)
 	rand.Read(b)
-	l := &indepLab{t: t, graph: gs, idp: idp, store: graph.LoginStore{Profile: "i20i-" + hex.EncodeToString(b), RecordDir: t.TempDir()}}
+	l := &indepLab{t: t, graph: gs, idp: idp, tenantID: gs.TenantID(), clientID: clientID, store: graph.LoginStore{Profile: "i20i-" + hex.EncodeToString(b), RecordDir: t.TempDir()}}
 	t.Cleanup(func() { graph.Logout(graph.Config{Login: l.store}) })
 	t.Cleanup(func() {
 		for _, v := range idp.Violations() {
@@ -92,7 +101,7 @@ func graphAppToken(gs *graphtest.Server) (string, error) {
 func (l *indepLab) config() graph.Config {
 	pool := l.graph.CertPool().Clone()
 	pool.AddCert(l.idp.Certificate())
-	return graph.Config{GraphURL: l.graph.GraphURL(), TenantID: l.graph.TenantID(), ClientID: "0b1d7c5e-adc1-4e57-a0c0-5e1ec7ed0020",
+	return graph.Config{GraphURL: l.graph.GraphURL(), TenantID: l.tenantID, ClientID: l.clientID,
 		AuthorityHost: l.idp.URL(), CAPool: pool, Login: l.store, Timeout: 20 * time.Second}
 }
 
@@ -286,6 +295,36 @@ func TestIndependentIdPRevokedSessionSaysRunAdkitLogin(t *testing.T) {
 	}
 }
 
+// The token service is down while a command renews the access token: [authcode]'s
+// temporarily_unavailable, "Retry the request". The saved sign-in is still good, so the
+// technician must be told to try again later, not to sign in again (which would fail the
+// same way), and the command must not count as "sign-in required".
+func TestIndependentIdPOutageWhileRenewingIsNotALoginProblem(t *testing.T) {
+	l := newIndepLab(t)
+	l.idp.SetAccessTokenLifetime(4 * time.Minute)
+	if _, err := l.login(nil); err != nil {
+		t.Fatal(err)
+	}
+	// More failures than azcore retries (3): every attempt of this command fails.
+	l.idp.Fail(10, http.StatusServiceUnavailable, "temporarily_unavailable", 50000, "There was an error issuing a token. The service is temporarily unavailable.")
+	_, err := l.command()
+	if err == nil {
+		t.Fatal("a command renewing during an outage succeeded")
+	}
+	if errors.Is(err, graph.ErrLoginRequired) || strings.Contains(err.Error(), "run adkit login") || strings.Contains(err.Error(), "revoked") {
+		t.Errorf("an outage is reported as a lost sign-in: %v", err)
+	}
+	if !strings.Contains(err.Error(), "temporarily unavailable") || !strings.Contains(err.Error(), "try again") {
+		t.Errorf("the message does not say the service is down and to try again: %v", err)
+	}
+	// Once the service is back, the same saved sign-in works: nothing was lost.
+	l.idp.Recover()
+	l.mustCommand("a command after the outage")
+	if n := l.idp.Requests("devicecode"); n != 1 {
+		t.Errorf("%d device-code flows", n)
+	}
+}
+
 // The device-code flow's documented endings other than success.
 func TestIndependentIdPDeviceCodeNotCompleted(t *testing.T) {
 	l := newIndepLab(t)
@@ -326,6 +365,27 @@ func TestIndependentIdPBrowserLogin(t *testing.T) {
 	l.mustCommand("another command")
 	if opened() != 1 || l.idp.Requests("devicecode") != 0 {
 		t.Errorf("a command signed in again: %d pages, %d device codes", opened(), l.idp.Requests("devicecode"))
+	}
+}
+
+// A technician who knows neither the tenant nor an app: AZURE_TENANT_ID and AZURE_CLIENT_ID
+// unset (both optional for adkit login). adkit signs in at /organizations with the Azure
+// CLI's public client, and later commands renew in the tenant the sign-in named.
+func TestIndependentIdPLoginWithoutTenantOrClient(t *testing.T) {
+	l := newIndepLabFor(t, "04b07795-8ddb-461a-bbee-02f9e1bf7b46")
+	l.tenantID, l.clientID = "", ""
+	l.idp.SetAccessTokenLifetime(4 * time.Minute)
+	if _, err := l.login(nil); err != nil {
+		t.Fatalf("adkit login --device-code without AZURE_TENANT_ID and AZURE_CLIENT_ID: %v", err)
+	}
+	l.mustCommand("a command after signing in at /organizations")
+	l.mustCommand("another command")
+	st, ok, err := graph.LoginStatus(context.Background(), l.config())
+	if err != nil || !ok || !st.Valid || st.TenantID != l.graph.TenantID() {
+		t.Errorf("LoginStatus = %+v, %v, %v", st, ok, err)
+	}
+	if n := l.idp.Requests("devicecode"); n != 1 {
+		t.Errorf("%d device-code flows", n)
 	}
 }
 

@@ -88,7 +88,14 @@ type Server struct {
 	requests    map[string]int         // "METHOD /path-kind" → count
 	violations  []string               // requests that break the documented protocol
 	staleUses   int                    // refresh tokens used after a newer one was issued
+	faults      []fault                // answers to give the next token requests instead
 	deviceCodes []string               // user codes, in the order they were handed out
+}
+
+// fault is an error answer the token endpoint gives instead of serving a request.
+type fault struct {
+	status, aadsts int
+	code, msg      string
 }
 
 type deviceAuth struct {
@@ -186,6 +193,24 @@ func (s *Server) Revoke(upn string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.revokedAt[strings.ToLower(upn)] = s.now()
+}
+
+// Fail makes the token endpoint answer the next n requests with an error body of the
+// documented shape: an outage is 503 temporarily_unavailable, which [authcode] tells clients
+// to retry ("The server is temporarily too busy to handle the request").
+func (s *Server) Fail(n, status int, code string, aadsts int, msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.faults = append(s.faults, fault{status: status, code: code, aadsts: aadsts, msg: msg})
+	}
+}
+
+// Recover ends an outage: the faults not yet given are dropped.
+func (s *Server) Recover() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
 }
 
 // Grants is how many tokens were issued with grant_type (device_code is counted under
@@ -286,6 +311,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.authorize(w, r)
 	case rest == "oauth2/v2.0/token" && r.Method == http.MethodPost:
 		s.requests["token"]++
+		if len(s.faults) > 0 {
+			f := s.faults[0]
+			s.faults = s.faults[1:]
+			s.fail(w, f.status, f.code, f.aadsts, f.msg)
+			return
+		}
 		s.token(w, r)
 	default:
 		http.NotFound(w, r)
