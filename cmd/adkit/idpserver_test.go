@@ -37,6 +37,9 @@ const idpClientID = "0b1d7c5e-adc1-4e57-a0c0-5e1ec7ed0020"
 //	idp advance D              move the token service's clock (refresh-token inactivity)
 //	idp slowdown N             answer the next N device-code polls with slow_down
 //	idp revoke UPN             revokeSignInSessions: UPN's refresh tokens stop working
+//	idp fail N STATUS ERROR    the token endpoint answers the next N requests with STATUS and
+//	                           the documented error body for ERROR (e.g. 503 temporarily_unavailable)
+//	idp recover                drop the failures not yet given
 //	idp grants TYPE MIN        at least MIN tokens were issued with grant_type TYPE
 //	idp requests KIND N        N requests reached KIND (devicecode, token, instance-discovery, ...)
 //	idp mark                   remember the token requests so far
@@ -48,7 +51,7 @@ func idpCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("idp does not support !")
 	}
 	if len(args) == 0 {
-		ts.Fatalf("usage: idp start|approve|lifetime|advance|slowdown|revoke|grants|requests|mark|since-mark|stale-refresh|violations")
+		ts.Fatalf("usage: idp start|approve|lifetime|advance|slowdown|revoke|fail|recover|grants|requests|mark|since-mark|stale-refresh|violations")
 	}
 	slot := ts.Value(graphServerKey{}).(*graphServerSlot)
 	if args[0] == "start" {
@@ -91,6 +94,10 @@ func idpCmd(ts *testscript.TestScript, neg bool, args []string) {
 		p.srv.SlowDown(atoi(ts, arg(1)))
 	case "revoke":
 		p.srv.Revoke(arg(1))
+	case "fail":
+		p.srv.Fail(atoi(ts, arg(1)), atoi(ts, arg(2)), arg(3), 50000, "There was an error issuing a token. The service is temporarily unavailable.")
+	case "recover":
+		p.srv.Recover()
 	case "grants":
 		if got, want := p.srv.Grants(arg(1)), atoi(ts, arg(2)); got < want {
 			ts.Fatalf("idp grants %s: %d, want at least %d", args[1], got, want)
