@@ -47,12 +47,12 @@ func TestAuthorizationCodeNeedsItsVerifierAndIsRedeemedOnce(t *testing.T) {
 		json.NewDecoder(resp.Body).Decode(&body)
 		return body
 	}
-	if body := redeem("another-verifier"); body["error"] != "invalid_grant" || !strings.HasPrefix(body["error_description"].(string), "AADSTS501481") {
-		t.Errorf("a wrong code_verifier: %v", body)
+	if body := redeem("another-verifier"); body["error"] != "invalid_grant" || !strings.HasPrefix(refusal(body), "AADSTS501481") {
+		t.Errorf("a wrong code_verifier: %v", refusal(body))
 	}
 	// This server forgets a code at its first redemption attempt, right or wrong.
-	if body := redeem(verifier); !strings.HasPrefix(body["error_description"].(string), "AADSTS54005") {
-		t.Errorf("a code redeemed again: %v", body)
+	if body := redeem(verifier); !strings.HasPrefix(refusal(body), "AADSTS54005") {
+		t.Errorf("a code redeemed again: %v", refusal(body))
 	}
 
 	// Without PKCE, or to a redirect that is not loopback, no code is issued.
@@ -133,7 +133,7 @@ func TestTokenServiceAnswersAsDocumented(t *testing.T) {
 	// v2-oauth2-device-code#expected-errors: an unknown device code is bad_verification_code.
 	body = post(url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "client_id": {s.ClientID()}, "device_code": {"not-issued"}})
 	if body["error"] != "bad_verification_code" {
-		t.Errorf("an unknown device code: %v", body)
+		t.Errorf("an unknown device code: %v", refusal(body))
 	}
 	// v2-protocols-oidc: the multi-tenant authorities' issuer is a template.
 	for tenant, want := range map[string]string{"organizations": s.URL() + "/{tenantid}/v2.0", s.TenantID(): s.URL() + "/" + s.TenantID() + "/v2.0"} {
@@ -164,6 +164,13 @@ func TestTokenServiceAnswersAsDocumented(t *testing.T) {
 	body = post(url.Values{"grant_type": {"authorization_code"}, "client_id": {s.ClientID()}, "code": {back.Query().Get("code")},
 		"redirect_uri": {"http://localhost:1234/"}, "code_verifier": {verifier}, "scope": {"https://graph.microsoft.com/.default"}})
 	if body["access_token"] == nil {
-		t.Errorf("redeeming with the plain verifier: %v", body)
+		t.Errorf("redeeming with the plain verifier: %v", refusal(body))
 	}
+}
+
+// refusal is an answer's error description, never its tokens: test output is no place for
+// them.
+func refusal(body map[string]any) string {
+	d, _ := body["error_description"].(string)
+	return d
 }
