@@ -546,6 +546,10 @@ func (s *Server) deviceCodeGrant(w http.ResponseWriter, f url.Values) {
 		s.slowDown--
 		s.fail(w, http.StatusBadRequest, "slow_down", 70016, "OAuth 2.0 device flow error. Authorization is pending. Poll more slowly.")
 	case d.approvedBy == "":
+		// [devicecode] asks clients to wait interval seconds between polls; MSAL Go polls after
+		// 50 ms, then 150 ms, … up to 5 s, whatever interval says. Entra ID answers such polls
+		// with authorization_pending, and so does this server: that is the library's
+		// behaviour, not the application's.
 		s.fail(w, http.StatusBadRequest, "authorization_pending", 70016, "OAuth 2.0 device flow error. Authorization is pending. Continue polling.")
 	default:
 		d.redeemed = true
