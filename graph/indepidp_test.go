@@ -139,16 +139,7 @@ func (l *indepLab) login(answer func(page, code string)) (graph.Config, error) {
 }
 
 // command is a later adkit command: a new Client (a new process), the default chain.
-func (l *indepLab) command() (*graph.Client, error) {
-	c, err := graph.Connect(context.Background(), l.config(), trail(l.t))
-	if err != nil {
-		return nil, err
-	}
-	if _, err := c.User(context.Background(), "jdoe@corp.example.com"); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
+func (l *indepLab) command() (*graph.Client, error) { return runCommand(l.t, l.config()) }
 
 func (l *indepLab) mustCommand(what string) {
 	l.t.Helper()

@@ -36,16 +36,8 @@ func TestAuthorizationCodeNeedsItsVerifierAndIsRedeemedOnce(t *testing.T) {
 	}
 	redeem := func(verifier string) map[string]any {
 		t.Helper()
-		form := url.Values{"grant_type": {"authorization_code"}, "client_id": {s.ClientID()}, "code": {back.Query().Get("code")},
-			"redirect_uri": {redirect}, "code_verifier": {verifier}, "scope": {"https://graph.microsoft.com/.default"}}
-		resp, err := hc.PostForm(s.URL()+"/"+s.TenantID()+"/oauth2/v2.0/token", form)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var body map[string]any
-		json.NewDecoder(resp.Body).Decode(&body)
-		return body
+		return tokenAnswer(t, s, url.Values{"grant_type": {"authorization_code"}, "client_id": {s.ClientID()}, "code": {back.Query().Get("code")},
+			"redirect_uri": {redirect}, "code_verifier": {verifier}, "scope": {"https://graph.microsoft.com/.default"}})
 	}
 	if body := redeem("another-verifier"); body["error"] != "invalid_grant" || !strings.HasPrefix(refusal(body), "AADSTS501481") {
 		t.Errorf("a wrong code_verifier: %v", refusal(body))
@@ -106,17 +98,7 @@ func TestManagedIdentityEndpointNeedsItsHeader(t *testing.T) {
 func TestTokenServiceAnswersAsDocumented(t *testing.T) {
 	s := start(t, Options{})
 	hc := s.HTTPClient()
-	post := func(form url.Values) map[string]any {
-		t.Helper()
-		resp, err := hc.PostForm(s.URL()+"/"+s.TenantID()+"/oauth2/v2.0/token", form)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var body map[string]any
-		json.NewDecoder(resp.Body).Decode(&body)
-		return body
-	}
+	post := func(form url.Values) map[string]any { t.Helper(); return tokenAnswer(t, s, form) }
 	// v2-oauth2-auth-code-flow#error-response-1: every field, the IDs repeated in the text.
 	body := post(url.Values{"grant_type": {"password-of-someone"}})
 	for _, f := range []string{"error", "error_description", "error_codes", "timestamp", "trace_id", "correlation_id"} {
@@ -173,4 +155,17 @@ func TestTokenServiceAnswersAsDocumented(t *testing.T) {
 func refusal(body map[string]any) string {
 	d, _ := body["error_description"].(string)
 	return d
+}
+
+// tokenAnswer posts form to the tenant's token endpoint and returns the JSON answer.
+func tokenAnswer(t *testing.T, s *Server, form url.Values) map[string]any {
+	t.Helper()
+	resp, err := s.HTTPClient().PostForm(s.URL()+"/"+s.TenantID()+"/oauth2/v2.0/token", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	json.NewDecoder(resp.Body).Decode(&body)
+	return body
 }
