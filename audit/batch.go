@@ -53,7 +53,7 @@ func (t *Trail) DoAll(ctx context.Context, b Batch, apply func(ctx context.Conte
 	intents := make([]Record, n)
 	ptrs := make([]*Record, n)
 	for i, op := range b.Ops {
-		intents[i] = t.intent(op)
+		intents[i] = t.intent(ctx, op)
 		if t.pending != nil {
 			t.pending.mine(intents[i].OpID)
 		}

@@ -65,6 +65,11 @@ type Record struct {
 	// Plan is the SHA-256 of the saved plan (apply --plan) the change carries out; absent
 	// otherwise, so records without it hash as they always did.
 	Plan string `json:"plan,omitempty"`
+	// Run is the op_id of the operation whose apply the change was made in: the run record
+	// (onboard.run, offboard.run) for a bulk run's changes; absent for a change made on its own. It ties a bulk run's changes to the run: a
+	// credentials line names its run, and a later run asks the log whether that run's
+	// create of the account was made (cmd/onboard, reconcile). Absent, records hash as before.
+	Run string `json:"run,omitempty"`
 	// Note says more about an outcome that is not an error: why a result is unknown, or how
 	// it was settled.
 	Note string `json:"note,omitempty"`

@@ -233,3 +233,14 @@ func (t *Trail) settleEarlier(ctx context.Context, match func(intent Record) boo
 	}
 	return len(todo), nil
 }
+
+// RecentRecords calls fn for the records at the end of the trail's log, in order (the same
+// window SettleEarlier reads): how a later run finds out what an interrupted one did. It
+// reports false, having called fn for none, when the sink cannot be read back.
+func (t *Trail) RecentRecords(ctx context.Context, fn func(Record) error) (bool, error) {
+	src, ok := t.sink.(RecordSource)
+	if !ok {
+		return false, nil
+	}
+	return true, src.RecentRecords(ctx, fn)
+}

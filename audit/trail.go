@@ -136,7 +136,7 @@ func (t *Trail) Do(ctx context.Context, op Operation, apply func(ctx context.Con
 		// "audit log unavailable", which would send the technician looking at the log.
 		return fmt.Errorf("%s not started: %w", op.Action, err)
 	}
-	intent := t.intent(op)
+	intent := t.intent(ctx, op)
 	if t.pending != nil {
 		t.pending.mine(intent.OpID)
 	}
@@ -235,7 +235,9 @@ func (t *Trail) write(ctx context.Context, r Record) error {
 	return t.sink.Append(ctx, &r)
 }
 
-func (t *Trail) intent(op Operation) Record {
+// intent is op's intent record. A change made inside another operation's apply (the
+// per-account changes of a bulk run) names that operation's op_id as its run.
+func (t *Trail) intent(ctx context.Context, op Operation) Record {
 	changes := make([]Change, len(op.Changes))
 	for i, c := range op.Changes {
 		// Drop secret values here too, so they are not even held in
@@ -257,6 +259,7 @@ func (t *Trail) intent(op Operation) Record {
 		DryRun:    t.dryRun,
 		Changes:   changes,
 		Plan:      t.plan,
+		Run:       OperationID(ctx),
 	}
 }
 

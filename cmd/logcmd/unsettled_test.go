@@ -106,13 +106,13 @@ func TestSettleEarlierClosesTheIntent(t *testing.T) {
 	if !strings.Contains(out.String(), "ok (settled later)") || !strings.Contains(out.String(), "settled later: found it") {
 		t.Errorf("log show does not show the settlement:\n%s", out)
 	}
-	// CSV carries the record's own fields: result, error, plan, note and settled (every
-	// record has their columns; error and plan are empty here).
+	// CSV carries the record's own fields: result, error, plan, run, note and settled (every
+	// record has their columns; error, plan and run are empty here).
 	out.Reset()
 	if err := showRun(context.Background(), &showOptions{IO: ios, Path: path, Format: output.FormatCSV, Now: time.Now}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), ",ok,,,settled later: found it,later,") {
+	if !strings.Contains(out.String(), ",ok,,,,settled later: found it,later,") {
 		t.Errorf("log show -o csv does not carry the settlement:\n%s", out)
 	}
 }

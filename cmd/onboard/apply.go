@@ -85,7 +85,9 @@ contractors) expiry. Rows run --parallel at a time; a failed row does not stop t
 Initial passwords go to --credentials-out (mode 0600, appended to, written before each
 account is created so that none is ever lost; the last line for an account holds its
 password), never to the audit log; '-' prints them on stdout. Its lines carry the HR file's
-row and employee ID and are in row order once the run ends. --results-out: one line per row.
+row, employee ID and run, and are in row order once the run ends. A line that an
+interrupted run left for an account it did not make (the audit log says so) is taken back
+by the next run. --results-out: one line per row.
 
 When the HR file came from Excel or Windows (a byte-order mark, UTF-16 or Windows-1252),
 both files start with a UTF-8 byte-order mark too, so that Excel shows "Siobhán" and not
@@ -157,8 +159,8 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	excel := excelFiles(opts.Excel, in.Sheet)
 	var creds *credentialsFile
 	if opts.CredentialsOut != "" && !opts.DryRun {
-		if creds, err = openCredentials(opts.CredentialsOut, opts.IO.Out, in.Template.Entra.WantsTAP(), excel, func() {
-			fmt.Fprintf(opts.IO.ErrOut, "waiting: another adkit run is using %s\n", opts.CredentialsOut)
+		if creds, err = openCredentials(opts.CredentialsOut, opts.IO.Out, in.Template.Entra.WantsTAP(), excel, func(s string) {
+			fmt.Fprintln(opts.IO.ErrOut, s)
 		}); err != nil {
 			return err
 		}
@@ -225,6 +227,19 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	if b, ok := dir.(interface{ BindIdentity() string }); ok && b.BindIdentity() != "" {
 		trail = trail.WithBindIdentity(b.BindIdentity())
 	}
+	if creds != nil {
+		// An interrupted earlier run may have left, as an existing account's last line, a
+		// password that was never set: the audit log tells, and the line is taken back.
+		existing := map[string]int{}
+		for _, e := range p.Entries {
+			if e.Action == onboarding.ActionSkip && e.EmployeeID != "" {
+				existing[strings.ToLower(e.EmployeeID)] = e.Row
+			}
+		}
+		if err := creds.reconcile(ctx, trail, existing, func(s string) { fmt.Fprintln(opts.IO.ErrOut, s) }); err != nil {
+			return err
+		}
+	}
 
 	bar := progress.New(opts.IO.ErrOut, opts.IO.CanRedrawStderr(), len(p.Entries), "onboard")
 	var results []onboarding.Result
@@ -243,6 +258,9 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	// the last, with the tally. In a dry run the trail does not call the function, so the
 	// dry run's per-account records are made by calling Apply outside it.
 	apply := func(ctx context.Context) error {
+		if creds != nil { // its lines name this run's record, for a later run's reconcile
+			creds.setRun(audit.OperationID(ctx))
+		}
 		var err error
 		results, err = onboarding.Apply(ctx, p, prov, onboarding.ApplyOptions{
 			Parallel: opts.Parallel,

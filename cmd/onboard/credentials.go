@@ -38,7 +38,10 @@ import (
 // crash in the middle of rewriting a line could then lose a password.)
 //
 // A line is taken back (retract), the same way, when the account turned out to exist already:
-// the last line for every account that exists is then the one holding its password.
+// the last line for every account that exists is then the one holding its password. A run
+// killed before it could take its line back leaves it to the next run, which asks the audit
+// log about the run each line names (reconcile); a run killed while rewriting the file
+// leaves the new file beside it, which the next open takes in and removes (recoverRewrites).
 type credentialsFile struct {
 	mu      sync.Mutex
 	file    *os.File // nil when writing to w (stdout)
@@ -48,11 +51,21 @@ type credentialsFile struct {
 	created bool     // this run created the file: remove it again if no password went in
 	start   int64    // where this run's lines begin in the file
 	lines   int      // passwords written
+	// run is the op_id of this run's onboard.run audit record, written on each password line
+	// (the "run" column) so that a later run can ask the audit log whether this run's create
+	// of the account was made (reconcile). Set once the run record is written (setRun).
+	run string
+	// crash, in tests only, stops replace at a step as a killed process would: no clean-up.
+	crash func(step string) bool
 }
 
 // credentialsHeader is what a new credentials file holds. A file written by an earlier
 // version (without row and employee_id) is appended to in its own columns.
 var credentialsHeader = []string{"row", "employee_id", "sam_account_name", "user_principal_name", "display_name", "password", "must_change"}
+
+// runColumn ends the header of a new file: the op_id of the onboard.run audit record of the
+// run that wrote the line (see reconcile). Last, so that the columns before keep their places.
+const runColumn = "run"
 
 // tapColumns are added to the header when the template issues Temporary Access Passes
 // (entra.first_sign_in: tap); password lines leave them empty.
@@ -63,18 +76,21 @@ var tapColumns = []string{"temporary_access_pass", "tap_valid_from", "tap_valid_
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // openCredentials opens path for appending with mode 0600 ("-" is stdout, when asked for) and
-// locks it for the run; waitNote is called if another run holds it. tap adds the Temporary
-// Access Pass columns; a new file starts with a UTF-8 byte-order mark when excel is set.
-func openCredentials(path string, stdout io.Writer, tap, excel bool, waitNote func()) (*credentialsFile, error) {
-	header := credentialsHeader
+// locks it for the run; say tells the technician (stderr) when another run holds it, and
+// what was done with a leftover of a run killed while rewriting it (recoverRewrites). tap
+// adds the Temporary Access Pass columns; a new file starts with a UTF-8 byte-order mark
+// when excel is set.
+func openCredentials(path string, stdout io.Writer, tap, excel bool, say func(string)) (*credentialsFile, error) {
+	header := slices.Clone(credentialsHeader)
 	if tap {
-		header = append(slices.Clone(credentialsHeader), tapColumns...)
+		header = append(header, tapColumns...)
 	}
+	header = append(header, runColumn)
 	if path == "-" {
 		c := &credentialsFile{w: csv.NewWriter(stdout), columns: header}
 		return c, c.write(header)
 	}
-	file, err := openLocked(path, waitNote)
+	file, err := openLocked(path, func() { say("waiting: another adkit run is using " + path) })
 	if err != nil {
 		return nil, err
 	}
@@ -100,17 +116,21 @@ func openCredentials(path string, stdout io.Writer, tap, excel bool, waitNote fu
 			file.Close()
 			return nil, err
 		}
-		c.start = int64(len(csvLine(header)))
-		if excel {
-			c.start += int64(len(utf8BOM))
-		}
-		return c, nil
-	}
-	if c.columns, err = existingColumns(file, tap); err != nil {
+	} else if c.columns, err = existingColumns(file, tap); err != nil {
 		file.Close()
 		return nil, &onboarding.InputError{What: "credentials file " + path, Problems: []string{err.Error()}}
 	}
-	c.start = info.Size()
+	if taken, err := c.recoverRewrites(say); err != nil {
+		file.Close()
+		return nil, err
+	} else if taken > 0 {
+		c.created = false // it holds passwords now: Close must not remove it
+	}
+	if info, err = file.Stat(); err != nil {
+		file.Close()
+		return nil, fmt.Errorf("credentials file: %w", err)
+	}
+	c.start = info.Size() // this run's lines start here
 	return c, nil
 }
 
@@ -154,7 +174,7 @@ func existingColumns(file *os.File, tap bool) ([]string, error) {
 		return nil, fmt.Errorf("its first line is not a CSV header (%w); give --credentials-out a new file", err)
 	}
 	for _, h := range header {
-		if !slices.Contains(credentialsHeader, h) && !slices.Contains(tapColumns, h) {
+		if !slices.Contains(credentialsHeader, h) && !slices.Contains(tapColumns, h) && h != runColumn {
 			return nil, fmt.Errorf("it has a column %q adkit does not write (its columns: %s); give --credentials-out a new file",
 				h, strings.Join(header, ","))
 		}
@@ -212,7 +232,16 @@ func (c *credentialsFile) passwordRecord(row int, a onboarding.NewAccount) []str
 		"row": strconv.Itoa(row), "employee_id": a.EmployeeID, "sam_account_name": a.SAMAccountName,
 		"user_principal_name": a.UserPrincipalName, "display_name": a.DisplayName,
 		"password": a.Password.Reveal(), "must_change": strconv.FormatBool(a.MustChangePassword),
+		runColumn: c.run,
 	})
+}
+
+// setRun names the run whose lines are written from now on: the op_id of its onboard.run
+// record (audit.OperationID of the context the run's changes are made in).
+func (c *credentialsFile) setRun(opID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.run = opID
 }
 
 // retract takes back the line add wrote for a, when the account turned out to exist already
@@ -339,26 +368,42 @@ func (c *credentialsFile) sortRows() error {
 }
 
 // replace puts content at c.path in place of the file, atomically: it is written to a new
-// file beside it (owner-only, synced), which is opened for appending and locked BEFORE it is
-// renamed over the path, so no other adkit run can take the path's lock in between (a run
-// waiting on the old file's lock finds the path replaced and opens it again, see openLocked).
-// The new file then takes the old one's place in c, and the old one is closed, releasing its
-// lock. On an error the path, c.file and its lock are as they were. The caller holds c.mu or
-// is the only writer left (Close).
+// file beside it (rewriteName: owner-only, synced), which is opened for appending and locked
+// BEFORE it is renamed over the path, so no other adkit run can take the path's lock in
+// between (a run waiting on the old file's lock finds the path replaced and opens it again,
+// see openLocked). The rename and then the directory are synced, so the new name survives a
+// power cut. The new file then takes the old one's place in c, and the old one is closed,
+// releasing its lock. On an error the path, c.file and its lock are as they were. The caller
+// holds c.mu or is the only writer left (Close).
+//
+// A process killed before the rename leaves the new file beside the path; the path still
+// holds every line then, and the next open removes the leftover (recoverRewrites).
 func (c *credentialsFile) replace(content []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(c.path), "."+filepath.Base(c.path)+".*")
+	tmp, err := os.CreateTemp(filepath.Dir(c.path), rewritePrefix(c.path)+"*")
 	if err != nil {
 		return err
 	}
-	renamed := false
+	renamed, killed := false, false
+	stop := func(step string) bool { // a test's kill (c.crash)
+		killed = c.crash != nil && c.crash(step)
+		return killed
+	}
 	defer func() {
-		if !renamed {
+		if !renamed && !killed { // a killed process cleans nothing up
 			os.Remove(tmp.Name())
 		}
 	}()
-	_, err = tmp.Write(content)
+	if stop("created") {
+		return errKilled
+	}
+	// CreateTemp makes it 0600 already; say so before the passwords go in (and on Windows,
+	// set the ACL).
+	err = ownerfile.Restrict(tmp)
 	if err == nil {
-		err = ownerfile.Restrict(tmp) // CreateTemp makes it 0600 already; say so where it matters (and on Windows, set the ACL)
+		_, err = tmp.Write(content)
+	}
+	if err == nil && stop("written") {
+		return errKilled
 	}
 	if err == nil {
 		err = tmp.Sync()
@@ -368,6 +413,9 @@ func (c *credentialsFile) replace(content []byte) error {
 	}
 	if err != nil {
 		return err
+	}
+	if stop("synced") {
+		return errKilled
 	}
 	next, err := os.OpenFile(tmp.Name(), os.O_RDWR|os.O_APPEND, 0)
 	if err != nil {
@@ -382,8 +430,15 @@ func (c *credentialsFile) replace(content []byte) error {
 		return err
 	}
 	renamed = true
+	if stop("renamed") {
+		next.Close()
+		return errKilled
+	}
+	// Best effort: a directory cannot be opened on Windows. Should the rename be lost all the
+	// same, the next open finds the new file under its temporary name and takes from it what
+	// the path lacks (recoverRewrites).
 	if d, err := os.Open(filepath.Dir(c.path)); err == nil {
-		_ = d.Sync() // the rename itself survives a power cut
+		_ = d.Sync()
 		d.Close()
 	}
 	old := c.file
@@ -391,6 +446,9 @@ func (c *credentialsFile) replace(content []byte) error {
 	old.Close()
 	return nil
 }
+
+// errKilled is what replace returns when a test stops it where a kill would (c.crash).
+var errKilled = errors.New("killed (test)")
 
 // lockOrWait takes the file's lock, saying so first if another process holds it.
 func lockOrWait(f *os.File, waitNote func()) error {

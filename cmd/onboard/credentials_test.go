@@ -64,7 +64,7 @@ func readCSV(t *testing.T, path string) (bom bool, records [][]string) {
 // the row and the employee ID.
 func TestCredentialsWrittenBeforeEachCreateAndSortedByRow(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "creds.csv")
-	creds, err := openCredentials(path, nil, false, false, func() {})
+	creds, err := openCredentials(path, nil, false, false, func(string) {})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestCredentialsWrittenBeforeEachCreateAndSortedByRow(t *testing.T) {
 	if bom {
 		t.Error("a BOM without --excel or an Excel HR file")
 	}
-	if got := strings.Join(records[0], ","); got != "row,employee_id,sam_account_name,user_principal_name,display_name,password,must_change" {
+	if got := strings.Join(records[0], ","); got != "row,employee_id,sam_account_name,user_principal_name,display_name,password,must_change,run" {
 		t.Errorf("header %q", got)
 	}
 	if len(records) != len(completion)+1 {
@@ -105,7 +105,7 @@ func TestCredentialsWrittenBeforeEachCreateAndSortedByRow(t *testing.T) {
 	for i, rec := range records[1:] {
 		row := i + 2
 		_, a := hire(row)
-		want := []string{fmt.Sprint(row), a.EmployeeID, a.SAMAccountName, a.UserPrincipalName, a.DisplayName, a.Password.Reveal(), "true"}
+		want := []string{fmt.Sprint(row), a.EmployeeID, a.SAMAccountName, a.UserPrincipalName, a.DisplayName, a.Password.Reveal(), "true", ""}
 		if strings.Join(rec, "|") != strings.Join(want, "|") {
 			t.Errorf("line %d = %q, want %q", i+1, rec, want)
 		}
@@ -124,7 +124,7 @@ func TestCredentialsWrittenBeforeEachCreateAndSortedByRow(t *testing.T) {
 func TestCredentialsAppendKeepsEarlierRunsAndTheBOM(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "creds.csv")
 	for run, batch := range [][]int{{5, 3}, {8, 2}} {
-		creds, err := openCredentials(path, nil, false, true, func() {})
+		creds, err := openCredentials(path, nil, false, true, func(string) {})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,7 +165,7 @@ func TestCredentialsOlderAndForeignFiles(t *testing.T) {
 	if err := os.WriteFile(old, []byte(oldText), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	creds, err := openCredentials(old, nil, false, true, func() {})
+	creds, err := openCredentials(old, nil, false, true, func(string) {})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func TestCredentialsOlderAndForeignFiles(t *testing.T) {
 	if err := os.WriteFile(foreign, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, err = openCredentials(foreign, nil, false, false, func() {})
+	_, err = openCredentials(foreign, nil, false, false, func(string) {})
 	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), `column "name"`) || !strings.Contains(err.Error(), "foreign.csv") {
 		t.Errorf("foreign file: exit %d, %v", cmdutil.ExitCode(err), err)
 	}
@@ -205,7 +205,7 @@ func TestCredentialsSecondRunFollowsTheReplacedFile(t *testing.T) {
 	for _, firstCreates := range []bool{true, false} {
 		t.Run(fmt.Sprintf("first run creates accounts: %v", firstCreates), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "creds.csv")
-			first, err := openCredentials(path, nil, false, false, func() {})
+			first, err := openCredentials(path, nil, false, false, func(string) {})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -260,7 +260,11 @@ type openedCreds struct {
 func secondRun(path string, excel bool) (waiting chan struct{}, second chan openedCreds) {
 	waiting, second = make(chan struct{}), make(chan openedCreds, 1)
 	go func() {
-		c, err := openCredentials(path, nil, false, excel, func() { close(waiting) })
+		c, err := openCredentials(path, nil, false, excel, func(s string) {
+			if strings.HasPrefix(s, "waiting") {
+				close(waiting)
+			}
+		})
 		second <- openedCreds{c, err}
 	}()
 	return waiting, second
@@ -314,7 +318,7 @@ func TestResultsOutForExcel(t *testing.T) {
 // account's password. A file without the pass columns is refused (exit 2) for such a run.
 func TestCredentialsTAPLinesFollowTheirPassword(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "creds.csv")
-	creds, err := openCredentials(path, nil, true, false, func() {})
+	creds, err := openCredentials(path, nil, true, false, func(string) {})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,17 +346,17 @@ func TestCredentialsTAPLinesFollowTheirPassword(t *testing.T) {
 		got = append(got, rec[0]+":"+rec[5]+"|"+rec[7]+"|"+rec[8])
 	}
 	want := "2:pw-2-Aa1!||,2:|tap-2|2026-12-07T08:00:00Z,3:pw-3-Aa1!||,3:|tap-3|2026-12-07T08:00:00Z"
-	if strings.Join(got, ",") != want || len(records[0]) != 10 {
+	if strings.Join(got, ",") != want || len(records[0]) != 11 {
 		t.Errorf("lines %q (header %q), want %s", got, records[0], want)
 	}
 
-	again, err := openCredentials(path, nil, true, false, func() {}) // has the pass columns: fine
+	again, err := openCredentials(path, nil, true, false, func(string) {}) // has the pass columns: fine
 	if err != nil {
 		t.Fatalf("a file with the pass columns: %v", err)
 	}
 	again.Close()
 	plain := filepath.Join(t.TempDir(), "plain.csv")
-	c, err := openCredentials(plain, nil, false, false, func() {})
+	c, err := openCredentials(plain, nil, false, false, func(string) {})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,7 +365,7 @@ func TestCredentialsTAPLinesFollowTheirPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
-	if _, err := openCredentials(plain, nil, true, false, func() {}); cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "Temporary Access Pass") {
+	if _, err := openCredentials(plain, nil, true, false, func(string) {}); cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "Temporary Access Pass") {
 		t.Errorf("a file without the pass columns for a tap run: exit %d, %v", cmdutil.ExitCode(err), err)
 	}
 }
@@ -372,7 +376,7 @@ func TestCredentialsTAPLinesFollowTheirPassword(t *testing.T) {
 // the file at the path, and the file stays owner-only with no temporary file beside it.
 func TestCredentialsRetractKeepsEveryOtherLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "creds.csv")
-	earlier, err := openCredentials(path, nil, false, true, func() {})
+	earlier, err := openCredentials(path, nil, false, true, func(string) {})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,7 +393,7 @@ func TestCredentialsRetractKeepsEveryOtherLine(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	creds, err := openCredentials(path, nil, false, true, func() {})
+	creds, err := openCredentials(path, nil, false, true, func(string) {})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -480,7 +484,7 @@ func TestCredentialsRetractKeepsEveryOtherLine(t *testing.T) {
 // Standard output cannot take a line back: retract says so, for the row's error.
 func TestCredentialsRetractOnStdout(t *testing.T) {
 	var out bytes.Buffer
-	creds, err := openCredentials("-", &out, false, false, func() {})
+	creds, err := openCredentials("-", &out, false, false, func(string) {})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -588,7 +588,7 @@ func (r *Run) Credentials() []Credential {
 	if err != nil {
 		r.t.Fatalf("credentials file is not valid CSV (a line cut by a kill?): %v", err)
 	}
-	header := []string{"row", "employee_id", "sam_account_name", "user_principal_name", "display_name", "password", "must_change"}
+	header := []string{"row", "employee_id", "sam_account_name", "user_principal_name", "display_name", "password", "must_change", "run"}
 	if len(recs) == 0 || !slices.Equal(recs[0], header) {
 		r.t.Fatalf("credentials file does not start with its header: %q", recs)
 	}
@@ -598,7 +598,8 @@ func (r *Run) Credentials() []Credential {
 			r.t.Errorf("credentials file: the header is repeated on line %d", i+2)
 			continue
 		}
-		if len(rec) != 7 || rec[0] == "" || rec[1] == "" || rec[5] == "" || rec[6] != "true" {
+		// rec[7] names the run that wrote the line: the op_id of its onboard.run record.
+		if len(rec) != 8 || rec[0] == "" || rec[1] == "" || rec[5] == "" || rec[6] != "true" || len(rec[7]) != 32 {
 			r.t.Errorf("credentials file line %d: %q", i+2, rec)
 			continue
 		}
