@@ -26,7 +26,8 @@ import (
 // that writes the URL down, and the test, as the person at the browser, follows it to the
 // authority and from there back to adkit's loopback redirect. It returns how many URLs were
 // opened.
-func fakeBrowser(t *testing.T, srv *graphtest.Server) func() int {
+// browser is an HTTP client that trusts the authority.
+func fakeBrowser(t *testing.T, browser *http.Client) func() int {
 	t.Helper()
 	dir := t.TempDir()
 	opened := filepath.Join(dir, "opened.txt")
@@ -35,7 +36,6 @@ func fakeBrowser(t *testing.T, srv *graphtest.Server) func() int {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", dir)
-	browser := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: srv.CertPool()}}}
 	ctx, cancel := context.WithCancel(context.Background())
 	var (
 		mu    sync.Mutex
@@ -127,7 +127,7 @@ func readLines(path string) []string {
 
 func TestLoginInTheBrowserThenCommandsWithoutIt(t *testing.T) {
 	l := newLoginLab(t)
-	opened := fakeBrowser(t, l.srv)
+	opened := fakeBrowser(t, &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: l.srv.CertPool()}}})
 	cfg := l.config()
 	cfg.Auth = graph.AuthBrowser
 	st, err := graph.Login(context.Background(), cfg)

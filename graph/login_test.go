@@ -75,8 +75,12 @@ func (l *loginLab) login() {
 }
 
 // command is one later adkit command: connect with the default chain, read a user.
-func (l *loginLab) command() (*graph.Client, error) {
-	c, err := graph.Connect(context.Background(), l.config(), trail(l.t))
+func (l *loginLab) command() (*graph.Client, error) { return runCommand(l.t, l.config()) }
+
+// runCommand is one adkit command of a signed-in technician: a new Client (a new process:
+// what it knows of the sign-in comes from the cache and the record), then a read.
+func runCommand(t *testing.T, cfg graph.Config) (*graph.Client, error) {
+	c, err := graph.Connect(context.Background(), cfg, trail(t))
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,14 @@ func (e *tokenError) Error() string {
 	return "sign in refused: " + d
 }
 
+// unavailable reports the token service failing on its side: a 5xx answer, or the documented
+// server_error and temporarily_unavailable, whose client action is "Retry the request"
+// (learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#error-codes-for-token-endpoint-errors).
+// Nil is no refusal.
+func (e *tokenError) unavailable() bool {
+	return e != nil && (e.Status >= 500 || e.Code == "server_error" || e.Code == "temporarily_unavailable")
+}
+
 // AADSTS is the service's error number, e.g. "7000215", or "" when it gave none.
 func (e *tokenError) AADSTS() string {
 	if len(e.Codes) > 0 {
@@ -127,6 +135,13 @@ func signInReason(code string) (reason, hint string, ok bool) {
 // that cannot be renewed as "run adkit login", network and TLS failures by explainTransport.
 func (s *signIn) explain(err error) error {
 	refusal, netErr := s.failures.last()
+	if loginRequired(err) && refusal.unavailable() {
+		// azidentity reports every failed silent renewal as "authentication required", an
+		// outage of the token service too. The saved sign-in is fine: signing in again would
+		// fail the same way. The documented client action is to retry later.
+		return &ConnectError{Reason: "Entra ID's sign-in service is temporarily unavailable (" + strings.TrimPrefix(refusal.Error(), "sign in refused: ") + ")",
+			Hint: "your saved sign-in" + s.login.forProfile() + " is kept: try again in a few minutes", Err: errors.Join(refusal, err)}
+	}
 	if loginRequired(err) {
 		ce := &ConnectError{Reason: "your Entra ID sign-in" + s.login.forProfile() + " has expired or was revoked, and adkit does not start a new sign-in in the middle of a command",
 			Hint: "run adkit login" + s.login.profileFlag() + ", then run this command again", Err: errors.Join(ErrLoginRequired, err)}

@@ -20,6 +20,7 @@ type graphServerKey struct{}
 type graphServerSlot struct {
 	srv  *graphtest.Server
 	conn *graphtest.Connector // graph-server sync-ad
+	idp  *indepIdP            // the idp command's token service
 }
 
 func server(ts *testscript.TestScript) *graphtest.Server {

@@ -32,6 +32,7 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"graph-server":  graphServerCmd,
+			"idp":           idpCmd,
 			"silent-server": silentServerCmd,
 			"dns-server":    dnsServerCmd,
 		},

@@ -158,13 +158,21 @@ func (s *Server) knownTenant(t string) bool {
 		t == "organizations" || t == "common"
 }
 
+// openIDConfiguration is the discovery document
+// (learn.microsoft.com/entra/identity-platform/v2-protocols-oidc). For the multi-tenant
+// authorities the issuer is a template, {tenantid}, as the identity platform publishes it:
+// the tenant is known only once someone signs in.
 func (s *Server) openIDConfiguration(tenant string) apiResponse {
 	b := s.base + "/" + tenant
+	issuer := s.base + "/" + s.tenant.ID + "/v2.0"
+	if tenant == "common" || tenant == "organizations" {
+		issuer = s.base + "/{tenantid}/v2.0"
+	}
 	return ok(map[string]any{
 		"token_endpoint":                        b + "/oauth2/v2.0/token",
 		"authorization_endpoint":                b + "/oauth2/v2.0/authorize",
 		"device_authorization_endpoint":         b + "/oauth2/v2.0/devicecode",
-		"issuer":                                s.base + "/" + s.tenant.ID + "/v2.0",
+		"issuer":                                issuer,
 		"jwks_uri":                              b + "/discovery/v2.0/keys",
 		"token_endpoint_auth_methods_supported": []string{"client_secret_post", "private_key_jwt", "client_secret_basic"},
 		"response_types_supported":              []string{"code", "id_token", "code id_token", "id_token token"},
@@ -188,14 +196,27 @@ func (s *Server) instanceDiscovery(r *http.Request) apiResponse {
 	})
 }
 
-// authError is the token service's error body (not Graph's OData one).
+// authError is the token service's error body (not Graph's OData one), with every field the
+// identity platform documents: error, error_description (the AADSTS code and text, then the
+// trace ID, correlation ID and time), error_codes, timestamp, trace_id and correlation_id
+// (learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow#error-response-1).
 func authError(status int, code string, aadsts int, msg string) apiResponse {
+	trace, corr := guid(), guid()
+	ts := time.Now().UTC().Format("2006-01-02 15:04:05Z")
 	return apiResponse{status: status, body: map[string]any{
 		"error":             code,
-		"error_description": fmt.Sprintf("AADSTS%d: %s\r\nTrace ID: 00000000-0000-0000-0000-000000000000\r\nCorrelation ID: 00000000-0000-0000-0000-000000000000\r\nTimestamp: %s", aadsts, msg, time.Now().UTC().Format("2006-01-02 15:04:05Z")),
+		"error_description": fmt.Sprintf("AADSTS%d: %s\r\nTrace ID: %s\r\nCorrelation ID: %s\r\nTimestamp: %s", aadsts, msg, trace, corr, ts),
 		"error_codes":       []int{aadsts},
-		"timestamp":         time.Now().UTC().Format("2006-01-02 15:04:05Z"),
+		"timestamp":         ts,
+		"trace_id":          trace,
+		"correlation_id":    corr,
 	}}
+}
+
+// guid is a random identifier in GUID form, as trace and correlation IDs are.
+func guid() string {
+	h := randomHex(16)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 func (s *Server) token(form url.Values, tenant string) apiResponse {
@@ -226,7 +247,9 @@ func (s *Server) token(form url.Values, tenant string) apiResponse {
 		s.auth.mu.Unlock()
 		switch {
 		case !known:
-			return authError(400, "invalid_grant", 70000, "The provided value for the input parameter 'device_code' is not valid.")
+			// learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code#expected-errors:
+			// "The device_code sent to the /token endpoint wasn't recognized."
+			return authError(400, "bad_verification_code", 70000, "The provided value for the input parameter 'device_code' is not valid.")
 		case !polled: // the person has not finished signing in yet, the first time round
 			return authError(400, "authorization_pending", 70016, "OAuth 2.0 device flow error. Authorization is pending. Continue polling.")
 		}

@@ -50,7 +50,7 @@ func (s *Server) authorize(q url.Values) apiResponse {
 		return back(url.Values{"error": {"unsupported_response_type"}, "error_description": {"AADSTS700054: response_type 'id_token' is not enabled for the application."}})
 	case q.Get("client_id") == "":
 		return back(url.Values{"error": {"invalid_request"}, "error_description": {"AADSTS900144: The request body must contain the following parameter: 'client_id'."}})
-	case q.Get("code_challenge") == "" || (q.Get("code_challenge_method") != "S256" && q.Get("code_challenge_method") != "plain"):
+	case q.Get("code_challenge") == "" || (q.Get("code_challenge_method") != "S256" && q.Get("code_challenge_method") != "plain" && q.Get("code_challenge_method") != ""):
 		// A public client must use PKCE.
 		return back(url.Values{"error": {"invalid_request"}, "error_description": {"AADSTS9002325: Proof Key for Code Exchange is required for cross-origin authorization code redemption."}})
 	}
@@ -112,7 +112,8 @@ func pkceMatches(c authCode, verifier string) bool {
 	if verifier == "" {
 		return false
 	}
-	if c.method == "plain" {
+	// The auth code flow page: "If excluded, code_challenge is assumed to be plaintext".
+	if c.method == "plain" || c.method == "" {
 		return verifier == c.challenge
 	}
 	sum := sha256.Sum256([]byte(verifier))
