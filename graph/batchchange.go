@@ -16,7 +16,7 @@ var errBatchNotSent = errors.New("not attempted: the audit log could not record 
 // trail.Do per operation around a single send, which returns one error per operation (nil,
 // an audit.Skipped error, or a failure). The outcomes are recorded in reverse order; op_id
 // pairs them with their intents. On a dry run, each change is recorded on its own and send
-// is never called.
+// is never called; with no operations, nothing is recorded and send is never called either.
 func (c *Client) changeAll(ctx context.Context, ops []audit.Operation, send func(context.Context) []error) []error {
 	errs := make([]error, len(ops))
 	if c.DryRun() {
@@ -25,15 +25,20 @@ func (c *Client) changeAll(ctx context.Context, ops []audit.Operation, send func
 		}
 		return errs
 	}
+	if len(ops) == 0 {
+		return errs // nothing recorded, so nothing may be sent
+	}
 	var results []error
 	var nest func(ctx context.Context, i int)
 	nest = func(ctx context.Context, i int) {
-		if i == len(ops) {
-			results = send(ctx)
-			return
-		}
 		errs[i] = c.trail.Do(ctx, ops[i], func(ctx context.Context) error {
-			nest(ctx, i+1)
+			// send runs inside the innermost trail.Do, after every intent, so that no
+			// request can leave without its record (graph/audited_test.go checks this).
+			if i == len(ops)-1 {
+				results = send(ctx)
+			} else {
+				nest(ctx, i+1)
+			}
 			if results == nil {
 				return errBatchNotSent
 			}
