@@ -253,12 +253,19 @@ func (c *Client) moveUser(ctx context.Context, ident, ou string, renameOnClash b
 		return directory.Outcome{User: u, Note: "already in " + ou}, u.DN, ignoreSkipped(err)
 	}
 	note, would := "moved to "+ou, "would move to "+ou
+	cn := parsed.RDNs[0].Attributes[0].Value
+	taken, err := c.readEntry(ctx, rdn+","+ou, "(objectClass=*)", []string{"1.1"})
+	if err != nil {
+		return directory.Outcome{User: u}, "", err
+	}
+	if taken != nil && !renameOnClash {
+		// Said before the directory answers "an object with that name already exists",
+		// which names neither the name nor the way out.
+		return directory.Outcome{User: u}, "", fmt.Errorf("%w: cannot move %s to %s: the name %q is already taken there by another object; "+
+			"rename one of them first (adkit user rename %s --given-name … --surname …), then move again; nothing was changed",
+			directory.ErrInvalidInput, u.Name(), ou, cn, u.Name())
+	}
 	if renameOnClash {
-		cn := parsed.RDNs[0].Attributes[0].Value
-		taken, err := c.readEntry(ctx, rdn+","+ou, "(objectClass=*)", []string{"1.1"})
-		if err != nil {
-			return directory.Outcome{User: u}, "", err
-		}
 		if taken != nil {
 			alt := cnWithUsername(cn, u.SAMAccountName)
 			if other, err := c.readEntry(ctx, "CN="+ldap.EscapeDN(alt)+","+ou, "(objectClass=*)", []string{"1.1"}); err != nil {

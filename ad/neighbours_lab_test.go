@@ -309,3 +309,33 @@ func TestInterruptBeforeTheWriteLeavesNoContradiction(t *testing.T) {
 		})
 	}
 }
+
+// A move into an OU that already holds an account of the same name is refused before the
+// directory is asked (bad input, exit 2), naming the account, the name, the OU and what to
+// do: the directory's own answer ("an object with that name already exists") names none.
+func TestMoveUserIntoANameTakenSaysWhatToDo(t *testing.T) {
+	admin, logPath, ctx := parallelLab(t)
+	surname := labtest.UniqueName("nbadc")
+	same := func(nu *directory.NewUser) {
+		nu.SAMAccountName = labtest.UniqueName("nbad")
+		nu.GivenName, nu.Surname = "Nora", surname
+	}
+	u, _ := newLabUser(t, admin, staffOU(admin), same)
+	newLabUser(t, admin, salesOU(admin), same)
+
+	_, err := admin.MoveUser(ctx, u.SAMAccountName, salesOU(admin))
+	if !errors.Is(err, directory.ErrInvalidInput) {
+		t.Fatalf("move into a name taken: error = %v, want invalid input", err)
+	}
+	for _, want := range []string{u.SAMAccountName, `"Nora ` + surname + `"`, salesOU(admin), "adkit user rename", "nothing was changed"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message %q does not contain %q", err, want)
+		}
+	}
+	if got := readUser(t, admin, u.SAMAccountName); !strings.EqualFold(got.DN, u.DN) {
+		t.Errorf("the refused move moved the account to %s", got.DN)
+	}
+	if recs := auditRecords(t, logPath, "user.move"); len(recs) != 0 {
+		t.Errorf("a move refused before the directory was asked wrote %d audit records", len(recs))
+	}
+}
