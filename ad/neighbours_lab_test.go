@@ -195,6 +195,32 @@ func TestTwoRunsAtOnceOnOneAccount(t *testing.T) {
 			t.Error("still enabled")
 		}
 	})
+	t.Run("enable", func(t *testing.T) {
+		u := nbadUser(t, admin, staffOU(admin))
+		if _, err := admin.SetEnabled(ctx, u.SAMAccountName, false); err != nil {
+			t.Fatal(err)
+		}
+		a, b, logPath := twoRuns(t)
+		errA, errB := atOnce(a, b, func(c *ad.Client) error { _, err := c.SetEnabled(ctx, u.SAMAccountName, true); return err })
+		check(t, logPath, "user.enable", errA, errB)
+		if !readUser(t, admin, u.SAMAccountName).Enabled {
+			t.Error("still disabled")
+		}
+	})
+	t.Run("reset-password", func(t *testing.T) {
+		// Both resets are made, one after the other: the log says ok twice, which is true.
+		// Which password is the account's is not asserted: the DC keeps accepting the one
+		// replaced for a while (as Windows' old-password window does), so both bind here.
+		u := nbadUser(t, admin, staffOU(admin))
+		a, b, logPath := twoRuns(t)
+		pws := map[*ad.Client]string{a: testPassword(), b: testPassword()}
+		errA, errB := atOnce(a, b, func(c *ad.Client) error {
+			_, err := c.ResetPassword(ctx, u.SAMAccountName, directory.ResetOptions{Password: secretOf(pws[c])})
+			return err
+		})
+		check(t, logPath, "user.reset_password", errA, errB)
+		assertNoSecrets(t, logPath, pws[a], pws[b])
+	})
 	t.Run("group add and remove", func(t *testing.T) {
 		u := nbadUser(t, admin, staffOU(admin))
 		gname, gdn := nbadGroup(t, admin)
@@ -235,6 +261,7 @@ func TestTwoRunsAtOnceOnOneAccount(t *testing.T) {
 func TestInterruptBeforeTheWriteLeavesNoContradiction(t *testing.T) {
 	admin, _, _ := parallelLab(t)
 	gname, gdn := nbadGroup(t, admin)
+	resetPW := testPassword()
 
 	cases := []struct {
 		action string
@@ -260,6 +287,34 @@ func TestInterruptBeforeTheWriteLeavesNoContradiction(t *testing.T) {
 				return err
 			},
 			func(t *testing.T, u *directory.User) bool { return inGroup(t, admin, u.SAMAccountName, gdn) }},
+		{"user.enable", func(t *testing.T, u *directory.User) {
+			if _, err := admin.SetEnabled(context.Background(), u.SAMAccountName, false); err != nil {
+				t.Fatal(err)
+			}
+		},
+			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
+				_, err := c.SetEnabled(ctx, u.SAMAccountName, true)
+				return err
+			},
+			func(t *testing.T, u *directory.User) bool { return readUser(t, admin, u.SAMAccountName).Enabled }},
+		{"group.remove_member", func(t *testing.T, u *directory.User) {
+			if _, err := admin.AddMember(context.Background(), groupRef(t, admin, gname), u.SAMAccountName); err != nil {
+				t.Fatal(err)
+			}
+		},
+			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
+				_, err := c.RemoveMember(ctx, groupRef(t, c, gname), u.SAMAccountName)
+				return err
+			},
+			func(t *testing.T, u *directory.User) bool { return !inGroup(t, admin, u.SAMAccountName, gdn) }},
+		{"user.reset_password", nil,
+			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
+				_, err := c.ResetPassword(ctx, u.SAMAccountName, directory.ResetOptions{Password: secretOf(resetPW)})
+				return err
+			},
+			func(t *testing.T, u *directory.User) bool {
+				return rawBind(t, u.SAMAccountName+"@"+labDomain, resetPW) == nil
+			}},
 		{"user.move", nil,
 			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
 				_, err := c.MoveUser(ctx, u.SAMAccountName, salesOU(admin))
