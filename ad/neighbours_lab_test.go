@@ -71,12 +71,21 @@ func TestDelegatedHelpdeskRefusalsNameTheAccountAndChangeNothing(t *testing.T) {
 		}
 	}
 
+	// unlock: delegated under OU=Staff only; an account in OU=Admins is refused.
+	adm := nbadUser(t, admin, "OU=Admins,"+admin.BaseDN())
+	lockOut(t, admin, adm.SAMAccountName)
+	_, err := hd.Unlock(ctx, adm.SAMAccountName)
+	refused("unlocks an account in OU=Admins", err, "unlock "+adm.SAMAccountName)
+	if !readUser(t, admin, adm.SAMAccountName).Locked {
+		t.Error("the refused unlock unlocked the account")
+	}
+
 	// enable: a disabled account in OU=Staff (disable by helpdesk1 is TestHelpdeskDelegation's).
 	off := nbadUser(t, admin, staffOU(admin))
 	if _, err := admin.SetEnabled(ctx, off.SAMAccountName, false); err != nil {
 		t.Fatal(err)
 	}
-	_, err := hd.SetEnabled(ctx, off.SAMAccountName, true)
+	_, err = hd.SetEnabled(ctx, off.SAMAccountName, true)
 	refused("enables a Staff account", err, "enable "+off.SAMAccountName)
 	if readUser(t, admin, off.SAMAccountName).Enabled {
 		t.Error("the refused enable enabled the account")
@@ -109,7 +118,7 @@ func TestDelegatedHelpdeskRefusalsNameTheAccountAndChangeNothing(t *testing.T) {
 		t.Error("the refused disable disabled the computer")
 	}
 
-	want := map[string]int{"user.enable": 1, "user.move": 1, "group.remove_member": 1, "computer.disable": 1}
+	want := map[string]int{"user.unlock": 1, "user.enable": 1, "user.move": 1, "group.remove_member": 1, "computer.disable": 1}
 	for action, n := range want {
 		res := pairs(t, auditRecords(t, logPath, action))
 		if len(res) != n || slices.ContainsFunc(res, func(r string) bool { return r != audit.ResultError }) {
