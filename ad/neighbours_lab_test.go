@@ -252,6 +252,31 @@ func TestTwoRunsAtOnceOnOneAccount(t *testing.T) {
 			t.Error("still a member after two removals")
 		}
 	})
+	t.Run("set", func(t *testing.T) {
+		u := nbadUser(t, admin, staffOU(admin))
+		a, b, logPath := twoRuns(t)
+		errA, errB := atOnce(a, b, func(c *ad.Client) error {
+			_, err := c.UpdateUser(ctx, u.SAMAccountName, directory.UserUpdate{Values: map[string]string{"title": "Night Shift"}})
+			return err
+		})
+		check(t, logPath, "user.update", errA, errB)
+		if got := readUser(t, admin, u.SAMAccountName); got.Title != "Night Shift" {
+			t.Errorf("title after two runs: %q", got.Title)
+		}
+	})
+	t.Run("rename", func(t *testing.T) {
+		u := nbadUser(t, admin, staffOU(admin))
+		a, b, logPath := twoRuns(t)
+		surname := "Renamed" + u.SAMAccountName
+		errA, errB := atOnce(a, b, func(c *ad.Client) error {
+			_, err := c.RenameUser(ctx, u.SAMAccountName, directory.RenameOptions{GivenName: "Nia", Surname: surname})
+			return err
+		})
+		check(t, logPath, "user.rename", errA, errB)
+		if got := readUser(t, admin, u.SAMAccountName); got.DisplayName != "Nia "+surname || !strings.HasPrefix(got.DN, "CN=Nia "+surname+",") {
+			t.Errorf("after two renames: display name %q, DN %s", got.DisplayName, got.DN)
+		}
+	})
 	t.Run("move", func(t *testing.T) {
 		u := nbadUser(t, admin, staffOU(admin))
 		a, b, logPath := twoRuns(t)
