@@ -349,6 +349,22 @@ func TestInterruptBeforeTheWriteLeavesNoContradiction(t *testing.T) {
 			func(t *testing.T, u *directory.User) bool {
 				return rawBind(t, u.SAMAccountName+"@"+labDomain, resetPW) == nil
 			}},
+		{"user.update", nil,
+			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
+				_, err := c.UpdateUser(ctx, u.SAMAccountName, directory.UserUpdate{Values: map[string]string{"title": "Interrupted"}})
+				return err
+			},
+			func(t *testing.T, u *directory.User) bool {
+				return readUser(t, admin, u.SAMAccountName).Title == "Interrupted"
+			}},
+		{"user.rename", nil,
+			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
+				_, err := c.RenameUser(ctx, u.SAMAccountName, directory.RenameOptions{GivenName: "Ina", Surname: "Cut" + u.SAMAccountName})
+				return err
+			},
+			func(t *testing.T, u *directory.User) bool {
+				return readUser(t, admin, u.SAMAccountName).GivenName == "Ina"
+			}},
 		{"user.move", nil,
 			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
 				_, err := c.MoveUser(ctx, u.SAMAccountName, salesOU(admin))
