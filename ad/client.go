@@ -26,6 +26,11 @@ type Client struct {
 	lists    memberLists
 	tried    []string // DCs that did not answer before this one
 	url      string   // the URL this DC was reached by
+
+	// beforeWrite, when set (only by tests, through export_test.go), runs after the intent
+	// is recorded and before the request is sent: where an interrupt or another run can
+	// come between adkit's look at the object and its write.
+	beforeWrite func()
 }
 
 // Connect dials, secures and binds, and reads the rootDSE. trail receives every change the
@@ -152,7 +157,12 @@ func (c *Client) BindIdentity() string { return c.identity }
 func (c *Client) change(ctx context.Context, action string, target audit.Target, changes []audit.Change, apply func(context.Context) error) error {
 	op := audit.Operation{Action: action, Directory: "ad", Server: c.server, Target: target, Changes: changes,
 		Check: c.readBack(action, target, changes)}
-	err := c.trail.Do(ctx, op, func(ctx context.Context) error { return noAnswer(ctx, apply(ctx)) })
+	err := c.trail.Do(ctx, op, func(ctx context.Context) error {
+		if c.beforeWrite != nil {
+			c.beforeWrite()
+		}
+		return noAnswer(ctx, apply(ctx))
+	})
 	// Settling earlier runs' open intents is not a condition of this change, which is made
 	// and recorded: a failure to write a settling record leaves them open (log verify lists
 	// them), it does not turn this change into a failure.

@@ -2,6 +2,7 @@ package ad
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -252,12 +253,19 @@ func (c *Client) moveUser(ctx context.Context, ident, ou string, renameOnClash b
 		return directory.Outcome{User: u, Note: "already in " + ou}, u.DN, ignoreSkipped(err)
 	}
 	note, would := "moved to "+ou, "would move to "+ou
+	cn := parsed.RDNs[0].Attributes[0].Value
+	taken, err := c.readEntry(ctx, rdn+","+ou, "(objectClass=*)", []string{"1.1"})
+	if err != nil {
+		return directory.Outcome{User: u}, "", err
+	}
+	if taken != nil && !renameOnClash {
+		// Said before the directory answers "an object with that name already exists",
+		// which names neither the name nor the way out.
+		return directory.Outcome{User: u}, "", fmt.Errorf("%w: cannot move %s to %s: the name %q is already taken there by another object; "+
+			"rename one of them first (adkit user rename %s --given-name … --surname …), then move again; nothing was changed",
+			directory.ErrInvalidInput, u.Name(), ou, cn, u.Name())
+	}
 	if renameOnClash {
-		cn := parsed.RDNs[0].Attributes[0].Value
-		taken, err := c.readEntry(ctx, rdn+","+ou, "(objectClass=*)", []string{"1.1"})
-		if err != nil {
-			return directory.Outcome{User: u}, "", err
-		}
 		if taken != nil {
 			alt := cnWithUsername(cn, u.SAMAccountName)
 			if other, err := c.readEntry(ctx, "CN="+ldap.EscapeDN(alt)+","+ou, "(objectClass=*)", []string{"1.1"}); err != nil {
@@ -272,12 +280,24 @@ func (c *Client) moveUser(ctx context.Context, ident, ou string, renameOnClash b
 		}
 	}
 	req := ldap.NewModifyDNRequest(u.DN, rdn, true, ou)
-	err = c.change(ctx, "user.move", target(u), changes, func(context.Context) error {
-		if err := c.conn.ModifyDN(req); err != nil {
-			return explainLDAPError(err)
+	err = c.change(ctx, "user.move", target(u), changes, func(ctx context.Context) error {
+		err := c.conn.ModifyDN(req)
+		if err == nil {
+			return nil
 		}
-		return nil
+		err = explainLDAPError(err)
+		if errors.Is(err, errNoSuchObject) && u.ObjectGUID != "" {
+			// Gone from where we read it: another run may have moved it there just now.
+			// Then the move asked for is made, and the log must not call it an error.
+			if now, rerr := c.User(ctx, u.ObjectGUID); rerr == nil && dnEqual(dn.Parent(now.DN), ou) {
+				return audit.Skipped("already in " + ou + " (another run moved it at the same time)")
+			}
+		}
+		return err
 	})
+	if errors.Is(err, audit.ErrSkipped) {
+		return directory.Outcome{User: u, Note: "already in " + ou + " (another run just moved it)"}, rdn + "," + ou, nil
+	}
 	if err != nil {
 		return directory.Outcome{User: u}, "", fmt.Errorf("move %s to %s: %w", u.Name(), ou, err)
 	}

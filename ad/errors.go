@@ -90,7 +90,10 @@ func explainDialError(ep endpoint, err error, caFile string) error {
 	case ep.useTLS && (errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF)):
 		ce.Reason = "the server closed the connection during the TLS handshake"
 		ce.Hint = "is this the LDAPS port? use ldaps:// for port 636, or ldap:// for port 389 (StartTLS)"
-	case errors.As(err, &netErr) && netErr.Timeout():
+	case errors.As(err, &netErr) && netErr.Timeout(),
+		// go-ldap's own request timeout (StartTLS on ldap:// to a DC that accepts and never
+		// answers) is an ldap.Error, not a net.Error: the same silence, said the same way.
+		ldap.IsErrorWithCode(err, ldap.ErrorNetwork) && strings.Contains(err.Error(), "timed out"):
 		ce.Reason = "no answer (timed out)"
 		ce.Hint = "check the address, the port and any firewall in between, or raise --timeout"
 	case ldap.IsErrorWithCode(err, ldap.LDAPResultUnavailable), ldap.IsErrorWithCode(err, ldap.LDAPResultProtocolError):

@@ -2,6 +2,7 @@ package ad
 
 import (
 	"context"
+	"runtime"
 	"strconv"
 
 	"github.com/go-ldap/ldap/v3"
@@ -149,3 +150,20 @@ func (c *Client) AddMembersLosingTheAnswer(ctx context.Context, group string, ac
 
 // OriginOf exposes the replPropertyMetaData decoder to the tests.
 var OriginOf = originOf
+
+// BeforeWriteForTest makes f run in every change after its intent is recorded and before
+// its request is sent (nil: nothing), so a test can interrupt a change or let another run
+// make it at exactly that point.
+func (c *Client) BeforeWriteForTest(f func()) { c.beforeWrite = f }
+
+// InterruptBeforeWriteForTest cancels the next change's context once its intent is recorded,
+// as Ctrl-C would (the Client must watch ctx with CloseOnInterrupt), and returns once the
+// session is closed, so the request is sent on a dead connection.
+func (c *Client) InterruptBeforeWriteForTest(cancel context.CancelFunc) {
+	c.beforeWrite = func() {
+		cancel()
+		for !c.conn.IsClosing() {
+			runtime.Gosched()
+		}
+	}
+}

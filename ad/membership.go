@@ -107,11 +107,26 @@ func (c *Client) ensureMembership(ctx context.Context, g directory.GroupRef, u *
 	} else {
 		req.Delete("member", []string{u.DN})
 	}
-	err = c.modify(ctx, action, u, []audit.Change{change}, req)
-	if raced := alreadyDone(err, add); raced != "" {
-		// Another run made the same change between our check and our write: the state we
-		// wanted is there, so this is not a failure.
-		return directory.Outcome{User: u, Note: raced + " " + g.SAMAccountName}, nil
+	err = c.change(ctx, action, target(u), []audit.Change{change}, func(context.Context) error {
+		err := c.conn.Modify(req)
+		if err == nil {
+			return nil
+		}
+		err = explainLDAPError(err)
+		if raced := alreadyDone(err, add); raced != "" {
+			// Another run made the same change between our check and our write: the state we
+			// wanted is there, so this is not a failure, and the log must not say "error"
+			// for a membership the directory holds (or no longer holds) as asked.
+			return audit.Skipped(raced + " " + g.SAMAccountName + " (another run made this change at the same time)")
+		}
+		return err
+	})
+	if errors.Is(err, audit.ErrSkipped) {
+		note := "already a member of " + g.SAMAccountName
+		if !add {
+			note = "not a member of " + g.SAMAccountName
+		}
+		return directory.Outcome{User: u, Note: note + " (another run just made this change)"}, nil
 	}
 	if errors.Is(err, ErrPermission) {
 		// The right that is missing is on the group, not on the account being added.
@@ -150,7 +165,8 @@ func (c *Client) isPrimaryGroup(ctx context.Context, groupDN string, u *director
 
 // alreadyDone recognises AD's answers for a membership that is already as asked: adding a
 // present member (entryAlreadyExists, ERROR_MEMBER_IN_GROUP) or removing an absent one
-// (ERROR_MEMBER_NOT_IN_GROUP). It returns how to say so, or "".
+// (Windows: unwillingToPerform 00000561, ERROR_MEMBER_NOT_IN_GROUP; Samba: unwillingToPerform
+// "Attribute member already deleted"). It returns how to say so, or "".
 func alreadyDone(err error, add bool) string {
 	if err == nil {
 		return ""
@@ -160,7 +176,9 @@ func alreadyDone(err error, add bool) string {
 	case add && (ldap.IsErrorWithCode(err, ldap.LDAPResultEntryAlreadyExists) ||
 		strings.Contains(msg, "already a member") || strings.Contains(msg, "already exists")):
 		return "already a member of"
-	case !add && strings.Contains(msg, "not a member"):
+	case !add && (strings.Contains(msg, "not a member") || strings.Contains(msg, "00000561") ||
+		// Samba's words for removing a member that is no longer there.
+		(ldap.IsErrorWithCode(err, ldap.LDAPResultUnwillingToPerform) && strings.Contains(msg, "already deleted"))):
 		return "not a member of"
 	}
 	return ""

@@ -2,6 +2,7 @@ package ad
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -142,11 +143,20 @@ func (c *Client) RenameUser(ctx context.Context, ident string, o directory.Renam
 		err := c.change(ctx, "user.rename", target(u), nil, func(context.Context) error { return audit.Skipped(note) })
 		return directory.Outcome{User: u}, ignoreSkipped(err)
 	}
-	err = c.change(ctx, "user.rename", target(u), changes, func(context.Context) error {
+	err = c.change(ctx, "user.rename", target(u), changes, func(ctx context.Context) error {
 		if rdnChange {
 			rdn, _ := ldapdn.Split(newDN)
 			if err := c.conn.ModifyDN(ldap.NewModifyDNRequest(u.DN, rdn, true, "")); err != nil {
-				return explainLDAPError(err)
+				err = explainLDAPError(err)
+				// Gone from where we read it: another run may be making this same rename.
+				now, done := c.renamedMeanwhile(ctx, u, err, newDN, o.GivenName, o.Surname, display, sam, upn)
+				switch {
+				case done:
+					return audit.Skipped("already renamed so (another run renamed it at the same time)")
+				case now == nil:
+					return err
+				}
+				// Its CN is the new one already; the other names are still to be set.
 			}
 		}
 		if len(req.Changes) == 0 {
@@ -161,6 +171,9 @@ func (c *Client) RenameUser(ctx context.Context, ident string, o directory.Renam
 		}
 		return nil
 	})
+	if errors.Is(err, audit.ErrSkipped) {
+		return directory.Outcome{User: u, Note: "already renamed so (another run just did it)"}, nil
+	}
 	if err != nil {
 		return directory.Outcome{User: u}, fmt.Errorf("rename %s: %w", u.Name(), err)
 	}
@@ -205,4 +218,20 @@ func (c *Client) namesInUseByOthers(ctx context.Context, names []string, self *d
 		delete(taken, strings.ToLower(own))
 	}
 	return taken, nil
+}
+
+// renamedMeanwhile is asked when the rename's ModifyDN failed with err: if the account (found
+// again by its objectGUID) has moved to newDN since we read it, another run is making the
+// same rename. It returns the account as it is now (nil when that is not the case) and
+// whether every name is already the one asked for.
+func (c *Client) renamedMeanwhile(ctx context.Context, u *directory.User, err error, newDN, given, sn, display, sam, upn string) (*directory.User, bool) {
+	if !errors.Is(err, errNoSuchObject) || u.ObjectGUID == "" {
+		return nil, false
+	}
+	now, rerr := c.User(ctx, u.ObjectGUID)
+	if rerr != nil || !dnEqual(now.DN, newDN) {
+		return nil, false
+	}
+	return now, now.GivenName == given && now.Surname == sn && now.DisplayName == display &&
+		strings.EqualFold(now.SAMAccountName, sam) && strings.EqualFold(now.UserPrincipalName, upn)
 }

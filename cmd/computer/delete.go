@@ -15,6 +15,7 @@ import (
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/config"
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/snapshotfile"
 )
 
 type computerDeleter interface {
@@ -82,6 +83,7 @@ func deleteRun(ctx context.Context, opts *deleteOptions) error {
 				return err
 			},
 		})
+		snapshotfile.DiscardIfRefused(path, err)
 		out := shared.FromComputer(o)
 		if err == nil && path != "" {
 			out.Note += "; snapshot " + path

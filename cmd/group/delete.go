@@ -90,6 +90,7 @@ func deleteRun(ctx context.Context, opts *deleteOptions) error {
 			}
 		}
 		o, err := groups.DeleteGroup(ctx, snap, opts.Force, path)
+		snapshotfile.DiscardIfRefused(path, err)
 		out := cmdutil.FromAD(o)
 		if err == nil && path != "" {
 			out.Note += "; snapshot " + path

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/ownerfile"
 )
 
@@ -72,4 +73,16 @@ func FileSafe(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// DiscardIfRefused removes the snapshot at path, saved before a delete, when that delete
+// failed with err without reaching the directory or was refused by it: nothing was deleted,
+// and a snapshot left behind would stand in the snapshot directory for a deletion that never
+// happened. A delete whose answer never came (audit.ErrNoAnswer, audit.ErrOutcomeUnknown) may
+// have been made: its snapshot stays.
+func DiscardIfRefused(path string, err error) {
+	if path == "" || err == nil || errors.Is(err, audit.ErrNoAnswer) || errors.Is(err, audit.ErrOutcomeUnknown) {
+		return
+	}
+	_ = os.Remove(path)
 }

@@ -2,11 +2,15 @@ package snapshotfile
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/adkit-dev/adkit/audit"
 )
 
 // Two snapshots of one object in the same second get two files; each is 0600 JSON.
@@ -33,6 +37,32 @@ func TestSaveNeverOverwrites(t *testing.T) {
 		var v map[string]int
 		if err := json.Unmarshal(data, &v); err != nil || v["n"] != i+1 {
 			t.Errorf("%s holds %s", p, data)
+		}
+	}
+}
+
+// A delete the directory refused leaves no snapshot; one whose answer never came keeps it
+// (the object may be gone), and so does one that succeeded.
+func TestDiscardIfRefused(t *testing.T) {
+	dir := t.TempDir()
+	at := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		err  error
+		kept bool
+	}{
+		{"refused", errors.New("not permitted: helpdesk1 may not delete the group g1"), false},
+		{"no answer", fmt.Errorf("delete g1: %w", audit.ErrNoAnswer), true},
+		{"outcome unknown", fmt.Errorf("delete g1: %w", audit.ErrOutcomeUnknown), true},
+		{"deleted", nil, true},
+	} {
+		path, err := Save(dir, tc.name, at, map[string]string{"dn": "CN=g1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		DiscardIfRefused(path, tc.err)
+		if _, err := os.Stat(path); (err == nil) != tc.kept {
+			t.Errorf("%s: snapshot kept = %v, want %v", tc.name, err == nil, tc.kept)
 		}
 	}
 }
