@@ -239,14 +239,15 @@ func (c *Client) batchErrors(ctx context.Context, reqs []*abstractions.RequestIn
 	return c.batchFailures(ctx, reqs, func(_ int, f failure) error { return f.explain(perm, nil) })
 }
 
-// batchFailures sends requests in $batch and returns each one's error: the batch's own when it
-// failed as a whole, else fail's wording of request k's refusal (nil where it succeeded).
+// batchFailures sends requests in $batch and returns each one's error: the batch's own for a
+// request that got no answer of its own (its $batch failed, or was cut short), else fail's
+// wording of request k's refusal (nil where it succeeded, even if a later $batch failed).
 func (c *Client) batchFailures(ctx context.Context, reqs []*abstractions.RequestInformation, fail func(k int, f failure) error) []error {
 	out := make([]error, len(reqs))
 	replies, err := c.batch(ctx, reqs)
 	for k := range out {
 		switch {
-		case err != nil:
+		case err != nil && (replies == nil || replies[k].status == 0):
 			out[k] = err
 		case !replies[k].ok():
 			out[k] = fail(k, replies[k].failure())
