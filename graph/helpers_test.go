@@ -116,6 +116,20 @@ func (e *env) outcomes() string {
 	return strings.Join(out, " ")
 }
 
+// intentsAndOK counts an action's intent records and its "ok" outcomes.
+func (e *env) intentsAndOK(action string) (intents, ok int) {
+	for _, r := range e.records() {
+		switch {
+		case r.Action != action:
+		case r.Event == "intent":
+			intents++
+		case r.Result == "ok":
+			ok++
+		}
+	}
+	return intents, ok
+}
+
 // logText is the audit log as written.
 func (e *env) logText() string {
 	raw, _ := os.ReadFile(e.log)

@@ -228,16 +228,7 @@ func TestBatchItemThrottlingIsAuditedOnce(t *testing.T) {
 	if n := e.srv.Count("DELETE", "/groups/*/members/*/$ref"); n != 2 {
 		t.Errorf("removal sent %d times, want 2", n)
 	}
-	var intents, outcomes int
-	for _, r := range e.records() {
-		if r.Action == "group.remove_member" {
-			if r.Event == "intent" {
-				intents++
-			} else if r.Result == "ok" {
-				outcomes++
-			}
-		}
-	}
+	intents, outcomes := e.intentsAndOK("group.remove_member")
 	if intents != 1 || outcomes != 1 {
 		t.Errorf("%d intents, %d ok outcomes; want 1 and 1", intents, outcomes)
 	}
