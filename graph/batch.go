@@ -80,6 +80,12 @@ func (c *Client) batch(ctx context.Context, reqs []*abstractions.RequestInformat
 		if len(again) == 0 {
 			break
 		}
+		if wait > c.timeout {
+			// Graph asks for a wait longer than --timeout, as the retry handler is told
+			// for a request on its own (graphHTTPClient): the items keep Graph's answer,
+			// throttled, the change not made, which is reported now.
+			break
+		}
 		if err := ctxsleep.Sleep(ctx, wait); err != nil {
 			return replies, err
 		}

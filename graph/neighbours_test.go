@@ -333,3 +333,22 @@ func TestConcurrentRunsOnOneTarget(t *testing.T) {
 		})
 	}
 }
+
+// A $batch item throttled with a Retry-After longer than --timeout is not waited for: the
+// same rule as for a request on its own. Graph's answer (throttled, not made) is reported at
+// once, naming the account, and recorded once.
+func TestBatchItemThrottledPastTimeout(t *testing.T) {
+	e := newEnv(t, envOptions{timeout: 3 * time.Second})
+	g, _ := e.client.ResolveGroup(e.ctx(), "VPN Users")
+	e.srv.Fail(graphtest.Fault{Method: "POST", Path: "/groups/*/members/$ref", Times: 1, Status: 429, RetryAfter: 30})
+	_, err := e.client.AddMember(e.ctx(), g, "asmith@corp.example.com")
+	if !errors.Is(err, graph.ErrThrottled) || !strings.Contains(err.Error(), "asmith@corp.example.com") {
+		t.Fatalf("err = %v, want throttled, naming asmith", err)
+	}
+	if n := e.srv.Count("POST", "/groups/*/members/$ref"); n != 1 {
+		t.Errorf("addition sent %d times, want 1", n)
+	}
+	if outs := e.outcomesOf("group.add_member"); len(outs) != 1 || outs[0].Result != "error" {
+		t.Errorf("outcomes = %+v, want one error", outs)
+	}
+}
