@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -173,10 +174,23 @@ func (c *Client) editLicenses(ctx context.Context, idents []string, skuName, usa
 			reqs[k] = ri
 		}
 		errs := c.changeAll(ctx, ops, func(ctx context.Context) []error {
-			return c.batchErrors(ctx, reqs, "LicenseAssignment.ReadWrite.All")
+			return c.batchFailures(ctx, reqs, func(_ int, f failure) error {
+				// Removed meanwhile (another technician, a second run at once): Graph
+				// answers 400 "User does not have a corresponding license." That is the
+				// state asked for, as "already has" is for an assignment.
+				if !add && f.status == 400 && strings.Contains(strings.ToLower(f.message), "does not have a corresponding license") {
+					return audit.Skipped("does not have " + s.PartNumber)
+				}
+				return f.explain("LicenseAssignment.ReadWrite.All", nil)
+			})
 		})
 		for k, e := range chunk {
 			o := directory.Outcome{User: e.r.user}
+			if errors.Is(errs[k], audit.ErrSkipped) {
+				o.Note = errs[k].Error()
+				results[e.i].Outcome = o
+				continue
+			}
 			if errs[k] != nil {
 				results[e.i].Outcome, results[e.i].Err = o, fmt.Errorf("%s %s %s: %w", verb, s.PartNumber, e.r.user.UserPrincipalName, errs[k])
 				continue
