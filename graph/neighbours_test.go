@@ -49,6 +49,12 @@ func helpdeskWrites() []helpdeskWrite {
 				return err
 			},
 			made: func(e *env) bool { return !e.srv.Tenant().User("jdoe@corp.example.com").AccountEnabled }},
+		{name: "enable", action: "user.enable", path: "/users/*", perm: "User.EnableDisableAccount.All", who: "bwayne@corp.example.com",
+			run: func(ctx context.Context, e *env) error {
+				_, err := e.client.SetEnabled(ctx, "bwayne@corp.example.com", true)
+				return err
+			},
+			made: func(e *env) bool { return e.srv.Tenant().User("bwayne@corp.example.com").AccountEnabled }},
 		{name: "reset-password", action: "user.reset_password", path: "/users/*", perm: "User-PasswordProfile.ReadWrite.All", who: "asmith@corp.example.com",
 			run: func(ctx context.Context, e *env) error {
 				_, err := e.client.ResetPassword(ctx, "asmith@corp.example.com", directory.ResetOptions{MustChange: true})
