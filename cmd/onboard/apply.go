@@ -82,16 +82,14 @@ domain's policy accepts, must-change at first logon, its groups, manager and (fo
 contractors) expiry. Rows run --parallel at a time; a failed row does not stop the others
 (exit 4).
 
-Initial passwords go to --credentials-out (mode 0600, appended to, written before each
-account is created so that none is ever lost; the last line for an account holds its
-password), never to the audit log; '-' prints them on stdout. Its lines carry the HR file's
-row, employee ID and run, and are in row order once the run ends. A line that an
-interrupted run left for an account it did not make (the audit log says so) is taken back
-by the next run. --results-out: one line per row.
+Initial passwords go to --credentials-out (mode 0600, appended to, each written before its
+account is created so that none is ever lost), never to the audit log; '-' prints them on
+stdout. Lines carry the HR file's row, employee ID and run, in row order once the run ends;
+the last line for an account holds its password (a re-run takes back the lines of
+interrupted runs that made nothing). --results-out: one line per row.
 
-When the HR file came from Excel or Windows (a byte-order mark, UTF-16 or Windows-1252),
-both files start with a UTF-8 byte-order mark too, so that Excel shows "Siobhán" and not
-"SiobhÃ¡n"; --excel or --excel=false overrides that.
+When the HR file came from Excel or Windows (a byte-order mark, UTF-16 or Windows-1252), both
+files start with a UTF-8 byte-order mark too, so Excel shows "Siobhán" (not "SiobhÃ¡n").
 
 Safe to re-run: rows whose employee ID already has an account are not created again, and
 their missing group memberships are added, so a run that was interrupted finishes the job.
@@ -139,6 +137,8 @@ edited, is too old, lacks approvals or the directory changed under a row (docs/p
 	cmd.Flags().StringVar(&opts.Plan, "plan", "", "apply this saved plan (onboard plan --out) exactly, instead of a CSV file")
 	cmd.Flags().BoolVar(&excel, "excel", false, "start --credentials-out and --results-out with a UTF-8 byte-order mark, for Excel (default: when the HR file came from Excel)")
 	cmd.Flags().DurationVar(&opts.SyncTimeout, "sync-timeout", -1, "entra.mode hybrid: how long to wait for Entra Connect (default: the template's entra.sync_timeout, else 10m)")
+	// -1 stands for "not given"; help shows the default in words above, not as "-1ns".
+	cmd.Flags().Lookup("sync-timeout").DefValue = "0s"
 	return cmd
 }
 
