@@ -46,7 +46,10 @@ func (r reply) failure() failure { return failureFromBody(r.status, r.body, r.he
 
 // batch sends requests in $batch requests of up to 20 and returns each one's reply, in order.
 // Items throttled with 429 (or 503/504) are sent again, in a later batch, after the longest
-// Retry-After among them. An error is returned only when a whole $batch failed.
+// Retry-After among them. An error is returned when a whole $batch failed, or when ctx ended
+// during a wait; the replies are returned with it, so that a change answered before that is
+// not taken for a failure: a request whose $batch got no answer has status 0, one still
+// waiting to be sent again keeps the 429 it got (not made).
 func (c *Client) batch(ctx context.Context, reqs []*abstractions.RequestInformation) ([]reply, error) {
 	replies := make([]reply, len(reqs))
 	pending := make([]int, len(reqs))
@@ -60,7 +63,10 @@ func (c *Client) batch(ctx context.Context, reqs []*abstractions.RequestInformat
 			chunk := pending[start:min(start+maxBatch, len(pending))]
 			got, err := c.sendBatch(ctx, reqs, chunk)
 			if err != nil {
-				return nil, err
+				for _, i := range chunk {
+					replies[i] = reply{} // sent, perhaps, and not answered
+				}
+				return replies, err
 			}
 			for k, i := range chunk {
 				r := got[k]
@@ -74,8 +80,14 @@ func (c *Client) batch(ctx context.Context, reqs []*abstractions.RequestInformat
 		if len(again) == 0 {
 			break
 		}
+		if wait > c.timeout {
+			// Graph asks for a wait longer than --timeout, as the retry handler is told
+			// for a request on its own (graphHTTPClient): the items keep Graph's answer,
+			// throttled, the change not made, which is reported now.
+			break
+		}
 		if err := ctxsleep.Sleep(ctx, wait); err != nil {
-			return nil, err
+			return replies, err
 		}
 		pending = again
 	}

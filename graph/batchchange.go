@@ -31,6 +31,9 @@ func (c *Client) changeAll(ctx context.Context, ops []audit.Operation, send func
 	var results []error
 	var nest func(ctx context.Context, i int)
 	nest = func(ctx context.Context, i int) {
+		if ops[i].Check == nil {
+			ops[i].Check = c.readBack(ops[i].Action, ops[i].Target, ops[i].Changes)
+		}
 		errs[i] = c.trail.Do(ctx, ops[i], func(ctx context.Context) error {
 			// send runs inside the innermost trail.Do, after every intent, so that no
 			// request can leave without its record (graph/audited_test.go checks this).
@@ -42,9 +45,12 @@ func (c *Client) changeAll(ctx context.Context, ops []audit.Operation, send func
 			if results == nil {
 				return errBatchNotSent
 			}
-			return results[i]
+			return noAnswer(results[i])
 		})
 	}
 	nest(ctx, 0)
+	for i := range ops {
+		c.settleEarlier(ctx, ops[i], errs[i])
+	}
 	return errs
 }

@@ -10,9 +10,16 @@ import (
 
 // change is the only way the Client modifies the directory: the trail records the intent,
 // runs apply (unless this is a dry run), and records the outcome.
+//
+// A request that got no answer is recorded "unknown", not "error", unless reading the object
+// back shows the change made (see noanswer.go); a change found already made, or made now,
+// settles the open intents of earlier runs for it.
 func (c *Client) change(ctx context.Context, action string, target audit.Target, changes []audit.Change, apply func(context.Context) error) error {
-	op := audit.Operation{Action: action, Directory: audit.DirectoryEntra, Server: c.server, Target: target, Changes: changes}
-	return c.trail.Do(ctx, op, apply)
+	op := audit.Operation{Action: action, Directory: audit.DirectoryEntra, Server: c.server, Target: target, Changes: changes,
+		Check: c.readBack(action, target, changes)}
+	err := c.trail.Do(ctx, op, func(ctx context.Context) error { return noAnswer(apply(ctx)) })
+	c.settleEarlier(ctx, op, err)
+	return err
 }
 
 // userTarget is how an account appears on audit records: by object id, named by its UPN.

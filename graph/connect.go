@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	abstractions "github.com/microsoft/kiota-abstractions-go"
@@ -55,6 +56,9 @@ type Client struct {
 
 	// requests counts the HTTP requests sent to Graph (retries included, sign-in excluded).
 	requests *atomic.Int64
+	// timeout is --timeout: each request's bound, and the longest wait for a throttled
+	// $batch item that adkit begins (see batch).
+	timeout time.Duration
 }
 
 // Connect builds the credential, signs in (so that a wrong secret is reported here, in
@@ -106,6 +110,7 @@ func Connect(ctx context.Context, cfg Config, trail *audit.Trail) (*Client, erro
 		server:   endpoint.Host,
 		identity: sign.identity,
 		requests: requests,
+		timeout:  cfg.timeout(),
 	}
 	if sign.source.person() {
 		// A technician signed in as themselves: audit records name them, not the tenant.

@@ -123,16 +123,7 @@ func TestMFAResetPhonesAlternateFirst(t *testing.T) {
 	if n := e.srv.Count("DELETE", "/users/*/authentication/methods/*"); n != 0 {
 		t.Errorf("%d DELETEs on /authentication/methods, which Graph does not have", n)
 	}
-	var intents, outcomes int
-	for _, r := range e.records() {
-		if r.Action == "user.remove_auth_method" {
-			if r.Event == "intent" {
-				intents++
-			} else if r.Result == "ok" {
-				outcomes++
-			}
-		}
-	}
+	intents, outcomes := e.intentsAndOK("user.remove_auth_method")
 	if intents != 2 || outcomes != 2 {
 		t.Errorf("audit: %d intents, %d ok outcomes, want 2 and 2", intents, outcomes)
 	}

@@ -17,16 +17,18 @@ import (
 
 // env is one test's tenant, client and audit log.
 type env struct {
-	t      *testing.T
-	srv    *graphtest.Server
-	client *graph.Client
-	log    string // audit log path
+	t       *testing.T
+	srv     *graphtest.Server
+	client  *graph.Client
+	log     string // audit log path
+	timeout time.Duration
 }
 
 type envOptions struct {
 	pageSize int
 	dryRun   bool
 	tenant   *graphtest.Tenant
+	timeout  time.Duration // --timeout: each request's bound; 0 is the default
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -39,21 +41,28 @@ func newEnv(t *testing.T, o envOptions) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, log: filepath.Join(t.TempDir(), "audit.jsonl")}
+	e := &env{t: t, srv: srv, log: filepath.Join(t.TempDir(), "audit.jsonl"), timeout: o.timeout}
+	e.connect(o.dryRun)
+	return e
+}
+
+// connect gives e a new client and trail on the same tenant and audit log: what a new run of
+// adkit (a new process) has.
+func (e *env) connect(dryRun bool) {
+	e.t.Helper()
 	trail := audit.NewTrail(audit.TrailOptions{
 		Sink:   audit.OpenFileLog(e.log),
-		Actor:  audit.Actor{OSUser: "tester", Host: "test", BindIdentity: "app:" + srv.ClientID()},
+		Actor:  audit.Actor{OSUser: "tester", Host: "test", BindIdentity: "app:" + e.srv.ClientID()},
 		Ticket: "INC-1",
-		DryRun: o.dryRun,
+		DryRun: dryRun,
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := graph.Connect(ctx, e.config(), trail)
 	if err != nil {
-		t.Fatalf("Connect: %v", err)
+		e.t.Fatalf("Connect: %v", err)
 	}
 	e.client = c
-	return e
 }
 
 // config is what the factory builds from AZURE_* for this server.
@@ -65,6 +74,7 @@ func (e *env) config() graph.Config {
 		ClientSecret:  secret.New(e.srv.ClientSecret()),
 		AuthorityHost: e.srv.URL(),
 		CAPool:        e.srv.CertPool(),
+		Timeout:       e.timeout,
 	}
 }
 
@@ -104,6 +114,20 @@ func (e *env) outcomes() string {
 		}
 	}
 	return strings.Join(out, " ")
+}
+
+// intentsAndOK counts an action's intent records and its "ok" outcomes.
+func (e *env) intentsAndOK(action string) (intents, ok int) {
+	for _, r := range e.records() {
+		switch {
+		case r.Action != action:
+		case r.Event == "intent":
+			intents++
+		case r.Result == "ok":
+			ok++
+		}
+	}
+	return intents, ok
 }
 
 // logText is the audit log as written.

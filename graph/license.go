@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -173,10 +174,23 @@ func (c *Client) editLicenses(ctx context.Context, idents []string, skuName, usa
 			reqs[k] = ri
 		}
 		errs := c.changeAll(ctx, ops, func(ctx context.Context) []error {
-			return c.batchErrors(ctx, reqs, "LicenseAssignment.ReadWrite.All")
+			return c.batchFailures(ctx, reqs, func(_ int, f failure) error {
+				// Removed meanwhile (another technician, a second run at once): Graph
+				// answers 400 "User does not have a corresponding license." That is the
+				// state asked for, as "already has" is for an assignment.
+				if !add && f.status == 400 && strings.Contains(strings.ToLower(f.message), "does not have a corresponding license") {
+					return audit.Skipped("does not have " + s.PartNumber)
+				}
+				return f.explain("LicenseAssignment.ReadWrite.All", nil)
+			})
 		})
 		for k, e := range chunk {
 			o := directory.Outcome{User: e.r.user}
+			if errors.Is(errs[k], audit.ErrSkipped) {
+				o.Note = errs[k].Error()
+				results[e.i].Outcome = o
+				continue
+			}
 			if errs[k] != nil {
 				results[e.i].Outcome, results[e.i].Err = o, fmt.Errorf("%s %s %s: %w", verb, s.PartNumber, e.r.user.UserPrincipalName, errs[k])
 				continue
@@ -239,14 +253,15 @@ func (c *Client) batchErrors(ctx context.Context, reqs []*abstractions.RequestIn
 	return c.batchFailures(ctx, reqs, func(_ int, f failure) error { return f.explain(perm, nil) })
 }
 
-// batchFailures sends requests in $batch and returns each one's error: the batch's own when it
-// failed as a whole, else fail's wording of request k's refusal (nil where it succeeded).
+// batchFailures sends requests in $batch and returns each one's error: the batch's own for a
+// request that got no answer of its own (its $batch failed, or was cut short), else fail's
+// wording of request k's refusal (nil where it succeeded, even if a later $batch failed).
 func (c *Client) batchFailures(ctx context.Context, reqs []*abstractions.RequestInformation, fail func(k int, f failure) error) []error {
 	out := make([]error, len(reqs))
 	replies, err := c.batch(ctx, reqs)
 	for k := range out {
 		switch {
-		case err != nil:
+		case err != nil && (replies == nil || replies[k].status == 0):
 			out[k] = err
 		case !replies[k].ok():
 			out[k] = fail(k, replies[k].failure())

@@ -3,6 +3,8 @@ package graph
 import (
 	"crypto/tls"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -43,7 +45,19 @@ func graphHTTPClient(cfg Config, base http.RoundTripper) *http.Client {
 		MaxRetries: 3,
 		// Retry on 429, 503 and 504 (the handler's own list), waiting as long as Retry-After
 		// says, or backing off exponentially when it says nothing.
+		//
+		// A wait that would outlast --timeout (the request's deadline) is not begun: the
+		// handler would sleep until the deadline and return "context deadline exceeded", and
+		// Graph's own answer, 429 "throttled", the change not made, would be lost for a
+		// request that seems unanswered.
 		ShouldRetry: func(delay time.Duration, attempt int, req *http.Request, resp *http.Response) bool {
+			if deadline, ok := req.Context().Deadline(); ok && time.Now().Add(retryWait(resp.Header.Get("Retry-After"))).After(deadline) {
+				if cfg.Debug != nil {
+					cfg.Debug("graph: %s %s: %d, Retry-After %q would outlast --timeout: not retried", req.Method, req.URL.Path,
+						resp.StatusCode, resp.Header.Get("Retry-After"))
+				}
+				return false
+			}
 			if cfg.Debug != nil {
 				cfg.Debug("graph: %s %s: %d %s, retry %d (Retry-After: %q)", req.Method, req.URL.Path, resp.StatusCode,
 					http.StatusText(resp.StatusCode), attempt+1, resp.Header.Get("Retry-After"))
@@ -64,6 +78,15 @@ func graphHTTPClient(cfg Config, base http.RoundTripper) *http.Client {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Timeout:       cfg.timeout(),
 	}
+}
+
+// retryWait is the wait a Retry-After header asks for, in seconds (the form Graph sends:
+// learn.microsoft.com/graph/throttling); without one, the handler's first back-off (3s).
+func retryWait(h string) time.Duration {
+	if s, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	return 3 * time.Second
 }
 
 // debugTransport logs each request's method, URL and status for -v. Headers (the bearer

@@ -39,10 +39,12 @@ func server(ts *testscript.TestScript) *graphtest.Server {
 //	                                  With audit it serves graphtest.AuditTenant
 //	graph-server permissions PERM...  grant the app only these Graph permissions
 //	graph-server p2 on|off            whether the tenant holds an Entra ID P2 licence (PIM)
-//	graph-server fail METHOD PATH TIMES STATUS [RETRY_AFTER] [single] [alternate]
+//	graph-server fail METHOD PATH TIMES STATUS [RETRY_AFTER] [single] [alternate] [noanswer] [skip=N]
 //	                                  METHOD WRITE: any write; PATH -: any path; single: only
 //	                                  requests on the wire, not $batch items; alternate: every
-//	                                  other matching request goes through (graphtest.Fault)
+//	                                  other matching request goes through; noanswer: the request
+//	                                  is served and its answer never sent; skip=N: the first N
+//	                                  matching requests go through (graphtest.Fault)
 //	graph-server token-lifetime D     access tokens issued from now on last D (e.g. 4m: MSAL
 //	                                  renews a token 5 minutes early, so 4m is stale at once)
 //	graph-server grants TYPE MIN      the token service granted at least MIN tokens of grant_type
@@ -124,8 +126,14 @@ func graphServerCmd(ts *testscript.TestScript, neg bool, args []string) {
 				f.Single = true
 			case "alternate":
 				f.Alternate = true
+			case "noanswer":
+				f.NoAnswer = true
 			default:
-				ts.Fatalf("graph-server fail: unknown option %q (single, alternate)", a)
+				if n, ok := strings.CutPrefix(a, "skip="); ok {
+					f.Skip = atoi(ts, n)
+					continue
+				}
+				ts.Fatalf("graph-server fail: unknown option %q (single, alternate, noanswer, skip=N)", a)
 			}
 		}
 		server(ts).Fail(f)

@@ -22,6 +22,9 @@ type Fault struct {
 	// each request throttled once goes through when it is sent again. Times counts the
 	// requests answered with the fault.
 	Alternate bool
+	// Skip lets the first Skip matching requests through before the fault applies: the
+	// $batch that adds a member, after the $batch that looked the member up.
+	Skip int
 	// RetryAfter, in seconds, is sent as the Retry-After header when positive.
 	RetryAfter int
 	// Code and Message fill the OData error body; defaults suit the status. On the token
@@ -29,6 +32,13 @@ type Fault struct {
 	// and "error_description").
 	Code    string
 	Message string
+	// NoAnswer serves the request (the change is made) and then sends nothing back: the
+	// connection stays open until the client gives up (its timeout, or Ctrl-C) and is then
+	// dropped. That is a lost answer, not one of Graph's documented error responses, so no
+	// body is invented for it: the client must not take the silence for a refusal. Status is
+	// ignored. Requests inside a $batch cannot lose their answer alone: put the fault on
+	// "/$batch" (every item of it is served, the batch's answer is lost).
+	NoAnswer bool
 }
 
 // AnyWrite, as a Fault's Method, matches every write: POST, PATCH, PUT and DELETE.
@@ -67,7 +77,10 @@ func (fs *faults) take(method, path string, where int) *Fault {
 			continue
 		}
 		f.seen++
-		if f.Alternate && f.seen%2 == 0 {
+		if f.seen <= f.Skip {
+			continue // let through; the next fault may still match
+		}
+		if f.Alternate && (f.seen-f.Skip)%2 == 0 {
 			return nil // this one goes through
 		}
 		f.Times--

@@ -76,6 +76,9 @@ type Server struct {
 
 	syncMu    sync.Mutex
 	connector *Connector
+
+	closing   chan struct{} // closed by Close: ends the waits of NoAnswer faults
+	closeOnce sync.Once
 }
 
 // New starts a server on a loopback port. Close it when done.
@@ -101,7 +104,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{certs: c, opts: opts, tenant: t, now: now}
+	s := &Server{certs: c, opts: opts, tenant: t, now: now, closing: make(chan struct{})}
 	s.auth.tokens = map[string]principal{}
 	s.auth.deviceCodes = map[string]bool{}
 	s.auth.refresh = map[string]refreshGrant{}
@@ -117,7 +120,20 @@ func New(opts Options) (*Server, error) {
 }
 
 // Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closing) })
+	s.srv.Close()
+}
+
+// withholdAnswer keeps a request waiting until the client hangs up (or the server closes),
+// then drops the connection without a response (Fault.NoAnswer).
+func (s *Server) withholdAnswer(r *http.Request) {
+	select {
+	case <-r.Context().Done():
+	case <-s.closing:
+	}
+	panic(http.ErrAbortHandler) // net/http closes the connection without logging a panic
+}
 
 // URL is the server's root, https://localhost:PORT: the value for AZURE_AUTHORITY_HOST.
 func (s *Server) URL() string { return s.base }
@@ -187,7 +203,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		// error before it looks at anything else. The log keeps the raw bytes.
 		resp = errorResponse(400, "BadRequest", "The request body could not be read: "+err.Error()+".")
 	case api:
-		if f := s.faults.take(r.Method, entry.Path, onWire); f != nil {
+		if f := s.faults.take(r.Method, entry.Path, onWire); f != nil && f.NoAnswer {
+			if p, ok := s.authenticate(r); ok {
+				s.serveAPI(&apiRequest{method: r.Method, path: entry.Path, query: r.URL.Query(), header: r.Header, body: body, who: p})
+			}
+			s.log.add(entry) // Status 0: no answer was sent
+			s.withholdAnswer(r)
+			return
+		} else if f != nil {
 			resp.status, resp.headers, resp.body = f.response()
 		} else if p, ok := s.authenticate(r); !ok {
 			resp = p.failure

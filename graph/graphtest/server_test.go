@@ -640,6 +640,34 @@ func TestFaultsForSingleWrites(t *testing.T) {
 	}
 }
 
+// Skip lets the first matching requests through; NoAnswer makes the change and sends nothing
+// back: the client's own deadline ends the wait, and the connection is dropped.
+func TestFaultSkipAndNoAnswer(t *testing.T) {
+	s := start(t, Options{})
+	tok := appToken(t, s)
+	s.Fail(Fault{Method: "PATCH", Path: "/users/*", Skip: 1, Times: 1, NoAnswer: true})
+	if r := call(t, s, tok, "PATCH", "/users/jdoe@corp.example.com", map[string]any{"jobTitle": "first"}); r.status != 204 {
+		t.Fatalf("skipped PATCH: %d", r.status)
+	}
+	body, _ := json.Marshal(map[string]any{"jobTitle": "second"})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "PATCH", s.GraphURL()+"/users/jdoe@corp.example.com", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.HTTPClient().Do(req)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("an answer came: %d", resp.StatusCode)
+	}
+	if got := s.Tenant().User("jdoe@corp.example.com").JobTitle; got != "second" {
+		t.Errorf("jobTitle = %q: the unanswered PATCH must still be made", got)
+	}
+	if r := call(t, s, tok, "PATCH", "/users/jdoe@corp.example.com", map[string]any{"jobTitle": "third"}); r.status != 204 {
+		t.Errorf("after the fault: %d", r.status)
+	}
+}
+
 // A batched write without a body or without Content-Type fails the whole $batch as Graph
 // does; DELETE needs neither; {} with Content-Type is accepted.
 func TestBatchedWriteNeedsBodyAndContentType(t *testing.T) {

@@ -1,0 +1,138 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"syscall"
+	"time"
+
+	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/internal/directory"
+)
+
+// A write whose request got no answer — Ctrl-C, --timeout, a connection lost — may or may not
+// have been made by Graph. The audit log must not call it "error" (the spec: the result is
+// "unknown", settled by reading the object back or by a later run), so the write's error is
+// marked audit.ErrNoAnswer here; the trail then reads the object back where adkit knows how
+// (readBack), and a later run that finds the change made settles the open intent
+// (settleEarlier). The same rules as the AD client's (ad/readback.go), in Graph's terms.
+
+// noAnswerError is a write that got no answer from Graph.
+type noAnswerError struct {
+	err         error
+	interrupted bool // Ctrl-C (the context was cancelled), not a timeout or a lost connection
+}
+
+func (e *noAnswerError) Error() string {
+	if e.interrupted {
+		return "interrupted while the request was under way"
+	}
+	return "no answer from Graph: " + e.err.Error()
+}
+
+func (e *noAnswerError) Unwrap() []error {
+	if e.interrupted {
+		return []error{audit.ErrNoAnswer, directory.ErrUnreachable, context.Canceled, e.err}
+	}
+	return []error{audit.ErrNoAnswer, directory.ErrUnreachable, e.err}
+}
+
+// noAnswer marks a write's error that means the request may have reached Graph without an
+// answer coming back. Graph's own answers (refusals, throttling) and failures to connect at
+// all (nothing was sent) pass through unchanged.
+func noAnswer(err error) error {
+	if err == nil || errors.Is(err, audit.ErrNoAnswer) {
+		return err
+	}
+	var re *RefusedError
+	if _, answered := asFailure(err); answered || errors.As(err, &re) {
+		return err
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return err // the connection was never made: nothing was sent
+	}
+	var netErr net.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return &noAnswerError{err: err, interrupted: true}
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout(),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
+		return &noAnswerError{err: err}
+	}
+	return err
+}
+
+// readBackTimeout bounds reading a change back after its answer was lost: the technician has
+// pressed Ctrl-C, or Graph has just failed to answer, so this must not keep them long.
+const readBackTimeout = 5 * time.Second
+
+// readBack returns how to tell whether a change of this kind is in the tenant, or nil for the
+// changes Graph does not let adkit read back plainly (a password, a session revocation). A
+// change not found made stays "unknown": Graph may still be applying it.
+func (c *Client) readBack(action string, tgt audit.Target, changes []audit.Change) func(context.Context) (bool, error) {
+	if tgt.ID == "" || len(changes) == 0 {
+		return nil
+	}
+	switch action {
+	case "user.enable", "user.disable":
+		want := action == "user.enable"
+		return func(ctx context.Context) (bool, error) {
+			ctx, cancel := context.WithTimeout(ctx, readBackTimeout)
+			defer cancel()
+			m, err := c.findUser(ctx, tgt.ID, []string{"id", "accountEnabled"})
+			if err != nil {
+				return false, fmt.Errorf("read back %s: %w", tgt.Name, err)
+			}
+			return m.GetAccountEnabled() != nil && *m.GetAccountEnabled() == want, nil
+		}
+	}
+	return nil
+}
+
+// settleEarlier writes the missing outcome of earlier runs' intents for the change this run
+// found made (skipped: "ok", settled later) or has just made itself (made: the earlier
+// request was not made, "skipped", settled later): same action, same object id and the same
+// first change (the group, the licence). A failure to write a settling record leaves those
+// intents open ('log verify' lists them); it does not fail this change, which is recorded.
+func (c *Client) settleEarlier(ctx context.Context, op audit.Operation, err error) {
+	if c.DryRun() || op.Target.ID == "" || !checkedFirst[op.Action] {
+		return
+	}
+	settle, note := c.trail.SupersedeEarlier, "not made by that request: a later run made the change"
+	switch {
+	case errors.Is(err, audit.ErrSkipped):
+		settle, note = c.trail.SettleEarlier, "a later run found it already done ("+err.Error()+")"
+	case err != nil:
+		return
+	}
+	key := firstChange(op.Changes)
+	_, _ = settle(ctx, func(r audit.Record) bool {
+		return r.Action == op.Action && r.Directory == audit.DirectoryEntra && r.Target.ID == op.Target.ID &&
+			firstChange(r.Changes) == key
+	}, note)
+}
+
+// checkedFirst are the changes adkit makes only after finding them not made (or that Graph
+// refuses to make twice): one made now means an earlier request without an answer was not
+// made. A session revocation or a password reset is made again by every run, so nothing
+// can be said of an earlier one.
+var checkedFirst = map[string]bool{
+	"user.enable": true, "user.disable": true, "group.add_member": true, "group.remove_member": true,
+	"user.assign_license": true, "user.remove_license": true,
+}
+
+// firstChange names a change by its first attribute and value: "group=VPN Users (id)".
+func firstChange(cs []audit.Change) string {
+	if len(cs) == 0 {
+		return ""
+	}
+	v := cs[0].After
+	if v == nil {
+		v = cs[0].Before
+	}
+	return fmt.Sprintf("%s=%v", cs[0].Attribute, v)
+}
