@@ -70,10 +70,11 @@ func noAnswer(err error) error {
 // pressed Ctrl-C, or Graph has just failed to answer, so this must not keep them long.
 const readBackTimeout = 5 * time.Second
 
-// readBack returns how to tell whether a change of this kind is in the tenant, or nil for the
-// changes Graph does not let adkit read back plainly (a password, a session revocation). A
-// change not found made stays "unknown": Graph may still be applying it.
-func (c *Client) readBack(action string, tgt audit.Target, changes []audit.Change) func(context.Context) (bool, error) {
+// readBack returns how to tell whether a change of this kind is in the tenant, or nil when
+// adkit cannot tell. A password reset or a session revocation is told by the time Graph
+// stamps on the account (stamp.go), compared with sent, when the request went out. A change
+// not found made stays "unknown": Graph may still be applying it.
+func (c *Client) readBack(action string, tgt audit.Target, changes []audit.Change, sent *time.Time) func(context.Context) (bool, error) {
 	if tgt.ID == "" || len(changes) == 0 {
 		return nil
 	}
@@ -89,6 +90,8 @@ func (c *Client) readBack(action string, tgt audit.Target, changes []audit.Chang
 			}
 			return m.GetAccountEnabled() != nil && *m.GetAccountEnabled() == want, nil
 		}
+	case "user.reset_password", "user.revoke_sessions":
+		return c.readBackStamp(action, tgt, changes, sent)
 	}
 	return nil
 }
@@ -119,7 +122,8 @@ func (c *Client) settleEarlier(ctx context.Context, op audit.Operation, err erro
 // checkedFirst are the changes adkit makes only after finding them not made (or that Graph
 // refuses to make twice): one made now means an earlier request without an answer was not
 // made. A session revocation or a password reset is made again by every run, so nothing
-// can be said of an earlier one.
+// can be said of an earlier one from this run's own change: settleStamped settles those
+// from Graph's stamp before this run's change.
 var checkedFirst = map[string]bool{
 	"user.enable": true, "user.disable": true, "group.add_member": true, "group.remove_member": true,
 	"user.assign_license": true, "user.remove_license": true,
