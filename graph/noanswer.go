@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -92,6 +94,28 @@ func (c *Client) readBack(action string, tgt audit.Target, changes []audit.Chang
 		}
 	case "user.reset_password", "user.revoke_sessions":
 		return c.readBackStamp(action, tgt, changes, sent)
+	case "user.risk_confirm_safe", "user.risk_dismiss":
+		want := fmt.Sprint(changes[0].After) // riskState: confirmedSafe or dismissed
+		return func(ctx context.Context) (bool, error) {
+			ctx, cancel := context.WithTimeout(ctx, readBackTimeout)
+			defer cancel()
+			r, err := c.userRisk(ctx, tgt.ID)
+			if err != nil {
+				return false, fmt.Errorf("read back %s: %w", tgt.Name, err)
+			}
+			return r.State == want, nil
+		}
+	case "user.remove_auth_method":
+		id := methodIDOf(changes)
+		return func(ctx context.Context) (bool, error) {
+			ctx, cancel := context.WithTimeout(ctx, readBackTimeout)
+			defer cancel()
+			ms, err := c.authMethods(ctx, &directory.User{ID: tgt.ID, UserPrincipalName: tgt.Name})
+			if err != nil {
+				return false, fmt.Errorf("read back %s: %w", tgt.Name, err)
+			}
+			return id != "" && !slices.ContainsFunc(ms, func(m directory.AuthMethod) bool { return m.ID == id }), nil
+		}
 	}
 	return nil
 }
@@ -127,6 +151,20 @@ func (c *Client) settleEarlier(ctx context.Context, op audit.Operation, err erro
 var checkedFirst = map[string]bool{
 	"user.enable": true, "user.disable": true, "group.add_member": true, "group.remove_member": true,
 	"user.assign_license": true, "user.remove_license": true,
+	"user.risk_confirm_safe": true, "user.risk_dismiss": true, // skipped when not at risk
+}
+
+// methodIDOf is the id of the method a user.remove_auth_method change removes: its before
+// value reads "<label> id <id>" (RemoveMethods).
+func methodIDOf(changes []audit.Change) string {
+	if len(changes) == 0 {
+		return ""
+	}
+	s, _ := changes[0].Before.(string)
+	if i := strings.LastIndex(s, " id "); i >= 0 {
+		return s[i+len(" id "):]
+	}
+	return ""
 }
 
 // firstChange names a change by its first attribute and value: "group=VPN Users (id)".
