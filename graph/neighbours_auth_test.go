@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/adkit-dev/adkit/audit"
-	"github.com/adkit-dev/adkit/graph"
 	"github.com/adkit-dev/adkit/graph/graphtest"
 	"github.com/adkit-dev/adkit/internal/directory"
 )
@@ -86,18 +85,8 @@ func authWrites() []authWrite {
 func TestAuthWriteRefusedForPermission(t *testing.T) {
 	for _, w := range authWrites() {
 		t.Run(w.name, func(t *testing.T) {
-			e := newEnv(t, envOptions{})
-			e.srv.Fail(graphtest.Fault{Method: graphtest.AnyWrite, Path: w.path, Times: 1, Status: 403})
-			err := w.run(e.ctx(), e, w.who)
-			if !errors.Is(err, graph.ErrPermission) || !strings.Contains(err.Error(), w.perm) || !strings.Contains(err.Error(), w.who) {
-				t.Errorf("err = %v, want ErrPermission naming %s and %s", err, w.who, w.perm)
-			}
-			if w.made(e) {
-				t.Error("the change was made")
-			}
-			if outs := e.outcomesOf(w.action); len(outs) != 1 || outs[0].Result != "error" || !strings.Contains(outs[0].Error, w.perm) {
-				t.Errorf("outcomes = %+v, want one error naming %s", outs, w.perm)
-			}
+			run := func(ctx context.Context, e *env) error { return w.run(ctx, e, w.who) }
+			testRefusedForPermission(t, w.action, w.path, w.perm, w.who, run, w.made)
 		})
 	}
 }
