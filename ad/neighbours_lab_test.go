@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/audit"
@@ -296,6 +297,46 @@ func TestInterruptBeforeTheWriteLeavesNoContradiction(t *testing.T) {
 	admin, _, _ := parallelLab(t)
 	gname, gdn := nbadGroup(t, admin)
 	resetPW := testPassword()
+	// The group and computer rows act on an object of their own, which their setup makes and
+	// names here (the rows run one after the other), with what the check compares against.
+	var obj, was string
+	var snap *directory.GroupSnapshot
+	ownGroup := func(t *testing.T) string {
+		obj = labtest.UniqueName("nbad2g")
+		return newLabGroup(t, admin, "", obj, obj, "")
+	}
+	ownComputer := func(t *testing.T) *directory.Computer {
+		pc := newLabComputer(t, admin, workstationsOU(admin), nil)
+		obj = pc.Name
+		return pc
+	}
+	// newGroupAt is a group adkit is to create at CN=obj in OU=Groups: deleted at cleanup.
+	newGroupAt := func(t *testing.T) {
+		obj = labtest.UniqueName("nbad2n")
+		dn := "CN=" + obj + "," + groupsOU(admin)
+		t.Cleanup(func() { _ = admin.DeleteForTest(context.Background(), dn) })
+	}
+	groupThere := func(t *testing.T) bool {
+		_, err := admin.ResolveGroup(context.Background(), obj)
+		if err != nil && !errors.Is(err, directory.ErrNotFound) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	computer := func(t *testing.T) *directory.Computer {
+		pc, err := admin.Computer(context.Background(), obj)
+		if err != nil && !errors.Is(err, directory.ErrNotFound) {
+			t.Fatal(err)
+		}
+		return pc
+	}
+	attr := func(t *testing.T, dn, name string) string {
+		v, err := admin.ReadAttributeForTest(context.Background(), dn, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
 
 	cases := []struct {
 		action string
@@ -373,9 +414,110 @@ func TestInterruptBeforeTheWriteLeavesNoContradiction(t *testing.T) {
 			func(t *testing.T, u *directory.User) bool {
 				return strings.HasSuffix(strings.ToLower(readUser(t, admin, u.SAMAccountName).DN), strings.ToLower(","+salesOU(admin)))
 			}},
+		{"user.create (outside onboarding)", func(t *testing.T, u *directory.User) { obj = labtest.UniqueName("nbad2u"); deleteUserAtCleanup(t, admin, obj) },
+			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
+				_, err := c.CreateUser(ctx, directory.NewUser{GivenName: "Cora", Surname: obj, SAMAccountName: obj, OU: staffOU(admin)})
+				return err
+			},
+			func(t *testing.T, u *directory.User) bool {
+				_, err := admin.User(context.Background(), obj)
+				return err == nil
+			}},
+		{"group.create", func(t *testing.T, u *directory.User) { newGroupAt(t) },
+			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
+				_, err := c.CreateGroup(ctx, directory.NewGroup{Name: obj, OU: groupsOU(admin)})
+				return err
+			},
+			func(t *testing.T, u *directory.User) bool { return groupThere(t) }},
+		{"group.update", func(t *testing.T, u *directory.User) { was = ownGroup(t) },
+			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
+				d := "Interrupted"
+				_, err := c.UpdateGroup(ctx, obj, directory.GroupUpdate{Description: &d})
+				return err
+			},
+			func(t *testing.T, u *directory.User) bool { return attr(t, was, "description") == "Interrupted" }},
+		{"group.delete", func(t *testing.T, u *directory.User) { ownGroup(t) },
+			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
+				s, err := c.SnapshotGroup(ctx, obj)
+				if err != nil {
+					return err
+				}
+				_, err = c.DeleteGroup(ctx, s, false, "")
+				return err
+			},
+			func(t *testing.T, u *directory.User) bool { return !groupThere(t) }},
+		// restore: the group (with the account as its member) is deleted after its snapshot;
+		// the interrupt lands on the restore's first change, the group's creation.
+		{"group.create (restore)", func(t *testing.T, u *directory.User) {
+			dn := ownGroup(t)
+			if _, err := admin.AddMember(context.Background(), groupRef(t, admin, obj), u.SAMAccountName); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			if snap, err = admin.SnapshotGroup(context.Background(), obj); err != nil {
+				t.Fatal(err)
+			}
+			if err := admin.DeleteForTest(context.Background(), dn); err != nil {
+				t.Fatal(err)
+			}
+		},
+			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
+				_, err := c.RestoreGroup(ctx, snap, "")
+				return err
+			},
+			func(t *testing.T, u *directory.User) bool { return groupThere(t) && inGroup(t, admin, u.SAMAccountName, snap.DN) }},
+		{"group.add_member (sync)", func(t *testing.T, u *directory.User) { was = ownGroup(t) },
+			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
+				plan, err := c.PlanGroupSync(ctx, obj, []string{u.SAMAccountName})
+				if err != nil {
+					return err
+				}
+				for _, s := range append(plan.Add, plan.Remove...) {
+					if _, err := c.ApplySyncStep(ctx, plan.Group, s); err != nil {
+						return err
+					}
+				}
+				return nil
+			},
+			func(t *testing.T, u *directory.User) bool { return inGroup(t, admin, u.SAMAccountName, was) }},
+		{"computer.enable", func(t *testing.T, u *directory.User) {
+			ownComputer(t)
+			if _, err := admin.SetComputerEnabled(context.Background(), obj, false); err != nil {
+				t.Fatal(err)
+			}
+		},
+			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
+				_, err := c.SetComputerEnabled(ctx, obj, true)
+				return err
+			},
+			func(t *testing.T, u *directory.User) bool { return computer(t).Enabled }},
+		{"computer.move", func(t *testing.T, u *directory.User) { ownComputer(t) },
+			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
+				_, err := c.MoveComputer(ctx, obj, serversOU(admin))
+				return err
+			},
+			func(t *testing.T, u *directory.User) bool {
+				return strings.HasSuffix(strings.ToLower(computer(t).DN), strings.ToLower(","+serversOU(admin)))
+			}},
+		// reset: a computer's password cannot be read; its pwdLastSet says whether it was set.
+		{"computer.reset_password", func(t *testing.T, u *directory.User) { was = attr(t, ownComputer(t).DN, "pwdLastSet") },
+			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
+				_, err := c.ResetComputerPassword(ctx, obj)
+				return err
+			},
+			func(t *testing.T, u *directory.User) bool { return attr(t, computer(t).DN, "pwdLastSet") != was }},
+		{"computer.delete", func(t *testing.T, u *directory.User) { ownComputer(t) },
+			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
+				_, _, err := c.DeleteComputer(ctx, obj, directory.DeleteComputerOptions{
+					Save: func(*directory.ComputerSnapshot) error { return nil }, Now: time.Now()})
+				return err
+			},
+			func(t *testing.T, u *directory.User) bool { return computer(t) == nil }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.action, func(t *testing.T) {
+			// "group.create (restore)": the action recorded, then the command when another.
+			tc.action, _, _ = strings.Cut(tc.action, " ")
 			u := nbadUser(t, admin, staffOU(admin))
 			if tc.setup != nil {
 				tc.setup(t, u)
