@@ -414,7 +414,10 @@ func TestInterruptBeforeTheWriteLeavesNoContradiction(t *testing.T) {
 			func(t *testing.T, u *directory.User) bool {
 				return strings.HasSuffix(strings.ToLower(readUser(t, admin, u.SAMAccountName).DN), strings.ToLower(","+salesOU(admin)))
 			}},
-		{"user.create (outside onboarding)", func(t *testing.T, u *directory.User) { obj = labtest.UniqueName("nbad2u"); deleteUserAtCleanup(t, admin, obj) },
+		{"user.create (outside onboarding)", func(t *testing.T, u *directory.User) {
+			obj = labtest.UniqueName("nbad2u")
+			deleteUserAtCleanup(t, admin, obj)
+		},
 			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
 				_, err := c.CreateUser(ctx, directory.NewUser{GivenName: "Cora", Surname: obj, SAMAccountName: obj, OU: staffOU(admin)})
 				return err
@@ -465,7 +468,9 @@ func TestInterruptBeforeTheWriteLeavesNoContradiction(t *testing.T) {
 				_, err := c.RestoreGroup(ctx, snap, "")
 				return err
 			},
-			func(t *testing.T, u *directory.User) bool { return groupThere(t) && inGroup(t, admin, u.SAMAccountName, snap.DN) }},
+			func(t *testing.T, u *directory.User) bool {
+				return groupThere(t) && inGroup(t, admin, u.SAMAccountName, snap.DN)
+			}},
 		{"group.add_member (sync)", func(t *testing.T, u *directory.User) { was = ownGroup(t) },
 			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
 				plan, err := c.PlanGroupSync(ctx, obj, []string{u.SAMAccountName})
