@@ -130,7 +130,8 @@ func TestDelegatedHelpdeskRefusalsNameTheAccountAndChangeNothing(t *testing.T) {
 
 // twoRuns returns two Clients that write to one audit log, as two adkit processes started by
 // two technicians on one machine would; each waits, after recording its intent, until the
-// other has recorded its own, so both have looked at the object before either writes.
+// other has recorded its own, so both have looked at the object before either writes (at
+// each run's first change).
 func twoRuns(t *testing.T) (a, b *ad.Client, logPath string) {
 	t.Helper()
 	_, logPath = labtest.Trail(t, false)
@@ -140,9 +141,13 @@ func twoRuns(t *testing.T) (a, b *ad.Client, logPath string) {
 	a, b = run(), run()
 	var both sync.WaitGroup
 	both.Add(2)
-	meet := func() { both.Done(); both.Wait() }
-	a.BeforeWriteForTest(meet)
-	b.BeforeWriteForTest(meet)
+	// Only at a run's first change: a restore goes on to add members, each a change.
+	meet := func() func() {
+		var once sync.Once
+		return func() { once.Do(func() { both.Done(); both.Wait() }) }
+	}
+	a.BeforeWriteForTest(meet())
+	b.BeforeWriteForTest(meet())
 	return a, b, logPath
 }
 
@@ -285,6 +290,154 @@ func TestTwoRunsAtOnceOnOneAccount(t *testing.T) {
 		check(t, logPath, "user.move", errA, errB)
 		if got := readUser(t, admin, u.SAMAccountName); !strings.HasSuffix(strings.ToLower(got.DN), strings.ToLower(","+salesOU(admin))) {
 			t.Errorf("after two moves the account is at %s", got.DN)
+		}
+	})
+
+	// Groups and computers: each run is given the object by name, as on the command line.
+	group := func(t *testing.T, name string) bool {
+		_, err := admin.ResolveGroup(ctx, name)
+		if err != nil && !errors.Is(err, directory.ErrNotFound) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	computer := func(t *testing.T, name string) *directory.Computer {
+		pc, err := admin.Computer(ctx, name)
+		if err != nil && !errors.Is(err, directory.ErrNotFound) {
+			t.Fatal(err)
+		}
+		return pc
+	}
+	t.Run("group create", func(t *testing.T) {
+		name := labtest.UniqueName("nbad2n")
+		t.Cleanup(func() { _ = admin.DeleteForTest(context.Background(), "CN="+name+","+groupsOU(admin)) })
+		a, b, logPath := twoRuns(t)
+		errA, errB := atOnce(a, b, func(c *ad.Client) error {
+			_, err := c.CreateGroup(ctx, directory.NewGroup{Name: name, OU: groupsOU(admin), Description: "two runs"})
+			return err
+		})
+		check(t, logPath, "group.create", errA, errB)
+		if !group(t, name) {
+			t.Error("no group after two creates")
+		}
+	})
+	t.Run("group set", func(t *testing.T) {
+		name, dn := nbadGroup(t, admin)
+		a, b, logPath := twoRuns(t)
+		errA, errB := atOnce(a, b, func(c *ad.Client) error {
+			d := "two runs"
+			_, err := c.UpdateGroup(ctx, name, directory.GroupUpdate{Description: &d})
+			return err
+		})
+		check(t, logPath, "group.update", errA, errB)
+		if d, _ := admin.ReadAttributeForTest(ctx, dn, "description"); d != "two runs" {
+			t.Errorf("description after two runs: %q", d)
+		}
+	})
+	t.Run("group delete", func(t *testing.T) {
+		name, _ := nbadGroup(t, admin)
+		a, b, logPath := twoRuns(t)
+		errA, errB := atOnce(a, b, func(c *ad.Client) error {
+			snap, err := c.SnapshotGroup(ctx, name)
+			if err == nil {
+				_, err = c.DeleteGroup(ctx, snap, false, "")
+			}
+			return err
+		})
+		check(t, logPath, "group.delete", errA, errB)
+		if group(t, name) {
+			t.Error("the group is still there after two deletes")
+		}
+	})
+	t.Run("group restore", func(t *testing.T) {
+		u := nbadUser(t, admin, staffOU(admin))
+		name, dn := nbadGroup(t, admin)
+		if _, err := admin.AddMember(ctx, groupRef(t, admin, name), u.SAMAccountName); err != nil {
+			t.Fatal(err)
+		}
+		snap, err := admin.SnapshotGroup(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := admin.DeleteForTest(ctx, dn); err != nil {
+			t.Fatal(err)
+		}
+		a, b, logPath := twoRuns(t)
+		errA, errB := atOnce(a, b, func(c *ad.Client) error { _, err := c.RestoreGroup(ctx, snap, ""); return err })
+		check(t, logPath, "group.create", errA, errB)
+		if !group(t, name) || !inGroup(t, admin, u.SAMAccountName, dn) {
+			t.Error("after two restores the group is not there with its member")
+		}
+	})
+	t.Run("group sync", func(t *testing.T) {
+		u := nbadUser(t, admin, staffOU(admin))
+		name, dn := nbadGroup(t, admin)
+		a, b, logPath := twoRuns(t)
+		errA, errB := atOnce(a, b, func(c *ad.Client) error {
+			plan, err := c.PlanGroupSync(ctx, name, []string{u.SAMAccountName})
+			if err != nil {
+				return err
+			}
+			for _, s := range append(plan.Add, plan.Remove...) {
+				if _, err := c.ApplySyncStep(ctx, plan.Group, s); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		check(t, logPath, "group.add_member", errA, errB)
+		if !inGroup(t, admin, u.SAMAccountName, dn) {
+			t.Error("not a member after two syncs")
+		}
+	})
+	for _, enable := range []bool{false, true} {
+		action := map[bool]string{false: "computer.disable", true: "computer.enable"}[enable]
+		t.Run(action, func(t *testing.T) {
+			pc := newLabComputer(t, admin, workstationsOU(admin), nil)
+			if enable {
+				if _, err := admin.SetComputerEnabled(ctx, pc.Name, false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			a, b, logPath := twoRuns(t)
+			errA, errB := atOnce(a, b, func(c *ad.Client) error { _, err := c.SetComputerEnabled(ctx, pc.Name, enable); return err })
+			check(t, logPath, action, errA, errB)
+			if computer(t, pc.Name).Enabled != enable {
+				t.Errorf("%s twice at once: enabled = %v", action, !enable)
+			}
+		})
+	}
+	t.Run("computer move", func(t *testing.T) {
+		pc := newLabComputer(t, admin, workstationsOU(admin), nil)
+		a, b, logPath := twoRuns(t)
+		errA, errB := atOnce(a, b, func(c *ad.Client) error { _, err := c.MoveComputer(ctx, pc.Name, serversOU(admin)); return err })
+		check(t, logPath, "computer.move", errA, errB)
+		if got := computer(t, pc.Name); !strings.HasSuffix(strings.ToLower(got.DN), strings.ToLower(","+serversOU(admin))) {
+			t.Errorf("after two moves the computer is at %s", got.DN)
+		}
+	})
+	t.Run("computer reset", func(t *testing.T) {
+		// Both resets are made, one after the other (as for an account's password).
+		pc := newLabComputer(t, admin, workstationsOU(admin), nil)
+		before, _ := admin.ReadAttributeForTest(ctx, pc.DN, "pwdLastSet")
+		a, b, logPath := twoRuns(t)
+		errA, errB := atOnce(a, b, func(c *ad.Client) error { _, err := c.ResetComputerPassword(ctx, pc.Name); return err })
+		check(t, logPath, "computer.reset_password", errA, errB)
+		if after, _ := admin.ReadAttributeForTest(ctx, pc.DN, "pwdLastSet"); after == before {
+			t.Errorf("pwdLastSet unchanged (%s) after two resets", after)
+		}
+	})
+	t.Run("computer delete", func(t *testing.T) {
+		pc := newLabComputer(t, admin, workstationsOU(admin), nil)
+		a, b, logPath := twoRuns(t)
+		errA, errB := atOnce(a, b, func(c *ad.Client) error {
+			_, _, err := c.DeleteComputer(ctx, pc.Name, directory.DeleteComputerOptions{
+				Save: func(*directory.ComputerSnapshot) error { return nil }, Now: time.Now()})
+			return err
+		})
+		check(t, logPath, "computer.delete", errA, errB)
+		if computer(t, pc.Name) != nil {
+			t.Error("the computer is still there after two deletes")
 		}
 	})
 }
