@@ -3,6 +3,7 @@ package ad_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -290,6 +291,47 @@ func TestTwoRunsAtOnceOnOneAccount(t *testing.T) {
 		check(t, logPath, "user.move", errA, errB)
 		if got := readUser(t, admin, u.SAMAccountName); !strings.HasSuffix(strings.ToLower(got.DN), strings.ToLower(","+salesOU(admin))) {
 			t.Errorf("after two moves the account is at %s", got.DN)
+		}
+	})
+
+	t.Run("user create", func(t *testing.T) {
+		// Not both can succeed: each run made its own password, and the account can hold only
+		// one. The first is created; the other is refused as a second run is (exit 2), saying
+		// that another run made the account, and its log says error: its create, with its
+		// password, is not in the directory.
+		sam := labtest.UniqueName("nbad2u")
+		deleteUserAtCleanup(t, admin, sam)
+		a, b, logPath := twoRuns(t)
+		errA, errB := atOnce(a, b, func(c *ad.Client) error {
+			_, err := c.CreateUser(ctx, directory.NewUser{GivenName: "Tess", Surname: sam, SAMAccountName: sam, OU: staffOU(admin)})
+			return err
+		})
+		lost := errA
+		if errA == nil {
+			lost = errB
+		}
+		if (errA == nil) == (errB == nil) {
+			t.Fatalf("user create by two runs at once: errors %v / %v, want exactly one", errA, errB)
+		}
+		if !errors.Is(lost, directory.ErrInvalidInput) {
+			t.Errorf("the second create: error = %v, want invalid input (exit 2)", lost)
+		}
+		for _, want := range []string{sam, "another run", "nothing was changed by this run"} {
+			if !strings.Contains(lost.Error(), want) {
+				t.Errorf("the second create: message %q does not contain %q", lost, want)
+			}
+		}
+		readUser(t, admin, sam)
+		// The records interleave; each intent's last outcome is what the log says.
+		last := map[string]string{}
+		for _, r := range auditRecords(t, logPath, "user.create") {
+			if r.Event == audit.EventOutcome {
+				last[r.OpID] = r.Result
+			}
+		}
+		res := slices.Sorted(maps.Values(last))
+		if !slices.Equal(res, []string{audit.ResultError, audit.ResultOK}) {
+			t.Errorf("user.create outcomes %v, want one error and one ok", res)
 		}
 	})
 
