@@ -79,6 +79,17 @@ func (c *Client) MoveComputer(ctx context.Context, ident, ou string) (directory.
 		})
 		return directory.ComputerOutcome{Computer: pc, Note: "already in " + ou}, ignoreSkipped(err)
 	}
+	// Computer names are unique among computers, but a user, group or contact may hold the
+	// same CN in the target OU. Said before the directory answers "an object with that name
+	// already exists", which names neither the object nor the way out.
+	if taken, err := c.readEntry(ctx, rdn+","+ou, "(objectClass=*)", []string{"objectClass"}); err != nil {
+		return directory.ComputerOutcome{Computer: pc}, err
+	} else if taken != nil {
+		kind := lastClass(taken.GetAttributeValues("objectClass"))
+		return directory.ComputerOutcome{Computer: pc}, fmt.Errorf("%w: cannot move computer %s to %s: the name %q is already taken there by a %s (%s); "+
+			"rename or move that %s first, or move the computer to another OU; nothing was changed",
+			directory.ErrInvalidInput, pc.Label(), ou, dn.CommonName(pc.DN), kind, taken.DN, kind)
+	}
 	req := ldap.NewModifyDNRequest(pc.DN, rdn, true, ou)
 	err = c.change(ctx, "computer.move", computerTarget(pc), changes, func(ctx context.Context) error {
 		if err := c.conn.ModifyDN(req); err != nil {

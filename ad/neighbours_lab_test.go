@@ -3,7 +3,9 @@ package ad_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -784,5 +786,31 @@ func TestMoveUserIntoANameTakenSaysWhatToDo(t *testing.T) {
 	}
 	if recs := auditRecords(t, logPath, "user.move"); len(recs) != 0 {
 		t.Errorf("a move refused before the directory was asked wrote %d audit records", len(recs))
+	}
+}
+
+// A computer's name is unique among computers, but its CN may be taken in the target OU by
+// another kind of object (here a group). The move is refused before the directory is asked
+// (exit 2), naming the computer, the name, the OU, what holds the name and what to do.
+func TestMoveComputerIntoANameTakenSaysWhatToDo(t *testing.T) {
+	admin, logPath, ctx := parallelLab(t)
+	pc := newLabComputer(t, admin, workstationsOU(admin), nil)
+	newLabGroup(t, admin, serversOU(admin), pc.Name, labtest.UniqueName("nbad2t"), "")
+
+	_, err := admin.MoveComputer(ctx, pc.Name, serversOU(admin))
+	if !errors.Is(err, directory.ErrInvalidInput) {
+		t.Fatalf("computer move into a name taken: error = %v, want invalid input", err)
+	}
+	for _, want := range []string{pc.Name, `"` + pc.Name + `"`, serversOU(admin), "group", "nothing was changed"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message %q does not contain %q", err, want)
+		}
+	}
+	if got, err := admin.Computer(ctx, pc.Name); err != nil || !strings.EqualFold(got.DN, pc.DN) {
+		t.Errorf("after the refused move the computer is at %v (%v)", got, err)
+	}
+	// The computer and the group were made without the log: a log with nothing in it is no file.
+	if _, err := os.Stat(logPath); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a move refused before the directory was asked wrote to the audit log (%v): %v", err, auditRecords(t, logPath, "computer.move"))
 	}
 }
