@@ -154,6 +154,19 @@ func twoRuns(t *testing.T) (a, b *ad.Client, logPath string) {
 	return a, b, logPath
 }
 
+// finalResults is the outcome the log gives each intent of action, sorted: two runs' records
+// interleave, and an intent's last outcome is what the log says of it.
+func finalResults(t *testing.T, logPath, action string) []string {
+	t.Helper()
+	last := map[string]string{}
+	for _, r := range auditRecords(t, logPath, action) {
+		if r.Event == audit.EventOutcome {
+			last[r.OpID] = r.Result
+		}
+	}
+	return slices.Sorted(maps.Values(last))
+}
+
 // atOnce runs f for both clients at the same time and returns their errors.
 func atOnce(a, b *ad.Client, f func(*ad.Client) error) (errA, errB error) {
 	var wg sync.WaitGroup
@@ -324,15 +337,7 @@ func TestTwoRunsAtOnceOnOneAccount(t *testing.T) {
 			}
 		}
 		readUser(t, admin, sam)
-		// The records interleave; each intent's last outcome is what the log says.
-		last := map[string]string{}
-		for _, r := range auditRecords(t, logPath, "user.create") {
-			if r.Event == audit.EventOutcome {
-				last[r.OpID] = r.Result
-			}
-		}
-		res := slices.Sorted(maps.Values(last))
-		if !slices.Equal(res, []string{audit.ResultError, audit.ResultOK}) {
+		if res := finalResults(t, logPath, "user.create"); !slices.Equal(res, []string{audit.ResultError, audit.ResultOK}) {
 			t.Errorf("user.create outcomes %v, want one error and one ok", res)
 		}
 	})
@@ -356,13 +361,50 @@ func TestTwoRunsAtOnceOnOneAccount(t *testing.T) {
 		name := labtest.UniqueName("nbad2n")
 		t.Cleanup(func() { _ = admin.DeleteForTest(context.Background(), "CN="+name+","+groupsOU(admin)) })
 		a, b, logPath := twoRuns(t)
+		var mu sync.Mutex
+		another := 0 // runs told that the other run made the group
 		errA, errB := atOnce(a, b, func(c *ad.Client) error {
-			_, err := c.CreateGroup(ctx, directory.NewGroup{Name: name, OU: groupsOU(admin), Description: "two runs"})
+			g, err := c.CreateGroup(ctx, directory.NewGroup{Name: name, OU: groupsOU(admin), Description: "two runs"})
+			if err == nil && g.MadeByAnother {
+				mu.Lock()
+				another++
+				mu.Unlock()
+			}
 			return err
 		})
 		check(t, logPath, "group.create", errA, errB)
 		if !group(t, name) {
 			t.Error("no group after two creates")
+		}
+		if another != 1 {
+			t.Errorf("%d runs were told another run created the group, want 1", another)
+		}
+	})
+	t.Run("group create, not as asked", func(t *testing.T) {
+		// Two runs create one name with different descriptions: the second finds a group that
+		// is not what it asked for, and is refused (exit 2) naming it; its log says error.
+		name := labtest.UniqueName("nbad2n")
+		t.Cleanup(func() { _ = admin.DeleteForTest(context.Background(), "CN="+name+","+groupsOU(admin)) })
+		a, b, logPath := twoRuns(t)
+		desc := map[*ad.Client]string{a: "run a", b: "run b"}
+		errA, errB := atOnce(a, b, func(c *ad.Client) error {
+			_, err := c.CreateGroup(ctx, directory.NewGroup{Name: name, OU: groupsOU(admin), Description: desc[c]})
+			return err
+		})
+		lost := errA
+		if errA == nil {
+			lost = errB
+		}
+		if (errA == nil) == (errB == nil) || !errors.Is(lost, directory.ErrInvalidInput) {
+			t.Fatalf("group create, two different asks at once: errors %v / %v, want one invalid input", errA, errB)
+		}
+		for _, want := range []string{name, "created by someone else just now", "nothing was changed by this run"} {
+			if !strings.Contains(lost.Error(), want) {
+				t.Errorf("message %q does not contain %q", lost, want)
+			}
+		}
+		if res := finalResults(t, logPath, "group.create"); !slices.Equal(res, []string{audit.ResultError, audit.ResultOK}) {
+			t.Errorf("group.create outcomes %v, want one error and one ok", res)
 		}
 	})
 	t.Run("group set", func(t *testing.T) {
