@@ -167,6 +167,27 @@ func finalResults(t *testing.T, logPath, action string) []string {
 	return slices.Sorted(maps.Values(last))
 }
 
+// syncGroup is `group sync GROUP` with a list of names: the plan, then each of its steps.
+func syncGroup(ctx context.Context, c *ad.Client, group string, names ...string) error {
+	plan, err := c.PlanGroupSync(ctx, group, names)
+	if err != nil {
+		return err
+	}
+	for _, s := range append(plan.Add, plan.Remove...) {
+		if _, err := c.ApplySyncStep(ctx, plan.Group, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteComputer is `computer delete` with a snapshot destination that keeps nothing.
+func deleteComputer(ctx context.Context, c *ad.Client, name string) error {
+	_, _, err := c.DeleteComputer(ctx, name, directory.DeleteComputerOptions{
+		Save: func(*directory.ComputerSnapshot) error { return nil }, Now: time.Now()})
+	return err
+}
+
 // atOnce runs f for both clients at the same time and returns their errors.
 func atOnce(a, b *ad.Client, f func(*ad.Client) error) (errA, errB error) {
 	var wg sync.WaitGroup
@@ -460,16 +481,7 @@ func TestTwoRunsAtOnceOnOneAccount(t *testing.T) {
 		name, dn := nbadGroup(t, admin)
 		a, b, logPath := twoRuns(t)
 		errA, errB := atOnce(a, b, func(c *ad.Client) error {
-			plan, err := c.PlanGroupSync(ctx, name, []string{u.SAMAccountName})
-			if err != nil {
-				return err
-			}
-			for _, s := range append(plan.Add, plan.Remove...) {
-				if _, err := c.ApplySyncStep(ctx, plan.Group, s); err != nil {
-					return err
-				}
-			}
-			return nil
+			return syncGroup(ctx, c, name, u.SAMAccountName)
 		})
 		check(t, logPath, "group.add_member", errA, errB)
 		if !inGroup(t, admin, u.SAMAccountName, dn) {
@@ -517,9 +529,7 @@ func TestTwoRunsAtOnceOnOneAccount(t *testing.T) {
 		pc := newLabComputer(t, admin, workstationsOU(admin), nil)
 		a, b, logPath := twoRuns(t)
 		errA, errB := atOnce(a, b, func(c *ad.Client) error {
-			_, _, err := c.DeleteComputer(ctx, pc.Name, directory.DeleteComputerOptions{
-				Save: func(*directory.ComputerSnapshot) error { return nil }, Now: time.Now()})
-			return err
+			return deleteComputer(ctx, c, pc.Name)
 		})
 		check(t, logPath, "computer.delete", errA, errB)
 		if computer(t, pc.Name) != nil {
@@ -712,16 +722,7 @@ func TestInterruptBeforeTheWriteLeavesNoContradiction(t *testing.T) {
 			}},
 		{"group.add_member (sync)", func(t *testing.T, u *directory.User) { was = ownGroup(t) },
 			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
-				plan, err := c.PlanGroupSync(ctx, obj, []string{u.SAMAccountName})
-				if err != nil {
-					return err
-				}
-				for _, s := range append(plan.Add, plan.Remove...) {
-					if _, err := c.ApplySyncStep(ctx, plan.Group, s); err != nil {
-						return err
-					}
-				}
-				return nil
+				return syncGroup(ctx, c, obj, u.SAMAccountName)
 			},
 			func(t *testing.T, u *directory.User) bool { return inGroup(t, admin, u.SAMAccountName, was) }},
 		{"computer.enable", func(t *testing.T, u *directory.User) {
@@ -752,9 +753,7 @@ func TestInterruptBeforeTheWriteLeavesNoContradiction(t *testing.T) {
 			func(t *testing.T, u *directory.User) bool { return attr(t, computer(t).DN, "pwdLastSet") != was }},
 		{"computer.delete", func(t *testing.T, u *directory.User) { ownComputer(t) },
 			func(t *testing.T, c *ad.Client, ctx context.Context, u *directory.User) error {
-				_, _, err := c.DeleteComputer(ctx, obj, directory.DeleteComputerOptions{
-					Save: func(*directory.ComputerSnapshot) error { return nil }, Now: time.Now()})
-				return err
+				return deleteComputer(ctx, c, obj)
 			},
 			func(t *testing.T, u *directory.User) bool { return computer(t) == nil }},
 	}
