@@ -2,6 +2,7 @@ package ad
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -78,13 +79,30 @@ func (c *Client) MoveComputer(ctx context.Context, ident, ou string) (directory.
 		})
 		return directory.ComputerOutcome{Computer: pc, Note: "already in " + ou}, ignoreSkipped(err)
 	}
+	// Computer names are unique among computers, but a user, group or contact may hold the
+	// same CN in the target OU. Said before the directory answers "an object with that name
+	// already exists", which names neither the object nor the way out.
+	if taken, err := c.readEntry(ctx, rdn+","+ou, "(objectClass=*)", []string{"objectClass"}); err != nil {
+		return directory.ComputerOutcome{Computer: pc}, err
+	} else if taken != nil {
+		kind := lastClass(taken.GetAttributeValues("objectClass"))
+		return directory.ComputerOutcome{Computer: pc}, fmt.Errorf("%w: cannot move computer %s to %s: the name %q is already taken there by a %s (%s); "+
+			"rename or move that %s first, or move the computer to another OU; nothing was changed",
+			directory.ErrInvalidInput, pc.Label(), ou, dn.CommonName(pc.DN), kind, taken.DN, kind)
+	}
 	req := ldap.NewModifyDNRequest(pc.DN, rdn, true, ou)
-	err = c.change(ctx, "computer.move", computerTarget(pc), changes, func(context.Context) error {
+	err = c.change(ctx, "computer.move", computerTarget(pc), changes, func(ctx context.Context) error {
 		if err := c.conn.ModifyDN(req); err != nil {
-			return explainLDAPError(err)
+			return goneMeanwhile(explainLDAPError(err), func() bool {
+				now, err := c.Computer(ctx, pc.ObjectGUID)
+				return err == nil && dnEqual(dn.Parent(now.DN), ou)
+			}, "already in "+ou+" (another run moved it at the same time)")
 		}
 		return nil
 	})
+	if errors.Is(err, audit.ErrSkipped) {
+		return directory.ComputerOutcome{Computer: pc, Note: "already in " + ou + " (another run just moved it)"}, nil
+	}
 	if err != nil {
 		return directory.ComputerOutcome{Computer: pc}, fmt.Errorf("move computer %s to %s: %w", pc.Label(), ou, err)
 	}
@@ -177,12 +195,18 @@ func (c *Client) DeleteComputer(ctx context.Context, ident string, opts director
 	if len(children) > 0 {
 		changes = append(changes, audit.Change{Attribute: "children", Before: len(children)})
 	}
-	err = c.change(ctx, "computer.delete", computerTarget(pc), changes, func(context.Context) error {
+	err = c.change(ctx, "computer.delete", computerTarget(pc), changes, func(ctx context.Context) error {
 		if err := c.conn.Del(req); err != nil {
-			return explainLDAPError(err)
+			return goneMeanwhile(explainLDAPError(err), func() bool {
+				_, err := c.Computer(ctx, pc.ObjectGUID)
+				return errors.Is(err, directory.ErrNotFound)
+			}, "another run deleted it at the same time")
 		}
 		return nil
 	})
+	if errors.Is(err, audit.ErrSkipped) {
+		return directory.ComputerOutcome{Computer: pc, Note: "already deleted (another run just deleted it)"}, snap, nil
+	}
 	if err != nil {
 		return directory.ComputerOutcome{Computer: pc}, snap, fmt.Errorf("delete computer %s: %w", pc.Label(), err)
 	}

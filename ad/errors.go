@@ -16,6 +16,7 @@ import (
 	"github.com/adkit-dev/adkit/internal/lazyregexp"
 	"github.com/go-ldap/ldap/v3"
 
+	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
 )
 
@@ -175,6 +176,17 @@ func (e *RefusedError) Unwrap() error { return e.Err }
 
 // errNoSuchObject marks LDAP's noSuchObject for callers that turn it into "not found".
 var errNoSuchObject = errors.New("no such object")
+
+// goneMeanwhile is a request's answer "no such object" when done says the object is now
+// where it was asked to be (deleted, moved): another run has just done it between this
+// run's look and its request, and the change asked for is made. The log must say so
+// ("skipped", with note), not "error".
+func goneMeanwhile(err error, done func() bool, note string) error {
+	if errors.Is(err, errNoSuchObject) && done() {
+		return audit.Skipped(note)
+	}
+	return err
+}
 
 // ErrPermission is wrapped when the bind account lacks the right to do something.
 var ErrPermission = errors.New("not permitted")

@@ -2,6 +2,7 @@ package ad
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -105,19 +106,41 @@ func (c *Client) CreateGroup(ctx context.Context, ng directory.NewGroup) (*direc
 		req.Attribute("managedBy", []string{owner})
 		changes = append(changes, audit.Change{Attribute: "managedBy", After: owner})
 	}
-	err = c.change(ctx, "group.create", audit.Target{DN: dn, Name: ng.SAMAccountName}, changes, func(context.Context) error {
-		if err := c.conn.Add(req); err != nil {
+	err = c.change(ctx, "group.create", audit.Target{DN: dn, Name: ng.SAMAccountName}, changes, func(ctx context.Context) error {
+		err := c.conn.Add(req)
+		if err == nil {
+			return nil
+		}
+		if !ldap.IsErrorWithCode(err, ldap.LDAPResultEntryAlreadyExists) {
 			return explainLDAPError(err)
 		}
-		return nil
+		// Free when looked at, taken now: another run (two technicians on one ticket) has
+		// just created it. If it is the group asked for, the log must not call that an error.
+		if same, rerr := c.readEntry(ctx, dn, sameGroupFilter(ng.SAMAccountName, gt, ng.Description, owner), []string{"1.1"}); rerr == nil && same != nil {
+			return audit.Skipped("another run created it at the same time")
+		}
+		return fmt.Errorf("%w: %s was created by someone else just now, not as asked here; look at it (adkit group show %q), or pick another name or OU; nothing was changed by this run",
+			directory.ErrInvalidInput, dn, ng.SAMAccountName)
 	})
-	if err != nil {
+	g := &directory.Group{DN: dn, SAMAccountName: ng.SAMAccountName, CN: ng.Name, Description: ng.Description,
+		Members: []string{}, MemberOf: []string{}, Security: gt&groupTypeSecurity != 0, MadeByAnother: errors.Is(err, audit.ErrSkipped)}
+	if err != nil && !g.MadeByAnother {
 		return nil, fmt.Errorf("create group %s: %w", ng.SAMAccountName, err)
 	}
-	g := &directory.Group{DN: dn, SAMAccountName: ng.SAMAccountName, CN: ng.Name, Description: ng.Description,
-		Members: []string{}, MemberOf: []string{}, Security: gt&groupTypeSecurity != 0}
 	g.Scope = groupScope(int(gt))
 	return g, nil
+}
+
+// sameGroupFilter matches the group a create asked for: its name, type, description and owner.
+func sameGroupFilter(sam string, gt int32, description, owner string) string {
+	is := func(attr, v string) string {
+		if v == "" {
+			return "(!(" + attr + "=*))"
+		}
+		return "(" + attr + "=" + ldap.EscapeFilter(v) + ")"
+	}
+	return "(&(objectClass=group)" + is("sAMAccountName", sam) + is("groupType", strconv.Itoa(int(gt))) +
+		is("description", description) + is("managedBy", owner) + ")"
 }
 
 // groupScope names a groupType's scope as group show does.
@@ -190,12 +213,18 @@ func (c *Client) DeleteGroup(ctx context.Context, snap *directory.GroupSnapshot,
 	if snapshotPath != "" {
 		changes = append(changes, audit.Change{Attribute: "snapshot", After: snapshotPath})
 	}
-	err = c.change(ctx, "group.delete", audit.Target{DN: e.DN, Name: snap.SAMAccountName}, changes, func(context.Context) error {
+	err = c.change(ctx, "group.delete", audit.Target{DN: e.DN, Name: snap.SAMAccountName}, changes, func(ctx context.Context) error {
 		if err := c.conn.Del(ldap.NewDelRequest(e.DN, nil)); err != nil {
-			return explainLDAPError(err)
+			return goneMeanwhile(explainLDAPError(err), func() bool {
+				_, err := c.findOne(ctx, kindGroup, snap.ObjectGUID, []string{"1.1"})
+				return errors.Is(err, directory.ErrNotFound)
+			}, "another run deleted it at the same time")
 		}
 		return nil
 	})
+	if errors.Is(err, audit.ErrSkipped) {
+		return directory.Outcome{User: u, Note: "already deleted (another run just deleted it)"}, nil
+	}
 	if err != nil {
 		return directory.Outcome{User: u}, fmt.Errorf("delete group %s: %w", snap.SAMAccountName, err)
 	}

@@ -77,6 +77,9 @@ func createRun(ctx context.Context, opts *createOptions) error {
 			return cmdutil.Outcome{}, err
 		}
 		o := cmdutil.Outcome{DN: g.DN, Name: g.SAMAccountName, Changed: true, Note: "created " + g.Scope + " group " + g.DN}
+		if g.MadeByAnother {
+			o.Changed, o.Note = false, "already there: another run created "+g.DN+" at the same time"
+		}
 		if groups.DryRun() {
 			o.Changed, o.WouldChange, o.Note = false, true, "would create "+g.Scope+" group "+g.DN+" (dry run: nothing changed)"
 		}

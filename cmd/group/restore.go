@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
+	"github.com/adkit-dev/adkit/internal/config"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/dn"
 	"github.com/adkit-dev/adkit/internal/iostreams"
@@ -51,13 +53,24 @@ objects must be granted again.`,
 			if path == "" {
 				return cmdutil.FlagErrorf("--snapshot FILE is required: the snapshot adkit group delete saved")
 			}
+			// Where the file should have come from, for every message about a wrong one.
+			where := "adkit group delete saves one per group in --snapshot-dir"
+			if dir, err := config.StateDir(f.Getenv); err == nil {
+				where += " (default " + filepath.Join(dir, "groups") + ")"
+			}
 			data, err := os.ReadFile(path)
 			if err != nil {
-				return &cmdutil.FlagError{Err: fmt.Errorf("read snapshot: %w", err)}
+				return &cmdutil.FlagError{Err: fmt.Errorf("read snapshot: %w; %s", err, where)}
 			}
 			opts.Snapshot = &directory.GroupSnapshot{}
 			if err := json.Unmarshal(data, opts.Snapshot); err != nil {
-				return cmdutil.FlagErrorf("snapshot %s is not a group snapshot (JSON): %v", path, err)
+				return cmdutil.FlagErrorf("snapshot %s is not a group snapshot (JSON): %v; nothing was changed; %s", path, err, where)
+			}
+			// Checked before connecting: a file of another kind (a computer's snapshot, say)
+			// must not get as far as the directory.
+			if s := opts.Snapshot; s.Version != directory.GroupSnapshotVersion || s.SAMAccountName == "" || s.CN == "" {
+				return cmdutil.FlagErrorf("snapshot %s is not a group snapshot adkit can read (version %d, group name %q); nothing was changed; %s",
+					path, s.Version, s.SAMAccountName, where)
 			}
 			return cmdutil.Run(cmd.Context(), opts, runF, restoreRun)
 		},

@@ -90,6 +90,9 @@ type Group struct {
 	MemberOf       []string `json:"member_of"`
 	ObjectGUID     string   `json:"object_guid,omitempty"`
 	ObjectSID      string   `json:"object_sid,omitempty"`
+	// MadeByAnother is set by a create that found the group, as asked, just created by
+	// another run at the same time: this run changed nothing.
+	MadeByAnother bool `json:"-"`
 }
 
 // ErrNotFound is wrapped by every "no such account or group" error (exit 3).
