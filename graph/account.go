@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
@@ -84,7 +85,9 @@ func (c *Client) ResetPassword(ctx context.Context, ident string, opts directory
 	changes := []audit.Change{
 		{Attribute: "passwordProfile.password", Secret: true},
 		{Attribute: "passwordProfile.forceChangePasswordNextSignIn", After: must},
+		stampChange("user.reset_password", m), // how a lost answer is read back
 	}
+	c.settleStamped(ctx, "user.reset_password", u, m)
 	// Resetting another user's password needs User-PasswordProfile.ReadWrite.All for an app, or
 	// a role such as Helpdesk Administrator (Privileged Authentication Administrator for admins).
 	if err := c.patch(ctx, "user.reset_password", u, changes, body, "User-PasswordProfile.ReadWrite.All"); err != nil {
@@ -105,12 +108,13 @@ func (c *Client) ResetPassword(ctx context.Context, ident string, opts directory
 // (revokeSignInSessions), so that they must sign in again everywhere; access tokens already
 // issued live until they expire (about an hour).
 func (c *Client) RevokeSessions(ctx context.Context, ident string) (directory.Outcome, error) {
-	m, err := c.findUser(ctx, ident, userSelect)
+	m, err := c.findUser(ctx, ident, append(slices.Clone(userSelect), "signInSessionsValidFromDateTime"))
 	if err != nil {
 		return directory.Outcome{}, err
 	}
 	u := userFromModel(m)
-	changes := []audit.Change{{Attribute: "signInSessionsValidFromDateTime", After: "now"}}
+	changes := []audit.Change{stampChange("user.revoke_sessions", m)} // the stamp, to read a lost answer back
+	c.settleStamped(ctx, "user.revoke_sessions", u, m)
 	err = c.change(ctx, "user.revoke_sessions", userTarget(u), changes, func(ctx context.Context) error {
 		_, err := c.usersAPI().ByUserId(u.ID).RevokeSignInSessions().PostAsRevokeSignInSessionsPostResponse(ctx, nil)
 		return explain(err, "User.RevokeSessions.All")

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/adkit-dev/adkit/audit"
 )
@@ -29,15 +30,17 @@ func (c *Client) changeAll(ctx context.Context, ops []audit.Operation, send func
 		return errs // nothing recorded, so nothing may be sent
 	}
 	var results []error
+	var sent time.Time // when the $batch went out, after every intent
 	var nest func(ctx context.Context, i int)
 	nest = func(ctx context.Context, i int) {
 		if ops[i].Check == nil {
-			ops[i].Check = c.readBack(ops[i].Action, ops[i].Target, ops[i].Changes)
+			ops[i].Check = c.readBack(ops[i].Action, ops[i].Target, ops[i].Changes, &sent)
 		}
 		errs[i] = c.trail.Do(ctx, ops[i], func(ctx context.Context) error {
 			// send runs inside the innermost trail.Do, after every intent, so that no
 			// request can leave without its record (graph/audited_test.go checks this).
 			if i == len(ops)-1 {
+				sent = time.Now()
 				results = send(ctx)
 			} else {
 				nest(ctx, i+1)

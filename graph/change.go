@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/internal/directory"
@@ -15,9 +16,13 @@ import (
 // back shows the change made (see noanswer.go); a change found already made, or made now,
 // settles the open intents of earlier runs for it.
 func (c *Client) change(ctx context.Context, action string, target audit.Target, changes []audit.Change, apply func(context.Context) error) error {
+	var sent time.Time // when the request went out: just after its intent record was written
 	op := audit.Operation{Action: action, Directory: audit.DirectoryEntra, Server: c.server, Target: target, Changes: changes,
-		Check: c.readBack(action, target, changes)}
-	err := c.trail.Do(ctx, op, func(ctx context.Context) error { return noAnswer(apply(ctx)) })
+		Check: c.readBack(action, target, changes, &sent)}
+	err := c.trail.Do(ctx, op, func(ctx context.Context) error {
+		sent = time.Now()
+		return noAnswer(apply(ctx))
+	})
 	c.settleEarlier(ctx, op, err)
 	return err
 }

@@ -105,9 +105,10 @@ func appendGroup(list []directory.GroupRef, g directory.GroupRef) []directory.Gr
 }
 
 // CreateAccount creates an account planned by onboarding, idempotently: when an account with
-// a.EmployeeID exists already, it is returned with created=false and nothing is written, so
-// a re-run after a crash between planning and creating finishes the job. a.ManagerDN, when
-// set, is the manager's object id; DN, OU and AccountExpires do not apply and are ignored.
+// a.EmployeeID exists already, it is returned with created=false and nothing is made (an
+// earlier run's open intent to create it is settled), so a re-run after a crash between
+// planning and creating finishes the job. a.ManagerDN, when set, is the manager's object id;
+// DN, OU and AccountExpires do not apply and are ignored.
 func (c *Client) CreateAccount(ctx context.Context, a directory.NewAccount) (*directory.User, bool, error) {
 	if a.EmployeeID != "" {
 		found, err := c.ExistingByEmployeeID(ctx, []string{a.EmployeeID})
@@ -115,6 +116,9 @@ func (c *Client) CreateAccount(ctx context.Context, a directory.NewAccount) (*di
 			return nil, false, err
 		}
 		for _, u := range found {
+			// An earlier run may have sent this create and never heard back (killed,
+			// interrupted, no answer): its intent is settled now that the account is found.
+			c.settleCreate(ctx, a.EmployeeID, u)
 			return u, false, nil
 		}
 	}

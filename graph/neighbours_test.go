@@ -292,20 +292,24 @@ func TestInterruptedBatchKeepsWhatWasAnswered(t *testing.T) {
 // ErrPermission (exit 1), the outcome "error", and the tenant is unchanged.
 func TestWriteRefusedForPermission(t *testing.T) {
 	for _, w := range helpdeskWrites() {
-		t.Run(w.name, func(t *testing.T) {
-			e := newEnv(t, envOptions{})
-			e.srv.Fail(graphtest.Fault{Method: graphtest.AnyWrite, Path: w.path, Times: 1, Status: 403})
-			err := w.run(e.ctx(), e)
-			if !errors.Is(err, graph.ErrPermission) || !strings.Contains(err.Error(), w.perm) || !strings.Contains(err.Error(), w.who) {
-				t.Errorf("err = %v, want ErrPermission naming %s and %s", err, w.who, w.perm)
-			}
-			if w.made(e) {
-				t.Error("the change was made")
-			}
-			if outs := e.outcomesOf(w.action); len(outs) != 1 || outs[0].Result != "error" || !strings.Contains(outs[0].Error, w.perm) {
-				t.Errorf("outcomes = %+v, want one error naming %s", outs, w.perm)
-			}
-		})
+		t.Run(w.name, func(t *testing.T) { testRefusedForPermission(t, w.action, w.path, w.perm, w.who, w.run, w.made) })
+	}
+}
+
+// testRefusedForPermission is one write refused with Graph's 403 on path: ErrPermission naming
+// who and perm, nothing made, one outcome "error" naming perm.
+func testRefusedForPermission(t *testing.T, action, path, perm, who string, run func(context.Context, *env) error, made func(*env) bool) {
+	e := newEnv(t, envOptions{})
+	e.srv.Fail(graphtest.Fault{Method: graphtest.AnyWrite, Path: path, Times: 1, Status: 403})
+	err := run(e.ctx(), e)
+	if !errors.Is(err, graph.ErrPermission) || !strings.Contains(err.Error(), perm) || !strings.Contains(err.Error(), who) {
+		t.Errorf("err = %v, want ErrPermission naming %s and %s", err, who, perm)
+	}
+	if made(e) {
+		t.Error("the change was made")
+	}
+	if outs := e.outcomesOf(action); len(outs) != 1 || outs[0].Result != "error" || !strings.Contains(outs[0].Error, perm) {
+		t.Errorf("outcomes = %+v, want one error naming %s", outs, perm)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -70,10 +72,11 @@ func noAnswer(err error) error {
 // pressed Ctrl-C, or Graph has just failed to answer, so this must not keep them long.
 const readBackTimeout = 5 * time.Second
 
-// readBack returns how to tell whether a change of this kind is in the tenant, or nil for the
-// changes Graph does not let adkit read back plainly (a password, a session revocation). A
-// change not found made stays "unknown": Graph may still be applying it.
-func (c *Client) readBack(action string, tgt audit.Target, changes []audit.Change) func(context.Context) (bool, error) {
+// readBack returns how to tell whether a change of this kind is in the tenant, or nil when
+// adkit cannot tell. A password reset or a session revocation is told by the time Graph
+// stamps on the account (stamp.go), compared with sent, when the request went out. A change
+// not found made stays "unknown": Graph may still be applying it.
+func (c *Client) readBack(action string, tgt audit.Target, changes []audit.Change, sent *time.Time) func(context.Context) (bool, error) {
 	if tgt.ID == "" || len(changes) == 0 {
 		return nil
 	}
@@ -88,6 +91,30 @@ func (c *Client) readBack(action string, tgt audit.Target, changes []audit.Chang
 				return false, fmt.Errorf("read back %s: %w", tgt.Name, err)
 			}
 			return m.GetAccountEnabled() != nil && *m.GetAccountEnabled() == want, nil
+		}
+	case "user.reset_password", "user.revoke_sessions":
+		return c.readBackStamp(action, tgt, changes, sent)
+	case "user.risk_confirm_safe", "user.risk_dismiss":
+		want := fmt.Sprint(changes[0].After) // riskState: confirmedSafe or dismissed
+		return func(ctx context.Context) (bool, error) {
+			ctx, cancel := context.WithTimeout(ctx, readBackTimeout)
+			defer cancel()
+			r, err := c.userRisk(ctx, tgt.ID)
+			if err != nil {
+				return false, fmt.Errorf("read back %s: %w", tgt.Name, err)
+			}
+			return r.State == want, nil
+		}
+	case "user.remove_auth_method":
+		id := methodIDOf(changes)
+		return func(ctx context.Context) (bool, error) {
+			ctx, cancel := context.WithTimeout(ctx, readBackTimeout)
+			defer cancel()
+			ms, err := c.authMethods(ctx, &directory.User{ID: tgt.ID, UserPrincipalName: tgt.Name})
+			if err != nil {
+				return false, fmt.Errorf("read back %s: %w", tgt.Name, err)
+			}
+			return id != "" && !slices.ContainsFunc(ms, func(m directory.AuthMethod) bool { return m.ID == id }), nil
 		}
 	}
 	return nil
@@ -119,10 +146,25 @@ func (c *Client) settleEarlier(ctx context.Context, op audit.Operation, err erro
 // checkedFirst are the changes adkit makes only after finding them not made (or that Graph
 // refuses to make twice): one made now means an earlier request without an answer was not
 // made. A session revocation or a password reset is made again by every run, so nothing
-// can be said of an earlier one.
+// can be said of an earlier one from this run's own change: settleStamped settles those
+// from Graph's stamp before this run's change.
 var checkedFirst = map[string]bool{
 	"user.enable": true, "user.disable": true, "group.add_member": true, "group.remove_member": true,
 	"user.assign_license": true, "user.remove_license": true,
+	"user.risk_confirm_safe": true, "user.risk_dismiss": true, // skipped when not at risk
+}
+
+// methodIDOf is the id of the method a user.remove_auth_method change removes: its before
+// value reads "<label> id <id>" (RemoveMethods).
+func methodIDOf(changes []audit.Change) string {
+	if len(changes) == 0 {
+		return ""
+	}
+	s, _ := changes[0].Before.(string)
+	if i := strings.LastIndex(s, " id "); i >= 0 {
+		return s[i+len(" id "):]
+	}
+	return ""
 }
 
 // firstChange names a change by its first attribute and value: "group=VPN Users (id)".

@@ -39,11 +39,12 @@ func server(ts *testscript.TestScript) *graphtest.Server {
 //	                                  With audit it serves graphtest.AuditTenant
 //	graph-server permissions PERM...  grant the app only these Graph permissions
 //	graph-server p2 on|off            whether the tenant holds an Entra ID P2 licence (PIM)
-//	graph-server fail METHOD PATH TIMES STATUS [RETRY_AFTER] [single] [alternate] [noanswer] [skip=N]
+//	graph-server fail METHOD PATH TIMES STATUS [RETRY_AFTER] [single] [alternate] [noanswer|unserved] [skip=N]
 //	                                  METHOD WRITE: any write; PATH -: any path; single: only
 //	                                  requests on the wire, not $batch items; alternate: every
 //	                                  other matching request goes through; noanswer: the request
-//	                                  is served and its answer never sent; skip=N: the first N
+//	                                  is served and its answer never sent; unserved: the request
+//	                                  is lost unserved, no answer either; skip=N: the first N
 //	                                  matching requests go through (graphtest.Fault)
 //	graph-server token-lifetime D     access tokens issued from now on last D (e.g. 4m: MSAL
 //	                                  renews a token 5 minutes early, so 4m is stale at once)
@@ -128,12 +129,14 @@ func graphServerCmd(ts *testscript.TestScript, neg bool, args []string) {
 				f.Alternate = true
 			case "noanswer":
 				f.NoAnswer = true
+			case "unserved": // no answer, and nothing made
+				f.NoAnswer, f.Unserved = true, true
 			default:
 				if n, ok := strings.CutPrefix(a, "skip="); ok {
 					f.Skip = atoi(ts, n)
 					continue
 				}
-				ts.Fatalf("graph-server fail: unknown option %q (single, alternate, noanswer, skip=N)", a)
+				ts.Fatalf("graph-server fail: unknown option %q (single, alternate, noanswer, unserved, skip=N)", a)
 			}
 		}
 		server(ts).Fail(f)

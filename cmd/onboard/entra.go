@@ -84,6 +84,14 @@ func newEntraStep(f *factory.Factory, ios *iostreams.IOStreams, syncTimeout *tim
 		if *syncTimeout >= 0 {
 			opts.Timeout = *syncTimeout
 		}
+		if s, ok := dir.(createSettler); ok && tpl.Entra.CloudOnly() {
+			// The plan found these accounts made: by an earlier run killed, or left without an
+			// answer, after it sent the create? Its open intent is settled (AD does this per
+			// row, by DN; an Entra plan has none).
+			if err := s.SettleCreates(ctx, skippedEmployeeIDs(results)); err != nil {
+				fmt.Fprintf(ios.ErrOut, "warning: %v; the accounts are fine, 'adkit log verify' lists what is left open\n", err)
+			}
+		}
 		var cloud onboarding.CloudDirectory
 		if c, ok := dir.(onboarding.CloudDirectory); ok && tpl.Entra.CloudOnly() {
 			cloud = c
@@ -106,6 +114,22 @@ func newEntraStep(f *factory.Factory, ios *iostreams.IOStreams, syncTimeout *tim
 		}
 		return onboarding.ApplyCloud(ctx, plan, results, cloud, opts)
 	}
+}
+
+// createSettler is the graph client's settling of earlier runs' open account creations.
+type createSettler interface {
+	SettleCreates(ctx context.Context, employeeIDs []string) error
+}
+
+// skippedEmployeeIDs are the employee IDs of the rows whose account the plan found made.
+func skippedEmployeeIDs(results []onboarding.Result) []string {
+	var ids []string
+	for _, r := range results {
+		if r.Status == onboarding.StatusSkipped && r.EmployeeID != "" {
+			ids = append(ids, r.EmployeeID)
+		}
+	}
+	return ids
 }
 
 // tapCreator is the graph client's Temporary Access Pass.

@@ -39,6 +39,9 @@ type Fault struct {
 	// ignored. Requests inside a $batch cannot lose their answer alone: put the fault on
 	// "/$batch" (every item of it is served, the batch's answer is lost).
 	NoAnswer bool
+	// Unserved, with NoAnswer, loses the request before Graph serves it (a connection that
+	// broke on the way in): nothing is made, and the client sees the same silence.
+	Unserved bool
 }
 
 // AnyWrite, as a Fault's Method, matches every write: POST, PATCH, PUT and DELETE.

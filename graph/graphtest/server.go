@@ -204,7 +204,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		resp = errorResponse(400, "BadRequest", "The request body could not be read: "+err.Error()+".")
 	case api:
 		if f := s.faults.take(r.Method, entry.Path, onWire); f != nil && f.NoAnswer {
-			if p, ok := s.authenticate(r); ok {
+			if p, ok := s.authenticate(r); ok && !f.Unserved {
 				s.serveAPI(&apiRequest{method: r.Method, path: entry.Path, query: r.URL.Query(), header: r.Header, body: body, who: p})
 			}
 			s.log.add(entry) // Status 0: no answer was sent

@@ -155,6 +155,12 @@ func (t *Tenant) addUserLocked(u *User) {
 	if u.CreatedDateTime.IsZero() {
 		u.CreatedDateTime = time.Date(2023, 1, 2, 3, 4, 5, 0, time.UTC)
 	}
+	if u.LastPasswordChangeDateTime == nil {
+		// "when this user last changed their password or when their password was created"
+		// (https://learn.microsoft.com/graph/api/resources/user): set for every account.
+		at := u.CreatedDateTime
+		u.LastPasswordChangeDateTime = &at
+	}
 	if u.SessionsValidFrom == nil {
 		// Graph never returns null here: an account whose sessions were never revoked reads
 		// as valid since its creation. A client cannot tell "revoked" from "not null".

@@ -1,0 +1,79 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/internal/directory"
+)
+
+// An onboarding run killed, or left without an answer, after it sent POST /users leaves its
+// user.create intent open (or "unknown"): Graph may have made the account. The next run finds
+// the account by employee ID and settles that intent ("ok", settled later, the same op_id), as
+// the AD client does (ad/provision.go); the intent is told by the employeeId it announced,
+// since an account has no object id before it is made.
+
+// SettleCreates settles the open user.create intents of earlier runs for the employee IDs of
+// rows this run found already made (onboarding's skip rows), once the accounts are found in
+// Entra ID. It sends no request unless such an intent is open: then the accounts are looked
+// up by employee ID in one go. An employee ID with no account leaves its intent open. A
+// failure is returned for a warning: the accounts are fine, only the log stays unsettled
+// ('log verify' lists it).
+func (c *Client) SettleCreates(ctx context.Context, employeeIDs []string) error {
+	if c.DryRun() || len(employeeIDs) == 0 {
+		return nil
+	}
+	want := map[string]bool{}
+	for _, id := range employeeIDs {
+		if id = strings.TrimSpace(id); id != "" {
+			want[strings.ToLower(id)] = true
+		}
+	}
+	var open []string
+	// This pass only looks at what is open; it settles nothing.
+	_, _ = c.trail.SettleEarlier(ctx, func(r audit.Record) bool {
+		if id := strings.ToLower(createdEmployeeID(r)); want[id] {
+			open, want[id] = append(open, id), false
+		}
+		return false
+	}, "")
+	if len(open) == 0 {
+		return nil
+	}
+	found, err := c.ExistingByEmployeeID(ctx, open)
+	if err != nil {
+		return fmt.Errorf("settle the account creations earlier runs left open: %w", err)
+	}
+	for id, u := range found {
+		c.settleCreate(ctx, id, u)
+	}
+	return nil
+}
+
+// settleCreate settles the open user.create intents for employeeID, whose account u exists.
+func (c *Client) settleCreate(ctx context.Context, employeeID string, u *directory.User) {
+	if employeeID == "" {
+		return
+	}
+	note := fmt.Sprintf("a later run found the account %s (%s) with employee ID %s", u.UserPrincipalName, u.ID, employeeID)
+	_, _ = c.trail.SettleEarlier(ctx, func(r audit.Record) bool {
+		return strings.EqualFold(createdEmployeeID(r), employeeID)
+	}, note)
+}
+
+// createdEmployeeID is the employee ID an Entra user.create intent announced, or "".
+func createdEmployeeID(r audit.Record) string {
+	if r.Action != "user.create" || r.Directory != audit.DirectoryEntra {
+		return ""
+	}
+	for _, ch := range r.Changes {
+		if ch.Attribute == "employeeId" {
+			if s, ok := ch.After.(string); ok {
+				return s
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,92 @@
+package graph_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/graph/graphtest"
+	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/secret"
+)
+
+// An onboarding run whose POST /users got no answer leaves its user.create "unknown"; the
+// next run finds the account by employee ID and settles it: same op_id, "ok", settled later.
+// Through CreateAccount (a saved plan that still says create) and through SettleCreates (a
+// new plan that finds the account and skips the row). A create never served stays open.
+func TestRunAgainSettlesALostCreate(t *testing.T) {
+	hire := func(n string) directory.NewAccount {
+		return directory.NewAccount{UserPrincipalName: "lost" + n + "@corp.example.com", GivenName: "Lost", Surname: n,
+			EmployeeID: "E88" + n, Password: secret.New("Xy7!kkkkkkkkkkkk")}
+	}
+	lose := func(e *env, a directory.NewAccount, served bool) audit.Record {
+		t.Helper()
+		e.srv.Fail(graphtest.Fault{Method: "POST", Path: "/users", Times: 1, NoAnswer: true, Unserved: !served})
+		if _, _, err := e.client.CreateAccount(e.ctx(), a); !errors.Is(err, audit.ErrOutcomeUnknown) {
+			t.Fatalf("create %s without an answer: %v, want the outcome unknown", a.UserPrincipalName, err)
+		}
+		if made := e.srv.Tenant().User(a.UserPrincipalName) != nil; made != served {
+			t.Fatalf("%s made = %v, want %v: the fault did not apply", a.UserPrincipalName, made, served)
+		}
+		outs := e.outcomesOf("user.create")
+		if o := outs[len(outs)-1]; o.Result != "unknown" {
+			t.Fatalf("outcome = %+v, want unknown", o)
+		}
+		return outs[len(outs)-1]
+	}
+	settledLater := func(e *env, opID string) []audit.Record {
+		var out []audit.Record
+		for _, r := range e.outcomesOf("user.create") {
+			if r.OpID == opID && r.Settled == audit.SettledLater {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+
+	t.Run("CreateAccount", func(t *testing.T) {
+		e := newEnv(t, envOptions{timeout: 2 * time.Second})
+		lost := lose(e, hire("1"), true)
+		e.connect(false) // the next run
+		u, created, err := e.client.CreateAccount(e.ctx(), hire("1"))
+		if err != nil || created || u.ID == "" {
+			t.Fatalf("re-run: %+v %v %v, want the account found", u, created, err)
+		}
+		if s := settledLater(e, lost.OpID); len(s) != 1 || s[0].Result != "ok" {
+			t.Errorf("the lost create was not settled ok: %+v", e.outcomesOf("user.create"))
+		}
+		if n := e.srv.Count("POST", "/users"); n != 1 {
+			t.Errorf("POST /users sent %d times, want 1", n)
+		}
+	})
+
+	t.Run("SettleCreates", func(t *testing.T) {
+		e := newEnv(t, envOptions{timeout: 2 * time.Second})
+		made := lose(e, hire("2"), true)
+		never := lose(e, hire("3"), false)
+		e.connect(false) // the next run: its plan skips row 2 (found), and 3 would be created
+		e.srv.ResetLog()
+		if err := e.client.SettleCreates(e.ctx(), []string{"E882", "E883", "E000"}); err != nil {
+			t.Fatal(err)
+		}
+		if s := settledLater(e, made.OpID); len(s) != 1 || s[0].Result != "ok" {
+			t.Errorf("the create made was not settled ok: %+v", e.outcomesOf("user.create"))
+		}
+		if s := settledLater(e, never.OpID); len(s) != 0 {
+			t.Errorf("the create never made was settled: %+v", s)
+		}
+		if n := len(e.srv.Requests()); n != 1 {
+			t.Errorf("%d requests, want 1 (the accounts looked up in one go)", n)
+		}
+		// Nothing open for these employee IDs any more (2 settled, 3 has no account): no request.
+		e.connect(false)
+		e.srv.ResetLog()
+		if err := e.client.SettleCreates(e.ctx(), []string{"E882", "E000"}); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(e.srv.Requests()); n != 0 {
+			t.Errorf("%d requests with nothing open, want none", n)
+		}
+	})
+}
