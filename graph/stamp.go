@@ -38,6 +38,13 @@ var stampOf = map[string]string{
 // matters only for intents without one. Graph's stamps have whole seconds, which it covers too.
 const clockSkew = 5 * time.Minute
 
+// inFlight bounds, from the other side, when a request whose answer was lost can still have
+// been carried out: while it was in flight (adkit's --timeout, 30s unless raised) plus the
+// skew above. A stamp later than that is another change — the user changing their own
+// password, another admin revoking sessions — and says nothing of this request: the intent
+// stays open rather than be settled "ok" on someone else's change.
+const inFlight = 10 * time.Minute
+
 // stampChange is the audit change row for a stamped change: the stamp read before the
 // request (nil when Graph has none) and "now", what Graph sets it to.
 func stampChange(action string, m models.Userable) audit.Change {
@@ -85,7 +92,7 @@ func stampShowsMade(stamp, before *time.Time, known bool, sent time.Time) bool {
 	if known && !stamp.After(*before) {
 		return false // unchanged since the intent read it: whatever the clocks say
 	}
-	return !stamp.Before(sent.Add(-clockSkew))
+	return !stamp.Before(sent.Add(-clockSkew)) && !stamp.After(sent.Add(clockSkew+inFlight))
 }
 
 // readBackStamp is the read-back of a stamped change whose request went out at *sent.

@@ -22,6 +22,8 @@ func TestStampShowsMadeAllowsForClockSkew(t *testing.T) {
 		{"stamp older than the allowance", at(-6 * time.Minute), at(-time.Hour), true, false},
 		{"stamp unchanged since the intent read it", at(-time.Minute), at(-time.Minute), true, false},
 		{"no stamp recorded before: the clocks decide", at(-4 * time.Minute), nil, false, true},
+		{"clock behind by less than the allowance", at(14 * time.Minute), at(-time.Hour), true, true},
+		{"a later change, long after the request (the user's own)", at(2 * time.Hour), at(-time.Hour), true, false},
 	} {
 		if got := stampShowsMade(c.stamp, c.before, c.known, sent); got != c.want {
 			t.Errorf("%s: made = %v, want %v", c.name, got, c.want)
