@@ -132,6 +132,12 @@ func (c *Client) CreateAccount(ctx context.Context, a directory.NewAccount) (*di
 	if err != nil {
 		return nil, false, err
 	}
+	if a.EmployeeID != "" {
+		// No account had this employee ID a moment ago, so an earlier run's create for it that
+		// never heard back (interrupted before Graph served it) was not made: settled
+		// "skipped", or it would stay "unknown" for good beside the account made now.
+		c.supersedeCreates(ctx, a.EmployeeID)
+	}
 	return u, true, nil
 }
 

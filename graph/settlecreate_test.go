@@ -61,6 +61,22 @@ func TestRunAgainSettlesALostCreate(t *testing.T) {
 		}
 	})
 
+	// The lost create was never served (interrupted before Graph had it): the re-run finds no
+	// account and makes it, so that earlier request is known not made: "skipped", settled
+	// later, instead of staying "unknown" for good beside an account the tenant holds.
+	t.Run("CreateAccountMadeAgain", func(t *testing.T) {
+		e := newEnv(t, envOptions{timeout: 2 * time.Second})
+		lost := lose(e, hire("4"), false)
+		e.connect(false) // the next run
+		u, created, err := e.client.CreateAccount(e.ctx(), hire("4"))
+		if err != nil || !created || u.ID == "" {
+			t.Fatalf("re-run: %+v %v %v, want the account made", u, created, err)
+		}
+		if s := settledLater(e, lost.OpID); len(s) != 1 || s[0].Result != "skipped" {
+			t.Errorf("the create never made was not settled skipped: %+v", e.outcomesOf("user.create"))
+		}
+	})
+
 	t.Run("SettleCreates", func(t *testing.T) {
 		e := newEnv(t, envOptions{timeout: 2 * time.Second})
 		made := lose(e, hire("2"), true)
