@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -129,6 +130,18 @@ func (c *Client) CreateAccount(ctx context.Context, a directory.NewAccount) (*di
 		a.ManagerDN = "" // a DN from an AD plan means nothing here
 	}
 	u, err := c.post(ctx, a)
+	if err != nil && a.EmployeeID != "" && upnTaken(err) {
+		// Another run (another technician with the same HR file) made the account between
+		// the look-up above and this request: Graph refused this one, so nothing was made
+		// by it (its outcome says so); the row is done, by the other run. Its open intent is
+		// that run's, still under way: left to it.
+		found, ferr := c.ExistingByEmployeeID(ctx, []string{a.EmployeeID})
+		if ferr == nil {
+			for _, u := range found {
+				return u, false, nil
+			}
+		}
+	}
 	if err != nil {
 		return nil, false, err
 	}
@@ -150,6 +163,12 @@ func (c *Client) EnsureMember(ctx context.Context, group, user string) (bool, er
 	}
 	o, err := c.AddMember(ctx, g, user)
 	return o.Changed || o.WouldChange, err
+}
+
+// upnTaken reports whether Graph refused a create because the userPrincipalName is taken.
+func upnTaken(err error) bool {
+	var re *RefusedError
+	return errors.As(err, &re) && strings.Contains(strings.ToLower(re.Message), "same value for property userprincipalname")
 }
 
 func checkUPN(upn string) error {

@@ -248,7 +248,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		// error before it looks at anything else. The log keeps the raw bytes.
 		resp = errorResponse(400, "BadRequest", "The request body could not be read: "+err.Error()+".")
 	case api:
-		if f := s.faults.take(r.Method, entry.Path, onWire); f != nil && f.NoAnswer {
+		f := s.faults.take(r.Method, entry.Path, onWire)
+		if f != nil && f.Then != nil {
+			f.Then()
+		}
+		if f != nil && f.NoAnswer {
 			if p, ok := s.authenticate(r); ok && !f.Unserved {
 				s.serveAPI(&apiRequest{method: r.Method, path: entry.Path, query: r.URL.Query(), header: r.Header, body: body, who: p})
 			}
@@ -256,9 +260,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			s.withheld.add()
 			s.withholdAnswer(r)
 			return
-		} else if f != nil {
+		} else if f != nil && f.Status != 0 {
 			resp.status, resp.headers, resp.body = f.response()
-		} else if p, ok := s.authenticate(r); !ok {
+		} else if p, ok := s.authenticate(r); !ok { // no fault, or only its Then
+
 			resp = p.failure
 		} else {
 			resp = s.serveAPI(&apiRequest{method: r.Method, path: entry.Path, query: r.URL.Query(), header: r.Header, body: body, who: p})
