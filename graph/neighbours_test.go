@@ -130,7 +130,8 @@ func TestWriteWithoutAnswerIsNeverAnError(t *testing.T) {
 	}
 }
 
-func testWithoutAnswer(t *testing.T, w helpdeskWrite, interrupt bool) {
+// testWithoutAnswer runs w with its answer lost and returns the env, for a next run.
+func testWithoutAnswer(t *testing.T, w helpdeskWrite, interrupt bool) *env {
 	e := newEnv(t, envOptions{timeout: 2 * time.Second})
 	if interrupt {
 		e.timeout = 0 // only Ctrl-C ends the wait
@@ -179,6 +180,7 @@ func testWithoutAnswer(t *testing.T, w helpdeskWrite, interrupt bool) {
 	default:
 		t.Errorf("outcome %s (%s %s): the change is in the tenant, the log must not say otherwise", o.Result, o.Error, o.Note)
 	}
+	return e
 }
 
 // A run after a lost answer finds the change made and settles the open intent: same op_id,
