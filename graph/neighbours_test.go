@@ -319,44 +319,48 @@ func testRefusedForPermission(t *testing.T, action, path, perm, who string, run 
 // fails, and every intent has exactly one outcome.
 func TestConcurrentRunsOnOneTarget(t *testing.T) {
 	for _, w := range helpdeskWrites() {
-		t.Run(w.name, func(t *testing.T) {
-			e := newEnv(t, envOptions{})
-			var wg sync.WaitGroup
-			errs := make([]error, 2)
-			for i := range errs {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					errs[i] = w.run(e.ctx(), e)
-				}()
+		t.Run(w.name, func(t *testing.T) { testConcurrent(t, w) })
+	}
+}
+
+// testConcurrent runs w twice at once: nothing fails, the tenant holds the change, and every
+// intent has exactly one outcome, "ok" or "skipped".
+func testConcurrent(t *testing.T, w helpdeskWrite) {
+	e := newEnv(t, envOptions{})
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = w.run(e.ctx(), e)
+		}()
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Errorf("errs = %v", errs)
+	}
+	if !w.made(e) {
+		t.Error("the change is not in the tenant")
+	}
+	open := map[string]int{}
+	for _, r := range e.records() {
+		if r.Action != w.action {
+			continue
+		}
+		if r.Event == "intent" {
+			open[r.OpID]++
+		} else {
+			open[r.OpID]--
+			if r.Result != "ok" && r.Result != "skipped" {
+				t.Errorf("outcome %s: %s", r.Result, r.Error)
 			}
-			wg.Wait()
-			if errs[0] != nil || errs[1] != nil {
-				t.Errorf("errs = %v", errs)
-			}
-			if !w.made(e) {
-				t.Error("the change is not in the tenant")
-			}
-			open := map[string]int{}
-			for _, r := range e.records() {
-				if r.Action != w.action {
-					continue
-				}
-				if r.Event == "intent" {
-					open[r.OpID]++
-				} else {
-					open[r.OpID]--
-					if r.Result != "ok" && r.Result != "skipped" {
-						t.Errorf("outcome %s: %s", r.Result, r.Error)
-					}
-				}
-			}
-			for op, n := range open {
-				if n != 0 {
-					t.Errorf("op %s: intents minus outcomes = %d", op, n)
-				}
-			}
-		})
+		}
+	}
+	for op, n := range open {
+		if n != 0 {
+			t.Errorf("op %s: intents minus outcomes = %d", op, n)
+		}
 	}
 }
 
