@@ -399,3 +399,45 @@ func TestLicenceRemovedMeanwhileIsSkipped(t *testing.T) {
 		t.Errorf("audit = %s", got)
 	}
 }
+
+// A licence assignment or removal throttled inside its $batch answer (429 with Retry-After
+// on the item, https://learn.microsoft.com/graph/json-batching): the item is sent again after
+// the wait, inside a $batch, and audited once; past --timeout it is not waited for: Graph's
+// answer (throttled, not made), naming the account, one "error".
+func TestLicenceBatchItemThrottled(t *testing.T) {
+	for _, w := range helpdeskWrites() {
+		if !strings.HasSuffix(w.action, "_license") {
+			continue
+		}
+		t.Run(w.name+"/retried", func(t *testing.T) {
+			e := newEnv(t, envOptions{})
+			e.srv.Fail(graphtest.Fault{Method: "POST", Path: w.path, Times: 1, Status: 429, RetryAfter: 1})
+			if err := w.run(e.ctx(), e); err != nil {
+				t.Fatal(err)
+			}
+			if !w.made(e) {
+				t.Error("the change is not in the tenant")
+			}
+			if n, wire := e.srv.Count("POST", w.path), e.srv.WireCount("POST", w.path); n != 2 || wire != 0 {
+				t.Errorf("%s sent %d times, %d of them outside a $batch; want 2, 0", w.path, n, wire)
+			}
+			if intents, ok := e.intentsAndOK(w.action); intents != 1 || ok != 1 || len(e.outcomesOf(w.action)) != 1 {
+				t.Errorf("%d intents, %d ok of %d outcomes; want 1, 1, 1", intents, ok, len(e.outcomesOf(w.action)))
+			}
+		})
+		t.Run(w.name+"/past timeout", func(t *testing.T) {
+			e := newEnv(t, envOptions{timeout: 3 * time.Second})
+			e.srv.Fail(graphtest.Fault{Method: "POST", Path: w.path, Times: 1, Status: 429, RetryAfter: 30})
+			err := w.run(e.ctx(), e)
+			if !errors.Is(err, graph.ErrThrottled) || !strings.Contains(err.Error(), w.who) {
+				t.Fatalf("err = %v, want throttled, naming %s", err, w.who)
+			}
+			if n := e.srv.Count("POST", w.path); n != 1 || w.made(e) {
+				t.Errorf("%s sent %d times, made = %v; want once, not made", w.path, n, w.made(e))
+			}
+			if outs := e.outcomesOf(w.action); len(outs) != 1 || outs[0].Result != "error" {
+				t.Errorf("outcomes = %+v, want one error", outs)
+			}
+		})
+	}
+}
