@@ -55,7 +55,12 @@ func (c *Client) CreateUser(ctx context.Context, nu directory.NewUser) (director
 			return res, err
 		}
 		for _, u := range found {
-			return res, fmt.Errorf("%w: employee ID %s already has an account: %s (%s)", directory.ErrInvalidInput, nu.EmployeeID, u.UserPrincipalName, u.ID)
+			err := fmt.Errorf("%w: employee ID %s already has an account: %s (%s)", directory.ErrInvalidInput, nu.EmployeeID, u.UserPrincipalName, u.ID)
+			if strings.EqualFold(u.UserPrincipalName, nu.UserPrincipalName) { // perhaps an earlier run's (createtaken.go)
+				err = c.taken(ctx, directory.NewAccount{UserPrincipalName: nu.UserPrincipalName, GivenName: nu.GivenName,
+					Surname: nu.Surname, EmployeeID: nu.EmployeeID}, err)
+			}
+			return res, err
 		}
 	}
 	res.Password = nu.Password
@@ -212,7 +217,10 @@ func (c *Client) post(ctx context.Context, a directory.NewAccount) (*directory.U
 	err := c.change(ctx, "user.create", audit.Target{Name: a.UserPrincipalName}, changes, func(ctx context.Context) error {
 		var err error
 		created, err = c.usersAPI().Post(ctx, body, nil)
-		return explain(err, "User.ReadWrite.All")
+		if err = explain(err, "User.ReadWrite.All"); isTaken(err) {
+			return c.taken(ctx, a, err) // another run's account, perhaps (createtaken.go)
+		}
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", a.UserPrincipalName, err)
