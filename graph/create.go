@@ -56,7 +56,12 @@ func (c *Client) CreateUser(ctx context.Context, nu directory.NewUser) (director
 			return res, err
 		}
 		for _, u := range found {
-			return res, fmt.Errorf("%w: employee ID %s already has an account: %s (%s)", directory.ErrInvalidInput, nu.EmployeeID, u.UserPrincipalName, u.ID)
+			err := fmt.Errorf("%w: employee ID %s already has an account: %s (%s)", directory.ErrInvalidInput, nu.EmployeeID, u.UserPrincipalName, u.ID)
+			if strings.EqualFold(u.UserPrincipalName, nu.UserPrincipalName) { // perhaps an earlier run's (createtaken.go)
+				err = c.taken(ctx, directory.NewAccount{UserPrincipalName: nu.UserPrincipalName, GivenName: nu.GivenName,
+					Surname: nu.Surname, EmployeeID: nu.EmployeeID}, err)
+			}
+			return res, err
 		}
 	}
 	res.Password = nu.Password
@@ -130,11 +135,12 @@ func (c *Client) CreateAccount(ctx context.Context, a directory.NewAccount) (*di
 		a.ManagerDN = "" // a DN from an AD plan means nothing here
 	}
 	u, err := c.post(ctx, a)
-	if err != nil && a.EmployeeID != "" && upnTaken(err) {
-		// Another run (another technician with the same HR file) made the account between
-		// the look-up above and this request: Graph refused this one, so nothing was made
-		// by it (its outcome says so); the row is done, by the other run. Its open intent is
-		// that run's, still under way: left to it.
+	var taken *takenError
+	if errors.As(err, &taken) && a.EmployeeID != "" {
+		// Another run (another technician with the same HR file) made the account as asked
+		// between the look-up above and this request: Graph refused this one, so nothing
+		// was made by it (recorded "skipped", createtaken.go); the row is done, by the other
+		// run, and the caller takes back the credentials line this run wrote.
 		found, ferr := c.ExistingByEmployeeID(ctx, []string{a.EmployeeID})
 		if ferr == nil {
 			for _, u := range found {
@@ -163,12 +169,6 @@ func (c *Client) EnsureMember(ctx context.Context, group, user string) (bool, er
 	}
 	o, err := c.AddMember(ctx, g, user)
 	return o.Changed || o.WouldChange, err
-}
-
-// upnTaken reports whether Graph refused a create because the userPrincipalName is taken.
-func upnTaken(err error) bool {
-	var re *RefusedError
-	return errors.As(err, &re) && strings.Contains(strings.ToLower(re.Message), "same value for property userprincipalname")
 }
 
 func checkUPN(upn string) error {
@@ -237,7 +237,10 @@ func (c *Client) post(ctx context.Context, a directory.NewAccount) (*directory.U
 	err := c.change(ctx, "user.create", audit.Target{Name: a.UserPrincipalName}, changes, func(ctx context.Context) error {
 		var err error
 		created, err = c.usersAPI().Post(ctx, body, nil)
-		return explain(err, "User.ReadWrite.All")
+		if err = explain(err, "User.ReadWrite.All"); isTaken(err) {
+			return c.taken(ctx, a, err) // another run's account, perhaps (createtaken.go)
+		}
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", a.UserPrincipalName, err)

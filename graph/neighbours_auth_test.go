@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/graph"
 	"github.com/adkit-dev/adkit/graph/graphtest"
 	"github.com/adkit-dev/adkit/internal/directory"
 )
@@ -257,6 +259,100 @@ func TestRunAgainSettlesALostRiskChange(t *testing.T) {
 			if !settled {
 				t.Errorf("the lost answer was not settled: %+v", e.outcomesOf(w.action))
 			}
+		})
+	}
+}
+
+// asHelpdeskWrite is w on its usual account, for the helpers neighbours_test.go shares.
+func (w authWrite) asHelpdeskWrite() helpdeskWrite {
+	return helpdeskWrite{name: w.name, action: w.action, path: w.path, perm: w.perm, who: w.who, made: w.made,
+		run: func(ctx context.Context, e *env) error { return w.run(ctx, e, w.who) }}
+}
+
+// method is the HTTP method of the request that carries w's change.
+func (w authWrite) method() string {
+	if w.name == "mfa-reset" {
+		return "DELETE"
+	}
+	return "POST"
+}
+
+// Throttled (429 with Retry-After): the request is sent again after the wait, and audited
+// once (one intent, one "ok"). A Retry-After beyond --timeout is not waited for: Graph's
+// answer (throttled, not made) at once, naming the account, one "error" saying throttling.
+func TestAuthWriteThrottled(t *testing.T) {
+	for _, w := range authWrites() {
+		t.Run(w.name+"/retried", func(t *testing.T) {
+			e := newEnv(t, envOptions{})
+			e.srv.Fail(graphtest.Fault{Method: w.method(), Path: w.path, Times: 1, Status: 429, RetryAfter: 1})
+			if err := w.run(e.ctx(), e, w.who); err != nil {
+				t.Fatal(err)
+			}
+			if !w.made(e) {
+				t.Error("the change is not in the tenant")
+			}
+			if n := e.srv.Count(w.method(), w.path); n != 2 {
+				t.Errorf("%s %s sent %d times, want 2", w.method(), w.path, n)
+			}
+			if intents, ok := e.intentsAndOK(w.action); intents != 1 || ok != 1 || len(e.outcomesOf(w.action)) != 1 {
+				t.Errorf("%d intents, %d ok of %d outcomes; want 1, 1, 1", intents, ok, len(e.outcomesOf(w.action)))
+			}
+		})
+		t.Run(w.name+"/past timeout", func(t *testing.T) {
+			e := newEnv(t, envOptions{timeout: 3 * time.Second})
+			e.srv.Fail(graphtest.Fault{Method: w.method(), Path: w.path, Times: 1, Status: 429, RetryAfter: 30})
+			err := w.run(e.ctx(), e, w.who)
+			if !errors.Is(err, graph.ErrThrottled) || !strings.Contains(err.Error(), w.who) {
+				t.Fatalf("err = %v, want throttled, naming %s", err, w.who)
+			}
+			if n := e.srv.Count(w.method(), w.path); n != 1 {
+				t.Errorf("%s %s sent %d times, want 1 (the wait would outlast --timeout)", w.method(), w.path, n)
+			}
+			if w.made(e) {
+				t.Error("the change was made")
+			}
+			if outs := e.outcomesOf(w.action); len(outs) != 1 || outs[0].Result != "error" || !strings.Contains(outs[0].Error, "throttling") {
+				t.Errorf("outcomes = %+v, want one error saying throttling", outs)
+			}
+		})
+	}
+}
+
+// Interrupted (Ctrl-C) once the request is at Graph, which makes the change: never "error";
+// a removed method and a risk state read back "ok", a pass "unknown" (it is only in the
+// answer).
+func TestAuthWriteInterrupted(t *testing.T) {
+	for _, w := range authWrites() {
+		t.Run(w.name, func(t *testing.T) { testWithoutAnswer(t, w.asHelpdeskWrite(), true) })
+	}
+}
+
+// Two technicians at once on one account: nothing fails, the tenant holds the change, every
+// intent has one outcome, "ok" or "skipped". An MFA reset's two runs plan before either
+// removes (a plan made after is refused as not found, nothing sent: TestMFAResetRunTwice).
+func TestAuthWriteConcurrent(t *testing.T) {
+	for _, w := range authWrites() {
+		t.Run(w.name, func(t *testing.T) {
+			hw := w.asHelpdeskWrite()
+			if w.name == "mfa-reset" {
+				var once sync.Once
+				var plan *directory.MethodResetPlan
+				hw.run = func(ctx context.Context, e *env) error {
+					once.Do(func() {
+						var err error
+						if plan, err = e.client.PlanMethodReset(ctx, w.who, directory.MethodSelector{IDs: []string{directory.PhoneAlternateMobileID}}); err != nil {
+							t.Error(err)
+						}
+					})
+					for _, r := range e.client.RemoveMethods(ctx, plan) {
+						if r.Err != nil {
+							return r.Err
+						}
+					}
+					return nil
+				}
+			}
+			testConcurrent(t, hw)
 		})
 	}
 }

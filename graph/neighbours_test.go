@@ -130,7 +130,8 @@ func TestWriteWithoutAnswerIsNeverAnError(t *testing.T) {
 	}
 }
 
-func testWithoutAnswer(t *testing.T, w helpdeskWrite, interrupt bool) {
+// testWithoutAnswer runs w with its answer lost and returns the env, for a next run.
+func testWithoutAnswer(t *testing.T, w helpdeskWrite, interrupt bool) *env {
 	e := newEnv(t, envOptions{timeout: 2 * time.Second})
 	if interrupt {
 		e.timeout = 0 // only Ctrl-C ends the wait
@@ -179,6 +180,7 @@ func testWithoutAnswer(t *testing.T, w helpdeskWrite, interrupt bool) {
 	default:
 		t.Errorf("outcome %s (%s %s): the change is in the tenant, the log must not say otherwise", o.Result, o.Error, o.Note)
 	}
+	return e
 }
 
 // A run after a lost answer finds the change made and settles the open intent: same op_id,
@@ -317,44 +319,48 @@ func testRefusedForPermission(t *testing.T, action, path, perm, who string, run 
 // fails, and every intent has exactly one outcome.
 func TestConcurrentRunsOnOneTarget(t *testing.T) {
 	for _, w := range helpdeskWrites() {
-		t.Run(w.name, func(t *testing.T) {
-			e := newEnv(t, envOptions{})
-			var wg sync.WaitGroup
-			errs := make([]error, 2)
-			for i := range errs {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					errs[i] = w.run(e.ctx(), e)
-				}()
+		t.Run(w.name, func(t *testing.T) { testConcurrent(t, w) })
+	}
+}
+
+// testConcurrent runs w twice at once: nothing fails, the tenant holds the change, and every
+// intent has exactly one outcome, "ok" or "skipped".
+func testConcurrent(t *testing.T, w helpdeskWrite) {
+	e := newEnv(t, envOptions{})
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = w.run(e.ctx(), e)
+		}()
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Errorf("errs = %v", errs)
+	}
+	if !w.made(e) {
+		t.Error("the change is not in the tenant")
+	}
+	open := map[string]int{}
+	for _, r := range e.records() {
+		if r.Action != w.action {
+			continue
+		}
+		if r.Event == "intent" {
+			open[r.OpID]++
+		} else {
+			open[r.OpID]--
+			if r.Result != "ok" && r.Result != "skipped" {
+				t.Errorf("outcome %s: %s", r.Result, r.Error)
 			}
-			wg.Wait()
-			if errs[0] != nil || errs[1] != nil {
-				t.Errorf("errs = %v", errs)
-			}
-			if !w.made(e) {
-				t.Error("the change is not in the tenant")
-			}
-			open := map[string]int{}
-			for _, r := range e.records() {
-				if r.Action != w.action {
-					continue
-				}
-				if r.Event == "intent" {
-					open[r.OpID]++
-				} else {
-					open[r.OpID]--
-					if r.Result != "ok" && r.Result != "skipped" {
-						t.Errorf("outcome %s: %s", r.Result, r.Error)
-					}
-				}
-			}
-			for op, n := range open {
-				if n != 0 {
-					t.Errorf("op %s: intents minus outcomes = %d", op, n)
-				}
-			}
-		})
+		}
+	}
+	for op, n := range open {
+		if n != 0 {
+			t.Errorf("op %s: intents minus outcomes = %d", op, n)
+		}
 	}
 }
 
@@ -391,5 +397,47 @@ func TestLicenceRemovedMeanwhileIsSkipped(t *testing.T) {
 	}
 	if got := e.outcomes(); got != "user.remove_license:skipped" {
 		t.Errorf("audit = %s", got)
+	}
+}
+
+// A licence assignment or removal throttled inside its $batch answer (429 with Retry-After
+// on the item, https://learn.microsoft.com/graph/json-batching): the item is sent again after
+// the wait, inside a $batch, and audited once; past --timeout it is not waited for: Graph's
+// answer (throttled, not made), naming the account, one "error".
+func TestLicenceBatchItemThrottled(t *testing.T) {
+	for _, w := range helpdeskWrites() {
+		if !strings.HasSuffix(w.action, "_license") {
+			continue
+		}
+		t.Run(w.name+"/retried", func(t *testing.T) {
+			e := newEnv(t, envOptions{})
+			e.srv.Fail(graphtest.Fault{Method: "POST", Path: w.path, Times: 1, Status: 429, RetryAfter: 1})
+			if err := w.run(e.ctx(), e); err != nil {
+				t.Fatal(err)
+			}
+			if !w.made(e) {
+				t.Error("the change is not in the tenant")
+			}
+			if n, wire := e.srv.Count("POST", w.path), e.srv.WireCount("POST", w.path); n != 2 || wire != 0 {
+				t.Errorf("%s sent %d times, %d of them outside a $batch; want 2, 0", w.path, n, wire)
+			}
+			if intents, ok := e.intentsAndOK(w.action); intents != 1 || ok != 1 || len(e.outcomesOf(w.action)) != 1 {
+				t.Errorf("%d intents, %d ok of %d outcomes; want 1, 1, 1", intents, ok, len(e.outcomesOf(w.action)))
+			}
+		})
+		t.Run(w.name+"/past timeout", func(t *testing.T) {
+			e := newEnv(t, envOptions{timeout: 3 * time.Second})
+			e.srv.Fail(graphtest.Fault{Method: "POST", Path: w.path, Times: 1, Status: 429, RetryAfter: 30})
+			err := w.run(e.ctx(), e)
+			if !errors.Is(err, graph.ErrThrottled) || !strings.Contains(err.Error(), w.who) {
+				t.Fatalf("err = %v, want throttled, naming %s", err, w.who)
+			}
+			if n := e.srv.Count("POST", w.path); n != 1 || w.made(e) {
+				t.Errorf("%s sent %d times, made = %v; want once, not made", w.path, n, w.made(e))
+			}
+			if outs := e.outcomesOf(w.action); len(outs) != 1 || outs[0].Result != "error" {
+				t.Errorf("outcomes = %+v, want one error", outs)
+			}
+		})
 	}
 }
