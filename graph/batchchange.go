@@ -1,8 +1,10 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/adkit-dev/adkit/audit"
@@ -52,6 +54,16 @@ func (c *Client) changeAll(ctx context.Context, ops []audit.Operation, send func
 		})
 	}
 	nest(ctx, 0)
+	if results == nil {
+		// The chain stopped before the $batch went out (an intent not written: Ctrl-C, the
+		// log unwritable); the changes after the stop never had their trail.Do run, so their
+		// nil error would read as made.
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = fmt.Errorf("%s not started: %w", ops[i].Action, cmp.Or(ctx.Err(), errBatchNotSent))
+			}
+		}
+	}
 	for i := range ops {
 		c.settleEarlier(ctx, ops[i], errs[i])
 	}

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -134,8 +135,27 @@ func (c *Client) CreateAccount(ctx context.Context, a directory.NewAccount) (*di
 		a.ManagerDN = "" // a DN from an AD plan means nothing here
 	}
 	u, err := c.post(ctx, a)
+	var taken *takenError
+	if errors.As(err, &taken) && a.EmployeeID != "" {
+		// Another run (another technician with the same HR file) made the account as asked
+		// between the look-up above and this request: Graph refused this one, so nothing
+		// was made by it (recorded "skipped", createtaken.go); the row is done, by the other
+		// run, and the caller takes back the credentials line this run wrote.
+		found, ferr := c.ExistingByEmployeeID(ctx, []string{a.EmployeeID})
+		if ferr == nil {
+			for _, u := range found {
+				return u, false, nil
+			}
+		}
+	}
 	if err != nil {
 		return nil, false, err
+	}
+	if a.EmployeeID != "" {
+		// No account had this employee ID a moment ago, so an earlier run's create for it that
+		// never heard back (interrupted before Graph served it) was not made: settled
+		// "skipped", or it would stay "unknown" for good beside the account made now.
+		c.supersedeCreates(ctx, a.EmployeeID)
 	}
 	return u, true, nil
 }

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
@@ -163,6 +164,13 @@ func (f failure) explain(perm string, cause error) error {
 }
 
 // explainTransport words network and TLS failures; other errors pass through.
+// interruptedError is a request stopped by Ctrl-C (its context cancelled) before Graph
+// answered.
+type interruptedError struct{ err error }
+
+func (e *interruptedError) Error() string { return "interrupted (Ctrl-C) before Graph answered" }
+func (e *interruptedError) Unwrap() error { return e.err }
+
 func explainTransport(err error) error {
 	var unknownCA x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
@@ -170,6 +178,10 @@ func explainTransport(err error) error {
 	var opErr *net.OpError
 	var netErr net.Error
 	switch {
+	case errors.Is(err, context.Canceled):
+		// The technician's Ctrl-C: said in words, not as the SDK's URL and "context canceled".
+		// A write's error is marked further (noAnswer), since Graph may have made it.
+		return &interruptedError{err: err}
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return &ConnectError{Reason: "the server did not answer in time", Hint: "check the network and any proxy (HTTPS_PROXY); --timeout sets how long adkit waits", Err: err}
 	case errors.As(err, &unknownCA):

@@ -178,7 +178,7 @@ func (c *Client) editLicenses(ctx context.Context, idents []string, skuName, usa
 				// Removed meanwhile (another technician, a second run at once): Graph
 				// answers 400 "User does not have a corresponding license." That is the
 				// state asked for, as "already has" is for an assignment.
-				if !add && f.status == 400 && strings.Contains(strings.ToLower(f.message), "does not have a corresponding license") {
+				if !add && licenceGone(f) {
 					return audit.Skipped("does not have " + s.PartNumber)
 				}
 				return f.explain("LicenseAssignment.ReadWrite.All", nil)
@@ -293,4 +293,11 @@ func (c *Client) forgetSKUs() {
 
 func validUsageLocation(s string) bool {
 	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
+}
+
+// licenceGone reports whether Graph refused a licence removal because the user no longer has
+// the licence: 400 "User does not have a corresponding license." (removed meanwhile, by
+// another technician or a second run at once): the state asked for.
+func licenceGone(f failure) bool {
+	return f.status == 400 && strings.Contains(strings.ToLower(f.message), "does not have a corresponding license")
 }

@@ -324,8 +324,17 @@ func (c *Client) OffboardCloud(ctx context.Context, items []directory.CloudOffbo
 		}
 		out[i].SessionsRevoked, items[i].Snapshot.SessionsRevoked = true, true
 	}
-	for k, err := range c.sendChanges(ctx, licences, explainAs("LicenseAssignment.ReadWrite.All")) {
+	licenceFailure := func(k int, f failure) error {
+		if licenceGone(f) { // a second run at once removed it first
+			return audit.Skipped("does not have " + licences[k].what)
+		}
+		return f.explain("LicenseAssignment.ReadWrite.All", nil)
+	}
+	for k, err := range c.sendChanges(ctx, licences, licenceFailure) {
 		i := licences[k].item
+		if errors.Is(err, audit.ErrSkipped) {
+			continue
+		}
 		if err != nil {
 			fails[i] = append(fails[i], fmt.Errorf("remove licence %s: %w", licences[k].what, err))
 			continue

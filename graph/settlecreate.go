@@ -63,6 +63,17 @@ func (c *Client) settleCreate(ctx context.Context, employeeID string, u *directo
 	}, note)
 }
 
+// supersedeCreates settles the open user.create intents for employeeID of earlier runs as not
+// made ("skipped", settled later): this run found no such account and has just made it.
+func (c *Client) supersedeCreates(ctx context.Context, employeeID string) {
+	if c.DryRun() {
+		return
+	}
+	_, _ = c.trail.SupersedeEarlier(ctx, func(r audit.Record) bool {
+		return strings.EqualFold(createdEmployeeID(r), employeeID)
+	}, "not made by that request: a later run found no account with employee ID "+employeeID+" and made it")
+}
+
 // createdEmployeeID is the employee ID an Entra user.create intent announced, or "".
 func createdEmployeeID(r audit.Record) string {
 	if r.Action != "user.create" || r.Directory != audit.DirectoryEntra {

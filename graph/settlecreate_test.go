@@ -61,6 +61,43 @@ func TestRunAgainSettlesALostCreate(t *testing.T) {
 		}
 	})
 
+	// The lost create was never served (interrupted before Graph had it): the re-run finds no
+	// account and makes it, so that earlier request is known not made: "skipped", settled
+	// later, instead of staying "unknown" for good beside an account the tenant holds.
+	t.Run("CreateAccountMadeAgain", func(t *testing.T) {
+		e := newEnv(t, envOptions{timeout: 2 * time.Second})
+		lost := lose(e, hire("4"), false)
+		e.connect(false) // the next run
+		u, created, err := e.client.CreateAccount(e.ctx(), hire("4"))
+		if err != nil || !created || u.ID == "" {
+			t.Fatalf("re-run: %+v %v %v, want the account made", u, created, err)
+		}
+		if s := settledLater(e, lost.OpID); len(s) != 1 || s[0].Result != "skipped" {
+			t.Errorf("the create never made was not settled skipped: %+v", e.outcomesOf("user.create"))
+		}
+	})
+
+	// Another run (another technician, another credentials file) makes the account between
+	// this run's look-up by employee ID and its POST: Graph refuses this one (the UPN is
+	// taken), and the account with this employee ID is found: the row is done, not failed,
+	// and this run's own request is "skipped" (refused: nothing made by it, the tenant holds
+	// what it asked for; createtaken.go).
+	t.Run("CreateAccountRacedByAnotherRun", func(t *testing.T) {
+		e := newEnv(t, envOptions{timeout: 5 * time.Second})
+		a := hire("5")
+		other := &graphtest.User{UserPrincipalName: a.UserPrincipalName, DisplayName: "Lost 5", GivenName: a.GivenName,
+			Surname: a.Surname, EmployeeID: a.EmployeeID, AccountEnabled: true}
+		e.srv.Fail(graphtest.Fault{Method: "POST", Path: "/users", Times: 1, Then: func() { e.srv.Tenant().AddUser(other) }})
+		u, created, err := e.client.CreateAccount(e.ctx(), a)
+		if err != nil || created || u == nil || u.ID != other.ID {
+			t.Fatalf("create raced: %+v %v %v, want the other run's account %s found", u, created, err, other.ID)
+		}
+		outs := e.outcomesOf("user.create")
+		if len(outs) != 1 || outs[0].Result != "skipped" {
+			t.Errorf("outcomes = %+v, want this run's create refused (skipped)", outs)
+		}
+	})
+
 	t.Run("SettleCreates", func(t *testing.T) {
 		e := newEnv(t, envOptions{timeout: 2 * time.Second})
 		made := lose(e, hire("2"), true)

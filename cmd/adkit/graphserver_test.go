@@ -1,9 +1,15 @@
 package main
 
 import (
+	"context"
+	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +52,14 @@ func server(ts *testscript.TestScript) *graphtest.Server {
 //	                                  is served and its answer never sent; unserved: the request
 //	                                  is lost unserved, no answer either; skip=N: the first N
 //	                                  matching requests go through (graphtest.Fault)
+//	graph-server withheld N           wait (up to a minute) until NoAnswer faults have held back
+//	                                  N answers in all: adkit is then waiting on the Nth, the
+//	                                  moment to interrupt it (kill -INT) without sleeping
+//	graph-server onboarded CREDS GROUP ID...  each employee ID has exactly one account in the
+//	                                  tenant, with a licence, a member of GROUP; CREDS is one
+//	                                  credentials file or several, comma-separated: the ID has
+//	                                  a line in one at least, and its last line in each file
+//	                                  that has one holds the password the tenant has
 //	graph-server token-lifetime D     access tokens issued from now on last D (e.g. 4m: MSAL
 //	                                  renews a token 5 minutes early, so 4m is stale at once)
 //	graph-server grants TYPE MIN      the token service granted at least MIN tokens of grant_type
@@ -89,6 +103,18 @@ func graphServerCmd(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	case "reset":
 		server(ts).ResetLog()
+	case "onboarded":
+		if len(args) < 4 {
+			ts.Fatalf("usage: graph-server onboarded CREDS GROUP ID...")
+		}
+		checkOnboarded(ts, server(ts), args[1], args[2], args[3:])
+	case "withheld":
+		if len(args) != 2 {
+			ts.Fatalf("usage: graph-server withheld N")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		ts.Check(server(ts).WaitWithheld(ctx, atoi(ts, args[1])))
 	case "grants":
 		if len(args) != 3 {
 			ts.Fatalf("usage: graph-server grants TYPE MIN")
@@ -186,4 +212,73 @@ func atoi(ts *testscript.TestScript, s string) int {
 		ts.Fatalf("graph-server: %q is not a number", s)
 	}
 	return n
+}
+
+// checkOnboarded is 'graph-server onboarded': what a finished (or finished again) onboarding
+// run leaves for each employee ID: one account, licensed, in group, and its password on the
+// last line the credentials file has for it (a re-run appends; the last line is the one a
+// technician hands out).
+func checkOnboarded(ts *testscript.TestScript, s *graphtest.Server, creds, group string, ids []string) {
+	// last maps each file to its employee IDs' last passwords.
+	var last []map[string]string
+	for _, f := range strings.Split(creds, ",") {
+		last = append(last, lastPasswords(ts, ts.MkAbs(f)))
+	}
+	g := s.Tenant().Group(group)
+	if g == nil {
+		ts.Fatalf("graph-server onboarded: no group %q", group)
+	}
+	for _, id := range ids {
+		us := s.Tenant().UsersByEmployeeID(id)
+		if len(us) != 1 {
+			ts.Fatalf("employee ID %s: %d accounts in the tenant, want exactly 1", id, len(us))
+		}
+		u := us[0]
+		lines := 0
+		for i, l := range last {
+			pw, ok := l[strings.ToLower(id)]
+			if !ok {
+				continue
+			}
+			lines++
+			if pw == "" || pw != u.Password {
+				// The password itself is never printed: a test log is no place for it.
+				ts.Fatalf("employee ID %s (%s): its last line in %s does not hold the account's password", id, u.UserPrincipalName, strings.Split(creds, ",")[i])
+			}
+		}
+		if lines == 0 {
+			ts.Fatalf("employee ID %s (%s): no line in %s", id, u.UserPrincipalName, creds)
+		}
+		if len(u.AssignedLicenses) == 0 {
+			ts.Fatalf("employee ID %s (%s): no licence", id, u.UserPrincipalName)
+		}
+		if !slices.Contains(g.Members, u.ID) {
+			ts.Fatalf("employee ID %s (%s): not a member of %s", id, u.UserPrincipalName, group)
+		}
+	}
+}
+
+// lastPasswords reads a credentials file: each employee ID's password on its last line.
+// A file that does not exist has none: a run that made no account (the other run made them
+// all first) may write none.
+func lastPasswords(ts *testscript.TestScript, path string) map[string]string {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	ts.Check(err)
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(b), "\ufeff"))).ReadAll()
+	ts.Check(err)
+	if len(rows) == 0 {
+		ts.Fatalf("graph-server onboarded: %s is empty", path)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	last := map[string]string{}
+	for _, r := range rows[1:] {
+		last[strings.ToLower(r[col["employee_id"]])] = r[col["password"]]
+	}
+	return last
 }

@@ -220,6 +220,9 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		}
 		if a.cloudDir != nil {
 			a.offboardCloud(ctx, results)
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return interruptedRun{summary: interruptSummary(results)}
+			}
 		}
 		return runError(results)
 	}

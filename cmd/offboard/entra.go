@@ -205,7 +205,10 @@ func planCloud(ctx context.Context, cloud cloudDirectory, p *onboarding.LeaverPl
 					c.Item.RemoveGroups = append(c.Item.RemoveGroups, g)
 				}
 			}
-			c.Item.Revoke = s.Enabled || c.revokedAt == nil || len(s.Licenses)+len(c.Item.RemoveGroups) > 0
+			// Revoked since offboarding began and disabled (no new session since): an
+			// interrupted run got that far, and the re-run takes the rest without revoking
+			// twice.
+			c.Item.Revoke = s.Enabled || c.revokedAt == nil
 		} else {
 			c.Item.Revoke = e.Action == onboarding.ActionOffboard || c.revokedAt == nil || len(s.Licenses) > 0
 		}
@@ -298,6 +301,7 @@ func (c *cloudResult) words(dryRun bool) string {
 func (a *applier) offboardCloud(ctx context.Context, results []result) {
 	var items []directory.CloudOffboard
 	var at []int
+	var seen []*directory.CloudRevocation // the leavers' accounts as this run found them
 	for i := range results {
 		r := &results[i]
 		c := a.cloud[r.Row]
@@ -314,10 +318,17 @@ func (a *applier) offboardCloud(ctx context.Context, results []result) {
 			continue // the snapshot was not saved: nothing is taken
 		}
 		r.Entra = &cloudResult{ID: c.Snapshot.ID, LicensesRemoved: []string{}, GroupsRemoved: []string{}}
+		seen = append(seen, c.Snapshot)
 		if !c.work() {
 			continue
 		}
 		items, at = append(items, c.Item), append(at, i)
+	}
+	if st, ok := a.cloudDir.(offboardSettler); ok && !a.dryRun && len(seen) > 0 {
+		// What an earlier run sent without hearing back (interrupted, --timeout) and the
+		// accounts now show made is settled before this run takes the rest: it plans no
+		// change for it, so nothing else would.
+		st.SettleOffboarded(ctx, seen)
 	}
 	if len(items) == 0 {
 		return
@@ -411,3 +422,9 @@ var (
 	_ offboarder                 = (*cloudOnly)(nil)
 	_ onboarding.LeaverDirectory = (*cloudOnly)(nil)
 )
+
+// offboardSettler is the graph client's settling of earlier runs' open offboarding changes
+// that the leavers' accounts show made.
+type offboardSettler interface {
+	SettleOffboarded(ctx context.Context, leavers []*directory.CloudRevocation)
+}

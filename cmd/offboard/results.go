@@ -2,11 +2,13 @@ package offboard
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 
+	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/dn"
@@ -113,10 +115,18 @@ func runError(results []result) error {
 		return nil
 	case len(failed) < len(results):
 		return &cmdutil.PartialError{Failed: len(failed), Total: len(results)}
-	case len(results) == 1:
-		return &cmdutil.TargetError{Target: failed[0].Input, Err: failed[0].err}
 	}
-	return fmt.Errorf("all %d leavers failed; the first, row %d: %w", len(failed), failed[0].Row, failed[0].err)
+	first := failed[0].err
+	if errors.Is(first, audit.ErrNoAnswer) {
+		// The run itself ended: its outcome is known ("error"). The changes without an
+		// answer are each "unknown" in the log, for a later run to settle; wrapping their
+		// error would make the run's own record "unknown" too, and nothing ever settles that.
+		first = errors.New(first.Error())
+	}
+	if len(results) == 1 {
+		return &cmdutil.TargetError{Target: failed[0].Input, Err: first}
+	}
+	return fmt.Errorf("all %d leavers failed; the first, row %d: %w", len(failed), failed[0].Row, first)
 }
 
 func writeResults(opts *applyOptions, results []result) error {

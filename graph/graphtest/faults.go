@@ -42,6 +42,11 @@ type Fault struct {
 	// Unserved, with NoAnswer, loses the request before Graph serves it (a connection that
 	// broke on the way in): nothing is made, and the client sees the same silence.
 	Unserved bool
+	// Then, when set, runs as the fault applies to a request on the wire, before its answer:
+	// what another client did at that very moment (another run creating the account this
+	// request is about to be refused for). With Status 0 (and no NoAnswer) the request is
+	// then served as usual.
+	Then func()
 }
 
 // AnyWrite, as a Fault's Method, matches every write: POST, PATCH, PUT and DELETE.

@@ -3,6 +3,7 @@ package graphtest
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -79,6 +80,50 @@ type Server struct {
 
 	closing   chan struct{} // closed by Close: ends the waits of NoAnswer faults
 	closeOnce sync.Once
+
+	withheld withheldAnswers
+}
+
+// withheldAnswers counts the answers NoAnswer faults have held back so far, so that a test
+// can interrupt a client at the moment it waits on one (WaitWithheld) instead of sleeping.
+type withheldAnswers struct {
+	mu      sync.Mutex
+	n       int
+	changed chan struct{} // closed and replaced at each new one
+}
+
+// WaitWithheld returns once n answers in all have been held back by NoAnswer faults (the
+// request logged, and served unless Unserved), or with ctx's error.
+func (s *Server) WaitWithheld(ctx context.Context, n int) error {
+	for {
+		s.withheld.mu.Lock()
+		got, ch := s.withheld.n, s.withheld.wait()
+		s.withheld.mu.Unlock()
+		if got >= n {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("%d answer(s) withheld, waited for %d: %w", got, n, ctx.Err())
+		}
+	}
+}
+
+// wait is the channel closed at the next withheld answer; mu is held.
+func (w *withheldAnswers) wait() chan struct{} {
+	if w.changed == nil {
+		w.changed = make(chan struct{})
+	}
+	return w.changed
+}
+
+func (w *withheldAnswers) add() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.n++
+	close(w.wait())
+	w.changed = nil
 }
 
 // New starts a server on a loopback port. Close it when done.
@@ -203,16 +248,22 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		// error before it looks at anything else. The log keeps the raw bytes.
 		resp = errorResponse(400, "BadRequest", "The request body could not be read: "+err.Error()+".")
 	case api:
-		if f := s.faults.take(r.Method, entry.Path, onWire); f != nil && f.NoAnswer {
+		f := s.faults.take(r.Method, entry.Path, onWire)
+		if f != nil && f.Then != nil {
+			f.Then()
+		}
+		if f != nil && f.NoAnswer {
 			if p, ok := s.authenticate(r); ok && !f.Unserved {
 				s.serveAPI(&apiRequest{method: r.Method, path: entry.Path, query: r.URL.Query(), header: r.Header, body: body, who: p})
 			}
 			s.log.add(entry) // Status 0: no answer was sent
+			s.withheld.add()
 			s.withholdAnswer(r)
 			return
-		} else if f != nil {
+		} else if f != nil && f.Status != 0 {
 			resp.status, resp.headers, resp.body = f.response()
-		} else if p, ok := s.authenticate(r); !ok {
+		} else if p, ok := s.authenticate(r); !ok { // no fault, or only its Then
+
 			resp = p.failure
 		} else {
 			resp = s.serveAPI(&apiRequest{method: r.Method, path: entry.Path, query: r.URL.Query(), header: r.Header, body: body, who: p})

@@ -246,6 +246,22 @@ func (t *Tenant) User(key string) *User {
 	return &c
 }
 
+// UsersByEmployeeID returns copies of the users with this employee ID (any case): a test of
+// a re-run or of two runs at once expects exactly one.
+func (t *Tenant) UsersByEmployeeID(id string) []*User {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []*User
+	for _, u := range t.users {
+		if strings.EqualFold(u.EmployeeID, id) {
+			c := *u
+			c.AssignedLicenses = slices.Clone(u.AssignedLicenses)
+			out = append(out, &c)
+		}
+	}
+	return out
+}
+
 // Group returns a copy of the group with this id or display name, or nil.
 func (t *Tenant) Group(key string) *Group {
 	t.mu.Lock()
