@@ -132,7 +132,7 @@ func (c *Client) CreateUser(ctx context.Context, nu directory.NewUser) (director
 		Description: nu.Description, AccountExpires: nu.AccountExpires, Password: res.Password,
 		MustChangePassword: nu.MustChange,
 	})
-	if err != nil && (ldap.IsErrorWithCode(err, ldap.LDAPResultEntryAlreadyExists) || ldap.IsErrorWithCode(err, ldap.LDAPResultConstraintViolation)) {
+	if err != nil && nameTaken(err) {
 		// Free when checked above, taken now: another run (a colleague on the same ticket)
 		// created it in between. Its password is the one that run gave, not this run's.
 		return res, fmt.Errorf("%w: cannot create %s: the name was free a moment ago and is taken now, most likely by another run at the same time; "+
