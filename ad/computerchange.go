@@ -82,7 +82,7 @@ func (c *Client) MoveComputer(ctx context.Context, ident, ou string) (directory.
 	// Computer names are unique among computers, but a user, group or contact may hold the
 	// same CN in the target OU. Said before the directory answers "an object with that name
 	// already exists", which names neither the object nor the way out.
-	if taken, err := c.readEntry(ctx, rdn+","+ou, "(objectClass=*)", []string{"objectClass"}); err != nil {
+	if taken, err := c.nameHolder(ctx, rdn, ou); err != nil {
 		return directory.ComputerOutcome{Computer: pc}, err
 	} else if taken != nil {
 		kind := lastClass(taken.GetAttributeValues("objectClass"))

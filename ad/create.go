@@ -132,7 +132,7 @@ func (c *Client) CreateUser(ctx context.Context, nu directory.NewUser) (director
 		Description: nu.Description, AccountExpires: nu.AccountExpires, Password: res.Password,
 		MustChangePassword: nu.MustChange,
 	})
-	if err != nil && (ldap.IsErrorWithCode(err, ldap.LDAPResultEntryAlreadyExists) || ldap.IsErrorWithCode(err, ldap.LDAPResultConstraintViolation)) {
+	if err != nil && nameTaken(err) {
 		// Free when checked above, taken now: another run (a colleague on the same ticket)
 		// created it in between. Its password is the one that run gave, not this run's.
 		return res, fmt.Errorf("%w: cannot create %s: the name was free a moment ago and is taken now, most likely by another run at the same time; "+
@@ -260,7 +260,7 @@ func (c *Client) moveUser(ctx context.Context, ident, ou string, renameOnClash b
 	}
 	note, would := "moved to "+ou, "would move to "+ou
 	cn := parsed.RDNs[0].Attributes[0].Value
-	taken, err := c.readEntry(ctx, rdn+","+ou, "(objectClass=*)", []string{"1.1"})
+	taken, err := c.nameHolder(ctx, rdn, ou)
 	if err != nil {
 		return directory.Outcome{User: u}, "", err
 	}
@@ -287,19 +287,17 @@ func (c *Client) moveUser(ctx context.Context, ident, ou string, renameOnClash b
 	}
 	req := ldap.NewModifyDNRequest(u.DN, rdn, true, ou)
 	err = c.change(ctx, "user.move", target(u), changes, func(ctx context.Context) error {
-		err := c.conn.ModifyDN(req)
-		if err == nil {
-			return nil
-		}
-		err = explainLDAPError(err)
-		if errors.Is(err, errNoSuchObject) && u.ObjectGUID != "" {
+		if err := c.conn.ModifyDN(req); err != nil {
 			// Gone from where we read it: another run may have moved it there just now.
-			// Then the move asked for is made, and the log must not call it an error.
-			if now, rerr := c.User(ctx, u.ObjectGUID); rerr == nil && dnEqual(dn.Parent(now.DN), ou) {
-				return audit.Skipped("already in " + ou + " (another run moved it at the same time)")
-			}
+			return goneMeanwhile(explainLDAPError(err), func() bool {
+				if u.ObjectGUID == "" {
+					return false
+				}
+				now, err := c.User(ctx, u.ObjectGUID)
+				return err == nil && dnEqual(dn.Parent(now.DN), ou)
+			}, "already in "+ou+" (another run moved it at the same time)")
 		}
-		return err
+		return nil
 	})
 	if errors.Is(err, audit.ErrSkipped) {
 		return directory.Outcome{User: u, Note: "already in " + ou + " (another run just moved it)"}, rdn + "," + ou, nil
@@ -313,6 +311,13 @@ func (c *Client) moveUser(ctx context.Context, ident, ou string, renameOnClash b
 // cnWithUsername is onboarding's answer to a name already taken in an OU: the (domain-unique)
 // logon name added, "Ana Silva (asilva2)" — the one rule in directory.UserCNWith.
 func cnWithUsername(cn, sam string) string { return directory.UserCNWith(cn, sam) }
+
+// nameHolder is the object already named rdn in ou (nil: the name is free there), with its
+// objectClass: what user move and computer move look at before a move, so that a clash is
+// said with the name and the way out rather than as the directory's entryAlreadyExists.
+func (c *Client) nameHolder(ctx context.Context, rdn, ou string) (*ldap.Entry, error) {
+	return c.readEntry(ctx, rdn+","+ou, "(objectClass=*)", []string{"objectClass"})
+}
 
 // containerClasses are the object classes a user account can be moved into.
 var containerClasses = []string{"organizationalUnit", "container", "domainDNS", "builtinDomain"}

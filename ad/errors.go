@@ -188,6 +188,13 @@ func goneMeanwhile(err error, done func() bool, note string) error {
 	return err
 }
 
+// nameTaken is an add's answer when a name the account must hold is already held: the DN
+// (entryAlreadyExists) or a unique attribute such as sAMAccountName (AD and Samba answer
+// constraintViolation). Both creates read it as "taken since we looked".
+func nameTaken(err error) bool {
+	return ldap.IsErrorWithCode(err, ldap.LDAPResultEntryAlreadyExists) || ldap.IsErrorWithCode(err, ldap.LDAPResultConstraintViolation)
+}
+
 // ErrPermission is wrapped when the bind account lacks the right to do something.
 var ErrPermission = errors.New("not permitted")
 

@@ -267,7 +267,7 @@ func (c *Client) CreateAccount(ctx context.Context, a directory.NewAccount) (*di
 			AccountExpires: a.AccountExpires, MustChangePassword: a.MustChangePassword, Enabled: true,
 		}, true, nil
 	}
-	if a.EmployeeID != "" && (ldap.IsErrorWithCode(err, ldap.LDAPResultEntryAlreadyExists) || ldap.IsErrorWithCode(err, ldap.LDAPResultConstraintViolation)) {
+	if a.EmployeeID != "" && nameTaken(err) {
 		found, lookErr := c.ExistingByEmployeeID(ctx, []string{a.EmployeeID})
 		if lookErr != nil {
 			return nil, false, errors.Join(err, lookErr)

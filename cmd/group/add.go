@@ -8,8 +8,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
-	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type membershipEditor interface {
@@ -26,15 +24,10 @@ type bulkMembershipEditor interface {
 }
 
 type editOptions struct {
-	IO        *iostreams.IOStreams
-	Groups    func(context.Context) (membershipEditor, error)
-	Confirmer cmdutil.Confirmer
-	Format    output.Format
-	Add       bool
-	Yes       bool
-	DryRun    bool
-	Group     string
-	Users     []string
+	Groups       func(context.Context) (membershipEditor, error)
+	cmdutil.Bulk // Targets: the members to add or remove
+	Add          bool
+	Group        string
 }
 
 func newCmdAdd(f *factory.Factory, runF func(*editOptions) error) *cobra.Command {
@@ -43,10 +36,7 @@ func newCmdAdd(f *factory.Factory, runF func(*editOptions) error) *cobra.Command
 
 // newCmdEdit builds `group add` and `group remove`, which differ only in direction.
 func newCmdEdit(f *factory.Factory, add bool, runF func(*editOptions) error) *cobra.Command {
-	opts := &editOptions{
-		IO: f.IO, Confirmer: f.Prompter, Add: add,
-		Groups: factory.DirectoryFunc[membershipEditor](f),
-	}
+	opts := &editOptions{Add: add, Groups: factory.DirectoryFunc[membershipEditor](f)}
 	cmd := &cobra.Command{
 		Use:   "add GROUP MEMBER...",
 		Short: "Add users, groups or computers to a group",
@@ -64,14 +54,10 @@ the chain of groups that closes the cycle. MEMBER may be "-" (stdin) or @FILE, o
 	}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		var err error
-		if opts.Format, err = f.Globals.Format(); err != nil {
-			return err
-		}
 		opts.Group = args[0]
-		if opts.Users, err = cmdutil.ReadTargets(f.IO.In, args[1:]); err != nil {
+		if opts.Bulk, err = f.Bulk(args[1:]); err != nil {
 			return err
 		}
-		opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
 		return cmdutil.Run(cmd.Context(), opts, runF, editRun)
 	}
 	return cmd
@@ -79,7 +65,7 @@ the chain of groups that closes the cycle. MEMBER may be "-" (stdin) or @FILE, o
 
 func editRun(ctx context.Context, opts *editOptions) error {
 	if !opts.Add {
-		if err := cmdutil.ConfirmBulk(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, opts.Users, "Remove from "+opts.Group); err != nil {
+		if err := opts.Confirm("Remove from " + opts.Group); err != nil {
 			return err
 		}
 	}
@@ -95,23 +81,23 @@ func editRun(ctx context.Context, opts *editOptions) error {
 	if opts.Add {
 		change = dir.AddMember
 	}
-	if bulk, ok := dir.(bulkMembershipEditor); ok && len(opts.Users) > 1 {
+	if bulk, ok := dir.(bulkMembershipEditor); ok && len(opts.Targets) > 1 {
 		change = bulkChange(ctx, bulk, g, opts)
 	}
-	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Users, func(ctx context.Context, user string) (cmdutil.Outcome, error) {
+	return cmdutil.RunChanges(ctx, opts.IO, opts.Format, opts.Targets, func(ctx context.Context, user string) (cmdutil.Outcome, error) {
 		o, err := change(ctx, g, user)
 		return cmdutil.FromAD(o), err
 	})
 }
 
 // bulkChange makes every change at once and hands the results out, target by target, in the
-// order RunChanges asks for them (the order of opts.Users).
+// order RunChanges asks for them (the order of opts.Targets).
 func bulkChange(ctx context.Context, bulk bulkMembershipEditor, g directory.GroupRef, opts *editOptions) func(context.Context, directory.GroupRef, string) (directory.Outcome, error) {
 	edit := bulk.RemoveMembers
 	if opts.Add {
 		edit = bulk.AddMembers
 	}
-	outs, errs := edit(ctx, g, opts.Users)
+	outs, errs := edit(ctx, g, opts.Targets)
 	next := 0
 	return func(context.Context, directory.GroupRef, string) (directory.Outcome, error) {
 		i := next

@@ -10,8 +10,6 @@ import (
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
-	"github.com/adkit-dev/adkit/internal/iostreams"
-	"github.com/adkit-dev/adkit/internal/output"
 )
 
 type userUpdater interface {
@@ -19,14 +17,9 @@ type userUpdater interface {
 }
 
 type setOptions struct {
-	IO        *iostreams.IOStreams
-	Users     func(context.Context) (userUpdater, error)
-	Confirmer cmdutil.Confirmer
-	Format    output.Format
-	Yes       bool
-	DryRun    bool
-	Targets   []string
-	Update    directory.UserUpdate
+	Users func(context.Context) (userUpdater, error)
+	cmdutil.Bulk
+	Update directory.UserUpdate
 }
 
 // setFlags are the attribute flags of `user set`, by field name (directory.UserFields).
@@ -43,10 +36,7 @@ var setFlags = []struct{ flag, field, help string }{
 }
 
 func newCmdSet(f *factory.Factory, runF func(*setOptions) error) *cobra.Command {
-	opts := &setOptions{
-		IO: f.IO, Confirmer: f.Prompter,
-		Users: factory.DirectoryFunc[userUpdater](f),
-	}
+	opts := &setOptions{Users: factory.DirectoryFunc[userUpdater](f)}
 	values := map[string]*string{}
 	var expires string
 	cmd := &cobra.Command{
@@ -68,41 +58,39 @@ USER may be "-" (read the accounts from stdin) or @FILE, one per line.`,
 		Args: cmdutil.MinimumArgs(1, "USER: the account to change"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if opts.Format, err = f.Globals.Format(); err != nil {
-				return err
-			}
-			opts.Update.Values = map[string]string{}
-			for _, sf := range setFlags {
-				if cmd.Flags().Changed(sf.flag) {
-					opts.Update.Values[sf.field] = *values[sf.flag]
-				}
-			}
-			if cmd.Flags().Changed("expires") {
-				t, err := parseExpires(expires)
-				if err != nil {
-					return err
-				}
-				opts.Update.SetExpires, opts.Update.Expires = true, t
-			}
-			var clear []string
-			for _, c := range opts.Update.Clear {
-				for _, part := range strings.Split(c, ",") {
-					if part = strings.TrimSpace(part); part != "" {
-						clear = append(clear, part)
+			if opts.Bulk, err = f.Bulk(args, func() error {
+				opts.Update.Values = map[string]string{}
+				for _, sf := range setFlags {
+					if cmd.Flags().Changed(sf.flag) {
+						opts.Update.Values[sf.field] = *values[sf.flag]
 					}
 				}
-			}
-			opts.Update.Clear = clear
-			if len(opts.Update.Values) == 0 && !opts.Update.SetExpires && len(clear) == 0 {
-				return cmdutil.FlagErrorf("nothing to change: give at least one of --title, --department, --company, --manager, --phone, --mobile, --office, --description, --employee-id, --expires or --clear")
-			}
-			if opts.Targets, err = cmdutil.ReadTargets(f.IO.In, args); err != nil {
+				if cmd.Flags().Changed("expires") {
+					t, err := parseExpires(expires)
+					if err != nil {
+						return err
+					}
+					opts.Update.SetExpires, opts.Update.Expires = true, t
+				}
+				var clear []string
+				for _, c := range opts.Update.Clear {
+					for _, part := range strings.Split(c, ",") {
+						if part = strings.TrimSpace(part); part != "" {
+							clear = append(clear, part)
+						}
+					}
+				}
+				opts.Update.Clear = clear
+				if len(opts.Update.Values) == 0 && !opts.Update.SetExpires && len(clear) == 0 {
+					return cmdutil.FlagErrorf("nothing to change: give at least one of --title, --department, --company, --manager, --phone, --mobile, --office, --description, --employee-id, --expires or --clear")
+				}
+				return nil
+			}); err != nil {
 				return err
 			}
 			if _, ok := opts.Update.Values["employee_id"]; ok && len(opts.Targets) > 1 {
 				return cmdutil.FlagErrorf("--employee-id names one person: give one USER, not %d", len(opts.Targets))
 			}
-			opts.Yes, opts.DryRun = f.Globals.Yes, f.Globals.DryRun
 			return cmdutil.Run(cmd.Context(), opts, runF, setRun)
 		},
 	}
@@ -133,7 +121,7 @@ func parseExpires(v string) (*time.Time, error) {
 }
 
 func setRun(ctx context.Context, opts *setOptions) error {
-	if err := cmdutil.ConfirmBulk(opts.IO, opts.Confirmer, opts.Yes, opts.DryRun, opts.Targets, "Change"); err != nil {
+	if err := opts.Confirm("Change"); err != nil {
 		return err
 	}
 	return cmdutil.ApplyEach(ctx, opts.IO, opts.Format, opts.Targets, opts.Users,

@@ -83,7 +83,7 @@ func TestSetConfirmationNamesTheAccounts(t *testing.T) {
 	ios.SetTTY(true, true, true)
 	dir := &fakeUpdater{}
 	a := &answer{}
-	opts := &setOptions{IO: ios, Confirmer: a, Targets: []string{"a1", "a2", "a3", "a4", "a5", "a6", "a7"},
+	opts := &setOptions{Bulk: cmdutil.Bulk{IO: ios, Confirmer: a, Targets: []string{"a1", "a2", "a3", "a4", "a5", "a6", "a7"}},
 		Update: directory.UserUpdate{Values: map[string]string{"title": "Lead"}},
 		Users:  func(context.Context) (userUpdater, error) { return dir, nil }}
 	if err := setRun(context.Background(), opts); !errors.Is(err, cmdutil.ErrDeclined) {
