@@ -116,7 +116,13 @@ func (c *Client) CreateGroup(ctx context.Context, ng directory.NewGroup) (*direc
 		}
 		// Free when looked at, taken now: another run (two technicians on one ticket) has
 		// just created it. If it is the group asked for, the log must not call that an error.
-		if same, rerr := c.readEntry(ctx, dn, sameGroupFilter(ng.SAMAccountName, gt, ng.Description, owner), []string{"1.1"}); rerr == nil && same != nil {
+		same, rerr := c.readEntry(ctx, dn, sameGroupFilter(ng.SAMAccountName, gt, ng.Description, owner), []string{"1.1"})
+		if rerr != nil {
+			// Not "created by someone else, not as asked": that is not known. Say what is.
+			return fmt.Errorf("%s exists now (another run may have just created it), and reading it back failed: %w; look at it (adkit group show %q); nothing was changed by this run",
+				dn, rerr, ng.SAMAccountName)
+		}
+		if same != nil {
 			return audit.Skipped("another run created it at the same time")
 		}
 		return fmt.Errorf("%w: %s was created by someone else just now, not as asked here; look at it (adkit group show %q), or pick another name or OU; nothing was changed by this run",
