@@ -21,12 +21,8 @@ type credLine struct {
 
 // readLines reads c's file: its lines after the header and the whole content.
 func (c *credentialsFile) readLines() ([]credLine, []byte, error) {
-	info, err := c.file.Stat()
+	whole, err := c.content()
 	if err != nil {
-		return nil, nil, fmt.Errorf("read credentials: %w", err)
-	}
-	whole := make([]byte, info.Size())
-	if _, err := c.file.ReadAt(whole, 0); err != nil {
 		return nil, nil, fmt.Errorf("read credentials: %w", err)
 	}
 	base := 0
