@@ -141,10 +141,10 @@ func auditCreates(ctx context.Context, trail *audit.Trail, want map[string]bool)
 // the same way. A line whose run is not in the audit log's recent end (another log, long
 // ago), or that names no run (an older adkit), is kept: nothing is known against it.
 //
-// existing maps the lower-cased employee IDs of the accounts that exist (the plan's skipped
-// rows) to their HR rows. It runs once, before this run writes a line; say tells the
+// existing holds the lower-cased employee IDs of the accounts that exist (the plan's skipped
+// rows). It runs once, before this run writes a line; say tells the
 // technician what was taken back or is in doubt. The file changes as in retract (replace).
-func (c *credentialsFile) reconcile(ctx context.Context, trail *audit.Trail, existing map[string]int, say func(string)) error {
+func (c *credentialsFile) reconcile(ctx context.Context, trail *audit.Trail, existing map[string]bool, say func(string)) error {
 	if c.file == nil || len(existing) == 0 {
 		return nil
 	}
@@ -165,7 +165,7 @@ func (c *credentialsFile) reconcile(ctx context.Context, trail *audit.Trail, exi
 			continue
 		}
 		emp := strings.ToLower(l.record[empCol])
-		if _, ok := existing[emp]; ok {
+		if existing[emp] {
 			byEmp[emp] = append(byEmp[emp], i)
 		}
 	}

@@ -129,9 +129,9 @@ func TestCredentialsReconcileWithTheAuditLog(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			existing := map[string]int{"e003": 3}
+			existing := map[string]bool{"e003": true}
 			if tc.exists {
-				existing["e002"] = 2
+				existing["e002"] = true
 			}
 			if err := creds.reconcile(ctx, trail, existing, func(s string) { notes = append(notes, s) }); err != nil {
 				t.Fatal(err)
