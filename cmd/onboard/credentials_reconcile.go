@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/onboarding"
 )
 
 // credLine is one line of the credentials file after its header, and where it lies in it.
@@ -42,7 +43,10 @@ func (c *credentialsFile) readLines() ([]credLine, []byte, error) {
 			return lines, whole, nil
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("read credentials %s: %w", c.path, err)
+			// Bad input, found before this run changed anything (exit 2). The parse error
+			// names a line and column, never a cell: no password reaches the message.
+			return nil, nil, &onboarding.InputError{What: "credentials file " + c.path, Problems: []string{
+				fmt.Sprintf("it is not CSV past its header (%v); fix that line, or give --credentials-out a new file", err)}}
 		}
 		lines = append(lines, credLine{record: rec, at: at, end: base + int(r.InputOffset())})
 	}
