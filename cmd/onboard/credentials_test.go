@@ -367,7 +367,7 @@ func TestCredentialsTAPLinesFollowTheirPassword(t *testing.T) {
 	}
 	want := "2:pw-2-Aa1!||,2:|tap-2|2026-12-07T08:00:00Z,3:pw-3-Aa1!||,3:|tap-3|2026-12-07T08:00:00Z"
 	if strings.Join(got, ",") != want || len(records[0]) != 11 {
-		t.Errorf("lines %q (header %q), want %s", got, records[0], want)
+		t.Errorf("lines (secrets blanked) %q (header %q), want rows 2, 2, 3, 3: each password line, then its pass", withoutSecrets(records)[1:], records[0])
 	}
 
 	again, err := openCredentials(path, nil, true, false, func(string) {}) // has the pass columns: fine
