@@ -230,10 +230,10 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	if creds != nil {
 		// An interrupted earlier run may have left, as an existing account's last line, a
 		// password that was never set: the audit log tells, and the line is taken back.
-		existing := map[string]int{}
+		existing := map[string]bool{}
 		for _, e := range p.Entries {
 			if e.Action == onboarding.ActionSkip && e.EmployeeID != "" {
-				existing[strings.ToLower(e.EmployeeID)] = e.Row
+				existing[strings.ToLower(e.EmployeeID)] = true
 			}
 		}
 		if err := creds.reconcile(ctx, trail, existing, func(s string) { fmt.Fprintln(opts.IO.ErrOut, s) }); err != nil {

@@ -244,6 +244,20 @@ func (c *credentialsFile) setRun(opID string) {
 	c.run = opID
 }
 
+// content is the whole of c's file as it is now: what retract, sortRows and readLines work
+// from before they rewrite it (replace). The caller holds c.mu or is the only writer left.
+func (c *credentialsFile) content() ([]byte, error) {
+	info, err := c.file.Stat()
+	if err != nil {
+		return nil, err
+	}
+	whole := make([]byte, info.Size())
+	if _, err := c.file.ReadAt(whole, 0); err != nil {
+		return nil, err
+	}
+	return whole, nil
+}
+
 // retract takes back the line add wrote for a, when the account turned out to exist already
 // (created=false: another run, or a killed run's add that the DC committed late, made it after
 // the plan looked). The directory refused this run's add, so the password on the line was
@@ -262,12 +276,8 @@ func (c *credentialsFile) retract(row int, a onboarding.NewAccount) error {
 	if c.file == nil {
 		return errors.New("it went to standard output, which cannot be taken back")
 	}
-	info, err := c.file.Stat()
+	whole, err := c.content()
 	if err != nil {
-		return err
-	}
-	whole := make([]byte, info.Size())
-	if _, err := c.file.ReadAt(whole, 0); err != nil {
 		return err
 	}
 	at := -1 // the last copy of the line among this run's lines, at a line's start
@@ -340,12 +350,8 @@ func (c *credentialsFile) sortRows() error {
 	if rowCol < 0 || c.lines < 2 {
 		return nil // an older file without rows keeps its order
 	}
-	info, err := c.file.Stat()
+	whole, err := c.content()
 	if err != nil {
-		return fmt.Errorf("sort credentials: %w", err)
-	}
-	whole := make([]byte, info.Size())
-	if _, err := c.file.ReadAt(whole, 0); err != nil {
 		return fmt.Errorf("sort credentials: %w", err)
 	}
 	head, mine := whole[:c.start], whole[c.start:]

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/adkit-dev/adkit/audit"
+	"github.com/adkit-dev/adkit/onboarding"
 )
 
 // credLine is one line of the credentials file after its header, and where it lies in it.
@@ -21,12 +22,8 @@ type credLine struct {
 
 // readLines reads c's file: its lines after the header and the whole content.
 func (c *credentialsFile) readLines() ([]credLine, []byte, error) {
-	info, err := c.file.Stat()
+	whole, err := c.content()
 	if err != nil {
-		return nil, nil, fmt.Errorf("read credentials: %w", err)
-	}
-	whole := make([]byte, info.Size())
-	if _, err := c.file.ReadAt(whole, 0); err != nil {
 		return nil, nil, fmt.Errorf("read credentials: %w", err)
 	}
 	base := 0
@@ -46,7 +43,10 @@ func (c *credentialsFile) readLines() ([]credLine, []byte, error) {
 			return lines, whole, nil
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("read credentials %s: %w", c.path, err)
+			// Bad input, found before this run changed anything (exit 2). The parse error
+			// names a line and column, never a cell: no password reaches the message.
+			return nil, nil, &onboarding.InputError{What: "credentials file " + c.path, Problems: []string{
+				fmt.Sprintf("it is not CSV past its header (%v); fix that line, or give --credentials-out a new file", err)}}
 		}
 		lines = append(lines, credLine{record: rec, at: at, end: base + int(r.InputOffset())})
 	}
@@ -145,10 +145,10 @@ func auditCreates(ctx context.Context, trail *audit.Trail, want map[string]bool)
 // the same way. A line whose run is not in the audit log's recent end (another log, long
 // ago), or that names no run (an older adkit), is kept: nothing is known against it.
 //
-// existing maps the lower-cased employee IDs of the accounts that exist (the plan's skipped
-// rows) to their HR rows. It runs once, before this run writes a line; say tells the
+// existing holds the lower-cased employee IDs of the accounts that exist (the plan's skipped
+// rows). It runs once, before this run writes a line; say tells the
 // technician what was taken back or is in doubt. The file changes as in retract (replace).
-func (c *credentialsFile) reconcile(ctx context.Context, trail *audit.Trail, existing map[string]int, say func(string)) error {
+func (c *credentialsFile) reconcile(ctx context.Context, trail *audit.Trail, existing map[string]bool, say func(string)) error {
 	if c.file == nil || len(existing) == 0 {
 		return nil
 	}
@@ -169,7 +169,7 @@ func (c *credentialsFile) reconcile(ctx context.Context, trail *audit.Trail, exi
 			continue
 		}
 		emp := strings.ToLower(l.record[empCol])
-		if _, ok := existing[emp]; ok {
+		if existing[emp] {
 			byEmp[emp] = append(byEmp[emp], i)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -57,6 +58,25 @@ func readCSV(t *testing.T, path string) (bom bool, records [][]string) {
 		t.Fatalf("%s is not CSV: %v", path, err)
 	}
 	return bom, records
+}
+
+// withoutSecrets is records (a credentials file read by readCSV, header first) with every
+// password and Temporary Access Pass cell blanked to "***": what a failing test may print.
+func withoutSecrets(records [][]string) [][]string {
+	if len(records) == 0 {
+		return records
+	}
+	out := [][]string{records[0]}
+	for _, rec := range records[1:] {
+		rec = slices.Clone(rec)
+		for i := range rec {
+			if i < len(records[0]) && (records[0][i] == "password" || records[0][i] == "temporary_access_pass") && rec[i] != "" {
+				rec[i] = "***"
+			}
+		}
+		out = append(out, rec)
+	}
+	return out
 }
 
 // Accounts are created in parallel, in any order; each password is on disk before its
@@ -180,7 +200,7 @@ func TestCredentialsOlderAndForeignFiles(t *testing.T) {
 	}
 	bom, records := readCSV(t, old)
 	if bom || len(records) != 4 || len(records[3]) != 5 || records[2][0] != "user4" || records[3][3] != "pw-2-Aa1!" {
-		t.Errorf("old file after a run (BOM %v): %q", bom, records)
+		t.Errorf("old file after a run (BOM %v): %q", bom, withoutSecrets(records))
 	}
 
 	foreign := filepath.Join(dir, "foreign.csv")
@@ -193,7 +213,7 @@ func TestCredentialsOlderAndForeignFiles(t *testing.T) {
 		t.Errorf("foreign file: exit %d, %v", cmdutil.ExitCode(err), err)
 	}
 	if data, _ := os.ReadFile(foreign); string(data) != text {
-		t.Errorf("foreign file changed: %q", data)
+		t.Errorf("foreign file changed (%d bytes, want %d)", len(data), len(text))
 	}
 }
 
@@ -347,7 +367,7 @@ func TestCredentialsTAPLinesFollowTheirPassword(t *testing.T) {
 	}
 	want := "2:pw-2-Aa1!||,2:|tap-2|2026-12-07T08:00:00Z,3:pw-3-Aa1!||,3:|tap-3|2026-12-07T08:00:00Z"
 	if strings.Join(got, ",") != want || len(records[0]) != 11 {
-		t.Errorf("lines %q (header %q), want %s", got, records[0], want)
+		t.Errorf("lines (secrets blanked) %q (header %q), want rows 2, 2, 3, 3: each password line, then its pass", withoutSecrets(records)[1:], records[0])
 	}
 
 	again, err := openCredentials(path, nil, true, false, func(string) {}) // has the pass columns: fine
@@ -427,7 +447,8 @@ func TestCredentialsRetractKeepsEveryOtherLine(t *testing.T) {
 	}
 	want := string(head) + line(4) + line(5) + line(6)
 	if !strings.HasPrefix(string(data), want) {
-		t.Fatalf("the file does not start with the earlier run's lines and rows 4, 5, 6 as written:\n%s", data)
+		_, records := readCSV(t, path)
+		t.Fatalf("the file does not start with the earlier run's lines and rows 4, 5, 6 as written:\n%q", withoutSecrets(records))
 	}
 	rest := strings.TrimPrefix(string(data), want)
 	for r := 8; r < 40; r++ {
@@ -437,7 +458,7 @@ func TestCredentialsRetractKeepsEveryOtherLine(t *testing.T) {
 		rest = strings.Replace(rest, line(r), "", 1)
 	}
 	if rest != "" {
-		t.Errorf("the file holds more than it should: %q", rest)
+		t.Errorf("the file holds %d bytes more than it should", len(rest))
 	}
 	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("mode after the retraction: %v (%v), want 0600", info.Mode().Perm(), err)
