@@ -98,15 +98,13 @@ func stampShowsMade(stamp, before *time.Time, known bool, sent time.Time) bool {
 // readBackStamp is the read-back of a stamped change whose request went out at *sent.
 func (c *Client) readBackStamp(action string, tgt audit.Target, changes []audit.Change, sent *time.Time) func(context.Context) (bool, error) {
 	before, known := stampBefore(action, changes)
-	return func(ctx context.Context) (bool, error) {
-		ctx, cancel := context.WithTimeout(ctx, readBackTimeout)
-		defer cancel()
+	return readBackOf(tgt, func(ctx context.Context) (bool, error) {
 		m, err := c.findUser(ctx, tgt.ID, []string{"id", stampOf[action]})
 		if err != nil {
-			return false, fmt.Errorf("read back %s: %w", tgt.Name, err)
+			return false, err
 		}
 		return stampShowsMade(stampTime(action, m), before, known, *sent), nil
-	}
+	})
 }
 
 // settleStamped is how a later run settles the open intents of earlier runs' stamped changes
