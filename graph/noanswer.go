@@ -151,6 +151,13 @@ func (c *Client) settleEarlier(ctx context.Context, op audit.Operation, err erro
 	}, note)
 }
 
+// eachOpenEarlier calls fn for each open intent of an earlier run, settling none: it looks at
+// the view audit.Trail.SettleEarlier settles from (the log read once per run), so a caller can
+// choose what to settle before it settles it. A log that cannot be read calls fn for none.
+func (c *Client) eachOpenEarlier(ctx context.Context, fn func(audit.Record)) {
+	_, _ = c.trail.SettleEarlier(ctx, func(r audit.Record) bool { fn(r); return false }, "")
+}
+
 // checkedFirst are the changes adkit makes only after finding them not made (or that Graph
 // refuses to make twice): one made now means an earlier request without an answer was not
 // made. A session revocation or a password reset is made again by every run, so nothing

@@ -132,13 +132,11 @@ func (c *Client) settleStamped(ctx context.Context, action string, u *directory.
 		before, known := stampBefore(action, r.Changes)
 		return sent, stampShowsMade(stamp, before, known, sent)
 	}
-	// A first pass only looks (it settles nothing); the second settles the one chosen.
-	_, _ = c.trail.SettleEarlier(ctx, func(r audit.Record) bool {
+	c.eachOpenEarlier(ctx, func(r audit.Record) {
 		if sent, ok := shows(r); ok && !sent.Before(latestSent) {
 			latest, latestSent = r.OpID, sent
 		}
-		return false
-	}, "")
+	})
 	if latest == "" {
 		return
 	}
