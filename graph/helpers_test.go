@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +129,33 @@ func (e *env) intentsAndOK(action string) (intents, ok int) {
 		}
 	}
 	return intents, ok
+}
+
+// outcomesOf is the outcome records of one action, in log order.
+func (e *env) outcomesOf(action string) []audit.Record {
+	var out []audit.Record
+	for _, r := range e.records() {
+		if r.Event == "outcome" && r.Action == action {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// settledLater is the outcomes a later run wrote for action's intent opID ("settled later").
+func (e *env) settledLater(action, opID string) []audit.Record {
+	var out []audit.Record
+	for _, r := range e.outcomesOf(action) {
+		if r.OpID == opID && r.Settled == audit.SettledLater {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// settledOK reports whether a later run settled action's intent opID "ok".
+func (e *env) settledOK(action, opID string) bool {
+	return slices.ContainsFunc(e.settledLater(action, opID), func(r audit.Record) bool { return r.Result == "ok" })
 }
 
 // logText is the audit log as written.

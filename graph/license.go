@@ -174,15 +174,7 @@ func (c *Client) editLicenses(ctx context.Context, idents []string, skuName, usa
 			reqs[k] = ri
 		}
 		errs := c.changeAll(ctx, ops, func(ctx context.Context) []error {
-			return c.batchFailures(ctx, reqs, func(_ int, f failure) error {
-				// Removed meanwhile (another technician, a second run at once): Graph
-				// answers 400 "User does not have a corresponding license." That is the
-				// state asked for, as "already has" is for an assignment.
-				if !add && licenceGone(f) {
-					return audit.Skipped("does not have " + s.PartNumber)
-				}
-				return f.explain("LicenseAssignment.ReadWrite.All", nil)
-			})
+			return c.batchFailures(ctx, reqs, func(_ int, f failure) error { return licenceFailure(f, s.PartNumber, add) })
 		})
 		for k, e := range chunk {
 			o := directory.Outcome{User: e.r.user}
@@ -295,9 +287,13 @@ func validUsageLocation(s string) bool {
 	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
 }
 
-// licenceGone reports whether Graph refused a licence removal because the user no longer has
-// the licence: 400 "User does not have a corresponding license." (removed meanwhile, by
-// another technician or a second run at once): the state asked for.
-func licenceGone(f failure) bool {
-	return f.status == 400 && strings.Contains(strings.ToLower(f.message), "does not have a corresponding license")
+// licenceFailure words a failed licence change, as membershipFailure does a membership's. A
+// removal refused with 400 "User does not have a corresponding license." (removed meanwhile,
+// by another technician or a second run at once) is not a failure: the user is in the state
+// asked for, as "already has" is for an assignment.
+func licenceFailure(f failure, sku string, add bool) error {
+	if !add && f.status == 400 && strings.Contains(strings.ToLower(f.message), "does not have a corresponding license") {
+		return audit.Skipped("does not have " + sku)
+	}
+	return f.explain("LicenseAssignment.ReadWrite.All", nil)
 }

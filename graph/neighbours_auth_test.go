@@ -250,13 +250,7 @@ func TestRunAgainSettlesALostRiskChange(t *testing.T) {
 			if err := w.run(e.ctx(), e, w.who); err != nil {
 				t.Fatal(err)
 			}
-			var settled bool
-			for _, r := range e.outcomesOf(w.action) {
-				if r.OpID == lost[0].OpID && r.Result == "ok" && r.Settled == audit.SettledLater {
-					settled = true
-				}
-			}
-			if !settled {
+			if !e.settledOK(w.action, lost[0].OpID) {
 				t.Errorf("the lost answer was not settled: %+v", e.outcomesOf(w.action))
 			}
 		})

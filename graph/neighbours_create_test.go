@@ -7,7 +7,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/graph"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/secret"
@@ -51,14 +50,12 @@ func TestCreateInterruptedThenRunAgain(t *testing.T) {
 		!strings.Contains(err.Error(), "reset-password") || !strings.Contains(err.Error(), nu.UserPrincipalName) {
 		t.Errorf("re-run: %v, want: already exists as asked, no password set, what to do", err)
 	}
-	var settled bool
 	for _, r := range e.outcomesOf("user.create") {
 		if r.Result == "error" {
 			t.Errorf("outcome error (%s): the account is in the tenant as asked", r.Error)
 		}
-		settled = settled || r.OpID == lost.OpID && r.Result == "ok" && r.Settled == audit.SettledLater
 	}
-	if !settled {
+	if !e.settledOK("user.create", lost.OpID) {
 		t.Errorf("the lost create was not settled: %+v", e.outcomesOf("user.create"))
 	}
 	if n := e.srv.Count("POST", "/users"); n != 1 {

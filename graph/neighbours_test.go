@@ -101,17 +101,6 @@ func helpdeskWrites() []helpdeskWrite {
 	}
 }
 
-// outcomesOf is the outcome records of one action, in log order.
-func (e *env) outcomesOf(action string) []audit.Record {
-	var out []audit.Record
-	for _, r := range e.records() {
-		if r.Event == "outcome" && r.Action == action {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // Graph makes the change and its answer never comes (--timeout ends the wait): the audit log
 // must not say "error" (spec: "unknown", or "ok" when reading back shows it made), and the
 // error says the outcome is unknown and what to do. Single requests and $batch alike.
@@ -205,13 +194,7 @@ func TestRunAgainSettlesALostAnswer(t *testing.T) {
 	if err != nil || o.Changed || !strings.Contains(o.Note, "already a member") {
 		t.Fatalf("second run: %+v %v", o, err)
 	}
-	var settled bool
-	for _, r := range e.outcomesOf("group.add_member") {
-		if r.OpID == first[0].OpID && r.Result == "ok" && r.Settled == "later" {
-			settled = true
-		}
-	}
-	if !settled {
+	if !e.settledOK("group.add_member", first[0].OpID) {
 		t.Errorf("the lost answer was not settled: %+v", e.outcomesOf("group.add_member"))
 	}
 }

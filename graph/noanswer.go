@@ -83,41 +83,49 @@ func (c *Client) readBack(action string, tgt audit.Target, changes []audit.Chang
 	switch action {
 	case "user.enable", "user.disable":
 		want := action == "user.enable"
-		return func(ctx context.Context) (bool, error) {
-			ctx, cancel := context.WithTimeout(ctx, readBackTimeout)
-			defer cancel()
+		return readBackOf(tgt, func(ctx context.Context) (bool, error) {
 			m, err := c.findUser(ctx, tgt.ID, []string{"id", "accountEnabled"})
 			if err != nil {
-				return false, fmt.Errorf("read back %s: %w", tgt.Name, err)
+				return false, err
 			}
 			return m.GetAccountEnabled() != nil && *m.GetAccountEnabled() == want, nil
-		}
+		})
 	case "user.reset_password", "user.revoke_sessions":
 		return c.readBackStamp(action, tgt, changes, sent)
 	case "user.risk_confirm_safe", "user.risk_dismiss":
 		want := fmt.Sprint(changes[0].After) // riskState: confirmedSafe or dismissed
-		return func(ctx context.Context) (bool, error) {
-			ctx, cancel := context.WithTimeout(ctx, readBackTimeout)
-			defer cancel()
+		return readBackOf(tgt, func(ctx context.Context) (bool, error) {
 			r, err := c.userRisk(ctx, tgt.ID)
 			if err != nil {
-				return false, fmt.Errorf("read back %s: %w", tgt.Name, err)
+				return false, err
 			}
 			return r.State == want, nil
-		}
+		})
 	case "user.remove_auth_method":
 		id := methodIDOf(changes)
-		return func(ctx context.Context) (bool, error) {
-			ctx, cancel := context.WithTimeout(ctx, readBackTimeout)
-			defer cancel()
+		return readBackOf(tgt, func(ctx context.Context) (bool, error) {
 			ms, err := c.authMethods(ctx, &directory.User{ID: tgt.ID, UserPrincipalName: tgt.Name})
 			if err != nil {
-				return false, fmt.Errorf("read back %s: %w", tgt.Name, err)
+				return false, err
 			}
 			return id != "" && !slices.ContainsFunc(ms, func(m directory.AuthMethod) bool { return m.ID == id }), nil
-		}
+		})
 	}
 	return nil
+}
+
+// readBackOf is one read-back of tgt: look, bounded by readBackTimeout, its failure named
+// after the object read.
+func readBackOf(tgt audit.Target, look func(context.Context) (bool, error)) func(context.Context) (bool, error) {
+	return func(ctx context.Context) (bool, error) {
+		ctx, cancel := context.WithTimeout(ctx, readBackTimeout)
+		defer cancel()
+		made, err := look(ctx)
+		if err != nil {
+			return false, fmt.Errorf("read back %s: %w", tgt.Name, err)
+		}
+		return made, nil
+	}
 }
 
 // settleEarlier writes the missing outcome of earlier runs' intents for the change this run
@@ -141,6 +149,13 @@ func (c *Client) settleEarlier(ctx context.Context, op audit.Operation, err erro
 		return r.Action == op.Action && r.Directory == audit.DirectoryEntra && r.Target.ID == op.Target.ID &&
 			firstChange(r.Changes) == key
 	}, note)
+}
+
+// eachOpenEarlier calls fn for each open intent of an earlier run, settling none: it looks at
+// the view audit.Trail.SettleEarlier settles from (the log read once per run), so a caller can
+// choose what to settle before it settles it. A log that cannot be read calls fn for none.
+func (c *Client) eachOpenEarlier(ctx context.Context, fn func(audit.Record)) {
+	_, _ = c.trail.SettleEarlier(ctx, func(r audit.Record) bool { fn(r); return false }, "")
 }
 
 // checkedFirst are the changes adkit makes only after finding them not made (or that Graph

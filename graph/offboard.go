@@ -324,13 +324,7 @@ func (c *Client) OffboardCloud(ctx context.Context, items []directory.CloudOffbo
 		}
 		out[i].SessionsRevoked, items[i].Snapshot.SessionsRevoked = true, true
 	}
-	licenceFailure := func(k int, f failure) error {
-		if licenceGone(f) { // a second run at once removed it first
-			return audit.Skipped("does not have " + licences[k].what)
-		}
-		return f.explain("LicenseAssignment.ReadWrite.All", nil)
-	}
-	for k, err := range c.sendChanges(ctx, licences, licenceFailure) {
+	for k, err := range c.sendChanges(ctx, licences, func(k int, f failure) error { return licenceFailure(f, licences[k].what, false) }) {
 		i := licences[k].item
 		if errors.Is(err, audit.ErrSkipped) {
 			continue

@@ -32,13 +32,11 @@ func (c *Client) SettleCreates(ctx context.Context, employeeIDs []string) error 
 		}
 	}
 	var open []string
-	// This pass only looks at what is open; it settles nothing.
-	_, _ = c.trail.SettleEarlier(ctx, func(r audit.Record) bool {
+	c.eachOpenEarlier(ctx, func(r audit.Record) {
 		if id := strings.ToLower(createdEmployeeID(r)); want[id] {
 			open, want[id] = append(open, id), false
 		}
-		return false
-	}, "")
+	})
 	if len(open) == 0 {
 		return nil
 	}

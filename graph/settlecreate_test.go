@@ -35,15 +35,6 @@ func TestRunAgainSettlesALostCreate(t *testing.T) {
 		}
 		return outs[len(outs)-1]
 	}
-	settledLater := func(e *env, opID string) []audit.Record {
-		var out []audit.Record
-		for _, r := range e.outcomesOf("user.create") {
-			if r.OpID == opID && r.Settled == audit.SettledLater {
-				out = append(out, r)
-			}
-		}
-		return out
-	}
 
 	t.Run("CreateAccount", func(t *testing.T) {
 		e := newEnv(t, envOptions{timeout: 2 * time.Second})
@@ -53,7 +44,7 @@ func TestRunAgainSettlesALostCreate(t *testing.T) {
 		if err != nil || created || u.ID == "" {
 			t.Fatalf("re-run: %+v %v %v, want the account found", u, created, err)
 		}
-		if s := settledLater(e, lost.OpID); len(s) != 1 || s[0].Result != "ok" {
+		if s := e.settledLater("user.create", lost.OpID); len(s) != 1 || s[0].Result != "ok" {
 			t.Errorf("the lost create was not settled ok: %+v", e.outcomesOf("user.create"))
 		}
 		if n := e.srv.Count("POST", "/users"); n != 1 {
@@ -72,7 +63,7 @@ func TestRunAgainSettlesALostCreate(t *testing.T) {
 		if err != nil || !created || u.ID == "" {
 			t.Fatalf("re-run: %+v %v %v, want the account made", u, created, err)
 		}
-		if s := settledLater(e, lost.OpID); len(s) != 1 || s[0].Result != "skipped" {
+		if s := e.settledLater("user.create", lost.OpID); len(s) != 1 || s[0].Result != "skipped" {
 			t.Errorf("the create never made was not settled skipped: %+v", e.outcomesOf("user.create"))
 		}
 	})
@@ -107,10 +98,10 @@ func TestRunAgainSettlesALostCreate(t *testing.T) {
 		if err := e.client.SettleCreates(e.ctx(), []string{"E882", "E883", "E000"}); err != nil {
 			t.Fatal(err)
 		}
-		if s := settledLater(e, made.OpID); len(s) != 1 || s[0].Result != "ok" {
+		if s := e.settledLater("user.create", made.OpID); len(s) != 1 || s[0].Result != "ok" {
 			t.Errorf("the create made was not settled ok: %+v", e.outcomesOf("user.create"))
 		}
-		if s := settledLater(e, never.OpID); len(s) != 0 {
+		if s := e.settledLater("user.create", never.OpID); len(s) != 0 {
 			t.Errorf("the create never made was settled: %+v", s)
 		}
 		if n := len(e.srv.Requests()); n != 1 {

@@ -98,15 +98,13 @@ func stampShowsMade(stamp, before *time.Time, known bool, sent time.Time) bool {
 // readBackStamp is the read-back of a stamped change whose request went out at *sent.
 func (c *Client) readBackStamp(action string, tgt audit.Target, changes []audit.Change, sent *time.Time) func(context.Context) (bool, error) {
 	before, known := stampBefore(action, changes)
-	return func(ctx context.Context) (bool, error) {
-		ctx, cancel := context.WithTimeout(ctx, readBackTimeout)
-		defer cancel()
+	return readBackOf(tgt, func(ctx context.Context) (bool, error) {
 		m, err := c.findUser(ctx, tgt.ID, []string{"id", stampOf[action]})
 		if err != nil {
-			return false, fmt.Errorf("read back %s: %w", tgt.Name, err)
+			return false, err
 		}
 		return stampShowsMade(stampTime(action, m), before, known, *sent), nil
-	}
+	})
 }
 
 // settleStamped is how a later run settles the open intents of earlier runs' stamped changes
@@ -134,13 +132,11 @@ func (c *Client) settleStamped(ctx context.Context, action string, u *directory.
 		before, known := stampBefore(action, r.Changes)
 		return sent, stampShowsMade(stamp, before, known, sent)
 	}
-	// A first pass only looks (it settles nothing); the second settles the one chosen.
-	_, _ = c.trail.SettleEarlier(ctx, func(r audit.Record) bool {
+	c.eachOpenEarlier(ctx, func(r audit.Record) {
 		if sent, ok := shows(r); ok && !sent.Before(latestSent) {
 			latest, latestSent = r.OpID, sent
 		}
-		return false
-	}, "")
+	})
 	if latest == "" {
 		return
 	}
