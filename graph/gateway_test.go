@@ -109,15 +109,19 @@ func TestUnavailablePostIsStillResent(t *testing.T) {
 // resent either. A removal (DELETE) answered 504 is not resent: its resend would be answered
 // 404 and recorded "not a member", skipped, for a change this run made.
 func TestGatewayAnswerOnMembership(t *testing.T) {
-	t.Run("item", func(t *testing.T) {
+	helpdesk := func(t *testing.T) (*env, directory.GroupRef) {
 		e := newEnv(t, envOptions{})
 		g, err := e.client.ResolveGroup(e.ctx(), "Helpdesk")
 		if err != nil {
 			t.Fatal(err)
 		}
+		return e, g
+	}
+	t.Run("item", func(t *testing.T) {
+		e, g := helpdesk(t)
 		e.srv.ResetLog()
 		e.srv.Fail(graphtest.Fault{Method: "POST", Path: "/groups/*/members/$ref", Times: 1, Status: 504, Served: true})
-		_, err = e.client.AddMember(e.ctx(), g, "jdoe@corp.example.com")
+		_, err := e.client.AddMember(e.ctx(), g, "jdoe@corp.example.com")
 		lost := gatewayUnknown(t, e, "group.add_member", err)
 		if n := e.srv.Count("POST", "/groups/*/members/$ref"); n != 1 {
 			t.Errorf("the addition was sent %d times, want once", n)
@@ -132,28 +136,20 @@ func TestGatewayAnswerOnMembership(t *testing.T) {
 		}
 	})
 	t.Run("whole batch", func(t *testing.T) {
-		e := newEnv(t, envOptions{})
-		g, err := e.client.ResolveGroup(e.ctx(), "Helpdesk")
-		if err != nil {
-			t.Fatal(err)
-		}
+		e, g := helpdesk(t)
 		e.srv.ResetLog()
 		// The $batch that looks jdoe up is answered; the one that adds jdoe gets the gateway's 504.
 		e.srv.Fail(graphtest.Fault{Method: "POST", Path: "/$batch", Skip: 1, Times: 1, Status: 504, Served: true})
-		_, err = e.client.AddMember(e.ctx(), g, "jdoe@corp.example.com")
+		_, err := e.client.AddMember(e.ctx(), g, "jdoe@corp.example.com")
 		gatewayUnknown(t, e, "group.add_member", err)
 		if n := e.srv.WireCount("POST", "/$batch"); n != 2 {
 			t.Errorf("%d $batch requests, want 2 (the look-up, the addition sent once)", n)
 		}
 	})
 	t.Run("remove", func(t *testing.T) {
-		e := newEnv(t, envOptions{})
-		g, err := e.client.ResolveGroup(e.ctx(), "Helpdesk")
-		if err != nil {
-			t.Fatal(err)
-		}
+		e, g := helpdesk(t)
 		e.srv.Fail(graphtest.Fault{Method: "DELETE", Path: "/groups/*/members/*/$ref", Times: 1, Status: 504, Served: true})
-		_, err = e.client.RemoveMember(e.ctx(), g, "asmith@corp.example.com")
+		_, err := e.client.RemoveMember(e.ctx(), g, "asmith@corp.example.com")
 		gatewayUnknown(t, e, "group.remove_member", err)
 		if n := e.srv.Count("DELETE", "/groups/*/members/*/$ref"); n != 1 {
 			t.Errorf("the removal was sent %d times, want once", n)
@@ -187,47 +183,41 @@ func TestGatewayAnswerOnLicenceInBatch(t *testing.T) {
 // retry, it is read back: made, "ok". A password reset is the exception: sent once, read back
 // from Graph's stamp.
 func TestGatewayTimeoutOnPatch(t *testing.T) {
-	t.Run("resent", func(t *testing.T) {
-		e := newEnv(t, envOptions{})
-		e.srv.ResetLog()
-		e.srv.Fail(graphtest.Fault{Method: "PATCH", Path: "/users/*", Times: 1, Status: 504, Served: true, RetryAfter: 1})
-		if _, err := e.client.SetEnabled(e.ctx(), "jdoe@corp.example.com", false); err != nil {
-			t.Fatalf("disable: %v", err)
-		}
-		if n := e.srv.Count("PATCH", "/users/*"); n != 2 {
-			t.Errorf("PATCH sent %d times, want 2 (504, then answered)", n)
-		}
-		if outs := e.outcomesOf("user.disable"); len(outs) != 1 || outs[0].Result != "ok" {
-			t.Errorf("outcomes = %+v, want one ok", outs)
-		}
-	})
-	t.Run("504 to the end", func(t *testing.T) {
-		e := newEnv(t, envOptions{})
-		e.srv.ResetLog()
-		e.srv.Fail(graphtest.Fault{Method: "PATCH", Path: "/users/*", Times: 4, Status: 504, Served: true, RetryAfter: 1})
-		if _, err := e.client.SetEnabled(e.ctx(), "jdoe@corp.example.com", false); err != nil {
-			t.Fatalf("disable: %v, want it read back as made", err)
-		}
-		if n := e.srv.Count("PATCH", "/users/*"); n != 4 {
-			t.Errorf("PATCH sent %d times, want 4 (1 + 3 retries)", n)
-		}
-		outs := e.outcomesOf("user.disable")
-		if len(outs) != 1 || outs[0].Result != "ok" || outs[0].Settled != audit.SettledReadBack || !strings.Contains(outs[0].Note, "Graph's gateway") {
-			t.Errorf("outcomes = %+v, want ok, read back after the gateway's 504", outs)
-		}
-	})
-	t.Run("reset-password sent once", func(t *testing.T) {
-		e := newEnv(t, envOptions{})
-		e.srv.ResetLog()
-		e.srv.Fail(graphtest.Fault{Method: "PATCH", Path: "/users/*", Times: 1, Status: 504, Served: true, RetryAfter: 1})
-		if _, err := e.client.ResetPassword(e.ctx(), "jdoe@corp.example.com", directory.ResetOptions{Password: secret.New("Xy7!gggggggggggg")}); err != nil {
-			t.Fatalf("reset: %v, want it read back as made", err)
-		}
-		if n := e.srv.Count("PATCH", "/users/*"); n != 1 {
-			t.Errorf("PATCH sent %d times, want once", n)
-		}
-		if outs := e.outcomesOf("user.reset_password"); len(outs) != 1 || outs[0].Result != "ok" || outs[0].Settled != audit.SettledReadBack {
-			t.Errorf("outcomes = %+v, want ok, read back", outs)
-		}
-	})
+	disable := func(e *env) error {
+		_, err := e.client.SetEnabled(e.ctx(), "jdoe@corp.example.com", false)
+		return err
+	}
+	reset := func(e *env) error {
+		_, err := e.client.ResetPassword(e.ctx(), "jdoe@corp.example.com", directory.ResetOptions{Password: secret.New("Xy7!gggggggggggg")})
+		return err
+	}
+	for _, c := range []struct {
+		name, action string
+		run          func(*env) error
+		faults, sent int
+		readBack     bool // the outcome is "ok" because it was read back after the gateway's 504
+	}{
+		{"disable resent", "user.disable", disable, 1, 2, false},
+		{"disable 504 to the end", "user.disable", disable, 4, 4, true}, // 1 + 3 retries
+		{"reset-password sent once", "user.reset_password", reset, 1, 1, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, envOptions{})
+			e.srv.ResetLog()
+			e.srv.Fail(graphtest.Fault{Method: "PATCH", Path: "/users/*", Times: c.faults, Status: 504, Served: true, RetryAfter: 1})
+			if err := c.run(e); err != nil {
+				t.Fatalf("%s: %v, want it made", c.action, err)
+			}
+			if n := e.srv.Count("PATCH", "/users/*"); n != c.sent {
+				t.Errorf("PATCH sent %d times, want %d", n, c.sent)
+			}
+			outs := e.outcomesOf(c.action)
+			if len(outs) != 1 || outs[0].Result != "ok" {
+				t.Fatalf("outcomes = %+v, want one ok", outs)
+			}
+			if readBack := outs[0].Settled == audit.SettledReadBack && strings.Contains(outs[0].Note, "Graph's gateway"); readBack != c.readBack {
+				t.Errorf("outcome %+v: read back after the gateway's 504 = %v, want %v", outs[0], readBack, c.readBack)
+			}
+		})
+	}
 }
