@@ -48,10 +48,10 @@ func (r reply) failure() failure { return failureFromBody(r.status, r.body, r.he
 // Items throttled with 429 or 503 are sent again, in a later batch, after the longest
 // Retry-After among them, and so are items answered 504 that resendable allows (a read, a
 // PATCH): a write that might be duplicated keeps its 504, an answer that says nothing of
-// whether it was made (noAnswer). An error is returned when a whole $batch failed, or when ctx ended
-// during a wait; the replies are returned with it, so that a change answered before that is
-// not taken for a failure: a request whose $batch got no answer has status 0, one still
-// waiting to be sent again keeps the 429 it got (not made).
+// whether it was made (noAnswer). An error is returned when a whole $batch failed, or when
+// ctx ended during a wait; the replies are returned with it, so that a change answered
+// before that is not taken for a failure: a request whose $batch got no answer has status 0,
+// one still waiting to be sent again keeps the 429 it got (not made).
 func (c *Client) batch(ctx context.Context, reqs []*abstractions.RequestInformation) ([]reply, error) {
 	replies := make([]reply, len(reqs))
 	pending := make([]int, len(reqs))
