@@ -250,6 +250,7 @@ func (c *Client) post(ctx context.Context, a directory.NewAccount) (*directory.U
 		UsageLocation: a.UsageLocation, Manager: a.ManagerDN, MemberOf: []string{}}
 	if created != nil { // nil on a dry run
 		u.ID = str(created.GetId())
+		c.supersedeCreatesOf(ctx, u) // an earlier create of this UPN left without an answer was not made
 	}
 	u.Enabled, u.MustChangePassword = true, must
 	return u, nil

@@ -72,6 +72,20 @@ func (c *Client) supersedeCreates(ctx context.Context, employeeID string) {
 	}, "not made by that request: a later run found no account with employee ID "+employeeID+" and made it")
 }
 
+// supersedeCreatesOf settles the open user.create intents of earlier runs for u's
+// userPrincipalName as not made ("skipped", settled later): this run's create of that UPN has
+// just been made, which Graph would have refused had an earlier one made the account (the
+// UPN would be taken). The same rule as supersedeCreates, by UPN: an account made without an
+// employee ID (user create) has nothing else an earlier intent can be told by.
+func (c *Client) supersedeCreatesOf(ctx context.Context, u *directory.User) {
+	if c.DryRun() || u.ID == "" {
+		return
+	}
+	_, _ = c.trail.SupersedeEarlier(ctx, func(r audit.Record) bool {
+		return r.Action == "user.create" && r.Directory == audit.DirectoryEntra && strings.EqualFold(r.Target.Name, u.UserPrincipalName)
+	}, fmt.Sprintf("not made by that request: a later run made the account %s (%s)", u.UserPrincipalName, u.ID))
+}
+
 // createdEmployeeID is the employee ID an Entra user.create intent announced, or "".
 func createdEmployeeID(r audit.Record) string {
 	if r.Action != "user.create" || r.Directory != audit.DirectoryEntra {
