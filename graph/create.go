@@ -81,6 +81,9 @@ func (c *Client) CreateUser(ctx context.Context, nu directory.NewUser) (director
 	if err != nil {
 		return res, err
 	}
+	// An earlier create of this UPN left without an answer was not made: Graph would have
+	// refused this one.
+	c.supersedeCreatesOf(ctx, u)
 	res.User = u
 	if len(res.Groups) == 0 {
 		return res, nil
@@ -157,6 +160,7 @@ func (c *Client) CreateAccount(ctx context.Context, a directory.NewAccount) (*di
 		// "skipped", or it would stay "unknown" for good beside the account made now.
 		c.supersedeCreates(ctx, a.EmployeeID)
 	}
+	c.supersedeCreatesOf(ctx, u) // and one of this UPN, by `user create` perhaps, without an employee ID
 	return u, true, nil
 }
 
@@ -250,7 +254,6 @@ func (c *Client) post(ctx context.Context, a directory.NewAccount) (*directory.U
 		UsageLocation: a.UsageLocation, Manager: a.ManagerDN, MemberOf: []string{}}
 	if created != nil { // nil on a dry run
 		u.ID = str(created.GetId())
-		c.supersedeCreatesOf(ctx, u) // an earlier create of this UPN left without an answer was not made
 	}
 	u.Enabled, u.MustChangePassword = true, must
 	return u, nil
