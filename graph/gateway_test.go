@@ -20,17 +20,24 @@ import (
 // because of the gateway, and what to do.
 func gatewayUnknown(t *testing.T, e *env, action string, err error) audit.Record {
 	t.Helper()
-	if !errors.Is(err, audit.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "Graph's gateway") ||
+	return unknownOutcome(t, e, action, err, "Graph's gateway", "Graph's gateway")
+}
+
+// unknownOutcome checks that err says the outcome of action is unknown, what to do and
+// errSays, and that its last outcome is "unknown", its note saying noteSays.
+func unknownOutcome(t *testing.T, e *env, action string, err error, errSays, noteSays string) audit.Record {
+	t.Helper()
+	if !errors.Is(err, audit.ErrOutcomeUnknown) || !strings.Contains(err.Error(), errSays) ||
 		!strings.Contains(err.Error(), "run the same command again") {
-		t.Fatalf("%s: err = %v, want the outcome unknown, saying the gateway answered and what to do", action, err)
+		t.Fatalf("%s: err = %v, want the outcome unknown, saying %q and what to do", action, err, errSays)
 	}
 	outs := e.outcomesOf(action)
 	if len(outs) == 0 {
 		t.Fatalf("%s: no outcome recorded", action)
 	}
 	o := outs[len(outs)-1]
-	if o.Result != "unknown" || !strings.Contains(o.Note, "Graph's gateway") {
-		t.Fatalf("%s: outcome %+v, want unknown, noting the gateway", action, o)
+	if o.Result != "unknown" || !strings.Contains(o.Note, noteSays) {
+		t.Fatalf("%s: outcome %+v, want unknown, noting %q", action, o, noteSays)
 	}
 	return o
 }
