@@ -52,6 +52,27 @@ func leavers(t *testing.T, e *env, prefix string, n int) []directory.CloudOffboa
 	return items
 }
 
+// allOffboarded checks that every leaver of leavers() was taken everything.
+func allOffboarded(t *testing.T, res []directory.CloudOffboardResult) {
+	t.Helper()
+	for i, r := range res {
+		if r.Err != nil || !r.Disabled || !r.SessionsRevoked || len(r.LicensesRemoved) != 1 || len(r.GroupsRemoved) != 1 {
+			t.Errorf("leaver %d: %+v", i, r)
+		}
+	}
+}
+
+// auditedOnce checks that each kind of offboarding change has n intents and n outcomes, all
+// "ok": one per leaver, however often its request was throttled.
+func auditedOnce(t *testing.T, e *env, n int) {
+	t.Helper()
+	for _, c := range offboardChanges {
+		if intents, ok := e.intentsAndOK(c.action); intents != n || ok != n || len(e.outcomesOf(c.action)) != n {
+			t.Errorf("%s: %d intents, %d ok of %d outcomes; want %d of each", c.action, intents, ok, len(e.outcomesOf(c.action)), n)
+		}
+	}
+}
+
 // revoked reports whether the tenant holds a revocation of upn's sessions.
 func revoked(e *env, upn string) bool {
 	u := e.srv.Tenant().User(upn)
@@ -70,11 +91,7 @@ func TestOffboardThrottledInBatch(t *testing.T) {
 	}
 	e.srv.ResetLog()
 	res := e.client.OffboardCloud(e.ctx(), items)
-	for i, r := range res {
-		if r.Err != nil || !r.Disabled || !r.SessionsRevoked || len(r.LicensesRemoved) != 1 || len(r.GroupsRemoved) != 1 {
-			t.Errorf("leaver %d: %+v", i, r)
-		}
-	}
+	allOffboarded(t, res)
 	for i := range items {
 		upn := fmt.Sprintf("thr%d@corp.example.com", i)
 		if u := e.srv.Tenant().User(upn); u.AccountEnabled || len(u.AssignedLicenses) != 0 || !revoked(e, upn) {
@@ -93,10 +110,8 @@ func TestOffboardThrottledInBatch(t *testing.T) {
 		if n, wire := e.srv.Count(c.method, c.path), e.srv.WireCount(c.method, c.path); n != 4 || wire != 0 || throttled != 2 {
 			t.Errorf("%s %s: sent %d times (%d outside a $batch), %d throttled; want 4 (2 throttled, each sent again once after Retry-After), 0", c.method, c.path, n, wire, throttled)
 		}
-		if intents, ok := e.intentsAndOK(c.action); intents != 2 || ok != 2 || len(e.outcomesOf(c.action)) != 2 {
-			t.Errorf("%s: %d intents, %d ok of %d outcomes; want 2, 2, 2", c.action, intents, ok, len(e.outcomesOf(c.action)))
-		}
 	}
+	auditedOnce(t, e, 2)
 }
 
 // A revocation throttled inside its $batch with a Retry-After longer than --timeout is not
@@ -142,18 +157,10 @@ func TestOffboardWholeBatchThrottled(t *testing.T) {
 	e.srv.Fail(graphtest.Fault{Method: "POST", Path: "/$batch", Times: 1, Status: 429, RetryAfter: 2, Hold: true})
 	e.srv.ResetLog()
 	res := e.client.OffboardCloud(e.ctx(), items)
-	for i, r := range res {
-		if r.Err != nil || !r.Disabled || !r.SessionsRevoked || len(r.LicensesRemoved) != 1 || len(r.GroupsRemoved) != 1 {
-			t.Errorf("leaver %d: %+v", i, r)
-		}
-	}
+	allOffboarded(t, res)
 	// 4 $batch requests (one per kind of change) and the throttled one sent again once.
 	if n := e.srv.WireCount("POST", "/$batch"); n != 5 {
 		t.Errorf("$batch sent %d times, want 5", n)
 	}
-	for _, c := range offboardChanges {
-		if intents, ok := e.intentsAndOK(c.action); intents != 2 || ok != 2 || len(e.outcomesOf(c.action)) != 2 {
-			t.Errorf("%s: %d intents, %d ok of %d outcomes; want 2, 2, 2", c.action, intents, ok, len(e.outcomesOf(c.action)))
-		}
-	}
+	auditedOnce(t, e, 2)
 }
