@@ -90,7 +90,8 @@ func (c *Client) ResetPassword(ctx context.Context, ident string, opts directory
 	c.settleStamped(ctx, "user.reset_password", u, m)
 	// Resetting another user's password needs User-PasswordProfile.ReadWrite.All for an app, or
 	// a role such as Helpdesk Administrator (Privileged Authentication Administrator for admins).
-	if err := c.patch(ctx, "user.reset_password", u, changes, body, "User-PasswordProfile.ReadWrite.All"); err != nil {
+	// Sent once: a gateway timeout is read back from the stamp instead (resend.go).
+	if err := c.patch(sendOnce(ctx), "user.reset_password", u, changes, body, "User-PasswordProfile.ReadWrite.All"); err != nil {
 		return res, fmt.Errorf("reset password of %s: %w", u.UserPrincipalName, err)
 	}
 	res.Changed, res.Note = true, "password reset"

@@ -45,11 +45,13 @@ func (r reply) decode(v any) error {
 func (r reply) failure() failure { return failureFromBody(r.status, r.body, r.headers) }
 
 // batch sends requests in $batch requests of up to 20 and returns each one's reply, in order.
-// Items throttled with 429 (or 503/504) are sent again, in a later batch, after the longest
-// Retry-After among them. An error is returned when a whole $batch failed, or when ctx ended
-// during a wait; the replies are returned with it, so that a change answered before that is
-// not taken for a failure: a request whose $batch got no answer has status 0, one still
-// waiting to be sent again keeps the 429 it got (not made).
+// Items throttled with 429 or 503 are sent again, in a later batch, after the longest
+// Retry-After among them, and so are items answered 504 that resendable allows (a read, a
+// PATCH): a write that might be duplicated keeps its 504, an answer that says nothing of
+// whether it was made (noAnswer). An error is returned when a whole $batch failed, or when
+// ctx ended during a wait; the replies are returned with it, so that a change answered
+// before that is not taken for a failure: a request whose $batch got no answer has status 0,
+// one still waiting to be sent again keeps the 429 it got (not made).
 func (c *Client) batch(ctx context.Context, reqs []*abstractions.RequestInformation) ([]reply, error) {
 	replies := make([]reply, len(reqs))
 	pending := make([]int, len(reqs))
@@ -71,7 +73,7 @@ func (c *Client) batch(ctx context.Context, reqs []*abstractions.RequestInformat
 			for k, i := range chunk {
 				r := got[k]
 				replies[i] = r
-				if retriable(r.status) && attempt < batchRetries {
+				if resendable(ctx, reqs[i].Method.String(), r.status) && attempt < batchRetries {
 					again = append(again, i)
 					wait = max(wait, retryAfter(r.headers, attempt))
 				}
@@ -93,8 +95,6 @@ func (c *Client) batch(ctx context.Context, reqs []*abstractions.RequestInformat
 	}
 	return replies, nil
 }
-
-func retriable(status int) bool { return status == 429 || status == 503 || status == 504 }
 
 // retryAfter is how long Graph asked to wait, or an exponential back-off from 1s.
 func retryAfter(headers map[string]string, attempt int) time.Duration {
@@ -130,6 +130,9 @@ func (c *Client) sendBatch(ctx context.Context, reqs []*abstractions.RequestInfo
 		return nil, fmt.Errorf("build batch: %w", err)
 	}
 	ri.Headers.TryAdd("Accept", "application/json")
+	if readsOnly(reqs, idx) {
+		ctx = resendAlways(ctx) // a POST, but one that changes nothing: resent after a 504 too
+	}
 	res, err := c.adapter.Send(ctx, ri, msgraphcore.CreateBatchResponseDiscriminator, abstractions.ErrorMappings{
 		"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue,
 	})
@@ -182,4 +185,14 @@ func writeBody(item msgraphcore.BatchItem) {
 	}
 	headers["Content-Type"] = "application/json"
 	item.SetHeaders(headers)
+}
+
+// readsOnly reports whether the requests at idx all read.
+func readsOnly(reqs []*abstractions.RequestInformation, idx []int) bool {
+	for _, i := range idx {
+		if reqs[i].Method != abstractions.GET {
+			return false
+		}
+	}
+	return true
 }

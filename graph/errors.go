@@ -152,6 +152,8 @@ func (f failure) explain(perm string, cause error) error {
 	case f.status == 429:
 		re.Reason = "Graph is throttling adkit (429 Too Many Requests) and kept doing so while adkit retried (up to 3 times, each wait as long as Graph asked, within --timeout); the change was not made: wait a minute and try again"
 		re.Err = errors.Join(ErrThrottled, cause)
+	case f.status == 502:
+		re.Reason = "Graph's gateway got no valid answer from Graph (502 Bad Gateway); try again in a minute"
 	case f.status == 503 || f.status == 504:
 		re.Reason = fmt.Sprintf("Graph is unavailable (%d) and stayed so after 3 retries; try again later", f.status)
 		re.Err = errors.Join(ErrThrottled, cause)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"slices"
 	"strings"
 	"syscall"
@@ -26,28 +27,45 @@ import (
 type noAnswerError struct {
 	err         error
 	interrupted bool // Ctrl-C (the context was cancelled), not a timeout or a lost connection
+	// gateway is the status a gateway in front of Graph answered instead of Graph (502,
+	// 504): Graph may have made the change (resend.go).
+	gateway int
 }
 
 func (e *noAnswerError) Error() string {
-	if e.interrupted {
+	switch {
+	case e.interrupted:
 		return "interrupted while the request was under way"
+	case e.gateway == http.StatusGatewayTimeout:
+		return "Graph's gateway timed out (504 Gateway Timeout) before Graph answered"
+	case e.gateway != 0:
+		return fmt.Sprintf("Graph's gateway got no valid answer from Graph (%d %s)", e.gateway, http.StatusText(e.gateway))
 	}
 	return "no answer from Graph: " + e.err.Error()
 }
 
 func (e *noAnswerError) Unwrap() []error {
-	if e.interrupted {
+	switch {
+	case e.interrupted:
 		return []error{audit.ErrNoAnswer, directory.ErrUnreachable, context.Canceled, e.err}
+	case e.gateway != 0:
+		// Graph is reached through its gateway, which answered: not ErrUnreachable, which
+		// stops a bulk run's remaining rows; the next row's request may well go through.
+		return []error{audit.ErrNoAnswer, e.err}
 	}
 	return []error{audit.ErrNoAnswer, directory.ErrUnreachable, e.err}
 }
 
 // noAnswer marks a write's error that means the request may have reached Graph without an
-// answer coming back. Graph's own answers (refusals, throttling) and failures to connect at
-// all (nothing was sent) pass through unchanged.
+// answer coming back: no answer at all, or a gateway's 502 or 504 in place of Graph's (on the
+// wire or for a $batch item). Graph's own answers (refusals, throttling) and failures to
+// connect at all (nothing was sent) pass through unchanged.
 func noAnswer(err error) error {
 	if err == nil || errors.Is(err, audit.ErrNoAnswer) {
 		return err
+	}
+	if s := gatewayStatus(err); s != 0 {
+		return &noAnswerError{err: err, gateway: s}
 	}
 	var re *RefusedError
 	if _, answered := asFailure(err); answered || errors.As(err, &re) {
@@ -66,6 +84,19 @@ func noAnswer(err error) error {
 		return &noAnswerError{err: err}
 	}
 	return err
+}
+
+// gatewayStatus is the 502 or 504 err carries, from the SDK (asFailure) or from a $batch item
+// (a RefusedError made by failure.explain), or 0.
+func gatewayStatus(err error) int {
+	if f, ok := asFailure(err); ok && isGateway(f.status) {
+		return f.status
+	}
+	var re *RefusedError
+	if errors.As(err, &re) && isGateway(re.Status) {
+		return re.Status
+	}
+	return 0
 }
 
 // readBackTimeout bounds reading a change back after its answer was lost: the technician has

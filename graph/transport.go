@@ -44,13 +44,21 @@ func graphHTTPClient(cfg Config, base http.RoundTripper) *http.Client {
 	retry := khttp.RetryHandlerOptions{
 		MaxRetries: 3,
 		// Retry on 429, 503 and 504 (the handler's own list), waiting as long as Retry-After
-		// says, or backing off exponentially when it says nothing.
+		// says, or backing off exponentially when it says nothing; but never resend a write
+		// that a gateway timed out on when resending could duplicate it (resend.go).
 		//
 		// A wait that would outlast --timeout (the request's deadline) is not begun: the
 		// handler would sleep until the deadline and return "context deadline exceeded", and
 		// Graph's own answer, 429 "throttled", the change not made, would be lost for a
 		// request that seems unanswered.
 		ShouldRetry: func(delay time.Duration, attempt int, req *http.Request, resp *http.Response) bool {
+			if !resendable(req.Context(), req.Method, resp.StatusCode) {
+				if cfg.Debug != nil {
+					cfg.Debug("graph: %s %s: %d %s from Graph's gateway: the request may have been made, not sent again",
+						req.Method, req.URL.Path, resp.StatusCode, http.StatusText(resp.StatusCode))
+				}
+				return false
+			}
 			if deadline, ok := req.Context().Deadline(); ok && time.Now().Add(retryWait(resp.Header.Get("Retry-After"))).After(deadline) {
 				if cfg.Debug != nil {
 					cfg.Debug("graph: %s %s: %d, Retry-After %q would outlast --timeout: not retried", req.Method, req.URL.Path,

@@ -99,6 +99,9 @@ func (s *Server) batchOne(it batchItem, status map[string]int, who principal) ap
 	sub := &apiRequest{method: strings.ToUpper(it.Method), path: path, query: u.Query(), header: h, body: body, inBatch: true, who: who}
 	var resp apiResponse
 	if f := s.faults.take(sub.method, path, inBatch); f != nil {
+		if f.Served {
+			s.serveAPI(sub)
+		}
 		resp.status, resp.headers, resp.body = f.response()
 	} else if sub.method == http.MethodPost && strings.EqualFold(path, "/$batch") {
 		resp = errorResponse(400, "BadRequest", "Nested batch requests are not supported.")

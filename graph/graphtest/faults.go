@@ -44,6 +44,14 @@ type Fault struct {
 	// Unserved, with NoAnswer, loses the request before Graph serves it (a connection that
 	// broke on the way in): nothing is made, and the client sees the same silence.
 	Unserved bool
+	// Served, with Status, serves the request first (the change is made) and then answers
+	// Status in place of Graph's answer: a gateway that passed the request on and gave up
+	// waiting for Graph's answer (504 Gateway Timeout) or could not read it (502 Bad
+	// Gateway). Without Served a Status fault answers without serving, as a gateway that
+	// never reached Graph does: both happen, and the client cannot tell them apart
+	// (learn.microsoft.com/graph/errors, 504: "did not receive a timely response from the
+	// upstream server"). Inside a $batch the item is served and answered Status.
+	Served bool
 	// Then, when set, runs as the fault applies to a request on the wire, before its answer:
 	// what another client did at that very moment (another run creating the account this
 	// request is about to be refused for). With Status 0 (and no NoAnswer) the request is
@@ -148,6 +156,13 @@ func (f *Fault) response() (int, map[string]string, map[string]any) {
 			code, msg = "serviceNotAvailable", "The service is temporarily unavailable. Please retry."
 		case 403:
 			code, msg = "Authorization_RequestDenied", "Insufficient privileges to complete the operation."
+		// The gateway statuses, with the codes Graph's workbook API documents for them
+		// (learn.microsoft.com/graph/workbook-error-codes: badGateway, gatewayTimeout), in
+		// the same OData error body as every other error (learn.microsoft.com/graph/errors).
+		case 502:
+			code, msg = "badGateway", "The gateway received an invalid response from the upstream server."
+		case 504:
+			code, msg = "gatewayTimeout", "The gateway did not receive a timely response from the upstream server."
 		default:
 			code, msg = "generalException", "Injected failure."
 		}

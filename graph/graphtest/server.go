@@ -261,6 +261,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			s.withholdAnswer(r)
 			return
 		} else if f != nil && f.Status != 0 {
+			if f.Served {
+				if p, ok := s.authenticate(r); ok {
+					s.serveAPI(&apiRequest{method: r.Method, path: entry.Path, query: r.URL.Query(), header: r.Header, body: body, who: p})
+				}
+			}
 			resp.status, resp.headers, resp.body = f.response()
 		} else if p, ok := s.authenticate(r); !ok { // no fault, or only its Then
 

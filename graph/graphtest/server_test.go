@@ -701,3 +701,63 @@ func TestBatchedWriteNeedsBodyAndContentType(t *testing.T) {
 		}
 	}
 }
+
+// A gateway status (502, 504) comes in Graph's OData error body, with or without the request
+// having been served: Served makes the change and then answers the status, as a gateway that
+// gave up waiting for Graph does; without it nothing is made, as when the gateway never
+// reached Graph. Inside a $batch the item is answered the status the same two ways.
+func TestGatewayFaults(t *testing.T) {
+	s := start(t, Options{})
+	tok := appToken(t, s)
+	newUser := func(upn string) map[string]any {
+		return map[string]any{"accountEnabled": true, "displayName": upn, "mailNickname": strings.Split(upn, "@")[0], "userPrincipalName": upn,
+			"passwordProfile": map[string]any{"password": "Xy7!kkkkkkkkkkkk"}}
+	}
+	for _, c := range []struct {
+		upn    string
+		status int
+		served bool
+		code   string
+	}{
+		{"gw.served@corp.example.com", 504, true, "gatewayTimeout"},
+		{"gw.unserved@corp.example.com", 504, false, "gatewayTimeout"},
+		{"gw.bad@corp.example.com", 502, true, "badGateway"},
+	} {
+		s.Fail(Fault{Method: "POST", Path: "/users", Times: 1, Status: c.status, Served: c.served})
+		r := call(t, s, tok, "POST", "/users", newUser(c.upn))
+		inner, _ := r.body["error"].(map[string]any)["innerError"].(map[string]any)
+		if r.status != c.status || errCode(r) != c.code || inner["request-id"] == nil {
+			t.Errorf("%s: %d %v, want %d %s in an OData error body", c.upn, r.status, r.body, c.status, c.code)
+		}
+		if made := s.Tenant().User(c.upn) != nil; made != c.served {
+			t.Errorf("%s made = %v, want %v", c.upn, made, c.served)
+		}
+	}
+	if r := call(t, s, tok, "POST", "/users", newUser("gw.after@corp.example.com")); r.status != 201 {
+		t.Errorf("after the faults: %d %v", r.status, r.body)
+	}
+
+	group := StableID("group:Helpdesk")
+	add := func(id, upn string) map[string]any {
+		return map[string]any{"id": id, "method": "POST", "url": "/groups/" + group + "/members/$ref",
+			"body":    map[string]any{"@odata.id": s.GraphURL() + "/directoryObjects/" + StableID("user:"+upn)},
+			"headers": map[string]string{"Content-Type": "application/json"}}
+	}
+	s.Fail(Fault{Method: "POST", Path: "/groups/*/members/$ref", Times: 1, Status: 504, Served: true})
+	s.Fail(Fault{Method: "POST", Path: "/groups/*/members/$ref", Times: 1, Status: 504})
+	r := call(t, s, tok, "POST", "/$batch", map[string]any{"requests": []any{add("1", "jdoe@corp.example.com"), add("2", "old.timer@corp.example.com")}})
+	if r.status != 200 {
+		t.Fatalf("$batch: %d %v", r.status, r.body)
+	}
+	for _, it := range r.body["responses"].([]any) {
+		item := it.(map[string]any)
+		body, _ := item["body"].(map[string]any)
+		if code := errCode(result{body: body}); item["status"].(float64) != 504 || code != "gatewayTimeout" {
+			t.Errorf("item %v: want 504 gatewayTimeout", item)
+		}
+	}
+	members := s.Tenant().Group("Helpdesk").Members
+	if !slices.Contains(members, StableID("user:jdoe@corp.example.com")) || slices.Contains(members, StableID("user:old.timer@corp.example.com")) {
+		t.Errorf("members %v: want the served item made and the other not", members)
+	}
+}
