@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -48,9 +49,15 @@ type credentialsFile struct {
 	path    string
 	w       *csv.Writer
 	columns []string // the file's header: what each line holds
-	created bool     // this run created the file: remove it again if no password went in
-	start   int64    // where this run's lines begin in the file
-	lines   int      // passwords written
+	// created: this run found the file empty and wrote its header; if no password goes in,
+	// Close undoes that: it removes the file when this run made it (made), else empties it
+	// again and gives it back its mode (mode): a run that ends in an error, or creates
+	// nothing, leaves the path as it found it.
+	created bool
+	made    bool
+	mode    os.FileMode
+	start   int64 // where this run's lines begin in the file
+	lines   int   // passwords written
 	// run is the op_id of this run's onboard.run audit record, written on each password line
 	// (the "run" column) so that a later run can ask the audit log whether this run's create
 	// of the account was made (reconcile). Set once the run record is written (setRun).
@@ -90,13 +97,9 @@ func openCredentials(path string, stdout io.Writer, tap, excel bool, say func(st
 		c := &credentialsFile{w: csv.NewWriter(stdout), columns: header}
 		return c, c.write(header)
 	}
-	file, err := openLocked(path, func() { say("waiting: another adkit run is using " + path) })
+	file, made, err := openLocked(path, func() { say("waiting: another adkit run is using " + path) })
 	if err != nil {
 		return nil, err
-	}
-	if err := ownerfile.Restrict(file); err != nil {
-		file.Close()
-		return nil, fmt.Errorf("credentials file: %w", err)
 	}
 	c := &credentialsFile{file: file, path: path, w: csv.NewWriter(file), columns: header}
 	info, err := file.Stat()
@@ -104,62 +107,84 @@ func openCredentials(path string, stdout io.Writer, tap, excel bool, say func(st
 		file.Close()
 		return nil, fmt.Errorf("credentials file: %w", err)
 	}
-	if info.Size() == 0 {
-		c.created = true
+	c.created, c.made, c.mode = info.Size() == 0, made, info.Mode().Perm()
+	if !c.created {
+		// Checked before anything is changed: a file that is not a credentials file (the HR
+		// file or a report, given by mistake) is bad input, and is left exactly as it was,
+		// its mode too. readLines refuses a file that is not CSV past its header.
+		if c.columns, err = existingColumns(file, tap); err != nil {
+			file.Close()
+			return nil, &onboarding.InputError{What: "credentials file " + path, Problems: []string{err.Error()}}
+		}
+		if _, _, err := c.readLines(); err != nil {
+			file.Close()
+			return nil, err
+		}
+	}
+	if err := ownerfile.Restrict(file); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("credentials file: %w", err)
+	}
+	if c.created {
 		if excel {
 			if _, err := file.Write(utf8BOM); err != nil {
-				file.Close()
+				c.Close()
 				return nil, fmt.Errorf("write credentials: %w", err)
 			}
 		}
 		if err := c.write(header); err != nil {
-			file.Close()
+			c.Close()
 			return nil, err
 		}
-	} else if c.columns, err = existingColumns(file, tap); err != nil {
-		file.Close()
-		return nil, &onboarding.InputError{What: "credentials file " + path, Problems: []string{err.Error()}}
 	}
-	if taken, err := c.recoverRewrites(say); err != nil {
-		file.Close()
+	taken, err := c.recoverRewrites(say)
+	if taken > 0 {
+		c.created = false // it holds passwords now: Close must not remove or empty it
+	}
+	if err != nil {
+		c.Close()
 		return nil, err
-	} else if taken > 0 {
-		c.created = false // it holds passwords now: Close must not remove it
 	}
 	if info, err = file.Stat(); err != nil {
-		file.Close()
+		c.Close()
 		return nil, fmt.Errorf("credentials file: %w", err)
 	}
 	c.start = info.Size() // this run's lines start here
 	return c, nil
 }
 
-// openLocked opens path and takes its lock for the run. A run that held the lock before may
-// have renamed a new file over path or removed it (Close); the file this run waited on is
-// then not the one at path any more, and it opens path again.
-func openLocked(path string, waitNote func()) (*os.File, error) {
+// openLocked opens path and takes its lock for the run; made says the path did not exist
+// before (Close removes a file this run made and wrote no password to). A run that held the
+// lock before may have renamed a new file over path or removed it (Close); the file this run
+// waited on is then not the one at path any more, and it opens path again.
+func openLocked(path string, waitNote func()) (*os.File, bool, error) {
 	for range 100 {
+		// Only a guess when two runs race to make the path: Close acts on made only for a file
+		// found empty under the lock, and a wrong guess empties a header-only file instead of
+		// removing it, or removes one another run made a moment before and left empty.
+		_, err := os.Stat(path)
+		made := errors.Is(err, fs.ErrNotExist)
 		file, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
-			return nil, fmt.Errorf("open credentials file: %w", err)
+			return nil, false, fmt.Errorf("open credentials file: %w", err)
 		}
 		// Held for the whole run: a second apply of the same file waits, then finds every account
 		// made and writes no password line for an account it did not create.
 		if err := lockOrWait(file, waitNote); err != nil {
 			file.Close()
-			return nil, fmt.Errorf("lock credentials file: %w", err)
+			return nil, false, fmt.Errorf("lock credentials file: %w", err)
 		}
 		held, err := file.Stat()
 		if err != nil {
 			file.Close()
-			return nil, fmt.Errorf("credentials file: %w", err)
+			return nil, false, fmt.Errorf("credentials file: %w", err)
 		}
 		if now, err := os.Stat(path); err == nil && os.SameFile(held, now) {
-			return file, nil
+			return file, made, nil
 		}
 		file.Close()
 	}
-	return nil, fmt.Errorf("open credentials file %s: it keeps being replaced by other adkit runs", path)
+	return nil, false, fmt.Errorf("open credentials file %s: it keeps being replaced by other adkit runs", path)
 }
 
 // existingColumns reads the header of a credentials file written before, so that this run
@@ -336,9 +361,18 @@ func (c *credentialsFile) Close() error {
 	// new file in c.file.
 	defer func() { c.file.Close() }()
 	if c.created && c.lines == 0 {
-		// Nothing was created: leave no header-only file behind. A run waiting for the lock
-		// sees the file gone and opens path again (openLocked).
-		os.Remove(c.path)
+		// No password went in: leave no header-only file behind. A run waiting for the lock
+		// sees the file gone (or empty) and opens path again (openLocked). Best effort: the
+		// header holds no secret.
+		if c.made {
+			os.Remove(c.path)
+			return nil
+		}
+		// The technician's empty file: empty again, with its mode back (on Windows the
+		// owner-only ACL stays: narrower than before, never wider).
+		if c.file.Truncate(0) == nil {
+			_ = c.file.Chmod(c.mode)
+		}
 		return nil
 	}
 	return c.sortRows()
