@@ -10,7 +10,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/filelock"
 	"github.com/adkit-dev/adkit/internal/ownerfile"
+	"github.com/adkit-dev/adkit/internal/replacefile"
 	"github.com/adkit-dev/adkit/onboarding"
 )
 
@@ -62,7 +62,8 @@ type credentialsFile struct {
 	// (the "run" column) so that a later run can ask the audit log whether this run's create
 	// of the account was made (reconcile). Set once the run record is written (setRun).
 	run string
-	// crash, in tests only, stops replace at a step as a killed process would: no clean-up.
+	// crash, in tests only, stops replace at a step as a killed process would: no clean-up
+	// (replacefile.Options.Crash).
 	crash func(step string) bool
 }
 
@@ -410,88 +411,48 @@ func (c *credentialsFile) sortRows() error {
 	return nil
 }
 
-// replace puts content at c.path in place of the file, atomically: it is written to a new
-// file beside it (rewriteName: owner-only, synced), which is opened for appending and locked
-// BEFORE it is renamed over the path, so no other adkit run can take the path's lock in
-// between (a run waiting on the old file's lock finds the path replaced and opens it again,
-// see openLocked). The rename and then the directory are synced, so the new name survives a
-// power cut. The new file then takes the old one's place in c, and the old one is closed,
-// releasing its lock. On an error the path, c.file and its lock are as they were. The caller
-// holds c.mu or is the only writer left (Close).
+// replace puts content at c.path in place of the file, atomically (replacefile.Write: a new
+// file beside it, named by rewritePrefix, owner-only, synced, renamed over the path, the
+// directory synced). The new file is opened for appending and locked BEFORE it is renamed
+// over the path, so no other adkit run can take the path's lock in between (a run waiting on
+// the old file's lock finds the path replaced and opens it again, see openLocked). The new
+// file then takes the old one's place in c, and the old one is closed, releasing its lock. On
+// an error the path, c.file and its lock are as they were. The caller holds c.mu or is the
+// only writer left (Close).
 //
 // A process killed before the rename leaves the new file beside the path; the path still
-// holds every line then, and the next open removes the leftover (recoverRewrites).
+// holds every line then, and the next open removes the leftover (recoverRewrites). Should a
+// power cut lose the rename, the next open finds the new file under its temporary name and
+// takes from it what the path lacks.
 func (c *credentialsFile) replace(content []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(c.path), rewritePrefix(c.path)+"*")
+	var next *os.File
+	err := replacefile.Write(c.path, content, replacefile.Options{
+		Prefix: rewritePrefix(c.path),
+		Crash:  c.crash,
+		BeforeRename: func(name string) error {
+			f, err := os.OpenFile(name, os.O_RDWR|os.O_APPEND, 0)
+			if err != nil {
+				return err
+			}
+			if err := filelock.Lock(f); err != nil { // nobody else knows the name: no wait
+				f.Close()
+				return err
+			}
+			next = f
+			return nil
+		},
+	})
 	if err != nil {
-		return err
-	}
-	renamed, killed := false, false
-	stop := func(step string) bool { // a test's kill (c.crash)
-		killed = c.crash != nil && c.crash(step)
-		return killed
-	}
-	defer func() {
-		if !renamed && !killed { // a killed process cleans nothing up
-			os.Remove(tmp.Name())
+		if next != nil {
+			next.Close()
 		}
-	}()
-	if stop("created") {
-		return errKilled
-	}
-	// CreateTemp makes it 0600 already; say so before the passwords go in (and on Windows,
-	// set the ACL).
-	err = ownerfile.Restrict(tmp)
-	if err == nil {
-		_, err = tmp.Write(content)
-	}
-	if err == nil && stop("written") {
-		return errKilled
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
 		return err
-	}
-	if stop("synced") {
-		return errKilled
-	}
-	next, err := os.OpenFile(tmp.Name(), os.O_RDWR|os.O_APPEND, 0)
-	if err != nil {
-		return err
-	}
-	if err := filelock.Lock(next); err != nil { // nobody else knows the name: no wait
-		next.Close()
-		return err
-	}
-	if err := os.Rename(tmp.Name(), c.path); err != nil {
-		next.Close()
-		return err
-	}
-	renamed = true
-	if stop("renamed") {
-		next.Close()
-		return errKilled
-	}
-	// Best effort: a directory cannot be opened on Windows. Should the rename be lost all the
-	// same, the next open finds the new file under its temporary name and takes from it what
-	// the path lacks (recoverRewrites).
-	if d, err := os.Open(filepath.Dir(c.path)); err == nil {
-		_ = d.Sync()
-		d.Close()
 	}
 	old := c.file
 	c.file, c.w = next, csv.NewWriter(next)
 	old.Close()
 	return nil
 }
-
-// errKilled is what replace returns when a test stops it where a kill would (c.crash).
-var errKilled = errors.New("killed (test)")
 
 // lockOrWait takes the file's lock, saying so first if another process holds it.
 func lockOrWait(f *os.File, waitNote func()) error {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/adkit-dev/adkit/internal/replacefile"
 )
 
 // leftovers lists the files beside path named like replace's temporary file.
@@ -73,7 +75,7 @@ func TestCredentialsRewriteKilledAtEachStep(t *testing.T) {
 				t.Fatal(err)
 			}
 			killed.crash = func(step string) bool { return step == tc.step }
-			if err := killed.retract(hire(5)); !errors.Is(err, errKilled) {
+			if err := killed.retract(hire(5)); !errors.Is(err, replacefile.ErrCrashed) {
 				t.Fatalf("retract stopped at %s: %v", tc.step, err)
 			}
 			killed.file.Close() // the process is gone: no Close, no clean-up
