@@ -56,8 +56,10 @@ type credentialsFile struct {
 	created bool
 	made    bool
 	mode    os.FileMode
-	start   int64 // where this run's lines begin in the file
-	lines   int   // passwords written
+	// restricted: the file is owner-only; write makes it so before the first line goes in.
+	restricted bool
+	start      int64 // where this run's lines begin in the file
+	lines      int   // passwords written
 	// run is the op_id of this run's onboard.run audit record, written on each password line
 	// (the "run" column) so that a later run can ask the audit log whether this run's create
 	// of the account was made (reconcile). Set once the run record is written (setRun).
@@ -83,8 +85,8 @@ var tapColumns = []string{"temporary_access_pass", "tap_valid_from", "tap_valid_
 // page and shows "SiobhÃ¡n" for Siobhán.
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-// openCredentials opens path for appending with mode 0600 ("-" is stdout, when asked for) and
-// locks it for the run; say tells the technician (stderr) when another run holds it, and
+// openCredentials opens path for appending ("-" is stdout, when asked for), to be made
+// owner-only (0600) when the first line goes in (write), and locks it for the run; say tells the technician (stderr) when another run holds it, and
 // what was done with a leftover of a run killed while rewriting it (recoverRewrites). tap
 // adds the Temporary Access Pass columns; a new file starts with a UTF-8 byte-order mark
 // when excel is set.
@@ -121,10 +123,6 @@ func openCredentials(path string, stdout io.Writer, tap, excel bool, say func(st
 			file.Close()
 			return nil, err
 		}
-	}
-	if err := ownerfile.Restrict(file); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("credentials file: %w", err)
 	}
 	if c.created {
 		if excel {
@@ -226,6 +224,14 @@ func csvLine(record []string) []byte {
 func (c *credentialsFile) write(record []string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.file != nil && !c.restricted {
+		// Owner-only before the first line goes in, not when it is opened: a run that
+		// writes nothing (bad input found later) leaves the file's mode as it was.
+		if err := ownerfile.Restrict(c.file); err != nil {
+			return fmt.Errorf("write credentials: %w", err)
+		}
+		c.restricted = true
+	}
 	if err := c.w.Write(record); err != nil {
 		return fmt.Errorf("write credentials: %w", err)
 	}
@@ -449,7 +455,7 @@ func (c *credentialsFile) replace(content []byte) error {
 		return err
 	}
 	old := c.file
-	c.file, c.w = next, csv.NewWriter(next)
+	c.file, c.w, c.restricted = next, csv.NewWriter(next), true // replacefile made it owner-only
 	old.Close()
 	return nil
 }

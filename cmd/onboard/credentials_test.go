@@ -261,8 +261,8 @@ func TestCredentialsBadFileIsLeftAsItWas(t *testing.T) {
 }
 
 // A run that writes no password (it fails later on bad input, or creates nothing) leaves the
-// path as it found it: no file where there was none, and a file that was there empty stays,
-// empty, with its mode.
+// path as it found it: no file where there was none, a file that was there empty stays,
+// empty, with its mode, and a credentials file of earlier runs keeps its mode too.
 func TestCredentialsUnusedFileIsUndone(t *testing.T) {
 	dir := t.TempDir()
 	for _, excel := range []bool{false, true} {
@@ -299,6 +299,41 @@ func TestCredentialsUnusedFileIsUndone(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
 		t.Errorf("in the directory: %v", entries)
+	}
+
+	// A credentials file of earlier runs, readable by others (copied, restored from a
+	// backup): untouched by a run that writes nothing, owner-only once a password goes in.
+	earlier := filepath.Join(dir, "earlier.csv")
+	text := strings.Join(credentialsHeader, ",") + "," + runColumn + "\n" + "2,E002,user2,user2@x,User Two,pw-2-Aa1!,true,r1\n"
+	if err := os.WriteFile(earlier, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(earlier, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, write := range []bool{false, true} {
+		creds, err := openCredentials(earlier, nil, false, false, func(string) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if write {
+			if err := creds.add(hire(3)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := creds.Close(); err != nil {
+			t.Fatal(err)
+		}
+		info, err := os.Stat(earlier)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := os.ReadFile(earlier)
+		if want := os.FileMode(0o644); !write && (info.Mode().Perm() != want || string(data) != text) {
+			t.Errorf("a run that wrote nothing left mode %v and %d bytes, want %v and %d as before", info.Mode().Perm(), len(data), want, len(text))
+		} else if write && info.Mode().Perm() != 0o600 {
+			t.Errorf("a password went in, mode %v: want 0600", info.Mode().Perm())
+		}
 	}
 }
 
