@@ -54,18 +54,7 @@ func TestCredentialsRewriteKilledAtEachStep(t *testing.T) {
 	} {
 		t.Run(tc.step, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "creds.csv")
-			first, err := openCredentials(path, nil, false, false, func(string) {})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range []int{3, 2, 4} {
-				if err := first.add(hire(r)); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := first.Close(); err != nil {
-				t.Fatal(err)
-			}
+			runAdding(t, path, false, 3, 2, 4)
 
 			killed, err := openCredentials(path, nil, false, false, func(string) {})
 			if err != nil {
@@ -119,18 +108,7 @@ func TestCredentialsRewriteKilledAtEachStep(t *testing.T) {
 // next open takes them into the credentials file before removing it: no password is lost.
 func TestCredentialsLeftoverLinesAreTakenIn(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "creds.csv")
-	c, err := openCredentials(path, nil, false, false, func(string) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range []int{2, 3} {
-		if err := c.add(hire(r)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
+	runAdding(t, path, false, 2, 3)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

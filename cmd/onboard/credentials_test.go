@@ -46,6 +46,23 @@ func hire(row int) (int, onboarding.NewAccount) {
 	}
 }
 
+// runAdding is a whole run on the credentials file at path that writes the lines of rows.
+func runAdding(t *testing.T, path string, excel bool, rows ...int) {
+	t.Helper()
+	c, err := openCredentials(path, nil, false, excel, func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if err := c.add(hire(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func readCSV(t *testing.T, path string) (bom bool, records [][]string) {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -311,19 +328,9 @@ func TestCredentialsUnusedFileIsUndone(t *testing.T) {
 	if err := os.Chmod(earlier, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, write := range []bool{false, true} {
-		creds, err := openCredentials(earlier, nil, false, false, func(string) {})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if write {
-			if err := creds.add(hire(3)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := creds.Close(); err != nil {
-			t.Fatal(err)
-		}
+	for _, rows := range [][]int{nil, {3}} {
+		write := len(rows) > 0
+		runAdding(t, earlier, false, rows...)
 		info, err := os.Stat(earlier)
 		if err != nil {
 			t.Fatal(err)
@@ -516,18 +523,7 @@ func TestCredentialsTAPLinesFollowTheirPassword(t *testing.T) {
 // the file at the path, and the file stays owner-only with no temporary file beside it.
 func TestCredentialsRetractKeepsEveryOtherLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "creds.csv")
-	earlier, err := openCredentials(path, nil, false, true, func(string) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range []int{3, 2} {
-		if err := earlier.add(hire(r)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := earlier.Close(); err != nil {
-		t.Fatal(err)
-	}
+	runAdding(t, path, true, 3, 2)
 	head, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
