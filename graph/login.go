@@ -187,7 +187,7 @@ func Login(ctx context.Context, cfg Config) (directory.Login, error) {
 	if err != nil {
 		return directory.Login{}, connectFailure(ctx, s, err)
 	}
-	tok, err := s.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: scopes})
+	tok, err := s.silentToken(ctx, policy.TokenRequestOptions{Scopes: scopes})
 	if err != nil {
 		return directory.Login{}, connectFailure(ctx, s, err)
 	}
@@ -207,7 +207,7 @@ func LoginStatus(ctx context.Context, cfg Config) (st directory.Login, ok bool, 
 	if err != nil {
 		return directory.Login{}, true, err
 	}
-	tok, err := s.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: scopes})
+	tok, err := s.silentToken(ctx, policy.TokenRequestOptions{Scopes: scopes})
 	st = cfg.Login.status(*rec, tok.ExpiresOn)
 	if err != nil {
 		st.Valid, st.Problem = false, connectFailure(ctx, s, err).Error()
