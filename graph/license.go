@@ -26,6 +26,11 @@ type sku struct {
 
 func (s sku) available() int { return s.Enabled - s.Consumed }
 
+// named reports whether name (a part number such as ENTERPRISEPACK, or the SKU id) is s.
+func (s sku) named(name string) bool {
+	return strings.EqualFold(s.PartNumber, name) || strings.EqualFold(s.ID.String(), name)
+}
+
 // SKUs lists the tenant's subscribed licences.
 func (c *Client) SKUs(ctx context.Context) ([]sku, error) {
 	c.skuMu.Lock()
@@ -63,12 +68,31 @@ func (c *Client) findSKU(ctx context.Context, name string) (sku, error) {
 	}
 	var names []string
 	for _, s := range all {
-		if strings.EqualFold(s.PartNumber, name) || strings.EqualFold(s.ID.String(), name) {
+		if s.named(name) {
 			return s, nil
 		}
 		names = append(names, s.PartNumber)
 	}
 	return sku{}, fmt.Errorf("%w: the tenant has no licence %q; it has: %s", directory.ErrNotFound, name, strings.Join(names, ", "))
+}
+
+// UnknownLicences returns the names (part numbers or SKU ids) the tenant has no licence for,
+// and the part numbers of those it has: cloud onboarding checks its template with it before
+// making any account (onboarding.LicenceDirectory).
+func (c *Client) UnknownLicences(ctx context.Context, names []string) (unknown, have []string, err error) {
+	all, err := c.SKUs(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, s := range all {
+		have = append(have, s.PartNumber)
+	}
+	for _, n := range names {
+		if !slices.ContainsFunc(all, func(s sku) bool { return s.named(n) }) {
+			unknown = append(unknown, n)
+		}
+	}
+	return unknown, have, nil
 }
 
 // AssignLicense gives a user a licence (a SKU part number such as ENTERPRISEPACK, or a SKU

@@ -279,7 +279,7 @@ func (c *Client) OffboardCloud(ctx context.Context, items []directory.CloudOffbo
 			}
 		}
 		for _, l := range s.Licenses {
-			k := slices.IndexFunc(skus, func(x sku) bool { return strings.EqualFold(x.PartNumber, l) || strings.EqualFold(x.ID.String(), l) })
+			k := slices.IndexFunc(skus, func(x sku) bool { return x.named(l) })
 			if k < 0 {
 				fails[i] = append(fails[i], fmt.Errorf("remove licence %s: the tenant has no such licence", l))
 				continue

@@ -19,11 +19,29 @@ type templateGroup struct {
 // created yet) stops the plan with one template-level error naming the key, the group and
 // the rows: better than creating the accounts and failing every one of them half-way. A
 // missing group that no row of this file uses is a warning: the template is wrong, but not
-// for these rows.
+// for these rows. In cloud mode the directory is Entra ID, so entra.groups are checked so,
+// and entra.licenses too (checkLicences).
 func (p *planner) checkGroups(ctx context.Context) error {
+	problems, err := p.groupProblems(ctx)
+	if err != nil {
+		return err
+	}
+	more, err := p.checkLicences(ctx)
+	if err != nil {
+		return err
+	}
+	if problems = append(problems, more...); len(problems) > 0 {
+		return &InputError{What: "template", Problems: problems}
+	}
+	return nil
+}
+
+// groupProblems is checkGroups for the groups: one problem per group rows need and the
+// directory lacks or holds twice.
+func (p *planner) groupProblems(ctx context.Context) ([]string, error) {
 	groups := p.templateGroups()
 	if len(groups) == 0 {
-		return nil
+		return nil, nil
 	}
 	names := make([]string, len(groups))
 	for i, g := range groups {
@@ -31,7 +49,7 @@ func (p *planner) checkGroups(ctx context.Context) error {
 	}
 	found, err := p.dir.GroupsByName(ctx, names)
 	if err != nil {
-		return fmt.Errorf("check the template's groups: %w", err)
+		return nil, fmt.Errorf("check the template's groups: %w", err)
 	}
 	dns := lowerKeys(found)
 	var problems []string
@@ -51,14 +69,11 @@ func (p *planner) checkGroups(ctx context.Context) error {
 				"but correct the template before a file that does", where, g.name))
 		}
 	}
-	if len(problems) > 0 {
-		return &InputError{What: "template", Problems: problems}
-	}
-	return nil
+	return problems, nil
 }
 
 // templateGroups lists every group name of groups.all, groups.by_department and
-// groups.by_title once (compared without regard to case, as the directory does), in the
+// groups.by_title (in cloud mode, entra.groups and entra.groups_by_department too) once (compared without regard to case, as the directory does), in the
 // template's order, with the rows to create that would join it.
 func (p *planner) templateGroups() []*templateGroup {
 	var out []*templateGroup
@@ -87,11 +102,22 @@ func (p *planner) templateGroups() []*templateGroup {
 	for _, t := range sortedKeys(p.tpl.Groups.ByTitle) {
 		add("groups.by_title."+t, p.tpl.Groups.ByTitle[t])
 	}
+	cloud := p.tpl.Entra.CloudOnly() // the directory planned in is Entra ID, which holds these
+	if cloud {
+		add("entra.groups", p.tpl.Entra.Groups)
+		for _, d := range sortedKeys(p.tpl.Entra.GroupsByDepartment) {
+			add("entra.groups_by_department."+d, p.tpl.Entra.GroupsByDepartment[d])
+		}
+	}
 	for _, e := range p.entries {
 		if e.Action != ActionCreate {
 			continue
 		}
-		for _, n := range e.Groups {
+		names := e.Groups
+		if cloud {
+			names = append(append([]string(nil), e.Groups...), p.tpl.CloudGroupsFor(e.Department)...)
+		}
+		for _, n := range names {
 			if g := byName[strings.ToLower(strings.TrimSpace(n))]; g != nil {
 				g.rows = append(g.rows, e.Row)
 			}
@@ -121,4 +147,43 @@ func needVerb(n int) string {
 		return "needs"
 	}
 	return "need"
+}
+
+// LicenceDirectory is a Directory that holds licences (Entra ID). In cloud mode Plan checks
+// entra.licenses against it, as it checks the groups.
+type LicenceDirectory interface {
+	// UnknownLicences returns the names (SKU part numbers or ids) the tenant has no licence
+	// for, and the part numbers of those it has.
+	UnknownLicences(ctx context.Context, names []string) (unknown, have []string, err error)
+}
+
+// checkLicences is checkGroups for entra.licenses in cloud mode: a licence the tenant does
+// not have would fail every account after it is made ("account created, but …"), and a
+// re-run would fail the same way until the template is corrected, so the plan stops first.
+// In hybrid mode the accounts are planned in AD, where no licence is known: the cloud step
+// after them reports it.
+func (p *planner) checkLicences(ctx context.Context) ([]string, error) {
+	ld, ok := p.dir.(LicenceDirectory)
+	if !ok || !p.tpl.Entra.CloudOnly() || len(p.tpl.Entra.Licenses) == 0 {
+		return nil, nil
+	}
+	var rows []int
+	for _, e := range p.entries {
+		if e.Action == ActionCreate {
+			rows = append(rows, e.Row)
+		}
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	unknown, have, err := ld.UnknownLicences(ctx, p.tpl.Entra.Licenses)
+	if err != nil {
+		return nil, fmt.Errorf("check the template's licences: %w", err)
+	}
+	var problems []string
+	for _, l := range unknown {
+		problems = append(problems, fmt.Sprintf("entra.licenses: the tenant has no licence %q (it has: %s; %s %s it); "+
+			"correct its name in the template, or buy it, then run again", l, strings.Join(have, ", "), rowList(rows), needVerb(len(rows))))
+	}
+	return problems, nil
 }

@@ -3,6 +3,7 @@ package onboarding
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,5 +85,73 @@ func TestRowList(t *testing.T) {
 		if got := rowList(tc.rows); got != tc.want {
 			t.Errorf("rowList(%v) = %q, want %q", tc.rows, got, tc.want)
 		}
+	}
+}
+
+// cloudLicences is a fakeDomain that is also a tenant with licences: the Entra ID client as
+// the cloud planner sees it.
+type cloudLicences struct {
+	*fakeDomain
+	have []string
+}
+
+func (c cloudLicences) UnknownLicences(_ context.Context, names []string) (unknown, have []string, err error) {
+	for _, n := range names {
+		if !slices.ContainsFunc(c.have, func(h string) bool { return strings.EqualFold(h, n) }) {
+			unknown = append(unknown, n)
+		}
+	}
+	return unknown, c.have, nil
+}
+
+// TestPlanChecksCloudGroupsAndLicences: with entra.mode: cloud the plan is made in Entra ID,
+// so its cloud groups and licences are checked there as AD groups are (a template error
+// naming the key, the name and the rows; no account is planned past it). With entra.mode:
+// hybrid the plan is made in AD, which holds neither: they are left to the cloud step.
+func TestPlanChecksCloudGroupsAndLicences(t *testing.T) {
+	csv := "First Name,Last Name,Employee ID,Department,Job Title\n" +
+		"Ana,Lee,1,Engineering,Engineer\n" +
+		"Cy,Fu,3,Sales,Account Manager\n"
+	tpl := func(mode string) *Template {
+		extra := ""
+		if mode == EntraModeHybrid {
+			extra = "ou:\n  default: OU=Staff,DC=corp,DC=example,DC=com\n"
+		}
+		x, err := ParseTemplate(strings.NewReader("username:\n  patterns: [\"{first:1}{last}\"]\nupn_suffix: corp.example.com\n" + extra +
+			"entra:\n  mode: " + mode + "\n  groups: [all-staff]\n  groups_by_department:\n    Sales: [sales-cloud]\n    Finance: [fin-cloud]\n" +
+			"  licenses: [ENTERPRISEPACK, NOSUCHSKU]\n  usage_location: US\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	d := newFakeDomain()
+	d.missingGroups["sales-cloud"], d.missingGroups["fin-cloud"] = true, true
+	dir := cloudLicences{fakeDomain: d, have: []string{"ENTERPRISEPACK", "EMS"}}
+
+	_, err := Plan(context.Background(), sheetOf(t, csv), tpl(EntraModeCloud), dir)
+	var ie *InputError
+	if !errors.As(err, &ie) || !errors.Is(err, directory.ErrInvalidInput) {
+		t.Fatalf("cloud: err = %v; want a template error (exit 2)", err)
+	}
+	want := []string{
+		`entra.groups_by_department.Sales: group "sales-cloud" does not exist in the directory (row 3 needs it); create the group, or correct its name in the template, then run again`,
+		`entra.licenses: the tenant has no licence "NOSUCHSKU" (it has: ENTERPRISEPACK, EMS; rows 2 and 3 need it); correct its name in the template, or buy it, then run again`,
+	}
+	if strings.Join(ie.Problems, "\n") != strings.Join(want, "\n") {
+		t.Errorf("cloud: problems:\n  %s\nwant\n  %s", strings.Join(ie.Problems, "\n  "), strings.Join(want, "\n  "))
+	}
+	if d.calls["ExistingByEmployeeID"]+d.calls["NamesInUse"] != 0 {
+		t.Error("cloud: planning went on after the template error")
+	}
+
+	d = newFakeDomain()
+	d.missingGroups["sales-cloud"], d.missingGroups["all-staff"] = true, true
+	plan, err := Plan(context.Background(), sheetOf(t, csv), tpl(EntraModeHybrid), cloudLicences{fakeDomain: d})
+	if err != nil {
+		t.Fatalf("hybrid: %v; the cloud groups and licences are not AD's to check", err)
+	}
+	if c := plan.Counts(); c[ActionCreate] != 2 || len(plan.Entries[1].CloudGroups) != 2 {
+		t.Errorf("hybrid: counts %v, row 3's cloud groups %v", c, plan.Entries[1].CloudGroups)
 	}
 }

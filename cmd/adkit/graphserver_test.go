@@ -45,15 +45,16 @@ func server(ts *testscript.TestScript) *graphtest.Server {
 //	                                  With audit it serves graphtest.AuditTenant
 //	graph-server permissions PERM...  grant the app only these Graph permissions
 //	graph-server p2 on|off            whether the tenant holds an Entra ID P2 licence (PIM)
-//	graph-server fail METHOD PATH TIMES STATUS [RETRY_AFTER] [single] [alternate] [noanswer|unserved|served] [skip=N]
+//	graph-server fail METHOD PATH TIMES STATUS [RETRY_AFTER] [single] [alternate] [noanswer|unserved|served] [skip=N] [hold]
 //	                                  METHOD WRITE: any write; PATH -: any path; single: only
 //	                                  requests on the wire, not $batch items; alternate: every
 //	                                  other matching request goes through; noanswer: the request
 //	                                  is served and its answer never sent; unserved: the request
 //	                                  is lost unserved, no answer either; served: the request is
 //	                                  served, then answered STATUS (a gateway's 502 or 504);
-//	                                  skip=N: the first N matching requests go through
-//	                                  (graphtest.Fault)
+//	                                  skip=N: the first N matching requests go through; hold: a
+//	                                  request sent again before RETRY_AFTER has passed is
+//	                                  throttled again (graphtest.Fault)
 //	graph-server withheld N           wait (up to a minute) until NoAnswer faults have held back
 //	                                  N answers in all: adkit is then waiting on the Nth, the
 //	                                  moment to interrupt it (kill -INT) without sleeping
@@ -161,12 +162,14 @@ func graphServerCmd(ts *testscript.TestScript, neg bool, args []string) {
 				f.NoAnswer, f.Unserved = true, true
 			case "served": // made, then answered STATUS
 				f.Served = true
+			case "hold":
+				f.Hold = true
 			default:
 				if n, ok := strings.CutPrefix(a, "skip="); ok {
 					f.Skip = atoi(ts, n)
 					continue
 				}
-				ts.Fatalf("graph-server fail: unknown option %q (single, alternate, noanswer, unserved, served, skip=N)", a)
+				ts.Fatalf("graph-server fail: unknown option %q (single, alternate, noanswer, unserved, served, skip=N, hold)", a)
 			}
 		}
 		server(ts).Fail(f)

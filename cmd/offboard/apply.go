@@ -193,6 +193,15 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	// records are made by calling it outside.
 	run := func(ctx context.Context) error {
 		results = results[:0]
+		// Rows the directory step left "skipped" with Entra ID work still to do (every row of
+		// a cloud-only run) get their progress line once the cloud step has said how they
+		// ended: before, a leaver offboarded or failed in Entra ID read "skipped" there.
+		var waiting []int
+		defer func() {
+			for _, i := range waiting {
+				bar.Done(results[i].Status, results[i].line())
+			}
+		}()
 		for _, e := range p.Entries {
 			if errors.Is(ctx.Err(), context.Canceled) {
 				// The technician's own act: the rest are not started, and say so.
@@ -212,7 +221,11 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 					r.Error = "interrupted between two steps (the steps before are done, nothing is in doubt); run the same command again to finish"
 				}
 			}
-			bar.Done(r.Status, r.line())
+			if r.Status == statusSkipped && a.cloud[r.Row].work() {
+				waiting = append(waiting, len(results))
+			} else {
+				bar.Done(r.Status, r.line())
+			}
 			results = append(results, r)
 		}
 		if errors.Is(ctx.Err(), context.Canceled) {

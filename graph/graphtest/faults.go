@@ -1,9 +1,11 @@
 package graphtest
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Fault makes the server answer the next Times requests matching Method and Path with an
@@ -55,6 +57,14 @@ type Fault struct {
 	// request is about to be refused for). With Status 0 (and no NoAnswer) the request is
 	// then served as usual.
 	Then func()
+	// Hold, with Status 429 and RetryAfter, keeps throttling: a matching request that comes
+	// before the Retry-After of the last answer has passed is answered 429 again, even once
+	// Times is spent, as Graph does with a client that does not wait ("Wait the number of
+	// seconds specified in the Retry-After header", https://learn.microsoft.com/graph/throttling;
+	// the items of a $batch alike, https://learn.microsoft.com/graph/json-batching). A client
+	// that honours Retry-After sees each request throttled once; one that retries sooner is
+	// throttled again, which a test sees in the request counts, without timing anything.
+	Hold bool
 }
 
 // AnyWrite, as a Fault's Method, matches every write: POST, PATCH, PUT and DELETE.
@@ -67,7 +77,8 @@ type faults struct {
 
 type fault struct {
 	Fault
-	seen int // matching requests so far, for Alternate
+	seen  int       // matching requests so far, for Alternate
+	until time.Time // Hold: matching requests before this are throttled again
 }
 
 // Fail queues f. Faults are matched in the order they were added.
@@ -88,9 +99,15 @@ const (
 func (fs *faults) take(method, path string, where int) *Fault {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
+	now := time.Now() // the wall clock: the one a client waits Retry-After on
+	fs.list = slices.DeleteFunc(fs.list, func(f *fault) bool { return f.Hold && f.Times <= 0 && !now.Before(f.until) })
 	for i, f := range fs.list {
 		if !f.matches(method, path, where) {
 			continue
+		}
+		if f.Hold && now.Before(f.until) {
+			c := f.Fault // sent again too soon: still throttled, the wait not restarted
+			return &c
 		}
 		f.seen++
 		if f.seen <= f.Skip {
@@ -101,7 +118,9 @@ func (fs *faults) take(method, path string, where int) *Fault {
 		}
 		f.Times--
 		c := f.Fault
-		if f.Times <= 0 {
+		if f.Hold && f.RetryAfter > 0 {
+			f.until = now.Add(time.Duration(f.RetryAfter) * time.Second)
+		} else if f.Times <= 0 {
 			fs.list = append(fs.list[:i], fs.list[i+1:]...)
 		}
 		return &c
