@@ -52,3 +52,40 @@ func TestLockExcludesAnotherHandle(t *testing.T) {
 		t.Fatalf("Unlock: %v", err)
 	}
 }
+
+// A reader's shared lock keeps an appender's lock out until the reader lets go, so the size a
+// reader takes under it is never in the middle of an append (the audit log's readers).
+func TestRLockExcludesLock(t *testing.T) {
+	dir, err := os.MkdirTemp("", "filelock-") // not t.TempDir: its cleanup fails under Wine 8
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "audit.jsonl")
+	t.Cleanup(func() { os.Remove(path); os.Remove(dir) })
+	r, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	w, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+
+	if err := RLock(r); err != nil {
+		t.Fatalf("RLock: %v", err)
+	}
+	if got, err := tryLock(w); err != nil || got {
+		t.Fatalf("an appender took the lock while a reader held it (%v, %v)", got, err)
+	}
+	if err := Unlock(r); err != nil {
+		t.Fatalf("Unlock: %v", err)
+	}
+	if got, err := tryLock(w); err != nil || !got {
+		t.Fatalf("the lock could not be taken after the reader let go (%v, %v)", got, err)
+	}
+	if err := Unlock(w); err != nil {
+		t.Fatalf("Unlock: %v", err)
+	}
+}
