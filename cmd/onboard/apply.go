@@ -261,6 +261,16 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		if creds != nil { // its lines name this run's record, for a later run's reconcile
 			creds.setRun(audit.OperationID(ctx))
 		}
+		// Rows with cloud work (groups, licences, a pass) get their progress line once the
+		// cloud step has said how they ended: before, a row whose account was made and whose
+		// membership, licence or pass then failed read "created" there, "failed" in the
+		// table and the results.
+		var waiting []int // rows
+		var work map[int]bool
+		if opts.Entra != nil {
+			work = cloudWork(in.Template, p)
+			defer func() { lineAfterCloud(bar, waiting, results) }()
+		}
 		var err error
 		results, err = onboarding.Apply(ctx, p, prov, onboarding.ApplyOptions{
 			Parallel: opts.Parallel,
@@ -271,6 +281,10 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 			Progress: func(r onboarding.Result) {
 				if r.Status == onboarding.StatusNotAttempted && r.Error == "not started: interrupted" {
 					return // the interrupt is said once, at the end, with the count
+				}
+				if heldForCloud(work, r) {
+					waiting = append(waiting, r.Row)
+					return
 				}
 				bar.Done(r.Status, describe(r))
 			},

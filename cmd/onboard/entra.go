@@ -10,6 +10,7 @@ import (
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/progress"
 	"github.com/adkit-dev/adkit/onboarding"
 )
 
@@ -113,6 +114,46 @@ func newEntraStep(f *factory.Factory, ios *iostreams.IOStreams, syncTimeout *tim
 			}
 		}
 		return onboarding.ApplyCloud(ctx, plan, results, cloud, opts)
+	}
+}
+
+// cloudWork returns, for the rows of p, whether the cloud step may still change how the row
+// ends once its account is made or found (see heldForCloud): rows with cloud groups or
+// licences, and every row when each account made gets a pass. Nil without an entra.mode.
+func cloudWork(tpl *onboarding.Template, p *onboarding.PlanResult) map[int]bool {
+	if tpl.Entra.Mode == "" || tpl.Entra.Mode == onboarding.EntraModeNone {
+		return nil
+	}
+	rows := map[int]bool{}
+	for _, e := range p.Entries {
+		if len(e.CloudGroups)+len(e.Licenses) > 0 || tpl.Entra.WantsTAP() && e.Action == onboarding.ActionCreate {
+			rows[e.Row] = true
+		}
+	}
+	return rows
+}
+
+// heldForCloud reports whether row r's progress line waits for the cloud step (cloudWork):
+// its account is made or found, and the cloud step decides whether the row failed.
+func heldForCloud(work map[int]bool, r onboarding.Result) bool {
+	switch r.Status {
+	case onboarding.StatusCreated, onboarding.StatusCompleted, onboarding.StatusSkipped:
+		return work[r.Row]
+	}
+	return false
+}
+
+// lineAfterCloud prints the progress lines held back for the cloud step, each with the
+// status its row ended with.
+func lineAfterCloud(bar progress.Reporter, rows []int, results []onboarding.Result) {
+	at := make(map[int]int, len(results))
+	for i, r := range results {
+		at[r.Row] = i
+	}
+	for _, row := range rows {
+		if i, ok := at[row]; ok {
+			bar.Done(results[i].Status, describe(results[i]))
+		}
 	}
 }
 
