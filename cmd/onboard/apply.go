@@ -43,10 +43,14 @@ type applyOptions struct {
 	ResultsOut     string
 	// Excel: start --credentials-out and --results-out with a UTF-8 byte-order mark so that
 	// Excel shows accents; nil decides from the HR file (see excelFiles).
-	Excel       *bool
-	Yes         bool
-	DryRun      bool
-	Entra       entraStep     // the cloud half (entra.go)
+	Excel  *bool
+	Yes    bool
+	DryRun bool
+	Entra  entraStep // the cloud half (entra.go)
+	// Alongside signs in to Entra ID beside AD (entra.mode: hybrid), once per run: the plan
+	// checks the cloud groups and licences with it, the cloud step grants them. Nil: no
+	// check.
+	Alongside   func(context.Context) (hybridCloud, error)
 	SyncTimeout time.Duration // --sync-timeout; negative: the template's
 	// Plan is --plan: apply this saved plan instead of planning (plansave.go).
 	Plan   string
@@ -72,7 +76,8 @@ func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Comm
 	opts.DirFor = func(ctx context.Context, tpl *onboarding.Template) (applier, error) {
 		return onboardDirectoryFor[applier](ctx, f, tpl)
 	}
-	opts.Entra = newEntraStep(f, f.IO, &opts.SyncTimeout)
+	opts.Alongside = onceAlongside(f)
+	opts.Entra = newEntraStep(f, f.IO, &opts.SyncTimeout, opts.Alongside)
 	var excel bool
 	cmd := &cobra.Command{
 		Use:   "apply CSV --template FILE --credentials-out FILE",
@@ -177,6 +182,9 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		dir, p, err = checkSavedPlan(ctx, opts, saved, in)
 	} else {
 		dir, p, err = planInput(ctx, opts.IO, opts.Dir, in)
+	}
+	if err == nil {
+		err = checkCloudNames(ctx, opts.IO, opts.Alongside, in, p)
 	}
 	if err != nil {
 		return err
