@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/adkit-dev/adkit/internal/replacefile"
 )
 
 // Checkpoint remembers how far a log reached when it was last verified.
@@ -42,35 +43,12 @@ func WriteCheckpoint(path string, c Checkpoint) error {
 	return nil
 }
 
-func writeCheckpoint(path string, c Checkpoint) (err error) {
+func writeCheckpoint(path string, c Checkpoint) error {
 	data, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*") // CreateTemp uses 0600
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err := f.Write(append(data, '\n')); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return replacefile.Write(path, append(data, '\n'), replacefile.Options{MakeDir: true})
 }
 
 // ReadCheckpoint reads a checkpoint written by WriteCheckpoint.

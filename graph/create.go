@@ -140,13 +140,9 @@ func (c *Client) CreateAccount(ctx context.Context, a directory.NewAccount) (*di
 		// Another run (another technician with the same HR file) made the account as asked
 		// between the look-up above and this request: Graph refused this one, so nothing
 		// was made by it (recorded "skipped", createtaken.go); the row is done, by the other
-		// run, and the caller takes back the credentials line this run wrote.
-		found, ferr := c.ExistingByEmployeeID(ctx, []string{a.EmployeeID})
-		if ferr == nil {
-			for _, u := range found {
-				return u, false, nil
-			}
-		}
+		// run, and the caller takes back the credentials line this run wrote. taken found
+		// the account, with this employee ID: it is not looked up again.
+		return taken.user, false, nil
 	}
 	if err != nil {
 		return nil, false, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/adkit-dev/adkit/audit"
@@ -20,24 +21,29 @@ import (
 
 // takenError is a create refused because another run made the same account. It reads as a
 // refusal of the name (exit 2: nothing this run can do makes it), and is recorded "skipped".
+// It carries the account found there, so that CreateAccount need not look it up again.
 type takenError struct {
-	upn, id string
+	user *directory.User
 }
 
 func (e *takenError) Error() string {
 	return fmt.Sprintf("an account with that userPrincipalName already exists: %s (%s), as this run asked, made by another run; "+
-		"this run set no password on it: to hand one over, run adkit user reset-password %s", e.upn, e.id, e.upn)
+		"this run set no password on it: to hand one over, run adkit user reset-password %s", e.user.UserPrincipalName, e.user.ID, e.user.UserPrincipalName)
 }
 
 func (e *takenError) Is(target error) bool {
 	return target == audit.ErrSkipped || target == directory.ErrInvalidInput
 }
 
+// takenSelect is what taken reads of the account there: what it compares, and what
+// ExistingByEmployeeID reads (lookupSelect), since CreateAccount returns that account.
+var takenSelect = append(slices.Clone(lookupSelect), "givenName", "surname")
+
 // taken explains refusal, a create's name found taken: a takenError when the account there
 // is a as asked (and an earlier run's lost create of it is settled), else refusal, saying how
 // the account there differs. A failure to look the account up leaves refusal as it is.
 func (c *Client) taken(ctx context.Context, a directory.NewAccount, refusal error) error {
-	m, err := c.findUser(ctx, a.UserPrincipalName, []string{"id", "userPrincipalName", "givenName", "surname", "employeeId"})
+	m, err := c.findUser(ctx, a.UserPrincipalName, takenSelect)
 	if err != nil {
 		return refusal
 	}
@@ -54,25 +60,23 @@ func (c *Client) taken(ctx context.Context, a directory.NewAccount, refusal erro
 		return fmt.Errorf("%w; it is not the account this run asked for (%s %s: %s)", refusal, u.UserPrincipalName, u.ID, strings.Join(diff, ", "))
 	}
 	c.settleUnknownCreates(ctx, u)
-	return &takenError{upn: u.UserPrincipalName, id: u.ID}
+	return &takenError{user: u}
 }
 
 // settleUnknownCreates settles the user.create intents of earlier runs for u's UPN that
-// were recorded "unknown" (their answer lost): u is the account they asked for.
+// were recorded "unknown" (their answer lost): u is the account they asked for. It looks at
+// the run's view of the open intents (audit.Trail.SettleEarlier: the log read once per run),
+// not at the log itself: a file of 200 hires whose names are all taken reads it once, not
+// 200 times. An intent still without an outcome is left alone (see above).
 func (c *Client) settleUnknownCreates(ctx context.Context, u *directory.User) {
 	if c.DryRun() {
 		return
 	}
-	unknown := map[string]bool{}
-	_, _ = c.trail.RecentRecords(ctx, func(r audit.Record) error {
-		if r.Action == "user.create" && r.Directory == audit.DirectoryEntra && r.Event == "outcome" &&
-			strings.EqualFold(r.Target.Name, u.UserPrincipalName) {
-			unknown[r.OpID] = r.Result == audit.ResultUnknown
-		}
-		return nil
-	})
 	note := fmt.Sprintf("a later run found the account %s (%s) as that run asked for it", u.UserPrincipalName, u.ID)
-	_, _ = c.trail.SettleEarlier(ctx, func(r audit.Record) bool { return unknown[r.OpID] }, note)
+	_, _ = c.trail.SettleEarlier(ctx, func(r audit.Record) bool {
+		return r.Action == "user.create" && r.Directory == audit.DirectoryEntra && r.Result == audit.ResultUnknown &&
+			strings.EqualFold(r.Target.Name, u.UserPrincipalName)
+	}, note)
 }
 
 // isTaken reports whether err is Graph's refusal of a create whose userPrincipalName exists.

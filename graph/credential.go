@@ -274,13 +274,29 @@ const defaultPublicClientID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 // token gets a token; for a person whose cached sign-in cannot be renewed, it signs them in
 // again when one is there to do it, and keeps the new sign-in for the profile.
 func (s *signIn) token(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
-	tok, err := s.cred.GetToken(ctx, opts)
+	tok, err := s.silentToken(ctx, opts)
 	if err == nil || !loginRequired(err) || !s.interactive || s.user == nil {
 		return tok, err
 	}
 	if _, err := s.authenticate(ctx, opts); err != nil {
 		return azcore.AccessToken{}, err
 	}
+	return s.silentToken(ctx, opts)
+}
+
+// silentToken is the credential's token from its cache, renewed if it must be, by one adkit
+// at a time for a person's saved sign-in (tokenlock.go). It never signs in interactively:
+// every credential a person uses has DisableAutomaticAuthentication.
+func (s *signIn) silentToken(ctx context.Context, opts policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	lock := LoginStore{}
+	if s.user != nil {
+		lock = s.login // an app's tokens are in this process only
+	}
+	release, err := lock.lockTokens(ctx)
+	if err != nil {
+		return azcore.AccessToken{}, err
+	}
+	defer release()
 	return s.cred.GetToken(ctx, opts)
 }
 

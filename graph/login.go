@@ -18,6 +18,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/replacefile"
 )
 
 // LoginStore is where `adkit login` keeps a profile's sign-in between runs: the tokens in
@@ -162,22 +163,7 @@ func (l LoginStore) saveRecord(rec azidentity.AuthenticationRecord) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(l.RecordDir, 0o700); err != nil {
-		return fmt.Errorf("save the Entra ID sign-in: %w", err)
-	}
-	tmp, err := os.CreateTemp(l.RecordDir, ".login-*")
-	if err != nil {
-		return fmt.Errorf("save the Entra ID sign-in: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save the Entra ID sign-in: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save the Entra ID sign-in: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), l.recordPath()); err != nil {
+	if err := replacefile.Write(l.recordPath(), append(data, '\n'), replacefile.Options{MakeDir: true}); err != nil {
 		return fmt.Errorf("save the Entra ID sign-in: %w", err)
 	}
 	return nil
@@ -201,7 +187,7 @@ func Login(ctx context.Context, cfg Config) (directory.Login, error) {
 	if err != nil {
 		return directory.Login{}, connectFailure(ctx, s, err)
 	}
-	tok, err := s.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: scopes})
+	tok, err := s.silentToken(ctx, policy.TokenRequestOptions{Scopes: scopes})
 	if err != nil {
 		return directory.Login{}, connectFailure(ctx, s, err)
 	}
@@ -221,7 +207,7 @@ func LoginStatus(ctx context.Context, cfg Config) (st directory.Login, ok bool, 
 	if err != nil {
 		return directory.Login{}, true, err
 	}
-	tok, err := s.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: scopes})
+	tok, err := s.silentToken(ctx, policy.TokenRequestOptions{Scopes: scopes})
 	st = cfg.Login.status(*rec, tok.ExpiresOn)
 	if err != nil {
 		st.Valid, st.Problem = false, connectFailure(ctx, s, err).Error()

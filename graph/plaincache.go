@@ -15,6 +15,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	msalcache "github.com/AzureAD/microsoft-authentication-library-for-go/apps/cache"
 	"github.com/AzureAD/microsoft-authentication-library-for-go/apps/public"
+
+	"github.com/adkit-dev/adkit/internal/replacefile"
 )
 
 // The plaintext token cache: on a machine with no store to encrypt the cache with (a
@@ -49,28 +51,9 @@ func (f plainFile) Export(_ context.Context, m msalcache.Marshaler, _ msalcache.
 	if err != nil {
 		return err
 	}
-	return writePrivate(f.path, data)
-}
-
-// writePrivate replaces path with data, 0600 in a 0700 directory, atomically: a concurrent
-// adkit reads the old cache or the new one, never half of one.
-func writePrivate(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	// Owner-only in a 0700 directory, replaced whole: a concurrent adkit reads the old cache
+	// or the new one, never half of one.
+	return replacefile.Write(f.path, data, replacefile.Options{MakeDir: true})
 }
 
 // errPlainLoginRequired is the plaintext path's AuthenticationRequiredError (azidentity

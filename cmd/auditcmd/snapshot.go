@@ -1,10 +1,9 @@
 package auditcmd
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,7 +13,7 @@ import (
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
 	"github.com/adkit-dev/adkit/internal/output"
-	"github.com/adkit-dev/adkit/internal/ownerfile"
+	"github.com/adkit-dev/adkit/internal/replacefile"
 )
 
 type snapshotOptions struct {
@@ -84,7 +83,13 @@ func snapshotRun(ctx context.Context, opts *snapshotOptions) error {
 	if opts.Out == "" {
 		return output.WriteJSON(opts.IO.Out, snap)
 	}
-	if err := writeFileAtomic(opts.Out, func(f *os.File) error { return output.WriteJSON(f, snap) }); err != nil {
+	// Whole or not at all, owner-only: a reader never sees half a snapshot, and a failed
+	// write leaves the old one in place.
+	var b bytes.Buffer
+	if err := output.WriteJSON(&b, snap); err != nil {
+		return fmt.Errorf("write snapshot: %w", err)
+	}
+	if err := replacefile.Write(opts.Out, b.Bytes(), replacefile.Options{}); err != nil {
 		return fmt.Errorf("write snapshot: %w", err)
 	}
 	if opts.Target == "entra" {
@@ -93,26 +98,4 @@ func snapshotRun(ctx context.Context, opts *snapshotOptions) error {
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "snapshot of %d privileged groups and %d accounts written to %s\n", len(snap.Groups), len(snap.Accounts), opts.Out)
 	return nil
-}
-
-// writeFileAtomic writes a 0600 file through a temporary file in the same directory, so a
-// reader never sees half a snapshot and a failed write leaves the old file in place.
-func writeFileAtomic(path string, write func(*os.File) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
-	if err := ownerfile.Restrict(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

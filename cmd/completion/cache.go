@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
 	"github.com/adkit-dev/adkit/internal/config"
 	"github.com/adkit-dev/adkit/internal/directory"
+	"github.com/adkit-dev/adkit/internal/replacefile"
 )
 
 // nameCache keeps what completion read from a directory for a few minutes, so that <TAB>
@@ -115,22 +115,7 @@ func (c nameCache) store(kind directory.NameKind, prefix string, hints []directo
 	if err != nil {
 		return
 	}
-	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".names-*")
-	if err != nil {
-		return
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
-	// CreateTemp makes the file 0600 already; said again because the names are the domain's.
-	if err := tmp.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		tmp.Close()
-		return
-	}
-	_, werr := tmp.Write(data)
-	if cerr := tmp.Close(); werr != nil || cerr != nil {
-		return
-	}
-	_ = os.Rename(tmp.Name(), c.path)
+	// Owner-only: the names are the domain's. Best effort: an answer not kept is asked for
+	// again next time.
+	_ = replacefile.Write(c.path, data, replacefile.Options{MakeDir: true})
 }

@@ -8,8 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +19,7 @@ import (
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/filelock"
 	"github.com/adkit-dev/adkit/internal/ownerfile"
+	"github.com/adkit-dev/adkit/internal/replacefile"
 	"github.com/adkit-dev/adkit/onboarding"
 )
 
@@ -48,14 +49,23 @@ type credentialsFile struct {
 	path    string
 	w       *csv.Writer
 	columns []string // the file's header: what each line holds
-	created bool     // this run created the file: remove it again if no password went in
-	start   int64    // where this run's lines begin in the file
-	lines   int      // passwords written
+	// created: this run found the file empty and wrote its header; if no password goes in,
+	// Close undoes that: it removes the file when this run made it (made), else empties it
+	// again and gives it back its mode (mode): a run that ends in an error, or creates
+	// nothing, leaves the path as it found it.
+	created bool
+	made    bool
+	mode    os.FileMode
+	// restricted: the file is owner-only; write makes it so before the first line goes in.
+	restricted bool
+	start      int64 // where this run's lines begin in the file
+	lines      int   // passwords written
 	// run is the op_id of this run's onboard.run audit record, written on each password line
 	// (the "run" column) so that a later run can ask the audit log whether this run's create
 	// of the account was made (reconcile). Set once the run record is written (setRun).
 	run string
-	// crash, in tests only, stops replace at a step as a killed process would: no clean-up.
+	// crash, in tests only, stops replace at a step as a killed process would: no clean-up
+	// (replacefile.Options.Crash).
 	crash func(step string) bool
 }
 
@@ -75,8 +85,8 @@ var tapColumns = []string{"temporary_access_pass", "tap_valid_from", "tap_valid_
 // page and shows "SiobhÃ¡n" for Siobhán.
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-// openCredentials opens path for appending with mode 0600 ("-" is stdout, when asked for) and
-// locks it for the run; say tells the technician (stderr) when another run holds it, and
+// openCredentials opens path for appending ("-" is stdout, when asked for), to be made
+// owner-only (0600) when the first line goes in (write), and locks it for the run; say tells the technician (stderr) when another run holds it, and
 // what was done with a leftover of a run killed while rewriting it (recoverRewrites). tap
 // adds the Temporary Access Pass columns; a new file starts with a UTF-8 byte-order mark
 // when excel is set.
@@ -90,13 +100,9 @@ func openCredentials(path string, stdout io.Writer, tap, excel bool, say func(st
 		c := &credentialsFile{w: csv.NewWriter(stdout), columns: header}
 		return c, c.write(header)
 	}
-	file, err := openLocked(path, func() { say("waiting: another adkit run is using " + path) })
+	file, made, err := openLocked(path, func() { say("waiting: another adkit run is using " + path) })
 	if err != nil {
 		return nil, err
-	}
-	if err := ownerfile.Restrict(file); err != nil {
-		file.Close()
-		return nil, fmt.Errorf("credentials file: %w", err)
 	}
 	c := &credentialsFile{file: file, path: path, w: csv.NewWriter(file), columns: header}
 	info, err := file.Stat()
@@ -104,62 +110,80 @@ func openCredentials(path string, stdout io.Writer, tap, excel bool, say func(st
 		file.Close()
 		return nil, fmt.Errorf("credentials file: %w", err)
 	}
-	if info.Size() == 0 {
-		c.created = true
+	c.created, c.made, c.mode = info.Size() == 0, made, info.Mode().Perm()
+	if !c.created {
+		// Checked before anything is changed: a file that is not a credentials file (the HR
+		// file or a report, given by mistake) is bad input, and is left exactly as it was,
+		// its mode too. readLines refuses a file that is not CSV past its header.
+		if c.columns, err = existingColumns(file, tap); err != nil {
+			file.Close()
+			return nil, &onboarding.InputError{What: "credentials file " + path, Problems: []string{err.Error()}}
+		}
+		if _, _, err := c.readLines(); err != nil {
+			file.Close()
+			return nil, err
+		}
+	}
+	if c.created {
 		if excel {
 			if _, err := file.Write(utf8BOM); err != nil {
-				file.Close()
+				c.Close()
 				return nil, fmt.Errorf("write credentials: %w", err)
 			}
 		}
 		if err := c.write(header); err != nil {
-			file.Close()
+			c.Close()
 			return nil, err
 		}
-	} else if c.columns, err = existingColumns(file, tap); err != nil {
-		file.Close()
-		return nil, &onboarding.InputError{What: "credentials file " + path, Problems: []string{err.Error()}}
 	}
-	if taken, err := c.recoverRewrites(say); err != nil {
-		file.Close()
+	taken, err := c.recoverRewrites(say)
+	if taken > 0 {
+		c.created = false // it holds passwords now: Close must not remove or empty it
+	}
+	if err != nil {
+		c.Close()
 		return nil, err
-	} else if taken > 0 {
-		c.created = false // it holds passwords now: Close must not remove it
 	}
 	if info, err = file.Stat(); err != nil {
-		file.Close()
+		c.Close()
 		return nil, fmt.Errorf("credentials file: %w", err)
 	}
 	c.start = info.Size() // this run's lines start here
 	return c, nil
 }
 
-// openLocked opens path and takes its lock for the run. A run that held the lock before may
-// have renamed a new file over path or removed it (Close); the file this run waited on is
-// then not the one at path any more, and it opens path again.
-func openLocked(path string, waitNote func()) (*os.File, error) {
+// openLocked opens path and takes its lock for the run; made says the path did not exist
+// before (Close removes a file this run made and wrote no password to). A run that held the
+// lock before may have renamed a new file over path or removed it (Close); the file this run
+// waited on is then not the one at path any more, and it opens path again.
+func openLocked(path string, waitNote func()) (*os.File, bool, error) {
 	for range 100 {
+		// Only a guess when two runs race to make the path: Close acts on made only for a file
+		// found empty under the lock, and a wrong guess empties a header-only file instead of
+		// removing it, or removes one another run made a moment before and left empty.
+		_, err := os.Stat(path)
+		made := errors.Is(err, fs.ErrNotExist)
 		file, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
-			return nil, fmt.Errorf("open credentials file: %w", err)
+			return nil, false, fmt.Errorf("open credentials file: %w", err)
 		}
 		// Held for the whole run: a second apply of the same file waits, then finds every account
 		// made and writes no password line for an account it did not create.
 		if err := lockOrWait(file, waitNote); err != nil {
 			file.Close()
-			return nil, fmt.Errorf("lock credentials file: %w", err)
+			return nil, false, fmt.Errorf("lock credentials file: %w", err)
 		}
 		held, err := file.Stat()
 		if err != nil {
 			file.Close()
-			return nil, fmt.Errorf("credentials file: %w", err)
+			return nil, false, fmt.Errorf("credentials file: %w", err)
 		}
 		if now, err := os.Stat(path); err == nil && os.SameFile(held, now) {
-			return file, nil
+			return file, made, nil
 		}
 		file.Close()
 	}
-	return nil, fmt.Errorf("open credentials file %s: it keeps being replaced by other adkit runs", path)
+	return nil, false, fmt.Errorf("open credentials file %s: it keeps being replaced by other adkit runs", path)
 }
 
 // existingColumns reads the header of a credentials file written before, so that this run
@@ -200,6 +224,14 @@ func csvLine(record []string) []byte {
 func (c *credentialsFile) write(record []string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.file != nil && !c.restricted {
+		// Owner-only before the first line goes in, not when it is opened: a run that
+		// writes nothing (bad input found later) leaves the file's mode as it was.
+		if err := ownerfile.Restrict(c.file); err != nil {
+			return fmt.Errorf("write credentials: %w", err)
+		}
+		c.restricted = true
+	}
 	if err := c.w.Write(record); err != nil {
 		return fmt.Errorf("write credentials: %w", err)
 	}
@@ -336,9 +368,18 @@ func (c *credentialsFile) Close() error {
 	// new file in c.file.
 	defer func() { c.file.Close() }()
 	if c.created && c.lines == 0 {
-		// Nothing was created: leave no header-only file behind. A run waiting for the lock
-		// sees the file gone and opens path again (openLocked).
-		os.Remove(c.path)
+		// No password went in: leave no header-only file behind. A run waiting for the lock
+		// sees the file gone (or empty) and opens path again (openLocked). Best effort: the
+		// header holds no secret.
+		if c.made {
+			os.Remove(c.path)
+			return nil
+		}
+		// The technician's empty file: empty again, with its mode back (on Windows the
+		// owner-only ACL stays: narrower than before, never wider).
+		if c.file.Truncate(0) == nil {
+			_ = c.file.Chmod(c.mode)
+		}
 		return nil
 	}
 	return c.sortRows()
@@ -376,88 +417,48 @@ func (c *credentialsFile) sortRows() error {
 	return nil
 }
 
-// replace puts content at c.path in place of the file, atomically: it is written to a new
-// file beside it (rewriteName: owner-only, synced), which is opened for appending and locked
-// BEFORE it is renamed over the path, so no other adkit run can take the path's lock in
-// between (a run waiting on the old file's lock finds the path replaced and opens it again,
-// see openLocked). The rename and then the directory are synced, so the new name survives a
-// power cut. The new file then takes the old one's place in c, and the old one is closed,
-// releasing its lock. On an error the path, c.file and its lock are as they were. The caller
-// holds c.mu or is the only writer left (Close).
+// replace puts content at c.path in place of the file, atomically (replacefile.Write: a new
+// file beside it, named by rewritePrefix, owner-only, synced, renamed over the path, the
+// directory synced). The new file is opened for appending and locked BEFORE it is renamed
+// over the path, so no other adkit run can take the path's lock in between (a run waiting on
+// the old file's lock finds the path replaced and opens it again, see openLocked). The new
+// file then takes the old one's place in c, and the old one is closed, releasing its lock. On
+// an error the path, c.file and its lock are as they were. The caller holds c.mu or is the
+// only writer left (Close).
 //
 // A process killed before the rename leaves the new file beside the path; the path still
-// holds every line then, and the next open removes the leftover (recoverRewrites).
+// holds every line then, and the next open removes the leftover (recoverRewrites). Should a
+// power cut lose the rename, the next open finds the new file under its temporary name and
+// takes from it what the path lacks.
 func (c *credentialsFile) replace(content []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(c.path), rewritePrefix(c.path)+"*")
+	var next *os.File
+	err := replacefile.Write(c.path, content, replacefile.Options{
+		Prefix: rewritePrefix(c.path),
+		Crash:  c.crash,
+		BeforeRename: func(name string) error {
+			f, err := os.OpenFile(name, os.O_RDWR|os.O_APPEND, 0)
+			if err != nil {
+				return err
+			}
+			if err := filelock.Lock(f); err != nil { // nobody else knows the name: no wait
+				f.Close()
+				return err
+			}
+			next = f
+			return nil
+		},
+	})
 	if err != nil {
-		return err
-	}
-	renamed, killed := false, false
-	stop := func(step string) bool { // a test's kill (c.crash)
-		killed = c.crash != nil && c.crash(step)
-		return killed
-	}
-	defer func() {
-		if !renamed && !killed { // a killed process cleans nothing up
-			os.Remove(tmp.Name())
+		if next != nil {
+			next.Close()
 		}
-	}()
-	if stop("created") {
-		return errKilled
-	}
-	// CreateTemp makes it 0600 already; say so before the passwords go in (and on Windows,
-	// set the ACL).
-	err = ownerfile.Restrict(tmp)
-	if err == nil {
-		_, err = tmp.Write(content)
-	}
-	if err == nil && stop("written") {
-		return errKilled
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
 		return err
-	}
-	if stop("synced") {
-		return errKilled
-	}
-	next, err := os.OpenFile(tmp.Name(), os.O_RDWR|os.O_APPEND, 0)
-	if err != nil {
-		return err
-	}
-	if err := filelock.Lock(next); err != nil { // nobody else knows the name: no wait
-		next.Close()
-		return err
-	}
-	if err := os.Rename(tmp.Name(), c.path); err != nil {
-		next.Close()
-		return err
-	}
-	renamed = true
-	if stop("renamed") {
-		next.Close()
-		return errKilled
-	}
-	// Best effort: a directory cannot be opened on Windows. Should the rename be lost all the
-	// same, the next open finds the new file under its temporary name and takes from it what
-	// the path lacks (recoverRewrites).
-	if d, err := os.Open(filepath.Dir(c.path)); err == nil {
-		_ = d.Sync()
-		d.Close()
 	}
 	old := c.file
-	c.file, c.w = next, csv.NewWriter(next)
+	c.file, c.w, c.restricted = next, csv.NewWriter(next), true // replacefile made it owner-only
 	old.Close()
 	return nil
 }
-
-// errKilled is what replace returns when a test stops it where a kill would (c.crash).
-var errKilled = errors.New("killed (test)")
 
 // lockOrWait takes the file's lock, saying so first if another process holds it.
 func lockOrWait(f *os.File, waitNote func()) error {

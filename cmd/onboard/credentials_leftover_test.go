@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/adkit-dev/adkit/internal/replacefile"
 )
 
 // leftovers lists the files beside path named like replace's temporary file.
@@ -52,18 +54,7 @@ func TestCredentialsRewriteKilledAtEachStep(t *testing.T) {
 	} {
 		t.Run(tc.step, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "creds.csv")
-			first, err := openCredentials(path, nil, false, false, func(string) {})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range []int{3, 2, 4} {
-				if err := first.add(hire(r)); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := first.Close(); err != nil {
-				t.Fatal(err)
-			}
+			runAdding(t, path, false, 3, 2, 4)
 
 			killed, err := openCredentials(path, nil, false, false, func(string) {})
 			if err != nil {
@@ -73,7 +64,7 @@ func TestCredentialsRewriteKilledAtEachStep(t *testing.T) {
 				t.Fatal(err)
 			}
 			killed.crash = func(step string) bool { return step == tc.step }
-			if err := killed.retract(hire(5)); !errors.Is(err, errKilled) {
+			if err := killed.retract(hire(5)); !errors.Is(err, replacefile.ErrCrashed) {
 				t.Fatalf("retract stopped at %s: %v", tc.step, err)
 			}
 			killed.file.Close() // the process is gone: no Close, no clean-up
@@ -117,18 +108,7 @@ func TestCredentialsRewriteKilledAtEachStep(t *testing.T) {
 // next open takes them into the credentials file before removing it: no password is lost.
 func TestCredentialsLeftoverLinesAreTakenIn(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "creds.csv")
-	c, err := openCredentials(path, nil, false, false, func(string) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range []int{2, 3} {
-		if err := c.add(hire(r)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
+	runAdding(t, path, false, 2, 3)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

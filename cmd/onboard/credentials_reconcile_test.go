@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/adkit-dev/adkit/audit"
-	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/internal/secret"
 )
 
@@ -182,37 +180,5 @@ func TestCredentialsReconcileWithTheAuditLog(t *testing.T) {
 				t.Errorf("beside the file: %v", left)
 			}
 		})
-	}
-}
-
-// A credentials file that is not CSV past its header (a line cut short inside a quoted cell,
-// then appended to) is bad input: the run stops with exit 2 before it changes anything, the
-// file as it was, and the message names the file but no password.
-func TestReconcileMalformedFileIsBadInput(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "creds.csv")
-	sink := audit.OpenFileLog(filepath.Join(dir, "audit.jsonl"))
-	trail := audit.NewTrail(audit.TrailOptions{Sink: sink, Actor: audit.Actor{OSUser: "test", Host: "test"}})
-	text := strings.Join(credentialsHeader, ",") + "," + runColumn + "\n" +
-		`2,E002,user2,user2@corp.example.com,"Siobhán Ó Briain, Jr.,pw-cut-Aa1!` + "\n" +
-		`3,E003,user3,user3@corp.example.com,"Siobhán Ó Briain, Jr.",pw-3-Aa1!,true,r1` + "\n"
-	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	creds, err := openCredentials(path, nil, false, false, func(string) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = creds.reconcile(ctx, trail, map[string]bool{"e002": true, "e003": true}, func(string) {})
-	creds.Close()
-	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "creds.csv") {
-		t.Errorf("malformed credentials file: exit %d, %v", cmdutil.ExitCode(err), err)
-	}
-	if err != nil && strings.Contains(err.Error(), "pw-") {
-		t.Error("a password in the error")
-	}
-	if data, _ := os.ReadFile(path); string(data) != text {
-		t.Errorf("the file changed (%d bytes, want %d)", len(data), len(text))
 	}
 }

@@ -46,6 +46,23 @@ func hire(row int) (int, onboarding.NewAccount) {
 	}
 }
 
+// runAdding is a whole run on the credentials file at path that writes the lines of rows.
+func runAdding(t *testing.T, path string, excel bool, rows ...int) {
+	t.Helper()
+	c, err := openCredentials(path, nil, false, excel, func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if err := c.add(hire(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func readCSV(t *testing.T, path string) (bom bool, records [][]string) {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -214,6 +231,116 @@ func TestCredentialsOlderAndForeignFiles(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(foreign); string(data) != text {
 		t.Errorf("foreign file changed (%d bytes, want %d)", len(data), len(text))
+	}
+}
+
+// A --credentials-out that names a file that is not a credentials file (the HR file, a
+// report, a credentials file cut short inside a quoted cell, then appended to) is bad input:
+// exit 2 when it is opened, before the run changes anything, a message naming the file and
+// no password, and the file exactly as it was, its mode too, with nothing beside it.
+func TestCredentialsBadFileIsLeftAsItWas(t *testing.T) {
+	for name, text := range map[string]string{
+		"hr.csv":     "First Name,Last Name,Employee ID,Start Date\nAna,Lima,E1,2026-12-01\n",
+		"report.txt": "Onboarding report, December\n\n3 accounts made.\n",
+		"creds.csv": strings.Join(credentialsHeader, ",") + "," + runColumn + "\n" +
+			`2,E002,user2,user2@corp.example.com,"Siobhán Ó Briain, Jr.,pw-cut-Aa1!` + "\n" +
+			`3,E003,user3,user3@corp.example.com,"Siobhán Ó Briain, Jr.",pw-3-Aa1!,true,r1` + "\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, name)
+			if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, 0o644); err != nil { // whatever the umask left
+				t.Fatal(err)
+			}
+			creds, err := openCredentials(path, nil, false, false, func(string) {})
+			if err == nil {
+				creds.Close()
+			}
+			if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), name) || strings.Contains(err.Error(), "pw-") {
+				t.Errorf("exit %d, %v", cmdutil.ExitCode(err), err)
+			}
+			if data, _ := os.ReadFile(path); string(data) != text {
+				t.Errorf("the file changed (%d bytes, want %d)", len(data), len(text))
+			}
+			if info, err := os.Stat(path); err != nil {
+				t.Error(err)
+			} else if info.Mode().Perm() != 0o644 {
+				t.Errorf("mode %v, want 0644 as before", info.Mode().Perm())
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+				t.Errorf("beside the file: %v", entries)
+			}
+		})
+	}
+}
+
+// A run that writes no password (it fails later on bad input, or creates nothing) leaves the
+// path as it found it: no file where there was none, a file that was there empty stays,
+// empty, with its mode, and a credentials file of earlier runs keeps its mode too.
+func TestCredentialsUnusedFileIsUndone(t *testing.T) {
+	dir := t.TempDir()
+	for _, excel := range []bool{false, true} {
+		absent := filepath.Join(dir, fmt.Sprintf("absent-%v.csv", excel))
+		creds, err := openCredentials(absent, nil, false, excel, func(string) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := creds.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Lstat(absent); !os.IsNotExist(err) {
+			t.Errorf("excel %v: a file was left where there was none (%v)", excel, err)
+		}
+
+		empty := filepath.Join(dir, fmt.Sprintf("empty-%v.csv", excel))
+		if err := os.WriteFile(empty, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(empty, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if creds, err = openCredentials(empty, nil, false, excel, func(string) {}); err != nil {
+			t.Fatal(err)
+		}
+		if err := creds.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if info, err := os.Stat(empty); err != nil {
+			t.Errorf("excel %v: the empty file given is gone: %v", excel, err)
+		} else if info.Size() != 0 || info.Mode().Perm() != 0o644 {
+			t.Errorf("excel %v: the empty file given now has %d bytes, mode %v; want it empty, mode 0644", excel, info.Size(), info.Mode().Perm())
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("in the directory: %v", entries)
+	}
+
+	// A credentials file of earlier runs, readable by others (copied, restored from a
+	// backup): untouched by a run that writes nothing, owner-only once a password goes in.
+	earlier := filepath.Join(dir, "earlier.csv")
+	text := strings.Join(credentialsHeader, ",") + "," + runColumn + "\n" + "2,E002,user2,user2@x,User Two,pw-2-Aa1!,true,r1\n"
+	if err := os.WriteFile(earlier, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(earlier, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, rows := range [][]int{nil, {3}} {
+		write := len(rows) > 0
+		runAdding(t, earlier, false, rows...)
+		info, err := os.Stat(earlier)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := os.ReadFile(earlier)
+		if want := os.FileMode(0o644); !write && (info.Mode().Perm() != want || string(data) != text) {
+			t.Errorf("a run that wrote nothing left mode %v and %d bytes, want %v and %d as before", info.Mode().Perm(), len(data), want, len(text))
+		} else if write && info.Mode().Perm() != 0o600 {
+			t.Errorf("a password went in, mode %v: want 0600", info.Mode().Perm())
+		}
 	}
 }
 
@@ -396,18 +523,7 @@ func TestCredentialsTAPLinesFollowTheirPassword(t *testing.T) {
 // the file at the path, and the file stays owner-only with no temporary file beside it.
 func TestCredentialsRetractKeepsEveryOtherLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "creds.csv")
-	earlier, err := openCredentials(path, nil, false, true, func(string) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range []int{3, 2} {
-		if err := earlier.add(hire(r)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := earlier.Close(); err != nil {
-		t.Fatal(err)
-	}
+	runAdding(t, path, true, 3, 2)
 	head, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

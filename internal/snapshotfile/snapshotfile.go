@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/adkit-dev/adkit/audit"
-	"github.com/adkit-dev/adkit/internal/ownerfile"
+	"github.com/adkit-dev/adkit/internal/replacefile"
 )
 
 // Save writes v as indented JSON to dir/<name>-<UTC time>.json (a -2, -3 ... suffix when
@@ -44,24 +44,13 @@ func Save(dir, name string, takenAt time.Time, v any) (path string, err error) {
 	if err != nil {
 		return "", fmt.Errorf("save snapshot of %s: %w", name, err)
 	}
-	err = ownerfile.Restrict(f) // the mode above means nothing on Windows; the ACL does
-	if err == nil {
-		_, err = f.Write(append(data, '\n'))
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	// Not replacefile.Write: a snapshot never replaces another (O_EXCL above, under a new
+	// name), so there is nothing to rename over; the writing itself is the same.
+	if err := replacefile.Fill(f, append(data, '\n')); err != nil {
 		os.Remove(path)
 		return "", fmt.Errorf("save snapshot of %s to %s: %w", name, path, err)
 	}
-	if d, derr := os.Open(dir); derr == nil { // make the new name durable too
-		_ = d.Sync()
-		d.Close()
-	}
+	replacefile.SyncDir(dir) // make the new name durable too
 	return path, nil
 }
 

@@ -14,8 +14,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
@@ -36,6 +34,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
+	"github.com/adkit-dev/adkit/ad"
 	"github.com/adkit-dev/adkit/internal/labtest"
 	"github.com/adkit-dev/adkit/internal/reporoot"
 )
@@ -80,11 +79,7 @@ type Run struct {
 
 	t   testing.TB
 	bin string
-	cfg config
-}
-
-type config struct {
-	url, bindUser, password, caFile string
+	cfg ad.Config // the lab's admin connection (labtest.Config)
 }
 
 // New makes a run: an OU with sub-OUs Engineering and Sales, `groups` groups, and an HR file
@@ -99,7 +94,7 @@ func New(t testing.TB, prefix string, hires, groups int) *Run {
 		Tag:    prefix + randomHex(3),
 		BaseDN: lc.BaseDN,
 		Dir:    t.TempDir(),
-		cfg:    config{url: lc.URL, bindUser: lc.BindUser, password: lc.Password.Reveal(), caFile: lc.CAFile},
+		cfg:    lc,
 	}
 	if r.BaseDN == "" {
 		r.BaseDN = "DC=lab,DC=adkit,DC=test"
@@ -152,47 +147,19 @@ func New(t testing.TB, prefix string, hires, groups int) *Run {
 	return r
 }
 
-// Conn connects to the lab as the admin over LDAPS.
+// Conn connects to the lab as the admin over LDAPS (labtest.DialLDAP: closed after the test).
 func (r *Run) Conn() *ldap.Conn {
 	r.t.Helper()
-	conn, err := r.dial()
-	if err != nil {
-		r.t.Fatalf("connect to the lab: %v", err)
-	}
-	if err := conn.Bind(r.cfg.bindUser, r.cfg.password); err != nil {
-		conn.Close()
-		r.t.Fatalf("bind to the lab as %s: %v", r.cfg.bindUser, err)
+	conn := labtest.DialLDAP(r.t, r.cfg)
+	if err := conn.Bind(r.cfg.BindUser, r.cfg.Password.Reveal()); err != nil {
+		r.t.Fatalf("bind to the lab as %s: %v", r.cfg.BindUser, err)
 	}
 	return conn
 }
 
-func (r *Run) dial() (*ldap.Conn, error) {
-	pem, err := os.ReadFile(r.cfg.caFile)
-	if err != nil {
-		return nil, fmt.Errorf("lab CA: %w", err)
-	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	conn, err := ldap.DialURL(r.cfg.url, ldap.DialWithTLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}))
-	if err != nil {
-		return nil, err
-	}
-	conn.SetTimeout(30 * time.Second)
-	return conn, nil
-}
-
 // deleteOU removes the run's OU and everything in it (tree delete, else leaf by leaf).
 func (r *Run) deleteOU() {
-	conn, err := r.dial()
-	if err == nil {
-		err = conn.Bind(r.cfg.bindUser, r.cfg.password)
-	}
-	if err != nil {
-		r.t.Errorf("clean up: cannot reach the lab to delete %s: %v", r.OU, err)
-		return
-	}
-	defer conn.Close()
-	if err := deleteTree(conn, r.OU); err != nil {
+	if err := deleteTree(r.Conn(), r.OU); err != nil {
 		r.t.Errorf("clean up: delete %s: %v", r.OU, err)
 	}
 }
@@ -831,11 +798,7 @@ func (r *Run) VerifyCredentials(accounts []Account) []Credential {
 // password on a must-change account gets 49 with "data 773"; a wrong one "data 52e".
 func (r *Run) checkPasswords(creds []Credential) {
 	r.t.Helper()
-	conn, err := r.dial()
-	if err != nil {
-		r.t.Fatalf("connect to check passwords: %v", err)
-	}
-	defer conn.Close()
+	conn := labtest.DialLDAP(r.t, r.cfg) // unbound: each account binds in turn
 	wrong := 0
 	for _, c := range creds {
 		err := conn.Bind(c.UPN, c.Password)
