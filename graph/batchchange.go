@@ -33,10 +33,16 @@ func (c *Client) changeAll(ctx context.Context, ops []audit.Operation, send func
 	}
 	var results []error
 	var sent time.Time // when the $batch went out, after every intent
+	// Memberships and licences whose answer is lost are read back together, in one $batch
+	// (readbackbatch.go); the first Check called, once results are in, reads them all.
+	together := c.batchReadBack(ops, func(i int) bool { return results != nil && errors.Is(noAnswer(results[i]), audit.ErrNoAnswer) })
 	var nest func(ctx context.Context, i int)
 	nest = func(ctx context.Context, i int) {
 		if ops[i].Check == nil {
 			ops[i].Check = c.readBack(ops[i].Action, ops[i].Target, ops[i].Changes, &sent)
+		}
+		if ops[i].Check == nil && together[i] != nil {
+			ops[i].Check = together[i]
 		}
 		errs[i] = c.trail.Do(ctx, ops[i], func(ctx context.Context) error {
 			// send runs inside the innermost trail.Do, after every intent, so that no

@@ -81,6 +81,9 @@ func (c *Client) CreateUser(ctx context.Context, nu directory.NewUser) (director
 	if err != nil {
 		return res, err
 	}
+	// An earlier create of this UPN left without an answer was not made: Graph would have
+	// refused this one.
+	c.supersedeCreatesOf(ctx, u)
 	res.User = u
 	if len(res.Groups) == 0 {
 		return res, nil
@@ -153,6 +156,7 @@ func (c *Client) CreateAccount(ctx context.Context, a directory.NewAccount) (*di
 		// "skipped", or it would stay "unknown" for good beside the account made now.
 		c.supersedeCreates(ctx, a.EmployeeID)
 	}
+	c.supersedeCreatesOf(ctx, u) // and one of this UPN, by `user create` perhaps, without an employee ID
 	return u, true, nil
 }
 

@@ -173,15 +173,18 @@ func testWithoutAnswer(t *testing.T, w helpdeskWrite, interrupt bool) *env {
 }
 
 // A run after a lost answer finds the change made and settles the open intent: same op_id,
-// "ok", settled later. Disable is read back at once; a membership is settled by the next run.
+// "ok", settled later. A membership is read back at once; one whose read-back fails is
+// settled by the next run.
 func TestRunAgainSettlesALostAnswer(t *testing.T) {
 	e := newEnv(t, envOptions{timeout: 2 * time.Second})
 	g, err := e.client.ResolveGroup(e.ctx(), "VPN Users")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The $batch that looks asmith up is answered; the one that adds asmith is not.
+	// The $batch that looks asmith up is answered; the one that adds asmith is not, and
+	// reading asmith's groups back is refused.
 	e.srv.Fail(graphtest.Fault{Method: "POST", Path: "/$batch", Skip: 1, Times: 1, NoAnswer: true})
+	e.srv.Fail(graphtest.Fault{Method: "GET", Path: "/users/*/memberOf", Times: 1, Status: 403})
 	if _, err := e.client.AddMember(e.ctx(), g, "asmith@corp.example.com"); !errors.Is(err, audit.ErrOutcomeUnknown) {
 		t.Fatalf("first run: %v, want the outcome unknown", err)
 	}

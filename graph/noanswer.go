@@ -106,7 +106,8 @@ const readBackTimeout = 5 * time.Second
 // readBack returns how to tell whether a change of this kind is in the tenant, or nil when
 // adkit cannot tell. A password reset or a session revocation is told by the time Graph
 // stamps on the account (stamp.go), compared with sent, when the request went out. A change
-// not found made stays "unknown": Graph may still be applying it.
+// not found made stays "unknown": Graph may still be applying it. Memberships and licences,
+// changed in $batch, are read back all at once instead (batchReadBack, readbackbatch.go).
 func (c *Client) readBack(action string, tgt audit.Target, changes []audit.Change, sent *time.Time) func(context.Context) (bool, error) {
 	if tgt.ID == "" || len(changes) == 0 {
 		return nil

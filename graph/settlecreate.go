@@ -72,6 +72,23 @@ func (c *Client) supersedeCreates(ctx context.Context, employeeID string) {
 	}, "not made by that request: a later run found no account with employee ID "+employeeID+" and made it")
 }
 
+// supersedeCreatesOf settles the user.create intents of earlier runs for u's
+// userPrincipalName recorded "unknown" as not made ("skipped", settled later): this run's
+// create of that UPN has just been made, which Graph would have refused had an earlier one
+// made the account (the UPN would be taken). An account made without an employee ID (user
+// create) has nothing else an earlier intent can be told by. As in createtaken.go, an intent
+// with no outcome yet is left alone: it may be a run still waiting for its answer (two
+// technicians at once), which writes its own when Graph refuses its create.
+func (c *Client) supersedeCreatesOf(ctx context.Context, u *directory.User) {
+	if c.DryRun() || u.ID == "" {
+		return
+	}
+	_, _ = c.trail.SupersedeEarlier(ctx, func(r audit.Record) bool {
+		return r.Action == "user.create" && r.Directory == audit.DirectoryEntra && r.Result == audit.ResultUnknown &&
+			strings.EqualFold(r.Target.Name, u.UserPrincipalName)
+	}, fmt.Sprintf("not made by that request: a later run made the account %s (%s)", u.UserPrincipalName, u.ID))
+}
+
 // createdEmployeeID is the employee ID an Entra user.create intent announced, or "".
 func createdEmployeeID(r audit.Record) string {
 	if r.Action != "user.create" || r.Directory != audit.DirectoryEntra {
