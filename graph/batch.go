@@ -28,6 +28,9 @@ type reply struct {
 	status  int
 	headers map[string]string
 	body    map[string]any
+	// notWaited is --timeout when the item was not sent again because the wait Graph asked
+	// for (asked: the longest of its $batch's items) would outlast it (failure.notWaited).
+	notWaited, asked time.Duration
 }
 
 func (r reply) ok() bool { return r.status >= 200 && r.status < 300 }
@@ -42,7 +45,11 @@ func (r reply) decode(v any) error {
 }
 
 // failure is the item's error, for explain.
-func (r reply) failure() failure { return failureFromBody(r.status, r.body, r.headers) }
+func (r reply) failure() failure {
+	f := failureFromBody(r.status, r.body, r.headers)
+	f.notWaited, f.asked = r.notWaited, r.asked
+	return f
+}
 
 // batch sends requests in $batch requests of up to 20 and returns each one's reply, in order.
 // Items throttled with 429 or 503 are sent again, in a later batch, after the longest
@@ -85,7 +92,17 @@ func (c *Client) batch(ctx context.Context, reqs []*abstractions.RequestInformat
 		if wait > c.timeout {
 			// Graph asks for a wait longer than --timeout, as the retry handler is told
 			// for a request on its own (graphHTTPClient): the items keep Graph's answer,
-			// throttled, the change not made, which is reported now.
+			// throttled, the change not made, which is reported now, saying it was not
+			// sent again.
+			asked := wait // retryAfter caps a wait at a minute; say what Graph asked
+			for _, i := range again {
+				if h := replies[i].failure().retryAfter; h != "" {
+					asked = max(asked, retryWait(h))
+				}
+			}
+			for _, i := range again {
+				replies[i].notWaited, replies[i].asked = c.timeout, asked
+			}
 			break
 		}
 		if err := ctxsleep.Sleep(ctx, wait); err != nil {

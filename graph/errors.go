@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
@@ -55,6 +56,10 @@ type failure struct {
 	status        int
 	code, message string
 	retryAfter    string
+	// notWaited is --timeout when adkit did not send the request again because the wait
+	// Graph asked for (asked) would outlast it; 0 when it retried until Graph let it through
+	// or the retries ran out.
+	notWaited, asked time.Duration
 }
 
 // asFailure pulls Graph's status, code and message out of an SDK error.
@@ -64,6 +69,15 @@ func asFailure(err error) (failure, bool) {
 		return failure{}, false
 	}
 	f := failure{status: oe.ResponseStatusCode}
+	if h := oe.GetResponseHeaders(); h != nil {
+		if v := h.Get("Retry-After"); len(v) > 0 {
+			f.retryAfter = v[0]
+		}
+		if v := h.Get(notWaitedHeader); len(v) > 0 {
+			f.notWaited, _ = time.ParseDuration(v[0])
+			f.asked = retryWait(f.retryAfter)
+		}
+	}
 	if main := oe.GetErrorEscaped(); main != nil {
 		if c := main.GetCode(); c != nil {
 			f.code = *c
@@ -149,6 +163,9 @@ func (f failure) explain(perm string, cause error) error {
 	case strings.Contains(msg, "domain portion of the userprincipalname"):
 		re.Reason = "the userPrincipalName's domain is not a verified domain of this tenant"
 		re.Err = errors.Join(directory.ErrInvalidInput, cause)
+	case (f.status == 429 || f.status == 503) && f.notWaited > 0:
+		re.Reason = f.notWaitedReason()
+		re.Err = errors.Join(ErrThrottled, cause)
 	case f.status == 429:
 		re.Reason = "Graph is throttling adkit (429 Too Many Requests) and kept doing so while adkit retried (up to 3 times, each wait as long as Graph asked, within --timeout); the change was not made: wait a minute and try again"
 		re.Err = errors.Join(ErrThrottled, cause)
@@ -163,6 +180,20 @@ func (f failure) explain(perm string, cause error) error {
 		re.Reason = fmt.Sprintf("Graph refused the request (%d %s): %s", f.status, f.code, f.message)
 	}
 	return re
+}
+
+// notWaitedReason says what happened when Graph asked for a wait longer than --timeout: the
+// request was sent once, Graph refused it, adkit neither waited nor sent it again, so nothing
+// was changed by it. (Not "kept doing so while adkit retried": nothing was retried.)
+func (f failure) notWaitedReason() string {
+	what := "Graph is throttling adkit (429 Too Many Requests)"
+	if f.status == 503 {
+		what = "Graph is unavailable (503 Service Unavailable)"
+	}
+	wait := f.asked
+	return fmt.Sprintf("%s and asked adkit to wait %s before sending the request again, longer than --timeout (%s) allows: "+
+		"adkit did not wait and did not send it again, so the change was not made; run the same command again later, "+
+		"or with --timeout longer than %s", what, wait, f.notWaited, wait)
 }
 
 // explainTransport words network and TLS failures; other errors pass through.

@@ -128,6 +128,9 @@ func TestOffboardRevocationThrottledPastTimeout(t *testing.T) {
 	if !errors.Is(r.Err, graph.ErrThrottled) || !strings.Contains(r.Err.Error(), "thp0@corp.example.com") || r.SessionsRevoked {
 		t.Errorf("throttled leaver: %+v, want not revoked, the error throttled, naming thp0", r)
 	}
+	if r.Err != nil {
+		notWaitedSaid(t, r.Err)
+	}
 	if !r.Disabled || len(r.LicensesRemoved) != 1 || len(r.GroupsRemoved) != 1 {
 		t.Errorf("throttled leaver: %+v, want the other changes made", r)
 	}

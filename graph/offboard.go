@@ -21,7 +21,7 @@ import (
 
 // leaverSelect is what offboarding reads of each leaver.
 var leaverSelect = []string{"id", "userPrincipalName", "displayName", "mail", "employeeId", "onPremisesSamAccountName",
-	"onPremisesSyncEnabled", "accountEnabled", "assignedLicenses", "signInSessionsValidFromDateTime"}
+	"onPremisesSyncEnabled", "accountEnabled", "assignedLicenses", "signInSessionsValidFromDateTime", "createdDateTime"}
 
 // CloudLeavers finds the leavers' accounts — by object id, else employee ID, else UPN or
 // mail — and reads what offboarding takes: licences (part numbers), direct groups, manager,
@@ -118,7 +118,7 @@ func (c *Client) CloudLeavers(ctx context.Context, keys []directory.CloudKey) ([
 		m := picked[strings.ToLower(s.ID)]
 		*s = directory.CloudRevocation{ID: str(m.GetId()), UPN: str(m.GetUserPrincipalName()), Licenses: []string{},
 			EmployeeID: str(m.GetEmployeeId()), DisplayName: str(m.GetDisplayName()), Groups: []directory.CloudGroup{},
-			SessionsValidFrom: utc(m.GetSignInSessionsValidFromDateTime())}
+			SessionsValidFrom: utc(m.GetSignInSessionsValidFromDateTime()), Created: utc(m.GetCreatedDateTime())}
 		if e := m.GetAccountEnabled(); e != nil {
 			s.Enabled = *e
 		}

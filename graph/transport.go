@@ -60,6 +60,9 @@ func graphHTTPClient(cfg Config, base http.RoundTripper) *http.Client {
 				return false
 			}
 			if deadline, ok := req.Context().Deadline(); ok && time.Now().Add(retryWait(resp.Header.Get("Retry-After"))).After(deadline) {
+				// The error is phrased from this response (explain): it says that nothing
+				// was retried, and why, rather than that Graph kept throttling the retries.
+				resp.Header.Set(notWaitedHeader, cfg.timeout().String())
 				if cfg.Debug != nil {
 					cfg.Debug("graph: %s %s: %d, Retry-After %q would outlast --timeout: not retried", req.Method, req.URL.Path,
 						resp.StatusCode, resp.Header.Get("Retry-After"))
@@ -87,6 +90,11 @@ func graphHTTPClient(cfg Config, base http.RoundTripper) *http.Client {
 		Timeout:       cfg.timeout(),
 	}
 }
+
+// notWaitedHeader marks a response the retry handler was told not to wait for (the wait Graph
+// asked for would outlast --timeout), with --timeout as its value: the error built from the
+// response then says so (failure.notWaited). Graph never sends it; it is added here only.
+const notWaitedHeader = "X-Adkit-Not-Waited"
 
 // retryWait is the wait a Retry-After header asks for, in seconds (the form Graph sends:
 // learn.microsoft.com/graph/throttling); without one, the handler's first back-off (3s).

@@ -2,6 +2,7 @@ package onboarding
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -47,7 +48,17 @@ func (p *planner) groupProblems(ctx context.Context) ([]string, error) {
 	for i, g := range groups {
 		names[i] = g.name
 	}
-	found, err := p.dir.GroupsByName(ctx, names)
+	var lookup interface {
+		GroupsByName(ctx context.Context, names []string) (map[string][]string, error)
+	} = p.dir
+	if p.entraOnly != nil {
+		lookup = p.entraOnly
+	}
+	found, err := lookup.GroupsByName(ctx, names)
+	in := "the directory"
+	if p.entraOnly != nil {
+		in = "Entra ID" // a hybrid plan's "directory" is AD
+	}
 	if err != nil {
 		return nil, fmt.Errorf("check the template's groups: %w", err)
 	}
@@ -62,11 +73,11 @@ func (p *planner) groupProblems(ctx context.Context) ([]string, error) {
 			problems = append(problems, fmt.Sprintf("%s: %q names %d groups (%s); name one by its sAMAccountName or DN",
 				where, g.name, len(matches), strings.Join(matches, "; ")))
 		case len(g.rows) > 0:
-			problems = append(problems, fmt.Sprintf("%s: group %q does not exist in the directory (%s %s it); "+
-				"create the group, or correct its name in the template, then run again", where, g.name, rowList(g.rows), needVerb(len(g.rows))))
+			problems = append(problems, fmt.Sprintf("%s: group %q does not exist in %s (%s %s it); "+
+				"create the group, or correct its name in the template, then run again", where, g.name, in, rowList(g.rows), needVerb(len(g.rows))))
 		default:
-			p.extraWarnings = append(p.extraWarnings, fmt.Sprintf("%s: group %q does not exist in the directory; no row of this file joins it, "+
-				"but correct the template before a file that does", where, g.name))
+			p.extraWarnings = append(p.extraWarnings, fmt.Sprintf("%s: group %q does not exist in %s; no row of this file joins it, "+
+				"but correct the template before a file that does", where, g.name, in))
 		}
 	}
 	return problems, nil
@@ -95,14 +106,18 @@ func (p *planner) templateGroups() []*templateGroup {
 			}
 		}
 	}
-	add("groups.all", p.tpl.Groups.All)
-	for _, d := range sortedKeys(p.tpl.Groups.ByDepartment) {
-		add("groups.by_department."+d, p.tpl.Groups.ByDepartment[d])
+	if p.entraOnly == nil { // the hybrid check (CheckCloudNames) leaves AD's groups to Plan
+		add("groups.all", p.tpl.Groups.All)
+		for _, d := range sortedKeys(p.tpl.Groups.ByDepartment) {
+			add("groups.by_department."+d, p.tpl.Groups.ByDepartment[d])
+		}
+		for _, t := range sortedKeys(p.tpl.Groups.ByTitle) {
+			add("groups.by_title."+t, p.tpl.Groups.ByTitle[t])
+		}
 	}
-	for _, t := range sortedKeys(p.tpl.Groups.ByTitle) {
-		add("groups.by_title."+t, p.tpl.Groups.ByTitle[t])
-	}
-	cloud := p.tpl.Entra.CloudOnly() // the directory planned in is Entra ID, which holds these
+	// In cloud mode the directory planned in is Entra ID, which holds these; in hybrid mode
+	// CheckCloudNames looks them up there.
+	cloud := p.tpl.Entra.CloudOnly() || p.entraOnly != nil
 	if cloud {
 		add("entra.groups", p.tpl.Entra.Groups)
 		for _, d := range sortedKeys(p.tpl.Entra.GroupsByDepartment) {
@@ -114,7 +129,9 @@ func (p *planner) templateGroups() []*templateGroup {
 			continue
 		}
 		names := e.Groups
-		if cloud {
+		if p.entraOnly != nil {
+			names = p.tpl.CloudGroupsFor(e.Department)
+		} else if cloud {
 			names = append(append([]string(nil), e.Groups...), p.tpl.CloudGroupsFor(e.Department)...)
 		}
 		for _, n := range names {
@@ -160,11 +177,17 @@ type LicenceDirectory interface {
 // checkLicences is checkGroups for entra.licenses in cloud mode: a licence the tenant does
 // not have would fail every account after it is made ("account created, but …"), and a
 // re-run would fail the same way until the template is corrected, so the plan stops first.
-// In hybrid mode the accounts are planned in AD, where no licence is known: the cloud step
-// after them reports it.
+// In hybrid mode the accounts are planned in AD, where no licence is known: CheckCloudNames
+// asks Entra ID.
 func (p *planner) checkLicences(ctx context.Context) ([]string, error) {
-	ld, ok := p.dir.(LicenceDirectory)
-	if !ok || !p.tpl.Entra.CloudOnly() || len(p.tpl.Entra.Licenses) == 0 {
+	var ld LicenceDirectory
+	switch {
+	case p.entraOnly != nil:
+		ld = p.entraOnly
+	case p.tpl.Entra.CloudOnly():
+		ld, _ = p.dir.(LicenceDirectory)
+	}
+	if ld == nil || len(p.tpl.Entra.Licenses) == 0 {
 		return nil, nil
 	}
 	var rows []int
@@ -186,4 +209,33 @@ func (p *planner) checkLicences(ctx context.Context) ([]string, error) {
 			"correct its name in the template, or buy it, then run again", l, strings.Join(have, ", "), rowList(rows), needVerb(len(rows))))
 	}
 	return problems, nil
+}
+
+// CloudCatalogue is Entra ID as a hybrid plan checks the template's entra: section against
+// it: its groups and its licences. The graph client satisfies it.
+type CloudCatalogue interface {
+	GroupsByName(ctx context.Context, names []string) (map[string][]string, error)
+	LicenceDirectory
+}
+
+// CheckCloudNames is, for entra.mode: hybrid, what Plan does in cloud mode: entra.groups,
+// entra.groups_by_department and entra.licenses are looked up in Entra ID, and one that rows
+// to create need and the tenant lacks is an *InputError naming the key, the name and the
+// rows (exit 2). Hybrid accounts are planned in AD, which knows none of them; without this
+// the AD accounts were made first, and each row then failed in the cloud step ("account
+// created, but …"), as would every re-run. The warnings are about names no row of this file
+// needs. It changes nothing.
+func CheckCloudNames(ctx context.Context, tpl *Template, plan *PlanResult, cloud CloudCatalogue) ([]string, error) {
+	if !tpl.Entra.Hybrid() || cloud == nil {
+		return nil, nil
+	}
+	p := &planner{tpl: tpl, entries: plan.Entries, entraOnly: cloud}
+	if err := p.checkGroups(ctx); err != nil {
+		var ie *InputError
+		if errors.As(err, &ie) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("check the template's entra: section in Entra ID: %w", err)
+	}
+	return p.extraWarnings, nil
 }

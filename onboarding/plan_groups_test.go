@@ -154,4 +154,25 @@ func TestPlanChecksCloudGroupsAndLicences(t *testing.T) {
 	if c := plan.Counts(); c[ActionCreate] != 2 || len(plan.Entries[1].CloudGroups) != 2 {
 		t.Errorf("hybrid: counts %v, row 3's cloud groups %v", c, plan.Entries[1].CloudGroups)
 	}
+
+	// Hybrid: CheckCloudNames asks Entra ID (here a second fake) before anything is made,
+	// with cloud mode's words; AD's groups are not its business.
+	cloud := newFakeDomain()
+	cloud.missingGroups["sales-cloud"], cloud.missingGroups["fin-cloud"] = true, true
+	warnings, err := CheckCloudNames(context.Background(), tpl(EntraModeHybrid), plan, cloudLicences{fakeDomain: cloud, have: []string{"ENTERPRISEPACK", "EMS"}})
+	if !errors.As(err, &ie) || !errors.Is(err, directory.ErrInvalidInput) {
+		t.Fatalf("hybrid check: err = %v; want a template error (exit 2)", err)
+	}
+	want[0] = strings.Replace(want[0], "in the directory", "in Entra ID", 1)
+	if strings.Join(ie.Problems, "\n") != strings.Join(want, "\n") {
+		t.Errorf("hybrid check: problems:\n  %s\nwant\n  %s", strings.Join(ie.Problems, "\n  "), strings.Join(want, "\n  "))
+	}
+	if len(warnings) != 0 {
+		t.Errorf("hybrid check: warnings %v with an error", warnings)
+	}
+	cloud.missingGroups["sales-cloud"] = false
+	warnings, err = CheckCloudNames(context.Background(), tpl(EntraModeHybrid), plan, cloudLicences{fakeDomain: cloud, have: []string{"ENTERPRISEPACK", "NOSUCHSKU"}})
+	if err != nil || len(warnings) != 1 || !strings.HasPrefix(warnings[0], `entra.groups_by_department.Finance: group "fin-cloud" does not exist in Entra ID;`) {
+		t.Errorf("hybrid check, all there but one no row needs: %v %v; want only a warning", warnings, err)
+	}
 }

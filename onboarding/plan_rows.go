@@ -24,6 +24,9 @@ type planner struct {
 	collided map[int]bool
 	// extraWarnings are about the template, found while planning.
 	extraWarnings []string
+	// entraOnly, set by CheckCloudNames (hybrid mode), is where the entra: section is
+	// checked; only that section is.
+	entraOnly CloudCatalogue
 }
 
 func newPlanner(sheet *Sheet, tpl *Template, dir Directory) (*planner, error) {

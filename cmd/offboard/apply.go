@@ -125,6 +125,7 @@ require_approval / min_approvers ask for, is refused the same way.`,
 
 func applyRun(ctx context.Context, opts *applyOptions) error {
 	opts.Source.snapshotDir = opts.SnapshotDir // a leaver's first snapshot says when its offboarding began
+	opts.Source.trail = opts.Trail             // and the audit log whether an earlier run revoked
 	var prep *prepared[offboarder]
 	var saved *plancmd.Opened
 	var err error

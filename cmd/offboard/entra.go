@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
@@ -149,12 +150,9 @@ func (c *cloudPlan) words() string {
 // groups not kept removed. A leaver with cloud work left whose account is otherwise done is
 // planned again (action offboard). The result is parallel to p.Entries.
 //
-// Whether sessions were revoked is not in the account: Graph gives signInSessionsValidFromDateTime
-// a value from the account's creation on, so a value proves nothing. They count as revoked
-// when that time is no earlier than when this leaver's offboarding began — the first snapshot
-// saved of it (began; nil: none kept) — less skewTolerance for the clocks of this machine and
-// of Graph. Without a snapshot they are revoked (again): harmless, and never left undone.
-func planCloud(ctx context.Context, cloud cloudDirectory, p *onboarding.LeaverPlan, mode string, began func(name string) (time.Time, bool)) ([]*cloudPlan, error) {
+// Whether sessions were revoked since offboarding began is decided by revokedSince, from
+// what Graph says of the account and what the audit log says this machine did (ev).
+func planCloud(ctx context.Context, cloud cloudDirectory, p *onboarding.LeaverPlan, mode string, ev revocationEvidence) ([]*cloudPlan, error) {
 	out := make([]*cloudPlan, len(p.Entries))
 	var keys []directory.CloudKey
 	var at []int
@@ -197,7 +195,7 @@ func planCloud(ctx context.Context, cloud cloudDirectory, p *onboarding.LeaverPl
 		if mode == modeCloud {
 			name = s.UPN
 		}
-		c.revokedAt = revokedSince(s, name, began)
+		c.revokedAt = revokedSince(s, name, ev)
 		if mode == modeCloud {
 			c.Item.Disable = true
 			for _, g := range s.Groups {
@@ -231,17 +229,75 @@ func planCloud(ctx context.Context, cloud cloudDirectory, p *onboarding.LeaverPl
 // time is compared with a snapshot's.
 const skewTolerance = time.Minute
 
+// revocationEvidence is what, besides the account, tells whether a leaver's sessions were
+// revoked since its offboarding began.
+type revocationEvidence struct {
+	// began is when the leaver's offboarding began: its first snapshot (nil: none kept).
+	began func(name string) (time.Time, bool)
+	// revoked holds, by lower-cased object id, the times of the user.revoke_sessions
+	// outcomes "ok" in this machine's audit log (nil: not read).
+	revoked map[string][]time.Time
+}
+
 // revokedSince is when the leaver's sessions were revoked, if that happened since its
-// offboarding began (see planCloud); nil otherwise.
-func revokedSince(s *directory.CloudRevocation, name string, began func(string) (time.Time, bool)) *time.Time {
-	if s.SessionsValidFrom == nil || began == nil {
+// offboarding began; nil otherwise. The rule:
+//
+//  1. The audit log records a revocation of this account (by object id) answered "ok" no
+//     earlier than offboarding began: an earlier run revoked; it is not done twice. This is
+//     the only proof when the revocation fell in the second the account was made, where
+//     Graph's two stamps are equal.
+//  2. Otherwise Graph's signInSessionsValidFromDateTime decides, but only once it has moved
+//     past createdDateTime: Graph gives every account that value from its creation on, so a
+//     value equal to the creation (or earlier) is no revocation, however recent (before, an
+//     account made less than a minute before its first offboarding run counted as revoked,
+//     and a re-run after a failed revocation revoked nothing). A moved value counts when it
+//     is no earlier than offboarding began, less skewTolerance for the two clocks.
+//
+// Without a snapshot (no start known) they are revoked (again): harmless, never left undone.
+func revokedSince(s *directory.CloudRevocation, name string, ev revocationEvidence) *time.Time {
+	if ev.began == nil {
 		return nil
 	}
-	start, ok := began(name)
-	if !ok || s.SessionsValidFrom.Before(start.Add(-skewTolerance)) {
+	start, ok := ev.began(name)
+	if !ok {
 		return nil
 	}
-	return s.SessionsValidFrom
+	from := start.Add(-skewTolerance)
+	for _, at := range ev.revoked[strings.ToLower(s.ID)] {
+		if !at.Before(from) {
+			return &at
+		}
+	}
+	v := s.SessionsValidFrom
+	if v == nil || s.Created != nil && !v.After(*s.Created) || v.Before(from) {
+		return nil
+	}
+	return v
+}
+
+// auditedRevocations reads the end of the audit log (the window a later run settles from)
+// for the revocations it records answered "ok", by lower-cased object id (revocationEvidence).
+// A log that cannot be read gives none: Graph's stamps decide alone.
+func auditedRevocations(ctx context.Context, trail func() (*audit.Trail, error)) map[string][]time.Time {
+	if trail == nil {
+		return nil
+	}
+	t, err := trail()
+	if err != nil || t == nil {
+		return nil
+	}
+	out := map[string][]time.Time{}
+	_, _ = t.RecentRecords(ctx, func(r audit.Record) error {
+		if r.Action != "user.revoke_sessions" || r.Event != "outcome" || r.Result != "ok" || r.DryRun || r.Target.ID == "" {
+			return nil
+		}
+		if at, err := time.Parse(time.RFC3339Nano, r.Time); err == nil {
+			id := strings.ToLower(r.Target.ID)
+			out[id] = append(out[id], at)
+		}
+		return nil
+	})
+	return out
 }
 
 // cloudResult is what one leaver's Entra ID offboarding did: the "entra" of a result line.

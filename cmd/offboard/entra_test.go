@@ -58,7 +58,7 @@ func TestPlanCloudHybrid(t *testing.T) {
 		entry(4, "3", onboarding.ActionSkip), entry(5, "4", onboarding.ActionOffboard),
 	}}
 	began := func(name string) (time.Time, bool) { return revoked.Add(-time.Hour), name == "u3" }
-	cps, err := planCloud(context.Background(), cloud, p, modeHybrid, began)
+	cps, err := planCloud(context.Background(), cloud, p, modeHybrid, revocationEvidence{began: began})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,28 +108,46 @@ func TestPlanCloudHybrid(t *testing.T) {
 }
 
 // Sessions count as revoked only when Graph's signInSessionsValidFromDateTime is no earlier
-// than the leaver's first snapshot (less a minute of clock skew): Graph has a value for every
-// account, from its creation on.
+// than the leaver's first snapshot (less a minute of clock skew) and has moved past the
+// account's createdDateTime (Graph has a value for every account, from its creation on), or
+// when the audit log records this machine's revocation since then.
 func TestRevokedSince(t *testing.T) {
 	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	began := func(name string) (time.Time, bool) { return start, name == "jdoe@x" }
 	at := func(d time.Duration) *directory.CloudRevocation {
 		v := start.Add(d)
-		return &directory.CloudRevocation{SessionsValidFrom: &v}
+		return &directory.CloudRevocation{ID: "ID1", SessionsValidFrom: &v}
 	}
+	made := func(s *directory.CloudRevocation, d time.Duration) *directory.CloudRevocation {
+		c := start.Add(d)
+		s.Created = &c
+		return s
+	}
+	okAt := func(d time.Duration) map[string][]time.Time { return map[string][]time.Time{"id1": {start.Add(d)}} }
 	for _, tt := range []struct {
+		why     string
 		name    string
 		s       *directory.CloudRevocation
+		audited map[string][]time.Time
 		revoked bool
 	}{
-		{"jdoe@x", at(2 * time.Second), true},        // revoked by the first run
-		{"jdoe@x", at(-30 * time.Second), true},      // Graph's clock a little behind
-		{"jdoe@x", at(-400 * 24 * time.Hour), false}, // the account's creation: never revoked
-		{"other@x", at(time.Hour), false},            // no snapshot: not known, so revoke
-		{"jdoe@x", &directory.CloudRevocation{}, false},
+		{"revoked by the first run", "jdoe@x", at(2 * time.Second), nil, true},
+		{"Graph's clock a little behind", "jdoe@x", at(-30 * time.Second), nil, true},
+		{"the account's creation: never revoked", "jdoe@x", at(-400 * 24 * time.Hour), nil, false},
+		{"no snapshot: not known, so revoke", "other@x", at(time.Hour), nil, false},
+		{"no stamp", "jdoe@x", &directory.CloudRevocation{ID: "ID1"}, nil, false},
+		// An account made 30 s before its offboarding began, whose revocation failed: the
+		// stamp is its creation's, within the skew allowed; before, it counted as revoked.
+		{"a fresh account's creation", "jdoe@x", made(at(-30*time.Second), -30*time.Second), nil, false},
+		{"a fresh account's creation, Graph's clock ahead", "jdoe@x", made(at(5*time.Second), 5*time.Second), nil, false},
+		{"a fresh account revoked since", "jdoe@x", made(at(3*time.Second), -30*time.Second), nil, true},
+		// Revoked in the second it was made: the stamps are equal, the audit log decides.
+		{"revoked the second it was made, recorded ok", "jdoe@x", made(at(2*time.Second), 2*time.Second), okAt(2 * time.Second), true},
+		{"recorded ok before this offboarding began", "jdoe@x", made(at(2*time.Second), 2*time.Second), okAt(-time.Hour), false},
 	} {
-		if got := revokedSince(tt.s, tt.name, began) != nil; got != tt.revoked {
-			t.Errorf("%s, valid from %v: revoked = %v, want %v", tt.name, tt.s.SessionsValidFrom, got, tt.revoked)
+		ev := revocationEvidence{began: began, revoked: tt.audited}
+		if got := revokedSince(tt.s, tt.name, ev) != nil; got != tt.revoked {
+			t.Errorf("%s: revoked = %v, want %v", tt.why, got, tt.revoked)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/adkit-dev/adkit/audit"
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/cmd/plancmd"
@@ -62,6 +63,9 @@ type sourceOptions struct {
 	// snapshotDir is where leaver snapshots are kept: the first one of a leaver says when its
 	// offboarding began (see planCloud). "": none are looked at.
 	snapshotDir string
+	// trail is the audit log, read for the revocations this machine made (see revokedSince);
+	// nil: not read.
+	trail func() (*audit.Trail, error)
 }
 
 func (s *sourceOptions) addFlags(cmd *cobra.Command) {
@@ -200,8 +204,11 @@ func prepareFrom[D onboarding.LeaverDirectory](ctx context.Context, ios *iostrea
 	}
 	cps := make([]*cloudPlan, len(p.Entries))
 	if cloud != nil {
-		began := func(name string) (time.Time, bool) { return offboardingBegan(src.snapshotDir, name) }
-		if cps, err = planCloud(ctx, cloud, p, mode, began); err != nil {
+		ev := revocationEvidence{
+			began:   func(name string) (time.Time, bool) { return offboardingBegan(src.snapshotDir, name) },
+			revoked: auditedRevocations(ctx, src.trail),
+		}
+		if cps, err = planCloud(ctx, cloud, p, mode, ev); err != nil {
 			return nil, err
 		}
 		co.remember(cps)

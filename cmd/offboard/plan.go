@@ -40,6 +40,7 @@ func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Comman
 			return plancmd.NewFile(f, kind, directory, server, domain)
 		},
 	}
+	opts.Source.trail = f.Trail // whether an earlier run revoked a leaver's sessions
 	cmd := &cobra.Command{
 		Use:   "plan (CSV | --user USER...) [--template FILE] [--out PLAN]",
 		Short: "Show what offboarding would do to each leaver; change nothing",

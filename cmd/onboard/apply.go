@@ -43,10 +43,14 @@ type applyOptions struct {
 	ResultsOut     string
 	// Excel: start --credentials-out and --results-out with a UTF-8 byte-order mark so that
 	// Excel shows accents; nil decides from the HR file (see excelFiles).
-	Excel       *bool
-	Yes         bool
-	DryRun      bool
-	Entra       entraStep     // the cloud half (entra.go)
+	Excel  *bool
+	Yes    bool
+	DryRun bool
+	Entra  entraStep // the cloud half (entra.go)
+	// Alongside signs in to Entra ID beside AD (entra.mode: hybrid), once per run: the plan
+	// checks the cloud groups and licences with it, the cloud step grants them. Nil: no
+	// check.
+	Alongside   func(context.Context) (hybridCloud, error)
 	SyncTimeout time.Duration // --sync-timeout; negative: the template's
 	// Plan is --plan: apply this saved plan instead of planning (plansave.go).
 	Plan   string
@@ -72,7 +76,8 @@ func newCmdApply(f *factory.Factory, runF func(*applyOptions) error) *cobra.Comm
 	opts.DirFor = func(ctx context.Context, tpl *onboarding.Template) (applier, error) {
 		return onboardDirectoryFor[applier](ctx, f, tpl)
 	}
-	opts.Entra = newEntraStep(f, f.IO, &opts.SyncTimeout)
+	opts.Alongside = onceAlongside(f)
+	opts.Entra = newEntraStep(f, f.IO, &opts.SyncTimeout, opts.Alongside)
 	var excel bool
 	cmd := &cobra.Command{
 		Use:   "apply CSV --template FILE --credentials-out FILE",
@@ -178,6 +183,9 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 	} else {
 		dir, p, err = planInput(ctx, opts.IO, opts.Dir, in)
 	}
+	if err == nil {
+		err = checkCloudNames(ctx, opts.IO, opts.Alongside, in, p)
+	}
 	if err != nil {
 		return err
 	}
@@ -261,6 +269,16 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 		if creds != nil { // its lines name this run's record, for a later run's reconcile
 			creds.setRun(audit.OperationID(ctx))
 		}
+		// Rows with cloud work (groups, licences, a pass) get their progress line once the
+		// cloud step has said how they ended: before, a row whose account was made and whose
+		// membership, licence or pass then failed read "created" there, "failed" in the
+		// table and the results.
+		var waiting []int // rows
+		var work map[int]bool
+		if opts.Entra != nil {
+			work = cloudWork(in.Template, p)
+			defer func() { lineAfterCloud(bar, waiting, results) }()
+		}
 		var err error
 		results, err = onboarding.Apply(ctx, p, prov, onboarding.ApplyOptions{
 			Parallel: opts.Parallel,
@@ -271,6 +289,10 @@ func applyRun(ctx context.Context, opts *applyOptions) error {
 			Progress: func(r onboarding.Result) {
 				if r.Status == onboarding.StatusNotAttempted && r.Error == "not started: interrupted" {
 					return // the interrupt is said once, at the end, with the count
+				}
+				if heldForCloud(work, r) {
+					waiting = append(waiting, r.Row)
+					return
 				}
 				bar.Done(r.Status, describe(r))
 			},

@@ -2,14 +2,17 @@ package onboard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/adkit-dev/adkit/cmd/cmdutil"
 	"github.com/adkit-dev/adkit/cmd/factory"
 	"github.com/adkit-dev/adkit/internal/directory"
 	"github.com/adkit-dev/adkit/internal/iostreams"
+	"github.com/adkit-dev/adkit/internal/progress"
 	"github.com/adkit-dev/adkit/onboarding"
 )
 
@@ -68,10 +71,62 @@ func onboardDirectoryFor[D any](ctx context.Context, f *factory.Factory, tpl *on
 type entraStep func(ctx context.Context, dir applier, tpl *onboarding.Template, plan *onboarding.PlanResult,
 	results []onboarding.Result, creds *credentialsFile) ([]onboarding.Result, error)
 
+// hybridCloud is Entra ID signed in to beside AD (entra.mode: hybrid): where the plan checks
+// the template's cloud groups and licences, and the cloud step grants them.
+type hybridCloud interface {
+	onboarding.CloudCatalogue
+	onboarding.CloudDirectory
+}
+
+// onceAlongside signs in to Entra ID beside AD at most once per run, however often it is
+// asked: the plan's check and the cloud step share the sign-in (a device code asked for twice
+// would be once too many).
+func onceAlongside(f *factory.Factory) func(context.Context) (hybridCloud, error) {
+	var once sync.Once
+	var c hybridCloud
+	var err error
+	return func(ctx context.Context) (hybridCloud, error) {
+		once.Do(func() { c, err = f.EntraAlongside(ctx) })
+		return c, err
+	}
+}
+
+// checkCloudNames is the hybrid plan's look in Entra ID for the template's cloud groups and
+// licences (onboarding.CheckCloudNames): one missing stops the run with exit 2 before any AD
+// account is made or any audit record written. Cloud mode's plan does this itself.
+func checkCloudNames(ctx context.Context, ios *iostreams.IOStreams, alongside func(context.Context) (hybridCloud, error),
+	in *input, p *onboarding.PlanResult) error {
+	e := in.Template.Entra
+	if alongside == nil || !e.Hybrid() || len(e.Groups)+len(e.GroupsByDepartment)+len(e.Licenses) == 0 {
+		return nil
+	}
+	cloud, err := alongside(ctx)
+	if err != nil {
+		return fmt.Errorf("no account is made yet; to check the template's cloud groups and licences first: %w", err)
+	}
+	if cloud == nil {
+		fmt.Fprintf(ios.ErrOut, "warning: the template's entra: groups and licences are not checked in Entra ID: no Entra ID credentials are configured (apply signs in and checks them before making any account)\n")
+		return nil
+	}
+	warnings, err := onboarding.CheckCloudNames(ctx, in.Template, p, cloud)
+	var ie *onboarding.InputError
+	if errors.As(err, &ie) && ie.What == "template" {
+		ie.What = "template " + in.TemplatePath
+	}
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(ios.ErrOut, "warning: %s\n", w)
+	}
+	return nil
+}
+
 // newEntraStep grants the cloud groups and licences: through the same client in cloud mode,
-// through a second sign-in (Entra ID credentials alongside the AD ones) in hybrid mode,
-// after waiting for the accounts to be synchronised.
-func newEntraStep(f *factory.Factory, ios *iostreams.IOStreams, syncTimeout *time.Duration) entraStep {
+// through a second sign-in (Entra ID credentials alongside the AD ones, shared with the
+// plan's check: alongside) in hybrid mode, after waiting for the accounts to be synchronised.
+func newEntraStep(f *factory.Factory, ios *iostreams.IOStreams, syncTimeout *time.Duration,
+	alongside func(context.Context) (hybridCloud, error)) entraStep {
 	return func(ctx context.Context, dir applier, tpl *onboarding.Template, plan *onboarding.PlanResult,
 		results []onboarding.Result, creds *credentialsFile) ([]onboarding.Result, error) {
 		if tpl.Entra.Mode == "" {
@@ -96,7 +151,7 @@ func newEntraStep(f *factory.Factory, ios *iostreams.IOStreams, syncTimeout *tim
 		if c, ok := dir.(onboarding.CloudDirectory); ok && tpl.Entra.CloudOnly() {
 			cloud = c
 		} else {
-			c, err := f.EntraAlongside(ctx)
+			c, err := alongside(ctx)
 			if err != nil {
 				return results, fmt.Errorf("the AD accounts are made; to give them their cloud groups and licences: %w", err)
 			}
@@ -113,6 +168,46 @@ func newEntraStep(f *factory.Factory, ios *iostreams.IOStreams, syncTimeout *tim
 			}
 		}
 		return onboarding.ApplyCloud(ctx, plan, results, cloud, opts)
+	}
+}
+
+// cloudWork returns, for the rows of p, whether the cloud step may still change how the row
+// ends once its account is made or found (see heldForCloud): rows with cloud groups or
+// licences, and every row when each account made gets a pass. Nil without an entra.mode.
+func cloudWork(tpl *onboarding.Template, p *onboarding.PlanResult) map[int]bool {
+	if tpl.Entra.Mode == "" || tpl.Entra.Mode == onboarding.EntraModeNone {
+		return nil
+	}
+	rows := map[int]bool{}
+	for _, e := range p.Entries {
+		if len(e.CloudGroups)+len(e.Licenses) > 0 || tpl.Entra.WantsTAP() && e.Action == onboarding.ActionCreate {
+			rows[e.Row] = true
+		}
+	}
+	return rows
+}
+
+// heldForCloud reports whether row r's progress line waits for the cloud step (cloudWork):
+// its account is made or found, and the cloud step decides whether the row failed.
+func heldForCloud(work map[int]bool, r onboarding.Result) bool {
+	switch r.Status {
+	case onboarding.StatusCreated, onboarding.StatusCompleted, onboarding.StatusSkipped:
+		return work[r.Row]
+	}
+	return false
+}
+
+// lineAfterCloud prints the progress lines held back for the cloud step, each with the
+// status its row ended with.
+func lineAfterCloud(bar progress.Reporter, rows []int, results []onboarding.Result) {
+	at := make(map[int]int, len(results))
+	for i, r := range results {
+		at[r.Row] = i
+	}
+	for _, row := range rows {
+		if i, ok := at[row]; ok {
+			bar.Done(results[i].Status, describe(results[i]))
+		}
 	}
 }
 

@@ -26,12 +26,21 @@ type planOptions struct {
 	// Out saves the plan to a file for apply --plan (plansave.go); NewFile starts it.
 	Out     string
 	NewFile func(kind, directory, server, domain string) (*planfile.File, error)
+	// Alongside: as apply's; it gives nil when no Entra ID credentials are configured, and
+	// the hybrid template's cloud names are then not checked (a warning says so).
+	Alongside func(context.Context) (hybridCloud, error)
 }
 
 func newCmdPlan(f *factory.Factory, runF func(*planOptions) error) *cobra.Command {
 	opts := &planOptions{IO: f.IO, NewFile: func(kind, directory, server, domain string) (*planfile.File, error) {
 		return plancmd.NewFile(f, kind, directory, server, domain)
 	}}
+	opts.Alongside = func(ctx context.Context) (hybridCloud, error) {
+		if !f.EntraConfigured() {
+			return nil, nil
+		}
+		return f.EntraAlongside(ctx)
+	}
 	opts.Dir = func(ctx context.Context) (onboarding.Directory, error) {
 		return onboardDirectory[onboarding.Directory](ctx, f, opts.Template)
 	}
@@ -62,6 +71,9 @@ func planRun(ctx context.Context, opts *planOptions) error {
 		return err
 	}
 	dir, p, err := planInput(ctx, opts.IO, opts.Dir, in)
+	if err == nil {
+		err = checkCloudNames(ctx, opts.IO, opts.Alongside, in, p)
+	}
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,9 @@ type CloudRevocation struct {
 	Manager     string       `json:"manager,omitempty"`                  // the manager's UPN
 	// SessionsValidFrom is signInSessionsValidFromDateTime: set once sessions have been revoked.
 	SessionsValidFrom *time.Time `json:"sessions_valid_from,omitempty"`
+	// Created is createdDateTime: Graph gives SessionsValidFrom this value until the first
+	// revocation.
+	Created *time.Time `json:"created,omitempty"`
 }
 
 // CloudGroup is an Entra ID group a leaver was in: its object id and display name.
