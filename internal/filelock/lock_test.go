@@ -11,22 +11,7 @@ import (
 // tryLock asks the OS without waiting, so the test needs no timing. Under Wine this runs
 // cross-compiled (test/windows), which checks the LockFileEx path.
 func TestLockExcludesAnotherHandle(t *testing.T) {
-	dir, err := os.MkdirTemp("", "filelock-") // not t.TempDir: its cleanup fails under Wine 8
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "audit.jsonl")
-	t.Cleanup(func() { os.Remove(path); os.Remove(dir) })
-	a, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b := twoHandles(t)
 
 	if err := Lock(a); err != nil {
 		t.Fatalf("Lock: %v", err)
@@ -56,22 +41,7 @@ func TestLockExcludesAnotherHandle(t *testing.T) {
 // A reader's shared lock keeps an appender's lock out until the reader lets go, so the size a
 // reader takes under it is never in the middle of an append (the audit log's readers).
 func TestRLockExcludesLock(t *testing.T) {
-	dir, err := os.MkdirTemp("", "filelock-") // not t.TempDir: its cleanup fails under Wine 8
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "audit.jsonl")
-	t.Cleanup(func() { os.Remove(path); os.Remove(dir) })
-	r, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	w, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
+	r, w := twoHandles(t)
 
 	if err := RLock(r); err != nil {
 		t.Fatalf("RLock: %v", err)
@@ -88,4 +58,26 @@ func TestRLockExcludesLock(t *testing.T) {
 	if err := Unlock(w); err != nil {
 		t.Fatalf("Unlock: %v", err)
 	}
+}
+
+// twoHandles opens one file twice, as two adkit processes appending to the audit log do.
+func twoHandles(t *testing.T) (*os.File, *os.File) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "filelock-") // not t.TempDir: its cleanup fails under Wine 8
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "audit.jsonl")
+	t.Cleanup(func() { os.Remove(path); os.Remove(dir) })
+	a, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() }) // registered after the removal: closed before it, as Windows wants
+	b, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return a, b
 }
