@@ -2,6 +2,8 @@ package audit
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -10,7 +12,8 @@ import (
 // A run reads the end of the log back (RecentRecords, to settle what an earlier run left open)
 // while its own goroutines, and other processes, append to it: rows are made several at once.
 // The reader must never see half a record, or the run settles nothing and leaves the earlier
-// run's intents "unknown" for good (entra_onboard_interrupt failed so, now and then).
+// run's intents "unknown" for good (entra_onboard_interrupt failed so, now and then), and
+// 'log verify' calls a sound log damaged.
 func TestRecentRecordsWhileAppending(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
 	l := OpenFileLog(path)
@@ -47,6 +50,19 @@ func TestRecentRecordsWhileAppending(t *testing.T) {
 		}
 		if err := l.RecentRecords(ctx, func(Record) error { return nil }); err != nil {
 			t.Fatalf("read %d, while records were being appended: %v", reads, err)
+		}
+		// 'log show' and 'log verify' (OpenLog) while another run appends: the log is sound.
+		r, err := OpenLog(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // no record written yet
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Verify(r)
+		r.Close()
+		if err != nil || res.Problem != nil {
+			t.Fatalf("verify %d, while records were being appended: %v, %+v", reads, err, res.Problem)
 		}
 		reads++
 	}

@@ -65,6 +65,31 @@ func sizeUnderLock(f *os.File) (int64, error) {
 	return info.Size(), nil
 }
 
+// LogReader reads an audit log as it was when it was opened (OpenLog): it ends at the last
+// record that was whole then, whatever is being appended meanwhile.
+type LogReader struct {
+	*io.SectionReader
+	f *os.File
+}
+
+// Close closes the log file.
+func (r *LogReader) Close() error { return r.f.Close() }
+
+// OpenLog opens the log at path for 'log show' and 'log verify', which read it whole while
+// other adkit runs may be appending: read to its very end, a log would now and then end in
+// the half of a record being written and fail verification ("last line is incomplete")
+// though nothing is wrong with it. The error wraps fs.ErrNotExist when there is no log.
+func OpenLog(path string) (*LogReader, error) {
+	f, size, err := OpenFileLog(path).openForReading()
+	if f == nil && err == nil {
+		return nil, fmt.Errorf("audit: read %s: %w", path, fs.ErrNotExist)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &LogReader{SectionReader: io.NewSectionReader(f, 0, size), f: f}, nil
+}
+
 // EachRecord calls fn for every record of the log, in order. A log that does not exist yet
 // has none.
 func (l *FileLog) EachRecord(ctx context.Context, fn func(Record) error) error {
