@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+
+	"github.com/adkit-dev/adkit/internal/filelock"
 )
 
 // RecordSource is a sink whose records can be read back: [FileLog], and [Multi] when its
@@ -26,28 +28,77 @@ type RecordSource interface {
 // read the whole log. (Reading a 120 MB log whole took 4 s on the shared test machine.)
 const settleWindow = 16 << 20
 
-// openForReading opens the log to read it: nil and no error when it does not exist yet (it
-// has no records then).
-func (l *FileLog) openForReading() (*os.File, error) {
+// openForReading opens the log to read it, and returns how many of its bytes hold whole
+// records: nil and no error when it does not exist yet (it has no records then). The size is
+// taken under a shared lock, so no append is half written at that moment, and the readers
+// read no further: records are only ever added after it. Reading to the end instead would,
+// now and then, meet the record another goroutine or adkit is writing, cut off, and fail
+// ("unexpected EOF"); a run then settled nothing it should have (entra_onboard_interrupt).
+// The lock is released at once: a reader's fn may append (settling), which would wait on
+// a lock this process holds.
+func (l *FileLog) openForReading() (*os.File, int64, error) {
 	f, err := os.Open(l.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, 0, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("audit: read %s: %w", l.path, err)
+		return nil, 0, fmt.Errorf("audit: read %s: %w", l.path, err)
 	}
-	return f, nil
+	size, err := sizeUnderLock(f)
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("audit: read %s: %w", l.path, err)
+	}
+	return f, size, nil
+}
+
+// sizeUnderLock is f's size while no append holds the log's lock.
+func sizeUnderLock(f *os.File) (int64, error) {
+	if err := filelock.RLock(f); err != nil {
+		return 0, fmt.Errorf("lock: %w", err)
+	}
+	defer filelock.Unlock(f)
+	info, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return info.Size(), nil
+}
+
+// LogReader reads an audit log as it was when it was opened (OpenLog): it ends at the last
+// record that was whole then, whatever is being appended meanwhile.
+type LogReader struct {
+	*io.SectionReader
+	f *os.File
+}
+
+// Close closes the log file.
+func (r *LogReader) Close() error { return r.f.Close() }
+
+// OpenLog opens the log at path for 'log show' and 'log verify', which read it whole while
+// other adkit runs may be appending: read to its very end, a log would now and then end in
+// the half of a record being written and fail verification ("last line is incomplete")
+// though nothing is wrong with it. The error wraps fs.ErrNotExist when there is no log.
+func OpenLog(path string) (*LogReader, error) {
+	f, size, err := OpenFileLog(path).openForReading()
+	if f == nil && err == nil {
+		return nil, fmt.Errorf("audit: read %s: %w", path, fs.ErrNotExist)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &LogReader{SectionReader: io.NewSectionReader(f, 0, size), f: f}, nil
 }
 
 // EachRecord calls fn for every record of the log, in order. A log that does not exist yet
 // has none.
 func (l *FileLog) EachRecord(ctx context.Context, fn func(Record) error) error {
-	f, err := l.openForReading()
+	f, size, err := l.openForReading()
 	if f == nil {
 		return err
 	}
 	defer f.Close()
-	return ReadRecords(f, Filter{}, func(r Record) error {
+	return ReadRecords(io.NewSectionReader(f, 0, size), Filter{}, func(r Record) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -58,25 +109,18 @@ func (l *FileLog) EachRecord(ctx context.Context, fn func(Record) error) error {
 // RecentRecords calls fn for the records in the last settleWindow bytes of the log, in order
 // (the first, cut, line skipped).
 func (l *FileLog) RecentRecords(ctx context.Context, fn func(Record) error) error {
-	f, err := l.openForReading()
+	f, size, err := l.openForReading()
 	if f == nil {
 		return err
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("audit: read %s: %w", l.path, err)
-	}
 	window := l.window
 	if window <= 0 {
 		window = settleWindow
 	}
-	var r io.Reader = f
-	if start := info.Size() - window; start > 0 {
-		if _, err := f.Seek(start-1, io.SeekStart); err != nil {
-			return fmt.Errorf("audit: read %s: %w", l.path, err)
-		}
-		br := bufio.NewReader(f)
+	var r io.Reader = io.NewSectionReader(f, 0, size)
+	if start := size - window; start > 0 {
+		br := bufio.NewReader(io.NewSectionReader(f, start-1, size-start+1))
 		// Skip to the first whole line: from just before start, so a line that begins
 		// exactly at start is kept.
 		if _, err := br.ReadBytes('\n'); err != nil {

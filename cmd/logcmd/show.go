@@ -106,7 +106,7 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 }
 
 func showRun(ctx context.Context, opts *showOptions) error {
-	file, err := os.Open(opts.Path)
+	file, err := audit.OpenLog(opts.Path)
 	if errors.Is(err, os.ErrNotExist) {
 		fmt.Fprintf(opts.IO.ErrOut, "no audit log yet at %s\n", opts.Path)
 		if opts.Format == output.FormatJSON {
@@ -240,7 +240,7 @@ func unsettledDetail(r audit.Record) string {
 	return detail(r)
 }
 
-func writeJSONArray(opts *showOptions, file *os.File) error {
+func writeJSONArray(opts *showOptions, file io.Reader) error {
 	arr := output.NewJSONArray(opts.IO.Out)
 	if err := audit.ReadRecords(file, opts.Filter, func(r audit.Record) error { return arr.Add(r) }); err != nil {
 		return fmt.Errorf("read audit log %s: %w", opts.Path, err)

@@ -88,7 +88,7 @@ checkpoint fails when --public-key is given.`,
 }
 
 func verifyRun(ctx context.Context, opts *verifyOptions) error {
-	file, err := os.Open(opts.Path)
+	file, err := audit.OpenLog(opts.Path)
 	// With a checkpoint or a key, a missing log is not "nothing to verify": it was signed for.
 	if errors.Is(err, os.ErrNotExist) && opts.Checkpoint == "" && opts.PublicKey == "" {
 		fmt.Fprintf(opts.IO.ErrOut, "no audit log at %s: nothing to verify\n", opts.Path)

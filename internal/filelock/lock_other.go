@@ -15,4 +15,8 @@ func Lock(*os.File) error {
 	return fmt.Errorf("file locking is not supported on %s", runtime.GOOS)
 }
 
+// RLock does nothing here: Lock fails, so nothing appends under adkit's rules and a
+// reader has no half-done write to wait for; reading a log copied here still works.
+func RLock(*os.File) error { return nil }
+
 func Unlock(*os.File) error { return nil }

@@ -11,22 +11,7 @@ import (
 // tryLock asks the OS without waiting, so the test needs no timing. Under Wine this runs
 // cross-compiled (test/windows), which checks the LockFileEx path.
 func TestLockExcludesAnotherHandle(t *testing.T) {
-	dir, err := os.MkdirTemp("", "filelock-") // not t.TempDir: its cleanup fails under Wine 8
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "audit.jsonl")
-	t.Cleanup(func() { os.Remove(path); os.Remove(dir) })
-	a, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	a, b := twoHandles(t)
 
 	if err := Lock(a); err != nil {
 		t.Fatalf("Lock: %v", err)
@@ -51,4 +36,48 @@ func TestLockExcludesAnotherHandle(t *testing.T) {
 	if err := Unlock(b); err != nil {
 		t.Fatalf("Unlock: %v", err)
 	}
+}
+
+// A reader's shared lock keeps an appender's lock out until the reader lets go, so the size a
+// reader takes under it is never in the middle of an append (the audit log's readers).
+func TestRLockExcludesLock(t *testing.T) {
+	r, w := twoHandles(t)
+
+	if err := RLock(r); err != nil {
+		t.Fatalf("RLock: %v", err)
+	}
+	if got, err := tryLock(w); err != nil || got {
+		t.Fatalf("an appender took the lock while a reader held it (%v, %v)", got, err)
+	}
+	if err := Unlock(r); err != nil {
+		t.Fatalf("Unlock: %v", err)
+	}
+	if got, err := tryLock(w); err != nil || !got {
+		t.Fatalf("the lock could not be taken after the reader let go (%v, %v)", got, err)
+	}
+	if err := Unlock(w); err != nil {
+		t.Fatalf("Unlock: %v", err)
+	}
+}
+
+// twoHandles opens one file twice, as two adkit processes appending to the audit log do.
+func twoHandles(t *testing.T) (*os.File, *os.File) {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "filelock-") // not t.TempDir: its cleanup fails under Wine 8
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "audit.jsonl")
+	t.Cleanup(func() { os.Remove(path); os.Remove(dir) })
+	a, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() }) // registered after the removal: closed before it, as Windows wants
+	b, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return a, b
 }

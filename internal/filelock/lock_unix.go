@@ -20,6 +20,17 @@ func Lock(f *os.File) error {
 	}
 }
 
+// RLock takes a shared flock(2) on f, waiting for it: readers hold it together, and it waits
+// for a Lock holder to finish, so a reader never sees a write half done.
+func RLock(f *os.File) error {
+	for {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_SH)
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}
+
 func Unlock(f *os.File) error {
 	return unix.Flock(int(f.Fd()), unix.LOCK_UN)
 }

@@ -22,6 +22,12 @@ func Lock(f *os.File) error {
 		0, lockAllLow, lockAllHigh, new(windows.Overlapped))
 }
 
+// RLock takes a shared LockFileEx lock on f, waiting for it: readers hold it together, and
+// it waits for a Lock holder to finish, so a reader never sees a write half done.
+func RLock(f *os.File) error {
+	return windows.LockFileEx(windows.Handle(f.Fd()), 0, 0, lockAllLow, lockAllHigh, new(windows.Overlapped))
+}
+
 func Unlock(f *os.File) error {
 	return windows.UnlockFileEx(windows.Handle(f.Fd()), 0, lockAllLow, lockAllHigh, new(windows.Overlapped))
 }
