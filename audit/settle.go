@@ -28,28 +28,28 @@ type RecordSource interface {
 // read the whole log. (Reading a 120 MB log whole took 4 s on the shared test machine.)
 const settleWindow = 16 << 20
 
-// openForReading opens the log to read it, and returns how many of its bytes hold whole
-// records: nil and no error when it does not exist yet (it has no records then). The size is
-// taken under a shared lock, so no append is half written at that moment, and the readers
-// read no further: records are only ever added after it. Reading to the end instead would,
-// now and then, meet the record another goroutine or adkit is writing, cut off, and fail
-// ("unexpected EOF"); a run then settled nothing it should have (entra_onboard_interrupt).
+// openForReading opens the log to read it as it is now (a LogReader, ending at the last
+// whole record): nil and no error when it does not exist yet (it has no records then). The
+// size is taken under a shared lock, so no append is half written at that moment, and the
+// reader reads no further: records are only ever added after it. Reading to the end instead
+// would, now and then, meet the record another goroutine or adkit is writing, cut off, and
+// fail ("unexpected EOF"); a run then settled nothing it should have (entra_onboard_interrupt).
 // The lock is released at once: a reader's fn may append (settling), which would wait on
 // a lock this process holds.
-func (l *FileLog) openForReading() (*os.File, int64, error) {
+func (l *FileLog) openForReading() (*LogReader, error) {
 	f, err := os.Open(l.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, 0, nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, 0, fmt.Errorf("audit: read %s: %w", l.path, err)
+		return nil, fmt.Errorf("audit: read %s: %w", l.path, err)
 	}
 	size, err := sizeUnderLock(f)
 	if err != nil {
 		f.Close()
-		return nil, 0, fmt.Errorf("audit: read %s: %w", l.path, err)
+		return nil, fmt.Errorf("audit: read %s: %w", l.path, err)
 	}
-	return f, size, nil
+	return &LogReader{SectionReader: io.NewSectionReader(f, 0, size), f: f}, nil
 }
 
 // sizeUnderLock is f's size while no append holds the log's lock.
@@ -80,47 +80,40 @@ func (r *LogReader) Close() error { return r.f.Close() }
 // the half of a record being written and fail verification ("last line is incomplete")
 // though nothing is wrong with it. The error wraps fs.ErrNotExist when there is no log.
 func OpenLog(path string) (*LogReader, error) {
-	f, size, err := OpenFileLog(path).openForReading()
-	if f == nil && err == nil {
+	lr, err := OpenFileLog(path).openForReading()
+	if lr == nil && err == nil {
 		return nil, fmt.Errorf("audit: read %s: %w", path, fs.ErrNotExist)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return &LogReader{SectionReader: io.NewSectionReader(f, 0, size), f: f}, nil
+	return lr, err
 }
 
 // EachRecord calls fn for every record of the log, in order. A log that does not exist yet
 // has none.
 func (l *FileLog) EachRecord(ctx context.Context, fn func(Record) error) error {
-	f, size, err := l.openForReading()
-	if f == nil {
+	lr, err := l.openForReading()
+	if lr == nil {
 		return err
 	}
-	defer f.Close()
-	return ReadRecords(io.NewSectionReader(f, 0, size), Filter{}, func(r Record) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		return fn(r)
-	})
+	defer lr.Close()
+	return readRecordsUntilDone(ctx, lr, fn)
 }
 
 // RecentRecords calls fn for the records in the last settleWindow bytes of the log, in order
 // (the first, cut, line skipped).
 func (l *FileLog) RecentRecords(ctx context.Context, fn func(Record) error) error {
-	f, size, err := l.openForReading()
-	if f == nil {
+	lr, err := l.openForReading()
+	if lr == nil {
 		return err
 	}
-	defer f.Close()
+	defer lr.Close()
 	window := l.window
 	if window <= 0 {
 		window = settleWindow
 	}
-	var r io.Reader = io.NewSectionReader(f, 0, size)
-	if start := size - window; start > 0 {
-		br := bufio.NewReader(io.NewSectionReader(f, start-1, size-start+1))
+	var r io.Reader = lr
+	if size := lr.Size(); size > window {
+		start := size - window
+		br := bufio.NewReader(io.NewSectionReader(lr, start-1, size-start+1))
 		// Skip to the first whole line: from just before start, so a line that begins
 		// exactly at start is kept.
 		if _, err := br.ReadBytes('\n'); err != nil {
@@ -128,6 +121,11 @@ func (l *FileLog) RecentRecords(ctx context.Context, fn func(Record) error) erro
 		}
 		r = br
 	}
+	return readRecordsUntilDone(ctx, r, fn)
+}
+
+// readRecordsUntilDone is ReadRecords of every record, stopping when ctx is done.
+func readRecordsUntilDone(ctx context.Context, r io.Reader, fn func(Record) error) error {
 	return ReadRecords(r, Filter{}, func(rec Record) error {
 		if err := ctx.Err(); err != nil {
 			return err

@@ -37,6 +37,12 @@ func (p *planner) checkGroups(ctx context.Context) error {
 	return nil
 }
 
+// groupLookup is where groupProblems looks the template's groups up: the directory planned
+// in (Directory), or Entra ID beside it (CloudCatalogue, hybrid mode).
+type groupLookup interface {
+	GroupsByName(ctx context.Context, names []string) (map[string][]string, error)
+}
+
 // groupProblems is checkGroups for the groups: one problem per group rows need and the
 // directory lacks or holds twice.
 func (p *planner) groupProblems(ctx context.Context) ([]string, error) {
@@ -48,17 +54,12 @@ func (p *planner) groupProblems(ctx context.Context) ([]string, error) {
 	for i, g := range groups {
 		names[i] = g.name
 	}
-	var lookup interface {
-		GroupsByName(ctx context.Context, names []string) (map[string][]string, error)
-	} = p.dir
-	if p.entraOnly != nil {
-		lookup = p.entraOnly
-	}
-	found, err := lookup.GroupsByName(ctx, names)
+	var lookup groupLookup = p.dir
 	in := "the directory"
 	if p.entraOnly != nil {
-		in = "Entra ID" // a hybrid plan's "directory" is AD
+		lookup, in = p.entraOnly, "Entra ID" // a hybrid plan's "directory" is AD
 	}
+	found, err := lookup.GroupsByName(ctx, names)
 	if err != nil {
 		return nil, fmt.Errorf("check the template's groups: %w", err)
 	}
@@ -214,7 +215,7 @@ func (p *planner) checkLicences(ctx context.Context) ([]string, error) {
 // CloudCatalogue is Entra ID as a hybrid plan checks the template's entra: section against
 // it: its groups and its licences. The graph client satisfies it.
 type CloudCatalogue interface {
-	GroupsByName(ctx context.Context, names []string) (map[string][]string, error)
+	groupLookup
 	LicenceDirectory
 }
 

@@ -123,8 +123,7 @@ func openCredentials(path string, stdout io.Writer, tap, excel bool, say func(st
 			file.Close()
 			return nil, err
 		}
-	}
-	if c.created {
+	} else {
 		if excel {
 			if _, err := file.Write(utf8BOM); err != nil {
 				c.Close()
