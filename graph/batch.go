@@ -96,7 +96,7 @@ func (c *Client) batch(ctx context.Context, reqs []*abstractions.RequestInformat
 			// sent again.
 			asked := wait // retryAfter caps a wait at a minute; say what Graph asked
 			for _, i := range again {
-				if h := replies[i].failure().retryAfter; h != "" {
+				if h := retryAfterHeader(replies[i].headers); h != "" {
 					asked = max(asked, retryWait(h))
 				}
 			}
@@ -115,14 +115,21 @@ func (c *Client) batch(ctx context.Context, reqs []*abstractions.RequestInformat
 
 // retryAfter is how long Graph asked to wait, or an exponential back-off from 1s.
 func retryAfter(headers map[string]string, attempt int) time.Duration {
-	for k, v := range headers {
-		if k == "Retry-After" || k == "retry-after" {
-			if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-				return min(time.Duration(s)*time.Second, time.Minute)
-			}
-		}
+	if s, err := strconv.Atoi(retryAfterHeader(headers)); err == nil && s >= 0 {
+		return min(time.Duration(s)*time.Second, time.Minute)
 	}
 	return time.Second << attempt
+}
+
+// retryAfterHeader is a $batch item's Retry-After header, or "": header names are
+// case-insensitive, and a $batch response's item headers are a plain map.
+func retryAfterHeader(headers map[string]string) string {
+	for k, v := range headers {
+		if strings.EqualFold(k, "Retry-After") {
+			return v
+		}
+	}
+	return ""
 }
 
 // sendBatch sends one $batch with the requests at the given indexes.

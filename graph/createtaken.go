@@ -73,10 +73,7 @@ func (c *Client) settleUnknownCreates(ctx context.Context, u *directory.User) {
 		return
 	}
 	note := fmt.Sprintf("a later run found the account %s (%s) as that run asked for it", u.UserPrincipalName, u.ID)
-	_, _ = c.trail.SettleEarlier(ctx, func(r audit.Record) bool {
-		return r.Action == "user.create" && r.Directory == audit.DirectoryEntra && r.Result == audit.ResultUnknown &&
-			strings.EqualFold(r.Target.Name, u.UserPrincipalName)
-	}, note)
+	_, _ = c.trail.SettleEarlier(ctx, unknownCreateOf(u.UserPrincipalName), note)
 }
 
 // isTaken reports whether err is Graph's refusal of a create whose userPrincipalName exists.

@@ -91,12 +91,7 @@ func asFailure(err error) (failure, bool) {
 
 // failureFromBody reads a $batch item's error body ({"error":{"code","message"}}).
 func failureFromBody(status int, body any, headers map[string]string) failure {
-	f := failure{status: status}
-	for k, v := range headers {
-		if strings.EqualFold(k, "Retry-After") {
-			f.retryAfter = v
-		}
-	}
+	f := failure{status: status, retryAfter: retryAfterHeader(headers)}
 	raw, _ := json.Marshal(body)
 	var e struct {
 		Error struct {

@@ -168,9 +168,7 @@ func (c *Client) userGroupsOf(ctx context.Context, all []string) (map[string][]o
 	}
 	reqs := make([]*abstractions.RequestInformation, len(ids))
 	for i, id := range ids {
-		ri, err := c.usersAPI().ByUserId(id).MemberOf().ToGetRequestInformation(ctx, &users.ItemMemberOfRequestBuilderGetRequestConfiguration{
-			QueryParameters: &users.ItemMemberOfRequestBuilderGetQueryParameters{Select: []string{"id", "displayName"}},
-		})
+		ri, err := c.userGroupsRequest(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -187,9 +185,7 @@ func (c *Client) userGroupsOf(ctx context.Context, all []string) (map[string][]o
 	}
 	for i, r := range replies {
 		id := ids[i]
-		objs, err := c.objectsFromReply(ctx, r, "GroupMember.Read.All", func(next string) (models.DirectoryObjectCollectionResponseable, error) {
-			return c.usersAPI().ByUserId(id).MemberOf().WithUrl(next).Get(ctx, nil)
-		})
+		objs, err := c.userGroupsFromReply(ctx, id, r)
 		if err != nil {
 			return nil, fmt.Errorf("read groups of %s: %w", id, err)
 		}
@@ -197,6 +193,22 @@ func (c *Client) userGroupsOf(ctx context.Context, all []string) (map[string][]o
 		c.leaverGroups[strings.ToLower(id)] = objs
 	}
 	return out, nil
+}
+
+// userGroupsRequest is the read of a user's direct groups (GET /users/{id}/memberOf), to be
+// sent in a $batch and read with userGroupsFromReply: by userGroupsOf, and by readBackLost,
+// which must not take them from userGroupsOf's memory.
+func (c *Client) userGroupsRequest(ctx context.Context, id string) (*abstractions.RequestInformation, error) {
+	return c.usersAPI().ByUserId(id).MemberOf().ToGetRequestInformation(ctx, &users.ItemMemberOfRequestBuilderGetRequestConfiguration{
+		QueryParameters: &users.ItemMemberOfRequestBuilderGetQueryParameters{Select: []string{"id", "displayName"}},
+	})
+}
+
+// userGroupsFromReply reads the reply to userGroupsRequest for user id, with its further pages.
+func (c *Client) userGroupsFromReply(ctx context.Context, id string, r reply) ([]object, error) {
+	return c.objectsFromReply(ctx, r, "GroupMember.Read.All", func(next string) (models.DirectoryObjectCollectionResponseable, error) {
+		return c.usersAPI().ByUserId(id).MemberOf().WithUrl(next).Get(ctx, nil)
+	})
 }
 
 // forgetGroups drops what userGroupsOf remembers of users whose groups change.

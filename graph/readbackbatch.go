@@ -7,7 +7,6 @@ import (
 	"sync"
 
 	abstractions "github.com/microsoft/kiota-abstractions-go"
-	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/users"
 
 	"github.com/adkit-dev/adkit/audit"
@@ -112,9 +111,7 @@ func (c *Client) readBackLost(ctx context.Context, what []lostChange, lost func(
 		var ri *abstractions.RequestInformation
 		var err error
 		if r.groups {
-			ri, err = c.usersAPI().ByUserId(r.user).MemberOf().ToGetRequestInformation(ctx, &users.ItemMemberOfRequestBuilderGetRequestConfiguration{
-				QueryParameters: &users.ItemMemberOfRequestBuilderGetQueryParameters{Select: []string{"id"}},
-			})
+			ri, err = c.userGroupsRequest(ctx, r.user)
 		} else {
 			ri, err = c.usersAPI().ByUserId(r.user).ToGetRequestInformation(ctx, &users.UserItemRequestBuilderGetRequestConfiguration{
 				QueryParameters: &users.UserItemRequestBuilderGetQueryParameters{Select: []string{"id", "assignedLicenses"}},
@@ -140,9 +137,7 @@ func (c *Client) readBackLost(ctx context.Context, what []lostChange, lost func(
 		}
 		held[k] = map[string]bool{}
 		if r.groups {
-			objs, err := c.objectsFromReply(ctx, replies[k], "GroupMember.Read.All", func(next string) (models.DirectoryObjectCollectionResponseable, error) {
-				return c.usersAPI().ByUserId(r.user).MemberOf().WithUrl(next).Get(ctx, nil)
-			})
+			objs, err := c.userGroupsFromReply(ctx, r.user, replies[k])
 			heldErr[k] = err
 			for _, o := range objs {
 				held[k][strings.ToLower(o.ID)] = true

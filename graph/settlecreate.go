@@ -83,10 +83,18 @@ func (c *Client) supersedeCreatesOf(ctx context.Context, u *directory.User) {
 	if c.DryRun() || u.ID == "" {
 		return
 	}
-	_, _ = c.trail.SupersedeEarlier(ctx, func(r audit.Record) bool {
+	_, _ = c.trail.SupersedeEarlier(ctx, unknownCreateOf(u.UserPrincipalName),
+		fmt.Sprintf("not made by that request: a later run made the account %s (%s)", u.UserPrincipalName, u.ID))
+}
+
+// unknownCreateOf matches the Entra user.create intents for upn recorded "unknown" (their
+// answer lost): the ones a later run can tell by the account's userPrincipalName, made
+// (settleUnknownCreates) or not (supersedeCreatesOf).
+func unknownCreateOf(upn string) func(audit.Record) bool {
+	return func(r audit.Record) bool {
 		return r.Action == "user.create" && r.Directory == audit.DirectoryEntra && r.Result == audit.ResultUnknown &&
-			strings.EqualFold(r.Target.Name, u.UserPrincipalName)
-	}, fmt.Sprintf("not made by that request: a later run made the account %s (%s)", u.UserPrincipalName, u.ID))
+			strings.EqualFold(r.Target.Name, upn)
+	}
 }
 
 // createdEmployeeID is the employee ID an Entra user.create intent announced, or "".
